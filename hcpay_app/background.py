@@ -8,7 +8,7 @@ import logging
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.db import session_scope
+from hcpay_app.db import exclusive, session_scope
 from hcpay_app.services import jobs, mailer
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,21 @@ def _seconds_until_next_run(hour: int) -> float:
     return (target - local_now).total_seconds()
 
 
+def _catch_up_unless_running_elsewhere() -> None:
+    # Every backend worker runs this loop; one at a time does the job (the job is safe to run
+    # twice at once, but there is no point in it).
+    with exclusive("hcpay-daily-job") as leader:
+        if leader:
+            jobs.catch_up()
+
+
 async def daily_job_worker() -> None:
     """At start-up, catch up every day missed while the app was down (which also reconciles
     payments interrupted by a crash); then run the daily job at the configured hour each day.
     The job is idempotent, so a restart mid-day repeats nothing."""
     while True:
         try:
-            await asyncio.to_thread(jobs.catch_up)
+            await asyncio.to_thread(_catch_up_unless_running_elsewhere)
         except Exception:  # noqa: BLE001 — log and try again next round; the job is idempotent
             log.exception("daily job failed")
         await asyncio.sleep(max(60.0, _seconds_until_next_run(get_settings().daily_job_hour)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import literal, null, union_all
+from sqlalchemy import Integer, cast, literal, null, union_all
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
@@ -105,7 +105,7 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         Payment.amount_cents.label("amount"),
         Payment.reference.label("reference"),
         Payment.method_label.label("detail"),
-        null().label("invoice_id"),
+        cast(null(), Integer).label("invoice_id"),
         literal(EntryKind.PAYMENT).label("kind"),
     ).where(Payment.billing_account_id == account_id)
     if status:

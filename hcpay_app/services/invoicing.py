@@ -63,7 +63,8 @@ def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_mo
         )
         try:
             result = session.execute(insert(Invoice).from_select(
-                ["billing_account_id", "coverage_month", "issued_on", "due_on", "premium_cents", "created_at"], accounts))
+                ["billing_account_id", "coverage_month", "issued_on", "due_on", "premium_cents", "created_at"], accounts).returning(Invoice.id))
+            issued = len(result.all())  # RETURNING: rowcount of INSERT … SELECT is -1 under psycopg
             charged = select(LedgerEntry.id).where(LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == EntryKind.PREMIUM)
             session.execute(insert(LedgerEntry).from_select(
                 ["billing_account_id", "kind", "amount_cents", "effective_on", "created_at", "invoice_id", "description"],
@@ -72,7 +73,7 @@ def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_mo
                        literal(f"Premium for {calendar.month_label(month)}"))
                 .where(Invoice.coverage_month == month, ~exists(charged))))
             session.commit()
-            created += max(result.rowcount or 0, 0)
+            created += issued
         except IntegrityError:
             session.rollback()  # a concurrent job issued some of them; the next run fills any gap
     return created

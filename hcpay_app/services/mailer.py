@@ -44,17 +44,26 @@ def _send(message: OutboundEmail) -> None:
 
 
 def deliver_pending(session: Session, *, now: dt.datetime, limit: int = 50) -> int:
-    """Send queued messages by SMTP; returns how many went out. A no-op without SMTP."""
+    """Send queued messages by SMTP; returns how many went out. A no-op without SMTP.
+
+    Each message is claimed with a row lock that other workers skip (PostgreSQL's FOR UPDATE SKIP
+    LOCKED; SQLite runs one worker), so with several workers every message is sent once."""
     if not get_settings().smtp_host:
         return 0
-    query = (
-        select(OutboundEmail)
-        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboundEmail.id)
-        .limit(limit)
-    )
-    sent = 0
-    for message in session.exec(query).all():
+    sent, tried = 0, [0]
+    for _ in range(limit):
+        query = (
+            select(OutboundEmail)
+            .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS,
+                   OutboundEmail.id.not_in(tried))  # one attempt per message per round
+            .order_by(OutboundEmail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        message = session.exec(query).first()
+        if message is None:
+            break
+        tried.append(message.id)
         message.attempts += 1
         try:
             _send(message)

@@ -4,22 +4,32 @@ Every test gets a pinned environment (test mode, bcrypt cost 4, a throwaway secr
 SQLite file) and, when it asks for `session`, a database brought to the newest schema by the real
 alembic migration. The migration runs once per test run into a template file that each test copies,
 which keeps the suite fast while still proving the migration builds a working schema.
+
+With `HCPAY_TEST_DATABASE=postgresql` the same tests run on PostgreSQL: the run starts a throwaway
+cluster on loopback, migrates a template database once, and gives each test its own copy
+(`CREATE DATABASE … TEMPLATE`). Tests that read the SQLite file itself are skipped there.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import services  # noqa: E402
+
+ON_POSTGRES = os.environ.get("HCPAY_TEST_DATABASE", "sqlite") == "postgresql"
 _TMP = Path(tempfile.mkdtemp(prefix="hcpay-unit-"))
 SECRETS_FILE = _TMP / "secrets.json"
 BASE_ENV = {
@@ -93,11 +103,23 @@ def _scratch_dir() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def template_db(_scratch_dir: Path) -> Path:
     """The schema built once by the real migration (alembic upgrade head)."""
+    if ON_POSTGRES:
+        pytest.skip("copies the SQLite template file")
     path = _scratch_dir / "template.db"
     url = db_url_for(path)
     migrations.upgrade(url)
     engine_for(url).dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[str, str]]:
+    """(admin URL, template database name) on a throwaway cluster, migrated once for the run."""
+    with services.postgres() as admin_url:
+        url = services.create_database(admin_url, "hcpay_template")
+        migrations.upgrade(url)
+        engine_for(url).dispose()
+        yield admin_url, "hcpay_template"
 
 
 @pytest.fixture
@@ -113,11 +135,25 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
     return path
 
 
+_pg_serial = itertools.count(1)
+
+
 @pytest.fixture
-def db_url(db_path: Path) -> str:
-    url = db_url_for(db_path)
-    assert url == get_settings().database_url
-    return url
+def db_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of this test's fresh migrated database, which DATABASE_URL points at."""
+    if not ON_POSTGRES:
+        url = db_url_for(request.getfixturevalue("db_path"))
+        assert url == get_settings().database_url
+        yield url
+        return
+    admin_url, template = request.getfixturevalue("postgres_template")
+    name = f"t{os.getpid()}_{next(_pg_serial)}"
+    url = services.create_database(admin_url, name, template)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    engine_for(url).dispose()
+    services.drop_database(admin_url, name)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import socket
 
 import pytest
@@ -135,3 +136,36 @@ def test_without_smtp_the_outbox_is_left_alone(session, now):
     queue(session, now)
     assert mailer.deliver_pending(session, now=now) == 0
     assert outbox(session)[0].attempts == 0
+
+
+@pytest.mark.skipif(os.environ.get("HCPAY_TEST_DATABASE") != "postgresql",
+                    reason="row locks are PostgreSQL's; the SQLite mode runs a single backend worker")
+def test_several_workers_delivering_at_once_send_each_message_once(session, now, smtp_server, db_url):
+    """The scale-out mode runs an outbox worker in every backend process: each message is claimed by one."""
+    import threading
+
+    from sqlmodel import Session
+
+    from hcpay_app.db import engine_for
+
+    for n in range(12):
+        queue(session, now, to=f"member{n}@example.com")
+    start = threading.Barrier(3, timeout=30)
+    sent, errors = [], []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            with Session(engine_for(db_url), expire_on_commit=False) as own:
+                sent.append(mailer.deliver_pending(own, now=now))
+        except Exception as exc:  # noqa: BLE001 — reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and sum(sent) == 12
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == sorted(f"member{n}@example.com" for n in range(12))
+    assert all(m.attempts == 1 and m.sent_at == now for m in outbox(session))
