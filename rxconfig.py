@@ -11,6 +11,7 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     db_url=settings.database_url,
+    redis_url=settings.redis_url,
     cors_allowed_origins=list(settings.cors_origins),
     plugins=[
         rx.plugins.RadixThemesPlugin(

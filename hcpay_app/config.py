@@ -35,6 +35,7 @@ class Settings:
 
     env: str
     database_url: str
+    redis_url: str | None
     base_url: str
     time_zone: str
     ssn_key: bytes
@@ -116,6 +117,8 @@ def load_settings() -> Settings:
     return Settings(
         env=env,
         database_url=os.environ.get("DATABASE_URL", default_db),
+        # Set: Reflex keeps member state in Redis and runs several backend workers (scale-out mode).
+        redis_url=os.environ.get("REDIS_URL") or None,
         base_url=os.environ.get("HCPAY_BASE_URL", "http://localhost:3000").rstrip("/"),
         time_zone=os.environ.get("HCPAY_TIME_ZONE", "America/New_York"),
         ssn_key=keys["HCPAY_SSN_KEY"],

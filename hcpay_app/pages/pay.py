@@ -11,7 +11,8 @@ from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.methods import MethodView
 from hcpay_app.state.pay import PayState
 
-DISABLE_SUBMIT = "(() => { const b = document.getElementById('submit-payment'); if (b) { b.disabled = true; b.textContent = 'Processing…'; } })()"
+# run_script compiles this into the page as a function (call_script would need eval, which the CSP forbids).
+DISABLE_SUBMIT = "(() => { const b = document.getElementById('submit-payment'); if (b) { b.disabled = true; } })()"
 STEP_NUMBERS = (("amount", 1), ("method", 2), ("review", 3), ("done", 4))
 
 
@@ -169,7 +170,7 @@ def review_step() -> rx.Component:
             rx.cond(PayState.processing, "Processing…", rx.cond(PayState.is_scheduled, "Schedule payment", "Submit payment")),
             # Disable at once in the browser, so a second tap can't even be sent; the server
             # ignores repeats anyway and the idempotency key makes retries harmless.
-            on_click=[rx.call_script(DISABLE_SUBMIT), PayState.submit_payment],
+            on_click=[rx.run_script(DISABLE_SUBMIT), PayState.submit_payment],
             disabled=PayState.processing,
             size="4",
             width="100%",
@@ -190,7 +191,9 @@ def done_step() -> rx.Component:
                 rx.text(PayState.reference, size="6", weight="bold", font_family="monospace", id="confirmation-reference",
                         style={"letter_spacing": "0.05em", "word_break": "break-all"}),
                 rx.text("Save this number for your records.", weight="medium"),
-                rx.button("Copy reference number", variant="soft", on_click=PayState.copy_reference, style=TOUCH),
+                rx.button("Copy reference number", variant="soft", style=TOUCH,
+                          # Compiled into the page: scripts sent from the server need eval, which the CSP forbids.
+                          on_click=[rx.set_clipboard(PayState.reference), rx.toast.success("Reference number copied")]),
                 rx.data_list.root(
                     rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(PayState.result_status,
                                                                                       id="confirmation-status")),

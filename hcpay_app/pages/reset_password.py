@@ -35,6 +35,10 @@ def page() -> rx.Component:
                            icon="triangle-alert", color_scheme="red", role="alert"),
             ),
         ),
+        # Once the server holds the token, take it out of the address bar and the history. Compiled
+        # into the page: a script sent from the server would need eval, which the CSP forbids.
+        rx.cond(ResetPasswordState.checked,
+                rx.box(display="none", on_mount=rx.run_script(f"window.history.replaceState(null, '', '{routes.RESET_PASSWORD}')"))),
         rx.hstack(
             rx.link("Request a new link", href=routes.FORGOT_PASSWORD),
             rx.link("Back to log in", href=routes.LOGIN),

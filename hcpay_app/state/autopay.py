@@ -104,7 +104,7 @@ class AutopayState(rx.State):
             return None
         self.mode, self.errors = "view", {}
         self.message = f"Automatic Payments are on. Your next charge is {self.mandate.next_charge}."
-        return rx.toast.success("Automatic Payments are on")
+        return None
 
     @rx.event
     async def pause(self, form_data: dict):

@@ -204,11 +204,5 @@ class PayState(rx.State):
         self.step = "done"
 
     @rx.event
-    def copy_reference(self):
-        if self.reference:
-            return [rx.set_clipboard(self.reference), rx.toast.success("Reference number copied")]
-        return None
-
-    @rx.event
     def start_again(self):
         return rx.redirect(routes.PAY)

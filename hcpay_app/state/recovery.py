@@ -90,8 +90,6 @@ class ResetPasswordState(rx.State):
             recovery.reset_link_is_valid, token=self._token, now=clock.utcnow()
         )
         self.checked = True
-        # Keep the token out of the browser's history and address bar.
-        return rx.call_script(f"window.history.replaceState(null, '', '{routes.RESET_PASSWORD}')")
 
     @rx.event
     async def set_password(self, form_data: dict):

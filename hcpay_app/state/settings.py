@@ -52,4 +52,3 @@ class SettingsState(rx.State):
             self.processing = False
         self.saved = "Your password has been changed. Other devices have been logged out."
         self.form_key += 1
-        yield rx.toast.success("Password changed")

@@ -1,8 +1,15 @@
 """End-to-end harness: the real app (production build, one port, loopback) on a throwaway
-database, driven by Playwright on Debian's Chromium at a phone-sized viewport."""
+database, driven by Playwright on Debian's Chromium at a phone-sized viewport.
+
+With HCPAY_TEST_DATABASE=postgresql the app runs in its scale-out mode instead: a throwaway
+PostgreSQL cluster and Redis server on loopback, and two backend workers sharing state through Redis
+(run the `core` subset: `pytest tests/e2e -m core`).
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -17,7 +24,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="hcpay-e2e-"))
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import server  # noqa: E402
+from support import server, services  # noqa: E402
 
 PORT = int(os.environ.get("HCPAY_E2E_PORT") or server.free_port())
 BASE_URL = f"http://127.0.0.1:{PORT}"
@@ -31,6 +38,17 @@ APP_ENV = {
     "HCPAY_RECOVERY_REQUESTS_PER_HOUR": "1000",
     "HCPAY_OTP_RESEND_COOLDOWN": "1",
 }
+ON_POSTGRES = os.environ.get("HCPAY_TEST_DATABASE", "sqlite") == "postgresql"
+if ON_POSTGRES:
+    # Started before anything reads settings; stopped when the test process exits, after the app.
+    _backing = contextlib.ExitStack()
+    atexit.register(_backing.close)
+    _admin_url = _backing.enter_context(services.postgres())
+    APP_ENV.update(
+        DATABASE_URL=services.create_database(_admin_url, "hcpay_e2e"),
+        REDIS_URL=_backing.enter_context(services.redis()),
+        GRANIAN_WORKERS="2",
+    )
 # The test process shares the app's database and keys: it seeds members and reads the outbox.
 os.environ.update(APP_ENV)
 
@@ -158,3 +176,20 @@ def log_in_as(page, user) -> None:
     page.get_by_label("Password").fill(user["password"])
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/dashboard")
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(request):
+    """Fail a journey whose page throws, or whose script the Content Security Policy blocks (Reflex
+    runs scripts sent from the server through eval, which the CSP forbids: they must be compiled in)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.expose_function("__hcpayCspViolation", lambda what: errors.append(f"CSP blocked: {what}"))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
+                         "window.__hcpayCspViolation(e.violatedDirective + ' ' + e.blockedURI))")
+    yield
+    assert errors == [], errors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from conftest import PASSWORD, latest_code, latest_email, session_is_live
@@ -16,6 +18,7 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+@pytest.mark.core
 def test_create_account_then_log_out_and_back_in(page: Page, new_member):
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
@@ -102,6 +105,7 @@ def test_bad_input_is_explained_next_to_each_field(page: Page):
     expect(page.get_by_label("First name")).to_have_value("R2-D2")
 
 
+@pytest.mark.core
 def test_wrong_password_then_lockout(page: Page, new_user):
     page.goto("/")
     log_in(page, new_user["username"], "Wrong-Password-000")
@@ -122,6 +126,7 @@ def test_unknown_user_gets_the_same_message(page: Page):
     expect(page.get_by_role("alert").filter(has_text="username or password you entered is incorrect")).to_be_visible()
 
 
+@pytest.mark.core
 def test_forgot_password_end_to_end(page: Page, new_user):
     page.goto("/")
     page.get_by_role("link", name="Forgot Password").click()
@@ -131,6 +136,8 @@ def test_forgot_password_end_to_end(page: Page, new_user):
 
     link = re.search(r"(http\S+reset-password\?token=\S+)", latest_email(new_user["email"], "password_reset").body).group(1)
     page.goto(link.replace(link.split("/reset-password")[0], ""))
+    expect(page.get_by_label("New password", exact=True)).to_be_visible()
+    expect(page).not_to_have_url(re.compile("token="))  # out of the address bar and history at once
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set new password").click()
@@ -164,6 +171,7 @@ def test_protected_page_redirects_to_log_in_and_back(page: Page, new_user):
     expect(page.get_by_role("heading", name="Change password")).to_be_visible()
 
 
+@pytest.mark.core
 def test_logged_out_token_is_dead_when_replayed(page: Page, new_user):
     page.goto("/")
     log_in(page, new_user["username"], new_user["password"])

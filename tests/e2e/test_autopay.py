@@ -58,6 +58,7 @@ def activate_autopay(page: Page) -> None:
     expect(page.locator("#autopay-state")).to_have_text("On")
 
 
+@pytest.mark.core
 def test_autopay_charges_once_on_its_date_and_tells_the_member(page: Page, owing_user):
     log_in_as(page, owing_user)
     add_card(page)

@@ -57,6 +57,7 @@ def billed_user(new_user):
     return {**new_user, "account": account, "references": references}
 
 
+@pytest.mark.core
 def test_dashboard_figures_match_the_ledger(page: Page, billed_user):
     account = billed_user["account"]
     today = clock.today()
@@ -72,6 +73,7 @@ def test_dashboard_figures_match_the_ledger(page: Page, billed_user):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+@pytest.mark.core
 def test_history_pagination_filter_and_reference_search(page: Page, billed_user):
     account = billed_user["account"]
     for day in range(30):
@@ -102,6 +104,7 @@ def test_history_pagination_filter_and_reference_search(page: Page, billed_user)
     expect(page.locator("#status-explanation")).to_contain_text("received and applied")
 
 
+@pytest.mark.core
 def test_receipt_pdf_downloads_with_the_reference(page: Page, billed_user):
     wanted = billed_user["references"][-1]
     log_in_as(page, billed_user)
@@ -131,6 +134,7 @@ def test_csv_export_has_the_right_rows(page: Page, billed_user):
     assert all(start.isoformat() <= r["date"] <= end.isoformat() for r in rows)
 
 
+@pytest.mark.core
 def test_documents_of_another_member_are_not_found(page: Page, billed_user, another_member):
     other = _issue(another_member)
     theirs = _pay(other, 4242, clock.today())

@@ -110,6 +110,7 @@ def assert_no_numbers(text: str) -> None:
     assert not [run for run in LUHN_RUN.findall(text) if luhn(run)]
 
 
+@pytest.mark.core
 def test_card_payment_succeeds_with_a_reference_and_receipt(page: Page, owing_user):
     frames = record_frames(page)
     start_payment(page, owing_user)
@@ -156,6 +157,7 @@ def test_each_decline_says_why_and_keeps_the_form(page: Page, owing_user, number
     expect(page.get_by_role("link", name=f"Payment {payment.reference}")).to_be_visible()
 
 
+@pytest.mark.core
 def test_bank_transfer_is_pending_then_paid_after_the_daily_job(page: Page, owing_user):
     frames = record_frames(page)
     start_payment(page, owing_user)
@@ -195,6 +197,7 @@ def test_returned_bank_debit_reopens_the_bill(page: Page, owing_user):
     expect(page.locator("#amount-due")).not_to_have_text("$0.00")
 
 
+@pytest.mark.core
 def test_double_tap_on_submit_makes_one_payment(page: Page, owing_user):
     start_payment(page, owing_user)
     enter_card(page, CARD_OK)

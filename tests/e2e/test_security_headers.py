@@ -8,6 +8,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.core  # headers and the Origin check must hold in the scale-out mode too
+
 
 def _headers(url: str) -> dict[str, str]:
     with urllib.request.urlopen(url, timeout=10) as response:

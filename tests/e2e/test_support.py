@@ -51,6 +51,7 @@ def staff():
     return {"username": name, "password": STAFF_PASSWORD}
 
 
+@pytest.mark.core
 def test_member_and_support_agent_resolve_a_request(page: Page, browser, paid_member, staff):
     # The member asks about a payment.
     log_in_as(page, paid_member)

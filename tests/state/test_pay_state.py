@@ -219,8 +219,6 @@ async def test_pay_the_amount_due_by_card(billing):
     out = await j.fire("submit_payment")
     assert out.events == [] and counts() == after and p.step == "done"
 
-    out = await j.fire("copy_reference")
-    assert len(out.events) == 2 and counts() == after
     assert_no_card_data(j.seen, j.tab, keys=[key])
 
 
@@ -300,12 +298,6 @@ async def test_start_again_goes_back_to_a_fresh_pay_page(billing):
     assert out.redirects == [routes.PAY]
     await j.fire("load")
     assert (j.pay.step, j.pay.reference, j.pay.amount_due) == ("amount", "", "$0.00")
-
-
-async def test_copy_reference_before_a_payment_copies_nothing(billing):
-    j = await journey()
-    out = await j.fire("copy_reference")
-    assert out.events == []
 
 
 async def test_pay_from_a_bank_account(billing):
