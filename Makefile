@@ -11,7 +11,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 
-.PHONY: install run test test-unit test-e2e chromium bench clean
+.PHONY: install run test test-unit test-e2e test-scale-out system-packages bench clean
 
 # Reinstall only when the content of requirements.txt changes (Reflex rewrites the file's mtime
 # at every start), so the second `make run` starts in seconds.
@@ -26,19 +26,33 @@ run: install
 	$(PY) -m hcpay_app setup
 	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port 3000 --backend-port 3000
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# Debian packages the tests drive: Chromium for Playwright; PostgreSQL and Redis for the scale-out
+# mode (the tests start throwaway servers on loopback themselves). Installed only when missing.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 test-unit: install
 	$(PY) -m pytest tests/unit tests/state -q -p no:playwright
 
-test-e2e: install chromium
+test-e2e: install system-packages
 	$(PY) -m pytest tests/e2e -q
 
-# pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-test: test-unit test-e2e
+# The scale-out mode: the service suite on PostgreSQL, and the core journeys on PostgreSQL + Redis
+# with two backend workers.
+test-scale-out: install system-packages
+	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/unit -q -p no:playwright
+	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
 
-bench: install chromium
+# pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
+test: test-unit test-e2e test-scale-out
+
+bench: install system-packages
 	$(PY) -m pytest tests/perf -q -s
 
 clean:

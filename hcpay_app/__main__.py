@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from hcpay_app import clock, migrations
+from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.services import console, demo, jobs, roster
 from hcpay_app.services.errors import ValidationError
@@ -54,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "make-migration":
         migrations.make_revision(args.message)
         return 0
+    production = get_settings().is_production
+    if args.command == "seed-demo" and production:
+        print("seed-demo refuses to run in production: demo logins have published passwords", file=sys.stderr)
+        return 2
     migrations.upgrade()
     if args.command == "setup":
         with session_scope() as session:
             empty = demo.is_empty(session)
-        if empty:
+        if empty and not production:  # demo logins have published passwords
             _seed()
         for summary in jobs.catch_up():
             print(summary.line())
