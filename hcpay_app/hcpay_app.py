@@ -3,6 +3,7 @@
 import reflex as rx
 
 from hcpay_app import http
+from hcpay_app.event_errors import log_handler_failure
 from hcpay_app.background import daily_job_worker, outbox_worker
 from hcpay_app.security_headers import with_security_headers
 from hcpay_app.pages import register_pages
@@ -13,6 +14,7 @@ app = rx.App(
         rx.el.script(src="/card_brand.js", defer=True),
     ],
     api_transformer=[http.api(), with_security_headers],
+    backend_exception_handler=log_handler_failure,
 )
 register_pages(app)
 app.register_lifespan_task(outbox_worker)

@@ -134,18 +134,22 @@ def make_member() -> dict:
 @pytest.fixture
 def new_user(new_member):
     """A member who already has a verified account (created through the service, not the browser)."""
-    username = f"user{new_member['member_number'][-6:]}"
+    return make_user(new_member)
+
+
+def make_user(member: dict) -> dict:
+    username = f"user{member['member_number'][-6:]}"
     now = clock.utcnow()
     with session_scope() as session:
         pending = registration.start(
-            session, first_name=new_member["first_name"], last_name=new_member["last_name"],
-            date_of_birth=new_member["date_of_birth"].isoformat(), ssn=new_member["ssn"],
-            email=new_member["email"], client_key="fixture", now=now, today=clock.today(),
+            session, first_name=member["first_name"], last_name=member["last_name"],
+            date_of_birth=member["date_of_birth"].isoformat(), ssn=member["ssn"],
+            email=member["email"], client_key="fixture", now=now, today=clock.today(),
         )
         registration.choose_credentials(session, pending_id=pending, username=username, password=PASSWORD, now=now)
-        code = latest_code(new_member["email"])
+        code = latest_code(member["email"])
         registration.verify(session, pending_id=pending, code=code, ip="fixture", now=now)
-    return {**new_member, "username": username, "password": PASSWORD}
+    return {**member, "username": username, "password": PASSWORD}
 
 
 def latest_email(to: str, kind: str) -> OutboundEmail:

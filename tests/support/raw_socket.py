@@ -1,0 +1,80 @@
+"""A raw socket.io client speaking Reflex's event protocol, for calling handlers the way an attacker
+would: any handler, any arguments, any cookie — no page, no compiled frontend.
+
+Wire format (Reflex 0.10, checked against reflex/app.py and .web/utils/state.js): connect to
+`/_event` (namespace `/_event`) with the tab's client token in the query string; send `event` with
+`{name: "<state full name>.<handler>", payload: {arg: value}, router_data: {pathname, asPath, query}}`;
+the server answers with `event` frames `{delta: …, events: […]}`. An `rx.Cookie` reaches the server
+as a client-storage var in `hydrate_and_load`'s payload.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import socketio
+
+NAMESPACE = "/_event"
+ROOT = "reflex___state____state"
+SESSION_STATE = f"{ROOT}.hcpay_app___state___session____session_state"
+SESSION_COOKIE_VAR = f"{SESSION_STATE}.auth_token"
+
+
+class RawClient:
+    """One browser tab, faked. `call` returns the frames the server sent in answer."""
+
+    def __init__(self, base_url: str, *, auth_token: str = "", path: str = "/dashboard") -> None:
+        self.frames: list[dict] = []
+        self._lock = threading.Lock()
+        self._hydrated = False
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("event", self._received, namespace=NAMESPACE)
+        # websocket-client sends the URL's own origin as Origin: the app's allowed origin.
+        self.sio.connect(f"{base_url}?token={uuid.uuid4()}", transports=["websocket"], socketio_path="_event",
+                         namespaces=[NAMESPACE], wait_timeout=20)
+        self.call(f"{ROOT}.hydrate_and_load", {"vars": {SESSION_COOKIE_VAR: auth_token}}, path=path)
+
+    def _received(self, data) -> None:
+        with self._lock:
+            self.frames.append(data if isinstance(data, dict) else {"raw": data})
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.connected
+
+    def emit(self, name: str, payload: object, *, path: str = "/dashboard") -> None:
+        self.sio.emit("event", namespace=NAMESPACE, data={
+            "name": name, "payload": payload, "router_data": {"pathname": path, "asPath": path, "query": {}}})
+
+    def call(self, name: str, payload: object, *, path: str = "/dashboard", timeout: float = 20) -> list[dict]:
+        """Send one event and return every frame it caused.
+
+        Events of one tab are processed in order, so a sentinel sent right after (flipping the root
+        state's `is_hydrated`, which always answers with a delta) marks where this event's answer ends.
+        """
+        with self._lock:
+            start = len(self.frames)
+        self.emit(name, payload, path=path)
+        self._hydrated = not self._hydrated
+        marker = self._hydrated
+        self.emit(f"{ROOT}.set_is_hydrated", {"value": marker}, path=path)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.sio.connected:
+            with self._lock:
+                answer = self.frames[start:]
+            for index, frame in enumerate(answer):
+                root = (frame.get("delta") or {}).get(ROOT) or {}
+                if root.get("is_hydrated_rx_state_") is marker:
+                    return answer[:index]
+            time.sleep(0.005)
+        raise TimeoutError(f"no answer to {name} (connected={self.sio.connected})")
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def text_of(frames: list[dict]) -> str:
+    return json.dumps(frames, default=str)
