@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 
@@ -16,6 +17,19 @@ from hcpay_app.models import OutboundEmail
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+
+# What an email may carry only until it is delivered: a reset link's token and a one-time code
+# would let anyone who reads the outbox table take over the account.
+_REMOVED_AFTER_DELIVERY = (
+    (re.compile(r"(token=)[A-Za-z0-9_\-]+"), r"\1[removed after delivery]"),
+    (re.compile(r"(verification code is )[0-9]{6}"), r"\1[removed after delivery]"),
+)
+
+
+def without_secrets(body: str) -> str:
+    for pattern, replacement in _REMOVED_AFTER_DELIVERY:
+        body = pattern.sub(replacement, body)
+    return body
 
 SIGNATURE = (
     "\n\n— Health Connector Payment Portal\n"
@@ -72,6 +86,7 @@ def deliver_pending(session: Session, *, now: dt.datetime, limit: int = 50) -> i
             log.warning("email %s not sent (attempt %s): %s", message.id, message.attempts, type(exc).__name__)
         else:
             message.sent_at = now
+            message.body = without_secrets(message.body)
             sent += 1
         session.add(message)
         session.commit()

@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import datetime as dt
 import itertools
+import json
 import os
 import re
 import sys
@@ -52,7 +53,7 @@ if ON_POSTGRES:
 # The test process shares the app's database and keys: it seeds members and reads the outbox.
 os.environ.update(APP_ENV)
 
-from hcpay_app import clock, migrations  # noqa: E402
+from hcpay_app import clock, migrations, routes  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
@@ -91,6 +92,16 @@ def app_log(app_server) -> Path:
 
 _serial = itertools.count(1)
 
+# What the whole run must never leak, gathered as it goes (scanned by test_zz_secret_scan.py):
+# frames the server sent to every page, and the secrets members typed or were created with.
+RECEIVED_FRAMES: list[str] = []
+TYPED_SECRETS: dict[str, set[str]] = {"ssn": set(), "card": set(), "cvc": set(), "bank account": set(),
+                                      "password": {PASSWORD}, "code": set()}
+SECRET_FIELDS = {"ssn": "ssn", "card_number": "card", "cvc": "cvc", "account_number": "bank account",
+                 "confirm_account_number": "bank account", "password": "password",
+                 "confirm_password": "password", "new_password": "password", "current_password": "password",
+                 "code": "code"}
+
 
 def _ssn_for(n: int) -> str:
     return f"7{n // 10000 % 100:02d}{n % 100 + 1:02d}{1000 + n:04d}"[:9]
@@ -110,6 +121,7 @@ def another_member():
 
 def make_member() -> dict:
     n = next(_serial) + os.getpid() % 1000 * 100
+    TYPED_SECRETS["ssn"].add(_ssn_for(n))
     identity = {
         "first_name": "Ana-Lucía",
         "last_name": f"O'Neill{chr(97 + n % 26)}",
@@ -197,3 +209,46 @@ def no_script_errors(request):
                          "window.__hcpayCspViolation(e.violatedDirective + ' ' + e.blockedURI))")
     yield
     assert errors == [], errors
+
+
+def _note_typed_secrets(payload: str) -> None:
+    """Pick the sensitive fields out of an event the browser sent (socket.io text frame `42/_event,[…]`)."""
+    start = payload.find("[")
+    if start < 0 or "form_data" not in payload:
+        return
+    try:
+        message = json.loads(payload[start:])
+    except ValueError:
+        return
+    form = ((message[1] if len(message) > 1 and isinstance(message[1], dict) else {}).get("payload") or {}).get("form_data")
+    if isinstance(form, dict) and isinstance(form.get("__reflex_form_data__"), list):
+        form = {pair[0]: pair[1] for pair in form["__reflex_form_data__"] if isinstance(pair, list) and len(pair) == 2}
+    if isinstance(form, dict):
+        for field, kind in SECRET_FIELDS.items():
+            if kind == "bank account" and "routing_number" not in form:
+                continue  # the guest form's "account_number" is the (not secret) billing account
+            value = form.get(field)
+            if isinstance(value, str) and value.strip():
+                TYPED_SECRETS[kind].add(value.strip())
+
+
+@pytest.fixture(autouse=True)
+def record_frames(request):
+    """Keep every frame the server sends to the page, and every secret typed into it, for the scan."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+
+    def keep(payload) -> None:
+        # The development mailbox shows the outbox, codes and links included, by design — and
+        # only outside production (tests/state/test_account_states.py): not part of the scan.
+        if routes.DEV_MAILBOX not in page.url:
+            RECEIVED_FRAMES.append(str(payload))
+
+    def watch(websocket) -> None:
+        websocket.on("framereceived", keep)
+        websocket.on("framesent", lambda payload: _note_typed_secrets(str(payload)))
+
+    page.on("websocket", watch)
+    yield

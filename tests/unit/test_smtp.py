@@ -6,6 +6,7 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
 import socket
 
 import pytest
@@ -96,7 +97,13 @@ def test_a_service_email_reaches_the_server(session, registered_user, now, smtp_
     subjects = [m["Subject"] for m in smtp_server.messages()]
     assert subjects[-1] == "Reset your Health Connector password"
     assert smtp_server.envelopes[-1].rcpt_tos == ["Renee.ONeil@example.com"]
-    assert "/reset-password?token=" in smtp_server.messages()[-1].get_content()
+    delivered = smtp_server.messages()
+    token = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)", delivered[-1].get_content()).group(1)
+    code = re.search(r"verification code is ([0-9]{6})", delivered[0].get_content()).group(1)
+    # Once delivered, the outbox keeps the messages without the link's token or the code.
+    kept = "\n".join(m.body for m in outbox(session))
+    assert token not in kept and code not in kept
+    assert "token=[removed after delivery]" in kept and "verification code is [removed after delivery]" in kept
 
 
 def test_server_down_keeps_the_message_queued(session, now, smtp_port):
