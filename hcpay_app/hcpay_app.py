@@ -13,6 +13,7 @@ app = rx.App(
         rx.el.meta(name="theme-color", content="#0b4a8b"),
         rx.el.script(src="/card_brand.js", defer=True),
     ],
+    stylesheets=["/links.css"],
     api_transformer=[http.api(), with_security_headers],
     backend_exception_handler=log_handler_failure,
 )

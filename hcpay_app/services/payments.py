@@ -102,7 +102,7 @@ def choose_amount(session: Session, actor: SessionUser, *, choice: object, other
         cents = offered.past_due_cents
     elif choice == "other":
         try:
-            cents = payment_validators.clean_amount(other_amount, maximum_cents=offered.maximum_cents)
+            cents = payment_validators.clean_amount(other_amount, maximum_cents=offered.maximum_cents, field="other_amount")
         except ValidationError as exc:
             errors.update(exc.errors)
     else:

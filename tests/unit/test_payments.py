@@ -454,7 +454,7 @@ def test_choose_amount_limits(session, renee):
     for typed in (over, "0.99", "0", "-1", "1e9"):
         with pytest.raises(ValidationError) as caught:
             payments.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
-        assert set(caught.value.errors) == {"amount"}
+        assert set(caught.value.errors) == {"other_amount"}  # the field the message shows next to
     with pytest.raises(ValidationError) as caught:
         payments.choose_amount(session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY)
     assert set(caught.value.errors) == {"amount_choice", "payment_date"}
