@@ -90,7 +90,10 @@ def _validate(session: Session, actor: SessionUser, *, method_id: object, amount
             errors["fixed_amount"] = str(exc)
     if frequency not in FREQUENCY_MONTHS:
         errors["frequency"] = "Choose monthly or quarterly."
-    day = charge_day if type(charge_day) is int else (int(charge_day) if isinstance(charge_day, str) and charge_day.isdigit() else 0)
+    # At most two ASCII digits: int() of a huge or non-ASCII digit string raises instead of refusing.
+    day = charge_day if type(charge_day) is int else (
+        int(charge_day) if isinstance(charge_day, str) and charge_day.isascii() and charge_day.isdigit()
+        and len(charge_day) <= 2 else 0)
     if not 1 <= day <= 28:
         errors["charge_day"] = "Choose a charge day from 1 to 28."
     if errors:

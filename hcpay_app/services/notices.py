@@ -86,7 +86,7 @@ def mark_read(session: Session, actor: SessionUser, notice_id: object | None, *,
     actor = _member(actor)
     query = update(Notification).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
     if notice_id is not None:
-        if type(notice_id) is not int:
+        if type(notice_id) is not int or not 0 < notice_id < 2**62:  # SQLite integers are 64-bit
             return
         query = query.where(Notification.id == notice_id)
     session.exec(query.values(read_at=now))

@@ -40,6 +40,8 @@ class RemindersState(rx.State):
         user = await current_user(self)
         if user is None:
             return await login_redirect(self)
+        if not isinstance(form_data, dict):
+            return None  # not a form: ignored (it would otherwise read as "every box unchecked")
         days = [d for d in reminders.OFFSET_CHOICES if form_flag(form_data, f"days_{d}")]
         try:
             prefs = await call_service(reminders.save, actor=user, enabled=form_flag(form_data, "enabled"),

@@ -70,7 +70,7 @@ OURS = [h for h in HANDLERS if ".hcpay_app___" in h[0] and h[1] != "setvar"]
 
 
 def hostile_values() -> list[object]:
-    return [None, 12, -7, True, [], ["a", {"b": None}], {"$gt": ""}, "", HUGE, "../../etc/passwd",
+    return [None, 12, -7, 2**70, True, [], ["a", {"b": None}], {"$gt": ""}, "", HUGE, "9" * 40, "١٢", "../../etc/passwd",
             "<script>alert(1)</script>", "' OR 1=1 --", "\x00\x00", *AMOUNTS[:6]]
 
 
