@@ -29,8 +29,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(port: int, env: dict[str, str], log: Path, timeout: float = 900) -> subprocess.Popen:
-    """`reflex run --env prod` on 127.0.0.1:`port`; returns once the page and the backend answer."""
+def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: Path = ROOT) -> subprocess.Popen:
+    """`reflex run --env prod` of the app in `cwd` on 127.0.0.1:`port`; returns once the page and the backend answer."""
     full_env = {**os.environ, **env}
     full_env["PATH"] = f"{Path(sys.executable).parent}:{full_env.get('PATH', '')}"
     full_env.update(REFLEX_USE_NPM="1", REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="false")
@@ -38,7 +38,7 @@ def start(port: int, env: dict[str, str], log: Path, timeout: float = 900) -> su
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",
              "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
