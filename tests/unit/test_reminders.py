@@ -100,6 +100,14 @@ def test_turning_reminders_off_needs_nothing_else(session, avery):
         False, False, False, ())
 
 
+@pytest.mark.parametrize("notice_id", [2**63, -1, 0])
+def test_marking_an_out_of_range_notice_read_marks_nothing(session, avery, notice_id):
+    notices.notify(session, avery.user_id, kind="x", title="t", body="b", now=NOW, by_email=False)
+    session.commit()
+    notices.mark_read(session, avery.who, notice_id, now=NOW)
+    assert all(n.read_at is None for n in session.exec(select(Notification)).all())
+
+
 def test_preferences_are_a_members_own(session):
     with pytest.raises(NotAllowed):
         reminders.get(session, None)
