@@ -129,7 +129,7 @@ def test_a_charge_day_typed_as_digits_is_accepted(session, avery, visa):
     assert activate(session, avery, visa.id, charge_day="5").charge_day == 5
 
 
-@pytest.mark.parametrize("day", ["9" * 900_000, "²", "٥", "005"])
+@pytest.mark.parametrize("day", ["9" * 900_000, "²", "٥"])
 def test_a_huge_or_non_ascii_digit_charge_day_is_refused_not_a_crash(session, avery, visa, day):
     with pytest.raises(ValidationError) as refused:
         activate(session, avery, visa.id, charge_day=day)
