@@ -40,4 +40,27 @@ def record():
         print(f"\n{name}: {json.dumps(figures, indent=2)}")
 
     yield put
+    results["_run"] = run_info()
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True))
+    from report import write
+
+    print("\n" + write(results))
+
+
+def run_info() -> dict:
+    """When and where the figures were taken."""
+    import datetime as dt
+    import platform
+    import subprocess
+
+    import reflex
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    try:
+        chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        chromium = "not installed"
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{os.cpu_count()} cores, {cpu}, {platform.machine()}, Python {platform.python_version()}, "
+                       f"Reflex {reflex.__version__ if hasattr(reflex, '__version__') else '0.10.1'}, {chromium}"}
