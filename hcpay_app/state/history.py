@@ -67,7 +67,10 @@ class HistoryState(rx.State):
         self.year_options = [[ALL, "All years"]] + [[str(y), str(y)] for y in years]
         today = clock.today()
         points, self.chart_summary = await call_service(history.last_twelve_months, actor=user, today=today)
-        self.chart = [{"month": p.month, "premiums": p.premiums, "payments": p.payments} for p in points]
+        top = max([p.premiums for p in points] + [p.payments for p in points] + [1])
+        self.chart = [{"month": p.month, "premiums": p.premiums, "payments": p.payments,
+                       "premiums_width": f"{100 * p.premiums / top:.1f}%",
+                       "payments_width": f"{100 * p.payments / top:.1f}%"} for p in points]
         self.export_start, self.export_end = today.replace(month=1, day=1).isoformat(), today.isoformat()
         self.statement_month = today.strftime("%Y-%m")
         result = await self._refresh()
