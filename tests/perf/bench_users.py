@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlmodel import select
 
-from hcpay_app import clock
+from hcpay_app import clock, migrations
+from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import OutboundEmail
 from hcpay_app.services import registration, roster
@@ -31,3 +33,15 @@ def make_user(n: int = 0) -> dict:
         code = body.split("verification code is ")[1][:6]
         registration.verify(session, pending_id=pending, code=code, ip="bench", now=now)
     return {"username": username, "password": PASSWORD}
+
+
+def app_settings(monkeypatch, tmp: Path, port: int, *, bcrypt_cost: int) -> dict[str, str]:
+    """Point this process and the app it will start at a fresh migrated database; returns the app's env."""
+    base = f"http://127.0.0.1:{port}"
+    env = {"HCPAY_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "HCPAY_SECRETS_FILE": str(tmp / "secrets.json"),
+           "HCPAY_BASE_URL": base, "HCPAY_CORS_ORIGINS": base, "HCPAY_BCRYPT_COST": str(bcrypt_cost)}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    migrations.upgrade()
+    return env

@@ -19,9 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import server  # noqa: E402
 from support.raw_socket import ROOT, RawClient  # noqa: E402
 
-from hcpay_app import migrations  # noqa: E402
-from hcpay_app.config import get_settings  # noqa: E402
-from bench_users import make_user  # noqa: E402
+from bench_users import app_settings, make_user  # noqa: E402
 
 LOGINS = 30
 LOGIN_EVENT = f"{ROOT}.hcpay_app___state___login____login_state.login"
@@ -42,12 +40,7 @@ def test_ping_while_30_members_log_in(record, monkeypatch):
     tmp = Path(tempfile.mkdtemp(prefix="hcpay-bench-loop-"))
     port = server.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"HCPAY_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "HCPAY_SECRETS_FILE": str(tmp / "secrets.json"),
-           "HCPAY_BASE_URL": base, "HCPAY_CORS_ORIGINS": base, "HCPAY_BCRYPT_COST": "12"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    migrations.upgrade()
+    env = app_settings(monkeypatch, tmp, port, bcrypt_cost=12)  # the production cost: the point of the test
     users = [make_user(n) for n in range(LOGINS)]
     process = server.start(port, env, tmp / "app.log")
     try:

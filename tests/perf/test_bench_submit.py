@@ -4,7 +4,6 @@ MutationObserver), so Playwright's own overhead is left out. Goal: p50 ratio ≤
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -15,15 +14,9 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import server  # noqa: E402
 
-from hcpay_app import clock, migrations  # noqa: E402
-from hcpay_app.config import get_settings  # noqa: E402
-from hcpay_app.db import session_scope  # noqa: E402
-from hcpay_app.models import OutboundEmail  # noqa: E402
-from hcpay_app.services import registration, roster  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from bench_users import app_settings, make_user  # noqa: E402
 
 PAYMENTS = 20
-PASSWORD = "Copper-Meadow-Violin-73"
 
 WAIT_FOR = """([clickSelector, selector, present]) => new Promise(resolve => {
   const done = () => (document.querySelector(selector) !== null) === present;
@@ -34,33 +27,12 @@ WAIT_FOR = """([clickSelector, selector, present]) => new Promise(resolve => {
 })"""
 
 
-def _member() -> dict:
-    row = roster.RosterRow(1, "900000000001", "Bench", "Payer", dt.date(1980, 1, 1), "219550199", "bench@example.com",
-                           "02110", "800000001", "Silver", 45000, False, clock.today())
-    now = clock.utcnow()
-    with session_scope() as session:
-        roster.apply_rows(session, [row], roster.ImportReport(), now)
-        pending = registration.start(session, first_name="Bench", last_name="Payer", date_of_birth="1980-01-01",
-                                     ssn="219550199", email="bench@example.com", client_key="bench", now=now,
-                                     today=clock.today())
-        registration.choose_credentials(session, pending_id=pending, username="bench.payer", password=PASSWORD, now=now)
-        body = session.exec(select(OutboundEmail.body).where(OutboundEmail.kind == "verification_code")).first()
-        code = body.split("verification code is ")[1][:6]
-        registration.verify(session, pending_id=pending, code=code, ip="bench", now=now)
-    return {"username": "bench.payer", "password": PASSWORD}
-
-
 def test_submit_to_confirmation_against_a_trivial_event(record, monkeypatch):
     tmp = Path(tempfile.mkdtemp(prefix="hcpay-bench-app-"))
     port = server.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"HCPAY_ENV": "test", "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "HCPAY_SECRETS_FILE": str(tmp / "secrets.json"),
-           "HCPAY_BASE_URL": base, "HCPAY_CORS_ORIGINS": base, "HCPAY_BCRYPT_COST": "4"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    migrations.upgrade()
-    user = _member()
+    env = app_settings(monkeypatch, tmp, port, bcrypt_cost=4)
+    user = make_user(0)
     process = server.start(port, env, tmp / "app.log")
     trivial, submit = [], []
     try:
