@@ -38,7 +38,7 @@ system-packages:
 	fi
 
 test-unit: install
-	$(PY) -m pytest tests/unit tests/state -q -p no:playwright
+	$(PY) -m pytest tests/unit tests/state -q -p no:playwright -n auto
 
 test-e2e: install system-packages
 	$(PY) -m pytest tests/e2e -q
@@ -46,7 +46,7 @@ test-e2e: install system-packages
 # The scale-out mode: the service suite on PostgreSQL, and the core journeys on PostgreSQL + Redis
 # with two backend workers.
 test-scale-out: install system-packages
-	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/unit -q -p no:playwright
+	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/unit -q -p no:playwright -n auto
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
 
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.

@@ -209,6 +209,7 @@ def test_anonymous_callers_are_refused_by_every_handler(app_server, app_log, vic
         client.close()
     after = fingerprint(RECORDS_REFUSALS)
     assert calls > 1000, calls  # every handler, many ways
+    assert '"_redirect"' in text_of(frames) and "/?next=" in text_of(frames), "the calls were heard: sent to log in"
     assert changed_tables(before, after) == {}
     assert secrets_in(text_of(frames), victim) == []
     new_log = app_log.read_text()[len(log_before):]
@@ -234,6 +235,7 @@ def test_a_member_cannot_touch_another_members_records(app_server, app_log, vict
         client.close()
     after = {k: v for k, v in fingerprint(RECORDS_REFUSALS).items() if k in money_tables}
     assert calls > 800, calls
+    assert new_user["username"] in text_of(frames), "the calls ran under Ana's live session"
     assert changed_tables(before, after) == {}
     assert secrets_in(text_of(frames), victim) == []
     assert log_failures(app_log.read_text()[len(log_before):]) == []
