@@ -11,7 +11,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 
-.PHONY: install run test test-unit test-e2e test-scale-out system-packages bench clean
+.PHONY: install run test test-unit test-unit-at-ci-date test-e2e test-scale-out test-calendar system-packages bench clean
 
 # Reinstall only when the content of requirements.txt changes (Reflex rewrites the file's mtime
 # at every start), so the second `make run` starts in seconds.
@@ -27,10 +27,12 @@ run: install
 	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port 3000 --backend-port 3000
 
 # Debian packages the tests drive: Chromium for Playwright; PostgreSQL and Redis for the scale-out
-# mode (the tests start throwaway servers on loopback themselves). Installed only when missing.
+# mode (the tests start throwaway servers on loopback themselves); libfaketime for the calendar
+# sweep. Installed only when missing.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +41,16 @@ system-packages:
 
 test-unit: install
 	$(PY) -m pytest tests/unit tests/state -q -p no:playwright -n auto
+
+# The unit and state suites under libfaketime at the sweep's date for `make test`: the Friday before
+# a 1st, when a bank debit settles in the next month (the e2e suite's app clock starts there too).
+test-unit-at-ci-date: install system-packages
+	$(PY) tests/support/calendar_sweep.py --only friday-before-a-1st --suites unit
+
+# The calendar sweep: unit, state and the core e2e journeys with the whole process tree under
+# libfaketime at each hard date of tests/support/calendar_sweep.py (about 5 minutes a date).
+test-calendar: install system-packages
+	$(PY) tests/support/calendar_sweep.py
 
 test-e2e: install system-packages
 	$(PY) -m pytest tests/e2e -q
@@ -50,7 +62,7 @@ test-scale-out: install system-packages
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
 
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-test: test-unit test-e2e test-scale-out
+test: test-unit-at-ci-date test-e2e test-scale-out
 
 bench: install system-packages
 	$(PY) -m pytest tests/perf -q -s

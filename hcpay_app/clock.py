@@ -2,11 +2,17 @@
 
 Timestamps are timezone-aware UTC datetimes (SQLModel stores and returns them in UTC);
 member-facing dates are calendar dates in the portal's time zone.
+
+Outside production the clock can start at a chosen moment (`HCPAY_CLOCK_START`) and run on from
+there. Several processes (an end-to-end test, the app server and its workers) share one clock by
+also sharing `HCPAY_CLOCK_ANCHOR`: the real moment at which the clock read the start. Without an
+anchor, each process would start its own clock when it first reads it, and they would drift apart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from hcpay_app.config import get_settings
@@ -14,9 +20,24 @@ from hcpay_app.config import get_settings
 _offset = dt.timedelta(0)
 
 
+def _real_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@functools.cache
+def _start_offset() -> dt.timedelta:
+    """How far the configured start moves this process's clock from the real one (zero unless set)."""
+    settings = get_settings()
+    if settings.clock_start is None:
+        return dt.timedelta(0)
+    anchor = settings.clock_anchor or _real_now()
+    return settings.clock_start - anchor
+
+
 def utcnow() -> dt.datetime:
-    """Current aware UTC time, shifted by any offset set with `shift`."""
-    return dt.datetime.now(dt.UTC) + _offset
+    """Current aware UTC time: the real time, moved to the configured start and by any `shift`."""
+    offset = _start_offset()  # first: on first use it anchors the start to the real time now
+    return _real_now() + offset + _offset
 
 
 def portal_zone() -> ZoneInfo:
@@ -40,8 +61,10 @@ def shift(delta: dt.timedelta) -> None:
 
 
 def reset() -> None:
+    """Undo every `shift` and re-read the configured start (after the settings changed)."""
     global _offset
     _offset = dt.timedelta(0)
+    _start_offset.cache_clear()
 
 
 def format_local_time(moment: dt.datetime) -> str:

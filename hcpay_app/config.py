@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import functools
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -74,7 +76,11 @@ class Settings:
     autopay_notice_days: int
     card_expiry_notice_days: int
     plan_min_installment_cents: int
+    tickets_per_day: int
     daily_job_hour: int
+    # Tests and demos only: the moment the clock starts at, and the real moment it read that.
+    clock_start: dt.datetime | None = None
+    clock_anchor: dt.datetime | None = None
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +111,26 @@ def _load_keys(env: str) -> dict[str, bytes]:
     return {name: base64.urlsafe_b64decode(given[name] or stored[name]) for name in SECRET_NAMES}
 
 
+def _clock_setting(name: str, env: str, time_zone: str) -> dt.datetime | None:
+    """An aware UTC moment from an ISO 8601 value (naive means portal time) or Unix seconds."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if env == "production":
+        raise ConfigurationError(f"{name} moves the portal's clock: production runs on the real time only")
+    try:
+        if re.fullmatch(r"\d+(\.\d+)?", raw):
+            return dt.datetime.fromtimestamp(float(raw), dt.UTC)
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an ISO 8601 date and time or Unix seconds, not {raw!r}") from exc
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(time_zone))
+    return moment.astimezone(dt.UTC)
+
+
 def load_settings() -> Settings:
     """Build settings from the current environment."""
     env = os.environ.get("HCPAY_ENV", "development")
@@ -113,6 +139,7 @@ def load_settings() -> Settings:
     if env == "production" and not smtp_host:
         raise ConfigurationError("production needs SMTP_HOST (and SMTP_PORT, SMTP_USER, SMTP_PASSWORD)")
     default_db = f"sqlite:///{PROJECT_ROOT / 'hcpay.db'}"
+    time_zone = os.environ.get("HCPAY_TIME_ZONE", "America/New_York")
     origins = os.environ.get("HCPAY_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
     return Settings(
         env=env,
@@ -120,7 +147,7 @@ def load_settings() -> Settings:
         # Set: Reflex keeps member state in Redis and runs several backend workers (scale-out mode).
         redis_url=os.environ.get("REDIS_URL") or None,
         base_url=os.environ.get("HCPAY_BASE_URL", "http://localhost:3000").rstrip("/"),
-        time_zone=os.environ.get("HCPAY_TIME_ZONE", "America/New_York"),
+        time_zone=time_zone,
         ssn_key=keys["HCPAY_SSN_KEY"],
         index_key=keys["HCPAY_INDEX_KEY"],
         code_key=keys["HCPAY_CODE_KEY"],
@@ -159,7 +186,11 @@ def load_settings() -> Settings:
         autopay_notice_days=_int("HCPAY_AUTOPAY_NOTICE_DAYS", 3),
         card_expiry_notice_days=_int("HCPAY_CARD_EXPIRY_NOTICE_DAYS", 30),
         plan_min_installment_cents=_int("HCPAY_PLAN_MIN_INSTALLMENT_CENTS", 2500),
+        # Support requests a member may open per portal-zone calendar day.
+        tickets_per_day=_int("HCPAY_TICKETS_PER_DAY", 5),
         daily_job_hour=_int("HCPAY_DAILY_JOB_HOUR", 6),
+        clock_start=_clock_setting("HCPAY_CLOCK_START", env, time_zone),
+        clock_anchor=_clock_setting("HCPAY_CLOCK_ANCHOR", env, time_zone),
     )
 
 

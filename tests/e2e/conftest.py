@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,14 @@ _TMP = Path(tempfile.mkdtemp(prefix="hcpay-e2e-"))
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import server, services  # noqa: E402
+from support import calendar_sweep, server, services  # noqa: E402
 
 PORT = int(os.environ.get("HCPAY_E2E_PORT") or server.free_port())
+# The app and this test process share one clock, started at a chosen moment: the Friday before a
+# 1st, mid-afternoon in Boston, so a bank debit settles in the next month and a run of the daily job
+# on its settle date issues the next bills. `HCPAY_E2E_CLOCK_START=system` leaves the clock alone
+# (the calendar sweep moves the whole process tree with libfaketime instead).
+CLOCK_START = os.environ.get("HCPAY_E2E_CLOCK_START") or calendar_sweep.DATES[calendar_sweep.CI_DATE]
 BASE_URL = f"http://127.0.0.1:{PORT}"
 APP_ENV = {
     "HCPAY_ENV": "test",
@@ -39,6 +45,8 @@ APP_ENV = {
     "HCPAY_RECOVERY_REQUESTS_PER_HOUR": "1000",
     "HCPAY_OTP_RESEND_COOLDOWN": "1",
 }
+if CLOCK_START != "system":
+    APP_ENV.update(HCPAY_CLOCK_START=CLOCK_START, HCPAY_CLOCK_ANCHOR=f"{time.time():.6f}")
 ON_POSTGRES = os.environ.get("HCPAY_TEST_DATABASE", "sqlite") == "postgresql"
 if ON_POSTGRES:
     # Started before anything reads settings; stopped when the test process exits, after the app.
