@@ -386,8 +386,15 @@ class PlanInstallment(SQLModel, table=True):
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
 
 
+class TicketStatus:
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 class SupportTicket(SQLModel, table=True):
-    """Contact support: a member's request, with a public ticket number."""
+    """Contact support: a member's request, with a public ticket number. A member who writes again
+    about a closed request gets a new ticket that follows the closed one."""
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_number: str = Field(max_length=16, unique=True, index=True)
@@ -395,7 +402,8 @@ class SupportTicket(SQLModel, table=True):
     billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
     topic: str = Field(max_length=40)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
-    status: str = Field(default="open", max_length=10, index=True)  # open | answered | closed
+    status: str = Field(default=TicketStatus.OPEN, max_length=10, index=True)
+    follows_ticket_id: int | None = Field(default=None, foreign_key="supportticket.id", index=True)
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -54,6 +54,8 @@ def ticket_block(ticket: TicketView, place: str) -> rx.Component:
         rx.card(
             rx.text(rx.text.strong(ticket.number), " · ", ticket.topic, " · ", ticket.status, size="2"),
             rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
+            rx.cond(ticket.follows != "", rx.text("Follows closed ticket ", rx.text.strong(ticket.follows), size="2")),
+            rx.cond(ticket.followed_by != "", rx.text("Continued in ", rx.text.strong(ticket.followed_by), size="2")),
             rx.foreach(ticket.messages, lambda m: rx.text(rx.text.strong(m.author), ": ", m.body, size="2")),
             member_form(
                 rx.vstack(

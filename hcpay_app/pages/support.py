@@ -3,7 +3,7 @@
 import reflex as rx
 
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
-from hcpay_app.components.layout import notice, page_shell
+from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.support import TOPICS, MessageView, TicketView
 from hcpay_app.state.support import SupportState
 
@@ -16,6 +16,30 @@ def message_view(message: MessageView) -> rx.Component:
     )
 
 
+def reply_form(ticket: TicketView) -> rx.Component:
+    """Write back about a request. A closed request says first that this opens a new request."""
+    field = "reply-" + ticket.number
+    closed = ticket.status == "Closed"
+    return member_form(
+        rx.vstack(
+            rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
+            rx.el.label(rx.cond(closed, "Write to us again about " + ticket.number, "Reply to " + ticket.number),
+                        html_for=field, style={"font_weight": "600"}),
+            rx.cond(closed, rx.text("This request is closed. Sending opens a new request that follows it.",
+                                    id=field + "-hint", size="2", color_scheme="gray")),
+            rx.text_area(id=field, name="message", rows="3", width="100%",
+                         aria_describedby=field + "-hint " + field + "-error"),
+            rx.cond((SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != ""),
+                    rx.text(SupportState.reply_error, id=field + "-error", color_scheme="red", size="2", role="alert")),
+            rx.button(rx.cond(closed, "Send as a new request", "Send reply"), type="submit", variant="soft", style=TOUCH),
+            spacing="1",
+            align="stretch",
+        ),
+        on_submit=SupportState.reply,
+        key=SupportState.reply_key,
+    )
+
+
 def ticket_card(ticket: TicketView) -> rx.Component:
     return rx.el.li(
         rx.card(
@@ -24,7 +48,10 @@ def ticket_card(ticket: TicketView) -> rx.Component:
                       justify="between", width="100%"),
             rx.text(ticket.topic, " · opened ", ticket.opened, size="2", color_scheme="gray"),
             rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
+            rx.cond(ticket.follows != "", rx.text("Follows your closed request ", ticket.follows, size="2")),
+            rx.cond(ticket.followed_by != "", rx.text("Continued in ", ticket.followed_by, size="2")),
             rx.foreach(ticket.messages, message_view),
+            reply_form(ticket),
         ),
         list_style="none",
         margin_bottom="0.75rem",
@@ -56,6 +83,7 @@ def page() -> rx.Component:
                         field_error(errors.get("message", "").to(str), "message"),
                         spacing="1", width="100%",
                     ),
+                    field_error(errors.get("request", "").to(str), "request"),  # the day's limit
                     submit_button("Send to support", rx.Var.create(False)),
                     spacing="3",
                     align="stretch",

@@ -23,9 +23,23 @@ from hcpay_app.models import (
     Role,
     SupportTicket,
     TicketMessage,
+    TicketStatus,
     User,
 )
-from hcpay_app.services import audit, calendar, crypto, ledger, money, notices, payment_records, payment_status, recovery, references, validators
+from hcpay_app.services import (
+    audit,
+    calendar,
+    crypto,
+    ledger,
+    money,
+    notices,
+    payment_records,
+    payment_status,
+    payments,
+    recovery,
+    references,
+    validators,
+)
 from hcpay_app.services.authn import SessionUser
 from hcpay_app.services.errors import NotAllowed, NotFound, ValidationError
 from hcpay_app.services.support import TicketView, ticket_view
@@ -150,7 +164,7 @@ def member_record(session: Session, staff: SessionUser, member_id: object, *, to
 def open_tickets(session: Session, staff: SessionUser) -> list[tuple[int, TicketView]]:
     require_staff(staff)
     rows = session.exec(select(SupportTicket, BillingAccount).join(BillingAccount)
-                        .where(SupportTicket.status != "closed").order_by(SupportTicket.id).limit(50)).all()
+                        .where(SupportTicket.status != TicketStatus.CLOSED).order_by(SupportTicket.id).limit(50)).all()
     return [(account.member_id, ticket_view(session, t)) for t, account in rows]
 
 
@@ -168,7 +182,7 @@ def reply(session: Session, staff: SessionUser, *, ticket_number: object, body: 
     if not 2 <= len(text) <= 2000:
         raise ValidationError({"body": "Write a reply (up to 2,000 characters)."})
     session.add(TicketMessage(ticket_id=ticket.id, author_user_id=staff.user_id, from_support=True, body=text, created_at=now))
-    ticket.status, ticket.updated_at = ("closed" if close else "answered"), now
+    ticket.status, ticket.updated_at = (TicketStatus.CLOSED if close else TicketStatus.ANSWERED), now
     session.add(ticket)
     notices.notify(session, ticket.user_id, kind="ticket_reply", title=f"Support replied to {ticket.ticket_number}",
                    body=f"{text}\n\nSee Help → My requests in the portal.", now=now)
@@ -181,7 +195,7 @@ def close_ticket(session: Session, staff: SessionUser, *, ticket_number: object,
     require_staff(staff)
     why = _reason(reason)
     ticket = _ticket(session, ticket_number)
-    ticket.status, ticket.updated_at = "closed", now
+    ticket.status, ticket.updated_at = TicketStatus.CLOSED, now
     session.add(ticket)
     audit.record(session, "ticket_closed", now=now, actor_user_id=staff.user_id, subject_user_id=ticket.user_id,
                  detail=f"{ticket.ticket_number}: {why}")
@@ -280,8 +294,20 @@ def cancel_payment(session: Session, staff: SessionUser, *, reference: object, r
         raise ValidationError({"reference": "Only a scheduled payment can be canceled."})
     session.refresh(payment)
     payment_records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by support")
+    member_user = _subject_user(session, payment.billing_account_id)
     audit.record(session, "payment_canceled_by_support", now=now, actor_user_id=staff.user_id,
-                 subject_user_id=_subject_user(session, payment.billing_account_id), detail=f"{payment.reference}: {why}")
+                 subject_user_id=member_user, detail=f"{payment.reference}: {why}")
+    # Tell the member, by email and in the portal, in the same transaction. The written reason is
+    # for the audit trail only: it is staff's note, not words for the member.
+    told = (f"Our support team canceled your scheduled payment of {money.format_cents(payment.amount_cents)} that was "
+            f"to be made on {calendar.short_date(payment.payment_date)}. Nothing was charged. If you didn't ask for "
+            "this, please contact us under Help → Contact support.")
+    payments.email_member(session, session.get(BillingAccount, payment.billing_account_id), payment, "payment_canceled",
+                          now=now, lead=told)
+    if member_user is not None:
+        notices.notify(session, member_user, kind="payment_canceled_by_support",
+                       title=f"Scheduled payment canceled — {payment.reference}", body=f"{told}\n\nReference number: "
+                       f"{payment.reference}", now=now, by_email=False)  # the email above already says it
     session.commit()
 
 

@@ -1,6 +1,7 @@
 """Guest payment: pay without logging in, after proving the billing account with its ZIP code and
 the member's date of birth. Rate-limited per client and per account; shows only initials and the
-amount due."""
+amount due. The payment itself is submitted through `submit`, which checks the account again: its
+coverage may have ended between verification and the click on "Submit payment"."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import re
 
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, CoverageStatus, Member
+from hcpay_app.models import BillingAccount, CoverageStatus, Member, Payment
 from hcpay_app.services import money, payments, ratelimit, validators
-from hcpay_app.services.errors import RateLimited, ValidationError, VerificationFailed
+from hcpay_app.services.errors import NotAllowed, RateLimited, ValidationError, VerificationFailed
 
 NO_MATCH = "We couldn't find a billing account with those details. Check them against your bill and try again."
+COVERAGE_ENDED = ("The coverage on this billing account has ended, so we can't take a payment for it online. "
+                  "Nothing was charged. Please call Customer Service about your balance or about enrolling again.")
 PER_CLIENT_PER_HOUR = 10
 PER_ACCOUNT_PER_HOUR = 5
 
@@ -60,3 +63,26 @@ def verify(session: Session, *, account_number: object, zip_code: object, date_o
     offered = payments.account_options(session, account, today)
     return GuestAccount(account.id, f"{member.first_name[:1]}. {member.last_name[:1]}.",
                         money.format_cents(offered.amount_due_cents), offered.amount_due_cents, offered.maximum_cents)
+
+
+class CoverageEnded(NotAllowed):
+    """The account's coverage ended after the guest verified it: no payment is taken."""
+
+    def __init__(self, message: str = COVERAGE_ENDED):
+        super().__init__(message)
+
+
+def submit(session: Session, *, account_id: int, idempotency_key: object, amount_cents: int,
+           choice: payments.MethodChoice, now: dt.datetime, today: dt.date) -> payments.PaymentResult:
+    """Submit a verified guest's payment, checking first that the account's coverage hasn't ended
+    since `verify` (the daily job may have terminated it meanwhile). Refused, nothing is charged or
+    written. A payment already made with this idempotency key is still reported as made."""
+    account = session.get(BillingAccount, account_id) if type(account_id) is int else None
+    if account is not None:
+        session.refresh(account)  # the status now, not as this session first read it
+        made = isinstance(idempotency_key, str) and session.exec(
+            select(Payment.id).where(Payment.idempotency_key == idempotency_key)).first() is not None
+        if account.coverage_status == CoverageStatus.TERMINATED and not made:
+            raise CoverageEnded()
+    return payments.submit_guest(session, account_id=account_id, idempotency_key=idempotency_key,
+                                 amount_cents=amount_cents, choice=choice, now=now, today=today)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_AMOUNT_RE = re.compile(r"\$?\s*((?:[0-9]{1,3}(?:,[0-9]{3})+)|[0-9]+)(?:\.([0-9]{0,2}))?")
+# Dollars (grouped by commas or not) with an optional ".", ".5" or ".50"; or cents alone, ".5" or ".50".
+_AMOUNT_RE = re.compile(r"\$?\s*(?:((?:[0-9]{1,3}(?:,[0-9]{3})+)|[0-9]+)(?:\.([0-9]{0,2}))?|\.([0-9]{1,2}))")
 MAX_DIGITS = 12
 
 
@@ -13,7 +14,7 @@ class AmountError(ValueError):
 
 
 def parse_dollars(raw: object) -> int:
-    """Cents from text such as "$1,234.56", "1234.5" or "12". Never goes through a float."""
+    """Cents from text such as "$1,234.56", "1234.5", "12" or ".5" (50 cents). Never goes through a float."""
     if not isinstance(raw, str):
         raise AmountError("Enter an amount in dollars and cents, like 125.50.")
     text = raw.strip()
@@ -28,10 +29,10 @@ def parse_dollars(raw: object) -> int:
         if re.fullmatch(r"\$?\s*[0-9,]*\.[0-9]{3,}", text):
             raise AmountError("Use at most two digits after the decimal point, like 125.50.")
         raise AmountError("Enter an amount using digits only, like 125.50 or $1,234.56.")
-    whole, fraction = match.group(1).replace(",", ""), (match.group(2) or "")
+    whole, fraction = (match.group(1) or "").replace(",", ""), (match.group(2) or match.group(3) or "")
     if len(whole.lstrip("0")) > MAX_DIGITS:
         raise AmountError("That amount is too large.")
-    return int(whole) * 100 + int(fraction.ljust(2, "0") or "0")
+    return int(whole or "0") * 100 + int(fraction.ljust(2, "0"))
 
 
 def format_cents(cents: int) -> str:

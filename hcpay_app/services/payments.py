@@ -346,7 +346,15 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
     session.commit()
 
 
-def _email(session: Session, account: BillingAccount, payment: Payment, kind: str, now: dt.datetime) -> None:
+def email_member(session: Session, account: BillingAccount, payment: Payment, kind: str, *, now: dt.datetime,
+                 lead: str = "") -> None:
+    """Queue one of the payment emails (receipt, canceled, …) to the member, in the caller's
+    transaction; `lead` is a paragraph saying why, put first."""
+    _email(session, account, payment, kind, now, lead=lead)
+
+
+def _email(session: Session, account: BillingAccount, payment: Payment, kind: str, now: dt.datetime,
+           lead: str = "") -> None:
     member = access.account_member(session, account)
     subjects = {
         "payment_receipt": f"Payment received — {payment.reference}",
@@ -359,7 +367,8 @@ def _email(session: Session, account: BillingAccount, payment: Payment, kind: st
     }
     body = (
         f"Hello {member.first_name},\n\n"
-        f"Reference number: {payment.reference}\n"
+        + (f"{lead}\n\n" if lead else "")
+        + f"Reference number: {payment.reference}\n"
         f"Amount: {money.format_cents(payment.amount_cents)}\n"
         f"Method: {payment.method_label}\n"
         f"Payment date: {calendar.short_date(payment.payment_date)}\n"

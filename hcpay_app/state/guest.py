@@ -82,9 +82,14 @@ class GuestState(rx.State):
             return
         self.processing, self.message = True, ""
         try:
-            result = await call_service(payments.submit_guest, account_id=self._account_id,
+            result = await call_service(guest.submit, account_id=self._account_id,
                                         idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
                                         choice=self._choice, now=clock.utcnow(), today=clock.today())
+        except guest.CoverageEnded as exc:
+            # Nothing to retry: forget the account and the card token, and say why at the start.
+            self.reset()
+            self.message = exc.message
+            return
         except DomainError as exc:
             self.message = exc.message
             return

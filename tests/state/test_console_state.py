@@ -494,6 +494,46 @@ async def test_cancel_payment_cancels_a_scheduled_payment_once(world):
     assert snapshot() == before
 
 
+async def test_canceling_tells_the_member_by_email_and_in_the_portal(world):
+    tab = await console_tab(world)
+    assert notifications(BOB) == [] and emails(BOB.email, "payment_canceled") == []
+    await act(tab, "cancel_payment", form_data={"reference": world.scheduled, "reason": REASON})
+
+    told = ("Our support team canceled your scheduled payment of $200.00 that was to be made on Dec 4, 2026. "
+            "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support.")
+    [mail] = emails(BOB.email, "payment_canceled")
+    assert mail.subject == f"Scheduled payment canceled — {world.scheduled}"
+    assert told in mail.body and "Status: Canceled" in mail.body and REASON not in mail.body
+    [note] = notifications(BOB)
+    assert (note.kind, note.title) == ("payment_canceled_by_support", f"Scheduled payment canceled — {world.scheduled}")
+    assert told in note.body and REASON not in note.body
+    # the open record shows the notice the member got; nobody else was told anything
+    assert [n.text for n in tab.state(ConsoleState).record.notices] == [note.title]
+    assert notifications(ALICE) == [] and emails(ALICE.email, "payment_canceled") == []
+
+
+async def test_a_members_follow_up_to_a_closed_ticket_shows_linked_both_ways(world):
+    tab = await console_tab(world)
+    await act(tab, "reply", form_data={"ticket_number": world.ticket_number, "body": "All sorted.", "close": "on"})
+    await act(tab, "unlock", form_data={"reason": REASON})  # BOB's log-in is locked in this world
+    bob = await logged_in_browser(BOB, url=routes.SUPPORT)
+    await fire(bob, SupportState, "load")
+    await fire(bob, SupportState, "reply", form_data={"ticket_number": world.ticket_number,
+                                                      "message": "It happened again this month."})
+    new_number = bob.state(SupportState).tickets[0].number
+    assert new_number != world.ticket_number and ticket(world.ticket_number).status == "closed"
+
+    await act(tab, "load")
+    await act(tab, "open_member", member_id=world.bob_member)
+    console = tab.state(ConsoleState)
+    [queued] = [t for t in console.tickets if t.number == new_number]
+    assert queued.follows == world.ticket_number and queued.status == "Open"
+    assert world.ticket_number not in [t.number for t in console.tickets]  # still closed
+    by_number = {t.number: t for t in console.record.tickets}
+    assert by_number[new_number].follows == world.ticket_number
+    assert by_number[world.ticket_number].followed_by == new_number
+
+
 @pytest.mark.parametrize("which", ["succeeded", "unknown", "garbage"])
 async def test_only_a_scheduled_payment_can_be_canceled(world, which):
     tab = await console_tab(world)

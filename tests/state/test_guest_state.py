@@ -308,3 +308,52 @@ async def test_malformed_attempts_do_not_count_towards_the_limit(billing):
     for _ in range(guest.PER_CLIENT_PER_HOUR + 5):
         await g.fire("verify", form_data=details(zip_code="abc"))
     await g.verified()
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage re-checked on submit, and cents typed without the leading zero
+# --------------------------------------------------------------------------------------------
+
+
+def terminate(account_id: int) -> None:
+    """The daily job ends the account's coverage (between the guest's review and the click)."""
+    from billing_seed import TODAY
+
+    from hcpay_app.db import session_scope
+    from hcpay_app.models import BillingAccount, CoverageStatus
+
+    with session_scope() as s:
+        row = s.get(BillingAccount, account_id)
+        row.coverage_status, row.terminated_on = CoverageStatus.TERMINATED, TODAY
+        s.add(row)
+        s.commit()
+
+
+@pytest.mark.parametrize("kind", ["card", "bank"])
+async def test_coverage_ended_before_submit_charges_nothing_and_says_why(billing, kind):
+    from pay_flow import counts as payment_counts
+
+    g = await GuestTab().verified()
+    await g.fire("pick_method_kind", value=kind)
+    await g.reviewed("800.00", card_form() if kind == "card" else bank_form())
+    terminate(billing.alice.account_id)
+    before, rows_before = snapshot(), payment_counts()
+
+    await g.fire("submit")
+
+    s = g.state
+    assert s.message == guest.COVERAGE_ENDED
+    assert s.message.startswith("The coverage on this billing account has ended") and "Nothing was charged." in s.message
+    assert (s.step, s.reference, s.processing, s.initials, s.amount_due) == ("verify", "", False, "", "")
+    assert (s._account_id, s._choice, s._idempotency_key) == (None, None, "")
+    assert snapshot() == before and payment_counts() == rows_before
+    await g.fire("submit")  # nothing left to submit
+    assert payment_counts() == rows_before
+    assert_only_initials(g.seen)
+
+
+@pytest.mark.parametrize("typed", [".5", "$.5", "0.5", ".50"])
+async def test_fifty_cents_typed_any_way_gets_the_minimum_message(billing, typed):
+    g = await GuestTab().verified()
+    await g.fire("choose", form_data={"amount": typed, **card_form()})
+    assert g.state.errors == {"amount": "The smallest payment is $1.00."} and g.state.step == "pay"

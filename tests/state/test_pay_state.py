@@ -608,6 +608,11 @@ async def test_pick_amount_and_method_kind_with_junk(billing, value):
     ("$-5", "The amount can't be negative."),
     ("0.99", "The smallest payment is $1.00."),
     ("0", "The smallest payment is $1.00."),
+    (".5", "The smallest payment is $1.00."),  # fifty cents: an amount, just under the minimum
+    ("$.5", "The smallest payment is $1.00."),
+    (".50", "The smallest payment is $1.00."),
+    (".", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+    (".555", "Use at most two digits after the decimal point, like 125.50."),
     ("1.234", "Use at most two digits after the decimal point, like 125.50."),
     ("1e3", "Enter an amount using digits only, like 125.50 or $1,234.56."),
     ("NaN", "Enter an amount using digits only, like 125.50 or $1,234.56."),

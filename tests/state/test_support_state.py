@@ -18,6 +18,7 @@ from console_flow import (
     audit_rows,
     open_ticket,
     snapshot,
+    ticket,
     ticket_messages,
 )
 from sqlmodel import select
@@ -187,3 +188,130 @@ async def test_a_session_that_ended_forgets_the_members_requests(billing):
     tab.set_cookie(secrets.token_urlsafe(32))
     out = await fire(tab, SupportState, "load")
     assert out.redirects == [SUPPORT_REDIRECT] and tab.public_of(SupportState) == defaults()
+
+
+# --------------------------------------------------------------------------------------------
+# Writing back, and the day's limit
+# --------------------------------------------------------------------------------------------
+
+LIMIT = ("You can open up to 5 support requests a day. You can still write to us about a request that is open "
+         "under My requests, or open a new request tomorrow.")
+NOT_FOUND = "We couldn't find that request. Choose one from My requests."
+
+
+def close(number: str) -> None:
+    from hcpay_app.models import TicketStatus
+
+    with session_scope() as s:
+        row = s.exec(select(SupportTicket).where(SupportTicket.ticket_number == number)).one()
+        row.status = TicketStatus.CLOSED
+        s.add(row)
+        s.commit()
+
+
+async def test_a_reply_to_an_open_request_is_added_to_it(billing):
+    tab = await support_tab()
+    await fire(tab, SupportState, "submit", form_data=form())
+    [row] = tickets_of(ALICE)
+    out = await fire(tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": " Any news? "})
+    support = tab.state(SupportState)
+    assert out.events == [] and (support.reply_ticket, support.reply_error) == ("", "")
+    assert support.created == f"Thank you. We added your message to request {row.ticket_number}."
+    assert [m.body for m in ticket_messages(row.ticket_number)] == [MESSAGE, "Any news?"]
+    assert [t.ticket_number for t in tickets_of(ALICE)] == [row.ticket_number]
+    assert support.tickets[0].messages[-1].body == "Any news?" and support.reply_key == 1
+
+
+async def test_a_reply_to_a_closed_request_opens_a_new_one_and_says_its_number(billing):
+    tab = await support_tab()
+    await fire(tab, SupportState, "submit", form_data=form())
+    [old] = tickets_of(ALICE)
+    close(old.ticket_number)
+    await fire(tab, SupportState, "load")
+
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": old.ticket_number,
+                                                      "message": "This happened again today, sorry."})
+
+    first, new = tickets_of(ALICE)
+    assert (first.id, first.status) == (old.id, "closed") and new.follows_ticket_id == old.id and new.status == "open"
+    support = tab.state(SupportState)
+    assert support.created == (f"Your request {old.ticket_number} was closed, so we opened a new request for your "
+                               f"message. Your new request number is {new.ticket_number}. We've emailed you a copy.")
+    assert [(t.number, t.follows, t.followed_by) for t in support.tickets] == [
+        (new.ticket_number, old.ticket_number, ""), (old.ticket_number, "", new.ticket_number)]
+    assert [m.body for m in ticket_messages(old.ticket_number)] == [MESSAGE]  # nothing added to the closed one
+    assert new.ticket_number in emails(ALICE.email, "ticket_received")[-1].body
+
+
+async def test_a_reply_error_shows_under_that_requests_form(billing):
+    tab = await support_tab()
+    await fire(tab, SupportState, "submit", form_data=form())
+    [row] = tickets_of(ALICE)
+    before = snapshot()
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": "x"})
+    support = tab.state(SupportState)
+    assert (support.reply_ticket, support.reply_error) == (row.ticket_number, "Tell us a little more (at least 2 characters).")
+    assert support.created == "" and support.errors == {} and snapshot() == before
+    await fire(tab, SupportState, "load")
+    assert (tab.state(SupportState).reply_ticket, tab.state(SupportState).reply_error) == ("", "")
+
+
+async def test_replying_to_another_members_request_is_not_found_and_reveals_nothing(billing):
+    bobs = open_ticket(BOB, message="Bob's private question about his bill.")
+    tab = await support_tab()
+    before = snapshot()
+    out = await fire(tab, SupportState, "reply", form_data={"ticket_number": bobs, "message": "Let me in, please."})
+    support = tab.state(SupportState)
+    assert (support.reply_ticket, support.reply_error) == (bobs, NOT_FOUND)
+    assert snapshot() == before and "Bob's private question" not in out.seen
+    assert_no_member_data(out.seen, BOB)
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=[f"junk{i}" for i in range(len(JUNK))])
+async def test_junk_replies_never_raise_and_write_nothing(billing, junk):
+    tab = await support_tab()
+    before = snapshot()
+    out = await fire(tab, SupportState, "reply", form_data=junk)
+    support = tab.state(SupportState)
+    assert out.events == [] and support.created == "" and support.reply_error == NOT_FOUND
+    assert snapshot() == before
+
+
+async def test_the_sixth_request_of_the_day_is_refused_next_to_the_form(billing):
+    tab = await support_tab()
+    for n in range(5):
+        await fire(tab, SupportState, "submit", form_data=form(message=f"Question number {n} about my bill."))
+        assert tab.state(SupportState).errors == {}
+    before = snapshot()
+    await fire(tab, SupportState, "submit", form_data=form(message="A sixth question about my bill."))
+    support = tab.state(SupportState)
+    assert support.errors == {"request": LIMIT} and support.created == ""
+    assert snapshot() == before and len(tickets_of(ALICE)) == 5
+    # Writing back about an open request still works.
+    newest = tickets_of(ALICE)[-1].ticket_number
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": newest, "message": "One more detail."})
+    assert tab.state(SupportState).created == f"Thank you. We added your message to request {newest}."
+
+
+async def test_a_follow_up_past_the_limit_is_refused_under_the_closed_request(billing):
+    tab = await support_tab()
+    for n in range(5):
+        await fire(tab, SupportState, "submit", form_data=form(message=f"Question number {n} about my bill."))
+    oldest = tickets_of(ALICE)[0].ticket_number
+    close(oldest)
+    before = snapshot()
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": oldest, "message": "Following up on this one."})
+    support = tab.state(SupportState)
+    assert (support.reply_ticket, support.reply_error) == (oldest, LIMIT)
+    assert snapshot() == before and ticket(oldest).status == "closed"
+
+
+@pytest.mark.parametrize("cookie", ["none", "forged"])
+async def test_without_a_session_a_reply_sends_to_log_in_and_writes_nothing(billing, cookie):
+    number = open_ticket(ALICE)
+    tab = Browser(routes.SUPPORT)
+    tab.set_cookie("" if cookie == "none" else secrets.token_urlsafe(32))
+    before = snapshot()
+    out = await fire(tab, SupportState, "reply", form_data={"ticket_number": number, "message": "Hello again there."})
+    assert out.redirects == [SUPPORT_REDIRECT] and snapshot() == before
+    assert tab.public_of(SupportState) == defaults()

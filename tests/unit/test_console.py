@@ -29,6 +29,7 @@ from hcpay_app.models import (
     EntryKind,
     LedgerEntry,
     LoginThrottle,
+    Notification,
     PasswordResetToken,
     Payment,
     PaymentEvent,
@@ -399,6 +400,42 @@ def test_a_scheduled_payment_can_be_canceled(session, now, renee, staff):
     assert event.detail == f"{payment.reference}: {REASON}"
     # and the daily job no longer charges it
     assert payments.run_scheduled(session, today=TODAY + dt.timedelta(days=7), now=now + dt.timedelta(days=7)) == 0
+
+
+def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, renee, staff, outbox):
+    who, account = renee
+    payment = scheduled(session, who)
+    later = now + dt.timedelta(hours=2)
+
+    console.cancel_payment(session, staff, reference=payment.reference, reason=REASON, now=later)
+
+    told = ("Our support team canceled your scheduled payment of $200.00 that was to be made on Mar 17, 2026. "
+            "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support.")
+    [email] = outbox("payment_canceled")
+    assert email.to_address == "Renee.ONeil@example.com"  # the member's address on file, like every payment email
+    assert email.subject == f"Scheduled payment canceled — {payment.reference}"
+    assert email.body.startswith(f"Hello Renée,\n\n{told}\n\nReference number: {payment.reference}\n")
+    assert "Status: Canceled" in email.body and email.created_at == later
+    assert REASON not in email.body  # the reason is staff's note for the audit trail
+    [note] = session.exec(select(Notification).where(Notification.user_id == who.user_id)).all()
+    assert (note.kind, note.title, note.created_at) == (
+        "payment_canceled_by_support", f"Scheduled payment canceled — {payment.reference}", later)
+    assert note.body == f"{told}\n\nReference number: {payment.reference}" and REASON not in note.body
+    record = console.member_record(session, staff, account.member_id, today=TODAY, now=later)
+    assert [n.text for n in record.notices] == [note.title]  # staff see the notice the member got
+
+
+def test_a_refused_cancel_emails_and_notifies_no_one(session, now, renee, staff, outbox):
+    who, account = renee
+    done = pay(session, account, 51250, TODAY)
+    for reference in (done.reference, "HC-0000-0000-0000"):
+        with pytest.raises((ValidationError, NotFound)):
+            console.cancel_payment(session, staff, reference=reference, reason=REASON, now=now)
+    payment = scheduled(session, who)
+    with pytest.raises(ValidationError):
+        console.cancel_payment(session, staff, reference=payment.reference, reason="no", now=now)
+    assert outbox("payment_canceled") == []
+    assert session.exec(select(Notification).where(Notification.user_id == who.user_id)).all() == []
 
 
 def test_only_a_scheduled_payment_can_be_canceled(session, now, renee, staff):

@@ -280,3 +280,81 @@ def test_a_guest_amount_out_of_range_is_refused(session, now, today, account, ve
     with pytest.raises(ValidationError):
         pay_as_guest(session, found, card(), now=now, today=today, amount=found.maximum_cents + 1)
     assert snapshot(session) == before
+
+
+# ---- coverage re-checked when the guest submits ----------------------------------------------
+
+def terminate_elsewhere(db_url, account_id: int, on: dt.date) -> None:
+    """The daily job ends the coverage in its own session, after the guest verified the account."""
+    from sqlmodel import Session
+
+    from hcpay_app.db import engine_for
+
+    with Session(engine_for(db_url)) as job:
+        row = job.get(BillingAccount, account_id)
+        row.coverage_status, row.terminated_on = CoverageStatus.TERMINATED, on
+        job.add(row)
+        job.commit()
+
+
+def guest_submit(session, found, choice, *, now, today, key=None, amount=None):
+    return guest.submit(session, account_id=found.account_id, idempotency_key=key or new_key(),
+                        amount_cents=found.amount_due_cents if amount is None else amount, choice=choice,
+                        now=now, today=today)
+
+
+def test_coverage_that_ended_after_verification_refuses_the_payment_and_charges_nothing(session, db_url, now, today,
+                                                                                       account, verify, outbox):
+    found = verify()
+    assert session.get(BillingAccount, account.id).coverage_status != CoverageStatus.TERMINATED  # read before
+    terminate_elsewhere(db_url, account.id, today)
+    before = snapshot(session)
+    owed = balance(session, account)
+
+    for choice in (card(), bank()):
+        with pytest.raises(guest.CoverageEnded) as caught:
+            guest_submit(session, found, choice, now=now, today=today)
+        assert caught.value.message == guest.COVERAGE_ENDED
+
+    assert caught.value.message.startswith("The coverage on this billing account has ended")
+    assert "Nothing was charged." in caught.value.message
+    assert snapshot(session) == before
+    assert sandbox_charges(session) == [] and outbox("payment_receipt") == [] and audits(session, "guest_payment_submitted") == []
+    assert balance(session, account) == owed
+
+
+@pytest.mark.parametrize("status", [CoverageStatus.ACTIVE, CoverageStatus.IN_GRACE, CoverageStatus.PENDING_FIRST_PAYMENT])
+def test_coverage_that_has_not_ended_is_paid_through_the_guest_submit(session, now, today, account, verify, status):
+    account.coverage_status = status
+    session.add(account)
+    session.commit()
+    found = verify()
+    result = guest_submit(session, found, card(), now=now, today=today)
+    assert (result.status, result.declined) == (PaymentStatus.SUCCEEDED, False)
+    assert len(sandbox_charges(session)) == 1
+
+
+def test_a_payment_made_before_the_coverage_ended_is_still_reported_as_made(session, db_url, now, today, account,
+                                                                           verify):
+    """A repeat of the same submit (a double click, a reconnect) must not say "nothing was charged"."""
+    found = verify()
+    choice, key = card(), new_key()
+    first = guest_submit(session, found, choice, now=now, today=today, key=key)
+    terminate_elsewhere(db_url, account.id, today)
+
+    again = guest_submit(session, found, choice, now=now + dt.timedelta(seconds=5), today=today, key=key)
+
+    assert again.reference == first.reference and again.status == PaymentStatus.SUCCEEDED
+    assert [c.idempotency_key for c in sandbox_charges(session)] == [key]
+    with pytest.raises(guest.CoverageEnded):  # a new payment is refused
+        guest_submit(session, found, choice, now=now, today=today)
+    assert len(sandbox_charges(session)) == 1
+
+
+@pytest.mark.parametrize("account_id", [999_999, "1", None])
+def test_the_guest_submit_still_needs_a_real_account(session, now, today, account, account_id):
+    before = snapshot(session)
+    with pytest.raises(ValidationError):
+        guest.submit(session, account_id=account_id, idempotency_key=new_key(), amount_cents=10000, choice=card(),
+                     now=now, today=today)
+    assert snapshot(session) == before

@@ -4,11 +4,13 @@ life from open to answered to closed as the member sees it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from billing_helpers import pay
-from payment_helpers import TODAY, add_ben, billed_actor
+from payment_helpers import NOW, TODAY, add_ben, billed_actor
 from sqlmodel import select
 from support_helpers import REASON, audits, counts, make_staff, open_one
 
@@ -318,3 +320,271 @@ def test_replying_to_or_closing_an_unknown_ticket_is_not_found(session, now, ren
         with pytest.raises(NotFound):
             console.close_ticket(session, staff, ticket_number=number, reason=REASON, now=now)
     assert counts(session) == before
+
+
+# ---- the member writes back ------------------------------------------------------------------
+
+def test_a_reply_to_an_answered_request_is_added_to_it_and_reopens_it_for_staff(session, now, renee, staff):
+    who, _account = renee
+    view = open_one(session, who, now=now)
+    console.reply(session, staff, ticket_number=view.number, body="Which month do you mean?", close=False, now=now)
+    later = now.replace(hour=20)
+
+    result = support.reply(session, who, ticket_number=f" {view.number.lower()} ", message="  March.  ", now=later)
+
+    assert (result.new_request, result.earlier, result.ticket.number) == (False, "", view.number)
+    assert [(m.author, m.body) for m in result.ticket.messages][-1] == ("You", "March.")
+    row = ticket_row(session, view.number)
+    assert (row.status, row.updated_at) == ("open", later)
+    assert len(session.exec(select(SupportTicket)).all()) == 1
+    assert [t.number for _member_id, t in console.open_tickets(session, staff)] == [view.number]
+    [event] = audits(session, "ticket_member_replied")
+    assert (event.actor_user_id, event.subject_user_id, event.detail) == (who.user_id, who.user_id, view.number)
+
+
+def test_a_reply_to_a_closed_request_opens_a_new_one_that_follows_it(session, now, renee, staff, outbox):
+    who, account = renee
+    payment = pay(session, account, 51250, TODAY)
+    old = open_one(session, who, now=now, topic="payment_not_showing", reference=payment.reference)
+    console.reply(session, staff, ticket_number=old.number, body="It posted today.", close=True, now=now)
+    later = now.replace(hour=21)
+
+    result = support.reply(session, who, ticket_number=old.number, message="It still isn't showing for me.", now=later)
+
+    new = result.ticket
+    assert result.new_request and result.earlier == old.number
+    assert TICKET_NUMBER.fullmatch(new.number) and new.number != old.number
+    assert (new.status, new.topic, new.reference, new.follows, new.followed_by) == (
+        "Open", "My payment isn't showing", payment.reference, old.number, "")
+    assert [(m.author, m.body) for m in new.messages] == [("You", "It still isn't showing for me.")]
+    # The closed request stays closed and untouched, and names the new one.
+    old_row = ticket_row(session, old.number)
+    assert (old_row.status, old_row.updated_at) == ("closed", now)
+    assert len(session.exec(select(TicketMessage).where(TicketMessage.ticket_id == old_row.id)).all()) == 2
+    new_row = ticket_row(session, new.number)
+    assert (new_row.follows_ticket_id, new_row.user_id, new_row.billing_account_id, new_row.payment_id,
+            new_row.created_at) == (old_row.id, who.user_id, account.id, payment.id, later)
+    mine = support.my_tickets(session, who)
+    assert [(t.number, t.status, t.follows, t.followed_by) for t in mine] == [
+        (new.number, "Open", old.number, ""), (old.number, "Closed", "", new.number)]
+    # The member is told the new number by email too.
+    email = outbox("ticket_received")[-1]
+    assert new.number in email.subject and new.number in email.body and old.number in email.body
+    event = audits(session, "ticket_opened")[-1]
+    assert event.detail == f"{new.number}, following closed {old.number}"
+
+
+def test_staff_see_the_link_both_ways(session, now, today, renee, staff):
+    who, account = renee
+    old = open_one(session, who, now=now)
+    console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=now)
+    new = support.reply(session, who, ticket_number=old.number, message="One more question, please.", now=now).ticket
+
+    [(member_id, queued)] = console.open_tickets(session, staff)
+    assert (member_id, queued.number, queued.follows) == (account.member_id, new.number, old.number)
+    record = console.member_record(session, staff, account.member_id, today=today, now=now)
+    assert [(t.number, t.follows, t.followed_by) for t in record.tickets] == [
+        (new.number, old.number, ""), (old.number, "", new.number)]
+
+
+def test_each_reply_to_a_closed_request_is_its_own_new_request(session, now, renee, staff):
+    who, _account = renee
+    old = open_one(session, who, now=now)
+    console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=now)
+    first = support.reply(session, who, ticket_number=old.number, message="First follow-up message.", now=now).ticket
+    second = support.reply(session, who, ticket_number=old.number, message="Second follow-up message.", now=now).ticket
+
+    assert first.number != second.number and first.follows == second.follows == old.number
+    assert support.my_tickets(session, who)[-1].followed_by == f"{first.number}, {second.number}"
+
+
+def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_url, now, renee, staff, monkeypatch):
+    """Staff close the request between the member's page reading it open and the reply landing."""
+    from sqlmodel import Session
+
+    from hcpay_app.db import engine_for
+
+    who, _account = renee
+    view = open_one(session, who, now=now)
+    real = support._message_error
+
+    def staff_close_first(text, minimum):
+        with Session(engine_for(db_url)) as other:
+            if ticket_row(other, view.number).status != "closed":
+                console.close_ticket(other, staff, ticket_number=view.number, reason=REASON, now=now)
+        return real(text, minimum)
+
+    monkeypatch.setattr(support, "_message_error", staff_close_first)
+    result = support.reply(session, who, ticket_number=view.number, message="Are you still looking at this?", now=now)
+
+    assert result.new_request and result.earlier == view.number
+    assert ticket_row(session, view.number).status == "closed"
+    assert ticket_row(session, result.ticket.number).follows_ticket_id == ticket_row(session, view.number).id
+
+
+def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes_nothing(session, now, renee, ben, staff):
+    from hcpay_app.services.errors import NotFound
+
+    who, _account = renee
+    ben_who, _ben_account = ben
+    bens = open_one(session, ben_who, now=now)
+    closed_bens = open_one(session, ben_who, now=now)
+    console.close_ticket(session, staff, ticket_number=closed_bens.number, reason=REASON, now=now)
+    before = counts(session)
+    for number in (bens.number, closed_bens.number, "T-00000000", "", None, 7, ["T-1"], "x" * 500):
+        with pytest.raises(NotFound) as caught:
+            support.reply(session, who, ticket_number=number, message="Let me see this request.", now=now)
+        assert caught.value.message == support.REQUEST_NOT_FOUND
+    assert counts(session) == before
+    assert [t.status for t in support.my_tickets(session, ben_who)] == ["Closed", "Open"]
+
+
+def test_only_a_member_can_reply(session, now, renee, staff):
+    who, _account = renee
+    view = open_one(session, who, now=now)
+    before = counts(session)
+    for actor in (None, staff):
+        with pytest.raises(NotAllowed):
+            support.reply(session, actor, ticket_number=view.number, message="Hello from nobody.", now=now)
+    assert counts(session) == before
+
+
+def test_reply_lengths(session, now, renee, staff):
+    """A reply to an open request needs 2 characters; one that opens a new request needs 10, like any request."""
+    who, _account = renee
+    view = open_one(session, who, now=now)
+    closed = open_one(session, who, now=now)
+    console.close_ticket(session, staff, ticket_number=closed.number, reason=REASON, now=now)
+    before = counts(session)
+    for number, message in ((view.number, "k"), (view.number, " "), (view.number, None), (view.number, "x" * 2001),
+                            (closed.number, "Thank you"), (closed.number, "x" * 2001), (closed.number, ["a" * 20])):
+        with pytest.raises(ValidationError) as caught:
+            support.reply(session, who, ticket_number=number, message=message, now=now)
+        assert set(caught.value.errors) == {"message"}, (number, message)
+    assert counts(session) == before
+    assert support.reply(session, who, ticket_number=view.number, message="ok", now=now).new_request is False
+
+
+# ---- at most so many new requests a day ------------------------------------------------------
+
+def at_local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """`hour:minute` on `day` in Boston, as UTC."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo("America/New_York")).astimezone(dt.UTC)
+
+
+def limit_message(limit: int = 5) -> str:
+    return (f"You can open up to {limit} support requests a day. You can still write to us about a request that is "
+            "open under My requests, or open a new request tomorrow.")
+
+
+def test_the_sixth_request_of_the_day_is_refused_and_writes_nothing(session, renee, outbox):
+    who, _account = renee
+    day = dt.date(2026, 3, 10)
+    for hour in range(8, 13):
+        open_one(session, who, now=at_local(day, hour))
+    before = counts(session)
+
+    with pytest.raises(ValidationError) as caught:
+        open_one(session, who, now=at_local(day, 23, 59))
+
+    assert caught.value.errors == {"request": limit_message()}
+    assert caught.value.message == limit_message()
+    assert counts(session) == before
+    assert len(outbox("ticket_received")) == 5
+    # The next calendar day in Boston (still the same UTC day for the first hours) starts afresh.
+    assert at_local(day + dt.timedelta(days=1), 0).date() == dt.date(2026, 3, 11)
+    open_one(session, who, now=at_local(day + dt.timedelta(days=1), 0))
+    assert support.opened_on_day(session, who.user_id, at_local(day + dt.timedelta(days=1), 12)) == 1
+
+
+def test_the_day_is_the_portal_zone_calendar_day_not_the_utc_one(session, renee):
+    """8:30 PM in Boston is already tomorrow in UTC: it still counts toward today."""
+    who, _account = renee
+    day = dt.date(2026, 3, 10)
+    for hour in (0, 6, 12, 18):
+        open_one(session, who, now=at_local(day, hour))
+    evening = at_local(day, 20, 30)
+    assert evening.date() == dt.date(2026, 3, 11)  # UTC has moved on
+    open_one(session, who, now=evening)
+    with pytest.raises(ValidationError):
+        open_one(session, who, now=at_local(day, 23, 59))
+    open_one(session, who, now=at_local(dt.date(2026, 3, 9), 23, 59))  # yesterday had room
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 3, 8), dt.date(2026, 11, 1)], ids=["spring-forward", "fall-back"])
+def test_the_day_is_right_on_the_days_the_clocks_change(session, renee, day):
+    who, _account = renee
+    start = at_local(day, 0, 5)
+    end = dt.datetime.combine(day, dt.time(23, 55), tzinfo=ZoneInfo("America/New_York")).astimezone(dt.UTC)
+    assert (end - start) != dt.timedelta(hours=23, minutes=50)  # a 23- or 25-hour day
+    for moment in (start, start + dt.timedelta(hours=3), end - dt.timedelta(hours=3), end - dt.timedelta(minutes=5), end):
+        open_one(session, who, now=moment)
+    with pytest.raises(ValidationError):
+        open_one(session, who, now=end)
+    open_one(session, who, now=end + dt.timedelta(minutes=10))  # 12:05 AM the next day
+
+
+def test_the_limit_is_a_setting(session, renee, monkeypatch):
+    from hcpay_app.config import get_settings
+
+    monkeypatch.setenv("HCPAY_TICKETS_PER_DAY", "2")
+    get_settings.cache_clear()
+    who, _account = renee
+    day = dt.date(2026, 3, 10)
+    open_one(session, who, now=at_local(day, 9))
+    open_one(session, who, now=at_local(day, 10))
+    with pytest.raises(ValidationError) as caught:
+        open_one(session, who, now=at_local(day, 11))
+    assert caught.value.errors == {"request": limit_message(2)}
+
+    monkeypatch.setenv("HCPAY_TICKETS_PER_DAY", "1")
+    get_settings.cache_clear()
+    assert support.daily_limit_message(1).startswith("You can open up to 1 support request a day.")
+
+
+def test_the_limit_is_checked_before_the_fields(session, renee):
+    """A member at the limit hears about it first, not after fixing their message."""
+    who, _account = renee
+    for _ in range(5):
+        open_one(session, who, now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        support.open_ticket(session, who, topic="nope", reference="", message="short", now=NOW)
+    assert set(caught.value.errors) == {"request"}
+
+
+def test_the_limit_is_per_member(session, renee, ben):
+    who, _account = renee
+    ben_who, _ben_account = ben
+    for _ in range(5):
+        open_one(session, who, now=NOW)
+    open_one(session, ben_who, now=NOW)
+    assert support.opened_on_day(session, ben_who.user_id, NOW) == 1
+
+
+def test_follow_ups_count_and_are_refused_past_the_limit_leaving_the_closed_request_closed(session, renee, staff):
+    who, _account = renee
+    old = open_one(session, who, now=NOW)
+    console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=NOW)
+    for _ in range(3):
+        open_one(session, who, now=NOW)
+    follow_up = support.reply(session, who, ticket_number=old.number, message="Still a problem, sorry.", now=NOW)
+    assert follow_up.new_request and support.opened_on_day(session, who.user_id, NOW) == 5
+    before = counts(session)
+
+    with pytest.raises(ValidationError) as caught:
+        support.reply(session, who, ticket_number=old.number, message="And one more thing to add.", now=NOW)
+    assert caught.value.errors == {"message": limit_message()}
+    with pytest.raises(ValidationError) as caught:
+        open_one(session, who, now=NOW)
+    assert caught.value.errors == {"request": limit_message()}
+    assert counts(session) == before
+    assert ticket_row(session, old.number).status == "closed"
+
+
+def test_replies_to_open_requests_are_not_limited(session, renee):
+    who, _account = renee
+    views = [open_one(session, who, now=NOW) for _ in range(5)]
+    for view in views:
+        result = support.reply(session, who, ticket_number=view.number, message="Adding a detail.", now=NOW)
+        assert result.new_request is False
+    assert support.opened_on_day(session, who.user_id, NOW) == 5
