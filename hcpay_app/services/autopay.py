@@ -18,7 +18,7 @@ from hcpay_app.config import get_settings
 from hcpay_app.models import AutopayMandate, AutopayRun, BillingAccount, CoverageStatus, Payment, PaymentMethod, PaymentStatus
 from hcpay_app.services import access, audit, calendar, ledger, methods, money, notices, payments
 from hcpay_app.services.authn import SessionUser
-from hcpay_app.services.errors import NotFound, ValidationError
+from hcpay_app.services.errors import DomainError, NotFound, ValidationError
 from hcpay_app.services.processor import HARD_DECLINES
 
 ACTIVE, PAUSED, CANCELED = "active", "paused", "canceled"
@@ -194,16 +194,41 @@ def pause(session: Session, actor: SessionUser, *, until: object, now: dt.dateti
     return view(session, mandate)
 
 
-def _resume(session: Session, mandate: AutopayMandate, now: dt.datetime, today: dt.date) -> None:
-    mandate.status, mandate.paused_until, mandate.updated_at = ACTIVE, None, now
-    if mandate.next_charge_on is None or mandate.next_charge_on < today:
-        mandate.next_charge_on = first_charge_on(mandate.charge_day, today - dt.timedelta(days=1))
-    session.add(mandate)
+def _charge_after_resuming(mandate: AutopayMandate, resume_on: dt.date) -> dt.date:
+    """The next charge date of a mandate resumed on `resume_on`: its own date if still ahead,
+    else the first charge day from `resume_on` on (a charge day that is `resume_on` itself counts)."""
+    if mandate.next_charge_on is not None and mandate.next_charge_on >= resume_on:
+        return mandate.next_charge_on
+    return first_charge_on(mandate.charge_day, resume_on - dt.timedelta(days=1))
+
+
+def _resume(session: Session, mandate: AutopayMandate, now: dt.datetime, today: dt.date, *, read_as: str) -> bool:
+    """Claim the change back to active in the caller's transaction: a conditional UPDATE from the
+    status the caller read (`read_as`), so of two jobs (or a job and the member) that read the same
+    mandate only one resumes it and confirms it. False — and nothing changed — if another got
+    there first."""
+    claimed = session.exec(
+        update(AutopayMandate)
+        .where(AutopayMandate.id == mandate.id, AutopayMandate.status == read_as)
+        .values(status=ACTIVE, paused_until=None, updated_at=now,
+                next_charge_on=_charge_after_resuming(mandate, today))
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    session.refresh(mandate)  # the values just written, in this transaction
+    return True
 
 
 def resume(session: Session, actor: SessionUser, *, now: dt.datetime, today: dt.date) -> MandateView:
     mandate = _own_mandate(session, actor)
-    _resume(session, mandate, now, today)
+    if not _resume(session, mandate, now, today, read_as=mandate.status):
+        # Changed since we read it (the daily job resumed it, or another tab paused it): no second
+        # confirmation; show what it is now, or ask the member to look again.
+        session.rollback()
+        mandate = _own_mandate(session, actor)
+        if mandate.status == ACTIVE:
+            return view(session, mandate)
+        raise DomainError("Your Automatic Payments settings just changed. Please check them and try again.")
     _confirm(session, mandate, "Automatic Payments resumed", now)
     audit.record(session, "autopay_resumed", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
@@ -326,7 +351,9 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
     tally = AutopayTally()
     for mandate in session.exec(select(AutopayMandate).where(AutopayMandate.status == PAUSED,
                                                              AutopayMandate.paused_until <= today)).all():
-        _resume(session, mandate, now, today)
+        if not _resume(session, mandate, now, today, read_as=PAUSED):
+            session.rollback()  # another job resumed it (and confirmed it) since we listed it
+            continue
         _confirm(session, mandate, "Automatic Payments resumed", now)
         session.commit()
     due = session.exec(select(AutopayMandate.id, AutopayMandate.next_charge_on)
@@ -369,20 +396,29 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
 
 
 def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
-    """Pre-debit notices N days ahead, and a card-expiry notice 30 days ahead — once each."""
+    """Pre-debit notices N days ahead, and a card-expiry notice 30 days ahead — once each.
+
+    A mandate paused until a date counts too: if it resumes on or before its next charge day and
+    that day falls within the notice period, the member hears about the charge beforehand, as for
+    any active mandate (the same once-key, so resuming doesn't announce it again)."""
     settings = get_settings()
     sent = 0
     horizon = today + dt.timedelta(days=settings.autopay_notice_days)
-    upcoming = session.exec(select(AutopayMandate.id).join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
-                            .where(AutopayMandate.status == ACTIVE, AutopayMandate.next_charge_on > today,
-                                   AutopayMandate.next_charge_on <= horizon,
-                                   BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
-    for mandate_id in upcoming:
+    live = (select(AutopayMandate).join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+            .where(BillingAccount.coverage_status != CoverageStatus.TERMINATED))
+    upcoming = [(m.id, m.next_charge_on) for m in session.exec(live.where(
+        AutopayMandate.status == ACTIVE, AutopayMandate.next_charge_on > today,
+        AutopayMandate.next_charge_on <= horizon)).all()]
+    for paused in session.exec(live.where(AutopayMandate.status == PAUSED, AutopayMandate.paused_until.is_not(None),
+                                          AutopayMandate.paused_until <= horizon)).all():
+        charge_on = _charge_after_resuming(paused, max(paused.paused_until, today))
+        if today < charge_on <= horizon:
+            upcoming.append((paused.id, charge_on))
+    for mandate_id, charge_on in sorted(upcoming):
         mandate = session.get(AutopayMandate, mandate_id)
         account = session.get(BillingAccount, mandate.billing_account_id)
         amount = charge_amount(session, mandate, account, today)
         method = view(session, mandate).method
-        charge_on = mandate.next_charge_on
 
         def pre_debit(s: Session, mandate=mandate, amount=amount, method=method, charge_on=charge_on) -> None:
             notices.notify(s, mandate.user_id, kind="autopay_notice", title="Upcoming automatic payment",

@@ -5,7 +5,11 @@
 - Other members get a delinquency notice with a new due date (30 days later by default); if not
   cured by then, coverage ends on the last day of the last paid month.
 - Paying the past-due balance restores Active (coverage.refresh_after_payment); a current payment
-  plan holds off termination.
+  plan holds off late fees and termination for the invoices it covers. A premium that falls due
+  during the plan and goes unpaid beside it gets its late fee, and its own deadline under the same
+  grace policy (warned and terminated as above).
+- Every status change is claimed with a conditional UPDATE from the status read, so of two jobs
+  at once only one makes it and sends its notice.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import BillingAccount, CoverageStatus, EntryKind, Invoice, Payment, PaymentStatus, User
@@ -41,7 +45,7 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
     fees = 0
     for invoice, account in rows:
         position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
-        if position is None or position.unpaid_cents <= 0 or plans.protects(session, account):
+        if position is None or position.unpaid_cents <= 0 or plans.protects(session, account, invoice.id):
             continue
         user_id = _user_id(session, account)
 
@@ -70,6 +74,25 @@ def _end_of_month(month: dt.date) -> dt.date:
     return calendar.add_months(month, 1) - dt.timedelta(days=1)
 
 
+def _deadline_beside_plan(account: BillingAccount, unpaid: plans.Beside) -> dt.date:
+    """When an unpaid premium the current plan doesn't cover ends coverage: the grace policy
+    applied to that premium alone (30 days after its due date, or the end of the 3-month grace
+    that starts with its month)."""
+    settings = get_settings()
+    if account.subsidized:
+        return _end_of_month(calendar.add_months(unpaid.coverage_month, settings.subsidized_grace_months - 1))
+    return unpaid.due_on + dt.timedelta(days=settings.unsubsidized_grace_days)
+
+
+def _claim(session: Session, account: BillingAccount, read_as: str, **values) -> bool:
+    """Change the account's coverage in the caller's transaction if it still has the status this
+    job read (a conditional UPDATE): of two jobs at once only one changes it and sends the notice."""
+    claimed = session.exec(update(BillingAccount)
+                           .where(BillingAccount.id == account.id, BillingAccount.coverage_status == read_as)
+                           .values(**values).execution_options(synchronize_session=False))
+    return claimed.rowcount == 1
+
+
 def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> DelinquencyTally:
     """Enter grace when a premium goes unpaid, warn before it ends, terminate if not cured."""
     settings = get_settings()
@@ -82,59 +105,77 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
         Payment.status == PaymentStatus.RETURNED, Payment.updated_at >= now - dt.timedelta(days=7)).distinct()).all()
     for account_id in sorted(set(recently_due) | set(in_grace) | set(returned)):
         account = session.get(BillingAccount, account_id)
+        session.refresh(account)
+        status, grace_ends_on = account.coverage_status, account.grace_ends_on  # as this job reads them
         position = ledger.account_position(session, account.id, today)
         user_id = _user_id(session, account)
-        if account.coverage_status == CoverageStatus.ACTIVE and position.past_due_cents > 0:
+        if status == CoverageStatus.ACTIVE and position.past_due_cents > 0:
             first_unpaid = _first_unpaid_month(position)
             if account.subsidized:
-                account.grace_ends_on = _end_of_month(calendar.add_months(first_unpaid, settings.subsidized_grace_months - 1))
+                grace_ends_on = _end_of_month(calendar.add_months(first_unpaid, settings.subsidized_grace_months - 1))
                 words = (f"You're in a {settings.subsidized_grace_months}-month grace period. Pay "
-                         f"{money.format_cents(position.past_due_cents)} by {calendar.short_date(account.grace_ends_on)} to keep "
+                         f"{money.format_cents(position.past_due_cents)} by {calendar.short_date(grace_ends_on)} to keep "
                          "your coverage.")
             else:
                 # A new due date 30 days after the missed one — but never one already gone (after
                 # downtime), so the member always gets real time and a Termination Warning.
-                account.grace_ends_on = max(position.oldest_unpaid_due_on + dt.timedelta(days=settings.unsubsidized_grace_days),
-                                            today + dt.timedelta(days=settings.termination_warning_days))
-                words = (f"Delinquency notice: your new due date is {calendar.short_date(account.grace_ends_on)}. Pay "
+                grace_ends_on = max(position.oldest_unpaid_due_on + dt.timedelta(days=settings.unsubsidized_grace_days),
+                                    today + dt.timedelta(days=settings.termination_warning_days))
+                words = (f"Delinquency notice: your new due date is {calendar.short_date(grace_ends_on)}. Pay "
                          f"{money.format_cents(position.past_due_cents)} by then to keep your coverage.")
-            account.coverage_status = CoverageStatus.IN_GRACE
-            session.add(account)
+            if not _claim(session, account, status, coverage_status=CoverageStatus.IN_GRACE, grace_ends_on=grace_ends_on):
+                session.rollback()  # another job moved it (and sent the notice) since we read it
+                continue
             if user_id:
                 notices.notify(session, user_id, kind="past_due_warning", title="Past Due Warning", body=words, now=now)
                 tally.notices += 1
             session.commit()
+            session.expire(account)
             tally.status_changes += 1
             continue
-        if account.coverage_status != CoverageStatus.IN_GRACE or account.grace_ends_on is None:
+        if status != CoverageStatus.IN_GRACE or grace_ends_on is None:
             continue
         if position.past_due_cents == 0:
-            account.coverage_status, account.grace_ends_on = CoverageStatus.ACTIVE, None
-            session.add(account)
+            if not _claim(session, account, status, coverage_status=CoverageStatus.ACTIVE, grace_ends_on=None):
+                session.rollback()
+                continue
             session.commit()
+            session.expire(account)
             tally.status_changes += 1
             continue
-        warn_on = account.grace_ends_on - dt.timedelta(days=settings.termination_warning_days)
-        if today >= warn_on and today <= account.grace_ends_on and user_id:
-            def warning(s: Session, account=account, position=position, user_id=user_id) -> None:
+        # The deadline, what must be paid by then, and the first month that goes unpaid. A current
+        # plan holds off termination for what it covers; premiums unpaid beside it keep their own.
+        plan = plans.standing(session, account.id)
+        if plan is None:
+            deadline, owed, first_unpaid = grace_ends_on, position.past_due_cents, _first_unpaid_month(position)
+            how = "Pay now, or set up a payment plan from your dashboard."
+        else:
+            overdue = plan.overdue_beside(today)
+            if not overdue:
+                continue  # all of the past-due balance is the plan's: no warning, no termination
+            deadline = _deadline_beside_plan(account, overdue[0])
+            owed, first_unpaid = sum(b.unpaid_cents for b in overdue), overdue[0].coverage_month
+            how = "Your payment plan doesn't cover this amount: please pay it from your dashboard."
+        warn_on = deadline - dt.timedelta(days=settings.termination_warning_days)
+        if warn_on <= today <= deadline and user_id:
+            def warning(s: Session, deadline=deadline, owed=owed, how=how, user_id=user_id) -> None:
                 notices.notify(s, user_id, kind="termination_warning", title="Termination Warning",
-                               body=f"Your coverage will end unless we receive {money.format_cents(position.past_due_cents)} "
-                                    f"by {calendar.short_date(account.grace_ends_on)}. Pay now, or set up a payment plan "
-                                    "from your dashboard.", now=now)
+                               body=f"Your coverage will end unless we receive {money.format_cents(owed)} "
+                                    f"by {calendar.short_date(deadline)}. {how}", now=now)
 
-            tally.notices += notices.run_once(session, f"termination-warning:{account.id}:{account.grace_ends_on}", now, warning)
-        if today > account.grace_ends_on and not plans.protects(session, account):
-            first_unpaid = _first_unpaid_month(position)
-            account.coverage_status = CoverageStatus.TERMINATED
-            account.terminated_on = (_end_of_month(first_unpaid) if account.subsidized
-                                     else first_unpaid - dt.timedelta(days=1))
-            session.add(account)
+            tally.notices += notices.run_once(session, f"termination-warning:{account.id}:{deadline}", now, warning)
+        if today > deadline:
+            terminated_on = _end_of_month(first_unpaid) if account.subsidized else first_unpaid - dt.timedelta(days=1)
+            if not _claim(session, account, status, coverage_status=CoverageStatus.TERMINATED, terminated_on=terminated_on):
+                session.rollback()  # another job ended it (and sent the notice) since we read it
+                continue
             if user_id:
                 notices.notify(session, user_id, kind="terminated", title="Your coverage has ended",
-                               body=f"We didn't receive the past-due premium by {calendar.short_date(account.grace_ends_on)}, "
-                                    f"so your coverage ended on {calendar.short_date(account.terminated_on)}. Contact "
+                               body=f"We didn't receive the past-due premium by {calendar.short_date(deadline)}, "
+                                    f"so your coverage ended on {calendar.short_date(terminated_on)}. Contact "
                                     "customer service about re-enrolling.", now=now)
                 tally.notices += 1
             session.commit()
+            session.expire(account)
             tally.status_changes += 1
     return tally

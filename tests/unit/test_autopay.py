@@ -302,14 +302,31 @@ def test_paused_until_a_charge_day_it_resumes_and_charges_that_day(session, aver
     assert mandate_of(session, avery.account_id).next_charge_on == D(2026, 5, 18)
 
 
-@pytest.mark.xfail(strict=True, reason="autopay.send_notices only looks at active mandates, so a mandate paused "
-                                       "until its charge day resumes and charges that same day with no pre-debit "
-                                       "notice (here $1,050.00 on Apr 18 with nothing announced)")
 def test_a_charge_on_the_day_autopay_resumes_is_announced_beforehand(session, avery, visa):
     activate(session, avery, visa.id)
     autopay.pause(session, avery.who, until="2026-04-18", now=NOW, today=TODAY)
     run_days(TODAY, D(2026, 4, 18))
     assert titles(session, avery, "autopay_notice") == [(D(2026, 4, 15), "Upcoming automatic payment")]
+
+
+def test_resuming_by_hand_after_the_notice_does_not_announce_the_charge_again(session, avery, visa):
+    activate(session, avery, visa.id)
+    autopay.pause(session, avery.who, until="2026-04-18", now=NOW, today=TODAY)
+    run_days(TODAY, D(2026, 4, 15))  # announced Apr 15 while still paused
+    view = autopay.resume(session, avery.who, now=at(D(2026, 4, 16)), today=D(2026, 4, 16))
+    assert view.next_charge == "Apr 18, 2026"
+    run_days(D(2026, 4, 16), D(2026, 4, 18))
+    assert titles(session, avery, "autopay_notice") == [(D(2026, 4, 15), "Upcoming automatic payment")]
+    assert [c[0] for c in charges(session, avery)] == [D(2026, 4, 18)]
+
+
+def test_no_notice_for_a_charge_day_skipped_while_paused(session, avery, visa):
+    activate(session, avery, visa.id)
+    autopay.pause(session, avery.who, until="2026-03-19", now=NOW, today=TODAY)  # resumes after Mar 18
+    run_days(TODAY, D(2026, 3, 19))
+    assert titles(session, avery, "autopay_notice") == []
+    assert charges(session, avery) == []
+    assert mandate_of(session, avery.account_id).next_charge_on == D(2026, 4, 18)
 
 
 def test_resume_by_hand_picks_the_next_charge_day(session, avery, visa):
@@ -436,9 +453,6 @@ def _together(work, count: int = 2) -> list[BaseException]:
     return errors
 
 
-@pytest.mark.xfail(strict=True, reason="autopay.run_due resumes paused mandates it read earlier without claiming "
-                                       "the change (no conditional UPDATE … WHERE status='paused'): two jobs at "
-                                       "once both resume it and both send 'Automatic Payments resumed'")
 def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, db_url, monkeypatch):
     activate(session, avery, visa.id)
     autopay.pause(session, avery.who, until="2026-03-20", now=NOW, today=TODAY)
@@ -459,3 +473,44 @@ def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, d
     assert _together(job) == []
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
         "Automatic Payments turned on", "Automatic Payments paused", "Automatic Payments resumed"]
+
+
+def test_resuming_by_hand_as_the_job_resumes_confirms_once(session, avery, visa, db_url, monkeypatch):
+    """The member's Resume read the mandate as paused; the job resumed it just before the member's
+    claim. The member's claim changes nothing and sends nothing, and shows it on."""
+    activate(session, avery, visa.id)
+    autopay.pause(session, avery.who, until="2026-03-20", now=NOW, today=TODAY)
+    day = D(2026, 3, 20)
+    real_resume = autopay._resume
+    job_first = {"pending": True}
+
+    def job_resumes_first(*args, **kwargs):
+        if job_first.pop("pending", False):
+            with Session(engine_for(db_url)) as job:
+                autopay.run_due(job, today=day, now=at(day))
+        return real_resume(*args, **kwargs)
+
+    monkeypatch.setattr(autopay, "_resume", job_resumes_first)
+    view = autopay.resume(session, avery.who, now=at(day), today=day)
+    assert (view.status, view.next_charge, view.paused_until) == ("active", "Apr 18, 2026", "")
+    assert [t for _d, t in titles(session, avery, "autopay_change")] == [
+        "Automatic Payments turned on", "Automatic Payments paused", "Automatic Payments resumed"]
+    mandate = mandate_of(session, avery.account_id)
+    assert (mandate.status, mandate.paused_until, mandate.next_charge_on) == ("active", None, D(2026, 4, 18))
+
+
+def test_resuming_by_hand_after_another_tab_canceled_refuses(session, avery, visa, monkeypatch):
+    activate(session, avery, visa.id)
+    autopay.pause(session, avery.who, until="2026-05-01", now=NOW, today=TODAY)
+    real_resume = autopay._resume
+
+    def canceled_meanwhile(session_, mandate, *args, **kwargs):
+        with Session(session_.get_bind()) as other:
+            autopay.cancel(other, avery.who, now=NOW)
+        return real_resume(session_, mandate, *args, **kwargs)
+
+    monkeypatch.setattr(autopay, "_resume", canceled_meanwhile)
+    with pytest.raises(NotFound):
+        autopay.resume(session, avery.who, now=NOW, today=TODAY)
+    assert mandate_of(session, avery.account_id).status == "canceled"
+    assert "Automatic Payments resumed" not in [t for _d, t in titles(session, avery, "autopay_change")]

@@ -217,10 +217,6 @@ def test_a_new_grace_period_never_ends_before_it_starts(session, avery):
     assert state(session, avery)[1] > D(2026, 4, 24)
 
 
-@pytest.mark.xfail(strict=True, reason="delinquency.move_coverage reads the account, then writes IN_GRACE and the "
-                                       "Past Due Warning without claiming the change (no conditional UPDATE … "
-                                       "WHERE coverage_status='active', no once-marker): two jobs at once both "
-                                       "send it (the Terminated notice has the same race)")
 def test_two_jobs_at_once_send_one_past_due_warning(session, avery, db_url, monkeypatch):
     run_days(TODAY, DUE)
     day = D(2026, 3, 24)
@@ -250,3 +246,79 @@ def test_two_jobs_at_once_send_one_past_due_warning(session, avery, db_url, monk
     assert errors == []
     assert state(session, avery)[0] == GRACE
     assert days_of(session, avery, "past_due_warning") == [day]
+
+
+def _two_jobs_after_both_read(db_url, monkeypatch, day) -> tuple[list, list]:
+    """Run move_coverage for `day` in two jobs at once, both reading every account before either
+    writes. Returns (errors, tallies)."""
+    both_read = threading.Barrier(2, timeout=10)
+    real_position = ledger.account_position
+
+    def position_then_wait(*args, **kwargs):
+        position = real_position(*args, **kwargs)
+        both_read.wait()
+        return position
+
+    monkeypatch.setattr(ledger, "account_position", position_then_wait)
+    errors, tallies = [], []
+
+    def job() -> None:
+        try:
+            with Session(engine_for(db_url)) as own:
+                tallies.append(delinquency.move_coverage(own, today=day, now=at(day)))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return errors, tallies
+
+
+def test_two_jobs_at_once_send_one_past_due_warning_and_the_loser_counts_nothing(session, avery, db_url, monkeypatch):
+    run_days(TODAY, DUE)
+    day = D(2026, 3, 24)
+    errors, tallies = _two_jobs_after_both_read(db_url, monkeypatch, day)
+    assert errors == []
+    assert sorted((t.status_changes, t.notices) for t in tallies) == [(0, 0), (1, 1)]
+    assert state(session, avery) == (GRACE, D(2026, 4, 22), None)
+    assert [m.subject for m in emails_to(session, avery.email, "past_due_warning")] == ["Past Due Warning"]
+    monkeypatch.undo()
+    run_days(day, day)  # the job again: nothing more
+    assert days_of(session, avery, "past_due_warning") == [day]
+
+
+def test_two_jobs_at_once_terminate_once(session, avery, db_url, monkeypatch):
+    run_days(TODAY, D(2026, 4, 22))
+    day = D(2026, 4, 23)
+    errors, tallies = _two_jobs_after_both_read(db_url, monkeypatch, day)
+    assert errors == []
+    assert sorted((t.status_changes, t.notices) for t in tallies) == [(0, 0), (1, 1)]
+    assert state(session, avery) == (TERMINATED, D(2026, 4, 22), D(2026, 3, 31))
+    assert days_of(session, avery, "terminated") == [day]
+    assert [m.subject for m in emails_to(session, avery.email, "terminated")] == ["Your coverage has ended"]
+
+
+def test_a_job_that_read_grace_before_the_member_paid_does_not_terminate(session, avery, db_url, monkeypatch):
+    """The job reads the account in grace with a past-due balance; the member pays (Active at
+    once) before the job writes: the job's claim from 'in grace' changes nothing."""
+    run_days(TODAY, D(2026, 4, 22))
+    day = D(2026, 4, 23)
+    real_position = ledger.account_position
+    paid = {"pending": True}
+
+    def member_pays_meanwhile(own, account_id, today):
+        position = real_position(own, account_id, today)
+        if paid.pop("pending", False):
+            with Session(engine_for(db_url)) as member_session:
+                submit(member_session, avery.who, card(today=day), position.past_due_cents, today=day, now=at(day))
+        return position
+
+    monkeypatch.setattr(ledger, "account_position", member_pays_meanwhile)
+    with Session(engine_for(db_url)) as job:
+        tally = delinquency.move_coverage(job, today=day, now=at(day))
+    assert (tally.status_changes, tally.notices) == (0, 0)
+    assert state(session, avery) == (ACTIVE, None, None)
+    assert days_of(session, avery, "terminated") == []

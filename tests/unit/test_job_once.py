@@ -201,6 +201,10 @@ def test_two_jobs_for_the_same_date_at_once_do_everything_once(session, scenario
         errors = run_together(2, lambda day=day: jobs.run_daily(day, at(day)))
         assert errors == [], (day, errors)
     check_done_once(session, scenario.members)
+    # Notices that announce a status change: each change is claimed (a conditional UPDATE), so
+    # two jobs at once send them once too.
+    for kind in ("past_due_warning", "terminated", "plan_completed"):
+        assert all(len(sent) <= 1 for sent in notice_days(session, scenario.members, kind).values()), kind
 
 
 class _OtherJobFirst(Session):

@@ -399,16 +399,22 @@ def test_payment_plan_installments_are_charged_and_hold_off_termination(year, db
         (i.due_on, i.amount_cents, PaymentStatus.SUCCEEDED) for i in installments]
     assert dated(db, member, "plan_created") == [D(2026, 4, 1)]
     assert dated(db, member, "plan_completed") == [D(2026, 6, 1)]
-    # Grace ended Apr 22, but the plan kept coverage until it was done; with May and June still
-    # unpaid, coverage then ends on the last day of the last paid month.
+    # Grace ended Apr 22, but the plan covers April: no late fee on it and no Termination Warning
+    # for it. It covers nothing else, though: May's premium, due Apr 23, went unpaid beside the
+    # plan, so it got its late fee and its own 30-day deadline (May 23, warned May 9). Coverage
+    # then ends on the last day of the last paid month — April, which the plan goes on paying.
     assert year.history["plan"] == [
         (FIRST_DAY, ACTIVE, None, None),
         (D(2026, 3, 24), GRACE, D(2026, 4, 22), None),
-        (D(2026, 6, 1), TERMINATED, D(2026, 4, 22), D(2026, 4, 30)),
+        (D(2026, 5, 24), TERMINATED, D(2026, 4, 22), D(2026, 4, 30)),
     ]
-    april_invoice_fees = [row for row in fee_story(db, member) if row[2] == D(2026, 3, 23)]
-    assert april_invoice_fees == []  # the plan covers April: no late fee on it
-    assert dated(db, member, "terminated") == [D(2026, 6, 1)]
+    assert fee_story(db, member) == [(D(2026, 5, 8), LATE_FEE, D(2026, 4, 23))]  # May's only
+    assert delinquency_notices(db, member) == {"past_due_warning": [D(2026, 3, 24)],
+                                               "termination_warning": [D(2026, 5, 9)],
+                                               "terminated": [D(2026, 5, 24)]}
+    warning = notices_of(db, member.user_id, "termination_warning")[0]
+    assert warning.body.startswith("Your coverage will end unless we receive $543.50 by May 23, 2026.")
+    assert "Your payment plan doesn't cover this amount" in warning.body
 
 
 def test_subsidized_member_who_never_pays_gets_three_months_of_grace(year, db):

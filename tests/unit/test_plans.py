@@ -218,10 +218,6 @@ def test_missing_the_first_installment_ends_the_plan_the_next_day(session, avery
     assert status(session, avery) == GRACE  # the grace period itself runs to Apr 22
 
 
-@pytest.mark.xfail(strict=True, reason="plans.process counts every payment since the plan started toward the "
-                                       "installments (_paid_since): paying May's premium on its due date marks all "
-                                       "installments paid and completes the plan after one of three, so the "
-                                       "remaining past-due balance is never charged and protection ends")
 def test_paying_the_next_premium_does_not_complete_the_plan_early(session, avery):
     behind(session, avery)
     create(session, avery, installments=3, method_id=save_card(session, avery).id)
@@ -235,10 +231,6 @@ def test_paying_the_next_premium_does_not_complete_the_plan_early(session, avery
     assert len(payments_of(session, avery.account_id, "plan")) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="plans.protects returns True for any active plan, though its docstring says "
-                                       "'while a current plan covers the past-due balance': delinquency skips the "
-                                       "late fee on May's invoice, which the plan doesn't cover (and would hold "
-                                       "off termination for premiums missed during the plan)")
 def test_a_plan_does_not_shield_a_premium_it_does_not_cover(session, avery):
     behind(session, avery)
     create(session, avery, installments=6, method_id=save_card(session, avery).id)
@@ -248,9 +240,6 @@ def test_a_plan_does_not_shield_a_premium_it_does_not_cover(session, avery):
     assert [f.invoice_id for f in late_fees(session, avery.account_id)] == [may]
 
 
-@pytest.mark.xfail(strict=True, reason="delinquency.move_coverage sends the Termination Warning ('Your coverage "
-                                       "will end unless we receive $512.50 by Apr 22') on Apr 8 although the "
-                                       "member's current payment plan holds off termination (plans.protects)")
 def test_no_termination_warning_while_a_plan_holds_off_termination(session, avery):
     behind(session, avery)
     create(session, avery, installments=2, method_id=save_card(session, avery).id)
@@ -258,10 +247,6 @@ def test_no_termination_warning_while_a_plan_holds_off_termination(session, aver
     assert notice_days(session, avery, "termination_warning") == []
 
 
-@pytest.mark.xfail(strict=True, reason="plans.process completes (or ends) a plan it read as active without claiming "
-                                       "the change (no conditional UPDATE … WHERE status='active'): two jobs at "
-                                       "once both send 'Payment plan complete' (likewise 'Your payment plan has "
-                                       "ended')")
 def test_two_jobs_at_once_complete_a_plan_once(session, avery, db_url, monkeypatch):
     behind(session, avery)
     create(session, avery, installments=2)
@@ -292,3 +277,76 @@ def test_two_jobs_at_once_complete_a_plan_once(session, avery, db_url, monkeypat
     assert errors == []
     assert installments(session, avery)[0].status == plans.COMPLETED
     assert notice_days(session, avery, "plan_completed") == [PLAN_DAY]
+
+
+def test_two_jobs_at_once_end_a_plan_once(session, avery, db_url, monkeypatch):
+    behind(session, avery)
+    create(session, avery, installments=3)  # to be paid by hand; the first, due Mar 25, isn't
+    day = D(2026, 3, 26)
+    both_read = threading.Barrier(2, timeout=10)
+    real_paid_since = plans._paid_since
+
+    def paid_since_then_wait(*args, **kwargs):
+        paid = real_paid_since(*args, **kwargs)
+        both_read.wait()
+        return paid
+
+    monkeypatch.setattr(plans, "_paid_since", paid_since_then_wait)
+    errors, results = [], []
+
+    def job() -> None:
+        try:
+            with Session(engine_for(db_url)) as own:
+                results.append(plans.process(own, today=day, now=at(day)))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(results) == [(0, 0), (0, 1)]  # only the job that ended it counts it
+    plan, rows = installments(session, avery)
+    assert plan.status == plans.ENDED and [r[2] for r in rows] == ["missed", "due", "due"]
+    assert notice_days(session, avery, "plan_ended") == [day]
+    assert [m.subject for m in emails_to(session, avery.email, "plan_ended")] == ["Your payment plan has ended"]
+
+
+def test_a_premium_paid_early_beside_the_plan_is_not_an_installment_and_owes_no_fee(session, avery):
+    behind(session, avery)
+    create(session, avery, installments=3, method_id=save_card(session, avery).id)
+    early = D(2026, 4, 20)  # May's premium, due Apr 23, paid three days early
+    run_days(PLAN_DAY, early - dt.timedelta(days=1))
+    submit(session, avery.who, card(today=early), PREMIUM, today=early, now=at(early))
+    run_days(early, D(2026, 5, 10))
+    plan, rows = installments(session, avery)
+    assert plan.status == plans.ACTIVE and [r[2] for r in rows] == ["paid", "paid", "due"]
+    assert len(payments_of(session, avery.account_id, "plan")) == 2
+    # Oldest-first, the ledger puts that payment on April and leaves part of May open; the plan
+    # knows May was paid beside it, so no late fee on May 8 (and none on April, which it covers).
+    assert late_fees(session, avery.account_id) == []
+    assert status(session, avery) == GRACE and notice_days(session, avery, "termination_warning") == []
+
+
+def test_a_premium_missed_during_a_plan_has_its_own_deadline(session, avery):
+    """The plan holds off termination for April (grace ended Apr 22), not for May: unpaid beside
+    the plan, May's premium (due Apr 23) gets a Termination Warning 14 days before its own 30-day
+    deadline and ends coverage after it, on the last day of April, which the plan pays."""
+    behind(session, avery)
+    create(session, avery, installments=3, method_id=save_card(session, avery).id)
+    run_days(PLAN_DAY, D(2026, 5, 23))
+    assert notice_days(session, avery, "termination_warning") == [D(2026, 5, 9)]
+    warning = notices_of(session, avery.user_id, "termination_warning")[0]
+    fee = get_settings().late_fee_cents
+    assert f"${(PREMIUM + fee) // 100:,}.{(PREMIUM + fee) % 100:02d} by May 23, 2026" in warning.body
+    assert status(session, avery) == GRACE
+    run_days(D(2026, 5, 24), D(2026, 5, 25))
+    session.expire_all()
+    account = session.get(BillingAccount, avery.account_id)
+    assert (account.coverage_status, account.terminated_on) == (TERMINATED, D(2026, 4, 30))
+    assert notice_days(session, avery, "terminated") == [D(2026, 5, 24)]
+    # The plan pays for April, coverage the member had: it goes on and completes.
+    plan, rows = installments(session, avery)
+    assert plan.status == plans.COMPLETED and [r[2] for r in rows] == ["paid", "paid", "paid"]
