@@ -22,8 +22,9 @@ from pathlib import Path
 from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
-from hcpay_app.services import console, demo, jobs, roster
-from hcpay_app.services.errors import ValidationError
+from hcpay_app.services.support import console
+from hcpay_app.services.jobs import daily, demo, roster
+from hcpay_app.services.common.errors import ValidationError
 
 
 def _seed() -> None:
@@ -43,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("seed-demo")
     importer = commands.add_parser("import-roster")
     importer.add_argument("file", type=Path)
-    daily = commands.add_parser("run-daily")
-    daily.add_argument("--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    run_daily = commands.add_parser("run-daily")
+    run_daily.add_argument("--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
     staff = commands.add_parser("create-staff")
     staff.add_argument("--username", required=True)
     staff.add_argument("--email", required=True)
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             empty = demo.is_empty(session)
         if empty and not production:  # demo logins have published passwords
             _seed()
-        for summary in jobs.catch_up():
+        for summary in daily.catch_up():
             print(summary.line())
     elif args.command == "seed-demo":
         _seed()
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"support login {args.username} created")
     elif args.command == "run-daily":
-        print(jobs.run_daily(args.date).line())
+        print(daily.run_daily(args.date).line())
     elif args.command == "import-roster":
         try:
             text = args.file.read_text(encoding="utf-8-sig")

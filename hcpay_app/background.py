@@ -9,7 +9,8 @@ import logging
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.db import exclusive, session_scope
-from hcpay_app.services import jobs, mailer
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.adapters import mailer
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 3
@@ -46,7 +47,7 @@ def _catch_up_unless_running_elsewhere() -> None:
     # twice at once, but there is no point in it).
     with exclusive("hcpay-daily-job") as leader:
         if leader:
-            jobs.catch_up()
+            daily.catch_up()
 
 
 async def daily_job_worker() -> None:

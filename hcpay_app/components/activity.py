@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.services.history import HistoryRow
+from hcpay_app.services.payments.history import HistoryRow
 
 
 def status_badge(label: rx.Var, tone: rx.Var) -> rx.Component:

@@ -6,8 +6,8 @@ from hcpay_app import routes
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import choice_row
-from hcpay_app.services.autopay import ChargePreview
-from hcpay_app.services.methods import MethodView
+from hcpay_app.services.recurring.autopay import ChargePreview
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.autopay import AutopayState
 
 M = AutopayState.mandate

@@ -4,8 +4,8 @@ import reflex as rx
 
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.console import Line, MemberRow
-from hcpay_app.services.support import TicketView
+from hcpay_app.services.support.console import Line, MemberRow
+from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.session import SessionState
 

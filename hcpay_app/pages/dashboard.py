@@ -5,7 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.activity import activity_list
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.payments import PaymentResult
+from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.dashboard import DashboardState
 
 

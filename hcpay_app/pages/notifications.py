@@ -3,7 +3,7 @@
 import reflex as rx
 
 from hcpay_app.components.layout import TOUCH, page_shell
-from hcpay_app.services.notices import NoticeView
+from hcpay_app.services.accounts.notices import NoticeView
 from hcpay_app.state.notifications import NotificationsState
 
 

@@ -8,7 +8,7 @@ from hcpay_app.components.payment_fields import bank_fields as shared_bank_field
 from hcpay_app.components.payment_fields import card_fields as shared_card_fields
 from hcpay_app.components.payment_fields import choice_row
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.methods import MethodView
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.pay import PayState
 
 # run_script compiles this into the page as a function (call_script would need eval, which the CSP forbids).

@@ -5,7 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.validators import PASSWORD_TIP
+from hcpay_app.services.common.validators import PASSWORD_TIP
 from hcpay_app.state.register import RegisterState
 
 STEPS = {"identity": 1, "credentials": 2, "verify": 3}

@@ -6,9 +6,9 @@ from hcpay_app import routes
 from hcpay_app.components.fields import field_error, member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields
-from hcpay_app.services.methods import MethodView
-from hcpay_app.services.validators import PASSWORD_TIP
-from hcpay_app.services.reminders import OFFSET_CHOICES
+from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.services.common.validators import PASSWORD_TIP
+from hcpay_app.services.billing.reminders import OFFSET_CHOICES
 from hcpay_app.state.methods import MethodsState
 from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.settings import SettingsState

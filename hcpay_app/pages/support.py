@@ -4,7 +4,7 @@ import reflex as rx
 
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.support import TOPICS, MessageView, TicketView
+from hcpay_app.services.support.tickets import TOPICS, MessageView, TicketView
 from hcpay_app.state.support import SupportState
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import console
-from hcpay_app.services.console import Line, MemberRecord, MemberRow
-from hcpay_app.services.errors import DomainError, ValidationError
-from hcpay_app.services.support import TicketView
+from hcpay_app.services.support import console
+from hcpay_app.services.support.console import Line, MemberRecord, MemberRow
+from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
 from hcpay_app.state.session import current_staff, holds_member_data, staff_login_redirect
 

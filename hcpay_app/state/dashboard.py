@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import dashboard, payments
-from hcpay_app.services.errors import DomainError
-from hcpay_app.services.history import HistoryRow
-from hcpay_app.services.payments import PaymentResult
+from hcpay_app.services.overview import dashboard
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.common.errors import DomainError
+from hcpay_app.services.payments.history import HistoryRow
+from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.base import call_service
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect
 
@@ -65,7 +66,7 @@ class DashboardState(rx.State):
         self.last_payment_reference, self.last_payment_status = view.last_payment_reference, view.last_payment_status
         self.recent = view.recent
         self.can_offer_plan, self.has_plan = view.can_offer_plan, view.has_plan
-        self.scheduled = await call_service(payments.scheduled_for, actor=user)
+        self.scheduled = await call_service(checkout.scheduled_for, actor=user)
         self.loaded = True
         return None
 
@@ -76,7 +77,7 @@ class DashboardState(rx.State):
         if user is None:
             return await login_redirect(self)
         try:
-            result = await call_service(payments.cancel_scheduled, actor=user, reference=reference, now=clock.utcnow())
+            result = await call_service(checkout.cancel_scheduled, actor=user, reference=reference, now=clock.utcnow())
         except DomainError as exc:
             self.cancel_message = next(iter(exc.errors.values())) if hasattr(exc, "errors") else exc.message
             return None

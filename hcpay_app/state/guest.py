@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import guest, money, payment_validators, payments
-from hcpay_app.services.errors import DomainError, ValidationError
+from hcpay_app.services.payments import checkout, guest, method_validation
+from hcpay_app.services.common import money
+from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, client_ip, form_text
 
@@ -29,7 +30,7 @@ class GuestState(rx.State):
     _account_id: int | None = None
     _maximum: int = 0
     _amount_cents: int = 0
-    _choice: payments.MethodChoice | None = None
+    _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
 
     @rx.event
@@ -64,7 +65,7 @@ class GuestState(rx.State):
         self.processing, self.errors, self.message = True, {}, ""
         yield
         try:
-            cents = payment_validators.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum)
+            cents = method_validation.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum)
             choice = await method_form.tokenize(self.method_kind, form_data, save=False)
         except ValidationError as exc:
             self.errors = dict(exc.errors)
@@ -73,7 +74,7 @@ class GuestState(rx.State):
             self.processing = False
         self._amount_cents, self._choice = cents, choice
         self.amount_text, self.method_label = money.format_cents(cents), choice.label
-        self._idempotency_key = payments.new_idempotency_key()
+        self._idempotency_key = checkout.new_idempotency_key()
         self.step = "review"
 
     @rx.event

@@ -9,14 +9,14 @@ import urllib.parse
 import reflex as rx
 
 from hcpay_app import clock, routes
-from hcpay_app.services import documents, history, payment_status
-from hcpay_app.services.errors import NotFound, ValidationError
-from hcpay_app.services.history import HistoryRow, PaymentDetail, TimelineStep
+from hcpay_app.services.payments import documents, history, statuses
+from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.payments.history import HistoryRow, PaymentDetail, TimelineStep
 from hcpay_app.state.base import call_service, form_text, query_param
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect
 
 ALL = "all"
-STATUS_CHOICES = [(ALL, "All")] + [(s, payment_status.LABELS[s]) for s in history.FILTERABLE_STATUSES]
+STATUS_CHOICES = [(ALL, "All")] + [(s, statuses.LABELS[s]) for s in history.FILTERABLE_STATUSES]
 
 
 @holds_member_data

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import authn
-from hcpay_app.services.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 from hcpay_app.state.base import call_service, client_ip, form_text, query_param
 from hcpay_app.state.session import SessionState
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import methods
-from hcpay_app.services.errors import DomainError, ValidationError
-from hcpay_app.services.methods import MethodView
-from hcpay_app.services.processor import Token
+from hcpay_app.services.payments import methods
+from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.services.adapters.processor import Token
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, form_text, parse_id
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import notices
-from hcpay_app.services.notices import NoticeView
+from hcpay_app.services.accounts import notices
+from hcpay_app.services.accounts.notices import NoticeView
 from hcpay_app.state.base import call_service
 from hcpay_app.state.session import SessionState, current_user, holds_member_data, login_redirect
 

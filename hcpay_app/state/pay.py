@@ -12,9 +12,10 @@ import datetime as dt
 import reflex as rx
 
 from hcpay_app import clock, routes
-from hcpay_app.services import methods, money, payments
-from hcpay_app.services.errors import DomainError, NotFound, ValidationError
-from hcpay_app.services.methods import MethodView
+from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.common import money
+from hcpay_app.services.common.errors import DomainError, NotFound, ValidationError
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect
@@ -60,7 +61,7 @@ class PayState(rx.State):
     result_message: str = ""
     _amount_cents: int = 0
     _payment_date: str = ""
-    _choice: payments.MethodChoice | None = None
+    _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
 
     @rx.event
@@ -70,7 +71,7 @@ class PayState(rx.State):
             return await login_redirect(self)
         self.reset()
         today = clock.today()
-        offered = await call_service(payments.options, actor=user, today=today)
+        offered = await call_service(checkout.options, actor=user, today=today)
         self.saved_methods = await call_service(methods.list_methods, actor=user)
         self.account_number = offered.account_number
         self.amount_due, self.has_amount_due = money.format_cents(offered.amount_due_cents), offered.amount_due_cents >= 100
@@ -108,7 +109,7 @@ class PayState(rx.State):
         self.other_amount = form_text(form_data, "other_amount")[:20]
         self.payment_date = form_text(form_data, "payment_date")[:10]
         try:
-            cents, day = await call_service(payments.choose_amount, actor=user, choice=self.amount_choice,
+            cents, day = await call_service(checkout.choose_amount, actor=user, choice=self.amount_choice,
                                             other_amount=self.other_amount, payment_date=self.payment_date,
                                             today=clock.today())
         except ValidationError as exc:
@@ -141,7 +142,7 @@ class PayState(rx.State):
             if self.method_kind == "saved":
                 method_id = parse_id(form_text(form_data, "saved_method"))
                 self.selected_method = str(method_id or "")
-                choice = await call_service(payments.saved_method, actor=user, method_id=method_id)
+                choice = await call_service(checkout.saved_method, actor=user, method_id=method_id)
             elif self.method_kind == "bank":
                 self.account_name = form_text(form_data, "account_name")[:60]
                 account_type = form_text(form_data, "account_type")
@@ -166,9 +167,9 @@ class PayState(rx.State):
         await self._open_review(user)
 
     async def _open_review(self, user) -> None:
-        self.invoices = await call_service(payments.invoices_to_pay, actor=user, amount_cents=self._amount_cents,
+        self.invoices = await call_service(checkout.invoices_to_pay, actor=user, amount_cents=self._amount_cents,
                                            today=clock.today())
-        self._idempotency_key = payments.new_idempotency_key()
+        self._idempotency_key = checkout.new_idempotency_key()
         self.step = "review"
 
     @rx.event
@@ -185,13 +186,13 @@ class PayState(rx.State):
         self.processing, self.message = True, ""
         try:
             result = await call_service(
-                payments.submit, actor=user, idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
+                checkout.submit, actor=user, idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
                 payment_date=dt.date.fromisoformat(self._payment_date), choice=self._choice, now=clock.utcnow(),
                 today=clock.today(),
             )
         except DomainError as exc:
             self.message = exc.message
-            self._idempotency_key = payments.new_idempotency_key()
+            self._idempotency_key = checkout.new_idempotency_key()
             return
         finally:
             self.processing = False

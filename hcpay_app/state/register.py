@@ -7,8 +7,9 @@ import asyncio
 import reflex as rx
 
 from hcpay_app import clock, routes
-from hcpay_app.services import registration, validators
-from hcpay_app.services.errors import DomainError, ValidationError
+from hcpay_app.services.accounts import registration
+from hcpay_app.services.common import validators
+from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.state.base import call_service, client_ip, form_text
 from hcpay_app.state.session import SessionState
 

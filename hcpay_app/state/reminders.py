@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import reminders
-from hcpay_app.services.errors import ValidationError
+from hcpay_app.services.billing import reminders
+from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.state.base import call_service, form_flag
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect
 

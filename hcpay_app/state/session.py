@@ -14,8 +14,8 @@ import reflex as rx
 from hcpay_app import clock, routes
 from hcpay_app.config import SESSION_COOKIE, get_settings
 from hcpay_app.models import Role
-from hcpay_app.services import authn, notices
-from hcpay_app.services.authn import SessionUser
+from hcpay_app.services.accounts import authn, notices
+from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.state.base import call_service, client_ip, current_path
 
 # States holding member data: reset on log-out so nothing lingers in the browser.

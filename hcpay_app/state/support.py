@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services import support
-from hcpay_app.services.errors import NotFound, ValidationError
-from hcpay_app.services.support import TicketView
+from hcpay_app.services.support import tickets
+from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import call_service, form_text, query_param
 from hcpay_app.state.session import current_user, holds_member_data, login_redirect
 
@@ -31,7 +31,7 @@ class SupportState(rx.State):
             return await login_redirect(self)
         self.errors, self.created, self.reply_ticket, self.reply_error = {}, "", "", ""
         self.reference = query_param(self, "reference")[:24]
-        self.tickets = await call_service(support.my_tickets, actor=user)
+        self.tickets = await call_service(tickets.my_tickets, actor=user)
         return None
 
     @rx.event
@@ -40,7 +40,7 @@ class SupportState(rx.State):
         if user is None:
             return await login_redirect(self)
         try:
-            ticket = await call_service(support.open_ticket, actor=user, topic=form_text(form_data, "topic"),
+            ticket = await call_service(tickets.open_ticket, actor=user, topic=form_text(form_data, "topic"),
                                         reference=form_text(form_data, "reference"), message=form_text(form_data, "message"),
                                         now=clock.utcnow())
         except ValidationError as exc:
@@ -49,7 +49,7 @@ class SupportState(rx.State):
         self.errors, self.reference, self.reply_ticket, self.reply_error = {}, "", "", ""
         self.created = f"Thank you. Your request number is {ticket.number}. We've emailed you a copy."
         self.form_key += 1
-        self.tickets = await call_service(support.my_tickets, actor=user)
+        self.tickets = await call_service(tickets.my_tickets, actor=user)
         return None
 
     @rx.event
@@ -60,7 +60,7 @@ class SupportState(rx.State):
             return await login_redirect(self)
         number = form_text(form_data, "ticket_number")[:16]
         try:
-            result = await call_service(support.reply, actor=user, ticket_number=number,
+            result = await call_service(tickets.reply, actor=user, ticket_number=number,
                                         message=form_text(form_data, "message"), now=clock.utcnow())
         except ValidationError as exc:
             self.reply_ticket, self.reply_error, self.created = number, next(iter(exc.errors.values())), ""
@@ -75,5 +75,5 @@ class SupportState(rx.State):
         else:
             self.created = f"Thank you. We added your message to request {result.ticket.number}."
         self.reply_key += 1
-        self.tickets = await call_service(support.my_tickets, actor=user)
+        self.tickets = await call_service(tickets.my_tickets, actor=user)
         return None

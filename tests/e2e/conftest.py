@@ -65,7 +65,8 @@ from hcpay_app import clock, migrations, routes  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
-from hcpay_app.services import authn, registration, roster  # noqa: E402
+from hcpay_app.services.accounts import authn, registration
+from hcpay_app.services.jobs import roster
 from sqlmodel import select  # noqa: E402
 
 get_settings.cache_clear()

@@ -12,7 +12,8 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import AutopayMandate, BillingAccount, Member, Payment
-from hcpay_app.services import invoicing, jobs
+from hcpay_app.services.billing import invoicing
+from hcpay_app.services.jobs import daily
 
 
 def account_of(identity) -> BillingAccount:
@@ -66,8 +67,8 @@ def test_autopay_charges_once_on_its_date_and_tells_the_member(page: Page, owing
     with session_scope() as session:
         mandate = session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == account_of(owing_user).id)).one()
     charge_on = mandate.next_charge_on
-    jobs.run_daily(charge_on)
-    jobs.run_daily(charge_on)  # a second run for the same date charges nothing more
+    daily.run_daily(charge_on)
+    daily.run_daily(charge_on)  # a second run for the same date charges nothing more
     with session_scope() as session:
         autopays = session.exec(select(Payment).where(Payment.billing_account_id == mandate.billing_account_id,
                                                       Payment.source == "autopay")).all()

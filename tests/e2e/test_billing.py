@@ -16,7 +16,9 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Member, PaymentStatus
-from hcpay_app.services import coverage, invoicing, ledger, money, payment_records
+from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.common import money
+from hcpay_app.services.payments import records
 
 
 def _account(identity) -> BillingAccount:
@@ -37,7 +39,7 @@ def _issue(identity) -> BillingAccount:
 def _pay(account: BillingAccount, cents: int, on: dt.date, status: str = PaymentStatus.SUCCEEDED) -> str:
     with session_scope() as session:
         account = session.get(BillingAccount, account.id)
-        payment = payment_records.create(session, account_id=account.id, amount_cents=cents, method_kind="card",
+        payment = records.create(session, account_id=account.id, amount_cents=cents, method_kind="card",
                                          method_label="Visa ••••4242", payment_date=on, status=status, now=clock.utcnow())
         if status == PaymentStatus.SUCCEEDED:
             ledger.post_payment(session, payment, effective_on=on, now=clock.utcnow())
@@ -127,9 +129,9 @@ def test_csv_export_has_the_right_rows(page: Page, billed_user):
     rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     with session_scope() as session:
         account = billed_user["account"]
-        expected = {p.reference for p in session.exec(select(payment_records.Payment).where(
-            payment_records.Payment.billing_account_id == account.id,
-            payment_records.Payment.payment_date >= start, payment_records.Payment.payment_date <= end)).all()}
+        expected = {p.reference for p in session.exec(select(records.Payment).where(
+            records.Payment.billing_account_id == account.id,
+            records.Payment.payment_date >= start, records.Payment.payment_date <= end)).all()}
     assert {r["reference"] for r in rows if r["type"] == "payment"} == expected
     assert all(start.isoformat() <= r["date"] <= end.isoformat() for r in rows)
 

@@ -14,7 +14,8 @@ from sqlmodel import func, select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Invoice, LedgerEntry, Member, Payment, PaymentStatus
-from hcpay_app.services import invoicing, jobs, ledger
+from hcpay_app.services.billing import invoicing, ledger
+from hcpay_app.services.jobs import daily
 
 CARD_OK = "4242424242424242"
 ROUTING = "110000000"
@@ -166,7 +167,7 @@ def test_bank_transfer_is_pending_then_paid_after_the_daily_job(page: Page, owin
     expect(page.locator("#confirmation-status")).to_have_text("Pending")
     payment = payments_of(owing_user)[-1]
     assert payment.expected_settle_on is not None
-    jobs.run_daily(payment.expected_settle_on)
+    daily.run_daily(payment.expected_settle_on)
     page.goto(f"/payment?reference={reference}")
     expect(page.locator("#payment-status")).to_have_text("Paid")
     expect(page.locator("#status-explanation")).to_contain_text("received and applied")
@@ -182,7 +183,7 @@ def test_returned_bank_debit_reopens_the_bill(page: Page, owing_user):
     with session_scope() as session:
         before = ledger.balance(session, account_id)
         last_entry = session.exec(select(func.max(LedgerEntry.id))).one()
-    jobs.run_daily(payment.expected_settle_on)
+    daily.run_daily(payment.expected_settle_on)
     page.goto(f"/payment?reference={reference}")
     expect(page.locator("#payment-status")).to_have_text("Returned")
     expect(page.locator("#status-explanation")).to_contain_text("enough funds")
@@ -232,7 +233,7 @@ def test_scheduled_payment_can_be_canceled(page: Page, owing_user):
     page.get_by_role("button", name="Cancel payment").click()
     expect(page.get_by_text(f"Scheduled payment {reference} was canceled")).to_be_visible()
     assert payments_of(owing_user)[-1].status == PaymentStatus.CANCELED
-    jobs.run_daily(later)
+    daily.run_daily(later)
     assert payments_of(owing_user)[-1].status == PaymentStatus.CANCELED
 
 

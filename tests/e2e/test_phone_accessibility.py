@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Member
-from hcpay_app.services import invoicing
+from hcpay_app.services.billing import invoicing
 from sqlmodel import select
 
 SMALL_PHONE = {"width": 360, "height": 640}

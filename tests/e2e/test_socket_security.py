@@ -20,13 +20,16 @@ from conftest import PASSWORD, make_member, make_user
 from reflex.state import State
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
-from support.raw_socket import RawClient, text_of
+from tickets.raw_socket import RawClient, text_of
 
 import hcpay_app.hcpay_app  # noqa: F401 — registers every page and state
 from hcpay_app import clock
 from hcpay_app.db import get_engine, session_scope
 from hcpay_app.models import BillingAccount, Member
-from hcpay_app.services import authn, invoicing, payments, support
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.billing import invoicing
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.support import tickets
 
 # Reflex's own handlers that exist on every state or serve the framework: `setvar` only reaches
 # setters, which `state_auto_setters=False` leaves out; the rest are the page plumbing every
@@ -137,11 +140,11 @@ def victim():
         session.commit()
         user_id, token = authn.login(session, username=new_user["username"], password=PASSWORD, ip="127.0.0.1", now=now)
         actor = authn.resolve(session, token, now=now)
-        choice = payments.new_card(card_number="4242424242424242", expiry="12/30", cvc="123", name="Vic Tim",
+        choice = checkout.new_card(card_number="4242424242424242", expiry="12/30", cvc="123", name="Vic Tim",
                                    billing_zip="02110", save=True, today=today)
-        result = payments.submit(session, actor, idempotency_key=payments.new_idempotency_key(), amount_cents=4500,
+        result = checkout.submit(session, actor, idempotency_key=checkout.new_idempotency_key(), amount_cents=4500,
                                  payment_date=today, choice=choice, now=now, today=today)
-        ticket = support.open_ticket(session, actor, topic="payment_not_showing", reference=result.reference,
+        ticket = tickets.open_ticket(session, actor, topic="payment_not_showing", reference=result.reference,
                                      message=TICKET_TEXT, now=now)
         authn.logout(session, token, ip="127.0.0.1", now=now)
         session.commit()

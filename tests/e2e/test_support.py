@@ -13,7 +13,9 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import AuditEvent, BillingAccount, EntryKind, Invoice, LedgerEntry, Member
-from hcpay_app.services import console, coverage, invoicing, ledger, payment_records
+from hcpay_app.services.support import console
+from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.payments import records
 
 STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
 
@@ -30,7 +32,7 @@ def paid_member(new_user):
     with session_scope() as session:
         account = session.get(BillingAccount, account_of(new_user).id)
         invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
-        payment = payment_records.create(session, account_id=account.id, amount_cents=45000, method_kind="card",
+        payment = records.create(session, account_id=account.id, amount_cents=45000, method_kind="card",
                                          method_label="Visa ••••4242", payment_date=clock.today(), status="succeeded",
                                          now=clock.utcnow())
         ledger.post_payment(session, payment, effective_on=clock.today(), now=clock.utcnow())

@@ -11,7 +11,8 @@ from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import OutboundEmail
-from hcpay_app.services import registration, roster
+from hcpay_app.services.accounts import registration
+from hcpay_app.services.jobs import roster
 
 PASSWORD = "Copper-Meadow-Violin-73"
 

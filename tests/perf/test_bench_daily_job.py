@@ -16,7 +16,7 @@ from hcpay_app import migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import get_engine
 from hcpay_app.models import AutopayMandate, BillingAccount, LedgerEntry, Member, Notification, Payment, PaymentMethod, User
-from hcpay_app.services import jobs
+from hcpay_app.services.jobs import daily
 
 ACCOUNTS = int(os.environ.get("HCPAY_BENCH_ACCOUNTS", "100000"))
 RUN_DAY = dt.date(2027, 3, 1)
@@ -69,7 +69,7 @@ def test_daily_job_over_many_accounts(record, tmp_path, monkeypatch):
     with Session(get_engine()) as session:
         _populate(session)
     start = time.perf_counter()
-    summary = jobs.run_daily(RUN_DAY, NOW)
+    summary = daily.run_daily(RUN_DAY, NOW)
     job_seconds = time.perf_counter() - start
     with Session(get_engine()) as session:
         ledger_rows = session.exec(select(func.count()).select_from(LedgerEntry)).one()

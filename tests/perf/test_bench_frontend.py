@@ -34,7 +34,7 @@ from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import BillingAccount  # noqa: E402
-from hcpay_app.services import invoicing  # noqa: E402
+from hcpay_app.services.billing import invoicing
 
 LIGHTHOUSE_VERSION = "12.8.2"
 LIGHTHOUSE_HOME = Path.home() / ".cache" / "hcpay-bench" / "lighthouse"

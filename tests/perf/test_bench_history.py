@@ -14,8 +14,10 @@ from sqlmodel import Session, select
 from hcpay_app import clock, migrations
 from hcpay_app.db import get_engine
 from hcpay_app.models import BillingAccount, EntryKind, Invoice, LedgerEntry, Member, Payment, User
-from hcpay_app.services import calendar, dashboard, history, references
-from hcpay_app.services.authn import SessionUser
+from hcpay_app.services.common import dates, references
+from hcpay_app.services.overview import dashboard
+from hcpay_app.services.payments import history
+from hcpay_app.services.accounts.authn import SessionUser
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 24)
@@ -31,7 +33,7 @@ def _member_with_rows(session: Session, n: int, ledger_rows: int) -> SessionUser
     session.add(member)
     session.flush()
     invoices_wanted = max(1, ledger_rows // 4)
-    first_month = calendar.add_months(dt.date(2026, 12, 1), -(invoices_wanted - 1))
+    first_month = dates.add_months(dt.date(2026, 12, 1), -(invoices_wanted - 1))
     account = BillingAccount(account_number=f"{n:09d}", member_id=member.id, plan_name="Silver", monthly_premium_cents=40000,
                              coverage_start=first_month, coverage_status="active")
     session.add(account)
@@ -40,10 +42,10 @@ def _member_with_rows(session: Session, n: int, ledger_rows: int) -> SessionUser
                 password_hash="x", password_changed_at=NOW, created_at=NOW)
     session.add(user)
     session.flush()
-    months = [calendar.add_months(first_month, i) for i in range(invoices_wanted)]
+    months = [dates.add_months(first_month, i) for i in range(invoices_wanted)]
     session.execute(insert(Invoice), [
-        {"billing_account_id": account.id, "coverage_month": m, "issued_on": calendar.issue_date(m),
-         "due_on": calendar.due_date(m), "premium_cents": 40000, "created_at": NOW} for m in months])
+        {"billing_account_id": account.id, "coverage_month": m, "issued_on": dates.issue_date(m),
+         "due_on": dates.due_date(m), "premium_cents": 40000, "created_at": NOW} for m in months])
     invoice_ids = session.exec(select(Invoice.id, Invoice.issued_on).where(Invoice.billing_account_id == account.id)).all()
     session.execute(insert(LedgerEntry), [
         {"billing_account_id": account.id, "kind": EntryKind.PREMIUM, "amount_cents": 40000, "effective_on": issued,

@@ -26,7 +26,8 @@ from state_harness import ALICE, BOB, Person
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Payment, PaymentStatus
-from hcpay_app.services import coverage, invoicing, ledger, payment_records
+from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.payments import records
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # 12:00 PM ET
 TODAY = dt.date(2026, 11, 24)
@@ -78,7 +79,7 @@ def _at(day: dt.date) -> dt.datetime:
 
 def _pay(s, account: BillingAccount, cents: int, on: dt.date, status: str, *, kind: str = "card",
          label: str = "Visa ••••4242", reason: str | None = None) -> Payment:
-    payment = payment_records.create(s, account_id=account.id, amount_cents=cents, method_kind=kind,
+    payment = records.create(s, account_id=account.id, amount_cents=cents, method_kind=kind,
                                      method_label=label, payment_date=on, status=status,
                                      now=min(_at(on), NOW), note=reason or "")
     if reason:

@@ -48,8 +48,11 @@ from hcpay_app.models import (
     TicketMessage,
     User,
 )
-from hcpay_app.services import authn, console, ledger, payment_records, support
-from hcpay_app.services.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.support import console, tickets
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import records
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 from hcpay_app.state.login import LoginState
 
 STAFF_USERNAME = "sam.support"
@@ -142,7 +145,7 @@ def add_late_fee(person: Person, cents: int = LATE_FEE_CENTS) -> int:
 def add_scheduled_payment(person: Person, cents: int = 20000, days_ahead: int = 10) -> str:
     account = account_of(person)
     with session_scope() as s:
-        payment = payment_records.create(s, account_id=account.id, amount_cents=cents, method_kind="card",
+        payment = records.create(s, account_id=account.id, amount_cents=cents, method_kind="card",
                                          method_label="Visa ••••4242", payment_date=TODAY + dt.timedelta(days=days_ahead),
                                          status=PaymentStatus.SCHEDULED, now=clock.utcnow(), note="Scheduled online")
         s.commit()
@@ -155,7 +158,7 @@ def open_ticket(person: Person, message: str = "Where did my payment go? It isn'
     token = service_login(person)
     try:
         with session_scope() as s:
-            view = support.open_ticket(s, resolve(token), topic=topic, reference=reference, message=message,
+            view = tickets.open_ticket(s, resolve(token), topic=topic, reference=reference, message=message,
                                        now=clock.utcnow())
             return view.number
     finally:

@@ -18,8 +18,9 @@ from state_harness import Browser, Person, resolve, service_login
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import LedgerEntry, Payment, PaymentMethod, SandboxCharge
-from hcpay_app.services import authn, methods
-from hcpay_app.services.processor import get_processor
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.payments import methods
+from hcpay_app.services.adapters.processor import get_processor
 
 CARD_OK = "4242424242424242"
 CARD_NSF = "4000000000009995"  # insufficient funds
@@ -87,7 +88,7 @@ def method_row(method_id: int) -> PaymentMethod:
 
 def saved_card(person: Person, number: str = CARD_OK, nickname: str = "") -> int:
     """Save a card for `person` through the services (as Settings would); returns its id."""
-    from hcpay_app.services.payment_validators import card_brand
+    from hcpay_app.services.payments.method_validation import card_brand
 
     brand = card_brand(number)
     token = get_processor().tokenize_card(number, brand, 12, 2030, CVC, "Card Holder", "02110")
@@ -107,7 +108,7 @@ def revoke(token: str) -> None:
 def age_session(token: str, by: dt.timedelta) -> None:
     """Make the session behind `token` look as if it started `by` earlier (it stays active)."""
     from hcpay_app.models import AuthSession
-    from hcpay_app.services import crypto
+    from hcpay_app.services.adapters import crypto
 
     with session_scope() as s:
         row = s.exec(select(AuthSession).where(AuthSession.token_hash == crypto.hash_token(token))).one()

@@ -75,7 +75,8 @@ from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import engine_for, session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail, User  # noqa: E402
-from hcpay_app.services import authn, registration, roster  # noqa: E402
+from hcpay_app.services.accounts import authn, registration
+from hcpay_app.services.jobs import roster
 
 # Import every state module so the root state's tree is the app's whole tree.
 import hcpay_app.state  # noqa: E402
@@ -216,7 +217,7 @@ def user_by_username(username: str) -> User | None:
 
 
 def password_works(p: Person, password: str) -> bool:
-    from hcpay_app.services import passwords
+    from hcpay_app.services.adapters import passwords
 
     return passwords.verify_password(password, password_hash(p.username))
 

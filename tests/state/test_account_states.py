@@ -25,7 +25,7 @@ from state_harness import (
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
-from hcpay_app.services import authn, recovery
+from hcpay_app.services.accounts import authn, recovery
 from hcpay_app.state.mailbox import MailboxState, MailView
 from hcpay_app.state.recovery import ForgotPasswordState, ForgotUsernameState, ResetPasswordState
 from hcpay_app.state.session import SessionState

@@ -20,7 +20,7 @@ from state_harness import (
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
-from hcpay_app.services import authn
+from hcpay_app.services.accounts import authn
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.session import MEMBER_STATES, SessionState

@@ -13,7 +13,7 @@ from state_harness import ALICE, BOB, Browser, fire, resolve, service_login
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
-from hcpay_app.services import authn
+from hcpay_app.services.accounts import authn
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.session import SessionState
 

@@ -48,7 +48,7 @@ from state_harness import (
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import EntryKind, PaymentStatus
-from hcpay_app.services import authn
+from hcpay_app.services.accounts import authn
 from hcpay_app.state.autopay import AutopayState
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.dashboard import DashboardState

@@ -29,8 +29,8 @@ from state_harness import ALICE, BOB, Browser, Outcome, fire
 
 from hcpay_app import routes
 from hcpay_app.models import PaymentStatus
-from hcpay_app.services import guest
-from hcpay_app.services.processor import DECLINE_MESSAGES
+from hcpay_app.services.payments import guest
+from hcpay_app.services.adapters.processor import DECLINE_MESSAGES
 from hcpay_app.state.guest import GuestState
 
 pytestmark = pytest.mark.asyncio

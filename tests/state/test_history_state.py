@@ -20,8 +20,12 @@ from reflex_base import constants
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
-from hcpay_app.services import authn, coverage, dashboard, history, ledger, money
-from hcpay_app.services.history import TimelineStep
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.overview import dashboard
+from hcpay_app.services.payments import history
+from hcpay_app.services.common import money
+from hcpay_app.services.payments.history import TimelineStep
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.history import HistoryState, PaymentDetailState
 from hcpay_app.state.session import MEMBER_STATES, SessionState

@@ -27,7 +27,7 @@ from state_harness import ALICE, BOB, PASSWORD, Browser, Outcome, fire, logged_i
 
 from hcpay_app import clock, routes
 from hcpay_app.models import PaymentStatus
-from hcpay_app.services.methods import MethodView
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.methods import MethodsState
 from hcpay_app.state.pay import PayState

@@ -36,8 +36,9 @@ from state_harness import ALICE, BOB, Browser, Outcome, Person, fire, logged_in_
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import EntryKind, PaymentStatus
-from hcpay_app.services import ledger, payments
-from hcpay_app.services.processor import DECLINE_MESSAGES, get_processor
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, get_processor
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.pay import PayState
 from hcpay_app.state.session import SessionState
@@ -192,7 +193,7 @@ async def test_pay_the_amount_due_by_card(billing):
     key = p._idempotency_key
     assert len(key) >= 16 and p._choice.token.startswith("sbx_card_ok_") and p._choice.payment_method_id is None
     with session_scope() as s:
-        expected = payments.invoices_to_pay(s, resolve(j.tab.cookie()), 80000, TODAY)
+        expected = checkout.invoices_to_pay(s, resolve(j.tab.cookie()), 80000, TODAY)
     assert p.invoices == expected and len(expected) == 2
     assert counts() == before  # nothing is written before Submit
 
@@ -454,7 +455,7 @@ async def test_a_saved_method_that_isnt_the_members_own_is_refused(billing, whic
     bobs = saved_card(BOB)
     removed = saved_card(ALICE)
     with session_scope() as s:
-        from hcpay_app.services import methods
+        from hcpay_app.services.payments import methods
 
         methods.remove(s, resolve(service_login(ALICE)), removed, now=clock.utcnow())
     values = {"bob": [str(bobs)], "removed": [str(removed)]}.get(which) or [
@@ -490,7 +491,7 @@ async def test_a_saved_method_removed_after_the_review_is_not_charged(billing):
     j = await journey()
     await j.to_review({"saved_method": str(own)})
     with session_scope() as s:
-        from hcpay_app.services import methods
+        from hcpay_app.services.payments import methods
 
         methods.remove(s, resolve(j.tab.cookie()), own, now=clock.utcnow())
     before = counts()

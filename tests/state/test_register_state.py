@@ -26,7 +26,7 @@ from sqlmodel import select
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import Member, PendingRegistration
-from hcpay_app.services import registration
+from hcpay_app.services.accounts import registration
 from hcpay_app.state.register import RegisterState
 from hcpay_app.state.session import SessionState
 

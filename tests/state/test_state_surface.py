@@ -17,7 +17,7 @@ from state_harness import ALICE, BOB, Browser, fire, logged_in_browser, password
 
 import reflex as rx
 from hcpay_app import routes
-from hcpay_app.services import validators
+from hcpay_app.services.common import validators
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.recovery import ForgotPasswordState, ForgotUsernameState, ResetPasswordState
 from hcpay_app.state.register import RegisterState

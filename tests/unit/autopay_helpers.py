@@ -41,8 +41,11 @@ from hcpay_app.models import (
     PaymentMethod,
     SandboxCharge,
 )
-from hcpay_app.services import authn, autopay, jobs, methods, registration, roster
-from hcpay_app.services.authn import SessionUser
+from hcpay_app.services.accounts import authn, registration
+from hcpay_app.services.recurring import autopay
+from hcpay_app.services.jobs import daily, roster
+from hcpay_app.services.payments import methods
+from hcpay_app.services.accounts.authn import SessionUser
 
 PREMIUM = 51250  # $512.50 a month
 PASSWORD = "Violet-Kayak-Thunder-93"
@@ -141,7 +144,7 @@ def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
 
 
 def run_days(first: dt.date, last: dt.date, *, before: dict[dt.date, Callable[[dt.date], None]] | None = None,
-             after: Callable[[dt.date], None] | None = None) -> list[jobs.DailySummary]:
+             after: Callable[[dt.date], None] | None = None) -> list[daily.DailySummary]:
     """The daily job for every date from `first` to `last`, as the scheduler would run it.
     `before[day]` runs just before that day's job (what a member does that morning); `after(day)`
     runs after each day's job (to observe)."""
@@ -149,7 +152,7 @@ def run_days(first: dt.date, last: dt.date, *, before: dict[dt.date, Callable[[d
     for day in days(first, last):
         if before and day in before:
             before[day](day)
-        summaries.append(jobs.run_daily(day, at(day)))
+        summaries.append(daily.run_daily(day, at(day)))
         if after:
             after(day)
     return summaries

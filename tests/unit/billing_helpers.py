@@ -7,7 +7,10 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, Invoice, Member, Payment, PaymentStatus
-from hcpay_app.services import calendar, coverage, invoicing, ledger, payment_records, roster
+from hcpay_app.services.common import dates
+from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.payments import records
+from hcpay_app.services.jobs import roster
 
 T0 = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)
 
@@ -29,7 +32,7 @@ def issue_through(session: Session, account: BillingAccount, today: dt.date) -> 
 
 def pay(session: Session, account: BillingAccount, cents: int, on: dt.date, *, method=("card", "Visa ••••4242"),
         status: str = PaymentStatus.SUCCEEDED) -> Payment:
-    payment = payment_records.create(session, account_id=account.id, amount_cents=cents, method_kind=method[0],
+    payment = records.create(session, account_id=account.id, amount_cents=cents, method_kind=method[0],
                                      method_label=method[1], payment_date=on, status=status, now=T0)
     if status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
         ledger.post_payment(session, payment, effective_on=on, now=T0)
@@ -39,7 +42,7 @@ def pay(session: Session, account: BillingAccount, cents: int, on: dt.date, *, m
 
 
 def month(year: int, number: int) -> dt.date:
-    return calendar.first_of_month(dt.date(year, number, 1))
+    return dates.first_of_month(dt.date(year, number, 1))
 
 
 BEN = roster.RosterRow(

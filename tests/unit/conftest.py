@@ -49,7 +49,8 @@ from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import engine_for  # noqa: E402
 from hcpay_app.models import Member, OutboundEmail, User  # noqa: E402
-from hcpay_app.services import registration, roster  # noqa: E402
+from hcpay_app.services.accounts import registration
+from hcpay_app.services.jobs import roster
 
 NOW = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)  # 1:00 PM EDT in Boston
 STRONG_PASSWORD = "Violet-Kayak-Thunder-93"

@@ -10,9 +10,10 @@ from billing_helpers import BEN, issue_through
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, LedgerEntry, OutboundEmail, Payment, SandboxCharge
-from hcpay_app.services import authn, payments
-from hcpay_app.services.authn import SessionUser
-from hcpay_app.services.processor import Token
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.adapters.processor import Token
 
 NOW = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)  # the unit conftest's `now`
 TODAY = dt.date(2026, 3, 10)  # a Tuesday
@@ -73,30 +74,30 @@ def add_ben(session: Session, add_member, register) -> tuple[SessionUser, Billin
 
 
 def card(number: str = CARDS["ok"], *, save: bool = False, cvc: str = "123", expiry: str = "12/30",
-         today: dt.date = TODAY) -> payments.MethodChoice:
-    return payments.new_card(card_number=number, expiry=expiry, cvc=cvc, name="Renée O’Neil-Dubois",
+         today: dt.date = TODAY) -> checkout.MethodChoice:
+    return checkout.new_card(card_number=number, expiry=expiry, cvc=cvc, name="Renée O’Neil-Dubois",
                              billing_zip="02134", save=save, today=today)
 
 
 def bank(account: str = BANKS["settle"], *, routing: str = ROUTING, save: bool = False,
-         account_type: str = "checking") -> payments.MethodChoice:
-    return payments.new_bank(routing_number=routing, account_number=account, confirm_account_number=account,
+         account_type: str = "checking") -> checkout.MethodChoice:
+    return checkout.new_bank(routing_number=routing, account_number=account, confirm_account_number=account,
                              account_type=account_type, name="Renée O’Neil-Dubois", save=save)
 
 
-def token_of(choice: payments.MethodChoice) -> Token:
+def token_of(choice: checkout.MethodChoice) -> Token:
     """The processor token behind a method choice (what `methods.save` keeps)."""
     return Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
 
 
 def new_key() -> str:
-    return payments.new_idempotency_key()
+    return checkout.new_idempotency_key()
 
 
-def submit(session: Session, who: SessionUser, choice: payments.MethodChoice, amount_cents: int, *,
+def submit(session: Session, who: SessionUser, choice: checkout.MethodChoice, amount_cents: int, *,
            key: str | None = None, on: dt.date | None = None, today: dt.date = TODAY,
-           now: dt.datetime | None = None) -> payments.PaymentResult:
-    return payments.submit(session, who, idempotency_key=key or new_key(), amount_cents=amount_cents,
+           now: dt.datetime | None = None) -> checkout.PaymentResult:
+    return checkout.submit(session, who, idempotency_key=key or new_key(), amount_cents=amount_cents,
                            payment_date=on or today, choice=choice, now=now or at(today), today=today)
 
 

@@ -25,8 +25,10 @@ from hcpay_app.models import (
     SupportTicket,
     TicketMessage,
 )
-from hcpay_app.services import authn, console, ledger, support
-from hcpay_app.services.authn import SessionUser
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.support import console, tickets
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.accounts.authn import SessionUser
 
 STAFF_USERNAME = "sam.support"
 STAFF_PASSWORD = "Quartz-Meadow-Lantern-58"
@@ -87,5 +89,5 @@ def audits(session: Session, action: str) -> list[AuditEvent]:
 
 
 def open_one(session: Session, who: SessionUser, *, now: dt.datetime, topic: str = "billing_question",
-             reference: str = "", message: str = "Why is my bill higher this month?") -> support.TicketView:
-    return support.open_ticket(session, who, topic=topic, reference=reference, message=message, now=now)
+             reference: str = "", message: str = "Why is my bill higher this month?") -> tickets.TicketView:
+    return tickets.open_ticket(session, who, topic=topic, reference=reference, message=message, now=now)

@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from hcpay_app.db import engine_for
 from hcpay_app.models import AuditEvent, AuthSession, LoginThrottle, User
-from hcpay_app.services import authn, passwords
-from hcpay_app.services.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.adapters import passwords
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 
 IP = "203.0.113.5"
 MINUTE = dt.timedelta(minutes=1)

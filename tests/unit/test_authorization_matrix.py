@@ -14,8 +14,9 @@ from sqlmodel import select
 from support_helpers import REASON, add_late_fee, make_staff, open_one, snapshot
 
 from hcpay_app.models import LedgerEntry, LoginThrottle, Payment, PaymentStatus
-from hcpay_app.services import authn, console, support
-from hcpay_app.services.errors import AuthenticationFailed, NotAllowed
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.support import console, tickets
+from hcpay_app.services.common.errors import AuthenticationFailed, NotAllowed
 
 
 @dataclasses.dataclass
@@ -119,13 +120,13 @@ def test_only_members_open_or_list_requests(session, world, who):
              "staff with a member id": dataclasses.replace(world.staff, member_id=world.renee.member_id)}[who]
     before = snapshot(session)
     with pytest.raises(NotAllowed):
-        support.open_ticket(session, actor, topic="other", reference="", message="Please call me back soon.",
+        tickets.open_ticket(session, actor, topic="other", reference="", message="Please call me back soon.",
                             now=world.now)
     with pytest.raises(NotAllowed):
-        support.my_tickets(session, actor)
+        tickets.my_tickets(session, actor)
     assert snapshot(session) == before
 
 
 def test_a_member_never_sees_anothers_requests(session, world):
-    assert support.my_tickets(session, world.ben) == []
-    assert [t.number for t in support.my_tickets(session, world.renee)] == [world.ticket_number]
+    assert tickets.my_tickets(session, world.ben) == []
+    assert [t.number for t in tickets.my_tickets(session, world.renee)] == [world.ticket_number]

@@ -32,8 +32,9 @@ from sqlmodel import Session, select
 from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import AutopayMandate, BillingAccount, Notification, PaymentStatus
-from hcpay_app.services import autopay, methods
-from hcpay_app.services.errors import NotFound, ValidationError
+from hcpay_app.services.recurring import autopay
+from hcpay_app.services.payments import methods
+from hcpay_app.services.common.errors import NotFound, ValidationError
 
 D = dt.date
 CHARGE_DAY = D(2026, 3, 18)  # the default charge day (due day 23 − 5) after Mar 10

@@ -15,8 +15,9 @@ from sqlmodel import Session, func, select
 
 from hcpay_app.db import engine_for
 from hcpay_app.models import AutopayRun, EntryKind, LedgerEntry, Payment, PaymentStatus, SandboxCharge
-from hcpay_app.services import jobs, ledger
-from hcpay_app.services.ledger import InvoiceStatus
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing.ledger import InvoiceStatus
 
 THREADS = 20
 
@@ -108,7 +109,7 @@ def test_two_daily_jobs_at_once_charge_each_automatic_payment_once(session):
         members.append(member)
     charge_day = dt.date(2026, 3, 18)  # the mandates charge on the 18th
 
-    _results, errors = together(2, lambda _i: jobs.run_daily(charge_day, at(charge_day)))
+    _results, errors = together(2, lambda _i: daily.run_daily(charge_day, at(charge_day)))
     assert errors == []
     session.expire_all()
     runs = session.exec(select(AutopayRun.mandate_id, AutopayRun.status)).all()

@@ -12,7 +12,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from hcpay_app.config import SECRET_NAMES, get_settings
-from hcpay_app.services import crypto
+from hcpay_app.services.adapters import crypto
 
 SSN = "219550123"
 MEMBER = "123456789012"

@@ -29,7 +29,9 @@ from sqlmodel import Session
 from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import BillingAccount, CoverageStatus
-from hcpay_app.services import delinquency, jobs, ledger, payments
+from hcpay_app.services.billing import delinquency, ledger
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.payments import checkout
 
 D = dt.date
 DUE = D(2026, 3, 23)  # April's invoice
@@ -59,7 +61,7 @@ def days_of(session, member, kind) -> list[dt.date]:
 
 
 def pay_past_due(session, member, day, amount=None):
-    owed = payments.options(session, member.who, day).past_due_cents if amount is None else amount
+    owed = checkout.options(session, member.who, day).past_due_cents if amount is None else amount
     return submit(session, member.who, card(today=day), owed, today=day, now=at(day))
 
 
@@ -160,7 +162,7 @@ def test_the_late_fee_is_part_of_the_past_due_balance(session):
     member = member_who_stops_paying(session, subsidized=True)
     run_days(TODAY, D(2026, 4, 24))  # April and May missed, April's fee added Apr 7
     fee = get_settings().late_fee_cents
-    assert payments.options(session, member.who, D(2026, 4, 25)).past_due_cents == 2 * PREMIUM + fee
+    assert checkout.options(session, member.who, D(2026, 4, 25)).past_due_cents == 2 * PREMIUM + fee
     pay_past_due(session, member, D(2026, 4, 25), 2 * PREMIUM)
     assert state(session, member)[0] == GRACE  # the fee is still past due
     pay_past_due(session, member, D(2026, 4, 25))
@@ -180,7 +182,7 @@ def test_a_partial_payment_keeps_the_grace_period(session, avery):
 
 def test_a_bank_payment_restores_active_when_sent(session, avery):
     run_days(TODAY, D(2026, 3, 30))
-    owed = payments.options(session, avery.who, D(2026, 3, 31)).past_due_cents
+    owed = checkout.options(session, avery.who, D(2026, 3, 31)).past_due_cents
     result = submit(session, avery.who, bank(), owed, today=D(2026, 3, 31), now=at(D(2026, 3, 31)))
     assert result.status == "pending" and state(session, avery)[0] == ACTIVE
     run_days(D(2026, 3, 31), D(2026, 4, 22))
@@ -194,7 +196,7 @@ def _returned_cure(session, member):
     once — and the bank returns it R01 on Apr 22; May's premium was due Apr 23."""
     run_days(TODAY, D(2026, 4, 19))
     day = D(2026, 4, 20)
-    owed = payments.options(session, member.who, day).past_due_cents
+    owed = checkout.options(session, member.who, day).past_due_cents
     submit(session, member.who, bank(BANKS["R01"]), owed, today=day, now=at(day))
     assert state(session, member)[0] == ACTIVE
     run_days(day, D(2026, 4, 23))
@@ -203,9 +205,9 @@ def _returned_cure(session, member):
 def test_a_second_run_changes_nothing_when_grace_starts_again(session, avery):
     _returned_cure(session, avery)
     day = D(2026, 4, 24)
-    jobs.run_daily(day, at(day))
+    daily.run_daily(day, at(day))
     before = (row_counts(session), state(session, avery))
-    again = jobs.run_daily(day, at(day))
+    again = daily.run_daily(day, at(day))
     assert (row_counts(session), state(session, avery)) == before
     assert again.status_changes == 0
 

@@ -6,7 +6,9 @@ import pytest
 from sqlmodel import func, select
 
 from hcpay_app.models import BillingAccount, Member, User
-from hcpay_app.services import authn, demo, registration, validators
+from hcpay_app.services.accounts import authn, registration
+from hcpay_app.services.jobs import demo
+from hcpay_app.services.common import validators
 
 IP = "192.0.2.10"
 

@@ -29,8 +29,10 @@ from hcpay_app.models import (
     Payment,
     PaymentStatus,
 )
-from hcpay_app.services import guest, ledger, methods, money, payments
-from hcpay_app.services.errors import RateLimited, ValidationError, VerificationFailed
+from hcpay_app.services.payments import checkout, guest, methods
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import money
+from hcpay_app.services.common.errors import RateLimited, ValidationError, VerificationFailed
 
 ACCOUNT, ZIP, DOB = "987654321", "02134", "04/15/1985"  # Renée's, from the unit conftest's roster row
 CLIENT = "198.51.100.20"
@@ -73,7 +75,7 @@ def test_the_right_details_show_initials_and_the_amount_due(session, today, acco
     assert (found.amount_due_cents, found.amount_due) == (position.amount_due_cents,
                                                            money.format_cents(position.amount_due_cents))
     assert found.account_id == account.id
-    assert found.maximum_cents == payments.account_options(session, account, today).maximum_cents
+    assert found.maximum_cents == checkout.account_options(session, account, today).maximum_cents
     assert counts(session) == before  # a success counts nothing against the limits
 
 
@@ -183,7 +185,7 @@ def test_a_terminated_account_counts_as_a_failure(session, now, account, verify)
 # ---- paying as a guest -----------------------------------------------------------------------
 
 def pay_as_guest(session, found, choice, *, now, today, key=None, amount=None):
-    return payments.submit_guest(session, account_id=found.account_id, idempotency_key=key or new_key(),
+    return checkout.submit_guest(session, account_id=found.account_id, idempotency_key=key or new_key(),
                                  amount_cents=found.amount_due_cents if amount is None else amount, choice=choice,
                                  now=now, today=today)
 
@@ -224,7 +226,7 @@ def test_the_same_key_twice_is_one_payment_and_one_charge(session, now, today, a
     assert len(session.exec(select(Payment)).all()) == 1
     assert [c.idempotency_key for c in sandbox_charges(session)] == [key]
     assert len(outbox("payment_receipt")) == 1
-    with pytest.raises(payments.KeyReused):
+    with pytest.raises(checkout.KeyReused):
         pay_as_guest(session, found, choice, now=now, today=today, key=key, amount=found.amount_due_cents - 100)
 
 
@@ -265,7 +267,7 @@ def test_a_guest_cannot_use_a_saved_method_or_save_one(session, now, today, acco
 def test_a_guest_payment_needs_a_real_account(session, now, today, account, account_id):
     before = snapshot(session)
     with pytest.raises(ValidationError):
-        payments.submit_guest(session, account_id=account_id, idempotency_key=new_key(), amount_cents=10000,
+        checkout.submit_guest(session, account_id=account_id, idempotency_key=new_key(), amount_cents=10000,
                               choice=card(), now=now, today=today)
     assert snapshot(session) == before
 

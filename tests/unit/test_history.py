@@ -13,8 +13,11 @@ from billing_helpers import BEN, issue_through, pay
 from sqlmodel import select
 
 from hcpay_app.models import BillingAccount, PaymentStatus
-from hcpay_app.services import authn, dashboard, documents, history, ledger
-from hcpay_app.services.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.overview import dashboard
+from hcpay_app.services.payments import documents, history
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 
 TODAY = dt.date(2026, 3, 10)
 

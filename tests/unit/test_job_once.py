@@ -48,8 +48,9 @@ from hcpay_app.models import (
     PaymentStatus,
     PlanInstallment,
 )
-from hcpay_app.services import jobs, plans
-from hcpay_app.services.processor import get_processor
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.recurring import plans
+from hcpay_app.services.adapters.processor import get_processor
 
 FIRST, LAST = dt.date(2026, 3, 10), dt.date(2026, 4, 25)
 PLAN_DAY = dt.date(2026, 3, 25)
@@ -94,7 +95,7 @@ def fingerprint(session: Session) -> tuple:
     )
 
 
-def nothing_done(summary: jobs.DailySummary) -> bool:
+def nothing_done(summary: daily.DailySummary) -> bool:
     counts = dataclasses.asdict(summary)
     counts.pop("date")
     return set(counts.values()) == {0}
@@ -160,12 +161,12 @@ def test_a_second_run_for_the_same_date_changes_nothing(session, scenario):
     for day in days(FIRST, LAST):
         if day == PLAN_DAY:
             scenario.plan(session, day)
-        first = jobs.run_daily(day, at(day))
+        first = daily.run_daily(day, at(day))
         after_first = fingerprint(session)
-        again = jobs.run_daily(day, at(day))
+        again = daily.run_daily(day, at(day))
         assert nothing_done(again), (day, again)
         assert fingerprint(session) == after_first, day
-        later = jobs.run_daily(day, at(day) + dt.timedelta(hours=5))  # a restart later that day
+        later = daily.run_daily(day, at(day) + dt.timedelta(hours=5))  # a restart later that day
         assert nothing_done(later), (day, later)
         assert fingerprint(session) == after_first, day
         assert first.date == day
@@ -198,7 +199,7 @@ def test_two_jobs_for_the_same_date_at_once_do_everything_once(session, scenario
     for day in days(FIRST, LAST):
         if day == PLAN_DAY:
             scenario.plan(session, day)
-        errors = run_together(2, lambda day=day: jobs.run_daily(day, at(day)))
+        errors = run_together(2, lambda day=day: daily.run_daily(day, at(day)))
         assert errors == [], (day, errors)
     check_done_once(session, scenario.members)
     # Notices that announce a status change: each change is claimed (a conditional UPDATE), so
@@ -225,7 +226,7 @@ class _OtherJobFirst(Session):
 
 def test_a_job_that_loses_the_race_does_not_charge_next_months_autopay_today(session, scenario, db_url):
     from hcpay_app.db import engine_for
-    from hcpay_app.services import autopay
+    from hcpay_app.services.recurring import autopay
 
     day = D(2026, 3, 18)
     member = scenario.members["monthly"]
@@ -245,15 +246,15 @@ def test_a_job_that_loses_the_race_does_not_charge_next_months_autopay_today(ses
 
 def test_a_job_that_loses_the_race_for_a_plan_installment_carries_on(session, scenario, db_url, monkeypatch):
     from hcpay_app.db import engine_for
-    from hcpay_app.services import payment_records
+    from hcpay_app.services.payments import records
 
     member = scenario.members["plan"]
     for day in days(FIRST, PLAN_DAY - dt.timedelta(days=1)):
-        jobs.run_daily(day, at(day))
+        daily.run_daily(day, at(day))
     # The member sets up the plan; the first installment is due at once, charged by the job.
     plans.create(session, member.who, installments=2, method_id=scenario.plan_card_id, accepted=True,
                  now=at(PLAN_DAY), today=PLAN_DAY)
-    real_create = payment_records.create
+    real_create = records.create
     pending = {"other": True}
 
     def create_after_the_other_job(*args, **kwargs):
@@ -262,7 +263,7 @@ def test_a_job_that_loses_the_race_for_a_plan_installment_carries_on(session, sc
                 plans.process(other, today=PLAN_DAY, now=at(PLAN_DAY))
         return real_create(*args, **kwargs)
 
-    monkeypatch.setattr(payment_records, "create", create_after_the_other_job)
+    monkeypatch.setattr(records, "create", create_after_the_other_job)
     with Session(engine_for(db_url)) as late:
         plans.process(late, today=PLAN_DAY, now=at(PLAN_DAY))
     charged = payments_of(session, member.account_id, "plan")

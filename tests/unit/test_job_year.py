@@ -70,7 +70,10 @@ from hcpay_app.models import (
     PlanInstallment,
     SandboxCharge,
 )
-from hcpay_app.services import autopay, calendar, ledger, payments, plans
+from hcpay_app.services.recurring import autopay, plans
+from hcpay_app.services.common import dates
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import checkout
 
 FIRST_DAY, LAST_DAY = dt.date(2026, 3, 10), dt.date(2027, 3, 9)
 LATE_FEE = 3100
@@ -122,7 +125,7 @@ def _simulate(url: str) -> Year:
     def pay_by_hand(day: dt.date) -> None:
         session.expire_all()
         due = ledger.account_position(session, members["manual"].account_id, day).amount_due_cents
-        choice = payments.saved_method(session, members["manual"].who, cards["manual"].id)
+        choice = checkout.saved_method(session, members["manual"].who, cards["manual"].id)
         submit(session, members["manual"].who, choice, due, today=day, now=at(day))
 
     before = {D(2026, 4, 1): set_up_plan}
@@ -193,7 +196,7 @@ def mails(db: Session, member: Enrolled, kind: str) -> list[OutboundEmail]:
 
 
 def monthly(first: dt.date, count: int, step: int = 1) -> list[dt.date]:
-    return [calendar.add_months(first, n * step) for n in range(count)]
+    return [dates.add_months(first, n * step) for n in range(count)]
 
 
 def autopay_story(db: Session, member: Enrolled) -> list[tuple[dt.date, int, str]]:
@@ -241,7 +244,7 @@ def test_monthly_full_autopay_charges_the_premium_once_every_month(year, db):
     assert autopay_story(db, member) == [(day, PREMIUM, PaymentStatus.SUCCEEDED) for day in charge_days]
     mandate = mandate_of(db, member.account_id)
     assert [(r.period, r.attempts, r.status) for r in runs_of(db, mandate.id)] == [
-        (calendar.first_of_month(day), 1, "paid") for day in charge_days]
+        (dates.first_of_month(day), 1, "paid") for day in charge_days]
     for payment in payments_of(db, member.account_id, "autopay"):
         assert processor_charges(db, payment.idempotency_key) == 1
     assert (mandate.status, mandate.next_charge_on) == ("active", D(2027, 3, 18))
@@ -269,7 +272,7 @@ def test_quarterly_autopay_charges_three_months_every_three_months(year, db):
     charge_days = monthly(D(2026, 3, 18), 4, step=3)
     assert autopay_story(db, member) == [(day, 3 * PREMIUM, PaymentStatus.SUCCEEDED) for day in charge_days]
     mandate = mandate_of(db, member.account_id)
-    assert [(r.period, r.attempts) for r in runs_of(db, mandate.id)] == [(calendar.first_of_month(d), 1) for d in charge_days]
+    assert [(r.period, r.attempts) for r in runs_of(db, mandate.id)] == [(dates.first_of_month(d), 1) for d in charge_days]
     assert dated(db, member, "autopay_notice") == [day - dt.timedelta(days=3) for day in charge_days]
     assert reminder_days(db, member) == [] and fee_story(db, member) == []
     assert year.history["quarterly"] == [(FIRST_DAY, ACTIVE, None, None)]
@@ -488,7 +491,7 @@ def test_the_year_charged_each_autopay_period_at_most_three_times_and_each_proce
     attempts = collections.Counter()
     for name in ("monthly", "quarterly", "fixed", "declining", "expired", "r01"):
         for payment in payments_of(db, year.members[name].account_id, "autopay"):
-            attempts[(name, calendar.first_of_month(payment.payment_date))] += 1
+            attempts[(name, dates.first_of_month(payment.payment_date))] += 1
             assert processor_charges(db, payment.idempotency_key) == 1
     assert max(attempts.values()) == 3 and attempts[("declining", D(2026, 3, 1))] == 3
     assert attempts[("r01", D(2026, 3, 1))] == 2 and attempts[("r01", D(2026, 4, 1))] == 1  # one run, 3 attempts

@@ -11,10 +11,13 @@ from payment_helpers import BANKS, CARDS, TODAY, at, bank, billed_actor, card, n
 from sqlmodel import func, select
 
 from hcpay_app.models import EntryKind, Invoice, LedgerEntry, OutboundEmail, Payment, PaymentStatus, SandboxCharge
-from hcpay_app.services import calendar, jobs, ledger, payment_records
-from hcpay_app.services.ledger import InvoiceStatus
+from hcpay_app.services.common import dates
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import records
+from hcpay_app.services.billing.ledger import InvoiceStatus
 from hcpay_app.config import get_settings
-from hcpay_app.services.processor import RETURN_MESSAGES, get_processor
+from hcpay_app.services.adapters.processor import RETURN_MESSAGES, get_processor
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +47,7 @@ def statuses(session) -> dict[str, str]:
     return {p.reference: p.status for p in session.exec(select(Payment)).all()}
 
 
-def summary_counts(summary: jobs.DailySummary) -> tuple[int, int, int, int, int]:
+def summary_counts(summary: daily.DailySummary) -> tuple[int, int, int, int, int]:
     return summary.invoices, summary.scheduled_charged, summary.settled, summary.returned, summary.reconciled
 
 
@@ -52,27 +55,27 @@ def test_run_daily_does_each_duty_on_its_date_and_nothing_twice(session, renee):
     who, account = renee
     scheduled = submit(session, who, card(), PREMIUM, on=THU)
     debit = submit(session, who, bank(), PREMIUM)  # Tuesday: settles Thursday
-    stuck = payment_records.create(session, account_id=account.id, amount_cents=100, method_kind="card",
+    stuck = records.create(session, account_id=account.id, amount_cents=100, method_kind="card",
                                    method_label="Visa ••••4242", payment_date=TODAY, status=PaymentStatus.PROCESSING,
                                    now=at(TODAY), user_id=who.user_id, idempotency_key=new_key())
     stuck.processor_token = card().token
     session.add(stuck)
     session.commit()
 
-    first = jobs.run_daily(WED, at(WED))
+    first = daily.run_daily(WED, at(WED))
     assert summary_counts(first) == (0, 0, 0, 0, 1)
     assert "reconciled=1" in first.line() and first.date == WED
     assert statuses(session) == {scheduled.reference: PaymentStatus.SCHEDULED, debit.reference: PaymentStatus.PENDING,
                                  stuck.reference: PaymentStatus.SUCCEEDED}
 
-    second = jobs.run_daily(THU, at(THU))
+    second = daily.run_daily(THU, at(THU))
     assert summary_counts(second) == (0, 1, 1, 0, 0)
     assert set(statuses(session).values()) == {PaymentStatus.SUCCEEDED}
     before = counts(session)
     balance = ledger.balance(session, account.id)
 
-    assert summary_counts(jobs.run_daily(THU, at(THU))) == (0, 0, 0, 0, 0)
-    assert summary_counts(jobs.run_daily(THU, at(THU) + dt.timedelta(hours=3))) == (0, 0, 0, 0, 0)
+    assert summary_counts(daily.run_daily(THU, at(THU))) == (0, 0, 0, 0, 0)
+    assert summary_counts(daily.run_daily(THU, at(THU) + dt.timedelta(hours=3))) == (0, 0, 0, 0, 0)
     assert counts(session) == before
     assert ledger.balance(session, account.id) == balance == 16 * PREMIUM - 2 * PREMIUM - 100
     assert get_processor().charges_for(payment(session, scheduled.reference).idempotency_key) == 1
@@ -81,8 +84,8 @@ def test_run_daily_does_each_duty_on_its_date_and_nothing_twice(session, renee):
 def test_run_daily_issues_next_months_invoice_once(session, renee):
     _who, account = renee
     april_first = dt.date(2026, 4, 1)
-    assert jobs.run_daily(april_first, at(april_first)).invoices == 1  # May 2026 coverage
-    assert jobs.run_daily(april_first, at(april_first)).invoices == 0
+    assert daily.run_daily(april_first, at(april_first)).invoices == 1  # May 2026 coverage
+    assert daily.run_daily(april_first, at(april_first)).invoices == 0
     assert ledger.balance(session, account.id) == 17 * PREMIUM
 
 
@@ -91,10 +94,10 @@ def test_run_daily_returns_an_r01_debit_and_reopens_the_invoice(session, renee):
     owed = ledger.balance(session, account.id)
     debit = submit(session, who, bank(BANKS["R01"]), PREMIUM)
     assert ledger.positions(session, account.id, TODAY)[0].status == InvoiceStatus.PAID
-    assert summary_counts(jobs.run_daily(WED, at(WED))) == (0, 0, 0, 0, 0)
+    assert summary_counts(daily.run_daily(WED, at(WED))) == (0, 0, 0, 0, 0)
     assert payment(session, debit.reference).status == PaymentStatus.PENDING
 
-    assert summary_counts(jobs.run_daily(THU, at(THU))) == (0, 0, 0, 1, 0)
+    assert summary_counts(daily.run_daily(THU, at(THU))) == (0, 0, 0, 1, 0)
     returned = payment(session, debit.reference)
     assert (returned.status, returned.reason_code) == (PaymentStatus.RETURNED, "R01")
     kinds = session.exec(select(LedgerEntry.kind, LedgerEntry.amount_cents).where(LedgerEntry.payment_id == returned.id)
@@ -104,25 +107,25 @@ def test_run_daily_returns_an_r01_debit_and_reopens_the_invoice(session, renee):
     assert ledger.positions(session, account.id, THU)[0].status == InvoiceStatus.PAST_DUE
     notices = session.exec(select(OutboundEmail).where(OutboundEmail.kind == "payment_returned")).all()
     assert len(notices) == 1 and RETURN_MESSAGES["R01"] in notices[0].body
-    assert summary_counts(jobs.run_daily(THU, at(THU))) == (0, 0, 0, 0, 0)
+    assert summary_counts(daily.run_daily(THU, at(THU))) == (0, 0, 0, 0, 0)
 
 
 def test_a_scheduled_card_declined_by_the_job_is_recorded(session, renee):
     who, account = renee
     owed = ledger.balance(session, account.id)
     scheduled = submit(session, who, card(CARDS["insufficient_funds"]), PREMIUM, on=WED)
-    assert jobs.run_daily(WED, at(WED)).scheduled_charged == 1
+    assert daily.run_daily(WED, at(WED)).scheduled_charged == 1
     declined = payment(session, scheduled.reference)
     assert (declined.status, declined.reason_code) == (PaymentStatus.DECLINED, "insufficient_funds")
     assert ledger.balance(session, account.id) == owed
-    assert jobs.run_daily(WED, at(WED)).scheduled_charged == 0
+    assert daily.run_daily(WED, at(WED)).scheduled_charged == 0
 
 
 def test_a_scheduled_card_declined_by_the_job_is_emailed_to_the_member(session, renee):
     who, account = renee
     owed = ledger.balance(session, account.id)
     scheduled = submit(session, who, card(CARDS["insufficient_funds"]), PREMIUM, on=WED)
-    assert jobs.run_daily(WED, at(WED)).scheduled_charged == 1
+    assert daily.run_daily(WED, at(WED)).scheduled_charged == 1
     declined = payment(session, scheduled.reference)
     assert (declined.status, declined.reason_code) == (PaymentStatus.DECLINED, "insufficient_funds")
     assert ledger.balance(session, account.id) == owed
@@ -143,7 +146,7 @@ def test_two_daily_jobs_at_once_charge_and_post_everything_once(session, renee):
     def one_job():
         start.wait()
         try:
-            summaries.append(jobs.run_daily(day, at(day)))
+            summaries.append(daily.run_daily(day, at(day)))
         except Exception as exc:
             errors.append(exc)
 
@@ -168,16 +171,16 @@ def test_a_daily_job_that_races_another_on_an_invoice_date_still_completes(sessi
     job issues May's invoice and commits, then this job tries to insert it."""
     _who, account = renee
     april_first = dt.date(2026, 4, 1)
-    real = calendar.issue_date
+    real = dates.issue_date
     raced = []
 
     def issue_date_after_the_other_job_ran(*args, **kwargs):
         if not raced:
             raced.append(True)
-            assert jobs.issue_invoices(april_first, at(april_first)) == 1  # the other job
+            assert daily.issue_invoices(april_first, at(april_first)) == 1  # the other job
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(calendar, "issue_date", issue_date_after_the_other_job_ran)
-    summary = jobs.run_daily(april_first, at(april_first))
+    monkeypatch.setattr(dates, "issue_date", issue_date_after_the_other_job_ran)
+    summary = daily.run_daily(april_first, at(april_first))
     assert summary.invoices == 0
     assert ledger.balance(session, account.id) == 17 * PREMIUM

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from hcpay_app.models import CoverageStatus, EntryKind, Invoice, LedgerEntry
-from hcpay_app.services import ledger
-from hcpay_app.services.ledger import InvoiceStatus
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing.ledger import InvoiceStatus
 
 TODAY = dt.date(2026, 3, 10)
 _numbers = itertools.count(100_000_000)

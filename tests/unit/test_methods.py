@@ -24,8 +24,8 @@ from payment_helpers import (
 from sqlmodel import select
 
 from hcpay_app.models import PaymentMethod, PaymentStatus
-from hcpay_app.services import methods, payments
-from hcpay_app.services.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_a_nickname_cannot_hold_a_card_number(session, renee, nickname):
 def test_removing_a_method_a_scheduled_payment_uses_needs_a_replacement(session, renee):
     visa, checking = save(session, renee, card()), save(session, renee, bank())
     on = TODAY + dt.timedelta(days=4)
-    scheduled = submit(session, renee, payments.saved_method(session, renee, visa.id), 51250, on=on)
+    scheduled = submit(session, renee, checkout.saved_method(session, renee, visa.id), 51250, on=on)
     assert payment(session, scheduled.reference).payment_method_id == visa.id
 
     with pytest.raises(ValidationError) as caught:
@@ -117,10 +117,10 @@ def test_removing_a_method_a_scheduled_payment_uses_needs_a_replacement(session,
         checking.id, checking.processor_token, "Checking ••••6789")
     assert [(m.id, m.is_default) for m in methods.list_methods(session, renee)] == [(checking.id, True)]
     with pytest.raises(NotFound):
-        payments.saved_method(session, renee, visa.id)
+        checkout.saved_method(session, renee, visa.id)
 
     # On its date the payment is charged to the replacement, not the removed card.
-    assert payments.run_scheduled(session, today=on, now=at(on)) == 1
+    assert checkout.run_scheduled(session, today=on, now=at(on)) == 1
     charges = sandbox_charges(session)
     assert [c.token for c in charges] == [checking.processor_token]
     assert payment(session, scheduled.reference).status == PaymentStatus.PENDING
@@ -130,7 +130,7 @@ def test_a_replacement_must_be_your_own(session, renee, add_member, register):
     ben = add_ben(session, add_member, register)[0]
     visa = save(session, renee, card())
     bens = save(session, ben, bank(BANKS["R01"]))
-    scheduled = submit(session, renee, payments.saved_method(session, renee, visa.id), 51250,
+    scheduled = submit(session, renee, checkout.saved_method(session, renee, visa.id), 51250,
                        on=TODAY + dt.timedelta(days=2))
     with pytest.raises(NotFound):
         methods.remove(session, renee, visa.id, now=NOW, replacement_id=bens.id)
@@ -139,10 +139,10 @@ def test_a_replacement_must_be_your_own(session, renee, add_member, register):
 
 def test_a_method_only_used_by_finished_or_canceled_payments_can_be_removed(session, renee):
     visa, checking = save(session, renee, card()), save(session, renee, bank())
-    submit(session, renee, payments.saved_method(session, renee, visa.id), 51250)
-    later = submit(session, renee, payments.saved_method(session, renee, checking.id), 100,
+    submit(session, renee, checkout.saved_method(session, renee, visa.id), 51250)
+    later = submit(session, renee, checkout.saved_method(session, renee, checking.id), 100,
                    on=TODAY + dt.timedelta(days=9))
-    payments.cancel_scheduled(session, renee, later.reference, now=NOW)
+    checkout.cancel_scheduled(session, renee, later.reference, now=NOW)
     methods.remove(session, renee, visa.id, now=NOW)
     methods.remove(session, renee, checking.id, now=NOW)
     assert methods.list_methods(session, renee) == []

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hcpay_app.services.errors import ValidationError
-from hcpay_app.services.money import AmountError, format_cents, parse_dollars
-from hcpay_app.services.payment_validators import clean_amount
+from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.services.common.money import AmountError, format_cents, parse_dollars
+from hcpay_app.services.payments.method_validation import clean_amount
 
 PROPERTY = settings(max_examples=200, deadline=None)
 LARGEST = 10**14 - 1  # "$999,999,999,999.99": 12 whole digits, the most parse_dollars takes

@@ -24,8 +24,9 @@ from payment_helpers import (
     submit,
 )
 
-from hcpay_app.services import jobs, methods, payments
-from hcpay_app.services.payment_validators import luhn_valid
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.payments.method_validation import luhn_valid
 
 EXTRA_CARDS = (("378282246310005", "7391"), ("5555555555554444", "123"), ("6011111111111117", "123"))
 
@@ -94,9 +95,9 @@ def every_flow(session, registered_user):
     later = TODAY + dt.timedelta(days=2)
     scheduled = submit(session, who, card(CARDS["ok"]), 2500, on=later)
     canceled = submit(session, who, bank(BANKS["R01"]), 2500, on=later)
-    payments.cancel_scheduled(session, who, canceled.reference, now=at(TODAY))
+    checkout.cancel_scheduled(session, who, canceled.reference, now=at(TODAY))
     for day in (TODAY + dt.timedelta(days=n) for n in range(1, 6)):
-        jobs.run_daily(day, at(day))
+        daily.run_daily(day, at(day))
     assert payment(session, scheduled.reference).status == "succeeded"
     saved = methods.list_methods(session, who)
     assert len(saved) == len(CARDS) + len(EXTRA_CARDS) + len(BANKS) + 1

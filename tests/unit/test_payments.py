@@ -32,10 +32,11 @@ from sqlmodel import Session, select
 
 from hcpay_app.db import engine_for, session_scope
 from hcpay_app.models import EntryKind, Payment, PaymentEvent, PaymentMethod, PaymentStatus
-from hcpay_app.services import ledger, methods, payment_records, payments
-from hcpay_app.services.errors import NotFound, ValidationError
-from hcpay_app.services.ledger import InvoiceStatus
-from hcpay_app.services.processor import DECLINE_MESSAGES, RETURN_MESSAGES, get_processor
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import checkout, methods, records
+from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.billing.ledger import InvoiceStatus
+from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, RETURN_MESSAGES, get_processor
 
 PREMIUM = 51250
 
@@ -139,13 +140,13 @@ def test_saving_a_new_card_while_paying_keeps_only_its_token(session, renee):
     saved = session.exec(select(PaymentMethod).where(PaymentMethod.user_id == who.user_id)).one()
     assert (saved.processor_token, saved.brand, saved.last4, saved.is_default) == (choice.token, "Visa", "4242", True)
     assert payment(session, result.reference).payment_method_id == saved.id
-    again = submit(session, who, payments.saved_method(session, who, saved.id), 100)
+    again = submit(session, who, checkout.saved_method(session, who, saved.id), 100)
     assert again.status == PaymentStatus.SUCCEEDED and again.method == "Visa ••••4242"
 
 
 def test_new_card_reports_every_bad_field_at_once_and_tokenizes_nothing(session, renee):
     with pytest.raises(ValidationError) as caught:
-        payments.new_card(card_number="4242424242424241", expiry="02/26", cvc="12", name="", billing_zip="abc",
+        checkout.new_card(card_number="4242424242424241", expiry="02/26", cvc="12", name="", billing_zip="abc",
                           save=False, today=TODAY)
     assert set(caught.value.errors) == {"card_number", "expiry", "cvc", "card_name", "billing_zip"}
 
@@ -161,7 +162,7 @@ def test_an_amex_needs_its_four_digit_code_when_paying(session, renee):
 
 def test_new_bank_reports_every_bad_field_at_once(session, renee):
     with pytest.raises(ValidationError) as caught:
-        payments.new_bank(routing_number="110000001", account_number="000123456789",
+        checkout.new_bank(routing_number="110000001", account_number="000123456789",
                           confirm_account_number="000123456788", account_type="credit", name="", save=False)
     assert set(caught.value.errors) == {"routing_number", "confirm_account_number", "account_type", "account_name"}
 
@@ -188,17 +189,17 @@ def test_a_bank_payment_is_pending_two_business_days_then_clears(session, renee)
     assert len(emails(session, "payment_pending")) == 1 and emails(session, "payment_receipt") == []
 
     for early in (friday, dt.date(2026, 3, 14), dt.date(2026, 3, 16)):
-        assert payments.settle_bank_payments(session, today=early, now=at(early)) == (0, 0)
+        assert checkout.settle_bank_payments(session, today=early, now=at(early)) == (0, 0)
     assert payment(session, result.reference).status == PaymentStatus.PENDING
 
-    assert payments.settle_bank_payments(session, today=dt.date(2026, 3, 17), now=at(dt.date(2026, 3, 17))) == (1, 0)
+    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 17), now=at(dt.date(2026, 3, 17))) == (1, 0)
     cleared = payment(session, result.reference)
     assert cleared.status == PaymentStatus.SUCCEEDED
     assert [e.amount_cents for e in ledger_entries(session, cleared.id)] == [-PREMIUM]  # not posted twice
     assert balance(session, account) == before - PREMIUM
     settled_mail = emails(session, "payment_settled")
     assert len(settled_mail) == 1 and result.reference in settled_mail[0].body
-    assert payments.settle_bank_payments(session, today=dt.date(2026, 3, 18), now=at(dt.date(2026, 3, 18))) == (0, 0)
+    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 18), now=at(dt.date(2026, 3, 18))) == (0, 0)
 
 
 @pytest.mark.parametrize("code", ["R01", "R02", "R03", "R10"])
@@ -210,8 +211,8 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
     assert pending.status == PaymentStatus.PENDING and pending.expected_settle_on == dt.date(2026, 3, 12)
     assert ledger.positions(session, account.id, TODAY)[0].status == InvoiceStatus.PAID
 
-    assert payments.settle_bank_payments(session, today=dt.date(2026, 3, 11), now=at(dt.date(2026, 3, 11))) == (0, 0)
-    assert payments.settle_bank_payments(session, today=dt.date(2026, 3, 12), now=at(dt.date(2026, 3, 12))) == (0, 1)
+    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 11), now=at(dt.date(2026, 3, 11))) == (0, 0)
+    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 12), now=at(dt.date(2026, 3, 12))) == (0, 1)
     returned = payment(session, result.reference)
     assert (returned.status, returned.reason_code, returned.reason_message) == (PaymentStatus.RETURNED, code,
                                                                                 RETURN_MESSAGES[code])
@@ -224,7 +225,7 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
     assert result.reference in notices[0].body and RETURN_MESSAGES[code] in notices[0].body
     assert BANKS[code] not in notices[0].body
     # Nothing more happens on later days.
-    assert payments.settle_bank_payments(session, today=dt.date(2026, 3, 20), now=at(dt.date(2026, 3, 20))) == (0, 0)
+    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 20), now=at(dt.date(2026, 3, 20))) == (0, 0)
     assert len(ledger_entries(session, returned.id)) == 2
 
 
@@ -245,7 +246,7 @@ def test_the_same_key_with_different_details_is_refused(session, renee, change):
     who, _account = renee
     choice, key = card(), new_key()
     submit(session, who, choice, PREMIUM, key=key)
-    with pytest.raises(payments.KeyReused):
+    with pytest.raises(checkout.KeyReused):
         if change == "amount":
             submit(session, who, choice, PREMIUM + 1, key=key)
         else:
@@ -261,7 +262,7 @@ def test_ten_concurrent_submits_with_one_key_make_one_payment(session, db_url, r
 
     def one_request():
         with Session(engine_for(db_url)) as own:
-            return payments.submit(own, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
+            return checkout.submit(own, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
                                    choice=choice, now=NOW, today=TODAY)
 
     results, errors = run_in_threads(10, one_request)
@@ -283,18 +284,18 @@ def test_a_request_that_loses_the_insert_race_gets_the_winners_payment(session, 
     it inserts — a second request with the same key runs to completion."""
     who, _account = renee
     choice, key = card(), new_key()
-    real_options = payments.account_options
+    real_options = checkout.account_options
     winner = []
 
     def options_then_lose_the_race(db, account, today):
         if not winner:
             winner.append(None)
             with Session(engine_for(db_url)) as other:
-                winner[0] = payments.submit(other, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
+                winner[0] = checkout.submit(other, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
                                             choice=choice, now=NOW, today=TODAY)
         return real_options(db, account, today)
 
-    monkeypatch.setattr(payments, "account_options", options_then_lose_the_race)
+    monkeypatch.setattr(checkout, "account_options", options_then_lose_the_race)
     loser = submit(session, who, choice, PREMIUM, key=key)
     assert loser.reference == winner[0].reference
     assert get_processor().charges_for(key) == 1
@@ -311,12 +312,12 @@ def test_a_scheduled_payment_is_charged_on_its_date_and_only_once(session, renee
     assert (result.status, result.status_label) == (PaymentStatus.SCHEDULED, "Scheduled")
     assert get_processor().charges_for(key) == 0 and balance(session, account) == before
     assert len(emails(session, "payment_scheduled")) == 1
-    assert [r.reference for r in payments.scheduled_for(session, who)] == [result.reference]
+    assert [r.reference for r in checkout.scheduled_for(session, who)] == [result.reference]
 
-    assert payments.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1)) == 0
+    assert checkout.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1)) == 0
     assert get_processor().charges_for(key) == 0
-    assert payments.run_scheduled(session, today=on, now=at(on)) == 1
-    assert payments.run_scheduled(session, today=on, now=at(on)) == 0
+    assert checkout.run_scheduled(session, today=on, now=at(on)) == 1
+    assert checkout.run_scheduled(session, today=on, now=at(on)) == 0
     done = payment(session, result.reference)
     assert done.status == PaymentStatus.SUCCEEDED
     assert get_processor().charges_for(key) == 1
@@ -324,7 +325,7 @@ def test_a_scheduled_payment_is_charged_on_its_date_and_only_once(session, renee
     assert balance(session, account) == before - PREMIUM
     assert timeline(session, done.id) == [PaymentStatus.SCHEDULED, PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]
     with pytest.raises(ValidationError) as caught:
-        payments.cancel_scheduled(session, who, result.reference, now=at(on))
+        checkout.cancel_scheduled(session, who, result.reference, now=at(on))
     assert "cancel" in caught.value.errors
     assert payment(session, result.reference).status == PaymentStatus.SUCCEEDED
 
@@ -334,15 +335,15 @@ def test_a_scheduled_payment_can_be_canceled_before_it_runs(session, renee):
     on = TODAY + dt.timedelta(days=3)
     key = new_key()
     result = submit(session, who, card(), PREMIUM, key=key, on=on)
-    canceled = payments.cancel_scheduled(session, who, result.reference.lower().replace("-", " "), now=NOW)
+    canceled = checkout.cancel_scheduled(session, who, result.reference.lower().replace("-", " "), now=NOW)
     assert (canceled.reference, canceled.status) == (result.reference, PaymentStatus.CANCELED)
     assert len(emails(session, "payment_canceled")) == 1
-    assert payments.run_scheduled(session, today=on, now=at(on)) == 0
+    assert checkout.run_scheduled(session, today=on, now=at(on)) == 0
     assert get_processor().charges_for(key) == 0
     assert ledger_entries(session, payment(session, result.reference).id) == []
-    assert payments.scheduled_for(session, who) == []
+    assert checkout.scheduled_for(session, who) == []
     with pytest.raises(ValidationError):
-        payments.cancel_scheduled(session, who, result.reference, now=NOW)
+        checkout.cancel_scheduled(session, who, result.reference, now=NOW)
 
 
 def test_two_jobs_running_scheduled_payments_at_once_charge_once(session, db_url, renee):
@@ -354,7 +355,7 @@ def test_two_jobs_running_scheduled_payments_at_once_charge_once(session, db_url
 
     def one_job():
         with Session(engine_for(db_url)) as own:
-            return payments.run_scheduled(own, today=on, now=at(on))
+            return checkout.run_scheduled(own, today=on, now=at(on))
 
     counts, errors = run_in_threads(2, one_job)
     assert errors == [] and sum(counts) == 3
@@ -376,7 +377,7 @@ def test_a_scheduled_payment_cannot_be_in_the_past_or_too_far_ahead(session, ren
 
 def crashed_payment(session, account, who, token: str, amount: int = PREMIUM) -> Payment:
     """A payment left "processing" by a crash between writing it and finishing it."""
-    row = payment_records.create(session, account_id=account.id, amount_cents=amount, method_kind="card",
+    row = records.create(session, account_id=account.id, amount_cents=amount, method_kind="card",
                                  method_label="Visa ••••4242", payment_date=TODAY, status=PaymentStatus.PROCESSING,
                                  now=NOW, user_id=who.user_id, idempotency_key=new_key(), note="Submitted online")
     row.processor_token = token
@@ -395,8 +396,8 @@ def test_reconciliation_finishes_an_interrupted_payment_exactly_once(session, re
     if processor_was_called:  # the charge went through, then the worker died before recording it
         first_ref = get_processor().charge(token, PREMIUM, stuck.idempotency_key, NOW).processor_ref
     later = NOW + dt.timedelta(minutes=5)
-    assert payments.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 1
-    assert payments.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 0
+    assert checkout.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 1
+    assert checkout.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 0
     done = payment(session, stuck.reference)
     assert done.status == PaymentStatus.SUCCEEDED
     assert get_processor().charges_for(stuck.idempotency_key) == 1 and len(sandbox_charges(session)) == 1
@@ -410,9 +411,9 @@ def test_reconciliation_finishes_an_interrupted_payment_exactly_once(session, re
 def test_reconciliation_leaves_fresh_payments_alone_and_records_declines(session, renee):
     who, account = renee
     stuck = crashed_payment(session, account, who, card(CARDS["insufficient_funds"]).token)
-    assert payments.reconcile_processing(session, now=NOW + dt.timedelta(seconds=30), today=TODAY) == 0
+    assert checkout.reconcile_processing(session, now=NOW + dt.timedelta(seconds=30), today=TODAY) == 0
     assert payment(session, stuck.reference).status == PaymentStatus.PROCESSING
-    assert payments.reconcile_processing(session, now=NOW + dt.timedelta(minutes=3), today=TODAY) == 1
+    assert checkout.reconcile_processing(session, now=NOW + dt.timedelta(minutes=3), today=TODAY) == 1
     done = payment(session, stuck.reference)
     assert (done.status, done.reason_code) == (PaymentStatus.DECLINED, "insufficient_funds")
     assert ledger_entries(session, done.id) == []
@@ -423,7 +424,7 @@ def test_finishing_an_already_finished_payment_changes_nothing(session, renee):
     result = submit(session, who, card(), PREMIUM)
     done = payment(session, result.reference)
     replay = get_processor().charge(done.processor_token, PREMIUM, done.idempotency_key, NOW)
-    payments.finish(session, done, replay, now=NOW, today=TODAY)
+    checkout.finish(session, done, replay, now=NOW, today=TODAY)
     assert len(ledger_entries(session, done.id)) == 1
     assert len(emails(session, "payment_receipt")) == 1
 
@@ -432,7 +433,7 @@ def test_finishing_an_already_finished_payment_changes_nothing(session, renee):
 
 def test_options_offer_the_amount_due_and_a_limit_of_twelve_premiums_plus_the_balance(session, renee):
     who, account = renee
-    offered = payments.options(session, who, TODAY)
+    offered = checkout.options(session, who, TODAY)
     owed = ledger.balance(session, account.id)
     assert owed == 16 * PREMIUM  # January 2025 through April 2026
     assert offered.amount_due_cents == owed and offered.past_due_cents == 15 * PREMIUM
@@ -442,27 +443,27 @@ def test_options_offer_the_amount_due_and_a_limit_of_twelve_premiums_plus_the_ba
 
 def test_choose_amount_limits(session, renee):
     who, _account = renee
-    limit = payments.options(session, who, TODAY).maximum_cents
+    limit = checkout.options(session, who, TODAY).maximum_cents
     dollars = f"{limit // 100}.{limit % 100:02d}"
-    assert payments.choose_amount(session, who, choice="other", other_amount=dollars, payment_date="",
+    assert checkout.choose_amount(session, who, choice="other", other_amount=dollars, payment_date="",
                                   today=TODAY) == (limit, TODAY)
-    assert payments.choose_amount(session, who, choice="due", other_amount="", payment_date="2026-03-20",
+    assert checkout.choose_amount(session, who, choice="due", other_amount="", payment_date="2026-03-20",
                                   today=TODAY) == (16 * PREMIUM, dt.date(2026, 3, 20))
-    assert payments.choose_amount(session, who, choice="past_due", other_amount="junk", payment_date="",
+    assert checkout.choose_amount(session, who, choice="past_due", other_amount="junk", payment_date="",
                                   today=TODAY)[0] == 15 * PREMIUM
     over = f"{(limit + 1) // 100}.{(limit + 1) % 100:02d}"
     for typed in (over, "0.99", "0", "-1", "1e9"):
         with pytest.raises(ValidationError) as caught:
-            payments.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
+            checkout.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
         assert set(caught.value.errors) == {"other_amount"}  # the field the message shows next to
     with pytest.raises(ValidationError) as caught:
-        payments.choose_amount(session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY)
+        checkout.choose_amount(session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY)
     assert set(caught.value.errors) == {"amount_choice", "payment_date"}
 
 
 def test_submit_refuses_amounts_outside_the_limits_and_charges_nothing(session, renee):
     who, _account = renee
-    limit = payments.options(session, who, TODAY).maximum_cents
+    limit = checkout.options(session, who, TODAY).maximum_cents
     for cents in (limit + 1, 99, 0, -PREMIUM, float(PREMIUM), "51250", True):
         with pytest.raises(ValidationError):
             submit(session, who, card(), cents)
@@ -474,16 +475,16 @@ def test_submit_refuses_amounts_outside_the_limits_and_charges_nothing(session, 
 def test_submit_needs_a_well_formed_idempotency_key(session, renee, key):
     who, _account = renee
     with pytest.raises(ValidationError):
-        payments.submit(session, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY, choice=card(),
+        checkout.submit(session, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY, choice=card(),
                         now=NOW, today=TODAY)
     assert sandbox_charges(session) == []
 
 
 def test_review_lists_the_invoices_an_amount_pays(session, renee):
     who, _account = renee
-    assert payments.invoices_to_pay(session, who, 2 * PREMIUM + 100, TODAY) == [
+    assert checkout.invoices_to_pay(session, who, 2 * PREMIUM + 100, TODAY) == [
         "January 2025 premium — $512.50", "February 2025 premium — $512.50", "March 2025 premium — $1.00"]
-    everything = payments.invoices_to_pay(session, who, 17 * PREMIUM, TODAY)
+    everything = checkout.invoices_to_pay(session, who, 17 * PREMIUM, TODAY)
     assert len(everything) == 17 and everything[-1] == "Credit toward future premiums — $512.50"
 
 
@@ -495,11 +496,11 @@ def test_another_members_saved_method_cannot_be_used(session, renee, add_member,
     bens = methods.save(session, ben, token_of(card()), now=NOW)
     session.commit()
     with pytest.raises(NotFound):
-        payments.saved_method(session, who, bens.id)
+        checkout.saved_method(session, who, bens.id)
     for junk in (str(bens.id), None, 10**9, -1, 1.0):
         with pytest.raises(NotFound):
-            payments.saved_method(session, who, junk)
-    forged = payments.MethodChoice("card", bens.processor_token, "Visa ••••4242", bens.id)
+            checkout.saved_method(session, who, junk)
+    forged = checkout.MethodChoice("card", bens.processor_token, "Visa ••••4242", bens.id)
     with pytest.raises(NotFound):
         submit(session, who, forged, PREMIUM)
     assert session.exec(select(Payment)).all() == [] and sandbox_charges(session) == []
@@ -510,13 +511,13 @@ def test_a_member_cannot_cancel_or_read_another_members_scheduled_payment(sessio
     ben, ben_account = add_ben(session, add_member, register)
     bens = submit(session, ben, card(), PREMIUM, on=TODAY + dt.timedelta(days=7))
     with pytest.raises(NotFound):
-        payments.cancel_scheduled(session, who, bens.reference, now=NOW)
+        checkout.cancel_scheduled(session, who, bens.reference, now=NOW)
     with pytest.raises(NotFound):
-        payments.payment_for_reference(session, who, bens.reference)
-    assert payments.scheduled_for(session, who) == []
+        checkout.payment_for_reference(session, who, bens.reference)
+    assert checkout.scheduled_for(session, who) == []
     assert payment(session, bens.reference).status == PaymentStatus.SCHEDULED
     assert account_of(session, ben).id == ben_account.id
-    assert payments.cancel_scheduled(session, ben, bens.reference, now=NOW).status == PaymentStatus.CANCELED
+    assert checkout.cancel_scheduled(session, ben, bens.reference, now=NOW).status == PaymentStatus.CANCELED
 
 
 def test_a_key_used_by_another_member_is_not_replayed_to_someone_else(session, renee, add_member, register):
@@ -524,7 +525,7 @@ def test_a_key_used_by_another_member_is_not_replayed_to_someone_else(session, r
     ben, _ben_account = add_ben(session, add_member, register)
     choice, key = card(), new_key()
     submit(session, ben, choice, PREMIUM, key=key)
-    with pytest.raises(payments.KeyReused):
+    with pytest.raises(checkout.KeyReused):
         submit(session, who, choice, PREMIUM, key=key)
 
 

@@ -39,8 +39,8 @@ from hcpay_app.models import (
     PaymentStatus,
     PlanInstallment,
 )
-from hcpay_app.services import plans
-from hcpay_app.services.errors import NotFound, ValidationError
+from hcpay_app.services.recurring import plans
+from hcpay_app.services.common.errors import NotFound, ValidationError
 
 D = dt.date
 MISSED = D(2026, 3, 24)  # the day after April's Mar 23 due date

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from hcpay_app.db import engine_for
 from hcpay_app.models import SandboxCharge
-from hcpay_app.services.processor import (
+from hcpay_app.services.adapters.processor import (
     DECLINE_MESSAGES,
     HARD_DECLINES,
     RETURN_MESSAGES,

@@ -11,8 +11,9 @@ import pytest
 from sqlmodel import func, select
 
 from hcpay_app.models import AuditEvent, PasswordResetToken, User
-from hcpay_app.services import authn, crypto, recovery
-from hcpay_app.services.errors import (
+from hcpay_app.services.accounts import authn, recovery
+from hcpay_app.services.adapters import crypto
+from hcpay_app.services.common.errors import (
     AccountLocked,
     AuthenticationFailed,
     NotAllowed,

@@ -26,9 +26,10 @@ from billing_helpers import pay
 from sqlmodel import select
 
 from hcpay_app.models import BillingAccount, Notification, ReminderPreference
-from hcpay_app.services import notices, reminders
-from hcpay_app.services.errors import NotAllowed, ValidationError
-from hcpay_app.services.reminders import Preferences
+from hcpay_app.services.accounts import notices
+from hcpay_app.services.billing import reminders
+from hcpay_app.services.common.errors import NotAllowed, ValidationError
+from hcpay_app.services.billing.reminders import Preferences
 
 D = dt.date
 DUE = D(2026, 3, 23)  # April's invoice

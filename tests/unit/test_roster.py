@@ -14,7 +14,8 @@ from sqlmodel import Session, func, select
 from hcpay_app.config import PROJECT_ROOT
 from hcpay_app.db import engine_for
 from hcpay_app.models import BillingAccount, Member
-from hcpay_app.services import crypto, roster
+from hcpay_app.services.adapters import crypto
+from hcpay_app.services.jobs import roster
 
 
 def person(n: int, **overrides: str) -> dict[str, str]:

@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import OutboundEmail
-from hcpay_app.services import mailer, recovery
+from hcpay_app.services.adapters import mailer
+from hcpay_app.services.accounts import recovery
 
 
 def free_port() -> int:

@@ -15,8 +15,8 @@ from sqlmodel import select
 from support_helpers import REASON, audits, counts, make_staff, open_one
 
 from hcpay_app.models import Notification, SupportTicket, TicketMessage
-from hcpay_app.services import console, support
-from hcpay_app.services.errors import NotAllowed, ValidationError
+from hcpay_app.services.support import console, tickets
+from hcpay_app.services.common.errors import NotAllowed, ValidationError
 
 TICKET_NUMBER = re.compile(r"T-[0-9A-HJKMNP-TV-Z]{8}")  # Crockford base32: no I, L, O or U
 MESSAGE = "My March payment isn't showing on my account yet."
@@ -45,13 +45,13 @@ def ticket_row(session, number: str) -> SupportTicket:
 
 # ---- opening a request ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("topic", sorted(support.TOPICS))
+@pytest.mark.parametrize("topic", sorted(tickets.TOPICS))
 def test_a_request_can_be_opened_with_each_topic(session, now, renee, topic):
     who, account = renee
-    view = support.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
+    view = tickets.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
 
     assert TICKET_NUMBER.fullmatch(view.number), view.number
-    assert view.topic == support.TOPICS[topic]
+    assert view.topic == tickets.TOPICS[topic]
     assert view.status == "Open"
     assert view.reference == ""
     assert view.opened == "Mar 10, 2026 1:00 PM ET"
@@ -66,7 +66,7 @@ def test_an_unknown_topic_is_a_field_error_and_writes_nothing(session, now, rene
     who, _account = renee
     before = counts(session)
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
+        tickets.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
     assert set(caught.value.errors) == {"topic"}
     assert counts(session) == before
 
@@ -75,7 +75,7 @@ def test_an_unknown_topic_is_a_field_error_and_writes_nothing(session, now, rene
 def test_an_unhashable_topic_is_a_field_error_too(session, now, renee, topic):
     who, _account = renee
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
+        tickets.open_ticket(session, who, topic=topic, reference="", message=MESSAGE, now=now)
     assert set(caught.value.errors) == {"topic"}
 
 
@@ -84,7 +84,7 @@ def test_ticket_numbers_are_unique_and_well_formed(session, now, renee):
     numbers = [open_one(session, who, now=now).number for _ in range(5)]
     assert all(TICKET_NUMBER.fullmatch(n) for n in numbers)
     assert len(set(numbers)) == 5
-    assert all(TICKET_NUMBER.fullmatch(support.new_ticket_number()) for _ in range(200))
+    assert all(TICKET_NUMBER.fullmatch(tickets.new_ticket_number()) for _ in range(200))
 
 
 def test_opening_a_request_queues_an_acknowledgment_with_the_number(session, now, renee, outbox):
@@ -108,7 +108,7 @@ def test_a_reference_to_one_of_the_members_own_payments_is_attached(session, now
     payment = pay(session, account, 51250, TODAY)
     typed = payment.reference.replace("-", "").lower()  # forgiving: lower case, no dashes
 
-    view = support.open_ticket(session, who, topic="payment_not_showing", reference=f"  {typed} ", message=MESSAGE,
+    view = tickets.open_ticket(session, who, topic="payment_not_showing", reference=f"  {typed} ", message=MESSAGE,
                                now=now)
 
     assert view.reference == payment.reference
@@ -118,7 +118,7 @@ def test_a_reference_to_one_of_the_members_own_payments_is_attached(session, now
 @pytest.mark.parametrize("reference", ["", "   ", None])
 def test_no_reference_is_fine(session, now, renee, reference):
     who, _account = renee
-    view = support.open_ticket(session, who, topic="other", reference=reference, message=MESSAGE, now=now)
+    view = tickets.open_ticket(session, who, topic="other", reference=reference, message=MESSAGE, now=now)
     assert view.reference == ""
     assert ticket_row(session, view.number).payment_id is None
 
@@ -130,7 +130,7 @@ def test_another_members_reference_is_a_field_error_and_writes_nothing(session, 
     before = counts(session)
 
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic="payment_not_showing", reference=bens_payment.reference,
+        tickets.open_ticket(session, who, topic="payment_not_showing", reference=bens_payment.reference,
                             message=MESSAGE, now=now)
 
     assert set(caught.value.errors) == {"reference"}
@@ -144,7 +144,7 @@ def test_a_garbage_reference_is_a_field_error_and_writes_nothing(session, now, r
     pay(session, account, 51250, TODAY)
     before = counts(session)
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic="other", reference=reference, message=MESSAGE, now=now)
+        tickets.open_ticket(session, who, topic="other", reference=reference, message=MESSAGE, now=now)
     assert set(caught.value.errors) == {"reference"}
     assert counts(session) == before
 
@@ -152,7 +152,7 @@ def test_a_garbage_reference_is_a_field_error_and_writes_nothing(session, now, r
 def test_every_bad_field_is_reported_at_once(session, now, renee):
     who, _account = renee
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic="nope", reference="HC-0000-0000-0000", message="short", now=now)
+        tickets.open_ticket(session, who, topic="nope", reference="HC-0000-0000-0000", message="short", now=now)
     assert set(caught.value.errors) == {"topic", "reference", "message"}
 
 
@@ -163,7 +163,7 @@ def test_a_message_under_ten_characters_is_refused(session, now, renee):
     before = counts(session)
     for message in ("", "         ", "too short", "  123456789  ", None, 12345678901, ["a" * 20]):
         with pytest.raises(ValidationError) as caught:
-            support.open_ticket(session, who, topic="other", reference="", message=message, now=now)
+            tickets.open_ticket(session, who, topic="other", reference="", message=message, now=now)
         assert set(caught.value.errors) == {"message"}, message
         assert "at least 10" in caught.value.errors["message"]
     assert counts(session) == before
@@ -173,7 +173,7 @@ def test_a_message_over_2000_characters_is_refused(session, now, renee):
     who, _account = renee
     before = counts(session)
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic="other", reference="", message="a" * 2001, now=now)
+        tickets.open_ticket(session, who, topic="other", reference="", message="a" * 2001, now=now)
     assert "2,000" in caught.value.errors["message"]
     assert counts(session) == before
 
@@ -181,7 +181,7 @@ def test_a_message_over_2000_characters_is_refused(session, now, renee):
 @pytest.mark.parametrize("message", ["1234567890", "  1234567890  ", "b" * 2000, " " * 50 + "c" * 2000 + "\n"])
 def test_messages_at_the_limits_are_accepted_and_stored_trimmed(session, now, renee, message):
     who, _account = renee
-    view = support.open_ticket(session, who, topic="other", reference="", message=message, now=now)
+    view = tickets.open_ticket(session, who, topic="other", reference="", message=message, now=now)
     assert view.messages[0].body == message.strip()
     stored = session.exec(select(TicketMessage.body)).one()
     assert stored == message.strip()
@@ -193,9 +193,9 @@ def test_only_a_logged_in_member_can_open_or_list_requests(session, now, renee, 
     before = counts(session)
     for actor in (None, staff):
         with pytest.raises(NotAllowed):
-            support.open_ticket(session, actor, topic="other", reference="", message=MESSAGE, now=now)
+            tickets.open_ticket(session, actor, topic="other", reference="", message=MESSAGE, now=now)
         with pytest.raises(NotAllowed):
-            support.my_tickets(session, actor)
+            tickets.my_tickets(session, actor)
     assert counts(session) == before
 
 
@@ -206,15 +206,15 @@ def test_my_requests_lists_only_the_members_own_newest_first(session, now, renee
     bens = open_one(session, ben_who, now=now, topic="autopay")
     second = open_one(session, who, now=now, topic="account_access")
 
-    mine = support.my_tickets(session, who)
+    mine = tickets.my_tickets(session, who)
     assert [t.number for t in mine] == [second.number, first.number]
     assert [t.topic for t in mine] == ["Logging in or my account", "A question about my bill"]
-    assert [t.number for t in support.my_tickets(session, ben_who)] == [bens.number]
+    assert [t.number for t in tickets.my_tickets(session, ben_who)] == [bens.number]
 
 
 def test_my_requests_is_empty_before_the_first(session, renee):
     who, _account = renee
-    assert support.my_tickets(session, who) == []
+    assert tickets.my_tickets(session, who) == []
 
 
 # ---- lifecycle -------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_a_staff_reply_answers_the_request_and_notifies_the_member(session, now,
                   close=False, now=later)
 
     assert ticket_row(session, view.number).status == "answered"
-    [mine] = support.my_tickets(session, who)
+    [mine] = tickets.my_tickets(session, who)
     assert mine.status == "Answered"
     assert [(m.author, m.body) for m in mine.messages] == [
         ("You", "Why is my bill higher this month?"), ("Support", "Your March bill includes a late fee.")]
@@ -250,7 +250,7 @@ def test_a_reply_can_close_the_request(session, now, renee, staff):
     console.reply(session, staff, ticket_number=view.number, body="Done: the fee was waived.", close=True, now=now)
 
     assert ticket_row(session, view.number).status == "closed"
-    assert support.my_tickets(session, who)[0].status == "Closed"
+    assert tickets.my_tickets(session, who)[0].status == "Closed"
     assert [e.detail for e in audits(session, "ticket_replied_closed")] == [view.number]
     assert console.open_tickets(session, staff) == []
 
@@ -264,7 +264,7 @@ def test_a_request_can_be_closed_with_a_reason(session, now, renee, staff):
     console.close_ticket(session, staff, ticket_number=view.number, reason=f"  {REASON}  ", now=now)
 
     assert ticket_row(session, view.number).status == "closed"
-    assert support.my_tickets(session, who)[0].status == "Closed"
+    assert tickets.my_tickets(session, who)[0].status == "Closed"
     [event] = audits(session, "ticket_closed")
     assert (event.actor_user_id, event.subject_user_id) == (staff.user_id, who.user_id)
     assert event.detail == f"{view.number}: {REASON}"
@@ -309,7 +309,7 @@ def test_closing_needs_a_reason(session, now, renee, staff):
 
 
 def test_replying_to_or_closing_an_unknown_ticket_is_not_found(session, now, renee, staff):
-    from hcpay_app.services.errors import NotFound
+    from hcpay_app.services.common.errors import NotFound
 
     who, _account = renee
     view = open_one(session, who, now=now)
@@ -330,7 +330,7 @@ def test_a_reply_to_an_answered_request_is_added_to_it_and_reopens_it_for_staff(
     console.reply(session, staff, ticket_number=view.number, body="Which month do you mean?", close=False, now=now)
     later = now.replace(hour=20)
 
-    result = support.reply(session, who, ticket_number=f" {view.number.lower()} ", message="  March.  ", now=later)
+    result = tickets.reply(session, who, ticket_number=f" {view.number.lower()} ", message="  March.  ", now=later)
 
     assert (result.new_request, result.earlier, result.ticket.number) == (False, "", view.number)
     assert [(m.author, m.body) for m in result.ticket.messages][-1] == ("You", "March.")
@@ -349,7 +349,7 @@ def test_a_reply_to_a_closed_request_opens_a_new_one_that_follows_it(session, no
     console.reply(session, staff, ticket_number=old.number, body="It posted today.", close=True, now=now)
     later = now.replace(hour=21)
 
-    result = support.reply(session, who, ticket_number=old.number, message="It still isn't showing for me.", now=later)
+    result = tickets.reply(session, who, ticket_number=old.number, message="It still isn't showing for me.", now=later)
 
     new = result.ticket
     assert result.new_request and result.earlier == old.number
@@ -364,7 +364,7 @@ def test_a_reply_to_a_closed_request_opens_a_new_one_that_follows_it(session, no
     new_row = ticket_row(session, new.number)
     assert (new_row.follows_ticket_id, new_row.user_id, new_row.billing_account_id, new_row.payment_id,
             new_row.created_at) == (old_row.id, who.user_id, account.id, payment.id, later)
-    mine = support.my_tickets(session, who)
+    mine = tickets.my_tickets(session, who)
     assert [(t.number, t.status, t.follows, t.followed_by) for t in mine] == [
         (new.number, "Open", old.number, ""), (old.number, "Closed", "", new.number)]
     # The member is told the new number by email too.
@@ -378,7 +378,7 @@ def test_staff_see_the_link_both_ways(session, now, today, renee, staff):
     who, account = renee
     old = open_one(session, who, now=now)
     console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=now)
-    new = support.reply(session, who, ticket_number=old.number, message="One more question, please.", now=now).ticket
+    new = tickets.reply(session, who, ticket_number=old.number, message="One more question, please.", now=now).ticket
 
     [(member_id, queued)] = console.open_tickets(session, staff)
     assert (member_id, queued.number, queued.follows) == (account.member_id, new.number, old.number)
@@ -391,11 +391,11 @@ def test_each_reply_to_a_closed_request_is_its_own_new_request(session, now, ren
     who, _account = renee
     old = open_one(session, who, now=now)
     console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=now)
-    first = support.reply(session, who, ticket_number=old.number, message="First follow-up message.", now=now).ticket
-    second = support.reply(session, who, ticket_number=old.number, message="Second follow-up message.", now=now).ticket
+    first = tickets.reply(session, who, ticket_number=old.number, message="First follow-up message.", now=now).ticket
+    second = tickets.reply(session, who, ticket_number=old.number, message="Second follow-up message.", now=now).ticket
 
     assert first.number != second.number and first.follows == second.follows == old.number
-    assert support.my_tickets(session, who)[-1].followed_by == f"{first.number}, {second.number}"
+    assert tickets.my_tickets(session, who)[-1].followed_by == f"{first.number}, {second.number}"
 
 
 def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_url, now, renee, staff, monkeypatch):
@@ -406,7 +406,7 @@ def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_ur
 
     who, _account = renee
     view = open_one(session, who, now=now)
-    real = support._message_error
+    real = tickets._message_error
 
     def staff_close_first(text, minimum):
         with Session(engine_for(db_url)) as other:
@@ -414,8 +414,8 @@ def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_ur
                 console.close_ticket(other, staff, ticket_number=view.number, reason=REASON, now=now)
         return real(text, minimum)
 
-    monkeypatch.setattr(support, "_message_error", staff_close_first)
-    result = support.reply(session, who, ticket_number=view.number, message="Are you still looking at this?", now=now)
+    monkeypatch.setattr(tickets, "_message_error", staff_close_first)
+    result = tickets.reply(session, who, ticket_number=view.number, message="Are you still looking at this?", now=now)
 
     assert result.new_request and result.earlier == view.number
     assert ticket_row(session, view.number).status == "closed"
@@ -423,7 +423,7 @@ def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_ur
 
 
 def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes_nothing(session, now, renee, ben, staff):
-    from hcpay_app.services.errors import NotFound
+    from hcpay_app.services.common.errors import NotFound
 
     who, _account = renee
     ben_who, _ben_account = ben
@@ -433,10 +433,10 @@ def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes
     before = counts(session)
     for number in (bens.number, closed_bens.number, "T-00000000", "", None, 7, ["T-1"], "x" * 500):
         with pytest.raises(NotFound) as caught:
-            support.reply(session, who, ticket_number=number, message="Let me see this request.", now=now)
-        assert caught.value.message == support.REQUEST_NOT_FOUND
+            tickets.reply(session, who, ticket_number=number, message="Let me see this request.", now=now)
+        assert caught.value.message == tickets.REQUEST_NOT_FOUND
     assert counts(session) == before
-    assert [t.status for t in support.my_tickets(session, ben_who)] == ["Closed", "Open"]
+    assert [t.status for t in tickets.my_tickets(session, ben_who)] == ["Closed", "Open"]
 
 
 def test_only_a_member_can_reply(session, now, renee, staff):
@@ -445,7 +445,7 @@ def test_only_a_member_can_reply(session, now, renee, staff):
     before = counts(session)
     for actor in (None, staff):
         with pytest.raises(NotAllowed):
-            support.reply(session, actor, ticket_number=view.number, message="Hello from nobody.", now=now)
+            tickets.reply(session, actor, ticket_number=view.number, message="Hello from nobody.", now=now)
     assert counts(session) == before
 
 
@@ -459,10 +459,10 @@ def test_reply_lengths(session, now, renee, staff):
     for number, message in ((view.number, "k"), (view.number, " "), (view.number, None), (view.number, "x" * 2001),
                             (closed.number, "Thank you"), (closed.number, "x" * 2001), (closed.number, ["a" * 20])):
         with pytest.raises(ValidationError) as caught:
-            support.reply(session, who, ticket_number=number, message=message, now=now)
+            tickets.reply(session, who, ticket_number=number, message=message, now=now)
         assert set(caught.value.errors) == {"message"}, (number, message)
     assert counts(session) == before
-    assert support.reply(session, who, ticket_number=view.number, message="ok", now=now).new_request is False
+    assert tickets.reply(session, who, ticket_number=view.number, message="ok", now=now).new_request is False
 
 
 # ---- at most so many new requests a day ------------------------------------------------------
@@ -494,7 +494,7 @@ def test_the_sixth_request_of_the_day_is_refused_and_writes_nothing(session, ren
     # The next calendar day in Boston (still the same UTC day for the first hours) starts afresh.
     assert at_local(day + dt.timedelta(days=1), 0).date() == dt.date(2026, 3, 11)
     open_one(session, who, now=at_local(day + dt.timedelta(days=1), 0))
-    assert support.opened_on_day(session, who.user_id, at_local(day + dt.timedelta(days=1), 12)) == 1
+    assert tickets.opened_on_day(session, who.user_id, at_local(day + dt.timedelta(days=1), 12)) == 1
 
 
 def test_the_day_is_the_portal_zone_calendar_day_not_the_utc_one(session, renee):
@@ -539,7 +539,7 @@ def test_the_limit_is_a_setting(session, renee, monkeypatch):
 
     monkeypatch.setenv("HCPAY_TICKETS_PER_DAY", "1")
     get_settings.cache_clear()
-    assert support.daily_limit_message(1).startswith("You can open up to 1 support request a day.")
+    assert tickets.daily_limit_message(1).startswith("You can open up to 1 support request a day.")
 
 
 def test_the_limit_is_checked_before_the_fields(session, renee):
@@ -548,7 +548,7 @@ def test_the_limit_is_checked_before_the_fields(session, renee):
     for _ in range(5):
         open_one(session, who, now=NOW)
     with pytest.raises(ValidationError) as caught:
-        support.open_ticket(session, who, topic="nope", reference="", message="short", now=NOW)
+        tickets.open_ticket(session, who, topic="nope", reference="", message="short", now=NOW)
     assert set(caught.value.errors) == {"request"}
 
 
@@ -558,7 +558,7 @@ def test_the_limit_is_per_member(session, renee, ben):
     for _ in range(5):
         open_one(session, who, now=NOW)
     open_one(session, ben_who, now=NOW)
-    assert support.opened_on_day(session, ben_who.user_id, NOW) == 1
+    assert tickets.opened_on_day(session, ben_who.user_id, NOW) == 1
 
 
 def test_follow_ups_count_and_are_refused_past_the_limit_leaving_the_closed_request_closed(session, renee, staff):
@@ -567,12 +567,12 @@ def test_follow_ups_count_and_are_refused_past_the_limit_leaving_the_closed_requ
     console.close_ticket(session, staff, ticket_number=old.number, reason=REASON, now=NOW)
     for _ in range(3):
         open_one(session, who, now=NOW)
-    follow_up = support.reply(session, who, ticket_number=old.number, message="Still a problem, sorry.", now=NOW)
-    assert follow_up.new_request and support.opened_on_day(session, who.user_id, NOW) == 5
+    follow_up = tickets.reply(session, who, ticket_number=old.number, message="Still a problem, sorry.", now=NOW)
+    assert follow_up.new_request and tickets.opened_on_day(session, who.user_id, NOW) == 5
     before = counts(session)
 
     with pytest.raises(ValidationError) as caught:
-        support.reply(session, who, ticket_number=old.number, message="And one more thing to add.", now=NOW)
+        tickets.reply(session, who, ticket_number=old.number, message="And one more thing to add.", now=NOW)
     assert caught.value.errors == {"message": limit_message()}
     with pytest.raises(ValidationError) as caught:
         open_one(session, who, now=NOW)
@@ -585,6 +585,6 @@ def test_replies_to_open_requests_are_not_limited(session, renee):
     who, _account = renee
     views = [open_one(session, who, now=NOW) for _ in range(5)]
     for view in views:
-        result = support.reply(session, who, ticket_number=view.number, message="Adding a detail.", now=NOW)
+        result = tickets.reply(session, who, ticket_number=view.number, message="Adding a detail.", now=NOW)
         assert result.new_request is False
-    assert support.opened_on_day(session, who.user_id, NOW) == 5
+    assert tickets.opened_on_day(session, who.user_id, NOW) == 5

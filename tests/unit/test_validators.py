@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hcpay_app.services import validators
-from hcpay_app.services.errors import ValidationError
+from hcpay_app.services.common import validators
+from hcpay_app.services.common.errors import ValidationError
 
 TODAY = dt.date(2026, 3, 10)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,148 @@
+"""Log in, sessions and log out.
+
+Unknown usernames and wrong passwords cost the same bcrypt work and get the same message. Failures
+are counted per username key — known or not — so a lockout tells a stranger nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlmodel import Session, select, update
+
+from hcpay_app import clock
+from hcpay_app.config import get_settings
+from hcpay_app.models import AuthSession, LoginThrottle, User
+from hcpay_app.services.common import audit, validators
+from hcpay_app.services.adapters import crypto, passwords
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
+
+LOGIN_FAILED = "The username or password you entered is incorrect."
+LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionUser:
+    """Who is behind a valid session token."""
+
+    user_id: int
+    member_id: int | None
+    username: str
+    role: str
+    session_id: int
+    session_started_at: dt.datetime
+
+
+def _login_key(username: object) -> str:
+    return validators.username_key(username.strip())[:80] if isinstance(username, str) else ""
+
+
+def _locked_message(until: dt.datetime) -> str:
+    return (
+        "Too many unsuccessful log-in attempts. For your security, log-in is paused until "
+        f"{clock.format_local_time(until)}. You can also reset your password with Forgot Password."
+    )
+
+
+def open_session(session: Session, user_id: int, *, now: dt.datetime) -> str:
+    """Create a session in the caller's transaction and return its raw token (shown once)."""
+    token = crypto.new_token()
+    session.add(AuthSession(token_hash=crypto.hash_token(token), user_id=user_id, created_at=now, last_seen_at=now))
+    return token
+
+
+def login(session: Session, *, username: object, password: object, ip: str, now: dt.datetime) -> tuple[int, str]:
+    """Check credentials and open a new session. Returns (user id, session token)."""
+    settings = get_settings()
+    key = _login_key(username)
+    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.username_key == key)).first()
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        passwords.burn_equal_work()
+        raise AccountLocked(_locked_message(throttle.locked_until), throttle.locked_until)
+
+    user = session.exec(select(User).where(User.username_key == key)).first() if key else None
+    password_text = password if isinstance(password, str) else ""
+    if not passwords.verify_password(password_text, user.password_hash if user else None):
+        if throttle is None:
+            throttle = LoginThrottle(username_key=key, window_started_at=now)
+        if throttle.window_started_at <= now - dt.timedelta(seconds=settings.lockout_window) or throttle.locked_until:
+            throttle.window_started_at, throttle.failures, throttle.locked_until = now, 0, None
+        throttle.failures += 1
+        subject = user.id if user else None
+        audit.record(session, "login_failed", now=now, subject_user_id=subject, ip=ip)
+        locked = throttle.failures >= settings.lockout_threshold
+        if locked:
+            throttle.locked_until = now + dt.timedelta(seconds=settings.lockout_duration)
+            audit.record(session, "account_locked", now=now, subject_user_id=subject, ip=ip)
+        session.add(throttle)
+        session.commit()
+        if locked:
+            raise AccountLocked(_locked_message(throttle.locked_until), throttle.locked_until)
+        raise AuthenticationFailed(LOGIN_FAILED)
+
+    if throttle is not None:
+        session.delete(throttle)
+    user.last_login_at = now
+    session.add(user)
+    token = open_session(session, user.id, now=now)
+    audit.record(session, "login_succeeded", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
+    session.commit()
+    return user.id, token
+
+
+def _find(session: Session, token: object) -> AuthSession | None:
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    return session.exec(select(AuthSession).where(AuthSession.token_hash == crypto.hash_token(token))).first()
+
+
+def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser | None:
+    """The user behind a raw session token, or None when it is unknown, revoked, idle or too old."""
+    settings = get_settings()
+    row = _find(session, token)
+    if row is None or row.revoked_at is not None:
+        return None
+    idle = now - row.last_seen_at > dt.timedelta(seconds=settings.session_idle)
+    too_old = now - row.created_at > dt.timedelta(seconds=settings.session_absolute)
+    if idle or too_old:
+        row.revoked_at = now
+        session.add(row)
+        session.commit()
+        return None
+    user = session.get(User, row.user_id)
+    if user is None:
+        return None
+    if now - row.last_seen_at >= LAST_SEEN_GRANULARITY:
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+    return SessionUser(user.id, user.member_id, user.username, user.role, row.id, row.created_at)
+
+
+def logout(session: Session, token: object, *, ip: str, now: dt.datetime) -> None:
+    """Revoke the session on the server: a replayed token gets nothing afterwards."""
+    row = _find(session, token)
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = now
+    session.add(row)
+    audit.record(session, "logout", now=now, actor_user_id=row.user_id, subject_user_id=row.user_id, ip=ip)
+    session.commit()
+
+
+def revoke_all(
+    session: Session,
+    user_id: int,
+    *,
+    now: dt.datetime,
+    except_session_id: int | None = None,
+    only_session_id: int | None = None,
+) -> None:
+    """End live sessions of a user (in the caller's transaction): all, all but one, or just one."""
+    query = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if except_session_id is not None:
+        query = query.where(AuthSession.id != except_session_id)
+    if only_session_id is not None:
+        query = query.where(AuthSession.id == only_session_id)
+    session.exec(query.values(revoked_at=now))

@@ -1,0 +1,238 @@
+"""Create Account: match the roster, choose credentials, verify a one-time code.
+
+The account exists only once the code sent to the roster's email is verified. Every way the
+personal details can fail to lead to a new account gets the same message, so a stranger learns
+nothing about who is enrolled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, delete, select
+
+from hcpay_app.config import get_settings
+from hcpay_app.models import Member, PendingRegistration, User
+from hcpay_app.services.common import audit, ratelimit, validators
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.adapters import crypto, mailer, passwords
+from hcpay_app.services.common.errors import RateLimited, RosterMismatch, ValidationError, VerificationFailed
+
+NO_MATCH_MESSAGE = (
+    "We couldn't create an account with the information you entered. Check that it matches your "
+    "enrollment exactly, including the spelling of your name. If you already have an account, "
+    "log in, or use Forgot Username or Forgot Password."
+)
+TOO_MANY_ATTEMPTS = "Too many attempts from this device. For your security, please wait an hour and try again."
+PENDING_LIFETIME = dt.timedelta(hours=1)
+
+
+def collect_errors(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field check and raise one `ValidationError` with all the fields that failed."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def start(
+    session: Session,
+    *,
+    first_name: object,
+    last_name: object,
+    date_of_birth: object,
+    ssn: object,
+    email: object,
+    client_key: str,
+    now: dt.datetime,
+    today: dt.date,
+) -> int:
+    """Step 1: check the personal details against the roster. Returns the pending registration id."""
+    settings = get_settings()
+    values = collect_errors(
+        {
+            "first_name": lambda: validators.clean_name(first_name, "first_name", "first name"),
+            "last_name": lambda: validators.clean_name(last_name, "last_name", "last name"),
+            "date_of_birth": lambda: validators.clean_date_of_birth(date_of_birth, today, settings.min_subscriber_age),
+            "ssn": lambda: validators.clean_ssn(ssn),
+            "email": lambda: validators.clean_email(email),
+        }
+    )
+    bucket = f"register:{client_key}"
+    window = dt.timedelta(hours=1)
+    if ratelimit.exceeded(session, bucket, settings.registration_attempts_per_hour, now=now, window=window):
+        raise RateLimited(TOO_MANY_ATTEMPTS)
+    ratelimit.hit(session, bucket, now=now)
+
+    member = session.exec(select(Member).where(Member.ssn_index == crypto.ssn_blind_index(values["ssn"]))).first()
+    matches = (
+        member is not None
+        and validators.name_key(member.first_name) == validators.name_key(values["first_name"])
+        and validators.name_key(member.last_name) == validators.name_key(values["last_name"])
+        and member.date_of_birth == values["date_of_birth"]
+        and member.email.casefold() == values["email"].casefold()
+    )
+    if not matches:
+        audit.record(session, "registration_no_match", now=now, ip=client_key)
+        session.commit()
+        raise RosterMismatch(NO_MATCH_MESSAGE)
+    if session.exec(select(User.id).where(User.member_id == member.id)).first() is not None:
+        # Tell the real member by email, at the address on file; the screen says nothing new.
+        mailer.enqueue(
+            session,
+            to=member.email,
+            subject="Someone tried to create a second account for you",
+            body=(
+                f"Hello {member.first_name},\n\nSomeone tried to create a portal account with your details, "
+                "but you already have one. Log in with your username, or use Forgot Username or "
+                "Forgot Password on the log-in page.\n\nIf this wasn't you, contact support."
+            ),
+            kind="duplicate_registration",
+            now=now,
+        )
+        audit.record(session, "registration_duplicate", now=now, ip=client_key)
+        session.commit()
+        raise RosterMismatch(NO_MATCH_MESSAGE)
+
+    pending = PendingRegistration(member_id=member.id, created_at=now, expires_at=now + PENDING_LIFETIME)
+    session.add(pending)
+    session.commit()
+    return pending.id
+
+
+def _live_pending(session: Session, pending_id: int | None, now: dt.datetime) -> tuple[PendingRegistration, Member]:
+    pending = session.get(PendingRegistration, pending_id) if isinstance(pending_id, int) else None
+    if pending is None or pending.expires_at <= now:
+        raise VerificationFailed("Your sign-up session has expired. Please start again.")
+    return pending, session.get(Member, pending.member_id)
+
+
+def _check_send_allowed(pending: PendingRegistration, now: dt.datetime) -> None:
+    """A new code only after the cooldown and within the send limit, however it is asked for."""
+    settings = get_settings()
+    if pending.code_sends >= settings.otp_max_sends:
+        raise RateLimited("We've sent the most codes we can for this sign-up. Please start again later.")
+    cooldown = dt.timedelta(seconds=settings.otp_resend_cooldown)
+    if pending.code_sent_at and now < pending.code_sent_at + cooldown:
+        wait = int((pending.code_sent_at + cooldown - now).total_seconds()) + 1
+        raise RateLimited(f"Please wait {wait} seconds before asking for another code.")
+
+
+def _send_code(session: Session, pending: PendingRegistration, member: Member, now: dt.datetime) -> None:
+    settings = get_settings()
+    _check_send_allowed(pending, now)
+    code = crypto.new_code()
+    pending.code_hash = crypto.hash_code(code, pending.id)
+    pending.code_expires_at = now + dt.timedelta(seconds=settings.otp_ttl)
+    pending.code_attempts = 0
+    pending.code_sends += 1
+    pending.code_sent_at = now
+    session.add(pending)
+    minutes = settings.otp_ttl // 60
+    mailer.enqueue(
+        session,
+        to=member.email,
+        subject="Your Health Connector verification code",
+        body=(
+            f"Hello {member.first_name},\n\nYour verification code is {code}\n\n"
+            f"It expires in {minutes} minutes. Enter it on the Create Account page to finish. "
+            "If you didn't start creating an account, you can ignore this email."
+        ),
+        kind="verification_code",
+        now=now,
+    )
+
+
+def choose_credentials(session: Session, *, pending_id: int | None, username: object, password: object, now: dt.datetime) -> str:
+    """Step 2: username and password; sends the code. Returns the masked address it went to."""
+    pending, member = _live_pending(session, pending_id, now)
+    user_inputs = [member.first_name, member.last_name, member.email, str(member.date_of_birth.year)]
+    values = collect_errors(
+        {
+            "username": lambda: validators.clean_username(username),
+            "password": lambda: validators.check_new_password(password, [*user_inputs, str(username)]),
+        }
+    )
+    key = validators.username_key(values["username"])
+    if session.exec(select(User.id).where(User.username_key == key)).first() is not None:
+        raise ValidationError({"username": "That username is taken. Please choose another."})
+    pending.username = values["username"]
+    pending.username_key = key
+    pending.password_hash = passwords.hash_password(values["password"])
+    _send_code(session, pending, member, now)
+    session.commit()
+    return crypto.mask_email(member.email)
+
+
+def resend_code(session: Session, *, pending_id: int | None, now: dt.datetime) -> str:
+    """Send a fresh code, after a cooldown and up to a limit. Returns the masked address."""
+    pending, member = _live_pending(session, pending_id, now)
+    if pending.password_hash is None:
+        raise VerificationFailed("Choose your username and password first.")
+    _send_code(session, pending, member, now)
+    session.commit()
+    return crypto.mask_email(member.email)
+
+
+def verify(session: Session, *, pending_id: int | None, code: object, ip: str, now: dt.datetime) -> tuple[int, str]:
+    """Step 3: check the code, create the account and log in. Returns (user id, session token)."""
+    settings = get_settings()
+    pending, member = _live_pending(session, pending_id, now)
+    clean = validators.clean_code(code)
+    if pending.code_hash is None or pending.password_hash is None:
+        raise VerificationFailed("Choose your username and password first.")
+    if pending.code_attempts >= settings.otp_max_tries:
+        raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
+    if pending.code_expires_at is None or pending.code_expires_at <= now:
+        raise VerificationFailed("This code has expired. Select “Send a new code” to get another.")
+    if not crypto.same_hash(pending.code_hash, crypto.hash_code(clean, pending.id)):
+        pending.code_attempts += 1
+        session.add(pending)
+        session.commit()
+        left = settings.otp_max_tries - pending.code_attempts
+        if left <= 0:
+            raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
+        raise VerificationFailed(f"That code isn't right. You have {left} {'try' if left == 1 else 'tries'} left.")
+
+    user = User(
+        member_id=member.id,
+        username=pending.username,
+        username_key=pending.username_key,
+        email=member.email,
+        password_hash=pending.password_hash,
+        verified_at=now,
+        password_changed_at=now,
+        created_at=now,
+        last_login_at=now,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        taken = session.exec(select(User.id).where(User.member_id == member.id)).first() is not None
+        if taken:
+            raise RosterMismatch(NO_MATCH_MESSAGE) from None
+        raise ValidationError({"username": "That username was just taken. Please go back and choose another."}) from None
+    session.exec(delete(PendingRegistration).where(PendingRegistration.member_id == member.id))
+    token = authn.open_session(session, user.id, now=now)
+    audit.record(session, "account_created", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
+    mailer.enqueue(
+        session,
+        to=member.email,
+        subject="Your Health Connector payment account is ready",
+        body=f"Hello {member.first_name},\n\nYour account {user.username} is ready. You can now view and pay your premiums online.",
+        kind="account_created",
+        now=now,
+    )
+    session.commit()
+    return user.id, token

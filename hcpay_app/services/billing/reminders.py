@@ -1,0 +1,173 @@
+"""Settings → Reminders, and the daily job's reminder duty: each reminder is sent exactly once per
+invoice and days-before offset; a past-due notice goes out the day after a missed due date."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from hcpay_app.models import AutopayMandate, BillingAccount, CoverageStatus, Invoice, LedgerEntry, OnceMarker, ReminderPreference, User
+from hcpay_app.services.accounts import access, notices
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.common.errors import ValidationError
+
+OFFSET_CHOICES = (14, 7, 5, 3, 2, 1)
+DEFAULT_OFFSETS = (7, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Preferences:
+    enabled: bool
+    by_email: bool
+    in_app: bool
+    days_before: tuple[int, ...]
+
+
+def _parse_days(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(d) for d in text.split(",") if d.strip().isdigit() and int(d) in OFFSET_CHOICES}, reverse=True))
+
+
+def _has_autopay(session: Session, account_id: int) -> bool:
+    return session.exec(select(AutopayMandate.id).where(AutopayMandate.billing_account_id == account_id,
+                                                        AutopayMandate.status == "active")).first() is not None
+
+
+def effective(session: Session, user_id: int, account_id: int) -> Preferences:
+    """The member's choices; without any, reminders are on for members without autopay."""
+    row = session.exec(select(ReminderPreference).where(ReminderPreference.user_id == user_id)).first()
+    if row is None:
+        return Preferences(not _has_autopay(session, account_id), True, True, DEFAULT_OFFSETS)
+    return Preferences(row.enabled, row.by_email, row.in_app, _parse_days(row.days_before))
+
+
+def get(session: Session, actor: SessionUser) -> Preferences:
+    account = access.member_account(session, actor)
+    return effective(session, actor.user_id, account.id)
+
+
+def save(session: Session, actor: SessionUser, *, enabled: bool, by_email: bool, in_app: bool, days_before: object,
+         now: dt.datetime) -> Preferences:
+    access.member_account(session, actor)
+    days = [d for d in (days_before if isinstance(days_before, list) else []) if type(d) is int and d in OFFSET_CHOICES]
+    if enabled and not days:
+        raise ValidationError({"days_before": "Choose at least one day to be reminded."})
+    if enabled and not (by_email or in_app):
+        raise ValidationError({"channels": "Choose email, in-app, or both."})
+    row = session.exec(select(ReminderPreference).where(ReminderPreference.user_id == actor.user_id)).first()
+    row = row or ReminderPreference(user_id=actor.user_id, updated_at=now)
+    row.enabled, row.by_email, row.in_app = bool(enabled), bool(by_email), bool(in_app)
+    row.days_before, row.updated_at = ",".join(str(d) for d in sorted(set(days), reverse=True)), now
+    session.add(row)
+    session.commit()
+    return get(session, actor)
+
+
+BATCH = 500
+
+
+def _reminder_text(invoice: Invoice, unpaid_cents: int, offset: int) -> tuple[str, str]:
+    title = f"Premium due in {offset} day{'s' if offset != 1 else ''}"
+    body = (f"Your {dates.month_label(invoice.coverage_month)} premium of {money.format_cents(unpaid_cents)} is due "
+            f"{dates.short_date(invoice.due_on)}. Pay online with Make a Payment, or set up Automatic Payments in Settings.")
+    return title, body
+
+
+def _unpaid_parts(session: Session, invoices: list[Invoice], day: dt.date) -> dict[int, int]:
+    """Unpaid cents of many invoices due on `day`, from three grouped queries: each account's
+    balance, and the charges of its invoices due after `day` (oldest-first allocation leaves the
+    unpaid part on the newest invoices)."""
+    account_ids = {i.billing_account_id for i in invoices}
+    balances: dict[int, int] = {}
+    newer: dict[int, int] = {}
+    amounts: dict[int, int] = {}
+    ids = list(account_ids)
+    invoice_ids = [i.id for i in invoices]
+    for chunk in range(0, len(ids), BATCH):
+        part = ids[chunk:chunk + BATCH]
+        balances.update(session.exec(select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
+                                     .where(LedgerEntry.billing_account_id.in_(part))
+                                     .group_by(LedgerEntry.billing_account_id)).all())
+        newer.update(session.exec(select(Invoice.billing_account_id, func.sum(LedgerEntry.amount_cents))
+                                  .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id)
+                                  .where(Invoice.billing_account_id.in_(part), Invoice.due_on > day)
+                                  .group_by(Invoice.billing_account_id)).all())
+    for chunk in range(0, len(invoice_ids), BATCH):
+        amounts.update(session.exec(select(LedgerEntry.invoice_id, func.sum(LedgerEntry.amount_cents))
+                                    .where(LedgerEntry.invoice_id.in_(invoice_ids[chunk:chunk + BATCH]))
+                                    .group_by(LedgerEntry.invoice_id)).all())
+    unpaid = {}
+    for invoice in invoices:
+        left = max(int(balances.get(invoice.billing_account_id) or 0), 0) - int(newer.get(invoice.billing_account_id) or 0)
+        unpaid[invoice.id] = max(0, min(int(amounts.get(invoice.id) or 0), left))
+    return unpaid
+
+
+def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
+    """Reminders for invoices due in N days (for each member's offsets) and past-due notices for
+    invoices missed in the last week. Reminders are written in batches; each carries a
+    once-marker, so a second (or concurrent) run adds none."""
+    sent = 0
+    prefs_by_user = {p.user_id: p for p in session.exec(select(ReminderPreference)).all()}
+    autopay_accounts = set(session.exec(select(AutopayMandate.billing_account_id).where(AutopayMandate.status == "active")).all())
+    for offset in OFFSET_CHOICES:
+        day = today + dt.timedelta(days=offset)
+        rows = session.exec(
+            select(Invoice, User)
+            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+            .join(User, User.member_id == BillingAccount.member_id)
+            .where(Invoice.due_on == day, BillingAccount.coverage_status != CoverageStatus.TERMINATED)
+        ).all()
+        wanted = []
+        for invoice, user in rows:
+            row = prefs_by_user.get(user.id)
+            prefs = (Preferences(row.enabled, row.by_email, row.in_app, _parse_days(row.days_before)) if row
+                     else Preferences(invoice.billing_account_id not in autopay_accounts, True, True, DEFAULT_OFFSETS))
+            if prefs.enabled and offset in prefs.days_before:
+                wanted.append((invoice, user, prefs))
+        if not wanted:
+            continue
+        unpaid = _unpaid_parts(session, [invoice for invoice, _user, _prefs in wanted], day)
+        for chunk in range(0, len(wanted), BATCH):
+            batch = [(i, u, p) for i, u, p in wanted[chunk:chunk + BATCH] if unpaid[i.id] > 0]
+            keys = {f"reminder:{i.id}:{offset}": (i, u, p) for i, u, p in batch}
+            done = set(session.exec(select(OnceMarker.key).where(OnceMarker.key.in_(list(keys)))).all())
+            todo = {k: v for k, v in keys.items() if k not in done}
+            try:
+                for key, (invoice, user, prefs) in todo.items():
+                    notices.mark_once(session, key, now)
+                    title, body = _reminder_text(invoice, unpaid[invoice.id], offset)
+                    notices.notify(session, user.id, kind="payment_reminder", title=title, body=body, now=now,
+                                   in_app=prefs.in_app, by_email=prefs.by_email, email=user.email)
+                session.commit()
+                sent += len(todo)
+            except IntegrityError:
+                session.rollback()  # another job sent some of these just now: fall back to one at a time
+                for key, (invoice, user, prefs) in todo.items():
+                    title, body = _reminder_text(invoice, unpaid[invoice.id], offset)
+                    sent += notices.run_once(session, key, now, lambda s, u=user, t=title, b=body, p=prefs: notices.notify(
+                        s, u.id, kind="payment_reminder", title=t, body=b, now=now, in_app=p.in_app, by_email=p.by_email))
+    missed = session.exec(
+        select(Invoice, BillingAccount, User)
+        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+        .join(User, User.member_id == BillingAccount.member_id)
+        .where(Invoice.due_on < today, Invoice.due_on >= today - dt.timedelta(days=7),
+               BillingAccount.coverage_status != CoverageStatus.TERMINATED)
+    ).all()
+    for invoice, account, user in missed:
+        position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
+        if position is None or position.unpaid_cents <= 0:
+            continue
+
+        def past_due(s: Session, user=user, invoice=invoice, position=position) -> None:
+            notices.notify(s, user.id, kind="past_due", title="Your premium payment is past due",
+                           body=f"We haven't received {money.format_cents(position.unpaid_cents)} for "
+                                f"{dates.month_label(invoice.coverage_month)}, due {dates.short_date(invoice.due_on)}. "
+                                "Pay now to keep your coverage, or set up a payment plan from your dashboard.", now=now)
+
+        sent += notices.run_once(session, f"past-due:{invoice.id}", now, past_due)
+    return sent

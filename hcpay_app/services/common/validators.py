@@ -1,0 +1,173 @@
+"""Validation of what members type: each function returns the clean value or raises
+`ValidationError` with one specific, member-readable message for the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.us import ssn as stdnum_ssn
+from zxcvbn import zxcvbn
+
+from hcpay_app.services.common.errors import ValidationError
+
+MAX_FIELD_LENGTH = 200
+PASSWORD_MIN_CHARS = 12
+PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything past 72 bytes
+PASSWORD_MIN_SCORE = 3
+PASSWORD_TIP = "Mix upper- and lower-case letters, numbers and symbols; a short phrase of unrelated words works well."
+
+_NAME_SEPARATORS = " '-’"
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{4,32}$")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
+# zxcvbn keeps each call's user inputs in a module-level dictionary: one call at a time, or one
+# member's details could score another member's password.
+_ZXCVBN_LOCK = threading.Lock()
+
+
+def _fail(field: str, message: str):
+    raise ValidationError({field: message})
+
+
+def _text(raw: object) -> str:
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def clean_name(raw: object, field: str, label: str) -> str:
+    """A person's name: letters in any script, with single spaces, hyphens or apostrophes between."""
+    value = unicodedata.normalize("NFC", " ".join(_text(raw).split()))
+    if not value:
+        _fail(field, f"Enter your {label}.")
+    if len(value) > 60:
+        _fail(field, f"Your {label} must be 60 characters or fewer.")
+    if not _is_name(value):
+        _fail(field, f"Your {label} can use letters, spaces, hyphens (-) and apostrophes (') only.")
+    return value
+
+
+def _is_name(value: str) -> bool:
+    """Words of letters in any script (with their combining marks), joined by single spaces,
+    hyphens or apostrophes. Digits and other numerals (², Ⅷ, ①) are not letters."""
+    word_start = True
+    for ch in value:
+        if ch in _NAME_SEPARATORS:
+            if word_start:
+                return False
+            word_start = True
+            continue
+        category = unicodedata.category(ch)
+        if category.startswith("L") or (category.startswith("M") and not word_start):
+            word_start = False
+            continue
+        return False
+    return not word_start
+
+
+def name_key(value: str) -> str:
+    """A comparison key for names: case-, accent- and apostrophe-style-insensitive."""
+    decomposed = unicodedata.normalize("NFKD", value.replace("’", "'"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().replace("-", " ").split())
+
+
+def clean_ssn(raw: object, field: str = "ssn") -> str:
+    """Nine SSN digits from `123-45-6789` or `123456789`; refuses numbers never issued."""
+    value = _text(raw)
+    if not value:
+        _fail(field, "Enter your Social Security Number.")
+    if not re.fullmatch(r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{9}", value):
+        _fail(field, "Enter your 9-digit Social Security Number, like 123-45-6789 or 123456789.")
+    try:
+        return stdnum_ssn.validate(value.replace("-", ""))
+    except StdnumError:
+        _fail(field, "That is not a valid Social Security Number. Check the digits and try again.")
+
+
+def parse_date(raw: object, field: str, label: str) -> dt.date:
+    """A calendar date typed as YYYY-MM-DD (what a date input sends) or MM/DD/YYYY."""
+    value = _text(raw)
+    if not value:
+        _fail(field, f"Enter your {label}.")
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    _fail(field, f"Enter your {label} as MM/DD/YYYY, like 04/15/1985.")
+
+
+def clean_date_of_birth(raw: object, today: dt.date, min_age: int, field: str = "date_of_birth") -> dt.date:
+    """A real date in the past, at most 120 years ago, for a subscriber at least `min_age`."""
+    born = parse_date(raw, field, "date of birth")
+    if born >= today:
+        _fail(field, "Your date of birth must be in the past.")
+    if born.year < today.year - 120:
+        _fail(field, "Check the year of your date of birth.")
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age < min_age:
+        _fail(field, f"The account holder must be at least {min_age} years old.")
+    return born
+
+
+def clean_email(raw: object, field: str = "email") -> str:
+    """A syntactically valid email address (no DNS look-up: the portal runs offline)."""
+    value = _text(raw)
+    if not value:
+        _fail(field, "Enter your email address.")
+    if len(value) > 254:
+        _fail(field, "That email address is too long.")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        _fail(field, "Enter an email address like name@example.com.")
+
+
+def clean_username(raw: object, field: str = "username") -> str:
+    value = _text(raw)
+    if not value:
+        _fail(field, "Choose a username.")
+    if not _USERNAME_RE.fullmatch(value):
+        _fail(field, "Usernames are 4–32 characters: letters, numbers, periods (.), underscores (_) and hyphens (-).")
+    return value
+
+
+def username_key(value: str) -> str:
+    """The case-insensitive uniqueness key of a username."""
+    return value.casefold()
+
+
+def password_strength(password: str, user_inputs: list[str]) -> tuple[int, str]:
+    """zxcvbn's score (0–4) and its advice; an over-long password scores 0 without analysis."""
+    if not password or len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        return 0, ""
+    with _ZXCVBN_LOCK:
+        result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
+    feedback = result["feedback"]
+    advice = " ".join(filter(None, [feedback.get("warning") or "", *feedback.get("suggestions", [])]))
+    return int(result["score"]), advice
+
+
+def check_new_password(raw: object, user_inputs: list[str], field: str = "password") -> str:
+    """A password that is long enough, fits bcrypt, and is not common or guessable."""
+    password = raw if isinstance(raw, str) else ""
+    if not password:
+        _fail(field, "Choose a password.")
+    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        _fail(field, f"Your password is too long: use at most {PASSWORD_MAX_BYTES} bytes (about 72 letters or numbers).")
+    if len(password) < PASSWORD_MIN_CHARS:
+        _fail(field, f"Use at least {PASSWORD_MIN_CHARS} characters. {PASSWORD_TIP}")
+    score, advice = password_strength(password, user_inputs)
+    if score < PASSWORD_MIN_SCORE:
+        _fail(field, f"This password is too easy to guess. {advice or PASSWORD_TIP}".strip())
+    return password
+
+
+def clean_code(raw: object, field: str = "code") -> str:
+    value = _text(raw).replace(" ", "")
+    if not re.fullmatch(r"[0-9]{6}", value):
+        _fail(field, "Enter the 6-digit code from the email.")
+    return value

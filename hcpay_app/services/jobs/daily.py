@@ -1,0 +1,110 @@
+"""The daily job: everything that happens on a date, idempotent — running it twice for the same
+date changes nothing the second time, and two copies at once charge nothing twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+
+from hcpay_app import clock
+from sqlmodel import select
+
+from hcpay_app.db import session_scope
+from hcpay_app.services.recurring import autopay, plans
+from hcpay_app.services.billing import delinquency, invoicing, reminders
+from hcpay_app.services.payments import checkout
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class DailySummary:
+    date: dt.date
+    invoices: int = 0
+    scheduled_charged: int = 0
+    settled: int = 0
+    returned: int = 0
+    reconciled: int = 0
+    autopay_charged: int = 0
+    autopay_failed: int = 0
+    plan_charged: int = 0
+    plans_ended: int = 0
+    reminders: int = 0
+    notices: int = 0
+    fees: int = 0
+    status_changes: int = 0
+
+    def line(self) -> str:
+        return (f"daily job {self.date}: invoices={self.invoices} charges={self.scheduled_charged + self.autopay_charged + self.plan_charged} "
+                f"(scheduled={self.scheduled_charged} autopay={self.autopay_charged} plan={self.plan_charged}) "
+                f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} reminders={self.reminders} "
+                f"notices={self.notices} fees={self.fees} status_changes={self.status_changes} plans_ended={self.plans_ended} "
+                f"reconciled={self.reconciled}")
+
+
+def issue_invoices(today: dt.date, now: dt.datetime) -> int:
+    with session_scope() as session:
+        return invoicing.issue_all(session, today=today, now=now)
+
+
+def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> DailySummary:
+    """Run every duty of `today` (default: the portal's today) and log a one-line summary."""
+    today = today or clock.today()
+    now = now or clock.utcnow()
+    summary = DailySummary(today)
+    with session_scope() as session:
+        summary.reconciled = checkout.reconcile_processing(session, now=now, today=today)
+    summary.invoices = issue_invoices(today, now)
+    with session_scope() as session:
+        summary.scheduled_charged = checkout.run_scheduled(session, today=today, now=now)
+    with session_scope() as session:
+        summary.settled, summary.returned = checkout.settle_bank_payments(session, today=today, now=now)
+    with session_scope() as session:
+        tally = autopay.run_due(session, today=today, now=now)
+        summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed
+    with session_scope() as session:
+        summary.plan_charged, summary.plans_ended = plans.process(session, today=today, now=now)
+    with session_scope() as session:
+        summary.notices += autopay.send_notices(session, today=today, now=now)
+    with session_scope() as session:
+        summary.reminders = reminders.send_due(session, today=today, now=now)
+    with session_scope() as session:
+        summary.fees = delinquency.assess_late_fees(session, today=today, now=now)
+    with session_scope() as session:
+        moved = delinquency.move_coverage(session, today=today, now=now)
+        summary.status_changes, summary.notices = moved.status_changes, summary.notices + moved.notices
+    log.info(summary.line())
+    return summary
+
+
+def _done_key(day: dt.date) -> str:
+    return f"daily-job:{day.isoformat()}"
+
+
+def last_completed(session) -> dt.date | None:
+    from hcpay_app.models import OnceMarker
+
+    keys = session.exec(select(OnceMarker.key).where(OnceMarker.key.like("daily-job:%"))
+                        .order_by(OnceMarker.key.desc()).limit(1)).all()
+    return dt.date.fromisoformat(keys[0].split(":", 1)[1]) if keys else None
+
+
+def catch_up(today: dt.date | None = None, *, max_days: int = 31) -> list[DailySummary]:
+    """Run the job for every date since the last completed run, up to today (after downtime the
+    missed days' reminders, charges and notices still happen, in order)."""
+    from hcpay_app.services.accounts import notices
+
+    today = today or clock.today()
+    with session_scope() as session:
+        last = last_completed(session)
+    start = max(last + dt.timedelta(days=1), today - dt.timedelta(days=max_days - 1)) if last else today
+    summaries = []
+    day = start
+    while day <= today:
+        summaries.append(run_daily(day))
+        with session_scope() as session:
+            notices.run_once(session, _done_key(day), clock.utcnow(), lambda _s: None)
+        day += dt.timedelta(days=1)
+    return summaries

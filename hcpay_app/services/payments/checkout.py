@@ -1,0 +1,476 @@
+"""Make a Payment: amounts and dates, methods, submit — exactly once — and what happens after.
+
+A payment is written as "processing" (with its unique idempotency key) before the processor is
+called, and finished after. Retries with the same key return the same payment; the processor's
+own idempotency makes a re-sent charge return its first result, so an interrupted payment is
+reconciled by asking again — never by charging twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select, update
+
+from hcpay_app.models import BillingAccount, Payment, PaymentMethod, PaymentStatus
+from hcpay_app.services.accounts import access
+from hcpay_app.services.common import audit, dates, money
+from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.adapters import mailer
+from hcpay_app.services.payments import method_validation, methods, records, statuses
+from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, RETURN_MESSAGES, ChargeResult, Token, get_processor
+
+MAX_DAYS_AHEAD = 60
+STALE_PROCESSING = dt.timedelta(minutes=2)
+
+
+class KeyReused(DomainError):
+    """The same idempotency key came back with different payment details."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentOptions:
+    """What step 1 offers: the amounts to choose from and the limits."""
+
+    account_number: str
+    amount_due_cents: int
+    past_due_cents: int
+    maximum_cents: int
+    latest_date: dt.date
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodChoice:
+    """The method a payment will use, held server-side between steps: a token, never a number."""
+
+    kind: str
+    token: str
+    label: str
+    payment_method_id: int | None = None
+    save: bool = False
+    brand: str = ""
+    last4: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentResult:
+    reference: str
+    status: str
+    status_label: str
+    amount: str
+    method: str
+    payment_date: str
+    message: str
+    declined: bool
+
+
+def options(session: Session, actor: SessionUser, today: dt.date) -> PaymentOptions:
+    return account_options(session, access.member_account(session, actor), today)
+
+
+def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
+    position = ledger.account_position(session, account.id, today)
+    maximum = 12 * account.monthly_premium_cents + max(position.balance_cents, 0)
+    return PaymentOptions(account.account_number, position.amount_due_cents, position.past_due_cents,
+                          max(maximum, 100), today + dt.timedelta(days=MAX_DAYS_AHEAD))
+
+
+def choose_amount(session: Session, actor: SessionUser, *, choice: object, other_amount: object,
+                  payment_date: object, today: dt.date) -> tuple[int, dt.date]:
+    """Step 1: the amount due, the past-due amount only, or another amount; today or a later date."""
+    offered = options(session, actor, today)
+    errors: dict[str, str] = {}
+    cents = 0
+    if choice == "due":
+        cents = offered.amount_due_cents
+    elif choice == "past_due":
+        cents = offered.past_due_cents
+    elif choice == "other":
+        try:
+            cents = method_validation.clean_amount(other_amount, maximum_cents=offered.maximum_cents, field="other_amount")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    else:
+        errors["amount_choice"] = "Choose how much to pay."
+    if not errors and cents < 100:
+        errors["amount_choice"] = "There's nothing due right now. Choose “Another amount” to pay ahead."
+    try:
+        day = method_validation.clean_payment_date(payment_date, today, max_days_ahead=MAX_DAYS_AHEAD)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return cents, day
+
+
+def new_card(*, card_number: object, expiry: object, cvc: object, name: object, billing_zip: object,
+             save: bool, today: dt.date) -> MethodChoice:
+    """Step 2, a new card: validate, hand it to the processor, keep only the token."""
+    errors: dict[str, str] = {}
+    number = brand = ""
+    month = year = 0
+    checks = []
+    try:
+        number, brand = method_validation.clean_card_number(card_number)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        month, year = method_validation.clean_expiry(expiry, today)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    for check in (lambda: method_validation.clean_cvc(cvc, brand), lambda: method_validation.clean_holder_name(name, "card_name"),
+                  lambda: method_validation.clean_zip(billing_zip)):
+        try:
+            checks.append(check())
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    code, holder, zip_code = checks
+    token = get_processor().tokenize_card(number, brand, month, year, code, holder, zip_code)
+    return _choice(token, save)
+
+
+def new_bank(*, routing_number: object, account_number: object, confirm_account_number: object,
+             account_type: object, name: object, save: bool) -> MethodChoice:
+    """Step 2, a new bank account (bank transfer / direct debit)."""
+    errors: dict[str, str] = {}
+    values = []
+    for check in (lambda: method_validation.clean_routing(routing_number),
+                  lambda: method_validation.clean_account_number(account_number, confirm_account_number),
+                  lambda: method_validation.clean_account_type(account_type),
+                  lambda: method_validation.clean_holder_name(name, "account_name")):
+        try:
+            values.append(check())
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    routing, account, kind, holder = values
+    return _choice(get_processor().tokenize_bank(routing, account, kind, holder), save)
+
+
+def _choice(token: Token, save: bool) -> MethodChoice:
+    return MethodChoice(token.kind, token.token, methods.label(token.kind, token.brand, token.last4), None, bool(save),
+                        token.brand, token.last4, token.exp_month, token.exp_year)
+
+
+def saved_method(session: Session, actor: SessionUser, method_id: object) -> MethodChoice:
+    """Step 2, a saved card or bank account (direct debit) — only the member's own."""
+    method = methods._own(session, actor, method_id)
+    return MethodChoice(method.kind, method.processor_token, methods.label(method.kind, method.brand, method.last4), method.id)
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def invoices_to_pay(session: Session, actor: SessionUser, amount_cents: int, today: dt.date) -> list[str]:
+    """For the review step: which invoices this amount would pay, oldest first."""
+    account = access.member_account(session, actor)
+    remaining = amount_cents
+    lines = []
+    for position in ledger.positions(session, account.id, today):
+        if remaining <= 0:
+            break
+        if position.unpaid_cents <= 0:
+            continue
+        share = min(remaining, position.unpaid_cents)
+        remaining -= share
+        lines.append(f"{dates.month_label(position.coverage_month)} premium — {money.format_cents(share)}")
+    if remaining > 0:
+        lines.append(f"Credit toward future premiums — {money.format_cents(remaining)}")
+    return lines
+
+
+def _result(payment: Payment) -> PaymentResult:
+    declined = payment.status == PaymentStatus.DECLINED
+    return PaymentResult(payment.reference, payment.status, statuses.LABELS.get(payment.status, payment.status),
+                         money.format_cents(payment.amount_cents), payment.method_label,
+                         dates.short_date(payment.payment_date),
+                         payment.reason_message if declined else statuses.explain(payment), declined)
+
+
+def submit(session: Session, actor: SessionUser, *, idempotency_key: object, amount_cents: int, payment_date: dt.date,
+           choice: MethodChoice, now: dt.datetime, today: dt.date, source: str = "member") -> PaymentResult:
+    """Submit a member's payment exactly once per idempotency key; returns how it went."""
+    account = access.member_account(session, actor)
+    return _submit(session, account, actor, idempotency_key=idempotency_key, amount_cents=amount_cents,
+                   payment_date=payment_date, choice=choice, now=now, today=today, source=source)
+
+
+def submit_guest(session: Session, *, account_id: int, idempotency_key: object, amount_cents: int, choice: MethodChoice,
+                 now: dt.datetime, today: dt.date) -> PaymentResult:
+    """A guest payment (no log-in) for an account already verified by `guest.verify`: same
+    idempotency, processor and receipt; no saved methods, paid today."""
+    account = session.get(BillingAccount, account_id) if type(account_id) is int else None
+    if account is None or choice.payment_method_id is not None or choice.save:
+        raise ValidationError({"submit": "Please start your payment again."})
+    return _submit(session, account, None, idempotency_key=idempotency_key, amount_cents=amount_cents,
+                   payment_date=today, choice=choice, now=now, today=today, source="guest")
+
+
+def _submit(session: Session, account: BillingAccount, actor: SessionUser | None, *, idempotency_key: object,
+            amount_cents: int, payment_date: dt.date, choice: MethodChoice, now: dt.datetime, today: dt.date,
+            source: str) -> PaymentResult:
+    if not isinstance(idempotency_key, str) or not 16 <= len(idempotency_key) <= 64:
+        raise ValidationError({"submit": "Please review your payment again before submitting."})
+    existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+    if existing is not None:
+        return _replay(existing, account, amount_cents, choice)
+    offered = account_options(session, account, today)
+    if type(amount_cents) is not int or not 100 <= amount_cents <= offered.maximum_cents:
+        raise ValidationError({"amount": "Please choose the amount again."})
+    method_validation.clean_payment_date(payment_date.isoformat(), today, max_days_ahead=MAX_DAYS_AHEAD)
+    method_id = choice.payment_method_id
+    if actor is None and (method_id is not None or choice.save):
+        raise ValidationError({"submit": "Please start your payment again."})
+    if method_id is not None:
+        saved_method(session, actor, method_id)  # still the member's own, and not removed
+    elif choice.save:
+        token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
+        method_id = methods.save(session, actor, token, now=now).id
+    scheduled = payment_date > today
+    try:
+        payment = records.create(
+            session, account_id=account.id, amount_cents=amount_cents, method_kind=choice.kind,
+            method_label=choice.label, payment_date=payment_date,
+            status=PaymentStatus.SCHEDULED if scheduled else PaymentStatus.PROCESSING, now=now, source=source,
+            user_id=actor.user_id if actor else None, idempotency_key=idempotency_key,
+            note="Scheduled online" if scheduled else "Submitted online",
+        )
+        payment.payment_method_id, payment.processor_token = method_id, choice.token
+        session.add(payment)
+        audit.record(session, "payment_submitted" if actor else "guest_payment_submitted", now=now,
+                     actor_user_id=actor.user_id if actor else None, subject_user_id=actor.user_id if actor else None,
+                     detail=f"{payment.reference} {money.format_cents(amount_cents)} {choice.label}")
+        session.commit()
+    except IntegrityError:
+        # Another request with the same key got there first: that payment is the one.
+        session.rollback()
+        existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).one()
+        return _replay(existing, account, amount_cents, choice)
+    if scheduled:
+        _email(session, account, payment, "payment_scheduled", now)
+        session.commit()
+        return _result(payment)
+    charge(session, payment, now=now, today=today)
+    return _result(payment)
+
+
+def _replay(existing: Payment, account: BillingAccount, amount_cents: int, choice: MethodChoice) -> PaymentResult:
+    if existing.billing_account_id != account.id or existing.amount_cents != amount_cents or existing.processor_token != choice.token:
+        raise KeyReused("This payment was already submitted with different details. Please start a new payment.")
+    return _result(existing)
+
+
+def charge_saved_method(session: Session, *, account: BillingAccount, method: PaymentMethod, amount_cents: int,
+                        idempotency_key: str, source: str, note: str, now: dt.datetime, today: dt.date) -> Payment:
+    """Charge a saved method for the portal itself (autopay, payment-plan installments): the same
+    write-processing-first, idempotent path as a member's own payment."""
+    existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
+    if existing is not None:
+        return existing
+    try:
+        payment = records.create(
+            session, account_id=account.id, amount_cents=amount_cents, method_kind=method.kind,
+            method_label=methods.label(method.kind, method.brand, method.last4), payment_date=today,
+            status=PaymentStatus.PROCESSING, now=now, source=source, user_id=method.user_id,
+            idempotency_key=idempotency_key, note=note,
+        )
+        payment.payment_method_id, payment.processor_token = method.id, method.processor_token
+        session.add(payment)
+        session.commit()
+    except IntegrityError:
+        # Another job inserted this key first: that payment is the one.
+        session.rollback()
+        return session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).one()
+    charge(session, payment, now=now, today=today, member_waiting=False)
+    session.refresh(payment)
+    return payment
+
+
+def charge(session: Session, payment: Payment, *, now: dt.datetime, today: dt.date, member_waiting: bool = True) -> ChargeResult:
+    """Call the processor for a payment already marked processing, and finish it."""
+    result = get_processor().charge(payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now)
+    finish(session, payment, result, now=now, today=today, member_waiting=member_waiting)
+    return result
+
+
+def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.datetime, today: dt.date,
+           member_waiting: bool = True) -> None:
+    """Record the processor's answer: ledger, coverage, timeline and email, in one transaction.
+    Only a payment still marked processing is finished, so two finishers can't both post it."""
+    final = {"declined": PaymentStatus.DECLINED, "pending": PaymentStatus.PENDING}.get(result.status, PaymentStatus.SUCCEEDED)
+    claimed = session.exec(
+        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PROCESSING)
+        .values(status=final, processor_ref=result.processor_ref, updated_at=now)
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        session.refresh(payment)
+        return
+    session.refresh(payment)
+    account = session.get(BillingAccount, payment.billing_account_id)
+    if result.status == "declined":
+        payment.reason_code = result.code
+        payment.reason_message = DECLINE_MESSAGES.get(result.code, DECLINE_MESSAGES["card_declined"])
+        records.move(session, payment, PaymentStatus.DECLINED, now=now, note=payment.reason_message)
+        if not member_waiting or payment.source != "member":
+            # Nobody is looking at the screen (a scheduled date, autopay, reconciliation): tell them.
+            _email(session, account, payment, "payment_declined", now)
+    else:
+        pending = result.status == "pending"
+        if pending:
+            payment.expected_settle_on = dates.add_business_days(today, 2)
+        ledger.post_payment(session, payment, effective_on=today, now=now)
+        records.move(session, payment, PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED, now=now,
+                             note="Sent to your bank" if pending else "Approved")
+        coverage.refresh_after_payment(session, account, today)
+        _email(session, account, payment, "payment_pending" if pending else "payment_receipt", now)
+    session.commit()
+
+
+def email_member(session: Session, account: BillingAccount, payment: Payment, kind: str, *, now: dt.datetime,
+                 lead: str = "") -> None:
+    """Queue one of the payment emails (receipt, canceled, …) to the member, in the caller's
+    transaction; `lead` is a paragraph saying why, put first."""
+    _email(session, account, payment, kind, now, lead=lead)
+
+
+def _email(session: Session, account: BillingAccount, payment: Payment, kind: str, now: dt.datetime,
+           lead: str = "") -> None:
+    member = access.account_member(session, account)
+    subjects = {
+        "payment_receipt": f"Payment received — {payment.reference}",
+        "payment_pending": f"Bank payment submitted — {payment.reference}",
+        "payment_scheduled": f"Payment scheduled — {payment.reference}",
+        "payment_declined": f"Payment declined — {payment.reference}",
+        "payment_returned": f"Your bank returned a payment — {payment.reference}",
+        "payment_settled": f"Bank payment cleared — {payment.reference}",
+        "payment_canceled": f"Scheduled payment canceled — {payment.reference}",
+    }
+    body = (
+        f"Hello {member.first_name},\n\n"
+        + (f"{lead}\n\n" if lead else "")
+        + f"Reference number: {payment.reference}\n"
+        f"Amount: {money.format_cents(payment.amount_cents)}\n"
+        f"Method: {payment.method_label}\n"
+        f"Payment date: {dates.short_date(payment.payment_date)}\n"
+        f"Billing account: {account.account_number}\n"
+        f"Status: {statuses.LABELS.get(payment.status, payment.status)}\n\n"
+        f"{payment.reason_message if payment.status == PaymentStatus.DECLINED else statuses.explain(payment)}\n\n"
+        "Save this reference number for your records."
+    )
+    mailer.enqueue(session, to=member.email, subject=subjects[kind], body=body, kind=kind, now=now)
+
+
+def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *, now: dt.datetime) -> PaymentResult:
+    """Cancel a scheduled payment of the member's own before it runs."""
+    from hcpay_app.services.payments import history
+
+    payment, account = history.own_payment(session, actor, reference)
+    claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
+                           .values(updated_at=now))
+    if claimed.rowcount != 1:
+        session.rollback()
+        raise ValidationError({"cancel": "This payment can no longer be canceled: it has already run or was canceled."})
+    session.refresh(payment)
+    records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by you")
+    audit.record(session, "payment_canceled", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
+                 detail=payment.reference)
+    _email(session, account, payment, "payment_canceled", now)
+    session.commit()
+    return _result(payment)
+
+
+def scheduled_for(session: Session, actor: SessionUser) -> list[PaymentResult]:
+    account = access.member_account(session, actor)
+    rows = session.exec(select(Payment).where(Payment.billing_account_id == account.id,
+                                              Payment.status == PaymentStatus.SCHEDULED).order_by(Payment.payment_date)).all()
+    return [_result(p) for p in rows]
+
+
+# ---- the daily job's payment duties ----------------------------------------------------------
+
+def run_scheduled(session: Session, *, today: dt.date, now: dt.datetime) -> int:
+    """Charge every scheduled payment whose date has come. A payment is claimed (scheduled →
+    processing) before it is charged, so two jobs at once never both charge it."""
+    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.SCHEDULED,
+                                                Payment.payment_date <= today)).all()
+    charged = 0
+    for payment_id in due:
+        claimed = session.exec(update(Payment).where(Payment.id == payment_id, Payment.status == PaymentStatus.SCHEDULED)
+                               .values(status=PaymentStatus.PROCESSING, updated_at=now))
+        session.commit()
+        if claimed.rowcount != 1:
+            continue
+        payment = session.get(Payment, payment_id)
+        records.add_event(session, payment, PaymentStatus.PROCESSING, "Scheduled date reached", now)
+        session.commit()
+        charge(session, payment, now=now, today=today, member_waiting=False)
+        charged += 1
+    return charged
+
+
+def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int, int]:
+    """Pending bank debits whose settle date has come: settled → Paid; returned → reversed,
+    the invoice reopened and the member told why. Returns (settled, returned)."""
+    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.PENDING,
+                                                Payment.expected_settle_on <= today)).all()
+    settled = returned = 0
+    processor = get_processor()
+    for payment_id in due:
+        payment = session.get(Payment, payment_id)
+        outcome = processor.bank_outcome(payment.processor_ref or "")
+        new_status = PaymentStatus.SUCCEEDED if outcome.status == "settled" else PaymentStatus.RETURNED
+        claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
+                               .values(status=new_status, updated_at=now))
+        if claimed.rowcount != 1:
+            session.rollback()
+            continue
+        session.refresh(payment)
+        account = session.get(BillingAccount, payment.billing_account_id)
+        if new_status == PaymentStatus.SUCCEEDED:
+            records.add_event(session, payment, new_status, "Cleared by your bank", now)
+            _email(session, account, payment, "payment_settled", now)
+            settled += 1
+        else:
+            payment.reason_code = outcome.code
+            payment.reason_message = RETURN_MESSAGES.get(outcome.code, "Your bank returned the payment.")
+            session.add(payment)
+            records.add_event(session, payment, new_status, f"Returned by your bank: {payment.reason_message}", now)
+            ledger.post_reversal(session, payment, effective_on=today, now=now, reason=payment.reason_message)
+            _email(session, account, payment, "payment_returned", now)
+            if payment.source == "autopay":
+                from hcpay_app.services.recurring import autopay
+
+                autopay.payment_returned(session, payment, today=today, now=now)
+            returned += 1
+        session.commit()
+    return settled, returned
+
+
+def reconcile_processing(session: Session, *, now: dt.datetime, today: dt.date, older_than: dt.timedelta = STALE_PROCESSING) -> int:
+    """Finish payments left "processing" by a crash: ask the processor again with the same key
+    (it returns the first result, or charges once if the first call never arrived)."""
+    stuck = session.exec(select(Payment).where(Payment.status == PaymentStatus.PROCESSING,
+                                               Payment.updated_at <= now - older_than)).all()
+    for payment in stuck:
+        charge(session, payment, now=now, today=today, member_waiting=False)
+    return len(stuck)
+
+
+def payment_for_reference(session: Session, actor: SessionUser, reference: object) -> PaymentResult:
+    from hcpay_app.services.payments import history
+
+    payment, _account = history.own_payment(session, actor, reference)
+    return _result(payment)
+

@@ -1,0 +1,159 @@
+"""Records a member can keep: a PDF receipt per successful payment, a monthly statement PDF and
+a CSV export of history. Each is built only from the acting member's own account."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlmodel import Session, select
+
+from hcpay_app import clock
+from hcpay_app.models import EntryKind, LedgerEntry, Payment, PaymentStatus
+from hcpay_app.services.accounts import access
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.payments import history, statuses
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.common.errors import NotFound, ValidationError
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "fonts"
+MAX_EXPORT_DAYS = 366 * 7
+
+
+class _Document(FPDF):
+    """A letter-size page with the portal's header, in a Unicode font (accents, masking dots)."""
+
+    def __init__(self, title: str):
+        super().__init__(format="letter")
+        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_title(title)
+        self.set_author("Health Connector Payment Portal")
+        self.set_margins(18, 18, 18)
+        self.add_page()
+        self.set_font("DejaVu", "B", 16)
+        self.cell(0, 10, "Health Connector", new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "", 11)
+        self.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+        self.ln(4)
+
+    def pair(self, label: str, value: str) -> None:
+        self.set_font("DejaVu", "B", 10)
+        self.cell(55, 7, label)
+        self.set_font("DejaVu", "", 10)
+        self.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
+
+    def table(self, headers: list[str], widths: list[int], rows: list[list[str]]) -> None:
+        self.set_font("DejaVu", "B", 9)
+        for header, width in zip(headers, widths, strict=True):
+            self.cell(width, 7, header, border="B")
+        self.ln()
+        self.set_font("DejaVu", "", 9)
+        for row in rows:
+            for value, width in zip(row, widths, strict=True):
+                self.cell(width, 6, value[:48])
+            self.ln()
+
+
+def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tuple[str, bytes]:
+    """(filename, PDF) for one of the member's own successful payments."""
+    payment, account = history.own_payment(session, actor, reference)
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise NotFound("A receipt is available once the payment has gone through.")
+    member = access.account_member(session, account)
+    paid = ledger.invoices_paid_by(session, payment)
+    doc = _Document("Payment receipt")
+    doc.pair("Member", f"{member.first_name} {member.last_name}")
+    doc.pair("Billing account", account.account_number)
+    doc.pair("Reference number", payment.reference)
+    doc.pair("Amount", money.format_cents(payment.amount_cents))
+    doc.pair("Payment method", payment.method_label)
+    doc.pair("Payment date", dates.short_date(payment.payment_date))
+    doc.pair("Status", statuses.LABELS[payment.status])
+    doc.pair("Applied to", "; ".join(f"{dates.month_label(i.coverage_month)} premium ({money.format_cents(a)})"
+                                     for i, a in paid) or "Credit on your account")
+    doc.ln(6)
+    doc.set_font("DejaVu", "", 9)
+    doc.multi_cell(0, 5, "Keep this receipt for your records. Questions? Contact support with your reference number.")
+    return f"receipt-{payment.reference}.pdf", bytes(doc.output())
+
+
+def _month(raw: object) -> dt.date:
+    try:
+        year, month = (int(part) for part in str(raw).split("-"))
+        return dt.date(year, month, 1)
+    except (TypeError, ValueError):
+        raise ValidationError({"month": "Choose a month like 2026-11."}) from None
+
+
+def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[str, bytes]:
+    """(filename, PDF): opening balance, every entry of the month, closing balance."""
+    account = access.member_account(session, actor)
+    start = _month(month)
+    end = dates.add_months(start, 1)
+    if start > clock.today():
+        raise ValidationError({"month": "Statements are available for past and current months."})
+    member = access.account_member(session, account)
+    opening = sum(
+        session.exec(select(LedgerEntry.amount_cents).where(
+            LedgerEntry.billing_account_id == account.id, LedgerEntry.effective_on < start)).all()
+    )
+    entries = session.exec(
+        select(LedgerEntry)
+        .where(LedgerEntry.billing_account_id == account.id, LedgerEntry.effective_on >= start, LedgerEntry.effective_on < end)
+        .order_by(LedgerEntry.effective_on, LedgerEntry.id)
+    ).all()
+    closing = opening + sum(e.amount_cents for e in entries)
+    doc = _Document(f"Statement for {dates.month_label(start)}")
+    doc.pair("Member", f"{member.first_name} {member.last_name}")
+    doc.pair("Billing account", account.account_number)
+    doc.pair("Plan", f"{account.plan_name} — {money.format_cents(account.monthly_premium_cents)} a month")
+    doc.pair("Opening balance", money.format_cents(opening))
+    doc.ln(3)
+    rows = [[dates.short_date(e.effective_on), history.ENTRY_TITLES.get(e.kind, "Payment"), e.description,
+             money.format_cents(e.amount_cents)] for e in entries]
+    doc.table(["Date", "Type", "Description", "Amount"], [28, 32, 90, 30], rows or [["", "No activity", "", ""]])
+    doc.ln(3)
+    doc.pair("Closing balance", money.format_cents(closing) + (" (credit)" if closing < 0 else ""))
+    return f"statement-{start:%Y-%m}.pdf", bytes(doc.output())
+
+
+def history_csv(session: Session, actor: SessionUser, start: object, end: object) -> tuple[str, bytes]:
+    """(filename, CSV) of every transaction between two dates, inclusive, oldest first."""
+    account = access.member_account(session, actor)
+    try:
+        first, last = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
+    except ValueError:
+        raise ValidationError({"range": "Choose a start and an end date."}) from None
+    if first > last:
+        raise ValidationError({"range": "The start date must be on or before the end date."})
+    if (last - first).days > MAX_EXPORT_DAYS:
+        raise ValidationError({"range": "Export at most 7 years at a time."})
+    payments = session.exec(
+        select(Payment).where(Payment.billing_account_id == account.id, Payment.payment_date >= first,
+                              Payment.payment_date <= last)
+    ).all()
+    entries = session.exec(
+        select(LedgerEntry).where(LedgerEntry.billing_account_id == account.id, LedgerEntry.kind != EntryKind.PAYMENT,
+                                  LedgerEntry.effective_on >= first, LedgerEntry.effective_on <= last)
+    ).all()
+    rows = [(p.payment_date, 0, p.id, ["payment", p.reference, p.method_label, _dollars(p.amount_cents),
+                                        statuses.LABELS.get(p.status, p.status)]) for p in payments]
+    rows += [(e.effective_on, 1, e.id, [e.kind, "", e.description, _dollars(e.amount_cents), ""]) for e in entries]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["date", "type", "reference", "description", "amount", "status"])
+    for on_date, _order, _id, values in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        writer.writerow([on_date.isoformat(), *values[:1], *values[1:]])
+    return f"payment-history-{first}-to-{last}.csv", buffer.getvalue().encode("utf-8")
+
+
+def _dollars(cents: int) -> str:
+    """Plain signed dollars for spreadsheets ("-512.50"), exact from cents."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"

@@ -1,0 +1,294 @@
+"""Payment history: every transaction, newest first, paginated and filtered in SQL; payment
+details; the 12-month chart. Every function reads only the acting member's own account."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import Integer, cast, literal, null, union_all
+from sqlmodel import Session, func, select
+
+from hcpay_app import clock
+from hcpay_app.models import BillingAccount, EntryKind, LedgerEntry, Payment, PaymentEvent, PaymentStatus
+from hcpay_app.services.accounts import access
+from hcpay_app.services.common import dates, money, references
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import statuses
+from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.common.errors import NotFound, ValidationError
+
+PAGE_SIZE = 25
+FILTERABLE_STATUSES = (
+    PaymentStatus.SUCCEEDED, PaymentStatus.PENDING, PaymentStatus.SCHEDULED, PaymentStatus.DECLINED,
+    PaymentStatus.RETURNED, PaymentStatus.CANCELED,
+)
+ENTRY_TITLES = {
+    EntryKind.PREMIUM: "Invoice",
+    EntryKind.LATE_FEE: "Late fee",
+    EntryKind.FEE_WAIVER: "Late fee waived",
+    EntryKind.ADJUSTMENT: "Adjustment",
+    EntryKind.CREDIT: "Credit",
+    EntryKind.REVERSAL: "Payment returned",
+}
+INVOICE_LABELS = {
+    ledger.InvoiceStatus.OPEN: ("Open", "blue"),
+    ledger.InvoiceStatus.PARTIALLY_PAID: ("Partially paid", "amber"),
+    ledger.InvoiceStatus.PAID: ("Paid", "green"),
+    ledger.InvoiceStatus.PAST_DUE: ("Past due", "red"),
+}
+
+
+@dataclasses.dataclass
+class HistoryRow:
+    key: str
+    kind: str
+    date: str
+    iso_date: str
+    title: str
+    detail: str
+    reference: str
+    amount: str
+    amount_cents: int
+    status: str
+    tone: str
+
+
+@dataclasses.dataclass
+class HistoryPage:
+    rows: list[HistoryRow]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclasses.dataclass
+class TimelineStep:
+    when: str
+    label: str
+    note: str
+
+
+@dataclasses.dataclass
+class PaymentDetail:
+    reference: str
+    amount: str
+    status: str
+    status_label: str
+    tone: str
+    explanation: str
+    method: str
+    payment_date: str
+    expected_settle_on: str
+    account_number: str
+    invoices: list[str]
+    timeline: list[TimelineStep]
+    receipt_available: bool
+
+
+@dataclasses.dataclass
+class MonthPoint:
+    month: str
+    premiums: float  # dollars, for the chart's axis only — never used in arithmetic
+    payments: float
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _parts(account_id: int, *, year: int | None, status: str | None, reference: str | None):
+    """The two sources of history rows, filtered: payments, and ledger entries other than the
+    payments' own (only when no payment-only filter is set)."""
+    payments = select(
+        literal("payment").label("source"),
+        Payment.id.label("row_id"),
+        Payment.payment_date.label("on_date"),
+        Payment.status.label("status"),
+        Payment.amount_cents.label("amount"),
+        Payment.reference.label("reference"),
+        Payment.method_label.label("detail"),
+        cast(null(), Integer).label("invoice_id"),
+        literal(EntryKind.PAYMENT).label("kind"),
+    ).where(Payment.billing_account_id == account_id)
+    if status:
+        payments = payments.where(Payment.status == status)
+    if reference:
+        payments = payments.where(Payment.reference == reference)
+    if year:
+        payments = payments.where(Payment.payment_date >= dt.date(year, 1, 1), Payment.payment_date <= dt.date(year, 12, 31))
+    if status or reference:
+        return payments, None
+    entries = (
+        select(
+            literal("entry").label("source"),
+            LedgerEntry.id.label("row_id"),
+            LedgerEntry.effective_on.label("on_date"),
+            literal("").label("status"),
+            LedgerEntry.amount_cents.label("amount"),
+            func.coalesce(Payment.reference, "").label("reference"),
+            LedgerEntry.description.label("detail"),
+            LedgerEntry.invoice_id.label("invoice_id"),
+            LedgerEntry.kind.label("kind"),
+        )
+        .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
+        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT)
+    )
+    if year:
+        entries = entries.where(LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31))
+    return payments, entries
+
+
+def _count(session: Session, query) -> int:
+    return session.exec(select(func.count()).select_from(query.subquery())).one() if query is not None else 0
+
+
+def _newest(session: Session, payments, entries, *, offset: int, limit: int):
+    """Rows `offset`…`offset+limit` of the merged, newest-first history. Each source is read
+    newest-first through its (account, date, id) index, so page 1 reads a few dozen rows however
+    long the history is."""
+    needed = offset + limit
+    tops = [payments.order_by(Payment.payment_date.desc(), Payment.id.desc()).limit(needed).subquery()]
+    if entries is not None:
+        tops.append(entries.order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc()).limit(needed).subquery())
+    merged = union_all(*(select(top) for top in tops)).subquery()
+    return session.execute(
+        select(merged)
+        .order_by(merged.c.on_date.desc(), merged.c.source.desc(), merged.c.row_id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
+def _clean_filters(year: object, status: object, reference: object) -> tuple[int | None, str | None, str | None]:
+    clean_year = year if type(year) is int and 2000 <= year <= 2100 else None
+    clean_status = status if status in FILTERABLE_STATUSES else None
+    clean_reference = None
+    if isinstance(reference, str) and reference.strip():
+        clean_reference = references.normalize(reference)
+        if clean_reference is None:
+            raise ValidationError({"reference": "Reference numbers look like HC-7KQ4-M9XP-2D3F."})
+    return clean_year, clean_status, clean_reference
+
+
+def page(
+    session: Session,
+    actor: SessionUser,
+    *,
+    page_number: object = 1,
+    year: object = None,
+    status: object = None,
+    reference: object = None,
+    page_size: int = PAGE_SIZE,
+    today: dt.date | None = None,
+) -> HistoryPage:
+    """One page of the member's history, newest first."""
+    account = access.member_account(session, actor)
+    today = today or clock.today()
+    year, status, reference = _clean_filters(year, status, reference)
+    payments, entries = _parts(account.id, year=year, status=status, reference=reference)
+    total = _count(session, payments) + _count(session, entries)
+    pages = max(1, -(-total // page_size))
+    number = page_number if type(page_number) is int and 1 <= page_number <= pages else 1
+    raw = _newest(session, payments, entries, offset=(number - 1) * page_size, limit=page_size)
+    invoice_ids = [r.invoice_id for r in raw if r.kind == EntryKind.PREMIUM and r.invoice_id]
+    invoice_positions = ledger.statuses_for(session, account.id, invoice_ids, today)
+    return HistoryPage([_row(r, invoice_positions) for r in raw], total, number, pages)
+
+
+def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
+    on_date = _as_date(r.on_date)
+    common = {"key": f"{r.source}-{r.row_id}", "kind": r.kind, "date": dates.short_date(on_date),
+              "iso_date": on_date.isoformat(), "reference": r.reference or "", "amount_cents": r.amount}
+    if r.source == "payment":
+        return HistoryRow(**common, title="Payment", detail=r.detail, amount=money.format_cents(r.amount),
+                          status=statuses.LABELS.get(r.status, r.status), tone=statuses.TONES.get(r.status, "gray"))
+    label, tone = "", "gray"
+    if r.kind == EntryKind.PREMIUM and r.invoice_id in invoice_positions:
+        label, tone = INVOICE_LABELS[invoice_positions[r.invoice_id].status]
+    return HistoryRow(**common, title=ENTRY_TITLES.get(r.kind, r.kind.title()), detail=r.detail,
+                      amount=money.format_cents(r.amount), status=label, tone=tone)
+
+
+def years(session: Session, actor: SessionUser) -> list[int]:
+    """Years that have any activity, newest first — the choices of the year filter."""
+    account = access.member_account(session, actor)
+    first_entry = session.exec(select(func.min(LedgerEntry.effective_on)).where(LedgerEntry.billing_account_id == account.id)).one()
+    first_payment = session.exec(select(func.min(Payment.payment_date)).where(Payment.billing_account_id == account.id)).one()
+    starts = [_as_date(d).year for d in (first_entry, first_payment) if d]
+    this_year = clock.today().year
+    return list(range(max(this_year, *starts) if starts else this_year, (min(starts) if starts else this_year) - 1, -1))
+
+
+def own_payment(session: Session, actor: SessionUser, reference: object) -> tuple[Payment, BillingAccount]:
+    """A payment of the acting member's by reference; anyone else's reads as not found."""
+    account = access.member_account(session, actor)
+    canonical = references.normalize(reference)
+    payment = None
+    if canonical:
+        payment = session.exec(
+            select(Payment).where(Payment.reference == canonical, Payment.billing_account_id == account.id)
+        ).first()
+    if payment is None:
+        raise NotFound("We couldn't find a payment with that reference number on your account.")
+    return payment, account
+
+
+def payment_detail(session: Session, actor: SessionUser, reference: object) -> PaymentDetail:
+    payment, account = own_payment(session, actor, reference)
+    events = session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.at, PaymentEvent.id)).all()
+    invoices = [
+        f"{dates.month_label(invoice.coverage_month)} premium — {money.format_cents(share)}"
+        for invoice, share in ledger.invoices_paid_by(session, payment)
+    ]
+    return PaymentDetail(
+        reference=payment.reference,
+        amount=money.format_cents(payment.amount_cents),
+        status=payment.status,
+        status_label=statuses.LABELS.get(payment.status, payment.status),
+        tone=statuses.TONES.get(payment.status, "gray"),
+        explanation=statuses.explain(payment),
+        method=payment.method_label,
+        payment_date=dates.short_date(payment.payment_date),
+        expected_settle_on=dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else "",
+        account_number=account.account_number,
+        invoices=invoices,
+        timeline=[
+            TimelineStep(f"{dates.short_date(clock.local_date(e.at))} {clock.format_local_time(e.at)}",
+                         statuses.LABELS.get(e.status, e.status), e.note)
+            for e in events
+        ],
+        receipt_available=payment.status == PaymentStatus.SUCCEEDED,
+    )
+
+
+def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> tuple[list[MonthPoint], str]:
+    """Premiums billed and payments received per month for the last 12 months, and a sentence
+    saying the same for screen readers."""
+    account = access.member_account(session, actor)
+    start = dates.add_months(dates.first_of_month(today), -11)
+    rows = session.exec(
+        select(LedgerEntry.effective_on, LedgerEntry.kind, LedgerEntry.amount_cents).where(
+            LedgerEntry.billing_account_id == account.id,
+            LedgerEntry.effective_on >= start,
+            LedgerEntry.kind.in_([EntryKind.PREMIUM, EntryKind.PAYMENT, EntryKind.REVERSAL]),
+        )
+    ).all()
+    months = [dates.add_months(start, i) for i in range(12)]
+    billed = {m: 0 for m in months}
+    paid = {m: 0 for m in months}
+    for on_date, kind, amount in rows:
+        month = dates.first_of_month(_as_date(on_date))
+        if month not in billed:
+            continue
+        if kind == EntryKind.PREMIUM:
+            billed[month] += amount
+        else:
+            paid[month] -= amount  # payments are negative; a reversal takes its payment back
+    points = [MonthPoint(m.strftime("%b %y"), billed[m] / 100, paid[m] / 100) for m in months]
+    total_billed, total_paid = sum(billed.values()), sum(paid.values())
+    summary = (
+        f"From {dates.month_label(start)} to {dates.month_label(months[-1])} you were billed "
+        f"{money.format_cents(total_billed)} in premiums and paid {money.format_cents(total_paid)}."
+    )
+    return points, summary
