@@ -23,7 +23,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_member_name_key'), ['name_key'], unique=False)
 
     # Fill the key for members already on the roster.
-    from hcpay_app.services.validators import name_key
+    from hcpay_app.services.common.validators import name_key
 
     connection = op.get_bind()
     member = sa.table('member', sa.column('id', sa.Integer), sa.column('first_name', sa.String),
