@@ -22,9 +22,9 @@ from pathlib import Path
 from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
-from hcpay_app.services.support import console
-from hcpay_app.services.jobs import daily, demo, roster
 from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.services.jobs import daily, demo, roster
+from hcpay_app.services.support import console
 
 
 def _seed() -> None:

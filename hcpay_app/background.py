@@ -9,8 +9,8 @@ import logging
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.db import exclusive, session_scope
-from hcpay_app.services.jobs import daily
 from hcpay_app.services.adapters import mailer
+from hcpay_app.services.jobs import daily
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 3

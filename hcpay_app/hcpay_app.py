@@ -3,10 +3,10 @@
 import reflex as rx
 
 from hcpay_app import http
-from hcpay_app.event_errors import log_handler_failure
 from hcpay_app.background import daily_job_worker, outbox_worker
-from hcpay_app.security_headers import with_security_headers
+from hcpay_app.event_errors import log_handler_failure
 from hcpay_app.pages import register_pages
+from hcpay_app.security_headers import with_security_headers
 
 app = rx.App(
     head_components=[

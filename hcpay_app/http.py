@@ -19,8 +19,13 @@ from hcpay_app import clock, routes
 from hcpay_app.config import SESSION_COOKIE
 from hcpay_app.db import session_scope
 from hcpay_app.services.accounts import authn
+from hcpay_app.services.common.errors import (
+    DomainError,
+    NotAllowed,
+    NotFound,
+    ValidationError,
+)
 from hcpay_app.services.payments import documents
-from hcpay_app.services.common.errors import DomainError, NotAllowed, NotFound, ValidationError
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 

@@ -8,19 +8,120 @@ and every token or code is kept only as a hash.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
-class CoverageStatus:
+class EnumText(TypeDecorator):
+    """A StrEnum kept as its plain text value (the column stays VARCHAR, so no data migration).
+    Writing a value outside the enum fails loudly; reading gives the enum member back (or the raw
+    text, for a value an older release wrote and this one no longer knows)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
+
+
+def enum_field(enum: type[StrEnum], length: int, **kwargs):
+    """A model field holding one of `enum`'s values."""
+    return Field(sa_type=EnumText(enum, length), **kwargs)
+
+
+class NoticeKind(StrEnum):
+    """What a notice (in the portal) or an email is about: one vocabulary for both."""
+
+    ACCOUNT_CREATED = "account_created"
+    AUTOPAY_CHANGE = "autopay_change"
+    AUTOPAY_CHARGED = "autopay_charged"
+    AUTOPAY_FAILED = "autopay_failed"
+    AUTOPAY_NOTICE = "autopay_notice"
+    CARD_EXPIRING = "card_expiring"
+    DUPLICATE_REGISTRATION = "duplicate_registration"
+    LATE_FEE = "late_fee"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    PAST_DUE = "past_due"
+    PAST_DUE_WARNING = "past_due_warning"
+    PAYMENT_CANCELED = "payment_canceled"
+    PAYMENT_CANCELED_BY_SUPPORT = "payment_canceled_by_support"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_PENDING = "payment_pending"
+    PAYMENT_RECEIPT = "payment_receipt"
+    PAYMENT_REMINDER = "payment_reminder"
+    PAYMENT_RETURNED = "payment_returned"
+    PAYMENT_SCHEDULED = "payment_scheduled"
+    PAYMENT_SETTLED = "payment_settled"
+    PLAN_COMPLETED = "plan_completed"
+    PLAN_CREATED = "plan_created"
+    PLAN_ENDED = "plan_ended"
+    TERMINATED = "terminated"
+    TERMINATION_WARNING = "termination_warning"
+    TICKET_RECEIVED = "ticket_received"
+    TICKET_REPLY = "ticket_reply"
+    USERNAME_REMINDER = "username_reminder"
+    VERIFICATION_CODE = "verification_code"
+
+
+class MandateStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELED = "canceled"
+
+
+class AmountRule(StrEnum):
+    FULL = "full"
+    FIXED = "fixed"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class AutopayRunStatus(StrEnum):
+    CHARGING = "charging"
+    PAID = "paid"
+    RETRYING = "retrying"
+    FAILED = "failed"
+
+
+class PlanStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ENDED = "ended"
+
+
+class InstallmentStatus(StrEnum):
+    DUE = "due"
+    PAID = "paid"
+    MISSED = "missed"
+
+
+class CoverageStatus(StrEnum):
     PENDING_FIRST_PAYMENT = "pending_first_payment"
     ACTIVE = "active"
     IN_GRACE = "in_grace"
     TERMINATED = "terminated"
 
 
-class Role:
+class Role(StrEnum):
     MEMBER = "member"
     SUPPORT = "support"
 
@@ -54,7 +155,7 @@ class BillingAccount(SQLModel, table=True):
     monthly_premium_cents: int
     subsidized: bool = False
     coverage_start: dt.date
-    coverage_status: str = Field(default=CoverageStatus.PENDING_FIRST_PAYMENT, max_length=32)
+    coverage_status: CoverageStatus = enum_field(CoverageStatus, 32, default=CoverageStatus.PENDING_FIRST_PAYMENT)
     grace_ends_on: dt.date | None = None
     terminated_on: dt.date | None = None
 
@@ -68,7 +169,7 @@ class User(SQLModel, table=True):
     username_key: str = Field(max_length=32, unique=True, index=True)
     email: str = Field(max_length=254, index=True)
     password_hash: str = Field(max_length=100)
-    role: str = Field(default=Role.MEMBER, max_length=16)
+    role: Role = enum_field(Role, 16, default=Role.MEMBER)
     verified_at: dt.datetime | None = None
     password_changed_at: dt.datetime
     created_at: dt.datetime
@@ -139,7 +240,7 @@ class OutboundEmail(SQLModel, table=True):
     to_address: str = Field(max_length=254, index=True)
     subject: str = Field(max_length=200)
     body: str
-    kind: str = Field(max_length=40)
+    kind: NoticeKind = enum_field(NoticeKind, 40)
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
     attempts: int = 0
@@ -158,7 +259,7 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=500)
 
 
-class EntryKind:
+class EntryKind(StrEnum):
     """Ledger entry kinds. Charges carry an invoice id; money movements don't."""
 
     PREMIUM = "premium"
@@ -200,7 +301,7 @@ class LedgerEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     billing_account_id: int = Field(foreign_key="billingaccount.id")
-    kind: str = Field(max_length=20)
+    kind: EntryKind = enum_field(EntryKind, 20)
     amount_cents: int
     effective_on: dt.date
     created_at: dt.datetime
@@ -209,7 +310,7 @@ class LedgerEntry(SQLModel, table=True):
     description: str = Field(default="", max_length=200)
 
 
-class PaymentStatus:
+class PaymentStatus(StrEnum):
     SCHEDULED = "scheduled"
     PROCESSING = "processing"
     PENDING = "pending"
@@ -217,6 +318,21 @@ class PaymentStatus:
     DECLINED = "declined"
     RETURNED = "returned"
     CANCELED = "canceled"
+
+
+class PaymentSource(StrEnum):
+    """Who or what started a payment."""
+
+    MEMBER = "member"
+    GUEST = "guest"
+    AUTOPAY = "autopay"
+    PLAN = "plan"
+    DEMO = "demo"
+
+
+class MethodKind(StrEnum):
+    CARD = "card"
+    BANK = "bank"
 
 
 class Payment(SQLModel, table=True):
@@ -229,15 +345,15 @@ class Payment(SQLModel, table=True):
     billing_account_id: int = Field(foreign_key="billingaccount.id")
     user_id: int | None = Field(default=None, foreign_key="user.id")
     amount_cents: int
-    method_kind: str = Field(max_length=10)
+    method_kind: MethodKind = enum_field(MethodKind, 10)
     method_label: str = Field(max_length=60)
-    status: str = Field(max_length=16, index=True)
+    status: PaymentStatus = enum_field(PaymentStatus, 16, index=True)
     payment_date: dt.date
     expected_settle_on: dt.date | None = None
     reason_code: str | None = Field(default=None, max_length=20)
     reason_message: str | None = Field(default=None, max_length=300)
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
-    source: str = Field(default="member", max_length=16)
+    source: PaymentSource = enum_field(PaymentSource, 16, default=PaymentSource.MEMBER)
     payment_method_id: int | None = Field(default=None, foreign_key="paymentmethod.id", index=True)
     # The processor's token for the method (never a card or account number), kept so a scheduled
     # or interrupted payment can be charged or reconciled later.
@@ -253,7 +369,7 @@ class PaymentEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     at: dt.datetime
-    status: str = Field(max_length=16)
+    status: PaymentStatus = enum_field(PaymentStatus, 16)
     note: str = Field(default="", max_length=300)
 
 
@@ -263,7 +379,7 @@ class PaymentMethod(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    kind: str = Field(max_length=10)  # card | bank
+    kind: MethodKind = enum_field(MethodKind, 10)
     processor_token: str = Field(max_length=80)
     brand: str = Field(max_length=30)  # "Visa", "Mastercard", … or "Checking" / "Savings"
     last4: str = Field(max_length=4)
@@ -305,7 +421,7 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
-    kind: str = Field(max_length=40)
+    kind: NoticeKind = enum_field(NoticeKind, 40)
     title: str = Field(max_length=120)
     body: str = Field(max_length=1000)
     created_at: dt.datetime
@@ -332,11 +448,11 @@ class AutopayMandate(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
     payment_method_id: int = Field(foreign_key="paymentmethod.id")
-    amount_rule: str = Field(max_length=10)  # full | fixed
+    amount_rule: AmountRule = enum_field(AmountRule, 10)
     fixed_amount_cents: int | None = None
-    frequency: str = Field(max_length=10)  # monthly | quarterly
+    frequency: Frequency = enum_field(Frequency, 10)
     charge_day: int
-    status: str = Field(max_length=10, index=True)  # active | paused | canceled
+    status: MandateStatus = enum_field(MandateStatus, 10, index=True)
     paused_until: dt.date | None = None
     next_charge_on: dt.date | None = None
     authorized_at: dt.datetime
@@ -353,7 +469,7 @@ class AutopayRun(SQLModel, table=True):
     mandate_id: int = Field(foreign_key="autopaymandate.id", index=True)
     period: dt.date
     attempts: int = 0
-    status: str = Field(max_length=12)  # charging | paid | retrying | failed
+    status: AutopayRunStatus = enum_field(AutopayRunStatus, 12)
     next_attempt_on: dt.date | None = None
     last_payment_id: int | None = Field(default=None, foreign_key="payment.id")
     last_code: str | None = Field(default=None, max_length=30)
@@ -369,7 +485,7 @@ class PaymentPlan(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id")
     payment_method_id: int | None = Field(default=None, foreign_key="paymentmethod.id")
     total_cents: int
-    status: str = Field(max_length=12)  # active | completed | ended
+    status: PlanStatus = enum_field(PlanStatus, 12)
     accepted_at: dt.datetime
     ended_at: dt.datetime | None = None
 
@@ -382,11 +498,11 @@ class PlanInstallment(SQLModel, table=True):
     ordinal: int  # 1st, 2nd, … installment
     due_on: dt.date
     amount_cents: int
-    status: str = Field(max_length=10)  # due | paid | missed
+    status: InstallmentStatus = enum_field(InstallmentStatus, 10)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
 
 
-class TicketStatus:
+class TicketStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     CLOSED = "closed"
@@ -402,7 +518,7 @@ class SupportTicket(SQLModel, table=True):
     billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
     topic: str = Field(max_length=40)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
-    status: str = Field(default=TicketStatus.OPEN, max_length=10, index=True)
+    status: TicketStatus = enum_field(TicketStatus, 10, default=TicketStatus.OPEN, index=True)
     follows_ticket_id: int | None = Field(default=None, foreign_key="supportticket.id", index=True)
     created_at: dt.datetime
     updated_at: dt.datetime

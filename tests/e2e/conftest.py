@@ -61,13 +61,14 @@ if ON_POSTGRES:
 # The test process shares the app's database and keys: it seeds members and reads the outbox.
 os.environ.update(APP_ENV)
 
+from sqlmodel import select  # noqa: E402
+
 from hcpay_app import clock, migrations, routes  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
 from hcpay_app.services.accounts import authn, registration
 from hcpay_app.services.jobs import roster
-from sqlmodel import select  # noqa: E402
 
 get_settings.cache_clear()
 PASSWORD = "Copper-Meadow-Violin-73"

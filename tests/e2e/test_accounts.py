@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
 
+import pytest
 from conftest import PASSWORD, latest_code, latest_email, session_is_live
 from playwright.sync_api import Page, expect
 

@@ -7,13 +7,20 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import APP_ENV, log_in_as, latest_email
+from conftest import APP_ENV, latest_email, log_in_as
 from playwright.sync_api import Page, expect
 from sqlmodel import func, select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.models import BillingAccount, Invoice, LedgerEntry, Member, Payment, PaymentStatus
+from hcpay_app.models import (
+    BillingAccount,
+    Invoice,
+    LedgerEntry,
+    Member,
+    Payment,
+    PaymentStatus,
+)
 from hcpay_app.services.billing import invoicing, ledger
 from hcpay_app.services.jobs import daily
 

@@ -12,10 +12,17 @@ from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.models import AuditEvent, BillingAccount, EntryKind, Invoice, LedgerEntry, Member
-from hcpay_app.services.support import console
+from hcpay_app.models import (
+    AuditEvent,
+    BillingAccount,
+    EntryKind,
+    Invoice,
+    LedgerEntry,
+    Member,
+)
 from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.payments import records
+from hcpay_app.services.support import console
 
 STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
 

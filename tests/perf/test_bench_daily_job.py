@@ -15,7 +15,16 @@ from sqlmodel import Session, func, select
 from hcpay_app import migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import get_engine
-from hcpay_app.models import AutopayMandate, BillingAccount, LedgerEntry, Member, Notification, Payment, PaymentMethod, User
+from hcpay_app.models import (
+    AutopayMandate,
+    BillingAccount,
+    LedgerEntry,
+    Member,
+    Notification,
+    Payment,
+    PaymentMethod,
+    User,
+)
 from hcpay_app.services.jobs import daily
 
 ACCOUNTS = int(os.environ.get("HCPAY_BENCH_ACCOUNTS", "100000"))

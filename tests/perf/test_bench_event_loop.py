@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_users import app_settings, make_user  # noqa: E402
 from support import server  # noqa: E402
 from support.raw_socket import ROOT, RawClient  # noqa: E402
-
-from bench_users import app_settings, make_user  # noqa: E402
 
 LOGINS = 30
 LOGIN_EVENT = f"{ROOT}.hcpay_app___state___login____login_state.login"

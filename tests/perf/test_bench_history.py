@@ -13,11 +13,19 @@ from sqlmodel import Session, select
 
 from hcpay_app import clock, migrations
 from hcpay_app.db import get_engine
-from hcpay_app.models import BillingAccount, EntryKind, Invoice, LedgerEntry, Member, Payment, User
+from hcpay_app.models import (
+    BillingAccount,
+    EntryKind,
+    Invoice,
+    LedgerEntry,
+    Member,
+    Payment,
+    User,
+)
+from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.common import dates, references
 from hcpay_app.services.overview import dashboard
 from hcpay_app.services.payments import history
-from hcpay_app.services.accounts.authn import SessionUser
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 24)

@@ -12,9 +12,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import server  # noqa: E402
-
 from bench_users import app_settings, make_user  # noqa: E402
+from support import server  # noqa: E402
 
 PAYMENTS = 20
 

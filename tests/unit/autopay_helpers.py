@@ -42,10 +42,10 @@ from hcpay_app.models import (
     SandboxCharge,
 )
 from hcpay_app.services.accounts import authn, registration
-from hcpay_app.services.recurring import autopay
+from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.jobs import daily, roster
 from hcpay_app.services.payments import methods
-from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.recurring import autopay
 
 PREMIUM = 51250  # $512.50 a month
 PASSWORD = "Violet-Kayak-Thunder-93"

@@ -7,10 +7,10 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, Invoice, Member, Payment, PaymentStatus
-from hcpay_app.services.common import dates
 from hcpay_app.services.billing import coverage, invoicing, ledger
-from hcpay_app.services.payments import records
+from hcpay_app.services.common import dates
 from hcpay_app.services.jobs import roster
+from hcpay_app.services.payments import records
 
 T0 = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)
 

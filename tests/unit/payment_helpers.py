@@ -9,11 +9,17 @@ import datetime as dt
 from billing_helpers import BEN, issue_through
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, LedgerEntry, OutboundEmail, Payment, SandboxCharge
+from hcpay_app.models import (
+    BillingAccount,
+    LedgerEntry,
+    OutboundEmail,
+    Payment,
+    SandboxCharge,
+)
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.payments import checkout
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters.processor import Token
+from hcpay_app.services.payments import checkout
 
 NOW = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)  # the unit conftest's `now`
 TODAY = dt.date(2026, 3, 10)  # a Tuesday

@@ -26,9 +26,9 @@ from hcpay_app.models import (
     TicketMessage,
 )
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.support import console, tickets
-from hcpay_app.services.billing import ledger
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.support import console, tickets
 
 STAFF_USERNAME = "sam.support"
 STAFF_PASSWORD = "Quartz-Meadow-Lantern-58"

@@ -15,8 +15,8 @@ from support_helpers import REASON, add_late_fee, make_staff, open_one, snapshot
 
 from hcpay_app.models import LedgerEntry, LoginThrottle, Payment, PaymentStatus
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.support import console, tickets
 from hcpay_app.services.common.errors import AuthenticationFailed, NotAllowed
+from hcpay_app.services.support import console, tickets
 
 
 @dataclasses.dataclass

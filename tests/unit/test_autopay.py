@@ -32,9 +32,10 @@ from sqlmodel import Session, select
 from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import AutopayMandate, BillingAccount, Notification, PaymentStatus
-from hcpay_app.services.recurring import autopay
-from hcpay_app.services.payments import methods
 from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.jobs import autopay_runs
+from hcpay_app.services.payments import methods
+from hcpay_app.services.recurring import autopay
 
 D = dt.date
 CHARGE_DAY = D(2026, 3, 18)  # the default charge day (due day 23 − 5) after Mar 10
@@ -459,17 +460,17 @@ def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, d
     autopay.pause(session, avery.who, until="2026-03-20", now=NOW, today=TODAY)
     day = D(2026, 3, 20)
     both_read = threading.Barrier(2, timeout=10)
-    real_resume = autopay._resume
+    real_resume = autopay.claim_resume
 
     def resume_after_both_read(*args, **kwargs):
         both_read.wait()  # both jobs have listed the mandate as paused
         return real_resume(*args, **kwargs)
 
-    monkeypatch.setattr(autopay, "_resume", resume_after_both_read)
+    monkeypatch.setattr(autopay, "claim_resume", resume_after_both_read)
 
     def job() -> None:
         with Session(engine_for(db_url)) as own:
-            autopay.run_due(own, today=day, now=at(day))
+            autopay_runs.run_due(own, today=day, now=at(day))
 
     assert _together(job) == []
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
@@ -482,16 +483,16 @@ def test_resuming_by_hand_as_the_job_resumes_confirms_once(session, avery, visa,
     activate(session, avery, visa.id)
     autopay.pause(session, avery.who, until="2026-03-20", now=NOW, today=TODAY)
     day = D(2026, 3, 20)
-    real_resume = autopay._resume
+    real_resume = autopay.claim_resume
     job_first = {"pending": True}
 
     def job_resumes_first(*args, **kwargs):
         if job_first.pop("pending", False):
             with Session(engine_for(db_url)) as job:
-                autopay.run_due(job, today=day, now=at(day))
+                autopay_runs.run_due(job, today=day, now=at(day))
         return real_resume(*args, **kwargs)
 
-    monkeypatch.setattr(autopay, "_resume", job_resumes_first)
+    monkeypatch.setattr(autopay, "claim_resume", job_resumes_first)
     view = autopay.resume(session, avery.who, now=at(day), today=day)
     assert (view.status, view.next_charge, view.paused_until) == ("active", "Apr 18, 2026", "")
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
@@ -503,14 +504,14 @@ def test_resuming_by_hand_as_the_job_resumes_confirms_once(session, avery, visa,
 def test_resuming_by_hand_after_another_tab_canceled_refuses(session, avery, visa, monkeypatch):
     activate(session, avery, visa.id)
     autopay.pause(session, avery.who, until="2026-05-01", now=NOW, today=TODAY)
-    real_resume = autopay._resume
+    real_resume = autopay.claim_resume
 
     def canceled_meanwhile(session_, mandate, *args, **kwargs):
         with Session(session_.get_bind()) as other:
             autopay.cancel(other, avery.who, now=NOW)
         return real_resume(session_, mandate, *args, **kwargs)
 
-    monkeypatch.setattr(autopay, "_resume", canceled_meanwhile)
+    monkeypatch.setattr(autopay, "claim_resume", canceled_meanwhile)
     with pytest.raises(NotFound):
         autopay.resume(session, avery.who, now=NOW, today=TODAY)
     assert mandate_of(session, avery.account_id).status == "canceled"

@@ -12,7 +12,13 @@ import sys
 import pytest
 
 from hcpay_app import clock
-from hcpay_app.config import PROJECT_ROOT, SECRET_NAMES, ConfigurationError, get_settings, load_settings
+from hcpay_app.config import (
+    PROJECT_ROOT,
+    SECRET_NAMES,
+    ConfigurationError,
+    get_settings,
+    load_settings,
+)
 
 UTC = dt.UTC
 

@@ -14,10 +14,17 @@ from payment_helpers import TODAY, at, billed_actor, card, new_key, submit
 from sqlmodel import Session, func, select
 
 from hcpay_app.db import engine_for
-from hcpay_app.models import AutopayRun, EntryKind, LedgerEntry, Payment, PaymentStatus, SandboxCharge
-from hcpay_app.services.jobs import daily
+from hcpay_app.models import (
+    AutopayRun,
+    EntryKind,
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+    SandboxCharge,
+)
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
+from hcpay_app.services.jobs import daily
 
 THREADS = 20
 

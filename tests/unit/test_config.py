@@ -11,7 +11,12 @@ import sys
 
 import pytest
 
-from hcpay_app.config import PROJECT_ROOT, SECRET_NAMES, ConfigurationError, load_settings
+from hcpay_app.config import (
+    PROJECT_ROOT,
+    SECRET_NAMES,
+    ConfigurationError,
+    load_settings,
+)
 
 
 def a_key() -> str:

@@ -37,16 +37,16 @@ from hcpay_app.models import (
     User,
 )
 from hcpay_app.services.accounts import authn, recovery
-from hcpay_app.services.support import console
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import money, validators
-from hcpay_app.services.payments import checkout
 from hcpay_app.services.common.errors import (
     AccountLocked,
     AuthenticationFailed,
     NotFound,
     ValidationError,
 )
+from hcpay_app.services.jobs import scheduled_charges
+from hcpay_app.services.support import console
 
 SSN = "219550123"  # Renée's, from the unit conftest's roster row
 BAD_REASONS = ["", "    ", "ok", "abcd", " a  b ", None, 123456]
@@ -395,7 +395,7 @@ def test_a_scheduled_payment_can_be_canceled(session, now, renee, staff):
     event = assert_audited(session, "payment_canceled_by_support", staff=staff, subject=who.user_id)
     assert event.detail == f"{payment.reference}: {REASON}"
     # and the daily job no longer charges it
-    assert checkout.run_scheduled(session, today=TODAY + dt.timedelta(days=7), now=now + dt.timedelta(days=7)) == 0
+    assert scheduled_charges.run_scheduled(session, today=TODAY + dt.timedelta(days=7), now=now + dt.timedelta(days=7)) == 0
 
 
 def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, renee, staff, outbox):
@@ -466,7 +466,7 @@ def test_canceling_races_safely_with_the_daily_job(session, db_url, now, renee, 
     def find_then_job_runs(s, actor, reference):
         found = real_find(s, actor, reference)
         with Session(engine_for(db_url)) as job:  # the daily job, in its own session, in between
-            assert checkout.run_scheduled(job, today=run_day, now=now) == 1
+            assert scheduled_charges.run_scheduled(job, today=run_day, now=now) == 1
         return found
 
     monkeypatch.setattr(console, "find_payment", find_then_job_runs)

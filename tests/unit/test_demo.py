@@ -7,8 +7,8 @@ from sqlmodel import func, select
 
 from hcpay_app.models import BillingAccount, Member, User
 from hcpay_app.services.accounts import authn, registration
-from hcpay_app.services.jobs import demo
 from hcpay_app.services.common import validators
+from hcpay_app.services.jobs import demo
 
 IP = "192.0.2.10"
 

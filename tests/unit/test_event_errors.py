@@ -7,7 +7,6 @@ import logging
 
 from hcpay_app.event_errors import log_handler_failure
 
-
 # A function that looks, to the traceback, as if it lived in the app's own code.
 _scope: dict = {}
 exec(compile("def parse(ssn):\n    return int(ssn)\n", "/srv/hcpay_app/services/fake.py", "exec"), _scope)

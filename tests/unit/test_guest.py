@@ -29,10 +29,14 @@ from hcpay_app.models import (
     Payment,
     PaymentStatus,
 )
-from hcpay_app.services.payments import checkout, guest, methods
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import money
-from hcpay_app.services.common.errors import RateLimited, ValidationError, VerificationFailed
+from hcpay_app.services.common.errors import (
+    RateLimited,
+    ValidationError,
+    VerificationFailed,
+)
+from hcpay_app.services.payments import checkout, guest, methods
 
 ACCOUNT, ZIP, DOB = "987654321", "02134", "04/15/1985"  # Renée's, from the unit conftest's roster row
 CLIENT = "198.51.100.20"

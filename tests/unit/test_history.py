@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from hcpay_app.models import BillingAccount, PaymentStatus
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.overview import dashboard
-from hcpay_app.services.payments import documents, history
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.overview import dashboard
+from hcpay_app.services.payments import documents, history
 
 TODAY = dt.date(2026, 3, 10)
 

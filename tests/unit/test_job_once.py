@@ -48,9 +48,9 @@ from hcpay_app.models import (
     PaymentStatus,
     PlanInstallment,
 )
-from hcpay_app.services.jobs import daily
-from hcpay_app.services.recurring import plans
 from hcpay_app.services.adapters.processor import get_processor
+from hcpay_app.services.jobs import autopay_runs, daily, plan_installments
+from hcpay_app.services.recurring import plans
 
 FIRST, LAST = dt.date(2026, 3, 10), dt.date(2026, 4, 25)
 PLAN_DAY = dt.date(2026, 3, 25)
@@ -209,7 +209,7 @@ def test_two_jobs_for_the_same_date_at_once_do_everything_once(session, scenario
 
 
 class _OtherJobFirst(Session):
-    """A session that lets a second job run all of `autopay.run_due` just after this one has
+    """A session that lets a second job run all of `autopay_runs.run_due` just after this one has
     listed the mandates due, and before it reads the first of them — the interleaving two jobs at
     once can produce."""
 
@@ -226,17 +226,16 @@ class _OtherJobFirst(Session):
 
 def test_a_job_that_loses_the_race_does_not_charge_next_months_autopay_today(session, scenario, db_url):
     from hcpay_app.db import engine_for
-    from hcpay_app.services.recurring import autopay
 
     day = D(2026, 3, 18)
     member = scenario.members["monthly"]
 
     def other_job() -> None:
         with Session(engine_for(db_url)) as other:
-            autopay.run_due(other, today=day, now=at(day))
+            autopay_runs.run_due(other, today=day, now=at(day))
 
     with _OtherJobFirst(engine_for(db_url), other=other_job) as late:
-        autopay.run_due(late, today=day, now=at(day))
+        autopay_runs.run_due(late, today=day, now=at(day))
     charged = [(p.payment_date, p.idempotency_key.rsplit("-", 2)[1]) for p in payments_of(session, member.account_id, "autopay")]
     assert charged == [(day, "202603")]
     session.expire_all()
@@ -260,12 +259,12 @@ def test_a_job_that_loses_the_race_for_a_plan_installment_carries_on(session, sc
     def create_after_the_other_job(*args, **kwargs):
         if pending.pop("other", False):
             with Session(engine_for(db_url)) as other:
-                plans.process(other, today=PLAN_DAY, now=at(PLAN_DAY))
+                plan_installments.process(other, today=PLAN_DAY, now=at(PLAN_DAY))
         return real_create(*args, **kwargs)
 
     monkeypatch.setattr(records, "create", create_after_the_other_job)
     with Session(engine_for(db_url)) as late:
-        plans.process(late, today=PLAN_DAY, now=at(PLAN_DAY))
+        plan_installments.process(late, today=PLAN_DAY, now=at(PLAN_DAY))
     charged = payments_of(session, member.account_id, "plan")
     assert [(p.payment_date, p.amount_cents) for p in charged] == [(PLAN_DAY, PREMIUM // 2)]
     assert get_processor().charges_for(charged[0].idempotency_key) == 1

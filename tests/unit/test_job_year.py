@@ -68,12 +68,13 @@ from hcpay_app.models import (
     PaymentPlan,
     PaymentStatus,
     PlanInstallment,
+    PlanStatus,
     SandboxCharge,
 )
-from hcpay_app.services.recurring import autopay, plans
-from hcpay_app.services.common import dates
 from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates
 from hcpay_app.services.payments import checkout
+from hcpay_app.services.recurring import autopay, plans
 
 FIRST_DAY, LAST_DAY = dt.date(2026, 3, 10), dt.date(2027, 3, 9)
 LATE_FEE = 3100
@@ -392,7 +393,7 @@ def test_payment_plan_installments_are_charged_and_hold_off_termination(year, db
     member = year.members["plan"]
     assert year.plan_offer.past_due_cents == PREMIUM and year.plan_offer.choices == [2, 3, 4, 5, 6]
     plan = db.exec(select(PaymentPlan).where(PaymentPlan.billing_account_id == member.account_id)).one()
-    assert (plan.status, plan.total_cents) == (plans.COMPLETED, PREMIUM)
+    assert (plan.status, plan.total_cents) == (PlanStatus.COMPLETED, PREMIUM)
     installments = db.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)
                            .order_by(PlanInstallment.ordinal)).all()
     assert [(i.due_on, i.amount_cents, i.status) for i in installments] == [

@@ -7,17 +7,36 @@ import datetime as dt
 import threading
 
 import pytest
-from payment_helpers import BANKS, CARDS, TODAY, at, bank, billed_actor, card, new_key, payment, submit
+from payment_helpers import (
+    BANKS,
+    CARDS,
+    TODAY,
+    at,
+    bank,
+    billed_actor,
+    card,
+    new_key,
+    payment,
+    submit,
+)
 from sqlmodel import func, select
 
-from hcpay_app.models import EntryKind, Invoice, LedgerEntry, OutboundEmail, Payment, PaymentStatus, SandboxCharge
+from hcpay_app.config import get_settings
+from hcpay_app.models import (
+    EntryKind,
+    Invoice,
+    LedgerEntry,
+    OutboundEmail,
+    Payment,
+    PaymentStatus,
+    SandboxCharge,
+)
+from hcpay_app.services.adapters.processor import RETURN_MESSAGES, get_processor
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing.ledger import InvoiceStatus
 from hcpay_app.services.common import dates
 from hcpay_app.services.jobs import daily
-from hcpay_app.services.billing import ledger
 from hcpay_app.services.payments import records
-from hcpay_app.services.billing.ledger import InvoiceStatus
-from hcpay_app.config import get_settings
-from hcpay_app.services.adapters.processor import RETURN_MESSAGES, get_processor
 
 
 @pytest.fixture(autouse=True)

@@ -24,8 +24,9 @@ from payment_helpers import (
 from sqlmodel import select
 
 from hcpay_app.models import PaymentMethod, PaymentStatus
-from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.jobs import scheduled_charges
+from hcpay_app.services.payments import checkout, methods
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_removing_a_method_a_scheduled_payment_uses_needs_a_replacement(session,
         checkout.saved_method(session, renee, visa.id)
 
     # On its date the payment is charged to the replacement, not the removed card.
-    assert checkout.run_scheduled(session, today=on, now=at(on)) == 1
+    assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 1
     charges = sandbox_charges(session)
     assert [c.token for c in charges] == [checking.processor_token]
     assert payment(session, scheduled.reference).status == PaymentStatus.PENDING

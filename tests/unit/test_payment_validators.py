@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hcpay_app.services.payments import method_validation as pv
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.common.money import format_cents
+from hcpay_app.services.payments import method_validation as pv
 
 PROPERTY = settings(max_examples=200, deadline=None)
 TODAY = dt.date(2026, 3, 10)

@@ -31,12 +31,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hcpay_app.db import engine_for, session_scope
-from hcpay_app.models import EntryKind, Payment, PaymentEvent, PaymentMethod, PaymentStatus
+from hcpay_app.models import (
+    EntryKind,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentStatus,
+)
+from hcpay_app.services.adapters.processor import (
+    DECLINE_MESSAGES,
+    RETURN_MESSAGES,
+    get_processor,
+)
 from hcpay_app.services.billing import ledger
-from hcpay_app.services.payments import checkout, methods, records
-from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.billing.ledger import InvoiceStatus
-from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, RETURN_MESSAGES, get_processor
+from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.jobs import scheduled_charges, settlement
+from hcpay_app.services.payments import checkout, methods, records
 
 PREMIUM = 51250
 
@@ -189,17 +200,17 @@ def test_a_bank_payment_is_pending_two_business_days_then_clears(session, renee)
     assert len(emails(session, "payment_pending")) == 1 and emails(session, "payment_receipt") == []
 
     for early in (friday, dt.date(2026, 3, 14), dt.date(2026, 3, 16)):
-        assert checkout.settle_bank_payments(session, today=early, now=at(early)) == (0, 0)
+        assert settlement.settle_bank_payments(session, today=early, now=at(early)) == (0, 0)
     assert payment(session, result.reference).status == PaymentStatus.PENDING
 
-    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 17), now=at(dt.date(2026, 3, 17))) == (1, 0)
+    assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 17), now=at(dt.date(2026, 3, 17))) == (1, 0)
     cleared = payment(session, result.reference)
     assert cleared.status == PaymentStatus.SUCCEEDED
     assert [e.amount_cents for e in ledger_entries(session, cleared.id)] == [-PREMIUM]  # not posted twice
     assert balance(session, account) == before - PREMIUM
     settled_mail = emails(session, "payment_settled")
     assert len(settled_mail) == 1 and result.reference in settled_mail[0].body
-    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 18), now=at(dt.date(2026, 3, 18))) == (0, 0)
+    assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 18), now=at(dt.date(2026, 3, 18))) == (0, 0)
 
 
 @pytest.mark.parametrize("code", ["R01", "R02", "R03", "R10"])
@@ -211,8 +222,8 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
     assert pending.status == PaymentStatus.PENDING and pending.expected_settle_on == dt.date(2026, 3, 12)
     assert ledger.positions(session, account.id, TODAY)[0].status == InvoiceStatus.PAID
 
-    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 11), now=at(dt.date(2026, 3, 11))) == (0, 0)
-    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 12), now=at(dt.date(2026, 3, 12))) == (0, 1)
+    assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 11), now=at(dt.date(2026, 3, 11))) == (0, 0)
+    assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 12), now=at(dt.date(2026, 3, 12))) == (0, 1)
     returned = payment(session, result.reference)
     assert (returned.status, returned.reason_code, returned.reason_message) == (PaymentStatus.RETURNED, code,
                                                                                 RETURN_MESSAGES[code])
@@ -225,7 +236,7 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
     assert result.reference in notices[0].body and RETURN_MESSAGES[code] in notices[0].body
     assert BANKS[code] not in notices[0].body
     # Nothing more happens on later days.
-    assert checkout.settle_bank_payments(session, today=dt.date(2026, 3, 20), now=at(dt.date(2026, 3, 20))) == (0, 0)
+    assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 20), now=at(dt.date(2026, 3, 20))) == (0, 0)
     assert len(ledger_entries(session, returned.id)) == 2
 
 
@@ -314,10 +325,10 @@ def test_a_scheduled_payment_is_charged_on_its_date_and_only_once(session, renee
     assert len(emails(session, "payment_scheduled")) == 1
     assert [r.reference for r in checkout.scheduled_for(session, who)] == [result.reference]
 
-    assert checkout.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1)) == 0
+    assert scheduled_charges.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1)) == 0
     assert get_processor().charges_for(key) == 0
-    assert checkout.run_scheduled(session, today=on, now=at(on)) == 1
-    assert checkout.run_scheduled(session, today=on, now=at(on)) == 0
+    assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 1
+    assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 0
     done = payment(session, result.reference)
     assert done.status == PaymentStatus.SUCCEEDED
     assert get_processor().charges_for(key) == 1
@@ -338,7 +349,7 @@ def test_a_scheduled_payment_can_be_canceled_before_it_runs(session, renee):
     canceled = checkout.cancel_scheduled(session, who, result.reference.lower().replace("-", " "), now=NOW)
     assert (canceled.reference, canceled.status) == (result.reference, PaymentStatus.CANCELED)
     assert len(emails(session, "payment_canceled")) == 1
-    assert checkout.run_scheduled(session, today=on, now=at(on)) == 0
+    assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 0
     assert get_processor().charges_for(key) == 0
     assert ledger_entries(session, payment(session, result.reference).id) == []
     assert checkout.scheduled_for(session, who) == []
@@ -355,7 +366,7 @@ def test_two_jobs_running_scheduled_payments_at_once_charge_once(session, db_url
 
     def one_job():
         with Session(engine_for(db_url)) as own:
-            return checkout.run_scheduled(own, today=on, now=at(on))
+            return scheduled_charges.run_scheduled(own, today=on, now=at(on))
 
     counts, errors = run_in_threads(2, one_job)
     assert errors == [] and sum(counts) == 3
@@ -396,8 +407,8 @@ def test_reconciliation_finishes_an_interrupted_payment_exactly_once(session, re
     if processor_was_called:  # the charge went through, then the worker died before recording it
         first_ref = get_processor().charge(token, PREMIUM, stuck.idempotency_key, NOW).processor_ref
     later = NOW + dt.timedelta(minutes=5)
-    assert checkout.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 1
-    assert checkout.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 0
+    assert settlement.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 1
+    assert settlement.reconcile_processing(session, now=later, today=TODAY, older_than=dt.timedelta(0)) == 0
     done = payment(session, stuck.reference)
     assert done.status == PaymentStatus.SUCCEEDED
     assert get_processor().charges_for(stuck.idempotency_key) == 1 and len(sandbox_charges(session)) == 1
@@ -411,9 +422,9 @@ def test_reconciliation_finishes_an_interrupted_payment_exactly_once(session, re
 def test_reconciliation_leaves_fresh_payments_alone_and_records_declines(session, renee):
     who, account = renee
     stuck = crashed_payment(session, account, who, card(CARDS["insufficient_funds"]).token)
-    assert checkout.reconcile_processing(session, now=NOW + dt.timedelta(seconds=30), today=TODAY) == 0
+    assert settlement.reconcile_processing(session, now=NOW + dt.timedelta(seconds=30), today=TODAY) == 0
     assert payment(session, stuck.reference).status == PaymentStatus.PROCESSING
-    assert checkout.reconcile_processing(session, now=NOW + dt.timedelta(minutes=3), today=TODAY) == 1
+    assert settlement.reconcile_processing(session, now=NOW + dt.timedelta(minutes=3), today=TODAY) == 1
     done = payment(session, stuck.reference)
     assert (done.status, done.reason_code) == (PaymentStatus.DECLINED, "insufficient_funds")
     assert ledger_entries(session, done.id) == []

@@ -38,9 +38,12 @@ from hcpay_app.models import (
     PaymentPlan,
     PaymentStatus,
     PlanInstallment,
+    PlanStatus,
 )
-from hcpay_app.services.recurring import plans
+from hcpay_app.services.billing import plan_standing
 from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.jobs import plan_installments
+from hcpay_app.services.recurring import plans
 
 D = dt.date
 MISSED = D(2026, 3, 24)  # the day after April's Mar 23 due date
@@ -181,7 +184,7 @@ def test_installments_are_charged_on_their_dates_and_hold_off_termination(sessio
     assert late_fees(session, avery.account_id) == []
     run_days(D(2026, 4, 25), D(2026, 4, 25))
     plan, rows = installments(session, avery)
-    assert plan.status == plans.COMPLETED and [r[2] for r in rows] == ["paid", "paid"]
+    assert plan.status == PlanStatus.COMPLETED and [r[2] for r in rows] == ["paid", "paid"]
     assert len(payments_of(session, avery.account_id, "plan")) == 2
     assert notice_days(session, avery, "plan_completed") == [D(2026, 4, 25)]
     run_days(D(2026, 4, 25), D(2026, 4, 25))  # again: nothing more charged
@@ -194,11 +197,11 @@ def test_a_missed_manual_installment_ends_the_plan_with_a_notice(session, avery)
     submit(session, avery.who, card(today=PLAN_DAY), PREMIUM // 2, today=PLAN_DAY, now=at(PLAN_DAY))
     run_days(PLAN_DAY, D(2026, 4, 25))
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ACTIVE and [r[2] for r in rows] == ["paid", "due"]
+    assert plan.status == PlanStatus.ACTIVE and [r[2] for r in rows] == ["paid", "due"]
     assert status(session, avery) == GRACE  # past the Apr 22 grace end, held by the plan
     run_days(D(2026, 4, 26), D(2026, 4, 26))  # the Apr 25 installment wasn't paid
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ENDED and [r[2] for r in rows] == ["paid", "missed"]
+    assert plan.status == PlanStatus.ENDED and [r[2] for r in rows] == ["paid", "missed"]
     ended = notices_of(session, avery.user_id, "plan_ended")
     assert [on_day(n.created_at) for n in ended] == [D(2026, 4, 26)]
     assert "the remaining past-due balance is due now" in ended[0].body
@@ -213,7 +216,7 @@ def test_missing_the_first_installment_ends_the_plan_the_next_day(session, avery
     create(session, avery, installments=3)
     run_days(PLAN_DAY, D(2026, 3, 26))
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ENDED and rows[0][2] == "missed"
+    assert plan.status == PlanStatus.ENDED and rows[0][2] == "missed"
     assert notice_days(session, avery, "plan_ended") == [D(2026, 3, 26)]
     assert status(session, avery) == GRACE  # the grace period itself runs to Apr 22
 
@@ -226,7 +229,7 @@ def test_paying_the_next_premium_does_not_complete_the_plan_early(session, avery
     submit(session, avery.who, card(today=may_due), PREMIUM, today=may_due, now=at(may_due))  # May, on time
     run_days(may_due, D(2026, 4, 25))
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ACTIVE
+    assert plan.status == PlanStatus.ACTIVE
     assert [r[2] for r in rows] == ["paid", "paid", "due"]  # the second one charged Apr 25, as scheduled
     assert len(payments_of(session, avery.account_id, "plan")) == 2
 
@@ -252,20 +255,20 @@ def test_two_jobs_at_once_complete_a_plan_once(session, avery, db_url, monkeypat
     create(session, avery, installments=2)
     submit(session, avery.who, card(today=PLAN_DAY), PREMIUM, today=PLAN_DAY, now=at(PLAN_DAY))  # all of it, by hand
     both_read = threading.Barrier(2, timeout=10)
-    real_paid_since = plans._paid_since
+    real_standing_of = plan_standing.standing_of
 
-    def paid_since_then_wait(*args, **kwargs):
-        paid = real_paid_since(*args, **kwargs)
+    def standing_then_wait(*args, **kwargs):
+        standing = real_standing_of(*args, **kwargs)
         both_read.wait()  # both jobs have read the plan as active
-        return paid
+        return standing
 
-    monkeypatch.setattr(plans, "_paid_since", paid_since_then_wait)
+    monkeypatch.setattr(plan_standing, "standing_of", standing_then_wait)
     errors = []
 
     def job() -> None:
         try:
             with Session(engine_for(db_url)) as own:
-                plans.process(own, today=PLAN_DAY, now=at(PLAN_DAY))
+                plan_installments.process(own, today=PLAN_DAY, now=at(PLAN_DAY))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -275,7 +278,7 @@ def test_two_jobs_at_once_complete_a_plan_once(session, avery, db_url, monkeypat
     for thread in threads:
         thread.join(30)
     assert errors == []
-    assert installments(session, avery)[0].status == plans.COMPLETED
+    assert installments(session, avery)[0].status == PlanStatus.COMPLETED
     assert notice_days(session, avery, "plan_completed") == [PLAN_DAY]
 
 
@@ -284,20 +287,20 @@ def test_two_jobs_at_once_end_a_plan_once(session, avery, db_url, monkeypatch):
     create(session, avery, installments=3)  # to be paid by hand; the first, due Mar 25, isn't
     day = D(2026, 3, 26)
     both_read = threading.Barrier(2, timeout=10)
-    real_paid_since = plans._paid_since
+    real_standing_of = plan_standing.standing_of
 
     def paid_since_then_wait(*args, **kwargs):
-        paid = real_paid_since(*args, **kwargs)
+        paid = real_standing_of(*args, **kwargs)
         both_read.wait()
         return paid
 
-    monkeypatch.setattr(plans, "_paid_since", paid_since_then_wait)
+    monkeypatch.setattr(plan_standing, "standing_of", paid_since_then_wait)
     errors, results = [], []
 
     def job() -> None:
         try:
             with Session(engine_for(db_url)) as own:
-                results.append(plans.process(own, today=day, now=at(day)))
+                results.append(plan_installments.process(own, today=day, now=at(day)))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -309,7 +312,7 @@ def test_two_jobs_at_once_end_a_plan_once(session, avery, db_url, monkeypatch):
     assert errors == []
     assert sorted(results) == [(0, 0), (0, 1)]  # only the job that ended it counts it
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ENDED and [r[2] for r in rows] == ["missed", "due", "due"]
+    assert plan.status == PlanStatus.ENDED and [r[2] for r in rows] == ["missed", "due", "due"]
     assert notice_days(session, avery, "plan_ended") == [day]
     assert [m.subject for m in emails_to(session, avery.email, "plan_ended")] == ["Your payment plan has ended"]
 
@@ -322,7 +325,7 @@ def test_a_premium_paid_early_beside_the_plan_is_not_an_installment_and_owes_no_
     submit(session, avery.who, card(today=early), PREMIUM, today=early, now=at(early))
     run_days(early, D(2026, 5, 10))
     plan, rows = installments(session, avery)
-    assert plan.status == plans.ACTIVE and [r[2] for r in rows] == ["paid", "paid", "due"]
+    assert plan.status == PlanStatus.ACTIVE and [r[2] for r in rows] == ["paid", "paid", "due"]
     assert len(payments_of(session, avery.account_id, "plan")) == 2
     # Oldest-first, the ledger puts that payment on April and leaves part of May open; the plan
     # knows May was paid beside it, so no late fee on May 8 (and none on April, which it covers).
@@ -349,4 +352,4 @@ def test_a_premium_missed_during_a_plan_has_its_own_deadline(session, avery):
     assert notice_days(session, avery, "terminated") == [D(2026, 5, 24)]
     # The plan pays for April, coverage the member had: it goes on and completes.
     plan, rows = installments(session, avery)
-    assert plan.status == plans.COMPLETED and [r[2] for r in rows] == ["paid", "paid", "paid"]
+    assert plan.status == PlanStatus.COMPLETED and [r[2] for r in rows] == ["paid", "paid", "paid"]

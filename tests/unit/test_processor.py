@@ -6,7 +6,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from payment_helpers import BANKS, CARDS, NOW, OTHER_ACCOUNT, OTHER_ROUTING, ROUTING, new_key
+from payment_helpers import (
+    BANKS,
+    CARDS,
+    NOW,
+    OTHER_ACCOUNT,
+    OTHER_ROUTING,
+    ROUTING,
+    new_key,
+)
 from sqlmodel import Session, select
 
 from hcpay_app.db import engine_for

@@ -11,11 +11,22 @@ from sqlmodel import func, select
 
 from hcpay_app import clock
 from hcpay_app.db import engine_for
-from hcpay_app.models import AuditEvent, AuthSession, PendingRegistration, RateLimitHit, User
+from hcpay_app.models import (
+    AuditEvent,
+    AuthSession,
+    PendingRegistration,
+    RateLimitHit,
+    User,
+)
 from hcpay_app.services.accounts import authn, registration
 from hcpay_app.services.adapters import crypto
+from hcpay_app.services.common.errors import (
+    RateLimited,
+    RosterMismatch,
+    ValidationError,
+    VerificationFailed,
+)
 from hcpay_app.services.jobs import roster
-from hcpay_app.services.common.errors import RateLimited, RosterMismatch, ValidationError, VerificationFailed
 
 CLIENT = "198.51.100.7"
 MINUTE = dt.timedelta(minutes=1)

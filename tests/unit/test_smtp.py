@@ -14,9 +14,9 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import OutboundEmail
-from hcpay_app.services.adapters import mailer
+from hcpay_app.models import NoticeKind, OutboundEmail
 from hcpay_app.services.accounts import recovery
+from hcpay_app.services.adapters import mailer
 
 
 def free_port() -> int:
@@ -60,7 +60,7 @@ def smtp_server(smtp_port):
 
 
 def queue(session, now, to="renee@example.com", subject="Your Health Connector payment is due") -> None:
-    mailer.enqueue(session, to=to, subject=subject, body="Hello Renée,\n\nYour premium is due.", kind="test",
+    mailer.enqueue(session, to=to, subject=subject, body="Hello Renée,\n\nYour premium is due.", kind=NoticeKind.PAYMENT_REMINDER,
                    now=now)
     session.commit()
 

@@ -15,8 +15,8 @@ from sqlmodel import select
 from support_helpers import REASON, audits, counts, make_staff, open_one
 
 from hcpay_app.models import Notification, SupportTicket, TicketMessage
-from hcpay_app.services.support import console, tickets
 from hcpay_app.services.common.errors import NotAllowed, ValidationError
+from hcpay_app.services.support import console, tickets
 
 TICKET_NUMBER = re.compile(r"T-[0-9A-HJKMNP-TV-Z]{8}")  # Crockford base32: no I, L, O or U
 MESSAGE = "My March payment isn't showing on my account yet."

@@ -14,8 +14,8 @@ from sqlmodel import Session, select, update
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import AuthSession, LoginThrottle, User
-from hcpay_app.services.common import audit, validators
 from hcpay_app.services.adapters import crypto, passwords
+from hcpay_app.services.common import audit, validators
 from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 
 LOGIN_FAILED = "The username or password you entered is incorrect."

@@ -11,8 +11,8 @@ from sqlmodel import Session, func, select, update
 
 from hcpay_app import clock
 from hcpay_app.models import Notification, OnceMarker, User
-from hcpay_app.services.adapters import mailer
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.adapters import mailer
 from hcpay_app.services.common.errors import NotAllowed
 
 

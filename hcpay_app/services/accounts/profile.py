@@ -7,9 +7,9 @@ import dataclasses
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, Member, User
+from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.common import money
-from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.common.errors import NotAllowed
 
 COVERAGE_WORDS = {

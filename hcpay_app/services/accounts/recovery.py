@@ -13,10 +13,14 @@ from sqlmodel import Session, func, select, update
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import LoginThrottle, Member, PasswordResetToken, User
-from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.adapters import crypto, mailer, passwords
-from hcpay_app.services.common.errors import NotAllowed, ValidationError, VerificationFailed
+from hcpay_app.services.common import audit, ratelimit, validators
+from hcpay_app.services.common.errors import (
+    NotAllowed,
+    ValidationError,
+    VerificationFailed,
+)
 
 LINK_DEAD = "This reset link has expired or has already been used. Please request a new one."
 

@@ -16,10 +16,15 @@ from sqlmodel import Session, delete, select
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import Member, PendingRegistration, User
-from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.adapters import crypto, mailer, passwords
-from hcpay_app.services.common.errors import RateLimited, RosterMismatch, ValidationError, VerificationFailed
+from hcpay_app.services.common import audit, ratelimit, validators
+from hcpay_app.services.common.errors import (
+    RateLimited,
+    RosterMismatch,
+    ValidationError,
+    VerificationFailed,
+)
 
 NO_MATCH_MESSAGE = (
     "We couldn't create an account with the information you entered. Check that it matches your "

@@ -11,7 +11,6 @@ import bcrypt
 from hcpay_app.config import get_settings
 from hcpay_app.services.common.validators import PASSWORD_MAX_BYTES
 
-
 # bcrypt is slow on purpose. At most (cores - 1) hashes at once leave a core for the event loop and
 # the database: a burst of log-ins queues here instead of slowing every other member's taps.
 _HASHING_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, CoverageStatus, Invoice
-from hcpay_app.services.common import dates
 from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates
 
 
 def binder_paid(session: Session, account: BillingAccount, today: dt.date) -> bool:

@@ -20,11 +20,18 @@ import datetime as dt
 from sqlmodel import Session, select, update
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import BillingAccount, CoverageStatus, EntryKind, Invoice, Payment, PaymentStatus, User
-from hcpay_app.services.common import dates, money
-from hcpay_app.services.billing import ledger
+from hcpay_app.models import (
+    BillingAccount,
+    CoverageStatus,
+    EntryKind,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    User,
+)
 from hcpay_app.services.accounts import notices
-from hcpay_app.services.recurring import plans
+from hcpay_app.services.billing import ledger, plan_standing
+from hcpay_app.services.common import dates, money
 
 
 @dataclasses.dataclass
@@ -48,7 +55,7 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
     fees = 0
     for invoice, account in rows:
         position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
-        if position is None or position.unpaid_cents <= 0 or plans.protects(session, account, invoice.id):
+        if position is None or position.unpaid_cents <= 0 or plan_standing.protects(session, account, invoice.id):
             continue
         user_id = _user_id(session, account)
 
@@ -77,7 +84,7 @@ def _end_of_month(month: dt.date) -> dt.date:
     return dates.add_months(month, 1) - dt.timedelta(days=1)
 
 
-def _deadline_beside_plan(account: BillingAccount, unpaid: plans.Beside) -> dt.date:
+def _deadline_beside_plan(account: BillingAccount, unpaid: plan_standing.Beside) -> dt.date:
     """When an unpaid premium the current plan doesn't cover ends coverage: the grace policy
     applied to that premium alone (30 days after its due date, or the end of the 3-month grace
     that starts with its month)."""
@@ -148,7 +155,7 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
             continue
         # The deadline, what must be paid by then, and the first month that goes unpaid. A current
         # plan holds off termination for what it covers; premiums unpaid beside it keep their own.
-        plan = plans.standing(session, account.id)
+        plan = plan_standing.standing(session, account.id)
         if plan is None:
             deadline, owed, first_unpaid = grace_ends_on, position.past_due_cents, _first_unpaid_month(position)
             how = "Pay now, or set up a payment plan from your dashboard."

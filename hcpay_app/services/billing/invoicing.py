@@ -9,9 +9,15 @@ from sqlalchemy import exists, insert, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, CoverageStatus, EntryKind, Invoice, LedgerEntry
-from hcpay_app.services.common import dates
+from hcpay_app.models import (
+    BillingAccount,
+    CoverageStatus,
+    EntryKind,
+    Invoice,
+    LedgerEntry,
+)
 from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates
 
 
 def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.date, now: dt.datetime) -> int:

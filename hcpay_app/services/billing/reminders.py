@@ -9,11 +9,20 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from hcpay_app.models import AutopayMandate, BillingAccount, CoverageStatus, Invoice, LedgerEntry, OnceMarker, ReminderPreference, User
+from hcpay_app.models import (
+    AutopayMandate,
+    BillingAccount,
+    CoverageStatus,
+    Invoice,
+    LedgerEntry,
+    OnceMarker,
+    ReminderPreference,
+    User,
+)
 from hcpay_app.services.accounts import access, notices
-from hcpay_app.services.common import dates, money
-from hcpay_app.services.billing import ledger
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import ValidationError
 
 OFFSET_CHOICES = (14, 7, 5, 3, 2, 1)

@@ -8,7 +8,6 @@ from sqlmodel import Session, delete, func, select
 
 from hcpay_app.models import RateLimitHit
 
-
 MAX_BUCKET = 120
 
 

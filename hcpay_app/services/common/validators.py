@@ -166,6 +166,15 @@ def check_new_password(raw: object, user_inputs: list[str], field: str = "passwo
     return password
 
 
+def check_confirmation(password: object, confirmation: object, *, field: str = "confirm_password",
+                       label: str = "passwords") -> None:
+    """A new password typed a second time must be the same, in every flow that sets one (Create
+    Account, the reset link, Settings). Checked before anything slow; the field's message says it
+    all, so the refusal carries no general message."""
+    if password != confirmation:
+        raise ValidationError({field: f"The {label} don't match."}, message="")
+
+
 def clean_code(raw: object, field: str = "code") -> str:
     value = _text(raw).replace(" ", "")
     if not re.fullmatch(r"[0-9]{6}", value):

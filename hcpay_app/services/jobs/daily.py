@@ -7,14 +7,17 @@ import dataclasses
 import datetime as dt
 import logging
 
-
-from hcpay_app import clock
 from sqlmodel import select
 
+from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.services.recurring import autopay, plans
 from hcpay_app.services.billing import delinquency, invoicing, reminders
-from hcpay_app.services.payments import checkout
+from hcpay_app.services.jobs import (
+    autopay_runs,
+    plan_installments,
+    scheduled_charges,
+    settlement,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +58,19 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
     now = now or clock.utcnow()
     summary = DailySummary(today)
     with session_scope() as session:
-        summary.reconciled = checkout.reconcile_processing(session, now=now, today=today)
+        summary.reconciled = settlement.reconcile_processing(session, now=now, today=today)
     summary.invoices = issue_invoices(today, now)
     with session_scope() as session:
-        summary.scheduled_charged = checkout.run_scheduled(session, today=today, now=now)
+        summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now)
     with session_scope() as session:
-        summary.settled, summary.returned = checkout.settle_bank_payments(session, today=today, now=now)
+        summary.settled, summary.returned = settlement.settle_bank_payments(session, today=today, now=now)
     with session_scope() as session:
-        tally = autopay.run_due(session, today=today, now=now)
+        tally = autopay_runs.run_due(session, today=today, now=now)
         summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed
     with session_scope() as session:
-        summary.plan_charged, summary.plans_ended = plans.process(session, today=today, now=now)
+        summary.plan_charged, summary.plans_ended = plan_installments.process(session, today=today, now=now)
     with session_scope() as session:
-        summary.notices += autopay.send_notices(session, today=today, now=now)
+        summary.notices += autopay_runs.send_notices(session, today=today, now=now)
     with session_scope() as session:
         summary.reminders = reminders.send_due(session, today=today, now=now)
     with session_scope() as session:

@@ -11,11 +11,11 @@ import random
 from sqlmodel import Session, func, select
 
 from hcpay_app.models import BillingAccount, Member, PaymentStatus, User
-from hcpay_app.services.common import dates, validators
-from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.adapters import passwords
-from hcpay_app.services.payments import records
+from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.common import dates, validators
 from hcpay_app.services.jobs import roster
+from hcpay_app.services.payments import records
 
 DEMO_PASSWORD = "Harbor-Lantern-Maple-42"
 READY_LOGIN = {"username": "maria.lopez", "member_number": "100000000001"}

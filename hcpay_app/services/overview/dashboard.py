@@ -9,22 +9,48 @@ from sqlmodel import Session, select
 
 from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.accounts import access, profile
-from hcpay_app.services.recurring import autopay, plans
-from hcpay_app.services.common import dates, money
-from hcpay_app.services.billing import coverage, ledger
-from hcpay_app.services.payments import history, statuses
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.billing import coverage, ledger, plan_standing
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.payments import history, statuses
+from hcpay_app.services.recurring import autopay, plans
+
+MINIMUM_PAYMENT_CENTS = 100  # the smallest payment the portal takes ($1.00)
+
+
+def is_payable(cents: int) -> bool:
+    """Whether an amount owed counts as due: at least the minimum payment. A smaller remainder
+    can't be paid by itself, so it is never announced or offered as an amount due."""
+    return cents >= MINIMUM_PAYMENT_CENTS
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberCard:
+    """Who the dashboard is for, as it shows them: masked, and nothing it doesn't show."""
+
+    first_name: str
+    full_name: str
+    member_number: str
+    masked_ssn: str
+    masked_email: str
+    account_number: str
+    plan_name: str
+    monthly_premium: str
 
 
 @dataclasses.dataclass(frozen=True)
 class DashboardView:
-    profile: profile.MemberOverview
+    """Everything the dashboard shows, display-ready (the whole view is sent to the browser)."""
+
+    profile: MemberCard
     amount_due: str
     amount_due_cents: int
+    has_amount_due: bool
     due_by: str
     days_left: str
     past_due: str
     past_due_cents: int
+    has_past_due: bool
     past_due_since: str
     credit: str
     coverage_text: str
@@ -59,14 +85,18 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
         .limit(1)
     ).first()
     due_by = position.oldest_unpaid_due_on if position.past_due_cents else position.next_due_on
+    member = profile.overview(session, actor)
     return DashboardView(
-        profile=profile.overview(session, actor),
+        profile=MemberCard(member.first_name, member.full_name, member.member_number, member.masked_ssn,
+                           member.masked_email, member.account_number, member.plan_name, member.monthly_premium),
         amount_due=money.format_cents(position.amount_due_cents),
         amount_due_cents=position.amount_due_cents,
+        has_amount_due=is_payable(position.amount_due_cents),
         due_by=dates.short_date(due_by) if due_by and position.amount_due_cents else "",
         days_left=_days_left(position.next_due_on, today) if position.next_due_on and not position.past_due_cents else "",
         past_due=money.format_cents(position.past_due_cents),
         past_due_cents=position.past_due_cents,
+        has_past_due=is_payable(position.past_due_cents),
         past_due_since=dates.short_date(position.oldest_unpaid_due_on) if position.oldest_unpaid_due_on else "",
         credit=money.format_cents(position.credit_cents) if position.credit_cents else "",
         coverage_text=words,
@@ -78,5 +108,5 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
         last_payment_status=statuses.LABELS.get(last.status, "") if last else "",
         recent=history.page(session, actor, page_size=5, today=today).rows,
         can_offer_plan=bool(plans.offer(session, actor, today).choices),
-        has_plan=plans.active_plan(session, account.id) is not None,
+        has_plan=plan_standing.active_plan(session, account.id) is not None,
     )

@@ -17,16 +17,20 @@ from sqlmodel import Session, select, update
 
 from hcpay_app.models import BillingAccount, Payment, PaymentMethod, PaymentStatus
 from hcpay_app.services.accounts import access
-from hcpay_app.services.common import audit, dates, money
-from hcpay_app.services.billing import coverage, ledger
-from hcpay_app.services.adapters import mailer
-from hcpay_app.services.payments import method_validation, methods, records, statuses
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.adapters import mailer
+from hcpay_app.services.adapters.processor import (
+    DECLINE_MESSAGES,
+    ChargeResult,
+    Token,
+    get_processor,
+)
+from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, RETURN_MESSAGES, ChargeResult, Token, get_processor
+from hcpay_app.services.payments import method_validation, methods, records, statuses
 
 MAX_DAYS_AHEAD = 60
-STALE_PROCESSING = dt.timedelta(minutes=2)
 
 
 class KeyReused(DomainError):
@@ -396,76 +400,6 @@ def scheduled_for(session: Session, actor: SessionUser) -> list[PaymentResult]:
     rows = session.exec(select(Payment).where(Payment.billing_account_id == account.id,
                                               Payment.status == PaymentStatus.SCHEDULED).order_by(Payment.payment_date)).all()
     return [_result(p) for p in rows]
-
-
-# ---- the daily job's payment duties ----------------------------------------------------------
-
-def run_scheduled(session: Session, *, today: dt.date, now: dt.datetime) -> int:
-    """Charge every scheduled payment whose date has come. A payment is claimed (scheduled →
-    processing) before it is charged, so two jobs at once never both charge it."""
-    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.SCHEDULED,
-                                                Payment.payment_date <= today)).all()
-    charged = 0
-    for payment_id in due:
-        claimed = session.exec(update(Payment).where(Payment.id == payment_id, Payment.status == PaymentStatus.SCHEDULED)
-                               .values(status=PaymentStatus.PROCESSING, updated_at=now))
-        session.commit()
-        if claimed.rowcount != 1:
-            continue
-        payment = session.get(Payment, payment_id)
-        records.add_event(session, payment, PaymentStatus.PROCESSING, "Scheduled date reached", now)
-        session.commit()
-        charge(session, payment, now=now, today=today, member_waiting=False)
-        charged += 1
-    return charged
-
-
-def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int, int]:
-    """Pending bank debits whose settle date has come: settled → Paid; returned → reversed,
-    the invoice reopened and the member told why. Returns (settled, returned)."""
-    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.PENDING,
-                                                Payment.expected_settle_on <= today)).all()
-    settled = returned = 0
-    processor = get_processor()
-    for payment_id in due:
-        payment = session.get(Payment, payment_id)
-        outcome = processor.bank_outcome(payment.processor_ref or "")
-        new_status = PaymentStatus.SUCCEEDED if outcome.status == "settled" else PaymentStatus.RETURNED
-        claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
-                               .values(status=new_status, updated_at=now))
-        if claimed.rowcount != 1:
-            session.rollback()
-            continue
-        session.refresh(payment)
-        account = session.get(BillingAccount, payment.billing_account_id)
-        if new_status == PaymentStatus.SUCCEEDED:
-            records.add_event(session, payment, new_status, "Cleared by your bank", now)
-            _email(session, account, payment, "payment_settled", now)
-            settled += 1
-        else:
-            payment.reason_code = outcome.code
-            payment.reason_message = RETURN_MESSAGES.get(outcome.code, "Your bank returned the payment.")
-            session.add(payment)
-            records.add_event(session, payment, new_status, f"Returned by your bank: {payment.reason_message}", now)
-            ledger.post_reversal(session, payment, effective_on=today, now=now, reason=payment.reason_message)
-            _email(session, account, payment, "payment_returned", now)
-            if payment.source == "autopay":
-                from hcpay_app.services.recurring import autopay
-
-                autopay.payment_returned(session, payment, today=today, now=now)
-            returned += 1
-        session.commit()
-    return settled, returned
-
-
-def reconcile_processing(session: Session, *, now: dt.datetime, today: dt.date, older_than: dt.timedelta = STALE_PROCESSING) -> int:
-    """Finish payments left "processing" by a crash: ask the processor again with the same key
-    (it returns the first result, or charges once if the first call never arrived)."""
-    stuck = session.exec(select(Payment).where(Payment.status == PaymentStatus.PROCESSING,
-                                               Payment.updated_at <= now - older_than)).all()
-    for payment in stuck:
-        charge(session, payment, now=now, today=today, member_waiting=False)
-    return len(stuck)
 
 
 def payment_for_reference(session: Session, actor: SessionUser, reference: object) -> PaymentResult:

@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 from hcpay_app import clock
 from hcpay_app.models import EntryKind, LedgerEntry, Payment, PaymentStatus
 from hcpay_app.services.accounts import access
-from hcpay_app.services.common import dates, money
-from hcpay_app.services.payments import history, statuses
-from hcpay_app.services.billing import ledger
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.payments import history, statuses
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "fonts"
 MAX_EXPORT_DAYS = 366 * 7

@@ -13,8 +13,13 @@ from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, CoverageStatus, Member, Payment
 from hcpay_app.services.common import money, ratelimit, validators
+from hcpay_app.services.common.errors import (
+    NotAllowed,
+    RateLimited,
+    ValidationError,
+    VerificationFailed,
+)
 from hcpay_app.services.payments import checkout
-from hcpay_app.services.common.errors import NotAllowed, RateLimited, ValidationError, VerificationFailed
 
 NO_MATCH = "We couldn't find a billing account with those details. Check them against your bill and try again."
 COVERAGE_ENDED = ("The coverage on this billing account has ended, so we can't take a payment for it online. "

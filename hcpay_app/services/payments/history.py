@@ -10,13 +10,20 @@ from sqlalchemy import Integer, cast, literal, null, union_all
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
-from hcpay_app.models import BillingAccount, EntryKind, LedgerEntry, Payment, PaymentEvent, PaymentStatus
+from hcpay_app.models import (
+    BillingAccount,
+    EntryKind,
+    LedgerEntry,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+)
 from hcpay_app.services.accounts import access
-from hcpay_app.services.common import dates, money, references
-from hcpay_app.services.billing import ledger
-from hcpay_app.services.payments import statuses
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.common import dates, money, references
 from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.payments import statuses
 
 PAGE_SIZE = 25
 FILTERABLE_STATUSES = (

@@ -9,12 +9,19 @@ import re
 
 from sqlmodel import Session, select
 
-from hcpay_app.models import AutopayMandate, Payment, PaymentMethod, PaymentPlan, PaymentStatus, User
-from hcpay_app.services.common import audit
-from hcpay_app.services.adapters import passwords
+from hcpay_app.models import (
+    AutopayMandate,
+    Payment,
+    PaymentMethod,
+    PaymentPlan,
+    PaymentStatus,
+    User,
+)
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.adapters import passwords
 from hcpay_app.services.adapters.processor import Token
+from hcpay_app.services.common import audit
+from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 
 REAUTH_AFTER = dt.timedelta(minutes=10)
 

@@ -26,13 +26,13 @@ from hcpay_app.models import (
     TicketStatus,
     User,
 )
-from hcpay_app.services.common import audit, dates, money, references, validators
+from hcpay_app.services.accounts import notices, recovery
+from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.billing import ledger
-from hcpay_app.services.accounts import notices, recovery
-from hcpay_app.services.payments import checkout, records, statuses
-from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.common import audit, dates, money, references, validators
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.payments import checkout, records, statuses
 from hcpay_app.services.support.tickets import TicketView, ticket_view
 
 

@@ -17,13 +17,20 @@ from sqlmodel import Session, func, select, update
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.models import BillingAccount, Payment, SupportTicket, TicketMessage, TicketStatus, User
+from hcpay_app.models import (
+    BillingAccount,
+    Payment,
+    SupportTicket,
+    TicketMessage,
+    TicketStatus,
+    User,
+)
 from hcpay_app.services.accounts import access
-from hcpay_app.services.common import audit, references
-from hcpay_app.services.payments import history
-from hcpay_app.services.adapters import mailer
 from hcpay_app.services.accounts.authn import SessionUser
+from hcpay_app.services.adapters import mailer
+from hcpay_app.services.common import audit, references
 from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.payments import history
 
 TOPICS = {
     "payment_not_showing": "My payment isn't showing",

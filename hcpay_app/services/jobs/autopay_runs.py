@@ -1,0 +1,231 @@
+"""The daily job's Automatic Payments: resume paused mandates, charge each due (mandate, period)
+once, retry failures, send pre-debit and card-expiry notices, and count a returned debit as a failed
+attempt.
+
+Each (mandate, period) has one AutopayRun row under a unique constraint, and every attempt's
+payment carries its own idempotency key: two jobs at once, or the same job twice, charge a period
+at most once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select, update
+
+from hcpay_app.config import get_settings
+from hcpay_app.models import (
+    AutopayMandate,
+    AutopayRun,
+    BillingAccount,
+    CoverageStatus,
+    MandateStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from hcpay_app.services.accounts import notices
+from hcpay_app.services.adapters.processor import HARD_DECLINES
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.recurring import autopay
+
+
+@dataclasses.dataclass
+class AutopayTally:
+    charged: int = 0
+    failed: int = 0
+    notices: int = 0
+
+
+def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
+    """Move to the next period — once per run, even when a retry after a returned debit succeeds."""
+    if dates.first_of_month(mandate.next_charge_on) <= run.period:
+        mandate.next_charge_on = dates.add_months(mandate.next_charge_on, autopay.FREQUENCY_MONTHS[mandate.frequency])
+
+
+def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now: dt.datetime, today: dt.date,
+             tally: AutopayTally) -> None:
+    """Charge one attempt of a claimed run and record the outcome (the run is already claimed)."""
+    settings = get_settings()
+    account = session.get(BillingAccount, mandate.billing_account_id)
+    method = session.get(PaymentMethod, mandate.payment_method_id)
+    amount = autopay.charge_amount(session, mandate, account, today)
+    if amount < 100 or method is None or method.removed_at is not None:
+        run.status, run.updated_at = "paid" if amount < 100 else "failed", now
+        if method is None or method.removed_at is not None:
+            mandate.status = MandateStatus.PAUSED
+            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment not made",
+                           body="Your Automatic Payments method was removed, so we paused Automatic Payments. "
+                                "Choose a new method in Settings → Automatic Payments.", now=now)
+        else:
+            _advance(mandate, run)
+        session.add_all([run, mandate])
+        session.commit()
+        return
+    key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
+    payment = checkout.charge_saved_method(session, account=account, method=method, amount_cents=amount,
+                                           idempotency_key=key, source="autopay",
+                                           note=f"Automatic payment (attempt {run.attempts})", now=now, today=today)
+    session.refresh(run)
+    session.refresh(mandate)
+    run.last_payment_id, run.updated_at = payment.id, now
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
+        run.status = "paid"
+        _advance(mandate, run)
+        tally.charged += 1
+        notices.notify(session, mandate.user_id, kind="autopay_charged", title="Automatic payment made",
+                       body=f"We charged {money.format_cents(amount)} to {payment.method_label}. "
+                            f"Reference number: {payment.reference}.", now=now, by_email=False)
+    else:
+        tally.failed += 1
+        run.last_code = payment.reason_code
+        retries = settings.autopay_retry_days
+        hard = payment.reason_code in HARD_DECLINES
+        if hard or run.attempts > len(retries):
+            run.status, run.next_attempt_on = "failed", None
+            mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
+            _advance(mandate, run)
+            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic Payments paused",
+                           body=f"Your automatic payment of {money.format_cents(amount)} failed: {payment.reason_message} "
+                                "We've paused Automatic Payments. Please make a payment and update your method in "
+                                "Settings → Automatic Payments.", now=now)
+        else:
+            run.status = "retrying"
+            run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
+            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment failed",
+                           body=f"Your automatic payment of {money.format_cents(amount)} failed: {payment.reason_message} "
+                                f"We'll try again on {dates.short_date(run.next_attempt_on)}.", now=now)
+    session.add_all([run, mandate])
+    session.commit()
+
+
+def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTally:
+    """Resume paused mandates whose date has come, charge due mandates once per period, retry."""
+    tally = AutopayTally()
+    for mandate in session.exec(select(AutopayMandate).where(AutopayMandate.status == MandateStatus.PAUSED,
+                                                             AutopayMandate.paused_until <= today)).all():
+        if not autopay.claim_resume(session, mandate, now, today, read_as=MandateStatus.PAUSED):
+            session.rollback()  # another job resumed it (and confirmed it) since we listed it
+            continue
+        autopay.confirm_change(session, mandate, "Automatic Payments resumed", now)
+        session.commit()
+    due = session.exec(select(AutopayMandate.id, AutopayMandate.next_charge_on)
+                       .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+                       .where(AutopayMandate.status == MandateStatus.ACTIVE, AutopayMandate.next_charge_on <= today,
+                              BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
+    for mandate_id, listed_charge_on in due:
+        mandate = session.get(AutopayMandate, mandate_id)
+        session.refresh(mandate)
+        if mandate.status != MandateStatus.ACTIVE or mandate.next_charge_on != listed_charge_on:
+            continue  # another job charged it (and moved it on) since we listed it
+        run = AutopayRun(mandate_id=mandate.id, period=dates.first_of_month(listed_charge_on), attempts=1,
+                         status="charging", created_at=now, updated_at=now)
+        session.add(run)
+        try:
+            session.commit()  # the claim: only one job gets (mandate, period)
+        except IntegrityError:
+            session.rollback()
+            continue
+        _attempt(session, run, mandate, now=now, today=today, tally=tally)
+    retry_ids = session.exec(select(AutopayRun.id).where(AutopayRun.status == "retrying",
+                                                         AutopayRun.next_attempt_on <= today)).all()
+    for run_id in retry_ids:
+        run = session.get(AutopayRun, run_id)
+        claimed = session.exec(update(AutopayRun).where(AutopayRun.id == run_id, AutopayRun.status == "retrying",
+                                                        AutopayRun.attempts == run.attempts)
+                               .values(status="charging", attempts=run.attempts + 1, updated_at=now))
+        session.commit()
+        if claimed.rowcount != 1:
+            continue
+        session.refresh(run)
+        mandate = session.get(AutopayMandate, run.mandate_id)
+        if mandate.status == MandateStatus.CANCELED:
+            run.status = "failed"
+            session.add(run)
+            session.commit()
+            continue
+        _attempt(session, run, mandate, now=now, today=today, tally=tally)
+    return tally
+
+
+def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
+    """Pre-debit notices N days ahead, and a card-expiry notice 30 days ahead — once each.
+
+    A mandate paused until a date counts too: if it resumes on or before its next charge day and
+    that day falls within the notice period, the member hears about the charge beforehand, as for
+    any active mandate (the same once-key, so resuming doesn't announce it again)."""
+    settings = get_settings()
+    sent = 0
+    horizon = today + dt.timedelta(days=settings.autopay_notice_days)
+    live = (select(AutopayMandate).join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+            .where(BillingAccount.coverage_status != CoverageStatus.TERMINATED))
+    upcoming = [(m.id, m.next_charge_on) for m in session.exec(live.where(
+        AutopayMandate.status == MandateStatus.ACTIVE, AutopayMandate.next_charge_on > today,
+        AutopayMandate.next_charge_on <= horizon)).all()]
+    for paused in session.exec(live.where(AutopayMandate.status == MandateStatus.PAUSED, AutopayMandate.paused_until.is_not(None),
+                                          AutopayMandate.paused_until <= horizon)).all():
+        charge_on = autopay.charge_after_resuming(paused, max(paused.paused_until, today))
+        if today < charge_on <= horizon:
+            upcoming.append((paused.id, charge_on))
+    for mandate_id, charge_on in sorted(upcoming):
+        mandate = session.get(AutopayMandate, mandate_id)
+        account = session.get(BillingAccount, mandate.billing_account_id)
+        amount = autopay.charge_amount(session, mandate, account, today)
+        method = autopay.view(session, mandate).method
+
+        def pre_debit(s: Session, mandate=mandate, amount=amount, method=method, charge_on=charge_on) -> None:
+            notices.notify(s, mandate.user_id, kind="autopay_notice", title="Upcoming automatic payment",
+                           body=f"On {dates.short_date(charge_on)} we'll charge {money.format_cents(amount)} to {method} "
+                                "for your Health Connector premium. To change it, go to Settings → Automatic Payments.",
+                           now=now)
+
+        sent += notices.run_once(session, f"autopay-notice:{mandate.id}:{charge_on:%Y%m%d}", now, pre_debit)
+    expiring = session.exec(select(AutopayMandate, PaymentMethod).join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
+                            .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+                            .where(AutopayMandate.status == MandateStatus.ACTIVE, PaymentMethod.kind == "card",
+                                   BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
+    for mandate, method in expiring:
+        if not (method.exp_month and method.exp_year and mandate.next_charge_on):
+            continue
+        expires = dates.add_months(dt.date(method.exp_year, method.exp_month, 1), 1) - dt.timedelta(days=1)
+        if expires >= mandate.next_charge_on or today < expires - dt.timedelta(days=settings.card_expiry_notice_days):
+            continue
+
+        def expiry(s: Session, mandate=mandate, method=method, expires=expires) -> None:
+            notices.notify(s, mandate.user_id, kind="card_expiring", title="Your card for Automatic Payments is expiring",
+                           body=f"{methods.label(method.kind, method.brand, method.last4)} expires {expires:%m/%Y}, before "
+                                f"your next automatic payment on {dates.short_date(mandate.next_charge_on)}. Add a new "
+                                "card in Settings → Payment methods and choose it for Automatic Payments.", now=now)
+
+        sent += notices.run_once(session, f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}", now, expiry)
+    return sent
+
+
+def payment_returned(session: Session, payment: Payment, *, today: dt.date, now: dt.datetime) -> None:
+    """A bank returned an automatic payment: it counts as a failed attempt for its period — retried
+    after 3 and 7 days unless the return is final (closed or unknown account), then paused."""
+    run = session.exec(select(AutopayRun).where(AutopayRun.last_payment_id == payment.id)).first()
+    if run is None:
+        return
+    mandate = session.get(AutopayMandate, run.mandate_id)
+    retries = get_settings().autopay_retry_days
+    run.last_code, run.updated_at = payment.reason_code, now
+    amount = money.format_cents(payment.amount_cents)
+    if payment.reason_code in HARD_DECLINES or run.attempts > len(retries) or mandate.status == MandateStatus.CANCELED:
+        run.status, run.next_attempt_on = "failed", None
+        if mandate.status == MandateStatus.ACTIVE:
+            mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
+        notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic Payments paused",
+                       body=f"Your bank returned your automatic payment of {amount}: {payment.reason_message} "
+                            "We've paused Automatic Payments. Please make a payment and check your bank details in "
+                            "Settings → Automatic Payments.", now=now)
+    else:
+        run.status = "retrying"
+        run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
+        notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment returned",
+                       body=f"Your bank returned your automatic payment of {amount}: {payment.reason_message} "
+                            f"We'll try again on {dates.short_date(run.next_attempt_on)}.", now=now)
+    session.add_all([run, mandate])
+
