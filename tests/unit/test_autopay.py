@@ -418,6 +418,20 @@ def test_a_successful_retry_after_a_returned_debit_keeps_the_next_charge_date(se
         (D(2026, 4, 18), PaymentStatus.SUCCEEDED)]
 
 
+def test_a_returned_automatic_debit_sends_one_email_that_says_what_happens_next(session, avery):
+    activate(session, avery, save_bank(session, avery, BANKS["R01"]).id)
+    sent_before = {m.id for m in emails_to(session, avery.email)}
+    run_days(TODAY, D(2026, 3, 20))  # debited Mar 18, returned R01 on Mar 20
+    returned_day = [m for m in emails_to(session, avery.email) if m.id not in sent_before
+                    and on_day(m.created_at) == D(2026, 3, 20)]
+    assert [m.kind for m in returned_day] == ["payment_returned"]
+    body = returned_day[0].body
+    assert "Your bank returned your automatic payment of" in body and "We'll try again on Mar 23, 2026" in body
+    assert "(R01)" in body
+    # The portal still shows it among the notices.
+    assert titles(session, avery, "autopay_failed") == [(D(2026, 3, 20), "Automatic payment returned")]
+
+
 def test_a_hard_decline_never_retries_and_a_soft_one_retries_twice(session, avery, add_member, register):
     from autopay_helpers import CARDS
 

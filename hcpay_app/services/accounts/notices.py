@@ -14,6 +14,7 @@ from hcpay_app.models import Notification, OnceMarker, User
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.common.errors import NotAllowed
+from hcpay_app.services.common.messages import Message
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,9 +51,10 @@ def run_once(session: Session, key: str, now: dt.datetime, action) -> bool:
     return True
 
 
-def notify(session: Session, user_id: int, *, kind: str, title: str, body: str, now: dt.datetime,
+def notify(session: Session, user_id: int, message: Message, *, kind: str, now: dt.datetime,
            in_app: bool = True, by_email: bool = True, email: str | None = None) -> None:
     """A notice in the notifications center and by email (in the caller's transaction)."""
+    title, body = message.subject, message.body
     if in_app:
         session.add(Notification(user_id=user_id, kind=kind, title=title[:120], body=body[:1000], created_at=now))
     if by_email:

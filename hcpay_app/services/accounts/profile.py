@@ -6,17 +6,17 @@ import dataclasses
 
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, Member, User
+from hcpay_app.models import BillingAccount, CoverageStatus, Member, User
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import NotAllowed
 
 COVERAGE_WORDS = {
-    "pending_first_payment": "Pending first payment",
-    "active": "Active",
-    "in_grace": "In grace period",
-    "terminated": "Terminated",
+    CoverageStatus.PENDING_FIRST_PAYMENT: "Pending first payment",
+    CoverageStatus.ACTIVE: "Active",
+    CoverageStatus.IN_GRACE: "In grace period",
+    CoverageStatus.TERMINATED: "Terminated",
 }
 
 

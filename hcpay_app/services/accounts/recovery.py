@@ -12,8 +12,8 @@ import urllib.parse
 from sqlmodel import Session, func, select, update
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import LoginThrottle, Member, PasswordResetToken, User
-from hcpay_app.services.accounts import authn
+from hcpay_app.models import LoginThrottle, Member, NoticeKind, PasswordResetToken, User
+from hcpay_app.services.accounts import authn, templates
 from hcpay_app.services.adapters import crypto, mailer, passwords
 from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.common.errors import (
@@ -71,18 +71,9 @@ def issue_reset_link(session: Session, user: User, *, now: dt.datetime) -> None:
         )
     )
     link = f"{settings.base_url}/reset-password?{urllib.parse.urlencode({'token': token})}"
-    mailer.enqueue(
-        session,
-        to=user.email,
-        subject="Reset your Health Connector password",
-        body=(
-            f"Hello,\n\nWe received a request to reset the password for {user.username}. "
-            f"Open this link within {settings.reset_ttl // 60} minutes to choose a new password:\n\n{link}\n\n"
-            "The link works once. If you didn't ask for this, ignore this email: your password stays the same."
-        ),
-        kind="password_reset",
-        now=now,
-    )
+    mailer.enqueue_message(session, to=user.email,
+                           message=templates.password_reset(user.username, link, settings.reset_ttl // 60),
+                           kind=NoticeKind.PASSWORD_RESET, now=now)
 
 
 def recover_username(session: Session, *, email: object, ip: str, now: dt.datetime) -> None:
@@ -93,15 +84,8 @@ def recover_username(session: Session, *, email: object, ip: str, now: dt.dateti
         return
     users = _users_for(session, address)
     if users:
-        names = "\n".join(f"  • {u.username}" for u in users)
-        mailer.enqueue(
-            session,
-            to=users[0].email,
-            subject="Your Health Connector username",
-            body=f"Hello,\n\nThe username for your Health Connector payment account is:\n\n{names}\n\nUse it to log in.",
-            kind="username_reminder",
-            now=now,
-        )
+        mailer.enqueue_message(session, to=users[0].email, message=templates.username_reminder([u.username for u in users]),
+                               kind=NoticeKind.USERNAME_REMINDER, now=now)
         audit.record(session, "username_reminder_sent", now=now, subject_user_id=users[0].id, ip=ip)
     session.commit()
 
@@ -141,17 +125,8 @@ def _set_password(session: Session, user: User, new_password: str, now: dt.datet
 
 
 def _notify_password_changed(session: Session, user: User, now: dt.datetime) -> None:
-    mailer.enqueue(
-        session,
-        to=user.email,
-        subject="Your Health Connector password was changed",
-        body=(
-            f"Hello,\n\nThe password for {user.username} was just changed and every other signed-in "
-            "device was logged out. If this wasn't you, reset your password now and contact support."
-        ),
-        kind="password_changed",
-        now=now,
-    )
+    mailer.enqueue_message(session, to=user.email, message=templates.password_changed(user.username),
+                           kind=NoticeKind.PASSWORD_CHANGED, now=now)
 
 
 def reset_password(session: Session, *, token: object, new_password: object, ip: str, now: dt.datetime) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import Member, PendingRegistration, User
-from hcpay_app.services.accounts import authn
+from hcpay_app.models import Member, NoticeKind, PendingRegistration, User
+from hcpay_app.services.accounts import authn, templates
 from hcpay_app.services.adapters import crypto, mailer, passwords
 from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.common.errors import (
@@ -92,18 +92,8 @@ def start(
         raise RosterMismatch(NO_MATCH_MESSAGE)
     if session.exec(select(User.id).where(User.member_id == member.id)).first() is not None:
         # Tell the real member by email, at the address on file; the screen says nothing new.
-        mailer.enqueue(
-            session,
-            to=member.email,
-            subject="Someone tried to create a second account for you",
-            body=(
-                f"Hello {member.first_name},\n\nSomeone tried to create a portal account with your details, "
-                "but you already have one. Log in with your username, or use Forgot Username or "
-                "Forgot Password on the log-in page.\n\nIf this wasn't you, contact support."
-            ),
-            kind="duplicate_registration",
-            now=now,
-        )
+        mailer.enqueue_message(session, to=member.email, message=templates.duplicate_registration(member.first_name),
+                               kind=NoticeKind.DUPLICATE_REGISTRATION, now=now)
         audit.record(session, "registration_duplicate", now=now, ip=client_key)
         session.commit()
         raise RosterMismatch(NO_MATCH_MESSAGE)
@@ -142,19 +132,9 @@ def _send_code(session: Session, pending: PendingRegistration, member: Member, n
     pending.code_sends += 1
     pending.code_sent_at = now
     session.add(pending)
-    minutes = settings.otp_ttl // 60
-    mailer.enqueue(
-        session,
-        to=member.email,
-        subject="Your Health Connector verification code",
-        body=(
-            f"Hello {member.first_name},\n\nYour verification code is {code}\n\n"
-            f"It expires in {minutes} minutes. Enter it on the Create Account page to finish. "
-            "If you didn't start creating an account, you can ignore this email."
-        ),
-        kind="verification_code",
-        now=now,
-    )
+    mailer.enqueue_message(session, to=member.email,
+                           message=templates.verification_code(member.first_name, code, settings.otp_ttl // 60),
+                           kind=NoticeKind.VERIFICATION_CODE, now=now)
 
 
 def choose_credentials(session: Session, *, pending_id: int | None, username: object, password: object, now: dt.datetime) -> str:
@@ -231,13 +211,7 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
     session.exec(delete(PendingRegistration).where(PendingRegistration.member_id == member.id))
     token = authn.open_session(session, user.id, now=now)
     audit.record(session, "account_created", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
-    mailer.enqueue(
-        session,
-        to=member.email,
-        subject="Your Health Connector payment account is ready",
-        body=f"Hello {member.first_name},\n\nYour account {user.username} is ready. You can now view and pay your premiums online.",
-        kind="account_created",
-        now=now,
-    )
+    mailer.enqueue_message(session, to=member.email, message=templates.account_created(member.first_name, user.username),
+                           kind=NoticeKind.ACCOUNT_CREATED, now=now)
     session.commit()
     return user.id, token

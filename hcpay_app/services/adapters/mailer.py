@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import OutboundEmail
+from hcpay_app.services.common.messages import Message
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -40,6 +41,11 @@ SIGNATURE = (
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, now: dt.datetime) -> None:
     """Queue a message in the caller's transaction: it is sent only if the change commits."""
     session.add(OutboundEmail(to_address=to, subject=subject, body=body + SIGNATURE, kind=kind, created_at=now))
+
+
+def enqueue_message(session: Session, *, to: str, message: Message, kind: str, now: dt.datetime) -> None:
+    """Queue a templated message (see each domain's `templates` module)."""
+    enqueue(session, to=to, subject=message.subject, body=message.body, kind=kind, now=now)
 
 
 def _send(message: OutboundEmail) -> None:

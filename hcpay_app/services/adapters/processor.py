@@ -22,13 +22,14 @@ import datetime as dt
 import functools
 import secrets
 import string
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from hcpay_app.db import session_scope
-from hcpay_app.models import SandboxCharge
+from hcpay_app.models import MethodKind, SandboxCharge
 
 
 def _random_id(length: int = 20) -> str:
@@ -39,18 +40,29 @@ def _random_id(length: int = 20) -> str:
 @dataclasses.dataclass(frozen=True)
 class Token:
     token: str
-    kind: str  # card | bank
+    kind: MethodKind
     brand: str
     last4: str
     exp_month: int | None = None
     exp_year: int | None = None
 
 
+class ChargeStatus(StrEnum):
+    """A charge's answer: cards succeed at once; bank debits are pending until they settle."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    DECLINED = "declined"
+
+
+class BankResult(StrEnum):
+    SETTLED = "settled"
+    RETURNED = "returned"
+
+
 @dataclasses.dataclass(frozen=True)
 class ChargeResult:
-    """`succeeded` (cards), `pending` (bank debits, settled later) or `declined`."""
-
-    status: str
+    status: ChargeStatus
     processor_ref: str
     code: str = ""
 
@@ -116,11 +128,11 @@ class SandboxProcessor:
 
     def tokenize_card(self, number, brand, exp_month, exp_year, cvc, name, zip_code) -> Token:
         scenario = _SANDBOX_CARDS.get(number, "ok")
-        return Token(f"sbx_card_{scenario}_{_random_id()}", "card", brand, number[-4:], exp_month, exp_year)
+        return Token(f"sbx_card_{scenario}_{_random_id()}", MethodKind.CARD, brand, number[-4:], exp_month, exp_year)
 
     def tokenize_bank(self, routing, account, account_type, name) -> Token:
         scenario = _SANDBOX_BANK.get(account, "settle") if routing == SANDBOX_ROUTING else "settle"
-        return Token(f"sbx_bank_{scenario}_{_random_id()}", "bank", account_type.title(), account[-4:])
+        return Token(f"sbx_bank_{scenario}_{_random_id()}", MethodKind.BANK, account_type.title(), account[-4:])
 
     @staticmethod
     def _scenario(token: str) -> tuple[str, str]:
@@ -132,9 +144,9 @@ class SandboxProcessor:
     def charge(self, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime) -> ChargeResult:
         kind, scenario = self._scenario(token)
         if kind == "card":
-            outcome = "succeeded" if scenario == "ok" else scenario
+            outcome = ChargeStatus.SUCCEEDED if scenario == "ok" else scenario
         elif kind == "bank":
-            outcome = "pending"
+            outcome = ChargeStatus.PENDING
         else:
             outcome = "card_declined"
         return self._record(idempotency_key, token, amount_cents, outcome, now)
@@ -153,16 +165,17 @@ class SandboxProcessor:
                 except IntegrityError:  # the same key raced in from another worker
                     session.rollback()
                     existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).one()
-        status = existing.outcome if existing.outcome in ("succeeded", "pending") else "declined"
-        return ChargeResult(status, existing.processor_ref, "" if status != "declined" else existing.outcome)
+        if existing.outcome in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
+            return ChargeResult(ChargeStatus(existing.outcome), existing.processor_ref)
+        return ChargeResult(ChargeStatus.DECLINED, existing.processor_ref, existing.outcome)
 
     def bank_outcome(self, processor_ref: str) -> BankOutcome:
         with session_scope() as session:
             charge = session.exec(select(SandboxCharge).where(SandboxCharge.processor_ref == processor_ref)).first()
         if charge is None:
-            return BankOutcome("returned", "R03")
+            return BankOutcome(BankResult.RETURNED, "R03")
         _kind, scenario = self._scenario(charge.token)
-        return BankOutcome("settled") if scenario == "settle" else BankOutcome("returned", scenario)
+        return BankOutcome(BankResult.SETTLED) if scenario == "settle" else BankOutcome(BankResult.RETURNED, scenario)
 
     def charges_for(self, idempotency_key: str) -> int:
         """How many charges exist for a key (tests use it to prove exactly-once)."""

@@ -25,13 +25,14 @@ from hcpay_app.models import (
     CoverageStatus,
     EntryKind,
     Invoice,
+    NoticeKind,
     Payment,
     PaymentStatus,
     User,
 )
 from hcpay_app.services.accounts import notices
-from hcpay_app.services.billing import ledger, plan_standing
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.billing import ledger, plan_standing, templates
+from hcpay_app.services.common import dates
 
 
 @dataclasses.dataclass
@@ -64,11 +65,9 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
                         effective_on=today, now=now, invoice_id=invoice.id,
                         description=f"Late fee: {dates.month_label(invoice.coverage_month)} premium unpaid")
             if user_id:
-                notices.notify(s, user_id, kind="late_fee", title="A late fee was added",
-                               body=f"Your {dates.month_label(invoice.coverage_month)} premium is "
-                                    f"{settings.late_fee_after_days} days past due, so a late fee of "
-                                    f"{money.format_cents(settings.late_fee_cents)} was added. Pay the past-due balance "
-                                    "or set up a payment plan from your dashboard.", now=now)
+                message = templates.late_fee(invoice.coverage_month, settings.late_fee_after_days,
+                                             settings.late_fee_cents)
+                notices.notify(s, user_id, message, kind=NoticeKind.LATE_FEE, now=now)
 
         fees += notices.run_once(session, f"late-fee:{invoice.id}", now, fee)
     return fees
@@ -123,21 +122,19 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
             first_unpaid = _first_unpaid_month(position)
             if account.subsidized:
                 grace_ends_on = _end_of_month(dates.add_months(first_unpaid, settings.subsidized_grace_months - 1))
-                words = (f"You're in a {settings.subsidized_grace_months}-month grace period. Pay "
-                         f"{money.format_cents(position.past_due_cents)} by {dates.short_date(grace_ends_on)} to keep "
-                         "your coverage.")
+                warning = templates.past_due_warning_subsidized(settings.subsidized_grace_months,
+                                                                position.past_due_cents, grace_ends_on)
             else:
                 # A new due date 30 days after the missed one — but never one already gone (after
                 # downtime), so the member always gets real time and a Termination Warning.
                 grace_ends_on = max(position.oldest_unpaid_due_on + dt.timedelta(days=settings.unsubsidized_grace_days),
                                     today + dt.timedelta(days=settings.termination_warning_days))
-                words = (f"Delinquency notice: your new due date is {dates.short_date(grace_ends_on)}. Pay "
-                         f"{money.format_cents(position.past_due_cents)} by then to keep your coverage.")
+                warning = templates.past_due_warning(position.past_due_cents, grace_ends_on)
             if not _claim(session, account, status, coverage_status=CoverageStatus.IN_GRACE, grace_ends_on=grace_ends_on):
                 session.rollback()  # another job moved it (and sent the notice) since we read it
                 continue
             if user_id:
-                notices.notify(session, user_id, kind="past_due_warning", title="Past Due Warning", body=words, now=now)
+                notices.notify(session, user_id, warning, kind=NoticeKind.PAST_DUE_WARNING, now=now)
                 tally.notices += 1
             session.commit()
             session.expire(account)
@@ -158,20 +155,18 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
         plan = plan_standing.standing(session, account.id)
         if plan is None:
             deadline, owed, first_unpaid = grace_ends_on, position.past_due_cents, _first_unpaid_month(position)
-            how = "Pay now, or set up a payment plan from your dashboard."
         else:
             overdue = plan.overdue_beside(today)
             if not overdue:
                 continue  # all of the past-due balance is the plan's: no warning, no termination
             deadline = _deadline_beside_plan(account, overdue[0])
             owed, first_unpaid = sum(b.unpaid_cents for b in overdue), overdue[0].coverage_month
-            how = "Your payment plan doesn't cover this amount: please pay it from your dashboard."
         warn_on = deadline - dt.timedelta(days=settings.termination_warning_days)
         if warn_on <= today <= deadline and user_id:
-            def warning(s: Session, deadline=deadline, owed=owed, how=how, user_id=user_id) -> None:
-                notices.notify(s, user_id, kind="termination_warning", title="Termination Warning",
-                               body=f"Your coverage will end unless we receive {money.format_cents(owed)} "
-                                    f"by {dates.short_date(deadline)}. {how}", now=now)
+            message = templates.termination_warning(owed, deadline, beside_a_plan=plan is not None)
+
+            def warning(s: Session, message=message, user_id=user_id) -> None:
+                notices.notify(s, user_id, message, kind=NoticeKind.TERMINATION_WARNING, now=now)
 
             tally.notices += notices.run_once(session, f"termination-warning:{account.id}:{deadline}", now, warning)
         if today > deadline:
@@ -180,10 +175,8 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
                 session.rollback()  # another job ended it (and sent the notice) since we read it
                 continue
             if user_id:
-                notices.notify(session, user_id, kind="terminated", title="Your coverage has ended",
-                               body=f"We didn't receive the past-due premium by {dates.short_date(deadline)}, "
-                                    f"so your coverage ended on {dates.short_date(terminated_on)}. Contact "
-                                    "customer service about re-enrolling.", now=now)
+                notices.notify(session, user_id, templates.terminated(deadline, terminated_on),
+                               kind=NoticeKind.TERMINATED, now=now)
                 tally.notices += 1
             session.commit()
             session.expire(account)

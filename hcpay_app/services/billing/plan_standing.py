@@ -16,6 +16,7 @@ from hcpay_app.models import (
     LedgerEntry,
     Payment,
     PaymentPlan,
+    PaymentSource,
     PlanInstallment,
     PlanStatus,
 )
@@ -65,7 +66,7 @@ def standing_of(session: Session, plan: PaymentPlan) -> Standing:
     next premium is paying that premium) and only the rest counts toward the installments."""
     starts_on = session.exec(select(func.min(PlanInstallment.due_on)).where(PlanInstallment.plan_id == plan.id)).one()
     account_id = plan.billing_account_id
-    own = select(Payment.id).where(Payment.billing_account_id == account_id, Payment.source == "plan",
+    own = select(Payment.id).where(Payment.billing_account_id == account_id, Payment.source == PaymentSource.PLAN,
                                    Payment.idempotency_key.like(f"plan-{plan.id}-%"))
     by_plan = -int(session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
         LedgerEntry.billing_account_id == account_id, LedgerEntry.kind.in_(_MONEY_KINDS),

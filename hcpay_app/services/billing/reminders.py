@@ -15,14 +15,15 @@ from hcpay_app.models import (
     CoverageStatus,
     Invoice,
     LedgerEntry,
+    MandateStatus,
+    NoticeKind,
     OnceMarker,
     ReminderPreference,
     User,
 )
 from hcpay_app.services.accounts import access, notices
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.billing import ledger
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.billing import ledger, templates
 from hcpay_app.services.common.errors import ValidationError
 
 OFFSET_CHOICES = (14, 7, 5, 3, 2, 1)
@@ -43,7 +44,7 @@ def _parse_days(text: str) -> tuple[int, ...]:
 
 def _has_autopay(session: Session, account_id: int) -> bool:
     return session.exec(select(AutopayMandate.id).where(AutopayMandate.billing_account_id == account_id,
-                                                        AutopayMandate.status == "active")).first() is not None
+                                                        AutopayMandate.status == MandateStatus.ACTIVE)).first() is not None
 
 
 def effective(session: Session, user_id: int, account_id: int) -> Preferences:
@@ -77,13 +78,6 @@ def save(session: Session, actor: SessionUser, *, enabled: bool, by_email: bool,
 
 
 BATCH = 500
-
-
-def _reminder_text(invoice: Invoice, unpaid_cents: int, offset: int) -> tuple[str, str]:
-    title = f"Premium due in {offset} day{'s' if offset != 1 else ''}"
-    body = (f"Your {dates.month_label(invoice.coverage_month)} premium of {money.format_cents(unpaid_cents)} is due "
-            f"{dates.short_date(invoice.due_on)}. Pay online with Make a Payment, or set up Automatic Payments in Settings.")
-    return title, body
 
 
 def _unpaid_parts(session: Session, invoices: list[Invoice], day: dt.date) -> dict[int, int]:
@@ -122,7 +116,7 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     once-marker, so a second (or concurrent) run adds none."""
     sent = 0
     prefs_by_user = {p.user_id: p for p in session.exec(select(ReminderPreference)).all()}
-    autopay_accounts = set(session.exec(select(AutopayMandate.billing_account_id).where(AutopayMandate.status == "active")).all())
+    autopay_accounts = set(session.exec(select(AutopayMandate.billing_account_id).where(AutopayMandate.status == MandateStatus.ACTIVE)).all())
     for offset in OFFSET_CHOICES:
         day = today + dt.timedelta(days=offset)
         rows = session.exec(
@@ -149,17 +143,17 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             try:
                 for key, (invoice, user, prefs) in todo.items():
                     notices.mark_once(session, key, now)
-                    title, body = _reminder_text(invoice, unpaid[invoice.id], offset)
-                    notices.notify(session, user.id, kind="payment_reminder", title=title, body=body, now=now,
+                    message = templates.payment_reminder(invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset)
+                    notices.notify(session, user.id, message, kind=NoticeKind.PAYMENT_REMINDER, now=now,
                                    in_app=prefs.in_app, by_email=prefs.by_email, email=user.email)
                 session.commit()
                 sent += len(todo)
             except IntegrityError:
                 session.rollback()  # another job sent some of these just now: fall back to one at a time
                 for key, (invoice, user, prefs) in todo.items():
-                    title, body = _reminder_text(invoice, unpaid[invoice.id], offset)
-                    sent += notices.run_once(session, key, now, lambda s, u=user, t=title, b=body, p=prefs: notices.notify(
-                        s, u.id, kind="payment_reminder", title=t, body=b, now=now, in_app=p.in_app, by_email=p.by_email))
+                    message = templates.payment_reminder(invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset)
+                    sent += notices.run_once(session, key, now, lambda s, u=user, m=message, p=prefs: notices.notify(
+                        s, u.id, m, kind=NoticeKind.PAYMENT_REMINDER, now=now, in_app=p.in_app, by_email=p.by_email))
     missed = session.exec(
         select(Invoice, BillingAccount, User)
         .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
@@ -173,10 +167,8 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             continue
 
         def past_due(s: Session, user=user, invoice=invoice, position=position) -> None:
-            notices.notify(s, user.id, kind="past_due", title="Your premium payment is past due",
-                           body=f"We haven't received {money.format_cents(position.unpaid_cents)} for "
-                                f"{dates.month_label(invoice.coverage_month)}, due {dates.short_date(invoice.due_on)}. "
-                                "Pay now to keep your coverage, or set up a payment plan from your dashboard.", now=now)
+            message = templates.past_due(invoice.coverage_month, position.unpaid_cents, invoice.due_on)
+            notices.notify(s, user.id, message, kind=NoticeKind.PAST_DUE, now=now)
 
         sent += notices.run_once(session, f"past-due:{invoice.id}", now, past_due)
     return sent

@@ -7,6 +7,8 @@ import re
 # Dollars (grouped by commas or not) with an optional ".", ".5" or ".50"; or cents alone, ".5" or ".50".
 _AMOUNT_RE = re.compile(r"\$?\s*(?:((?:[0-9]{1,3}(?:,[0-9]{3})+)|[0-9]+)(?:\.([0-9]{0,2}))?|\.([0-9]{1,2}))")
 MAX_DIGITS = 12
+# The smallest payment the portal takes, by any route ($1.00): below it a processor's fee costs more.
+MINIMUM_PAYMENT_CENTS = 100
 
 
 class AmountError(ValueError):

@@ -18,18 +18,23 @@ from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AutopayMandate,
     AutopayRun,
+    AutopayRunStatus,
     BillingAccount,
     CoverageStatus,
     MandateStatus,
+    MethodKind,
+    NoticeKind,
     Payment,
     PaymentMethod,
+    PaymentSource,
     PaymentStatus,
 )
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.adapters.processor import HARD_DECLINES
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import dates
+from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.payments import checkout, methods
-from hcpay_app.services.recurring import autopay
+from hcpay_app.services.recurring import autopay, templates
 
 
 @dataclasses.dataclass
@@ -52,13 +57,12 @@ def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now:
     account = session.get(BillingAccount, mandate.billing_account_id)
     method = session.get(PaymentMethod, mandate.payment_method_id)
     amount = autopay.charge_amount(session, mandate, account, today)
-    if amount < 100 or method is None or method.removed_at is not None:
-        run.status, run.updated_at = "paid" if amount < 100 else "failed", now
+    if amount < MINIMUM_PAYMENT_CENTS or method is None or method.removed_at is not None:
+        run.status, run.updated_at = AutopayRunStatus.PAID if amount < MINIMUM_PAYMENT_CENTS else AutopayRunStatus.FAILED, now
         if method is None or method.removed_at is not None:
             mandate.status = MandateStatus.PAUSED
-            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment not made",
-                           body="Your Automatic Payments method was removed, so we paused Automatic Payments. "
-                                "Choose a new method in Settings → Automatic Payments.", now=now)
+            notices.notify(session, mandate.user_id, templates.autopay_method_removed(), kind=NoticeKind.AUTOPAY_FAILED,
+                           now=now)
         else:
             _advance(mandate, run)
         session.add_all([run, mandate])
@@ -66,37 +70,33 @@ def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now:
         return
     key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
     payment = checkout.charge_saved_method(session, account=account, method=method, amount_cents=amount,
-                                           idempotency_key=key, source="autopay",
+                                           idempotency_key=key, source=PaymentSource.AUTOPAY,
                                            note=f"Automatic payment (attempt {run.attempts})", now=now, today=today)
     session.refresh(run)
     session.refresh(mandate)
     run.last_payment_id, run.updated_at = payment.id, now
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
-        run.status = "paid"
+        run.status = AutopayRunStatus.PAID
         _advance(mandate, run)
         tally.charged += 1
-        notices.notify(session, mandate.user_id, kind="autopay_charged", title="Automatic payment made",
-                       body=f"We charged {money.format_cents(amount)} to {payment.method_label}. "
-                            f"Reference number: {payment.reference}.", now=now, by_email=False)
+        notices.notify(session, mandate.user_id, templates.autopay_charged(amount, payment.method_label, payment.reference),
+                       kind=NoticeKind.AUTOPAY_CHARGED, now=now, by_email=False)
     else:
         tally.failed += 1
         run.last_code = payment.reason_code
         retries = settings.autopay_retry_days
         hard = payment.reason_code in HARD_DECLINES
         if hard or run.attempts > len(retries):
-            run.status, run.next_attempt_on = "failed", None
+            run.status, run.next_attempt_on = AutopayRunStatus.FAILED, None
             mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
             _advance(mandate, run)
-            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic Payments paused",
-                           body=f"Your automatic payment of {money.format_cents(amount)} failed: {payment.reason_message} "
-                                "We've paused Automatic Payments. Please make a payment and update your method in "
-                                "Settings → Automatic Payments.", now=now)
+            notices.notify(session, mandate.user_id, templates.autopay_failed_and_paused(amount, payment.reason_message or ""),
+                           kind=NoticeKind.AUTOPAY_FAILED, now=now)
         else:
-            run.status = "retrying"
+            run.status = AutopayRunStatus.RETRYING
             run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
-            notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment failed",
-                           body=f"Your automatic payment of {money.format_cents(amount)} failed: {payment.reason_message} "
-                                f"We'll try again on {dates.short_date(run.next_attempt_on)}.", now=now)
+            message = templates.autopay_failed_will_retry(amount, payment.reason_message or "", run.next_attempt_on)
+            notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now)
     session.add_all([run, mandate])
     session.commit()
 
@@ -121,7 +121,7 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
         if mandate.status != MandateStatus.ACTIVE or mandate.next_charge_on != listed_charge_on:
             continue  # another job charged it (and moved it on) since we listed it
         run = AutopayRun(mandate_id=mandate.id, period=dates.first_of_month(listed_charge_on), attempts=1,
-                         status="charging", created_at=now, updated_at=now)
+                         status=AutopayRunStatus.CHARGING, created_at=now, updated_at=now)
         session.add(run)
         try:
             session.commit()  # the claim: only one job gets (mandate, period)
@@ -129,20 +129,20 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
             session.rollback()
             continue
         _attempt(session, run, mandate, now=now, today=today, tally=tally)
-    retry_ids = session.exec(select(AutopayRun.id).where(AutopayRun.status == "retrying",
+    retry_ids = session.exec(select(AutopayRun.id).where(AutopayRun.status == AutopayRunStatus.RETRYING,
                                                          AutopayRun.next_attempt_on <= today)).all()
     for run_id in retry_ids:
         run = session.get(AutopayRun, run_id)
-        claimed = session.exec(update(AutopayRun).where(AutopayRun.id == run_id, AutopayRun.status == "retrying",
+        claimed = session.exec(update(AutopayRun).where(AutopayRun.id == run_id, AutopayRun.status == AutopayRunStatus.RETRYING,
                                                         AutopayRun.attempts == run.attempts)
-                               .values(status="charging", attempts=run.attempts + 1, updated_at=now))
+                               .values(status=AutopayRunStatus.CHARGING, attempts=run.attempts + 1, updated_at=now))
         session.commit()
         if claimed.rowcount != 1:
             continue
         session.refresh(run)
         mandate = session.get(AutopayMandate, run.mandate_id)
         if mandate.status == MandateStatus.CANCELED:
-            run.status = "failed"
+            run.status = AutopayRunStatus.FAILED
             session.add(run)
             session.commit()
             continue
@@ -176,15 +176,13 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         method = autopay.view(session, mandate).method
 
         def pre_debit(s: Session, mandate=mandate, amount=amount, method=method, charge_on=charge_on) -> None:
-            notices.notify(s, mandate.user_id, kind="autopay_notice", title="Upcoming automatic payment",
-                           body=f"On {dates.short_date(charge_on)} we'll charge {money.format_cents(amount)} to {method} "
-                                "for your Health Connector premium. To change it, go to Settings → Automatic Payments.",
-                           now=now)
+            notices.notify(s, mandate.user_id, templates.upcoming_charge(charge_on, amount, method),
+                           kind=NoticeKind.AUTOPAY_NOTICE, now=now)
 
         sent += notices.run_once(session, f"autopay-notice:{mandate.id}:{charge_on:%Y%m%d}", now, pre_debit)
     expiring = session.exec(select(AutopayMandate, PaymentMethod).join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
                             .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
-                            .where(AutopayMandate.status == MandateStatus.ACTIVE, PaymentMethod.kind == "card",
+                            .where(AutopayMandate.status == MandateStatus.ACTIVE, PaymentMethod.kind == MethodKind.CARD,
                                    BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
     for mandate, method in expiring:
         if not (method.exp_month and method.exp_year and mandate.next_charge_on):
@@ -194,38 +192,36 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             continue
 
         def expiry(s: Session, mandate=mandate, method=method, expires=expires) -> None:
-            notices.notify(s, mandate.user_id, kind="card_expiring", title="Your card for Automatic Payments is expiring",
-                           body=f"{methods.label(method.kind, method.brand, method.last4)} expires {expires:%m/%Y}, before "
-                                f"your next automatic payment on {dates.short_date(mandate.next_charge_on)}. Add a new "
-                                "card in Settings → Payment methods and choose it for Automatic Payments.", now=now)
+            message = templates.card_expiring(methods.label(method.kind, method.brand, method.last4), expires,
+                                              mandate.next_charge_on)
+            notices.notify(s, mandate.user_id, message, kind=NoticeKind.CARD_EXPIRING, now=now)
 
         sent += notices.run_once(session, f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}", now, expiry)
     return sent
 
 
-def payment_returned(session: Session, payment: Payment, *, today: dt.date, now: dt.datetime) -> None:
-    """A bank returned an automatic payment: it counts as a failed attempt for its period — retried
-    after 3 and 7 days unless the return is final (closed or unknown account), then paused."""
+def payment_returned(session: Session, payment: Payment, *, today: dt.date, now: dt.datetime) -> str:
+    """A bank returned an automatic payment: it counts as a failed attempt for its period — tried
+    again after the configured gaps unless the return is final (closed or unknown account), then
+    paused. Leaves a notice in the portal and returns what it means for Automatic Payments, for
+    the one "returned" email (the member gets one email about one return)."""
     run = session.exec(select(AutopayRun).where(AutopayRun.last_payment_id == payment.id)).first()
     if run is None:
-        return
+        return ""
     mandate = session.get(AutopayMandate, run.mandate_id)
     retries = get_settings().autopay_retry_days
     run.last_code, run.updated_at = payment.reason_code, now
-    amount = money.format_cents(payment.amount_cents)
     if payment.reason_code in HARD_DECLINES or run.attempts > len(retries) or mandate.status == MandateStatus.CANCELED:
-        run.status, run.next_attempt_on = "failed", None
+        run.status, run.next_attempt_on = AutopayRunStatus.FAILED, None
         if mandate.status == MandateStatus.ACTIVE:
             mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
-        notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic Payments paused",
-                       body=f"Your bank returned your automatic payment of {amount}: {payment.reason_message} "
-                            "We've paused Automatic Payments. Please make a payment and check your bank details in "
-                            "Settings → Automatic Payments.", now=now)
+        message = templates.autopay_returned_and_paused(payment.amount_cents, payment.reason_message or "")
     else:
-        run.status = "retrying"
+        run.status = AutopayRunStatus.RETRYING
         run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
-        notices.notify(session, mandate.user_id, kind="autopay_failed", title="Automatic payment returned",
-                       body=f"Your bank returned your automatic payment of {amount}: {payment.reason_message} "
-                            f"We'll try again on {dates.short_date(run.next_attempt_on)}.", now=now)
+        message = templates.autopay_returned_will_retry(payment.amount_cents, payment.reason_message or "",
+                                                        run.next_attempt_on)
+    notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now, by_email=False)
     session.add_all([run, mandate])
+    return message.body
 

@@ -10,7 +10,7 @@ import random
 
 from sqlmodel import Session, func, select
 
-from hcpay_app.models import BillingAccount, Member, PaymentStatus, User
+from hcpay_app.models import BillingAccount, Member, MethodKind, PaymentSource, PaymentStatus, User
 from hcpay_app.services.adapters import passwords
 from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.common import dates, validators
@@ -109,8 +109,8 @@ def seed(session: Session, *, now: dt.datetime, today: dt.date) -> roster.Import
     return report
 
 
-CARD = ("card", "Visa ••••4242")
-BANK = ("bank", "Checking ••••6789")
+CARD = (MethodKind.CARD, "Visa ••••4242")
+BANK = (MethodKind.BANK, "Checking ••••6789")
 
 
 def _noon(day: dt.date) -> dt.datetime:
@@ -123,12 +123,12 @@ def _pay(session: Session, account: BillingAccount, amount: int, day: dt.date, m
     kind, label = method
     day = min(day, today)
     at = _noon(day)
-    first = PaymentStatus.PENDING if kind == "bank" else PaymentStatus.SUCCEEDED
+    first = PaymentStatus.PENDING if kind == MethodKind.BANK else PaymentStatus.SUCCEEDED
     payment = records.create(session, account_id=account.id, amount_cents=amount, method_kind=kind,
-                                     method_label=label, payment_date=day, status=first, now=at, source="demo",
+                                     method_label=label, payment_date=day, status=first, now=at, source=PaymentSource.DEMO,
                                      note="Submitted online")
     ledger.post_payment(session, payment, effective_on=day, now=at)
-    if kind == "bank":
+    if kind == MethodKind.BANK:
         settle = dates.add_business_days(day, 2)
         payment.expected_settle_on = settle
         if settle > today:

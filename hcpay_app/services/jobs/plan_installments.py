@@ -10,8 +10,11 @@ from sqlmodel import Session, select, update
 
 from hcpay_app.models import (
     BillingAccount,
+    InstallmentStatus,
+    NoticeKind,
     PaymentMethod,
     PaymentPlan,
+    PaymentSource,
     PaymentStatus,
     PlanInstallment,
     PlanStatus,
@@ -19,6 +22,7 @@ from hcpay_app.models import (
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.billing import plan_standing
 from hcpay_app.services.payments import checkout
+from hcpay_app.services.recurring import templates
 
 
 def _claim_plan(session: Session, plan_id: int, status: str, now: dt.datetime) -> bool:
@@ -41,12 +45,12 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
         plan_id = plan.id
         rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id).order_by(PlanInstallment.ordinal)).all()
         for row in rows:
-            if row.status == "due" and row.due_on <= today and plan.payment_method_id:
+            if row.status == InstallmentStatus.DUE and row.due_on <= today and plan.payment_method_id:
                 method = session.get(PaymentMethod, plan.payment_method_id)
                 account = session.get(BillingAccount, plan.billing_account_id)
                 payment = checkout.charge_saved_method(
                     session, account=account, method=method, amount_cents=row.amount_cents,
-                    idempotency_key=f"plan-{plan_id}-{row.ordinal}", source="plan",
+                    idempotency_key=f"plan-{plan_id}-{row.ordinal}", source=PaymentSource.PLAN,
                     note=f"Payment plan installment {row.ordinal}", now=now, today=today)
                 session.refresh(row)
                 if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
@@ -58,29 +62,27 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
             session.refresh(row)
             running += row.amount_cents
             status = row.status
-            if status == "due" and paid >= running:
-                status = "paid"
-            elif status == "due" and row.due_on < today:
-                status = "missed"
+            if status == InstallmentStatus.DUE and paid >= running:
+                status = InstallmentStatus.PAID
+            elif status == InstallmentStatus.DUE and row.due_on < today:
+                status = InstallmentStatus.MISSED
             if status != row.status:  # only from "due", and only if nobody changed it meanwhile
-                session.exec(update(PlanInstallment).where(PlanInstallment.id == row.id, PlanInstallment.status == "due")
+                session.exec(update(PlanInstallment).where(PlanInstallment.id == row.id, PlanInstallment.status == InstallmentStatus.DUE)
                              .values(status=status).execution_options(synchronize_session=False))
             statuses.append(status)
         user_id = plan.user_id
-        if "missed" in statuses:
+        if InstallmentStatus.MISSED in statuses:
             if not _claim_plan(session, plan_id, PlanStatus.ENDED, now):
                 session.rollback()  # another job ended it (and told the member) since we read it
                 continue
             ended += 1
-            notices.notify(session, user_id, kind="plan_ended", title="Your payment plan has ended",
-                           body="An installment was missed, so your payment plan has ended and the remaining past-due "
-                                "balance is due now. Please make a payment to keep your coverage.", now=now)
-        elif all(status == "paid" for status in statuses):
+            notices.notify(session, user_id, templates.plan_ended(), kind=NoticeKind.PLAN_ENDED, now=now)
+        elif all(status == InstallmentStatus.PAID for status in statuses):
             if not _claim_plan(session, plan_id, PlanStatus.COMPLETED, now):
                 session.rollback()  # another job completed it (and told the member) since we read it
                 continue
-            notices.notify(session, user_id, kind="plan_completed", title="Payment plan complete",
-                           body="You've paid every installment of your payment plan. Thank you!", now=now, by_email=False)
+            notices.notify(session, user_id, templates.plan_completed(), kind=NoticeKind.PLAN_COMPLETED, now=now,
+                           by_email=False)
         session.commit()
         session.expire_all()  # the conditional UPDATEs bypassed the loaded rows and plan
     return charged, ended

@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
-from hcpay_app.models import BillingAccount, Payment, PaymentStatus
-from hcpay_app.services.adapters.processor import RETURN_MESSAGES, get_processor
+from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentSource, PaymentStatus
+from hcpay_app.services.adapters.processor import RETURN_MESSAGES, BankResult, get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.jobs import autopay_runs
 from hcpay_app.services.payments import checkout, records
@@ -26,7 +26,7 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
     for payment_id in due:
         payment = session.get(Payment, payment_id)
         outcome = processor.bank_outcome(payment.processor_ref or "")
-        new_status = PaymentStatus.SUCCEEDED if outcome.status == "settled" else PaymentStatus.RETURNED
+        new_status = PaymentStatus.SUCCEEDED if outcome.status == BankResult.SETTLED else PaymentStatus.RETURNED
         claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
                                .values(status=new_status, updated_at=now))
         if claimed.rowcount != 1:
@@ -36,7 +36,7 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
         account = session.get(BillingAccount, payment.billing_account_id)
         if new_status == PaymentStatus.SUCCEEDED:
             records.add_event(session, payment, new_status, "Cleared by your bank", now)
-            checkout.email_member(session, account, payment, "payment_settled", now=now)
+            checkout.email_member(session, account, payment, NoticeKind.PAYMENT_SETTLED, now=now)
             settled += 1
         else:
             payment.reason_code = outcome.code
@@ -44,10 +44,10 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
             session.add(payment)
             records.add_event(session, payment, new_status, f"Returned by your bank: {payment.reason_message}", now)
             ledger.post_reversal(session, payment, effective_on=today, now=now, reason=payment.reason_message)
-            checkout.email_member(session, account, payment, "payment_returned", now=now)
-            if payment.source == "autopay":
-
-                autopay_runs.payment_returned(session, payment, today=today, now=now)
+            consequence = ""
+            if payment.source == PaymentSource.AUTOPAY:
+                consequence = autopay_runs.payment_returned(session, payment, today=today, now=now)
+            checkout.email_member(session, account, payment, NoticeKind.PAYMENT_RETURNED, now=now, lead=consequence)
             returned += 1
         session.commit()
     return settled, returned

@@ -15,20 +15,22 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
-from hcpay_app.models import BillingAccount, Payment, PaymentMethod, PaymentStatus
+from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.adapters.processor import (
     DECLINE_MESSAGES,
     ChargeResult,
+    ChargeStatus,
     Token,
     get_processor,
 )
 from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.services.payments import method_validation, methods, records, statuses
+from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
+from hcpay_app.services.payments import method_validation, methods, records, statuses, templates
 
 MAX_DAYS_AHEAD = 60
 
@@ -83,7 +85,7 @@ def account_options(session: Session, account: BillingAccount, today: dt.date) -
     position = ledger.account_position(session, account.id, today)
     maximum = 12 * account.monthly_premium_cents + max(position.balance_cents, 0)
     return PaymentOptions(account.account_number, position.amount_due_cents, position.past_due_cents,
-                          max(maximum, 100), today + dt.timedelta(days=MAX_DAYS_AHEAD))
+                          max(maximum, MINIMUM_PAYMENT_CENTS), today + dt.timedelta(days=MAX_DAYS_AHEAD))
 
 
 def choose_amount(session: Session, actor: SessionUser, *, choice: object, other_amount: object,
@@ -103,7 +105,7 @@ def choose_amount(session: Session, actor: SessionUser, *, choice: object, other
             errors.update(exc.errors)
     else:
         errors["amount_choice"] = "Choose how much to pay."
-    if not errors and cents < 100:
+    if not errors and cents < MINIMUM_PAYMENT_CENTS:
         errors["amount_choice"] = "There's nothing due right now. Choose “Another amount” to pay ahead."
     try:
         day = method_validation.clean_payment_date(payment_date, today, max_days_ahead=MAX_DAYS_AHEAD)
@@ -203,7 +205,7 @@ def _result(payment: Payment) -> PaymentResult:
 
 
 def submit(session: Session, actor: SessionUser, *, idempotency_key: object, amount_cents: int, payment_date: dt.date,
-           choice: MethodChoice, now: dt.datetime, today: dt.date, source: str = "member") -> PaymentResult:
+           choice: MethodChoice, now: dt.datetime, today: dt.date, source: PaymentSource = PaymentSource.MEMBER) -> PaymentResult:
     """Submit a member's payment exactly once per idempotency key; returns how it went."""
     account = access.member_account(session, actor)
     return _submit(session, account, actor, idempotency_key=idempotency_key, amount_cents=amount_cents,
@@ -218,7 +220,7 @@ def submit_guest(session: Session, *, account_id: int, idempotency_key: object, 
     if account is None or choice.payment_method_id is not None or choice.save:
         raise ValidationError({"submit": "Please start your payment again."})
     return _submit(session, account, None, idempotency_key=idempotency_key, amount_cents=amount_cents,
-                   payment_date=today, choice=choice, now=now, today=today, source="guest")
+                   payment_date=today, choice=choice, now=now, today=today, source=PaymentSource.GUEST)
 
 
 def _submit(session: Session, account: BillingAccount, actor: SessionUser | None, *, idempotency_key: object,
@@ -230,7 +232,7 @@ def _submit(session: Session, account: BillingAccount, actor: SessionUser | None
     if existing is not None:
         return _replay(existing, account, amount_cents, choice)
     offered = account_options(session, account, today)
-    if type(amount_cents) is not int or not 100 <= amount_cents <= offered.maximum_cents:
+    if type(amount_cents) is not int or not MINIMUM_PAYMENT_CENTS <= amount_cents <= offered.maximum_cents:
         raise ValidationError({"amount": "Please choose the amount again."})
     method_validation.clean_payment_date(payment_date.isoformat(), today, max_days_ahead=MAX_DAYS_AHEAD)
     method_id = choice.payment_method_id
@@ -262,7 +264,7 @@ def _submit(session: Session, account: BillingAccount, actor: SessionUser | None
         existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).one()
         return _replay(existing, account, amount_cents, choice)
     if scheduled:
-        _email(session, account, payment, "payment_scheduled", now)
+        _email(session, account, payment, NoticeKind.PAYMENT_SCHEDULED, now)
         session.commit()
         return _result(payment)
     charge(session, payment, now=now, today=today)
@@ -312,7 +314,7 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
            member_waiting: bool = True) -> None:
     """Record the processor's answer: ledger, coverage, timeline and email, in one transaction.
     Only a payment still marked processing is finished, so two finishers can't both post it."""
-    final = {"declined": PaymentStatus.DECLINED, "pending": PaymentStatus.PENDING}.get(result.status, PaymentStatus.SUCCEEDED)
+    final = {ChargeStatus.DECLINED: PaymentStatus.DECLINED, ChargeStatus.PENDING: PaymentStatus.PENDING}.get(result.status, PaymentStatus.SUCCEEDED)
     claimed = session.exec(
         update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PROCESSING)
         .values(status=final, processor_ref=result.processor_ref, updated_at=now)
@@ -323,22 +325,22 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
         return
     session.refresh(payment)
     account = session.get(BillingAccount, payment.billing_account_id)
-    if result.status == "declined":
+    if result.status == ChargeStatus.DECLINED:
         payment.reason_code = result.code
         payment.reason_message = DECLINE_MESSAGES.get(result.code, DECLINE_MESSAGES["card_declined"])
         records.move(session, payment, PaymentStatus.DECLINED, now=now, note=payment.reason_message)
-        if not member_waiting or payment.source != "member":
+        if not member_waiting or payment.source != PaymentSource.MEMBER:
             # Nobody is looking at the screen (a scheduled date, autopay, reconciliation): tell them.
-            _email(session, account, payment, "payment_declined", now)
+            _email(session, account, payment, NoticeKind.PAYMENT_DECLINED, now)
     else:
-        pending = result.status == "pending"
+        pending = result.status == ChargeStatus.PENDING
         if pending:
             payment.expected_settle_on = dates.add_business_days(today, 2)
         ledger.post_payment(session, payment, effective_on=today, now=now)
         records.move(session, payment, PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED, now=now,
                              note="Sent to your bank" if pending else "Approved")
         coverage.refresh_after_payment(session, account, today)
-        _email(session, account, payment, "payment_pending" if pending else "payment_receipt", now)
+        _email(session, account, payment, NoticeKind.PAYMENT_PENDING if pending else NoticeKind.PAYMENT_RECEIPT, now)
     session.commit()
 
 
@@ -349,31 +351,12 @@ def email_member(session: Session, account: BillingAccount, payment: Payment, ki
     _email(session, account, payment, kind, now, lead=lead)
 
 
-def _email(session: Session, account: BillingAccount, payment: Payment, kind: str, now: dt.datetime,
+def _email(session: Session, account: BillingAccount, payment: Payment, kind: NoticeKind, now: dt.datetime,
            lead: str = "") -> None:
     member = access.account_member(session, account)
-    subjects = {
-        "payment_receipt": f"Payment received — {payment.reference}",
-        "payment_pending": f"Bank payment submitted — {payment.reference}",
-        "payment_scheduled": f"Payment scheduled — {payment.reference}",
-        "payment_declined": f"Payment declined — {payment.reference}",
-        "payment_returned": f"Your bank returned a payment — {payment.reference}",
-        "payment_settled": f"Bank payment cleared — {payment.reference}",
-        "payment_canceled": f"Scheduled payment canceled — {payment.reference}",
-    }
-    body = (
-        f"Hello {member.first_name},\n\n"
-        + (f"{lead}\n\n" if lead else "")
-        + f"Reference number: {payment.reference}\n"
-        f"Amount: {money.format_cents(payment.amount_cents)}\n"
-        f"Method: {payment.method_label}\n"
-        f"Payment date: {dates.short_date(payment.payment_date)}\n"
-        f"Billing account: {account.account_number}\n"
-        f"Status: {statuses.LABELS.get(payment.status, payment.status)}\n\n"
-        f"{payment.reason_message if payment.status == PaymentStatus.DECLINED else statuses.explain(payment)}\n\n"
-        "Save this reference number for your records."
-    )
-    mailer.enqueue(session, to=member.email, subject=subjects[kind], body=body, kind=kind, now=now)
+    message = templates.payment_email(kind, payment, first_name=member.first_name,
+                                      account_number=account.account_number, lead=lead)
+    mailer.enqueue_message(session, to=member.email, message=message, kind=kind, now=now)
 
 
 def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *, now: dt.datetime) -> PaymentResult:
@@ -390,7 +373,7 @@ def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *,
     records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by you")
     audit.record(session, "payment_canceled", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
                  detail=payment.reference)
-    _email(session, account, payment, "payment_canceled", now)
+    _email(session, account, payment, NoticeKind.PAYMENT_CANCELED, now)
     session.commit()
     return _result(payment)
 

@@ -12,6 +12,7 @@ import re
 
 from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 
 CARD_BRANDS = (
     ("American Express", re.compile(r"3[47]")),
@@ -157,8 +158,8 @@ def clean_amount(raw: object, *, maximum_cents: int, field: str = "amount") -> i
         cents = money.parse_dollars(raw)
     except money.AmountError as exc:
         _fail(field, str(exc))
-    if cents < 100:
-        _fail(field, "The smallest payment is $1.00.")
+    if cents < MINIMUM_PAYMENT_CENTS:
+        _fail(field, f"The smallest payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}.")
     if cents > maximum_cents:
         _fail(field, f"The most you can pay at once is {money.format_cents(maximum_cents)} (12 months of premium plus your balance).")
     return cents

@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from hcpay_app.models import (
     AutopayMandate,
+    MandateStatus,
     Payment,
     PaymentMethod,
     PaymentPlan,
     PaymentStatus,
+    PlanStatus,
     User,
 )
 from hcpay_app.services.accounts.authn import SessionUser
@@ -139,11 +141,11 @@ def in_use(session: Session, method: PaymentMethod) -> str:
     if scheduled is not None:
         return "A scheduled payment uses this method. Cancel it or choose another method for it first."
     autopay = session.exec(select(AutopayMandate.id).where(
-        AutopayMandate.payment_method_id == method.id, AutopayMandate.status != "canceled")).first()
+        AutopayMandate.payment_method_id == method.id, AutopayMandate.status != MandateStatus.CANCELED)).first()
     if autopay is not None:
         return "Automatic Payments use this method. Choose another method for them first."
     plan = session.exec(select(PaymentPlan.id).where(
-        PaymentPlan.payment_method_id == method.id, PaymentPlan.status == "active")).first()
+        PaymentPlan.payment_method_id == method.id, PaymentPlan.status == PlanStatus.ACTIVE)).first()
     if plan is not None:
         return "Your payment plan uses this method. Choose another method for it first."
     return ""

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from hcpay_app.models import Payment, PaymentEvent
+from hcpay_app.models import Payment, PaymentEvent, PaymentSource
 from hcpay_app.services.common import references
 
 
@@ -20,7 +20,7 @@ def create(
     payment_date: dt.date,
     status: str,
     now: dt.datetime,
-    source: str = "member",
+    source: PaymentSource = PaymentSource.MEMBER,
     user_id: int | None = None,
     idempotency_key: str | None = None,
     note: str = "",

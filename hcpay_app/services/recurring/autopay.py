@@ -15,9 +15,12 @@ from sqlmodel import Session, select, update
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
+    AmountRule,
     AutopayMandate,
     BillingAccount,
+    Frequency,
     MandateStatus,
+    NoticeKind,
     PaymentMethod,
 )
 from hcpay_app.services.accounts import access, notices
@@ -25,9 +28,11 @@ from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, NotFound, ValidationError
+from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.payments import methods
+from hcpay_app.services.recurring import templates
 
-FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3}
+FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 AUTHORIZATION = (
     "I authorize Health Connector to charge the payment method shown on the dates and for the amounts "
     "described above until I cancel. I can change, pause or cancel Automatic Payments in Settings at any "
@@ -68,7 +73,7 @@ def first_charge_on(charge_day: int, today: dt.date) -> dt.date:
 
 def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAccount, today: dt.date) -> int:
     """Full rule: what is due now (quarterly adds the next two months' premium); fixed: as set."""
-    if mandate.amount_rule == "fixed":
+    if mandate.amount_rule == AmountRule.FIXED:
         return mandate.fixed_amount_cents or 0
     due = ledger.account_position(session, account.id, today).amount_due_cents
     extra_months = FREQUENCY_MONTHS[mandate.frequency] - 1
@@ -83,14 +88,14 @@ def _validate(session: Session, actor: SessionUser, *, method_id: object, amount
         method = methods._own(session, actor, method_id)
     except NotFound:
         errors["method"] = "Choose a saved card or bank account (add one under Payment methods)."
-    if amount_rule not in ("full", "fixed"):
+    if amount_rule not in tuple(AmountRule):
         errors["amount_rule"] = "Choose the amount to pay each time."
     fixed = None
-    if amount_rule == "fixed":
+    if amount_rule == AmountRule.FIXED:
         try:
             fixed = money.parse_dollars(fixed_amount)
-            if fixed < 100:
-                errors["fixed_amount"] = "The smallest automatic payment is $1.00."
+            if fixed < MINIMUM_PAYMENT_CENTS:
+                errors["fixed_amount"] = f"The smallest automatic payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}."
         except money.AmountError as exc:
             errors["fixed_amount"] = str(exc)
     if frequency not in FREQUENCY_MONTHS:
@@ -119,14 +124,14 @@ def preview(session: Session, actor: SessionUser, *, method_id: object, amount_r
     charges = []
     for n in range(3):
         when = dates.add_months(first, n * months)
-        if rule == "fixed":
+        if rule == AmountRule.FIXED:
             amount = fixed
         else:
             amount = (max(due_now, account.monthly_premium_cents) if n == 0 else account.monthly_premium_cents) + (months - 1) * account.monthly_premium_cents
         charges.append(ChargePreview(dates.short_date(when), money.format_cents(amount)))
     warning = ""
     needed = months * account.monthly_premium_cents
-    if rule == "fixed" and fixed < needed:
+    if rule == AmountRule.FIXED and fixed < needed:
         warning = (f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
                    f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
                    "remain due and may lead to late fees or loss of coverage.")
@@ -166,13 +171,9 @@ def activate(session: Session, actor: SessionUser, *, method_id: object, amount_
 
 def confirm_change(session: Session, mandate: AutopayMandate, title: str, now: dt.datetime) -> None:
     v = view(session, mandate)
-    body = f"{title}.\n\nMethod: {v.method}\nAmount: {v.amount_text}\nFrequency: {v.frequency}\n"
-    if v.next_charge:
-        body += f"Next charge: {v.next_charge}\n"
-    if v.paused_until:
-        body += f"Paused until: {v.paused_until}\n"
-    body += "\nYou can change, pause or cancel Automatic Payments in Settings."
-    notices.notify(session, mandate.user_id, kind="autopay_change", title=title, body=body, now=now)
+    message = templates.autopay_changed(title, method=v.method, amount=v.amount_text, frequency=v.frequency,
+                                        next_charge=v.next_charge, paused_until=v.paused_until)
+    notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_CHANGE, now=now)
 
 
 def _own_mandate(session: Session, actor: SessionUser) -> AutopayMandate:
@@ -244,17 +245,16 @@ def cancel(session: Session, actor: SessionUser, *, now: dt.datetime) -> None:
     mandate = _own_mandate(session, actor)
     mandate.status, mandate.updated_at = MandateStatus.CANCELED, now
     session.add(mandate)
-    notices.notify(session, mandate.user_id, kind="autopay_change", title="Automatic Payments canceled",
-                   body="Automatic Payments are now off. Remember to pay your premium by each due date.", now=now)
+    notices.notify(session, mandate.user_id, templates.autopay_canceled(), kind=NoticeKind.AUTOPAY_CHANGE, now=now)
     audit.record(session, "autopay_canceled", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
 
 
 def view(session: Session, mandate: AutopayMandate) -> MandateView:
     method = session.get(PaymentMethod, mandate.payment_method_id)
-    amount = ("The full amount due" if mandate.amount_rule == "full"
+    amount = ("The full amount due" if mandate.amount_rule == AmountRule.FULL
               else money.format_cents(mandate.fixed_amount_cents or 0))
-    status_text = {"active": "On", "paused": "Paused", "canceled": "Off"}[mandate.status]
+    status_text = {MandateStatus.ACTIVE: "On", MandateStatus.PAUSED: "Paused", MandateStatus.CANCELED: "Off"}[mandate.status]
     return MandateView(
         status=mandate.status, status_text=status_text, method=methods.label(method.kind, method.brand, method.last4),
         amount_rule=mandate.amount_rule, amount_text=amount, frequency=mandate.frequency.title(),

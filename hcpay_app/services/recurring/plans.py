@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
+    InstallmentStatus,
+    NoticeKind,
     PaymentPlan,
     PlanInstallment,
     PlanStatus,
@@ -27,6 +29,7 @@ from hcpay_app.services.billing import ledger, plan_standing
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import methods
+from hcpay_app.services.recurring import templates
 
 TERMS = ("I agree to pay the installments below by their due dates. If an installment is missed, the plan ends and "
          "the remaining past-due balance is due at once; my coverage may then end under the grace-period rules.")
@@ -86,12 +89,10 @@ def create(session: Session, actor: SessionUser, *, installments: object, method
     session.add(plan)
     session.flush()
     for ordinal, (due_on, amount) in enumerate(schedule(offered.past_due_cents, installments, today), start=1):
-        session.add(PlanInstallment(plan_id=plan.id, ordinal=ordinal, due_on=due_on, amount_cents=amount, status="due"))
-    lines = "\n".join(f"  {dates.short_date(d)}: {money.format_cents(a)}" for d, a in schedule(offered.past_due_cents, installments, today))
-    notices.notify(session, actor.user_id, kind="plan_created", title="Your payment plan is set up",
-                   body=f"You'll pay {offered.past_due} in {installments} installments:\n{lines}\n\n"
-                        + ("We'll charge your chosen method on each date." if method else "Pay each installment with Make a Payment."),
-                   now=now)
+        session.add(PlanInstallment(plan_id=plan.id, ordinal=ordinal, due_on=due_on, amount_cents=amount, status=InstallmentStatus.DUE))
+    message = templates.plan_created(offered.past_due, schedule(offered.past_due_cents, installments, today),
+                                     charged_automatically=method is not None)
+    notices.notify(session, actor.user_id, message, kind=NoticeKind.PLAN_CREATED, now=now)
     audit.record(session, "payment_plan_created", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
                  detail=f"{installments} x {offered.past_due}")
     session.commit()

@@ -17,6 +17,7 @@ from hcpay_app.models import (
     LedgerEntry,
     LoginThrottle,
     Member,
+    NoticeKind,
     Notification,
     Payment,
     PaymentStatus,
@@ -33,6 +34,8 @@ from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import audit, dates, money, references, validators
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 from hcpay_app.services.payments import checkout, records, statuses
+from hcpay_app.services.payments import templates as payment_templates
+from hcpay_app.services.support import templates as support_templates
 from hcpay_app.services.support.tickets import TicketView, ticket_view
 
 
@@ -175,8 +178,8 @@ def reply(session: Session, staff: SessionUser, *, ticket_number: object, body: 
     session.add(TicketMessage(ticket_id=ticket.id, author_user_id=staff.user_id, from_support=True, body=text, created_at=now))
     ticket.status, ticket.updated_at = (TicketStatus.CLOSED if close else TicketStatus.ANSWERED), now
     session.add(ticket)
-    notices.notify(session, ticket.user_id, kind="ticket_reply", title=f"Support replied to {ticket.ticket_number}",
-                   body=f"{text}\n\nSee Help → My requests in the portal.", now=now)
+    notices.notify(session, ticket.user_id, support_templates.support_replied(ticket.ticket_number, text),
+                   kind=NoticeKind.TICKET_REPLY, now=now)
     audit.record(session, "ticket_replied" + ("_closed" if close else ""), now=now, actor_user_id=staff.user_id,
                  subject_user_id=ticket.user_id, detail=ticket.ticket_number)
     session.commit()
@@ -290,15 +293,11 @@ def cancel_payment(session: Session, staff: SessionUser, *, reference: object, r
                  subject_user_id=member_user, detail=f"{payment.reference}: {why}")
     # Tell the member, by email and in the portal, in the same transaction. The written reason is
     # for the audit trail only: it is staff's note, not words for the member.
-    told = (f"Our support team canceled your scheduled payment of {money.format_cents(payment.amount_cents)} that was "
-            f"to be made on {dates.short_date(payment.payment_date)}. Nothing was charged. If you didn't ask for "
-            "this, please contact us under Help → Contact support.")
-    checkout.email_member(session, session.get(BillingAccount, payment.billing_account_id), payment, "payment_canceled",
-                          now=now, lead=told)
+    checkout.email_member(session, session.get(BillingAccount, payment.billing_account_id), payment, NoticeKind.PAYMENT_CANCELED,
+                          now=now, lead=payment_templates.canceled_by_support_lead(payment))
     if member_user is not None:
-        notices.notify(session, member_user, kind="payment_canceled_by_support",
-                       title=f"Scheduled payment canceled — {payment.reference}", body=f"{told}\n\nReference number: "
-                       f"{payment.reference}", now=now, by_email=False)  # the email above already says it
+        notices.notify(session, member_user, payment_templates.canceled_by_support(payment), kind=NoticeKind.PAYMENT_CANCELED_BY_SUPPORT, now=now,
+                       by_email=False)  # the email above already says it
     session.commit()
 
 

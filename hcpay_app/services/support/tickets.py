@@ -19,6 +19,7 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     BillingAccount,
+    NoticeKind,
     Payment,
     SupportTicket,
     TicketMessage,
@@ -31,6 +32,7 @@ from hcpay_app.services.adapters import mailer
 from hcpay_app.services.common import audit, references
 from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.payments import history
+from hcpay_app.services.support import templates
 
 TOPICS = {
     "payment_not_showing": "My payment isn't showing",
@@ -162,12 +164,9 @@ def _new_ticket(session: Session, actor: SessionUser, account: BillingAccount, *
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=text, created_at=now))
     member = access.account_member(session, account)
-    earlier = (f" It follows your earlier request {follows.ticket_number}, which was closed."
-               if follows is not None else "")
-    mailer.enqueue(session, to=member.email, subject=f"We received your request {ticket.ticket_number}",
-                   body=f"Hello {member.first_name},\n\nThank you for contacting us. Your request number is {ticket.ticket_number}"
-                        f" ({TOPICS.get(topic, topic)}).{earlier} We'll reply in the portal under Help → My requests and by email.",
-                   kind="ticket_received", now=now)
+    message = templates.request_received(member.first_name, ticket.ticket_number, TOPICS.get(topic, topic),
+                                         follows.ticket_number if follows is not None else None)
+    mailer.enqueue_message(session, to=member.email, message=message, kind=NoticeKind.TICKET_RECEIVED, now=now)
     return ticket
 
 

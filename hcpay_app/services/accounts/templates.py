@@ -1,0 +1,55 @@
+"""Every email about the member's login: codes, resets, usernames, and changes to the account."""
+
+from __future__ import annotations
+
+from hcpay_app.services.common.messages import Message
+
+
+def verification_code(first_name: str, code: str, minutes: int) -> Message:
+    return Message(
+        "Your Health Connector verification code",
+        f"Hello {first_name},\n\nYour verification code is {code}\n\n"
+        f"It expires in {minutes} minutes. Enter it on the Create Account page to finish. "
+        "If you didn't start creating an account, you can ignore this email.",
+    )
+
+
+def duplicate_registration(first_name: str) -> Message:
+    return Message(
+        "Someone tried to create a second account for you",
+        f"Hello {first_name},\n\nSomeone tried to create a portal account with your details, "
+        "but you already have one. Log in with your username, or use Forgot Username or "
+        "Forgot Password on the log-in page.\n\nIf this wasn't you, contact support.",
+    )
+
+
+def account_created(first_name: str, username: str) -> Message:
+    return Message(
+        "Your Health Connector payment account is ready",
+        f"Hello {first_name},\n\nYour account {username} is ready. You can now view and pay your premiums online.",
+    )
+
+
+def password_reset(username: str, link: str, minutes: int) -> Message:
+    return Message(
+        "Reset your Health Connector password",
+        f"Hello,\n\nWe received a request to reset the password for {username}. "
+        f"Open this link within {minutes} minutes to choose a new password:\n\n{link}\n\n"
+        "The link works once. If you didn't ask for this, ignore this email: your password stays the same.",
+    )
+
+
+def username_reminder(usernames: list[str]) -> Message:
+    names = "\n".join(f"  • {name}" for name in usernames)
+    return Message(
+        "Your Health Connector username",
+        f"Hello,\n\nThe username for your Health Connector payment account is:\n\n{names}\n\nUse it to log in.",
+    )
+
+
+def password_changed(username: str) -> Message:
+    return Message(
+        "Your Health Connector password was changed",
+        f"Hello,\n\nThe password for {username} was just changed and every other signed-in "
+        "device was logged out. If this wasn't you, reset your password now and contact support.",
+    )

@@ -1,0 +1,52 @@
+"""Every email about one payment: receipt, bank payment submitted, scheduled, declined, returned,
+cleared and canceled. What a status means in plain words is in `statuses`; the reason for a
+decline or a return, in the processor's `DECLINE_MESSAGES` and `RETURN_MESSAGES`."""
+
+from __future__ import annotations
+
+from hcpay_app.models import NoticeKind, Payment, PaymentStatus
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.common.messages import Message
+from hcpay_app.services.payments import statuses
+
+SUBJECTS = {
+    NoticeKind.PAYMENT_RECEIPT: "Payment received — {reference}",
+    NoticeKind.PAYMENT_PENDING: "Bank payment submitted — {reference}",
+    NoticeKind.PAYMENT_SCHEDULED: "Payment scheduled — {reference}",
+    NoticeKind.PAYMENT_DECLINED: "Payment declined — {reference}",
+    NoticeKind.PAYMENT_RETURNED: "Your bank returned a payment — {reference}",
+    NoticeKind.PAYMENT_SETTLED: "Bank payment cleared — {reference}",
+    NoticeKind.PAYMENT_CANCELED: "Scheduled payment canceled — {reference}",
+}
+
+
+def payment_email(kind: NoticeKind, payment: Payment, *, first_name: str, account_number: str,
+                  lead: str = "") -> Message:
+    """The email for `kind` about `payment`; `lead` is a paragraph saying why, put first."""
+    outcome = payment.reason_message if payment.status == PaymentStatus.DECLINED else statuses.explain(payment)
+    return Message(
+        SUBJECTS[kind].format(reference=payment.reference),
+        f"Hello {first_name},\n\n"
+        + (f"{lead}\n\n" if lead else "")
+        + f"Reference number: {payment.reference}\n"
+        f"Amount: {money.format_cents(payment.amount_cents)}\n"
+        f"Method: {payment.method_label}\n"
+        f"Payment date: {dates.short_date(payment.payment_date)}\n"
+        f"Billing account: {account_number}\n"
+        f"Status: {statuses.LABELS.get(payment.status, payment.status)}\n\n"
+        f"{outcome}\n\n"
+        "Save this reference number for your records.",
+    )
+
+
+def canceled_by_support_lead(payment: Payment) -> str:
+    """Why the member gets the "canceled" email when support canceled a scheduled payment."""
+    return (f"Our support team canceled your scheduled payment of {money.format_cents(payment.amount_cents)} that "
+            f"was to be made on {dates.short_date(payment.payment_date)}. Nothing was charged. If you didn't ask "
+            "for this, please contact us under Help → Contact support.")
+
+
+def canceled_by_support(payment: Payment) -> Message:
+    """The notice in the portal when support canceled a scheduled payment."""
+    return Message(f"Scheduled payment canceled — {payment.reference}",
+                   f"{canceled_by_support_lead(payment)}\n\nReference number: {payment.reference}")
