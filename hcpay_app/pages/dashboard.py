@@ -8,6 +8,9 @@ from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.dashboard import DashboardState
 
+V = DashboardState.view
+ME = DashboardState.view.profile
+
 
 def fact(label: str, value: rx.Var) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
@@ -15,18 +18,18 @@ def fact(label: str, value: rx.Var) -> rx.Component:
 
 def past_due_banner() -> rx.Component:
     return rx.cond(
-        DashboardState.has_past_due,
+        V.has_past_due,
         rx.callout.root(
             rx.callout.icon(rx.icon("triangle-alert")),
             rx.callout.text(
-                rx.text.strong("Past due: ", DashboardState.past_due),
-                ". It was due ", DashboardState.past_due_since,
+                rx.text.strong("Past due: ", V.past_due),
+                ". It was due ", V.past_due_since,
                 ". Pay now to keep your coverage active.",
             ),
-            rx.cond(DashboardState.can_offer_plan,
+            rx.cond(V.can_offer_plan,
                     rx.link("Set up a payment plan", href=routes.PAYMENT_PLAN, weight="bold", style=TOUCH,
                             display="flex", align_items="center")),
-            rx.cond(DashboardState.has_plan,
+            rx.cond(V.has_plan,
                     rx.link("See your payment plan", href=routes.PAYMENT_PLAN, style=TOUCH, display="flex",
                             align_items="center")),
             color_scheme="red",
@@ -39,16 +42,16 @@ def amount_due_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text("Amount due", size="2", color_scheme="gray"),
-            rx.text(DashboardState.amount_due, size="8", weight="bold", id="amount-due"),
+            rx.text(V.amount_due, size="8", weight="bold", id="amount-due"),
             rx.cond(
-                DashboardState.has_amount_due,
+                V.has_amount_due,
                 rx.text(
-                    "Due by ", rx.text.strong(DashboardState.due_by, id="due-by"),
-                    rx.cond(DashboardState.days_left != "", rx.text.span(" · ", DashboardState.days_left)),
+                    "Due by ", rx.text.strong(V.due_by, id="due-by"),
+                    rx.cond(V.days_left != "", rx.text.span(" · ", V.days_left)),
                 ),
                 rx.text("You're all paid up. Thank you!"),
             ),
-            rx.cond(DashboardState.credit != "", rx.text("Credit on your account: ", DashboardState.credit)),
+            rx.cond(V.credit != "", rx.text("Credit on your account: ", V.credit)),
             rx.link(rx.button("Make a Payment", size="4", width="100%", style=TOUCH), href=routes.PAY, width="100%"),
             spacing="2",
             align="stretch",
@@ -61,33 +64,34 @@ def status_card() -> rx.Component:
         rx.data_list.root(
             rx.data_list.item(
                 rx.data_list.label("Coverage"),
-                rx.data_list.value(rx.badge(DashboardState.coverage_text, color_scheme=DashboardState.coverage_tone,
+                rx.data_list.value(rx.badge(V.coverage_text, color_scheme=V.coverage_tone,
                                             size="2", id="coverage-status")),
             ),
             rx.data_list.item(
                 rx.data_list.label("Automatic payments"),
-                rx.data_list.value(rx.hstack(rx.text(DashboardState.autopay_text, id="autopay-status"),
-                                             rx.link("Automatic Payments", href=routes.AUTOPAY), spacing="2", wrap="wrap")),
+                rx.data_list.value(rx.hstack(rx.text(V.autopay_text, id="autopay-status"),
+                                             rx.link("Automatic Payments", href=routes.AUTOPAY),
+                                             spacing="2", wrap="wrap")),
             ),
             rx.data_list.item(
                 rx.data_list.label("Last payment"),
                 rx.data_list.value(
                     rx.cond(
-                        DashboardState.last_payment_reference != "",
+                        V.last_payment_reference != "",
                         rx.vstack(
-                            rx.text(DashboardState.last_payment_amount, " on ", DashboardState.last_payment_date,
-                                    " · ", DashboardState.last_payment_status),
-                            rx.link("Reference ", DashboardState.last_payment_reference,
-                                    href=routes.PAYMENT + "?reference=" + DashboardState.last_payment_reference),
+                            rx.text(V.last_payment_amount, " on ", V.last_payment_date,
+                                    " · ", V.last_payment_status),
+                            rx.link("Reference ", V.last_payment_reference,
+                                    href=routes.PAYMENT + "?reference=" + V.last_payment_reference),
                             spacing="0",
                         ),
                         rx.text("No payments yet"),
                     )
                 ),
             ),
-            fact("Billing account", DashboardState.account_number),
-            fact("Plan", DashboardState.plan_name),
-            fact("Monthly premium", DashboardState.monthly_premium),
+            fact("Billing account", ME.account_number),
+            fact("Plan", ME.plan_name),
+            fact("Monthly premium", ME.monthly_premium),
             orientation="vertical",
         ),
     )
@@ -142,7 +146,7 @@ def page() -> rx.Component:
         rx.cond(
             DashboardState.loaded,
             rx.vstack(
-                rx.heading("Welcome, ", DashboardState.first_name, as_="h2", size="5"),
+                rx.heading("Welcome, ", ME.first_name, as_="h2", size="5"),
                 past_due_banner(),
                 notice(DashboardState.cancel_message),
                 amount_due_card(),
@@ -150,16 +154,16 @@ def page() -> rx.Component:
                 status_card(),
                 rx.card(
                     rx.heading("Recent activity", as_="h2", size="3"),
-                    activity_list(DashboardState.recent, "No activity yet."),
+                    activity_list(V.recent, "No activity yet."),
                     rx.link("Payment history", href=routes.HISTORY, style=TOUCH, display="flex", align_items="center"),
                 ),
                 rx.card(
                     rx.heading("Your information", as_="h2", size="3"),
                     rx.data_list.root(
-                        fact("Name", DashboardState.full_name),
-                        fact("Member ID", DashboardState.member_number),
-                        fact("Social Security Number", DashboardState.masked_ssn),
-                        fact("Email", DashboardState.masked_email),
+                        fact("Name", ME.full_name),
+                        fact("Member ID", ME.member_number),
+                        fact("Social Security Number", ME.masked_ssn),
+                        fact("Email", ME.masked_email),
                         orientation="vertical",
                     ),
                 ),

@@ -19,7 +19,8 @@ def detail() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(rx.text("Reference number", size="2", color_scheme="gray"),
-                          rx.box(status_badge(D.status_label, D.tone), id="payment-status"), justify="between", width="100%"),
+                          rx.box(status_badge(D.status_label, D.tone), id="payment-status"),
+                          justify="between", width="100%"),
                 rx.text(D.reference, size="6", weight="bold", font_family="monospace", id="payment-reference"),
                 rx.text(D.explanation, id="status-explanation"),
                 spacing="2",
@@ -33,8 +34,8 @@ def detail() -> rx.Component:
                 fact("Billing account", D.account_number),
                 rx.cond(D.expected_settle_on != "", fact("Expected to clear", D.expected_settle_on)),
                 fact("Applied to", rx.cond(
-                    PaymentDetailState.invoices.length() > 0,
-                    rx.vstack(rx.foreach(PaymentDetailState.invoices, rx.text), spacing="0"),
+                    D.invoices.length() > 0,
+                    rx.vstack(rx.foreach(D.invoices, rx.text), spacing="0"),
                     rx.text("Not applied to an invoice"),
                 )),
                 orientation="vertical",
@@ -44,7 +45,7 @@ def detail() -> rx.Component:
             rx.heading("Timeline", as_="h2", size="3"),
             rx.el.ol(
                 rx.foreach(
-                    PaymentDetailState.timeline,
+                    D.timeline,
                     lambda step: rx.el.li(
                         rx.text(rx.text.strong(step.label), " — ", step.when, size="2"),
                         rx.cond(step.note != "", rx.text(step.note, size="2", color_scheme="gray")),

@@ -3,7 +3,12 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button
+from hcpay_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    field_error,
+    member_form,
+    submit_button,
+)
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import choice_row
 from hcpay_app.services.payments.methods import MethodView
@@ -23,12 +28,12 @@ def plan_form() -> rx.Component:
     errors = PlanState.errors
     return member_form(
         rx.vstack(
-            rx.text("Past-due balance: ", rx.text.strong(PlanState.past_due)),
+            rx.text("Past-due balance: ", rx.text.strong(PlanState.offer.past_due)),
             rx.el.fieldset(
                 rx.el.legend("Number of monthly installments", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
-                    rx.foreach(PlanState.choices, lambda n: choice_row("installments", n.to_string(), n.to_string(),
-                                                                       checked=n == 2)),
+                    rx.foreach(PlanState.offer.choices,
+                               lambda n: choice_row("installments", n.to_string(), n.to_string(), checked=n == 2)),
                     spacing="2", wrap="wrap",
                 ),
                 field_error(errors.get("installments", "").to(str), "installments"),
@@ -71,7 +76,7 @@ def page() -> rx.Component:
                         rx.text("Total: ", PlanState.plan.total),
                         rx.el.ul(rx.foreach(PlanState.plan.installments, installment_row), aria_label="Installments"),
                     ),
-                    rx.cond(PlanState.choices.length() > 0, rx.card(plan_form()),
+                    rx.cond(PlanState.offer.choices.length() > 0, rx.card(plan_form()),
                             rx.text("There's no past-due balance to put on a plan right now.")),
                 ),
                 rx.link("Back to dashboard", href=routes.DASHBOARD, style=TOUCH),

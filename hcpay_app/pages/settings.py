@@ -3,12 +3,17 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import field_error, member_form, submit_button, text_field
+from hcpay_app.components.fields import (
+    field_error,
+    member_form,
+    submit_button,
+    text_field,
+)
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields
-from hcpay_app.services.payments.methods import MethodView
-from hcpay_app.services.common.validators import PASSWORD_TIP
 from hcpay_app.services.billing.reminders import OFFSET_CHOICES
+from hcpay_app.services.common.validators import PASSWORD_TIP
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.methods import MethodsState
 from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.settings import SettingsState
@@ -56,7 +61,8 @@ def add_form() -> rx.Component:
     errors = MethodsState.errors
     return member_form(
         rx.vstack(
-            rx.heading(rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"), as_="h3", size="3"),
+            rx.heading(rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"),
+                       as_="h3", size="3"),
             rx.cond(MethodsState.add_kind == "bank", bank_fields(errors), card_fields(errors)),
             text_field("Nickname (optional)", "nickname", errors=errors),
             rx.cond(
@@ -90,7 +96,8 @@ def methods_card() -> rx.Component:
                 add_form(),
                 rx.hstack(
                     rx.button("Add a card", variant="soft", on_click=MethodsState.open_add("card"), style=TOUCH),
-                    rx.button("Add a bank account", variant="soft", on_click=MethodsState.open_add("bank"), style=TOUCH),
+                    rx.button("Add a bank account", variant="soft", on_click=MethodsState.open_add("bank"),
+                              style=TOUCH),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -141,17 +148,18 @@ def reminders_card() -> rx.Component:
                 rx.heading("Reminders", as_="h2", size="4"),
                 rx.text("We remind you before each premium is due. On by default unless you use Automatic Payments.",
                         size="2"),
-                checkbox("enabled", "Send me payment reminders", RemindersState.enabled),
+                checkbox("enabled", "Send me payment reminders", RemindersState.prefs.enabled),
                 rx.el.fieldset(
                     rx.el.legend("How", style={"font_weight": "600"}),
-                    checkbox("by_email", "By email", RemindersState.by_email),
-                    checkbox("in_app", "In the portal's notifications", RemindersState.in_app),
+                    checkbox("by_email", "By email", RemindersState.prefs.by_email),
+                    checkbox("in_app", "In the portal's notifications", RemindersState.prefs.in_app),
                     field_error(RemindersState.errors.get("channels", "").to(str), "channels"),
                     style={"border": "none", "padding": "0", "margin": "0"},
                 ),
                 rx.el.fieldset(
                     rx.el.legend("Days before the due date", style={"font_weight": "600"}),
-                    rx.hstack(*[checkbox(f"days_{d}", f"{d} day{'s' if d != 1 else ''}", RemindersState.days_before.contains(d))
+                    rx.hstack(*[checkbox(f"days_{d}", f"{d} day{'s' if d != 1 else ''}",
+                                         RemindersState.prefs.days_before.contains(d))
                                 for d in OFFSET_CHOICES], wrap="wrap", spacing="3"),
                     field_error(RemindersState.errors.get("days_before", "").to(str), "days_before"),
                     style={"border": "none", "padding": "0", "margin": "0"},

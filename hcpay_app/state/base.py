@@ -1,15 +1,23 @@
-"""Helpers every state uses: run a service off the event loop, and read request facts."""
+"""Helpers every state uses: run a service off the event loop, guard it, and read request facts.
+
+A state that calls services mixes in `ServiceState` (or `session.MemberState` on member pages) and
+goes through `self._call(...)`: that one place re-resolves who may act, keeps a double tap from
+running the work twice (`busy=True`), runs the service in a worker thread, and turns a
+`DomainError` into what the page shows. Handlers then only say what they do.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import urllib.parse
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import Any, ClassVar, Generic, TypeVar
 
 import reflex as rx
 
 from hcpay_app.db import session_scope
+from hcpay_app.services.common.errors import DomainError, ValidationError
 
 T = TypeVar("T")
 
@@ -25,6 +33,148 @@ async def call_service(fn: Callable[..., T], /, **kwargs: Any) -> T:
             return fn(session, **kwargs)
 
     return await asyncio.to_thread(run)
+
+
+def field_errors(exc: DomainError, other: str = "") -> dict[str, str]:
+    """The per-field messages of a refusal (a copy); one about no field goes under `other`, if given."""
+    if isinstance(exc, ValidationError):
+        return dict(exc.errors)
+    return {other: exc.message} if other else {}
+
+
+def first_message(exc: DomainError) -> str:
+    """One line for a refusal shown in a single place: the first field's message, else the general one."""
+    if isinstance(exc, ValidationError) and exc.errors:
+        return next(iter(exc.errors.values()))
+    return exc.message
+
+
+ErrorView = Callable[[DomainError], "rx.event.EventSpec | Awaitable[rx.event.EventSpec | None] | None"]
+
+
+class Call(Generic[T]):
+    """One guarded service call made by an event handler; see `ServiceState._call`.
+
+    `await call` runs it. `async for event in call: yield event` runs it as a busy step: the page
+    first receives `processing` set (one yield), so it shows that it is working. Afterwards `ok`,
+    `value` (what the service returned), `actor` (who it acted as), `error` (the refusal, shown
+    already) and `events` (what the handler returns: the redirect that sends the visitor away, or
+    what `on_error` asked for) say how it went.
+    """
+
+    def __init__(self, state: ServiceState, fn: Callable[..., Any], kwargs: dict[str, Any], *, busy: bool,
+                 check: Callable[[], object] | None, on_error: ErrorView | None):
+        self._state, self._fn, self._kwargs = state, fn, kwargs
+        self._busy, self._check, self._on_error = busy, check, on_error
+        self.ok = False
+        self.value: T | None = None
+        self.actor: Any = None
+        self.error: DomainError | None = None
+        self.events: list[rx.event.EventSpec] = []
+
+    def __await__(self) -> Generator[Any, None, Call[T]]:
+        return self._quietly().__await__()
+
+    def __aiter__(self) -> AsyncIterator[rx.event.EventSpec | None]:
+        return self._steps(show_busy=True)
+
+    async def _quietly(self) -> Call[T]:
+        async for _ in self._steps(show_busy=False):
+            pass
+        return self
+
+    async def _refused(self, exc: DomainError) -> AsyncIterator[rx.event.EventSpec]:
+        self.error = exc
+        shown = (self._on_error or self._state._show_error)(exc)
+        if inspect.isawaitable(shown):
+            shown = await shown
+        if shown is not None:
+            self.events.append(shown)
+            yield shown
+
+    async def _steps(self, *, show_busy: bool) -> AsyncIterator[rx.event.EventSpec | None]:
+        state = self._state
+        if self._busy and state.processing:
+            return  # a second tap while the first is still working: ignored
+        self.actor, away = await state._guard()
+        if away is not None:
+            self.events.append(away)
+            yield away
+            return
+        try:
+            if self._check is not None:
+                self._check()  # cheap checks of the form, before anything slow
+        except DomainError as exc:
+            async for event in self._refused(exc):
+                yield event
+            return
+        if self._busy:
+            state.processing = True
+            state._clear_feedback()
+            if show_busy:
+                yield None
+        who = {state._actor_keyword: self.actor} if self.actor is not None else {}
+        refusal: DomainError | None = None
+        try:
+            if inspect.iscoroutinefunction(self._fn):
+                # The state's own steps (several services, a processor call): they stay off the loop themselves.
+                self.value = await self._fn(**who, **self._kwargs)
+            else:
+                self.value = await call_service(self._fn, **who, **self._kwargs)
+        except DomainError as exc:
+            refusal = exc
+        finally:
+            if self._busy:
+                state.processing = False
+        if refusal is not None:
+            async for event in self._refused(refusal):
+                yield event
+            return
+        self.ok = True
+
+
+class ServiceState(rx.State, mixin=True):
+    """Mixed into every state that calls services: the guard, the busy flag and the error mapping.
+
+    A state overrides the hooks where its page differs: `_guard` (who may act: anyone here;
+    `session.MemberState` re-resolves the logged-in member), `_show_error` and `_clear_feedback`
+    (the vars its page shows feedback in; `errors` and `message` by default).
+    """
+
+    _actor_keyword: ClassVar[str] = "actor"
+
+    async def _guard(self) -> tuple[Any, rx.event.EventSpec | None]:
+        """Who a call acts as (None: anyone may, as on the log-in page), or the event that sends
+        the visitor away instead."""
+        return None, None
+
+    def _show_error(self, exc: DomainError) -> rx.event.EventSpec | None:
+        """A refusal: per-field messages next to their fields, anything else at the top."""
+        self.errors = field_errors(exc)
+        self.message = "" if isinstance(exc, ValidationError) else exc.message
+        return None
+
+    def _clear_feedback(self) -> None:
+        """Forget the last outcome when new work starts."""
+        self.errors, self.message = {}, ""
+
+    def _call(self, fn: Callable[..., T] | Callable[..., Awaitable[T]], /, *, busy: bool = False,
+              check: Callable[[], object] | None = None, on_error: ErrorView | None = None,
+              **kwargs: Any) -> Call[T]:
+        """A service call, guarded: `fn(session, actor=…, **kwargs)` in a worker thread (or the
+        state's own `async` steps, awaited with the same arguments).
+
+        First `_guard` re-resolves who may act; anyone else is sent away and nothing runs. With
+        `busy`, a call while the state is `processing` is ignored, and `processing` is set for the
+        work and cleared after it. `check` runs cheap checks of the form before anything slow. A
+        `DomainError` from `check` or the work is shown through `on_error` (default: the state's
+        `_show_error`), never raised.
+        """
+        return Call(self, fn, kwargs, busy=busy, check=check, on_error=on_error)
+
+    async def _run(self, fn: Callable[..., Any], /, **kwargs: Any) -> list[rx.event.EventSpec]:
+        """`_call` for a handler with nothing left to do afterwards: the events to return."""
+        return (await self._call(fn, **kwargs)).events
 
 
 def client_ip(state: rx.State) -> str:

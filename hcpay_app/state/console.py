@@ -5,16 +5,25 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.support import console
 from hcpay_app.services.support.console import Line, MemberRecord, MemberRow
-from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.support.tickets import TicketView
-from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
-from hcpay_app.state.session import current_staff, holds_member_data, staff_login_redirect
+from hcpay_app.state.base import (
+    call_service,
+    field_errors,
+    first_message,
+    form_flag,
+    form_text,
+    parse_id,
+)
+from hcpay_app.state.session import StaffState, holds_member_data
+
+DONE = "Done. The action was recorded in the audit trail."
 
 
 @holds_member_data
-class ConsoleState(rx.State):
+class ConsoleState(StaffState, rx.State):
     results: list[MemberRow] = []
     record: MemberRecord | None = None
     tickets: list[TicketView] = []
@@ -24,81 +33,60 @@ class ConsoleState(rx.State):
     message: str = ""
     form_key: int = 0
 
-    async def _staff(self):
-        staff = await current_staff(self)
-        return staff
+    def _show_error(self, exc: DomainError) -> None:
+        # Shown next to the field where there is one, and always in the message at the top.
+        self.errors, self.message = field_errors(exc), first_message(exc)
+
+    def _no_match(self, exc: DomainError) -> None:
+        self.message, self.results = exc.message, []
 
     async def _refresh_lists(self, staff) -> None:
         pairs = await call_service(console.open_tickets, staff=staff)
         self.ticket_members, self.tickets = [m for m, _ in pairs], [t for _, t in pairs]
         self.audit = await call_service(console.audit_trail, staff=staff, limit=30)
 
-    @rx.event
-    async def load(self):
-        staff = await self._staff()
-        if staff is None:
-            return await staff_login_redirect(self)
+    async def _load(self, staff) -> None:
         self.reset()
         await self._refresh_lists(staff)
-        return None
 
-    @rx.event
-    async def search(self, form_data: dict):
-        staff = await self._staff()
-        if staff is None:
-            return await staff_login_redirect(self)
-        query = form_text(form_data, "query").strip()
+    async def _search(self, staff, query: str) -> None:
         self.message, self.errors = "", {}
         if query.upper().startswith("HC"):
-            try:
-                _payment, member_id = await call_service(console.find_payment, staff=staff, reference=query)
-            except DomainError as exc:
-                self.message, self.results = exc.message, []
-                return None
-            return await self._open(staff, member_id)
+            _payment, member_id = await call_service(console.find_payment, staff=staff, reference=query)
+            await self._open(staff, member_id)
+            return
         self.results = await call_service(console.search_members, staff=staff, query=query)
         if not self.results:
             self.message = "No members match."
-        return None
 
-    async def _open(self, staff, member_id: int):
+    async def _open(self, staff, member_id: int | None) -> None:
+        if member_id is None:
+            return
         self.record = await call_service(console.member_record, staff=staff, member_id=member_id, today=clock.today(),
                                          now=clock.utcnow())
         self.form_key += 1
-        return None
+
+    async def _act(self, action, **kwargs):
+        """An audited action on the open record; then the record and the lists are shown afresh."""
+        call = await self._call(action, **kwargs)
+        if call.ok:
+            self.errors, self.message = {}, DONE
+            if self.record is not None:
+                await self._open(call.actor, self.record.member_id)
+            await self._refresh_lists(call.actor)
+        return call.events
+
+    @rx.event
+    async def load(self):
+        return await self._run(self._load)
+
+    @rx.event
+    async def search(self, form_data: dict):
+        return await self._run(self._search, query=form_text(form_data, "query").strip(), on_error=self._no_match)
 
     @rx.event
     async def open_member(self, member_id: int):
-        staff = await self._staff()
-        if staff is None:
-            return await staff_login_redirect(self)
-        member = parse_id(member_id)
-        if member is None:
-            return None
-        try:
-            return await self._open(staff, member)
-        except DomainError as exc:
-            self.message = exc.message
-            return None
-
-    async def _act(self, action, **kwargs):
-        staff = await self._staff()
-        if staff is None:
-            return await staff_login_redirect(self)
-        try:
-            await call_service(action, staff=staff, **kwargs)
-        except ValidationError as exc:
-            # Shown next to the field where there is one, and always in the message at the top.
-            self.errors, self.message = dict(exc.errors), next(iter(exc.errors.values()))
-            return None
-        except DomainError as exc:
-            self.errors, self.message = {}, exc.message
-            return None
-        self.errors, self.message = {}, "Done. The action was recorded in the audit trail."
-        if self.record is not None:
-            await self._open(staff, self.record.member_id)
-        await self._refresh_lists(staff)
-        return None
+        return await self._run(self._open, member_id=parse_id(member_id))
 
     @rx.event
     async def reply(self, form_data: dict):

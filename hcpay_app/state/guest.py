@@ -5,14 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.services.common import money
-from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.common.errors import DomainError
+from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, client_ip, form_text
+from hcpay_app.state.base import ServiceState, client_ip, form_text
 
 
-class GuestState(rx.State):
+class GuestState(ServiceState, rx.State):
     """Holds only the verified account's id (backend-only) and what may be shown: initials and
     the amount due."""
 
@@ -33,6 +33,16 @@ class GuestState(rx.State):
     _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
 
+    async def _pick(self, form_data: object) -> tuple[int, checkout.MethodChoice]:
+        cents = method_validation.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum)
+        return cents, await method_form.tokenize(self.method_kind, form_data, save=False)
+
+    def _not_paid(self, exc: DomainError) -> None:
+        if isinstance(exc, guest.CoverageEnded):
+            # Nothing to retry: forget the account and the card token, and say why at the start.
+            self.reset()
+        self.message = exc.message
+
     @rx.event
     def start(self):
         self.reset()
@@ -43,59 +53,39 @@ class GuestState(rx.State):
 
     @rx.event
     async def verify(self, form_data: dict):
-        try:
-            found = await call_service(guest.verify, account_number=form_text(form_data, "account_number"),
-                                       zip_code=form_text(form_data, "zip_code"),
-                                       date_of_birth=form_text(form_data, "date_of_birth"), client_key=client_ip(self),
-                                       now=clock.utcnow(), today=clock.today())
-        except ValidationError as exc:
-            self.errors, self.message = dict(exc.errors), ""
-            return
-        except DomainError as exc:
-            self.errors, self.message = {}, exc.message
-            return
-        self._account_id, self._maximum = found.account_id, found.maximum_cents
-        self.initials, self.amount_due = found.initials, found.amount_due
-        self.errors, self.message, self.step = {}, "", "pay"
+        call = await self._call(guest.verify, account_number=form_text(form_data, "account_number"),
+                                zip_code=form_text(form_data, "zip_code"),
+                                date_of_birth=form_text(form_data, "date_of_birth"), client_key=client_ip(self),
+                                now=clock.utcnow(), today=clock.today())
+        if call.ok:
+            found = call.value
+            self._account_id, self._maximum = found.account_id, found.maximum_cents
+            self.initials, self.amount_due = found.initials, found.amount_due
+            self.errors, self.message, self.step = {}, "", "pay"
 
     @rx.event
     async def choose(self, form_data: dict):
-        if self._account_id is None or self.processing:
+        if self._account_id is None:
             return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        try:
-            cents = method_validation.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum)
-            choice = await method_form.tokenize(self.method_kind, form_data, save=False)
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return
-        finally:
-            self.processing = False
-        self._amount_cents, self._choice = cents, choice
-        self.amount_text, self.method_label = money.format_cents(cents), choice.label
-        self._idempotency_key = checkout.new_idempotency_key()
-        self.step = "review"
+        call = self._call(self._pick, busy=True, form_data=form_data)
+        async for event in call:
+            yield event
+        if call.ok:
+            self._amount_cents, self._choice = call.value
+            self.amount_text, self.method_label = money.format_cents(self._amount_cents), self._choice.label
+            self._idempotency_key = checkout.new_idempotency_key()
+            self.step = "review"
 
     @rx.event
     async def submit(self):
-        if self.processing or self.step != "review" or self._choice is None or self._account_id is None:
+        if self.step != "review" or self._choice is None or self._account_id is None:
             return
-        self.processing, self.message = True, ""
-        try:
-            result = await call_service(guest.submit, account_id=self._account_id,
-                                        idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
-                                        choice=self._choice, now=clock.utcnow(), today=clock.today())
-        except guest.CoverageEnded as exc:
-            # Nothing to retry: forget the account and the card token, and say why at the start.
-            self.reset()
-            self.message = exc.message
+        call = await self._call(guest.submit, busy=True, on_error=self._not_paid, account_id=self._account_id,
+                                idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
+                                choice=self._choice, now=clock.utcnow(), today=clock.today())
+        if not call.ok:
             return
-        except DomainError as exc:
-            self.message = exc.message
-            return
-        finally:
-            self.processing = False
+        result = call.value
         if result.declined:
             self.message, self._choice, self.step = result.message, None, "pay"
             return

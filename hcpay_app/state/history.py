@@ -9,18 +9,18 @@ import urllib.parse
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import documents, history, statuses
-from hcpay_app.services.common.errors import NotFound, ValidationError
-from hcpay_app.services.payments.history import HistoryRow, PaymentDetail, TimelineStep
-from hcpay_app.state.base import call_service, form_text, query_param
-from hcpay_app.state.session import current_user, holds_member_data, login_redirect
+from hcpay_app.services.payments.history import HistoryRow, PaymentDetail
+from hcpay_app.state.base import call_service, first_message, form_text, query_param
+from hcpay_app.state.session import MemberState, holds_member_data
 
 ALL = "all"
 STATUS_CHOICES = [(ALL, "All")] + [(s, statuses.LABELS[s]) for s in history.FILTERABLE_STATUSES]
 
 
 @holds_member_data
-class HistoryState(rx.State):
+class HistoryState(MemberState, rx.State):
     loaded: bool = False
     rows: list[HistoryRow] = []
     total: int = 0
@@ -38,44 +38,41 @@ class HistoryState(rx.State):
     statement_month: str = ""
     download_errors: dict[str, str] = {}
 
-    async def _refresh(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        try:
-            result = await call_service(
-                history.page, actor=user, page_number=self.page,
-                year=int(self.year) if self.year.isdigit() else None,
-                status=self.status if self.status != ALL else None,
-                reference=self.reference or None,
-            )
-        except ValidationError as exc:
-            self.search_error = next(iter(exc.errors.values()))
-            self.rows, self.total, self.pages = [], 0, 1
-            return None
+    def _show_error(self, exc: DomainError) -> None:
+        self.search_error = first_message(exc)
+        self.rows, self.total, self.pages = [], 0, 1
+
+    async def _show_page(self, actor) -> None:
+        result = await call_service(
+            history.page, actor=actor, page_number=self.page,
+            year=int(self.year) if self.year.isdigit() else None,
+            status=self.status if self.status != ALL else None,
+            reference=self.reference or None,
+        )
         self.search_error = ""
         self.rows, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
-        return None
 
-    @rx.event
-    async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
+    async def _refresh(self):
+        return await self._run(self._show_page)
+
+    async def _load(self, actor) -> None:
         self.page, self.year, self.status, self.reference, self.search_error = 1, ALL, ALL, "", ""
-        years = await call_service(history.years, actor=user)
+        years = await call_service(history.years, actor=actor)
         self.year_options = [[ALL, "All years"]] + [[str(y), str(y)] for y in years]
         today = clock.today()
-        points, self.chart_summary = await call_service(history.last_twelve_months, actor=user, today=today)
+        points, self.chart_summary = await call_service(history.last_twelve_months, actor=actor, today=today)
         top = max([p.premiums for p in points] + [p.payments for p in points] + [1])
         self.chart = [{"month": p.month, "premiums": p.premiums, "payments": p.payments,
                        "premiums_width": f"{100 * p.premiums / top:.1f}%",
                        "payments_width": f"{100 * p.payments / top:.1f}%"} for p in points]
         self.export_start, self.export_end = today.replace(month=1, day=1).isoformat(), today.isoformat()
         self.statement_month = today.strftime("%Y-%m")
-        result = await self._refresh()
+        await self._show_page(actor)
         self.loaded = True
-        return result
+
+    @rx.event
+    async def load(self):
+        return await self._run(self._load)
 
     @rx.event
     async def filter_year(self, value: str):
@@ -105,13 +102,13 @@ class HistoryState(rx.State):
         self.page = number if type(number) is int and 1 <= number <= self.pages else 1
         return await self._refresh()
 
-
     @rx.event
     def download_statement(self, form_data: dict):
         """Start the statement download (the document itself is served, authorised, over HTTP)."""
         month = form_text(form_data, "month")
         try:
-            first_day = dt.date(int(month[:4]), int(month[5:7]), 1) if re.fullmatch(r"[0-9]{4}-[0-9]{2}", month) else None
+            well_formed = re.fullmatch(r"[0-9]{4}-[0-9]{2}", month)
+            first_day = dt.date(int(month[:4]), int(month[5:7]), 1) if well_formed else None
         except ValueError:
             first_day = None
         if first_day is None or first_day.year < 2000:
@@ -144,28 +141,23 @@ class HistoryState(rx.State):
 
 
 @holds_member_data
-class PaymentDetailState(rx.State):
+class PaymentDetailState(MemberState, rx.State):
     """A payment's status page, by reference number — only the member's own."""
 
     loaded: bool = False
     not_found: str = ""
     detail: PaymentDetail | None = None
-    timeline: list[TimelineStep] = []
-    invoices: list[str] = []
     receipt_url: str = ""
+
+    def _show_error(self, exc: DomainError) -> None:
+        self.not_found, self.loaded = exc.message, True
+
+    async def _load(self, actor) -> None:
+        self.reset()
+        self.detail = await call_service(history.payment_detail, actor=actor, reference=query_param(self, "reference"))
+        self.receipt_url = f"{routes.RECEIPT}/{self.detail.reference}" if self.detail.receipt_available else ""
+        self.loaded = True
 
     @rx.event
     async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        self.reset()
-        try:
-            detail = await call_service(history.payment_detail, actor=user, reference=query_param(self, "reference"))
-        except NotFound as exc:
-            self.not_found, self.loaded = exc.message, True
-            return None
-        self.detail, self.timeline, self.invoices = detail, detail.timeline, detail.invoices
-        self.receipt_url = f"{routes.RECEIPT}/{detail.reference}" if detail.receipt_available else ""
-        self.loaded = True
-        return None
+        return await self._run(self._load)

@@ -6,38 +6,41 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
-from hcpay_app.state.base import call_service, client_ip, form_text, query_param
+from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.state.base import ServiceState, client_ip, form_text, query_param
 from hcpay_app.state.session import SessionState
 
+ENTER_BOTH = "Enter your username and password."
 
-class LoginState(rx.State):
+
+def _both_given(username: str, password: str) -> None:
+    if not username.strip() or not password:
+        raise ValidationError({"username": ENTER_BOTH}, ENTER_BOTH)
+
+
+class LoginState(ServiceState, rx.State):
     """Log in by username and password; the same answer for every kind of failure."""
 
     error: str = ""
     processing: bool = False
 
+    def _show_error(self, exc: DomainError) -> None:
+        self.error = exc.message
+
+    def _clear_feedback(self) -> None:
+        self.error = ""
+
     @rx.event
     async def login(self, form_data: dict):
-        if self.processing:
-            return
         username, password = form_text(form_data, "username"), form_text(form_data, "password")
-        if not username.strip() or not password:
-            self.error = "Enter your username and password."
-            return
-        self.processing, self.error = True, ""
-        yield
-        try:
-            _user_id, token = await call_service(
-                authn.login, username=username, password=password, ip=client_ip(self), now=clock.utcnow()
-            )
-        except (AuthenticationFailed, AccountLocked) as exc:
-            self.error = exc.message
-            return
-        finally:
-            self.processing = False
-        session = await self.get_state(SessionState)
-        yield await session._begin(token, next_path=query_param(self, "next"))
+        call = self._call(authn.login, busy=True, check=lambda: _both_given(username, password), username=username,
+                          password=password, ip=client_ip(self), now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            _user_id, token = call.value
+            session = await self.get_state(SessionState)
+            yield await session._begin(token, next_path=query_param(self, "next"))
 
     @rx.event
     def clear(self):

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services.payments import methods
-from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.services.adapters.processor import Token
+from hcpay_app.services.common.errors import DomainError
+from hcpay_app.services.payments import methods
+from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, form_text, parse_id
-from hcpay_app.state.session import current_user, holds_member_data, login_redirect
+from hcpay_app.state.base import call_service, first_message, form_text, parse_id
+from hcpay_app.state.session import MemberState, holds_member_data
 
 
 @holds_member_data
-class MethodsState(rx.State):
+class MethodsState(MemberState, rx.State):
     methods: list[MethodView] = []
     needs_password: bool = False
     add_kind: str = "card"
@@ -25,18 +24,38 @@ class MethodsState(rx.State):
     message: str = ""
     processing: bool = False
 
-    async def _reload(self, user) -> None:
-        self.methods = await call_service(methods.list_methods, actor=user)
-        self.needs_password = methods.needs_recent_login(user, clock.utcnow())
+    def _say(self, exc: DomainError) -> None:
+        """A refusal about a listed method: one line at the top of the list."""
+        self.message = first_message(exc)
+
+    async def _reload(self, actor) -> None:
+        self.methods = await call_service(methods.list_methods, actor=actor)
+        self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
+
+    async def _load(self, actor) -> None:
+        self.errors, self.message, self.adding = {}, "", False
+        await self._reload(actor)
+
+    async def _add(self, actor, form_data: object) -> MethodView:
+        """Confirm the password, tokenize the new card or account, save the token."""
+        await call_service(methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"),
+                           now=clock.utcnow())
+        choice = await method_form.tokenize(self.add_kind, form_data, save=True)
+        token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
+        return await call_service(methods.add, actor=actor, token=token, nickname=form_text(form_data, "nickname"),
+                                  now=clock.utcnow())
+
+    async def _change(self, action, done: str, /, **kwargs):
+        """Change one saved method through `action`; then list them afresh and say `done`."""
+        call = await self._call(action, on_error=self._say, **kwargs)
+        if call.ok:
+            self.message = done
+            await self._reload(call.actor)
+        return call.events
 
     @rx.event
     async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        self.errors, self.message, self.adding = {}, "", False
-        await self._reload(user)
-        return None
+        return await self._run(self._load)
 
     @rx.event
     def open_add(self, kind: str):
@@ -49,74 +68,24 @@ class MethodsState(rx.State):
 
     @rx.event
     async def add_method(self, form_data: dict):
-        if self.processing:
-            return
-        user = await current_user(self)
-        if user is None:
-            yield await login_redirect(self)
-            return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        try:
-            await call_service(methods.confirm_recent_login, actor=user, password=form_text(form_data, "password"),
-                               now=clock.utcnow())
-            choice = await method_form.tokenize(self.add_kind, form_data, save=True)
-            token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
-            added = await call_service(methods.add, actor=user, token=token, nickname=form_text(form_data, "nickname"),
-                                       now=clock.utcnow())
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return
-        except DomainError as exc:
-            self.message = exc.message
-            return
-        finally:
-            self.processing = False
-        self.adding, self.message = False, f"{added.label} was added."
-        await self._reload(user)
+        call = self._call(self._add, busy=True, form_data=form_data)
+        async for event in call:
+            yield event
+        if call.ok:
+            self.adding, self.message = False, f"{call.value.label} was added."
+            await self._reload(call.actor)
 
     @rx.event
     async def rename(self, form_data: dict):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        try:
-            await call_service(methods.rename, actor=user, method_id=parse_id(form_text(form_data, "method_id")),
-                               nickname=form_text(form_data, "nickname"))
-        except DomainError as exc:
-            self.message = next(iter(exc.errors.values())) if isinstance(exc, ValidationError) else exc.message
-            return None
-        self.message = "Nickname saved."
-        await self._reload(user)
-        return None
+        return await self._change(methods.rename, "Nickname saved.",
+                                  method_id=parse_id(form_text(form_data, "method_id")),
+                                  nickname=form_text(form_data, "nickname"))
 
     @rx.event
     async def make_default(self, method_id: int):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        try:
-            await call_service(methods.set_default, actor=user, method_id=parse_id(method_id))
-        except DomainError as exc:
-            self.message = exc.message
-            return None
-        self.message = "Default payment method updated."
-        await self._reload(user)
-        return None
+        return await self._change(methods.set_default, "Default payment method updated.", method_id=parse_id(method_id))
 
     @rx.event
     async def remove(self, method_id: int):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        try:
-            await call_service(methods.remove, actor=user, method_id=parse_id(method_id), now=clock.utcnow())
-        except ValidationError as exc:
-            self.message = next(iter(exc.errors.values()))
-            return None
-        except DomainError as exc:
-            self.message = exc.message
-            return None
-        self.message = "Payment method removed."
-        await self._reload(user)
-        return None
+        return await self._change(methods.remove, "Payment method removed.", method_id=parse_id(method_id),
+                                  now=clock.utcnow())

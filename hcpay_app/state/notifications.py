@@ -7,44 +7,37 @@ import reflex as rx
 from hcpay_app import clock
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.accounts.notices import NoticeView
+from hcpay_app.services.common.errors import DomainError
 from hcpay_app.state.base import call_service
-from hcpay_app.state.session import SessionState, current_user, holds_member_data, login_redirect
+from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
 
 @holds_member_data
-class NotificationsState(rx.State):
+class NotificationsState(MemberState, rx.State):
     items: list[NoticeView] = []
     loaded: bool = False
 
-    async def _refresh(self, user) -> None:
-        self.items = await call_service(notices.recent, actor=user)
+    def _show_error(self, exc: DomainError) -> None:
+        return None  # nothing here is refused: a notice that isn't the member's own is simply left alone
+
+    async def _refresh(self, actor) -> None:
+        self.items = await call_service(notices.recent, actor=actor)
         session = await self.get_state(SessionState)
         session.unread = sum(1 for item in self.items if item.unread)
         self.loaded = True
 
+    async def _mark(self, actor, notice_id: int | None) -> None:
+        await call_service(notices.mark_read, actor=actor, notice_id=notice_id, now=clock.utcnow())
+        await self._refresh(actor)
+
     @rx.event
     async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        await self._refresh(user)
-        return None
+        return await self._run(self._refresh)
 
     @rx.event
     async def mark_read(self, notice_id: int):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        await call_service(notices.mark_read, actor=user, notice_id=notice_id if type(notice_id) is int else -1,
-                           now=clock.utcnow())
-        await self._refresh(user)
-        return None
+        return await self._run(self._mark, notice_id=notice_id if type(notice_id) is int else -1)
 
     @rx.event
     async def mark_all_read(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        await call_service(notices.mark_read, actor=user, notice_id=None, now=clock.utcnow())
-        await self._refresh(user)
-        return None
+        return await self._run(self._mark, notice_id=None)

@@ -12,17 +12,18 @@ import datetime as dt
 import reflex as rx
 
 from hcpay_app import clock, routes
-from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.common import money
-from hcpay_app.services.common.errors import DomainError, NotFound, ValidationError
+from hcpay_app.services.common.errors import DomainError, NotFound
+from hcpay_app.services.overview.dashboard import is_payable
+from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
-from hcpay_app.state.session import current_user, holds_member_data, login_redirect
+from hcpay_app.state.session import MemberState, holds_member_data
 
 
 @holds_member_data
-class PayState(rx.State):
+class PayState(MemberState, rx.State):
     loaded: bool = False
     step: str = "amount"
     errors: dict[str, str] = {}
@@ -64,18 +65,28 @@ class PayState(rx.State):
     _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
 
-    @rx.event
-    async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
+    def _method_refused(self, exc: DomainError) -> None:
+        if isinstance(exc, NotFound):
+            self.errors = {"saved_method": exc.message}
+        else:
+            self._show_error(exc)
+
+    def _not_paid(self, exc: DomainError) -> None:
+        """Nothing was charged: say why; a retry of this review gets a new idempotency key."""
+        self.message = exc.message
+        self._idempotency_key = checkout.new_idempotency_key()
+
+    async def _load(self, actor) -> None:
         self.reset()
         today = clock.today()
-        offered = await call_service(checkout.options, actor=user, today=today)
-        self.saved_methods = await call_service(methods.list_methods, actor=user)
+        offered = await call_service(checkout.options, actor=actor, today=today)
+        self.saved_methods = await call_service(methods.list_methods, actor=actor)
         self.account_number = offered.account_number
-        self.amount_due, self.has_amount_due = money.format_cents(offered.amount_due_cents), offered.amount_due_cents >= 100
-        self.past_due, self.has_past_due = money.format_cents(offered.past_due_cents), offered.past_due_cents >= 100
+        self.amount_due = money.format_cents(offered.amount_due_cents)
+        self.past_due = money.format_cents(offered.past_due_cents)
+        # "Has an amount due" is the service's rule (at least the minimum payment), as on the dashboard.
+        self.has_amount_due = is_payable(offered.amount_due_cents)
+        self.has_past_due = is_payable(offered.past_due_cents)
         self.maximum = money.format_cents(offered.maximum_cents)
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso
@@ -83,9 +94,52 @@ class PayState(rx.State):
         default = next((m for m in self.saved_methods if m.is_default), None)
         self.method_kind = "saved" if default else "card"
         self.selected_method = str(default.id) if default else ""
-        self.can_save = not methods.needs_recent_login(user, clock.utcnow())
+        self.can_save = not methods.needs_recent_login(actor, clock.utcnow())
         self.loaded = True
-        return None
+
+    async def _choose_amount(self, actor, form_data: object) -> None:
+        self.other_amount = form_text(form_data, "other_amount")[:20]
+        self.payment_date = form_text(form_data, "payment_date")[:10]
+        cents, day = await call_service(checkout.choose_amount, actor=actor, choice=self.amount_choice,
+                                        other_amount=self.other_amount, payment_date=self.payment_date,
+                                        today=clock.today())
+        self._amount_cents, self._payment_date = cents, day.isoformat()
+        self.amount_text = money.format_cents(cents)
+        self.date_text = "Today" if day == clock.today() else day.strftime("%b %-d, %Y")
+        self.is_scheduled = day > clock.today()
+        self.errors, self.message = {}, ""
+        self.step = "method" if self._choice is None else "review"
+        if self.step == "review":
+            await self._open_review(actor)
+
+    async def _choose_method(self, actor, form_data: object) -> checkout.MethodChoice:
+        # Saving a method needs a recent log-in, checked now rather than when the page opened.
+        self.can_save = not methods.needs_recent_login(actor, clock.utcnow())
+        save = form_flag(form_data, "save_method") and self.can_save
+        if self.method_kind == "saved":
+            method_id = parse_id(form_text(form_data, "saved_method"))
+            self.selected_method = str(method_id or "")
+            return await call_service(checkout.saved_method, actor=actor, method_id=method_id)
+        if self.method_kind == "bank":
+            self.account_name = form_text(form_data, "account_name")[:60]
+            account_type = form_text(form_data, "account_type")
+            self.account_type = account_type if account_type in ("checking", "savings") else ""
+            return await method_form.tokenize("bank", form_data, save=save)
+        # Kept to re-fill the form after a decline (never the number or the CVC).
+        self.card_name = form_text(form_data, "card_name")[:60]
+        self.billing_zip = form_text(form_data, "billing_zip")[:10]
+        self.expiry = form_text(form_data, "expiry")[:7]
+        return await method_form.tokenize("card", form_data, save=save)
+
+    async def _open_review(self, actor) -> None:
+        self.invoices = await call_service(checkout.invoices_to_pay, actor=actor, amount_cents=self._amount_cents,
+                                           today=clock.today())
+        self._idempotency_key = checkout.new_idempotency_key()
+        self.step = "review"
+
+    @rx.event
+    async def load(self):
+        return await self._run(self._load)
 
     @rx.event
     def pick_amount(self, value: str):
@@ -103,106 +157,39 @@ class PayState(rx.State):
 
     @rx.event
     async def submit_amount(self, form_data: dict):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        self.other_amount = form_text(form_data, "other_amount")[:20]
-        self.payment_date = form_text(form_data, "payment_date")[:10]
-        try:
-            cents, day = await call_service(checkout.choose_amount, actor=user, choice=self.amount_choice,
-                                            other_amount=self.other_amount, payment_date=self.payment_date,
-                                            today=clock.today())
-        except ValidationError as exc:
-            self.errors, self.message = dict(exc.errors), ""
-            return None
-        self._amount_cents, self._payment_date = cents, day.isoformat()
-        self.amount_text = money.format_cents(cents)
-        self.date_text = "Today" if day == clock.today() else day.strftime("%b %-d, %Y")
-        self.is_scheduled = day > clock.today()
-        self.errors, self.message = {}, ""
-        self.step = "method" if self._choice is None else "review"
-        if self.step == "review":
-            await self._open_review(user)
-        return None
+        return await self._run(self._choose_amount, form_data=form_data)
 
     @rx.event
     async def submit_method(self, form_data: dict):
-        user = await current_user(self)
-        if user is None:
-            yield await login_redirect(self)
-            return
-        if self.processing:
-            return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        # Saving a method needs a recent log-in, checked now rather than when the page opened.
-        self.can_save = not methods.needs_recent_login(user, clock.utcnow())
-        save = form_flag(form_data, "save_method") and self.can_save
-        try:
-            if self.method_kind == "saved":
-                method_id = parse_id(form_text(form_data, "saved_method"))
-                self.selected_method = str(method_id or "")
-                choice = await call_service(checkout.saved_method, actor=user, method_id=method_id)
-            elif self.method_kind == "bank":
-                self.account_name = form_text(form_data, "account_name")[:60]
-                account_type = form_text(form_data, "account_type")
-                self.account_type = account_type if account_type in ("checking", "savings") else ""
-                choice = await method_form.tokenize("bank", form_data, save=save)
-            else:
-                # Kept to re-fill the form after a decline (never the number or the CVC).
-                self.card_name = form_text(form_data, "card_name")[:60]
-                self.billing_zip = form_text(form_data, "billing_zip")[:10]
-                self.expiry = form_text(form_data, "expiry")[:7]
-                choice = await method_form.tokenize("card", form_data, save=save)
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return
-        except NotFound as exc:
-            self.errors = {"saved_method": exc.message}
-            return
-        finally:
-            self.processing = False
-        self._choice = choice
-        self.method_label = choice.label
-        await self._open_review(user)
-
-    async def _open_review(self, user) -> None:
-        self.invoices = await call_service(checkout.invoices_to_pay, actor=user, amount_cents=self._amount_cents,
-                                           today=clock.today())
-        self._idempotency_key = checkout.new_idempotency_key()
-        self.step = "review"
+        call = self._call(self._choose_method, busy=True, on_error=self._method_refused, form_data=form_data)
+        async for event in call:
+            yield event
+        if call.ok:
+            self._choice, self.method_label = call.value, call.value.label
+            await self._open_review(call.actor)
 
     @rx.event
     async def submit_payment(self):
         """Submit once: a second tap while processing is ignored, and the idempotency key makes
         any retry of the same review return the same payment."""
-        if self.processing or self.step != "review" or self._choice is None or not self._idempotency_key:
-            return
-        user = await current_user(self)
-        if user is None:
-            yield await login_redirect(self)
-            return
-        # The button already disabled itself in the browser (see pages/pay.py); no extra round trip.
-        self.processing, self.message = True, ""
-        try:
-            result = await call_service(
-                checkout.submit, actor=user, idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
-                payment_date=dt.date.fromisoformat(self._payment_date), choice=self._choice, now=clock.utcnow(),
-                today=clock.today(),
-            )
-        except DomainError as exc:
-            self.message = exc.message
-            self._idempotency_key = checkout.new_idempotency_key()
-            return
-        finally:
-            self.processing = False
+        if self.step != "review" or self._choice is None or not self._idempotency_key:
+            return None
+        # The button already disabled itself in the browser (see pages/pay.py): no "working…" round trip.
+        call = await self._call(
+            checkout.submit, busy=True, on_error=self._not_paid, idempotency_key=self._idempotency_key,
+            amount_cents=self._amount_cents, payment_date=dt.date.fromisoformat(self._payment_date),
+            choice=self._choice, now=clock.utcnow(), today=clock.today())
+        if not call.ok:
+            return call.events
+        result = call.value
         if result.declined:
             # Keep everything entered except the card number and CVC; the member picks again.
             self.message, self._choice, self._idempotency_key, self.step = result.message, None, "", "method"
-            return
+            return None
         self.reference, self.result_status, self.result_message = result.reference, result.status_label, result.message
         self._choice, self._idempotency_key = None, ""
         self.step = "done"
+        return None
 
     @rx.event
     def start_again(self):

@@ -5,55 +5,52 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import methods
-from hcpay_app.services.recurring import plans
-from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments.methods import MethodView
-from hcpay_app.services.recurring.plans import PlanView
-from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
-from hcpay_app.state.session import current_user, holds_member_data, login_redirect
+from hcpay_app.services.recurring import plans
+from hcpay_app.services.recurring.plans import PlanOffer, PlanView
+from hcpay_app.state.base import (
+    call_service,
+    field_errors,
+    form_flag,
+    form_text,
+    parse_id,
+)
+from hcpay_app.state.session import MemberState, holds_member_data
 
 
 @holds_member_data
-class PlanState(rx.State):
+class PlanState(MemberState, rx.State):
     loaded: bool = False
-    past_due: str = ""
-    choices: list[int] = []
+    offer: PlanOffer | None = None
     saved_methods: list[MethodView] = []
     plan: PlanView | None = None
     errors: dict[str, str] = {}
     message: str = ""
     terms: str = plans.TERMS
 
+    def _show_error(self, exc: DomainError) -> None:
+        # A refusal that isn't about one field is about the chosen method (a card that can't be charged).
+        self.errors = field_errors(exc, other="method_id")
+
+    async def _load(self, actor) -> None:
+        self.reset()
+        self.offer = await call_service(plans.offer, actor=actor, today=clock.today())
+        self.saved_methods = await call_service(methods.list_methods, actor=actor)
+        self.plan = await call_service(plans.current, actor=actor)
+        self.loaded = True
+
     @rx.event
     async def load(self):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        self.reset()
-        offer = await call_service(plans.offer, actor=user, today=clock.today())
-        self.past_due, self.choices = offer.past_due, offer.choices
-        self.saved_methods = await call_service(methods.list_methods, actor=user)
-        self.plan = await call_service(plans.current, actor=user)
-        self.loaded = True
-        return None
+        return await self._run(self._load)
 
     @rx.event
     async def create(self, form_data: dict):
-        user = await current_user(self)
-        if user is None:
-            return await login_redirect(self)
-        raw_count, raw_method = form_text(form_data, "installments"), form_text(form_data, "method_id")
-        try:
-            self.plan = await call_service(
-                plans.create, actor=user, installments=parse_id(raw_count),
-                method_id=parse_id(raw_method), accepted=form_flag(form_data, "accept"),
-                now=clock.utcnow(), today=clock.today())
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return None
-        except DomainError as exc:
-            self.errors = {"method_id": exc.message}
-            return None
-        self.errors, self.message = {}, "Your payment plan is set up."
-        return None
+        call = await self._call(plans.create, installments=parse_id(form_text(form_data, "installments")),
+                                method_id=parse_id(form_text(form_data, "method_id")),
+                                accepted=form_flag(form_data, "accept"), now=clock.utcnow(), today=clock.today())
+        if call.ok:
+            self.plan = call.value
+            self.errors, self.message = {}, "Your payment plan is set up."
+        return call.events

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.services.accounts import recovery
+from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.state.base import call_service, client_ip, form_text, query_param
+from hcpay_app.state.base import (
+    ServiceState,
+    call_service,
+    client_ip,
+    field_errors,
+    form_text,
+    query_param,
+)
 from hcpay_app.state.session import SessionState
 
 SENT_RESET = (
@@ -15,64 +25,54 @@ SENT_RESET = (
     "on file. It works once, for 30 minutes. Check your spam folder if it doesn't arrive."
 )
 SENT_USERNAME = "If an account uses that email address, we've sent its username there."
+PASSWORD_CHANGED = "Your password has been changed. Log in with your new password."
 
 
-class ForgotPasswordState(rx.State):
+class OneFieldRequest(ServiceState, mixin=True):
+    """A one-field form answered by email (the same answer whether or not an account matches)."""
+
     errors: dict[str, str] = {}
     sent: bool = False
     processing: bool = False
+    _field: ClassVar[str] = ""
+
+    def _show_error(self, exc: DomainError) -> None:
+        self.errors = field_errors(exc, other=self._field)
+
+    def _clear_feedback(self) -> None:
+        self.errors = {}
+
+    async def _send(self, fn, /, **kwargs):
+        call = self._call(fn, busy=True, ip=client_ip(self), now=clock.utcnow(), **kwargs)
+        async for event in call:
+            yield event
+        if call.ok:
+            self.sent = True
+
+    @rx.event
+    def start(self):
+        self.reset()
+
+
+class ForgotPasswordState(OneFieldRequest, rx.State):
+    _field: ClassVar[str] = "identifier"
 
     @rx.event
     async def request_reset(self, form_data: dict):
-        if self.processing:
-            return
-        self.processing, self.errors = True, {}
-        yield
-        try:
-            await call_service(
-                recovery.request_password_reset,
-                identifier=form_text(form_data, "identifier"),
-                ip=client_ip(self),
-                now=clock.utcnow(),
-            )
-            self.sent = True
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-        finally:
-            self.processing = False
-
-    @rx.event
-    def start(self):
-        self.reset()
+        async for event in self._send(recovery.request_password_reset, identifier=form_text(form_data, "identifier")):
+            yield event
 
 
-class ForgotUsernameState(rx.State):
-    errors: dict[str, str] = {}
-    sent: bool = False
-    processing: bool = False
+class ForgotUsernameState(OneFieldRequest, rx.State):
+    _field: ClassVar[str] = "email"
 
     @rx.event
     async def request_username(self, form_data: dict):
-        if self.processing:
-            return
-        self.processing, self.errors = True, {}
-        yield
-        try:
-            await call_service(
-                recovery.recover_username, email=form_text(form_data, "email"), ip=client_ip(self), now=clock.utcnow()
-            )
-            self.sent = True
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-        finally:
-            self.processing = False
-
-    @rx.event
-    def start(self):
-        self.reset()
+        async for event in self._send(recovery.recover_username, email=form_text(form_data, "email")):
+            yield event
 
 
-class ResetPasswordState(rx.State):
+class ResetPasswordState(ServiceState, rx.State):
     """The page a reset link opens. The token stays in a backend-only var."""
 
     link_valid: bool = False
@@ -81,6 +81,11 @@ class ResetPasswordState(rx.State):
     message: str = ""
     processing: bool = False
     _token: str = ""
+
+    def _show_error(self, exc: DomainError) -> None:
+        super()._show_error(exc)
+        if not isinstance(exc, ValidationError):
+            self.link_valid = False  # the link died meanwhile
 
     @rx.event
     async def open_link(self):
@@ -93,26 +98,15 @@ class ResetPasswordState(rx.State):
 
     @rx.event
     async def set_password(self, form_data: dict):
-        if self.processing or not self.link_valid:
+        if not self.link_valid:
             return
-        password, confirm = form_text(form_data, "password"), form_text(form_data, "confirm_password")
-        if password != confirm:
-            self.errors, self.message = {"confirm_password": "The passwords don't match."}, ""
-            return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        try:
-            await call_service(
-                recovery.reset_password, token=self._token, new_password=password, ip=client_ip(self), now=clock.utcnow()
-            )
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return
-        except DomainError as exc:
-            self.message, self.link_valid = exc.message, False
-            return
-        finally:
-            self.processing = False
-        self.reset()
-        session = await self.get_state(SessionState)
-        yield await session._to_login(routes.LOGIN, "Your password has been changed. Log in with your new password.")
+        password, confirmation = form_text(form_data, "password"), form_text(form_data, "confirm_password")
+        call = self._call(recovery.reset_password, busy=True,
+                          check=lambda: validators.check_confirmation(password, confirmation),
+                          token=self._token, new_password=password, ip=client_ip(self), now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            self.reset()
+            session = await self.get_state(SessionState)
+            yield await session._to_login(routes.LOGIN, PASSWORD_CHANGED)

@@ -9,14 +9,15 @@ import reflex as rx
 from hcpay_app import clock, routes
 from hcpay_app.services.accounts import registration
 from hcpay_app.services.common import validators
-from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.state.base import call_service, client_ip, form_text
+from hcpay_app.services.common.errors import DomainError
+from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text
 from hcpay_app.state.session import SessionState
 
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "email")
 
 
-class RegisterState(rx.State):
+class RegisterState(ServiceState, rx.State):
     """The three Create Account steps. The pending sign-up id lives only on the server."""
 
     step: str = "identity"
@@ -34,9 +35,11 @@ class RegisterState(rx.State):
     def strength_label(self) -> str:
         return STRENGTH_WORDS[self.strength_score] if 0 <= self.strength_score < len(STRENGTH_WORDS) else ""
 
-    def _fail(self, exc: DomainError) -> None:
-        self.errors = dict(exc.errors) if isinstance(exc, ValidationError) else {}
-        self.message = exc.message
+    def _show_error(self, exc: DomainError) -> None:
+        self.errors, self.message = field_errors(exc), exc.message
+
+    def _clear_feedback(self) -> None:
+        self.errors, self.message, self.info = {}, "", ""
 
     @rx.event
     def start_over(self):
@@ -44,22 +47,16 @@ class RegisterState(rx.State):
 
     @rx.event
     async def submit_identity(self, form_data: dict):
-        if self.processing:
-            return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        fields = {name: form_text(form_data, name) for name in ("first_name", "last_name", "date_of_birth", "ssn", "email")}
-        try:
-            self._pending_id = await call_service(
-                registration.start, client_key=client_ip(self), now=clock.utcnow(), today=clock.today(), **fields
-            )
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        finally:
-            self.processing = False
-        self._user_inputs = [fields["first_name"], fields["last_name"], fields["email"], fields["date_of_birth"][:4]]
-        self.step = "credentials"
+        fields = {name: form_text(form_data, name) for name in IDENTITY_FIELDS}
+        call = self._call(registration.start, busy=True, client_key=client_ip(self), now=clock.utcnow(),
+                          today=clock.today(), **fields)
+        async for event in call:
+            yield event
+        if call.ok:
+            self._pending_id = call.value
+            self._user_inputs = [fields["first_name"], fields["last_name"], fields["email"],
+                                 fields["date_of_birth"][:4]]
+            self.step = "credentials"
 
     @rx.event
     async def check_password(self, value: str):
@@ -79,62 +76,33 @@ class RegisterState(rx.State):
 
     @rx.event
     async def submit_credentials(self, form_data: dict):
-        if self.processing:
-            return
-        password, confirm = form_text(form_data, "password"), form_text(form_data, "confirm_password")
-        if password != confirm:
-            self.errors, self.message = {"confirm_password": "The passwords don't match."}, ""
-            return
-        self.processing, self.errors, self.message = True, {}, ""
-        yield
-        try:
-            self.masked_email = await call_service(
-                registration.choose_credentials,
-                pending_id=self._pending_id,
-                username=form_text(form_data, "username"),
-                password=password,
-                now=clock.utcnow(),
-            )
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        finally:
-            self.processing = False
-        self.step = "verify"
+        password, confirmation = form_text(form_data, "password"), form_text(form_data, "confirm_password")
+        call = self._call(registration.choose_credentials, busy=True,
+                          check=lambda: validators.check_confirmation(password, confirmation),
+                          pending_id=self._pending_id, username=form_text(form_data, "username"), password=password,
+                          now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            self.masked_email, self.step = call.value, "verify"
 
     @rx.event
     async def resend_code(self):
-        if self.processing:
-            return
-        self.processing, self.errors, self.message, self.info = True, {}, "", ""
-        yield
-        try:
-            self.masked_email = await call_service(registration.resend_code, pending_id=self._pending_id, now=clock.utcnow())
+        call = self._call(registration.resend_code, busy=True, pending_id=self._pending_id, now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            self.masked_email = call.value
             self.info = f"We sent a new code to {self.masked_email}."
-        except DomainError as exc:
-            self._fail(exc)
-        finally:
-            self.processing = False
 
     @rx.event
     async def submit_code(self, form_data: dict):
-        if self.processing:
-            return
-        self.processing, self.errors, self.message, self.info = True, {}, "", ""
-        yield
-        try:
-            _user_id, token = await call_service(
-                registration.verify,
-                pending_id=self._pending_id,
-                code=form_text(form_data, "code"),
-                ip=client_ip(self),
-                now=clock.utcnow(),
-            )
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        finally:
-            self.processing = False
-        self.reset()
-        session = await self.get_state(SessionState)
-        yield await session._begin(token, routes.DASHBOARD)
+        call = self._call(registration.verify, busy=True, pending_id=self._pending_id,
+                          code=form_text(form_data, "code"), ip=client_ip(self), now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            _user_id, token = call.value
+            self.reset()
+            session = await self.get_state(SessionState)
+            yield await session._begin(token, routes.DASHBOARD)

@@ -1,13 +1,15 @@
 """The log-in session, shared by every page.
 
 The browser holds a server-issued random token in a SameSite=Strict cookie; the server keeps only
-its hash. Every handler that touches member data re-resolves the user through `current_user`.
+its hash. Every handler that touches member data re-resolves the user through `current_user`
+(states do it in one place: `MemberState._guard`, run by every `_call`).
 Reflex's own client token identifies a tab and is never trusted as a credential.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from typing import ClassVar
 
 import reflex as rx
 
@@ -16,7 +18,9 @@ from hcpay_app.config import SESSION_COOKIE, get_settings
 from hcpay_app.models import Role
 from hcpay_app.services.accounts import authn, notices
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.state.base import call_service, client_ip, current_path
+from hcpay_app.state.base import ServiceState, call_service, client_ip, current_path
+
+SESSION_ENDED = "Your session has ended. Please log in again."
 
 # States holding member data: reset on log-out so nothing lingers in the browser.
 MEMBER_STATES: list[type[rx.State]] = []
@@ -66,7 +70,7 @@ class SessionState(rx.State):
         user = await self._resolve()
         if user is None:
             expired = bool(self.auth_token)
-            return await self._to_login(current_path(self), "Your session has ended. Please log in again." if expired else "")
+            return await self._to_login(current_path(self), SESSION_ENDED if expired else "")
         self.display_name = user.username
         if user.role == Role.SUPPORT:
             return rx.redirect(routes.CONSOLE)  # staff work in the console, not in member pages
@@ -79,7 +83,7 @@ class SessionState(rx.State):
         user = await self._resolve()
         if user is None:
             expired = bool(self.auth_token)
-            return await self._to_login(routes.LOGIN, "Your session has ended. Please log in again." if expired else "")
+            return await self._to_login(routes.LOGIN, SESSION_ENDED if expired else "")
         self.display_name = user.username
         if user.role != Role.SUPPORT:
             # A member's cookie in a tab that showed the console: drop whatever the console held.
@@ -145,7 +149,7 @@ async def staff_login_redirect(state: rx.State) -> rx.event.EventSpec:
     if user is not None and user.role == Role.MEMBER:
         await session._forget_member_data()  # nothing the console held may reach this member
         return rx.redirect(routes.LOGIN)  # refused; the landing page sends a member on to their dashboard
-    notice = "Your session has ended. Please log in again." if session.auth_token else ""
+    notice = SESSION_ENDED if session.auth_token else ""
     return await session._to_login(routes.LOGIN, notice)
 
 
@@ -156,5 +160,25 @@ async def login_redirect(state: rx.State) -> rx.event.EventSpec:
     user = await session._resolve() if session.auth_token else None
     if user is not None and user.role == Role.SUPPORT:
         return rx.redirect(routes.CONSOLE)
-    notice = "Your session has ended. Please log in again." if session.auth_token else ""
+    notice = SESSION_ENDED if session.auth_token else ""
     return await session._to_login(current_path(state), notice)
+
+
+class MemberState(ServiceState, mixin=True):
+    """Mixed into the state of every member page: each `_call` re-resolves the logged-in member from
+    the server-side session and acts as them; anyone else is sent to log in and nothing runs."""
+
+    async def _guard(self) -> tuple[SessionUser | None, rx.event.EventSpec | None]:
+        user = await current_user(self)
+        return (user, None) if user is not None else (None, await login_redirect(self))
+
+
+class StaffState(ServiceState, mixin=True):
+    """Mixed into the support console's state: each `_call` re-resolves the logged-in support agent
+    and passes them to the service as `staff`; anyone else is sent away and nothing runs."""
+
+    _actor_keyword: ClassVar[str] = "staff"
+
+    async def _guard(self) -> tuple[SessionUser | None, rx.event.EventSpec | None]:
+        staff = await current_staff(self)
+        return (staff, None) if staff is not None else (None, await staff_login_redirect(self))

@@ -6,49 +6,39 @@ import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.services.accounts import recovery
-from hcpay_app.services.common.errors import NotAllowed, ValidationError
-from hcpay_app.state.base import call_service, client_ip, form_text
-from hcpay_app.state.session import SessionState, current_user, holds_member_data, login_redirect
+from hcpay_app.services.common import validators
+from hcpay_app.services.common.errors import DomainError, NotAllowed
+from hcpay_app.state.base import client_ip, field_errors, form_text
+from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
 
 @holds_member_data
-class SettingsState(rx.State):
+class SettingsState(MemberState, rx.State):
     errors: dict[str, str] = {}
     saved: str = ""
     processing: bool = False
     form_key: int = 0
 
+    async def _show_error(self, exc: DomainError) -> rx.event.EventSpec | None:
+        self.errors, self.saved = field_errors(exc), ""
+        if isinstance(exc, NotAllowed):
+            # Too many wrong current passwords: the service ended every session of this member.
+            session = await self.get_state(SessionState)
+            return await session._to_login(routes.SETTINGS, exc.message)
+        return None
+
+    def _clear_feedback(self) -> None:
+        self.errors, self.saved = {}, ""
+
     @rx.event
     async def change_password(self, form_data: dict):
-        if self.processing:
-            return
-        user = await current_user(self)
-        if user is None:
-            yield await login_redirect(self)
-            return
-        new, confirm = form_text(form_data, "new_password"), form_text(form_data, "confirm_password")
-        if new != confirm:
-            self.errors, self.saved = {"confirm_password": "The new passwords don't match."}, ""
-            return
-        self.processing, self.errors, self.saved = True, {}, ""
-        yield
-        try:
-            await call_service(
-                recovery.change_password,
-                actor=user,
-                current_password=form_text(form_data, "current_password"),
-                new_password=new,
-                ip=client_ip(self),
-                now=clock.utcnow(),
-            )
-        except ValidationError as exc:
-            self.errors = dict(exc.errors)
-            return
-        except NotAllowed as exc:
-            session = await self.get_state(SessionState)
-            yield await session._to_login(routes.SETTINGS, exc.message)
-            return
-        finally:
-            self.processing = False
-        self.saved = "Your password has been changed. Other devices have been logged out."
-        self.form_key += 1
+        new, confirmation = form_text(form_data, "new_password"), form_text(form_data, "confirm_password")
+        call = self._call(recovery.change_password, busy=True,
+                          check=lambda: validators.check_confirmation(new, confirmation, label="new passwords"),
+                          current_password=form_text(form_data, "current_password"), new_password=new,
+                          ip=client_ip(self), now=clock.utcnow())
+        async for event in call:
+            yield event
+        if call.ok:
+            self.saved = "Your password has been changed. Other devices have been logged out."
+            self.form_key += 1

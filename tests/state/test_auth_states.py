@@ -283,7 +283,7 @@ async def test_logout_revokes_the_session_on_the_server_and_forgets_member_data(
     tab = await logged_in_browser(ALICE)
     token = tab.cookie()
     await fire(tab, DashboardState, "load")
-    assert tab.state(DashboardState).full_name == "Alice Whitfield"
+    assert tab.state(DashboardState).view.profile.full_name == "Alice Whitfield"
     settings_state = tab.state(SettingsState)
     settings_state.saved, settings_state.errors, settings_state.form_key = "saved!", {"x": "y"}, 3
 

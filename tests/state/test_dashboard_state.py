@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 
 import pytest
-from state_harness import ALICE, BOB, Browser, fire, logged_in_browser, resolve, service_login
+from state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
@@ -19,8 +28,6 @@ from hcpay_app.state.session import SessionState
 
 pytestmark = pytest.mark.asyncio
 
-MEMBER_FIELDS = ("first_name", "full_name", "member_number", "masked_ssn", "masked_email", "account_number",
-                 "plan_name", "monthly_premium", "coverage_status")
 ENDED = "Your session has ended. Please log in again."
 
 
@@ -94,20 +101,31 @@ async def test_load_with_a_live_session_shows_the_members_own_masked_overview():
     assert out.events == []
     d = tab.state(DashboardState)
     assert d.loaded is True
-    assert d.first_name == "Alice" and d.full_name == "Alice Whitfield"
-    assert d.member_number == ALICE.member_number
-    assert d.account_number == ALICE.account_number
-    assert d.plan_name == ALICE.plan_name
-    assert d.monthly_premium == "$450.00"
-    # The billing work renames this field (coverage_status → coverage_text); either way it reads so.
-    coverage = getattr(d, "coverage_text", None) or getattr(d, "coverage_status", "")
-    assert coverage == "Pending first payment"
-    assert re.fullmatch(r"•••-••-\d{4}", d.masked_ssn) and d.masked_ssn.endswith(ALICE.ssn[-4:])
-    assert d.masked_email == "a•••@example.com"
-    # The full SSN and email never reach the browser, in any form.
+    me = d.view.profile
+    assert me.first_name == "Alice" and me.full_name == "Alice Whitfield"
+    assert me.member_number == ALICE.member_number
+    assert me.account_number == ALICE.account_number
+    assert me.plan_name == ALICE.plan_name
+    assert me.monthly_premium == "$450.00"
+    assert d.view.coverage_text == "Pending first payment"
+    assert re.fullmatch(r"•••-••-\d{4}", me.masked_ssn) and me.masked_ssn.endswith(ALICE.ssn[-4:])
+    assert me.masked_email == "a•••@example.com"
+    # The full SSN, the email and the date of birth never reach the browser, in any form.
     seen = tab.public() + out.seen
-    for secret in (ALICE.ssn, ALICE.ssn_digits, ALICE.ssn_digits[:5], ALICE.email):
+    born = ALICE.date_of_birth
+    for secret in (ALICE.ssn, ALICE.ssn_digits, ALICE.ssn_digits[:5], ALICE.email, born.isoformat(),
+                   born.strftime("%m/%d/%Y")):
         assert secret not in seen
+
+
+async def test_the_view_the_browser_receives_holds_only_what_the_dashboard_shows():
+    tab = await logged_in_browser(ALICE)
+    await fire(tab, DashboardState, "load")
+    dashboard = json.loads(tab.public())[DashboardState.get_full_name()]
+    sent = next(value for key, value in dashboard.items() if key.startswith("view"))
+    assert set(sent["profile"]) == {"first_name", "full_name", "member_number", "masked_ssn", "masked_email",
+                                    "account_number", "plan_name", "monthly_premium"}
+    assert ALICE.username not in json.dumps(dashboard)
 
 
 async def test_each_member_sees_only_their_own_overview():
@@ -115,8 +133,8 @@ async def test_each_member_sees_only_their_own_overview():
     bob_tab = await logged_in_browser(BOB)
     await fire(alice_tab, DashboardState, "load")
     await fire(bob_tab, DashboardState, "load")
-    assert alice_tab.state(DashboardState).member_number == ALICE.member_number
-    assert bob_tab.state(DashboardState).member_number == BOB.member_number
+    assert alice_tab.state(DashboardState).view.profile.member_number == ALICE.member_number
+    assert bob_tab.state(DashboardState).view.profile.member_number == BOB.member_number
     assert BOB.member_number not in alice_tab.public() and "Okonkwo" not in alice_tab.public()
     assert ALICE.member_number not in bob_tab.public() and "Whitfield" not in bob_tab.public()
 
@@ -126,7 +144,7 @@ async def test_load_follows_the_cookie_not_the_tab():
     tab = await logged_in_browser(ALICE)
     tab.set_cookie(service_login(BOB))
     await fire(tab, DashboardState, "load")
-    assert tab.state(DashboardState).member_number == BOB.member_number
+    assert tab.state(DashboardState).view.profile.member_number == BOB.member_number
 
 
 async def test_load_keeps_the_session_alive():
@@ -140,7 +158,7 @@ async def test_load_keeps_the_session_alive():
 async def test_an_ended_session_also_forgets_the_member_data_already_in_the_tab():
     tab = await logged_in_browser(ALICE)
     await fire(tab, DashboardState, "load")
-    assert tab.state(DashboardState).full_name == "Alice Whitfield"
+    assert tab.state(DashboardState).view.profile.full_name == "Alice Whitfield"
 
     revoke(tab.cookie())  # e.g. the password was reset on another device, or the session went idle
     out = await fire(tab, DashboardState, "load")

@@ -29,8 +29,8 @@ from state_harness import ALICE, BOB, Browser, Outcome, fire
 
 from hcpay_app import routes
 from hcpay_app.models import PaymentStatus
-from hcpay_app.services.payments import guest
 from hcpay_app.services.adapters.processor import DECLINE_MESSAGES
+from hcpay_app.services.payments import guest
 from hcpay_app.state.guest import GuestState
 
 pytestmark = pytest.mark.asyncio
@@ -103,6 +103,14 @@ def assert_only_initials(text: str, person=ALICE) -> None:
     assert not {k for k in keys if k.startswith("_")} and not keys & set(BACKEND_VARS), keys
 
 
+async def assert_cannot_pay(g: GuestTab) -> None:
+    """No account is verified in this tab: choosing an amount and submitting do nothing."""
+    before = snapshot()
+    await g.fire("choose", form_data={"amount": "100", **card_form()})
+    await g.fire("submit")
+    assert g.state.step == "verify" and g.state.amount_text == "" and snapshot() == before
+
+
 # --------------------------------------------------------------------------------------------
 # Verify
 # --------------------------------------------------------------------------------------------
@@ -115,7 +123,6 @@ async def test_the_right_details_show_initials_and_the_amount_due_only(billing, 
     await g.fire("verify", form_data=details(date_of_birth=born, zip_code=" 02110 "))
     s = g.state
     assert (s.step, s.initials, s.amount_due, s.errors, s.message) == ("pay", "A. W.", "$800.00", {}, "")
-    assert s._account_id == billing.alice.account_id
     assert {"initials", "amount_due", "step"} <= guest_keys(g.seen)  # the scan below does see GuestState
     assert_only_initials(g.seen)
 
@@ -137,8 +144,8 @@ async def test_wrong_details_get_one_generic_answer(billing, wrong):
     await g.fire("verify", form_data=form)
     s = g.state
     assert (s.step, s.message, s.errors, s.initials, s.amount_due) == ("verify", guest.NO_MATCH, {}, "", "")
-    assert s._account_id is None
     assert snapshot()["RateLimitHit"] == before["RateLimitHit"] + 2  # counted against the client and the account
+    await assert_cannot_pay(g)
     assert_only_initials(g.seen, ALICE)
     assert_only_initials(g.seen, BOB)
 
@@ -157,9 +164,10 @@ async def test_junk_details_never_raise_or_verify(billing, junk):
     before = snapshot()
     await g.fire("verify", form_data=junk)
     s = g.state
-    assert s.step == "verify" and s._account_id is None and s.initials == ""
+    assert s.step == "verify" and s.initials == ""
     assert s.errors, "junk must be a field error"
     assert snapshot() == before, "a malformed attempt writes nothing (not even a rate-limit hit)"
+    await assert_cannot_pay(g)
 
 
 @pytest.mark.parametrize("value, kind", [("bank", "bank"), ("card", "card"), ("crypto", "card"), (None, "card"),
@@ -179,18 +187,18 @@ async def test_choose_and_submit_pays_once(billing):
     g = await (await GuestTab().verified()).reviewed("125.50")
     s = g.state
     assert (s.amount_text, s.method_label) == ("$125.50", "Visa ••••4242")
-    key = s._idempotency_key
     before = snapshot()
     await g.fire("submit")
     assert s.step == "done" and REFERENCE_RE.fullmatch(s.reference) and s.message == ""
     made = payment(s.reference)
     assert (made.amount_cents, made.billing_account_id, made.source, made.user_id) == (
         12550, billing.alice.account_id, "guest", None)
-    assert made.status == PaymentStatus.SUCCEEDED and made.idempotency_key == key
+    assert made.status == PaymentStatus.SUCCEEDED
+    key = made.idempotency_key
     after = snapshot()
     assert after["Payment"] == before["Payment"] + 1 and after["LedgerEntry"] == before["LedgerEntry"] + 1
-    assert s._account_id is None and s._choice is None and s._idempotency_key == ""
 
+    # The paid review, the account and the card token are gone: nothing more can be paid from here.
     for _ in range(3):  # double clicks, a replayed event
         await g.fire("submit")
     await g.fire("choose", form_data={"amount": "125.50", **card_form()})
@@ -217,7 +225,7 @@ async def test_submit_without_a_verified_account_does_nothing(billing):
     await g.fire("submit")
     await g.fire("choose", form_data={"amount": "100", **card_form()})
     await g.fire("submit")
-    assert g.state.step == "verify" and g.state._choice is None and snapshot() == before
+    assert g.state.step == "verify" and snapshot() == before
     assert g.tab.public_of(GuestState) == defaults()
 
 
@@ -233,10 +241,12 @@ async def test_start_over_forgets_the_verified_account(billing):
     await g.fire("start")
     before = snapshot()
     await g.fire("submit")
-    assert g.tab.public_of(GuestState) == defaults() and g.state._account_id is None and snapshot() == before
+    assert g.tab.public_of(GuestState) == defaults() and snapshot() == before
+    await assert_cannot_pay(g)
 
 
-@pytest.mark.parametrize("amount, field", [("0.50", "amount"), ("abc", "amount"), ("99999999", "amount"), ("", "amount")])
+@pytest.mark.parametrize("amount, field",
+                         [("0.50", "amount"), ("abc", "amount"), ("99999999", "amount"), ("", "amount")])
 async def test_a_bad_amount_stays_on_the_pay_step(billing, amount, field):
     g = await GuestTab().verified()
     await g.fire("choose", form_data={"amount": amount, **card_form()})
@@ -254,17 +264,17 @@ async def test_junk_in_choose_never_raises(billing, junk):
 
 async def test_a_declined_card_goes_back_to_pay_then_a_new_card_pays_once(billing):
     g = await (await GuestTab().verified()).reviewed("100", card_form(CARD_NSF))
-    first_key = g.state._idempotency_key
     await g.fire("submit")
     s = g.state
     assert s.step == "pay" and s.message == DECLINE_MESSAGES["insufficient_funds"] and s.reference == ""
+    await g.fire("submit")  # the declined card is forgotten: nothing to submit until a new one is chosen
     await g.reviewed("100")
-    assert g.state._idempotency_key != first_key
     await g.fire("submit")
     assert g.state.step == "done"
-    statuses = [p.status for p in payments_for(billing.alice.account_id)[-2:]]
-    assert statuses == [PaymentStatus.DECLINED, PaymentStatus.SUCCEEDED]
-    assert_no_card_data(g.seen, g.tab, keys=[first_key])
+    declined, paid = payments_for(billing.alice.account_id)[-2:]
+    assert (declined.status, paid.status) == (PaymentStatus.DECLINED, PaymentStatus.SUCCEEDED)
+    assert declined.idempotency_key != paid.idempotency_key  # a new attempt, not a replay of the declined one
+    assert_no_card_data(g.seen, g.tab, keys=[declined.idempotency_key, paid.idempotency_key])
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,7 +289,8 @@ async def test_ten_failures_from_one_client_lock_that_client_out(billing):
         assert g.state.message == guest.NO_MATCH
     await g.fire("verify", form_data=details())  # even the right details, now
     s = g.state
-    assert (s.step, s.message, s._account_id, s.initials) == ("verify", RATE_LIMITED, None, "")
+    assert (s.step, s.message, s.initials) == ("verify", RATE_LIMITED, "")
+    await assert_cannot_pay(g)
     assert_only_initials(g.seen)
     other = await GuestTab(ip="198.51.100.78").verified()  # another client is unaffected
     assert other.state.initials == "A. W."
@@ -299,7 +310,8 @@ async def test_five_failures_on_one_account_lock_that_account_from_any_client(bi
         assert g.state.message == guest.NO_MATCH
     g = GuestTab(ip="192.0.2.99")
     await g.fire("verify", form_data=details())
-    assert g.state.message == RATE_LIMITED and g.state._account_id is None
+    assert g.state.message == RATE_LIMITED
+    await assert_cannot_pay(g)
     await GuestTab(ip="192.0.2.100").verified(BOB)  # other accounts are unaffected
 
 
@@ -343,12 +355,13 @@ async def test_coverage_ended_before_submit_charges_nothing_and_says_why(billing
 
     s = g.state
     assert s.message == guest.COVERAGE_ENDED
-    assert s.message.startswith("The coverage on this billing account has ended") and "Nothing was charged." in s.message
+    assert s.message.startswith("The coverage on this billing account has ended")
+    assert "Nothing was charged." in s.message
     assert (s.step, s.reference, s.processing, s.initials, s.amount_due) == ("verify", "", False, "", "")
-    assert (s._account_id, s._choice, s._idempotency_key) == (None, None, "")
     assert snapshot() == before and payment_counts() == rows_before
-    await g.fire("submit")  # nothing left to submit
+    await g.fire("submit")  # nothing left to submit: the account and the card token were forgotten
     assert payment_counts() == rows_before
+    await assert_cannot_pay(g)
     assert_only_initials(g.seen)
 
 

@@ -12,19 +12,28 @@ import json
 import secrets
 
 import pytest
-from billing_seed import TODAY, Billing, MemberBilling, account_of, seed_billing
-from state_harness import ALICE, BOB, Browser, Outcome, Person, fire, logged_in_browser, resolve, service_login
-
 import reflex as rx
+from billing_seed import TODAY, Billing, MemberBilling, account_of, seed_billing
 from reflex_base import constants
+from state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    Outcome,
+    Person,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.common import money
 from hcpay_app.services.overview import dashboard
 from hcpay_app.services.payments import history
-from hcpay_app.services.common import money
 from hcpay_app.services.payments.history import TimelineStep
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.history import HistoryState, PaymentDetailState
@@ -375,8 +384,8 @@ async def test_payment_detail_of_a_successful_payment(billing):
     assert d.method == "Visa ••••4242" and d.payment_date == "Dec 20, 2025"
     assert d.account_number == ALICE.account_number
     assert d.explanation.startswith("Your payment was received")
-    assert p.invoices == d.invoices == ["January 2026 premium — $450.00"]
-    assert p.timeline == [TimelineStep("Dec 20, 2025 10:00 AM ET", "Paid", "")]
+    assert d.invoices == ["January 2026 premium — $450.00"]
+    assert d.timeline == [TimelineStep("Dec 20, 2025 10:00 AM ET", "Paid", "")]
     assert p.receipt_url == f"{routes.RECEIPT}/{reference}" == f"/documents/receipt/{reference}"
     assert_no_secrets(tab.public() + out.seen, other=BOB, others_billing=billing.bob)
 
@@ -395,11 +404,11 @@ async def test_payment_detail_without_a_receipt_unless_it_succeeded(billing, whi
     label = {"pending": "Pending", "declined": "Declined", "canceled": "Canceled", "scheduled": "Scheduled"}[which]
     assert p.detail.reference == reference and p.detail.status_label == label and p.detail.status == which
     assert p.receipt_url == "" and p.detail.receipt_available is False
-    assert [step.label for step in p.timeline] == [label]
+    assert [step.label for step in p.detail.timeline] == [label]
     if which == "pending":  # $100 on Jun 5: six payments had paid Jan–Jun, so it went to July
-        assert p.invoices == ["July 2026 premium — $100.00"]
+        assert p.detail.invoices == ["July 2026 premium — $100.00"]
     else:
-        assert p.invoices == []
+        assert p.detail.invoices == []
     if which == "declined":
         assert p.detail.explanation == "Your card was declined. Nothing was charged."
 
@@ -412,8 +421,7 @@ async def test_payment_detail_of_someone_elses_or_a_bad_reference_is_not_found(b
     tab, out = await detail_tab(reference)
     p = tab.state(PaymentDetailState)
     assert out.events == []
-    assert p.not_found == NOT_FOUND and p.detail is None and p.loaded is True
-    assert p.timeline == [] and p.invoices == [] and p.receipt_url == ""
+    assert p.not_found == NOT_FOUND and p.detail is None and p.loaded is True and p.receipt_url == ""
     assert_no_secrets(tab.public() + out.seen, other=BOB, others_billing=billing.bob)
 
 
@@ -423,7 +431,7 @@ async def test_payment_detail_forgets_the_previous_payment(billing):
     tab.navigate(f"{routes.PAYMENT}?reference={billing.bob.latest_succeeded}")
     await fire(tab, PaymentDetailState, "load")
     p = tab.state(PaymentDetailState)
-    assert p.detail is None and p.timeline == [] and p.invoices == [] and p.receipt_url == ""
+    assert p.detail is None and p.receipt_url == ""
     assert billing.alice.latest_succeeded not in tab.public()
 
 
@@ -523,13 +531,13 @@ async def test_export_csv_longer_than_the_service_allows_sets_an_error(billing):
 async def test_dashboard_figures_match_the_ledger_for_a_member_past_due(billing):
     tab = await logged_in_browser(ALICE)
     out = await fire(tab, DashboardState, "load")
-    d = tab.state(DashboardState)
+    d = tab.state(DashboardState).view
     account = account_of(ALICE)
     with session_scope() as s:
         balance = ledger.balance(s, account.id)
         position = ledger.account_position(s, account.id, TODAY)
         recent = history.page(s, resolve(tab.cookie()), page_size=5, today=TODAY).rows
-    assert out.events == [] and d.loaded is True
+    assert out.events == [] and tab.state(DashboardState).loaded is True
     assert balance == 80000 and position.past_due_cents == 80000
     assert d.amount_due == money.format_cents(balance) == "$800.00" and d.has_amount_due is True
     assert d.has_past_due is True and d.past_due == "$800.00" and d.past_due_since == "Oct 23, 2026"
@@ -546,7 +554,7 @@ async def test_dashboard_figures_match_the_ledger_for_a_member_past_due(billing)
 async def test_dashboard_figures_for_a_member_paid_up(billing):
     tab = await logged_in_browser(BOB)
     out = await fire(tab, DashboardState, "load")
-    d = tab.state(DashboardState)
+    d = tab.state(DashboardState).view
     with session_scope() as s:
         view = dashboard.view(s, resolve(tab.cookie()), TODAY)
         balance = ledger.balance(s, billing.bob.account_id)
@@ -561,7 +569,7 @@ async def test_dashboard_before_any_billing(db):
     """No invoices yet: nothing owed, nothing past due, still pending the first payment."""
     tab = await logged_in_browser(ALICE)
     await fire(tab, DashboardState, "load")
-    d = tab.state(DashboardState)
+    d = tab.state(DashboardState).view
     assert (d.amount_due, d.has_amount_due, d.has_past_due, d.last_payment_reference, d.recent) == (
         "$0.00", False, False, "", [])
     assert d.coverage_text == "Pending first payment"

@@ -31,15 +31,26 @@ from pay_flow import (
     revoke,
     saved_card,
 )
-from state_harness import ALICE, BOB, Browser, Outcome, Person, fire, logged_in_browser, resolve, service_login
+from state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    Outcome,
+    Person,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import EntryKind, PaymentStatus
+from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.payments import checkout
-from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, get_processor
 from hcpay_app.state.dashboard import DashboardState
+from hcpay_app.state.login import LoginState
 from hcpay_app.state.pay import PayState
 from hcpay_app.state.session import SessionState
 
@@ -66,21 +77,33 @@ def today_form(**overrides) -> dict:
 
 @dataclasses.dataclass
 class Journey:
-    """A Make a Payment tab, with every outcome and every idempotency key it has seen."""
+    """A Make a Payment tab, with every outcome it has seen and the payments it made."""
 
     tab: Browser
+    person: Person = ALICE
     outs: list[Outcome] = dataclasses.field(default_factory=list)
-    keys: list[str] = dataclasses.field(default_factory=list)
+    earlier: set[str] = dataclasses.field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.earlier = {p.reference for p in payments_for(account_of(self.person).id)}
 
     @property
     def pay(self) -> PayState:
         return self.tab.state(PayState)
 
+    @property
+    def made(self) -> list:
+        """The payments this journey made (declined ones too), oldest first."""
+        return [p for p in payments_for(account_of(self.person).id) if p.reference not in self.earlier]
+
+    @property
+    def keys(self) -> list[str]:
+        """The idempotency keys of those payments, as the database holds them."""
+        return [p.idempotency_key for p in self.made]
+
     async def fire(self, name: str, /, **payload) -> Outcome:
         out = await fire(self.tab, PayState, name, **payload)
         self.outs.append(out)
-        if self.pay._idempotency_key and self.pay._idempotency_key not in self.keys:
-            self.keys.append(self.pay._idempotency_key)
         return out
 
     @property
@@ -99,7 +122,7 @@ class Journey:
 
 async def journey(person: Person = ALICE) -> Journey:
     tab = await logged_in_browser(person, url=routes.PAY)
-    j = Journey(tab)
+    j = Journey(tab, person)
     out = await j.fire("load")
     assert out.events == [] and j.pay.loaded is True
     return j
@@ -127,7 +150,6 @@ async def test_a_fresh_tab_without_a_session_is_sent_to_log_in(billing, make_bro
     assert tab.cookie() == "" and tab.state(SessionState).notice == ("" if cookie == "none" else ENDED)
     assert counts() == before
     assert tab.public_of(PayState) == defaults()
-    assert tab.state(PayState)._choice is None and tab.state(PayState)._idempotency_key == ""
     assert ALICE.account_number not in tab.public() and "$800.00" not in tab.public()
 
 
@@ -156,8 +178,11 @@ async def test_a_session_that_ended_during_the_review_is_sent_to_log_in(billing,
     assert out.redirects == [PAY_REDIRECT]
     assert counts() == before
     assert j.tab.public_of(PayState) == defaults()
-    assert j.pay._choice is None and j.pay._idempotency_key == "" and j.pay._amount_cents == 0
     assert "$800.00" not in j.tab.public() and "4242" not in j.tab.public()
+    # Nothing the review held survives: logged in again in this tab, Submit has nothing to pay.
+    await fire(j.tab, LoginState, "login", form_data={"username": ALICE.username, "password": ALICE.password})
+    out = await j.fire("submit_payment")
+    assert out.events == [] and counts() == before and j.pay.step == "amount"
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,7 +193,8 @@ async def test_a_session_that_ended_during_the_review_is_sent_to_log_in(billing,
 async def test_load_offers_the_amount_due_and_the_date_limits(billing):
     j = await journey()
     p = j.pay
-    assert (p.step, p.account_number, p.amount_due, p.past_due) == ("amount", ALICE.account_number, "$800.00", "$800.00")
+    assert (p.step, p.account_number) == ("amount", ALICE.account_number)
+    assert (p.amount_due, p.past_due) == ("$800.00", "$800.00")
     assert p.has_amount_due and p.has_past_due and p.amount_choice == "due"
     assert (p.today_iso, p.latest_iso, p.payment_date) == ("2026-11-24", "2027-01-23", "2026-11-24")
     assert p.maximum == "$6,200.00"  # 12 × $450.00 + the $800.00 balance
@@ -184,14 +210,11 @@ async def test_pay_the_amount_due_by_card(billing):
     await j.fire("submit_amount", form_data=today_form())
     p = j.pay
     assert (p.step, p.amount_text, p.date_text, p.is_scheduled, p.errors) == ("method", "$800.00", "Today", False, {})
-    assert p._amount_cents == 80000 and p._idempotency_key == ""
 
     out = await j.fire("submit_method", form_data=card_form())
     assert out.busy == [True] and p.processing is False  # "working…" shown at once, then cleared
     assert (p.step, p.method_label, p.errors, p.message) == ("review", "Visa ••••4242", {}, "")
     assert p.card_name == "Alice Whitfield" and p.billing_zip == "02110" and p.expiry == "12/30"
-    key = p._idempotency_key
-    assert len(key) >= 16 and p._choice.token.startswith("sbx_card_ok_") and p._choice.payment_method_id is None
     with session_scope() as s:
         expected = checkout.invoices_to_pay(s, resolve(j.tab.cookie()), 80000, TODAY)
     assert p.invoices == expected and len(expected) == 2
@@ -201,11 +224,11 @@ async def test_pay_the_amount_due_by_card(billing):
     assert out.events == []
     assert (p.step, p.result_status, p.message, p.processing) == ("done", "Paid", "", False)
     assert REFERENCE_RE.fullmatch(p.reference) and p.result_message
-    assert p._choice is None and p._idempotency_key == ""
 
     made = payment(p.reference)
-    assert (made.status, made.amount_cents, made.method_label, made.idempotency_key) == (
-        PaymentStatus.SUCCEEDED, 80000, "Visa ••••4242", key)
+    key = made.idempotency_key
+    assert (made.status, made.amount_cents, made.method_label) == (PaymentStatus.SUCCEEDED, 80000, "Visa ••••4242")
+    assert len(key) >= 16 and made.payment_method_id is None  # a one-time card, not saved
     assert made.billing_account_id == account_id and made.payment_date == TODAY
     entries = ledger_for_payment(made.id)
     assert [(e.kind, e.amount_cents) for e in entries] == [(EntryKind.PAYMENT, -80000)]
@@ -260,19 +283,18 @@ async def test_submit_payment_before_the_review_does_nothing(billing, step):
     assert out.events == [] and counts() == before and j.pay.step == step
 
 
-async def test_edit_from_the_review_and_back_makes_a_fresh_key(billing):
+async def test_edit_from_the_review_and_back_pays_the_edited_amount_once(billing):
     j = await journey()
     await j.to_review()
-    first = j.pay._idempotency_key
     await j.fire("edit", step="amount")
     assert j.pay.step == "amount"
     await j.fire("pick_amount", value="other")
     await j.fire("submit_amount", form_data=today_form(other_amount="125.50"))
     # The method is still chosen, so the amount step goes straight back to the review.
-    assert j.pay.step == "review" and j.pay.amount_text == "$125.50" and j.pay._amount_cents == 12550
-    assert j.pay._idempotency_key not in ("", first)
+    assert j.pay.step == "review" and j.pay.amount_text == "$125.50"
     await j.fire("submit_payment")
-    assert payment(j.pay.reference).amount_cents == 12550
+    await j.fire("submit_payment")
+    assert [(p.amount_cents, p.status) for p in j.made] == [(12550, PaymentStatus.SUCCEEDED)]
 
 
 @pytest.mark.parametrize("value", ["done", "review", None, 3, ["amount"], "x" * 10_000], ids=repr)
@@ -307,11 +329,12 @@ async def test_pay_from_a_bank_account(billing):
     await j.fire("pick_method_kind", value="bank")
     await j.fire("submit_method", form_data=bank_form())
     p = j.pay
-    assert (p.step, p.method_label, p.account_name, p.account_type) == ("review", "Checking ••••6789", "Alice Whitfield",
-                                                                         "checking")
+    assert (p.step, p.method_label) == ("review", "Checking ••••6789")
+    assert (p.account_name, p.account_type) == ("Alice Whitfield", "checking")
     await j.fire("submit_payment")
     made = payment(p.reference)
-    assert (p.step, p.result_status, made.status, made.method_kind) == ("done", "Pending", PaymentStatus.PENDING, "bank")
+    assert (p.step, p.result_status) == ("done", "Pending")
+    assert (made.status, made.method_kind) == (PaymentStatus.PENDING, "bank")
     assert len(ledger_for_payment(made.id)) == 1 and made.expected_settle_on is not None
     assert_no_card_data(j.seen, j.tab, keys=j.keys)
 
@@ -325,7 +348,6 @@ async def test_a_declined_card_goes_back_to_the_method_step(billing):
     j = await journey()
     account_id = account_of(ALICE).id
     await j.to_review(card_form(CARD_NSF, card_name="Alice B Whitfield", billing_zip="02139"))
-    declined_key = j.pay._idempotency_key
     before = counts()
 
     out = await j.fire("submit_payment")
@@ -334,12 +356,11 @@ async def test_a_declined_card_goes_back_to_the_method_step(billing):
     assert out.events == [] and p.step == "method" and p.processing is False
     assert "insufficient funds" in p.message and p.message == DECLINE_MESSAGES["insufficient_funds"]
     assert p.reference == "" and p.result_status == ""
-    assert p._choice is None and p._idempotency_key == ""
     # What the member typed is kept, except what must never be kept.
     assert (p.card_name, p.billing_zip, p.expiry) == ("Alice B Whitfield", "02139", "12/30")
-    assert (p.amount_text, p._amount_cents) == ("$800.00", 80000)
-    declined = payments_for(account_id)[-1]
-    assert declined.idempotency_key == declined_key and declined.status == PaymentStatus.DECLINED
+    assert p.amount_text == "$800.00"
+    [declined] = j.made
+    assert declined.status == PaymentStatus.DECLINED and declined.amount_cents == 80000
     assert declined.reason_code == "insufficient_funds" and ledger_for_payment(declined.id) == []
     after = counts()
     assert after["LedgerEntry"] == before["LedgerEntry"] and after["Payment"] == before["Payment"] + 1
@@ -353,10 +374,11 @@ async def test_a_declined_card_goes_back_to_the_method_step(billing):
     # Another card: the review opens again with a new key, and this one goes through.
     await j.fire("submit_method", form_data=card_form(CARD_OK, card_name=p.card_name, billing_zip=p.billing_zip))
     assert p.step == "review" and p.message == ""
-    assert p._idempotency_key not in ("", declined_key)
     await j.fire("submit_payment")
     assert p.step == "done" and payment(p.reference).status == PaymentStatus.SUCCEEDED
-    assert len(j.keys) == 2 and counts()["Payment"] == after["Payment"] + 1
+    # A new attempt with its own idempotency key: the declined one is not replayed.
+    assert [m.status for m in j.made] == [PaymentStatus.DECLINED, PaymentStatus.SUCCEEDED]
+    assert len(set(j.keys)) == 2 and counts()["Payment"] == after["Payment"] + 1
     assert_no_card_data(j.seen, j.tab, keys=j.keys)
 
 
@@ -386,7 +408,7 @@ async def test_no_delta_at_any_step_holds_card_data_a_token_or_the_key(billing):
     assert j.pay.step == "method"
     await j.fire("submit_method", form_data={"saved_method": str(saved.id)})
     await j.fire("submit_payment")
-    assert j.pay.step == "done" and len(j.keys) >= 4
+    assert j.pay.step == "done" and len(j.keys) == 3  # declined, paid by card, paid with the saved card
     assert saved.processor_token.startswith("sbx_")
 
     assert_no_card_data(j.seen, j.tab, keys=j.keys)
@@ -444,7 +466,7 @@ async def test_load_preselects_the_default_saved_method_and_pays_with_it(billing
     assert p.method_kind == "saved" and p.selected_method == str(own)
     assert [(m.id, m.label, m.is_default) for m in p.saved_methods] == [(own, "Visa ••••4242", True)]
     await j.to_review({"saved_method": str(own)})
-    assert p.method_label == "Visa ••••4242" and p._choice.payment_method_id == own
+    assert p.method_label == "Visa ••••4242"
     await j.fire("submit_payment")
     assert payment(p.reference).payment_method_id == own and payment(p.reference).status == PaymentStatus.SUCCEEDED
 
@@ -470,8 +492,9 @@ async def test_a_saved_method_that_isnt_the_members_own_is_refused(billing, whic
         out = await j.fire("submit_method", form_data={"saved_method": value})
         p = j.pay
         assert out.events == [] and p.errors == {"saved_method": NO_METHOD}, value
-        assert p.step == "method" and p._choice is None and p._idempotency_key == "" and p.processing is False, value
-    assert counts() == before
+        assert p.step == "method" and p.processing is False, value
+    out = await j.fire("submit_payment")  # no method was taken: nothing to submit
+    assert out.events == [] and j.pay.step == "method" and counts() == before
     assert "sbx_" not in j.seen
 
 
@@ -629,22 +652,22 @@ async def test_another_amount_that_isnt_an_amount(billing, typed, message):
     out = await j.fire("submit_amount", form_data=today_form(other_amount=typed))
     p = j.pay
     assert out.events == [] and p.errors == {"other_amount": message}  # shown next to "Amount in dollars"
-    assert p.step == "amount" and p._amount_cents == 0 and p.amount_text == ""
+    assert p.step == "amount" and p.amount_text == ""
 
 
-@pytest.mark.parametrize(("typed", "cents"), [("1", 100), ("$1,234.5", 123450), (" 6200.00 ", 620000)])
-async def test_another_amount(billing, typed, cents):
+@pytest.mark.parametrize(("typed", "shown"), [("1", "$1.00"), ("$1,234.5", "$1,234.50"), (" 6200.00 ", "$6,200.00")])
+async def test_another_amount(billing, typed, shown):
     j = await journey()
     await j.fire("pick_amount", value="other")
     await j.fire("submit_amount", form_data=today_form(other_amount=typed))
-    assert j.pay.errors == {} and j.pay._amount_cents == cents and j.pay.step == "method"
+    assert j.pay.errors == {} and j.pay.amount_text == shown and j.pay.step == "method"
 
 
 async def test_the_past_due_amount_only(billing):
     j = await journey()
     await j.fire("pick_amount", value="past_due")
     await j.fire("submit_amount", form_data=today_form())
-    assert j.pay._amount_cents == 80000 and j.pay.step == "method"
+    assert j.pay.amount_text == "$800.00" and j.pay.step == "method"
 
 
 async def test_nothing_due_means_another_amount(billing):

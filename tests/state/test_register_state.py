@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 import pytest
+from sqlmodel import select
 from state_harness import (
     ALICE,
     CAROL,
@@ -21,7 +22,6 @@ from state_harness import (
     resolve,
     user_by_username,
 )
-from sqlmodel import select
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
@@ -98,9 +98,7 @@ async def test_the_three_steps_create_the_account_and_log_in():
     out = await w.identity()
     assert out.busy[0] is True and w.state.processing is False
     assert w.state.step == "credentials" and w.state.errors == {} and w.state.message == ""
-    pending_id = w.state._pending_id
-    assert isinstance(pending_id, int)
-    assert [row.id for row in pending_rows(CAROL.member_number)] == [pending_id]
+    [pending] = pending_rows(CAROL.member_number)
 
     await w.fire("check_password", value=PASSWORD)
     assert w.state.strength_score >= 3 and w.state.strength_label in ("Strong", "Very strong")
@@ -108,7 +106,7 @@ async def test_the_three_steps_create_the_account_and_log_in():
     out = await w.credentials()
     assert w.state.step == "verify"
     assert w.state.masked_email == "c•••@example.com"
-    assert w.state._pending_id == pending_id
+    assert [row.id for row in pending_rows(CAROL.member_number)] == [pending.id]  # the same sign-up, continued
     code = latest_code(CAROL.email)
     w.remember_secret(code)
 
@@ -120,8 +118,10 @@ async def test_the_three_steps_create_the_account_and_log_in():
     assert w.tab.state(SessionState).logged_in is True
     assert w.tab.state(SessionState).display_name == USERNAME
     # The form is back to its first step and the pending sign-up is gone, server and tab.
-    assert w.state.step == "identity" and w.state._pending_id is None and w.state.masked_email == ""
+    assert w.state.step == "identity" and w.state.masked_email == ""
     assert pending_rows(CAROL.member_number) == []
+    out = await w.code(code)  # replayed: the tab holds no sign-up any more
+    assert out.redirects == [] and w.state.message == "Your sign-up session has expired. Please start again."
     assert [m.kind for m in emails(CAROL.email)] == ["verification_code", "account_created"]
 
 
@@ -130,7 +130,7 @@ async def test_the_pending_id_never_appears_in_the_public_dict_or_any_delta():
     await w.identity()
     state = w.state
     full_name = RegisterState.get_full_name()
-    assert state._pending_id is not None
+    assert pending_rows(CAROL.member_number), "a sign-up is pending"
     assert all("pending" not in key for key in state.dict()[full_name])
     assert "_pending_id" not in RegisterState.base_vars and "_pending_id" not in RegisterState.computed_vars
     state._pending_id = state._pending_id  # even freshly written, a backend var is not in the delta
@@ -142,19 +142,21 @@ async def test_the_pending_id_never_appears_in_the_public_dict_or_any_delta():
 async def test_the_browser_cannot_write_backend_or_flow_vars_through_setvar():
     w = Watcher()
     await w.identity()
-    real = w.state._pending_id
-    for name, value in (("_pending_id", real + 1), ("pending_id", real + 1), ("step", "verify"),
+    [real] = pending_rows(CAROL.member_number)
+    for name, value in (("_pending_id", real.id + 1), ("pending_id", real.id + 1), ("step", "verify"),
                         ("_user_inputs", []), ("masked_email", "x")):
         with pytest.raises(AttributeError):
             await fire(w.tab, RegisterState, "setvar", var_name=name, value=value)
-    assert w.state._pending_id == real and w.state.step == "credentials"
+    assert w.state.step == "credentials"
+    await w.credentials()  # the tab still continues its own sign-up
+    assert w.state.step == "verify" and w.state.masked_email == "c•••@example.com"
 
 
 async def test_one_tab_cannot_continue_another_tabs_sign_up():
     victim = Watcher()
     await victim.identity()
     attacker = Watcher(ip="192.0.2.99")
-    stolen = victim.state._pending_id
+    [stolen] = [row.id for row in pending_rows(CAROL.member_number)]
     out = await attacker.fire("submit_credentials",
                               form_data={**credentials_form(), "pending_id": stolen, "_pending_id": stolen})
     assert attacker.state.step == "identity"
@@ -179,7 +181,7 @@ async def test_one_tab_cannot_continue_another_tabs_sign_up():
 async def test_identity_that_does_not_match_the_roster_gets_the_one_message(overrides):
     w = Watcher()
     await w.identity(**overrides)
-    assert w.state.step == "identity" and w.state._pending_id is None
+    assert w.state.step == "identity" and pending_rows(CAROL.member_number) == []
     assert w.state.message == registration.NO_MATCH_MESSAGE and w.state.errors == {}
 
 
@@ -193,7 +195,7 @@ async def test_identity_of_someone_with_an_account_says_nothing_new_and_tells_th
     w = Watcher(person=ALICE)
     await w.identity()
     assert w.state.step == "identity" and w.state.message == registration.NO_MATCH_MESSAGE
-    assert w.state._pending_id is None
+    assert pending_rows(ALICE.member_number) == []
     assert [m.kind for m in emails(ALICE.email, "duplicate_registration")] == ["duplicate_registration"]
 
 
@@ -405,7 +407,6 @@ async def test_start_over_forgets_everything_including_the_pending_id():
     w, _code = await walk_to_verify()
     await w.fire("start_over")
     assert w.tab.public_of(RegisterState) == Browser().public_of(RegisterState)
-    assert w.state._pending_id is None and w.state._user_inputs == []
     await w.credentials()
     assert w.state.message == "Your sign-up session has expired. Please start again."
 
@@ -418,7 +419,7 @@ async def test_handlers_ignore_a_second_submit_while_one_is_running():
         assert out.yields == 0 and out.events == []
     out = await w.fire("resend_code")
     assert out.yields == 0
-    assert w.state.step == "identity" and w.state._pending_id is None
+    assert w.state.step == "identity" and pending_rows(CAROL.member_number) == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,7 +448,8 @@ WRONG = [
 async def test_every_step_survives_wrong_types(form_data):
     w = Watcher()
     await w.fire("submit_identity", form_data=form_data)
-    assert w.state.step == "identity" and w.state._pending_id is None and w.state.processing is False
+    assert w.state.step == "identity" and w.state.processing is False
+    assert pending_rows(CAROL.member_number) == []
     assert w.state.errors or w.state.message
 
     await w.identity()

@@ -11,15 +11,19 @@ import asyncio
 import threading
 
 import pytest
+import reflex as rx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from state_harness import ALICE, BOB, Browser, fire, logged_in_browser, password_hash
 
-import reflex as rx
 from hcpay_app import routes
 from hcpay_app.services.common import validators
 from hcpay_app.state.login import LoginState
-from hcpay_app.state.recovery import ForgotPasswordState, ForgotUsernameState, ResetPasswordState
+from hcpay_app.state.recovery import (
+    ForgotPasswordState,
+    ForgotUsernameState,
+    ResetPasswordState,
+)
 from hcpay_app.state.register import RegisterState
 from hcpay_app.state.session import SessionState
 from hcpay_app.state.settings import SettingsState
@@ -41,7 +45,7 @@ def test_helpers_the_browser_must_not_call_are_not_event_handlers():
     for cls in states:
         assert not [name for name in cls.event_handlers if name.startswith("_")], cls
     for cls, helper in ((SessionState, "_begin"), (SessionState, "_resolve"), (SessionState, "_to_login"),
-                        (RegisterState, "_fail")):
+                        (RegisterState, "_show_error"), (RegisterState, "_call")):
         assert hasattr(cls, helper) and helper not in cls.event_handlers
 
 
