@@ -15,13 +15,11 @@ from hcpay_app.services.common import dates, money
 from hcpay_app.services.payments import history, statuses
 from hcpay_app.services.recurring import autopay, plans
 
-MINIMUM_PAYMENT_CENTS = 100  # the smallest payment the portal takes ($1.00)
-
 
 def is_payable(cents: int) -> bool:
-    """Whether an amount owed counts as due: at least the minimum payment. A smaller remainder
-    can't be paid by itself, so it is never announced or offered as an amount due."""
-    return cents >= MINIMUM_PAYMENT_CENTS
+    """Whether an amount owed counts as due: at least the minimum payment (`money.MINIMUM_PAYMENT_CENTS`).
+    A smaller remainder can't be paid by itself, so it is never announced or offered as an amount due."""
+    return cents >= money.MINIMUM_PAYMENT_CENTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +78,8 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
     words, tone = coverage.describe(account, position.past_due_cents)
     last = session.exec(
         select(Payment)
-        .where(Payment.billing_account_id == account.id, Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PENDING]))
+        .where(Payment.billing_account_id == account.id,
+               Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PENDING]))
         .order_by(Payment.payment_date.desc(), Payment.id.desc())
         .limit(1)
     ).first()
@@ -93,7 +92,8 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
         amount_due_cents=position.amount_due_cents,
         has_amount_due=is_payable(position.amount_due_cents),
         due_by=dates.short_date(due_by) if due_by and position.amount_due_cents else "",
-        days_left=_days_left(position.next_due_on, today) if position.next_due_on and not position.past_due_cents else "",
+        days_left=(_days_left(position.next_due_on, today)
+                   if position.next_due_on and not position.past_due_cents else ""),
         past_due=money.format_cents(position.past_due_cents),
         past_due_cents=position.past_due_cents,
         has_past_due=is_payable(position.past_due_cents),
