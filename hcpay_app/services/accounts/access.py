@@ -1,12 +1,14 @@
-"""Which billing account the acting user may see. Every read and write goes through here."""
+"""What the acting user may see: their own billing account, and their own payments by reference.
+Every read and write of member data goes through here; anything else reads as not found."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, Member, Role
+from hcpay_app.models import BillingAccount, Member, Payment, Role
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.common.errors import NotAllowed
+from hcpay_app.services.common import references
+from hcpay_app.services.common.errors import NotAllowed, NotFound
 
 
 def member_account(session: Session, actor: SessionUser | None) -> BillingAccount:
@@ -23,3 +25,18 @@ def member_account(session: Session, actor: SessionUser | None) -> BillingAccoun
 
 def account_member(session: Session, account: BillingAccount) -> Member:
     return session.get(Member, account.member_id)
+
+
+def own_payment(session: Session, actor: SessionUser | None, reference: object) -> tuple[Payment, BillingAccount]:
+    """A payment of the acting member's by reference; anyone else's reads as not found, exactly like
+    a reference that doesn't exist (so a guessed reference tells nothing)."""
+    account = member_account(session, actor)
+    canonical = references.normalize(reference)
+    payment = None
+    if canonical:
+        payment = session.exec(
+            select(Payment).where(Payment.reference == canonical, Payment.billing_account_id == account.id)
+        ).first()
+    if payment is None:
+        raise NotFound("We couldn't find a payment with that reference number on your account.")
+    return payment, account

@@ -12,7 +12,8 @@ Sandbox cards (any future expiry, any CVC of the right length):
   4000000000000341 saves fine, every charge fails
 Sandbox bank accounts with routing number 110000000:
   000123456789 settles   000222222227 R01   000111111113 R02   000111111116 R03   000333333335 R10
-Any other valid routing/account settles. Bank debits settle after 2 business days.
+Any other valid routing/account settles. Bank debits settle after HCPAY_BANK_SETTLE_BUSINESS_DAYS
+business days (2 by default).
 """
 
 from __future__ import annotations

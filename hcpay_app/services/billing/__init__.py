@@ -1,0 +1,3 @@
+"""What is owed and when: the signed-cents ledger (the balance is its sum), bills per coverage month,
+coverage status, reminders before a due date, late fees, grace periods and termination — and how a
+payment plan holds them off (`plan_standing`)."""

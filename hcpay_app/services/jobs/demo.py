@@ -10,6 +10,7 @@ import random
 
 from sqlmodel import Session, func, select
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import BillingAccount, Member, MethodKind, PaymentSource, PaymentStatus, User
 from hcpay_app.services.adapters import passwords
 from hcpay_app.services.billing import coverage, invoicing, ledger
@@ -129,7 +130,7 @@ def _pay(session: Session, account: BillingAccount, amount: int, day: dt.date, m
                                      note="Submitted online")
     ledger.post_payment(session, payment, effective_on=day, now=at)
     if kind == MethodKind.BANK:
-        settle = dates.add_business_days(day, 2)
+        settle = dates.add_business_days(day, get_settings().bank_settle_business_days)
         payment.expected_settle_on = settle
         if settle > today:
             session.add(payment)

@@ -15,6 +15,7 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
@@ -335,7 +336,7 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
     else:
         pending = result.status == ChargeStatus.PENDING
         if pending:
-            payment.expected_settle_on = dates.add_business_days(today, 2)
+            payment.expected_settle_on = dates.add_business_days(today, get_settings().bank_settle_business_days)
         ledger.post_payment(session, payment, effective_on=today, now=now)
         records.move(session, payment, PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED, now=now,
                              note="Sent to your bank" if pending else "Approved")
@@ -361,9 +362,7 @@ def _email(session: Session, account: BillingAccount, payment: Payment, kind: No
 
 def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *, now: dt.datetime) -> PaymentResult:
     """Cancel a scheduled payment of the member's own before it runs."""
-    from hcpay_app.services.payments import history
-
-    payment, account = history.own_payment(session, actor, reference)
+    payment, account = access.own_payment(session, actor, reference)
     claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
                            .values(updated_at=now))
     if claimed.rowcount != 1:
@@ -386,8 +385,6 @@ def scheduled_for(session: Session, actor: SessionUser) -> list[PaymentResult]:
 
 
 def payment_for_reference(session: Session, actor: SessionUser, reference: object) -> PaymentResult:
-    from hcpay_app.services.payments import history
-
-    payment, _account = history.own_payment(session, actor, reference)
+    payment, _account = access.own_payment(session, actor, reference)
     return _result(payment)
 

@@ -61,7 +61,7 @@ class _Document(FPDF):
 
 def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tuple[str, bytes]:
     """(filename, PDF) for one of the member's own successful payments."""
-    payment, account = history.own_payment(session, actor, reference)
+    payment, account = access.own_payment(session, actor, reference)
     if payment.status != PaymentStatus.SUCCEEDED:
         raise NotFound("A receipt is available once the payment has gone through.")
     member = access.account_member(session, account)

@@ -11,7 +11,6 @@ from sqlmodel import Session, func, select
 
 from hcpay_app import clock
 from hcpay_app.models import (
-    BillingAccount,
     EntryKind,
     LedgerEntry,
     Payment,
@@ -22,7 +21,7 @@ from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import dates, money, references
-from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import statuses
 
 PAGE_SIZE = 25
@@ -227,22 +226,8 @@ def years(session: Session, actor: SessionUser) -> list[int]:
     return list(range(max(this_year, *starts) if starts else this_year, (min(starts) if starts else this_year) - 1, -1))
 
 
-def own_payment(session: Session, actor: SessionUser, reference: object) -> tuple[Payment, BillingAccount]:
-    """A payment of the acting member's by reference; anyone else's reads as not found."""
-    account = access.member_account(session, actor)
-    canonical = references.normalize(reference)
-    payment = None
-    if canonical:
-        payment = session.exec(
-            select(Payment).where(Payment.reference == canonical, Payment.billing_account_id == account.id)
-        ).first()
-    if payment is None:
-        raise NotFound("We couldn't find a payment with that reference number on your account.")
-    return payment, account
-
-
 def payment_detail(session: Session, actor: SessionUser, reference: object) -> PaymentDetail:
-    payment, account = own_payment(session, actor, reference)
+    payment, account = access.own_payment(session, actor, reference)
     events = session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.at, PaymentEvent.id)).all()
     invoices = [
         f"{dates.month_label(invoice.coverage_month)} premium — {money.format_cents(share)}"

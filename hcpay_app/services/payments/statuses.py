@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.common import dates
 
@@ -34,8 +35,9 @@ def explain(payment: Payment) -> str:
     if status == PaymentStatus.PROCESSING:
         return "We're processing this payment. This usually takes a few seconds; refresh the page to see the result."
     if status == PaymentStatus.PENDING:
-        when = dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else "in 2 business days"
-        return (f"Bank payments take 2 business days. We expect this one to clear by {when}. It already counts "
+        days = get_settings().bank_settle_business_days
+        when = dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else f"in {days} business days"
+        return (f"Bank payments take {days} business days. We expect this one to clear by {when}. It already counts "
                 "toward your bill; if your bank returns it, the amount will be owed again and we'll tell you why.")
     if status == PaymentStatus.SUCCEEDED:
         return "Your payment was received and applied to your bill. Keep the reference number for your records."

@@ -1,10 +1,6 @@
-"""Settings → Automatic Payments, and the daily job's autopay duties.
-
-Each (mandate, period) has one AutopayRun row under a unique constraint, and every attempt's
-payment carries its own idempotency key: two jobs at once, or the same job twice, charge a
-period at most once. Failures are retried after 3 and 7 days (configurable), never after a hard
-decline; after the last failure the mandate pauses.
-"""
+"""Settings → Automatic Payments: the preview, turning them on (only with the authorization
+accepted and the member's own method), pausing until a date, resuming and canceling, each change
+confirmed to the member. What the daily job charges is `jobs.autopay_runs`."""
 
 from __future__ import annotations
 

@@ -31,7 +31,6 @@ from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.common import audit, references
 from hcpay_app.services.common.errors import NotFound, ValidationError
-from hcpay_app.services.payments import history
 from hcpay_app.services.support import templates
 
 TOPICS = {
@@ -137,7 +136,7 @@ def open_ticket(session: Session, actor: SessionUser, *, topic: object, referenc
     payment: Payment | None = None
     if isinstance(reference, str) and reference.strip():
         try:
-            payment, _account = history.own_payment(session, actor, reference)
+            payment, _account = access.own_payment(session, actor, reference)
         except NotFound:
             errors["reference"] = "That isn't a payment reference number on your account. Check it in your payment history."
     text = message.strip() if isinstance(message, str) else ""
