@@ -11,7 +11,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 
-.PHONY: install run test test-unit test-unit-at-ci-date test-e2e test-scale-out test-calendar system-packages bench clean
+.PHONY: install run lint test test-unit test-unit-at-ci-date test-e2e test-scale-out test-calendar system-packages bench clean
 
 # Reinstall only when the content of requirements.txt changes (Reflex rewrites the file's mtime
 # at every start), so the second `make run` starts in seconds.
@@ -39,6 +39,11 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# pyflakes, pycodestyle, isort, bugbear, pyupgrade and simplify (pyproject.toml), then the format.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 test-unit: install
 	$(PY) -m pytest tests/unit tests/state -q -p no:playwright -n auto
 
@@ -62,7 +67,7 @@ test-scale-out: install system-packages
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
 
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-test: test-unit-at-ci-date test-e2e test-scale-out
+test: lint test-unit-at-ci-date test-e2e test-scale-out
 
 bench: install system-packages
 	$(PY) -m pytest tests/perf -q -s

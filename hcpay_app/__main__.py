@@ -1,12 +1,12 @@
 """Operator commands: `python -m hcpay_app <command>`.
 
-  migrate               upgrade the database schema to the newest version
-  setup                 migrate, then load demo data when the database is empty (used by `make run`)
-  seed-demo             load the demo roster and accounts
-  import-roster FILE    import a Health Connector roster CSV
-  run-daily [--date D]  run the daily job for a date (default today)
-  create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
-  make-migration MSG    autogenerate a migration (developers)
+migrate               upgrade the database schema to the newest version
+setup                 migrate, then load demo data when the database is empty (used by `make run`)
+seed-demo             load the demo roster and accounts
+import-roster FILE    import a Health Connector roster CSV
+run-daily [--date D]  run the daily job for a date (default today)
+create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
+make-migration MSG    autogenerate a migration (developers)
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def _seed() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m hcpay_app", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m hcpay_app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate")
     commands.add_parser("setup")
@@ -74,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("HCPAY_STAFF_PASSWORD") or getpass.getpass("Password for the new staff login: ")
         try:
             with session_scope() as session:
-                console.create_staff(session, username=args.username, email=args.email, password=password,
-                                     now=clock.utcnow())
+                console.create_staff(
+                    session, username=args.username, email=args.email, password=password, now=clock.utcnow()
+                )
         except ValidationError as exc:
             print("; ".join(exc.errors.values()), file=sys.stderr)
             return 2

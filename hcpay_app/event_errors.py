@@ -17,8 +17,9 @@ log = logging.getLogger("hcpay_app.events")
 def where(exception: BaseException) -> str:
     """The frames of the traceback as file:line in function, innermost last, without any values."""
     frames = traceback.extract_tb(exception.__traceback__)
-    return " <- ".join(f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} in {frame.name}"
-                       for frame in reversed(frames[-6:]))
+    return " <- ".join(
+        f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} in {frame.name}" for frame in reversed(frames[-6:])
+    )
 
 
 def raised_in_our_code(exception: BaseException) -> bool:

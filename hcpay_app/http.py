@@ -65,7 +65,9 @@ async def statement(request: Request) -> Response:
 
 async def history_csv(request: Request) -> Response:
     query = request.query_params
-    return await _download(request, "text/csv; charset=utf-8", documents.history_csv, query.get("start", ""), query.get("end", ""))
+    return await _download(
+        request, "text/csv; charset=utf-8", documents.history_csv, query.get("start", ""), query.get("end", "")
+    )
 
 
 def api() -> Starlette:

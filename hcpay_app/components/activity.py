@@ -16,8 +16,7 @@ def activity_row(row: HistoryRow) -> rx.Component:
     """One transaction: what, when, how much, its status; payments link to their status page."""
     title = rx.cond(
         row.kind == "payment",
-        rx.link(row.title, " ", row.reference, href=routes.PAYMENT + "?reference=" + row.reference,
-                weight="medium"),
+        rx.link(row.title, " ", row.reference, href=routes.PAYMENT + "?reference=" + row.reference, weight="medium"),
         rx.text(row.title, weight="medium"),
     )
     return rx.el.li(

@@ -28,12 +28,22 @@ def brand() -> rx.Component:
 def member_nav() -> rx.Component:
     return rx.hstack(
         rx.link(
-            rx.hstack(rx.icon("bell", size=18, aria_hidden="true"),
-                      rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, color_scheme="red", variant="solid")),
-                      spacing="1", align="center"),
-            href=routes.NOTIFICATIONS, color="white", style=TOUCH, display="flex", align_items="center",
-            aria_label=rx.cond(SessionState.unread > 0, "Notifications, " + SessionState.unread.to_string() + " unread",
-                               "Notifications"),
+            rx.hstack(
+                rx.icon("bell", size=18, aria_hidden="true"),
+                rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, color_scheme="red", variant="solid")),
+                spacing="1",
+                align="center",
+            ),
+            href=routes.NOTIFICATIONS,
+            color="white",
+            style=TOUCH,
+            display="flex",
+            align_items="center",
+            aria_label=rx.cond(
+                SessionState.unread > 0,
+                "Notifications, " + SessionState.unread.to_string() + " unread",
+                "Notifications",
+            ),
             id="notifications-bell",
         ),
         rx.link("Dashboard", href=routes.DASHBOARD, color="white", style=TOUCH, display="flex", align_items="center"),
@@ -96,6 +106,7 @@ def notice(text: rx.Var, tone: str = "blue", role: str = "status") -> rx.Compone
     """A callout that screen readers announce; shown only when `text` is non-empty."""
     return rx.cond(
         text != "",
-        rx.callout(text, icon="info" if tone != "red" else "triangle-alert", color_scheme=tone, role=role,
-                   high_contrast=True),  # dark text on the tint: well above 4.5:1 in every tone
+        rx.callout(
+            text, icon="info" if tone != "red" else "triangle-alert", color_scheme=tone, role=role, high_contrast=True
+        ),  # dark text on the tint: well above 4.5:1 in every tone
     )

@@ -15,35 +15,57 @@ def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=No
     field_id = f"{name}-{value}"
     return rx.el.label(
         rx.hstack(
-            rx.el.input(type="radio", name=name, value=value, id=field_id, default_checked=checked,
-                        on_change=on_change, style={"width": "1.25rem", "height": "1.25rem"}),
+            rx.el.input(
+                type="radio",
+                name=name,
+                value=value,
+                id=field_id,
+                default_checked=checked,
+                on_change=on_change,
+                style={"width": "1.25rem", "height": "1.25rem"},
+            ),
             rx.vstack(rx.text(label, weight="medium"), hint or rx.fragment(), spacing="0"),
             align="center",
             spacing="3",
         ),
         html_for=field_id,
-        style={"display": "block", "padding": "0.6rem 0.75rem", "min_height": "44px", "border": "1px solid var(--gray-a6)",
-               "border_radius": "var(--radius-3)", "cursor": "pointer"},
+        style={
+            "display": "block",
+            "padding": "0.6rem 0.75rem",
+            "min_height": "44px",
+            "border": "1px solid var(--gray-a6)",
+            "border_radius": "var(--radius-3)",
+            "cursor": "pointer",
+        },
     )
 
 
 def card_fields(errors: rx.Var, *, expiry="", name="", billing_zip="") -> rx.Component:
     return rx.vstack(
-        text_field("Card number", "card_number", errors=errors, input_mode="numeric", autocomplete="cc-number",
-                   max_length=23),
+        text_field(
+            "Card number", "card_number", errors=errors, input_mode="numeric", autocomplete="cc-number", max_length=23
+        ),
         rx.text("", id="card-brand", size="2", aria_live="polite"),
         rx.grid(
-            text_field("Expiration (MM/YY)", "expiry", errors=errors, autocomplete="cc-exp", max_length=7,
-                       default_value=expiry),
-            text_field("Security code (CVC)", "cvc", errors=errors, input_mode="numeric", autocomplete="cc-csc",
-                       max_length=4),
+            text_field(
+                "Expiration (MM/YY)", "expiry", errors=errors, autocomplete="cc-exp", max_length=7, default_value=expiry
+            ),
+            text_field(
+                "Security code (CVC)", "cvc", errors=errors, input_mode="numeric", autocomplete="cc-csc", max_length=4
+            ),
             columns="2",
             spacing="3",
             width="100%",
         ),
         text_field("Name on card", "card_name", errors=errors, autocomplete="cc-name", default_value=name),
-        text_field("Billing ZIP code", "billing_zip", errors=errors, input_mode="numeric", autocomplete="postal-code",
-                   default_value=billing_zip),
+        text_field(
+            "Billing ZIP code",
+            "billing_zip",
+            errors=errors,
+            input_mode="numeric",
+            autocomplete="postal-code",
+            default_value=billing_zip,
+        ),
         spacing="3",
         width="100%",
     )
@@ -51,12 +73,25 @@ def card_fields(errors: rx.Var, *, expiry="", name="", billing_zip="") -> rx.Com
 
 def bank_fields(errors: rx.Var, *, account_type="checking", name="") -> rx.Component:
     return rx.vstack(
-        text_field("Routing number", "routing_number", errors=errors, input_mode="numeric", max_length=9,
-                   hint="9 digits, at the bottom left of a check."),
-        text_field("Account number", "account_number", errors=errors, input_mode="numeric", type="password",
-                   autocomplete="off"),
-        text_field("Confirm account number", "confirm_account_number", errors=errors, input_mode="numeric",
-                   type="password", autocomplete="off"),
+        text_field(
+            "Routing number",
+            "routing_number",
+            errors=errors,
+            input_mode="numeric",
+            max_length=9,
+            hint="9 digits, at the bottom left of a check.",
+        ),
+        text_field(
+            "Account number", "account_number", errors=errors, input_mode="numeric", type="password", autocomplete="off"
+        ),
+        text_field(
+            "Confirm account number",
+            "confirm_account_number",
+            errors=errors,
+            input_mode="numeric",
+            type="password",
+            autocomplete="off",
+        ),
         rx.el.fieldset(
             rx.el.legend("Account type", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
             rx.hstack(

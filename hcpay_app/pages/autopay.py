@@ -3,11 +3,17 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
+from hcpay_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    field_error,
+    member_form,
+    submit_button,
+    text_field,
+)
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import choice_row
-from hcpay_app.services.recurring.autopay import ChargePreview
 from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.services.recurring.autopay import ChargePreview
 from hcpay_app.state.autopay import AutopayState
 
 M = AutopayState.mandate
@@ -16,17 +22,29 @@ M = AutopayState.mandate
 def current_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Automatic Payments", as_="h2", size="4"),
-                      rx.badge(M.status_text, color_scheme=rx.cond(M.status == "active", "green", "orange"), size="2",
-                               id="autopay-state")),
+            rx.hstack(
+                rx.heading("Automatic Payments", as_="h2", size="4"),
+                rx.badge(
+                    M.status_text,
+                    color_scheme=rx.cond(M.status == "active", "green", "orange"),
+                    size="2",
+                    id="autopay-state",
+                ),
+            ),
             rx.data_list.root(
                 rx.data_list.item(rx.data_list.label("Method"), rx.data_list.value(M.method)),
                 rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(M.amount_text)),
                 rx.data_list.item(rx.data_list.label("Frequency"), rx.data_list.value(M.frequency)),
-                rx.cond(M.next_charge != "", rx.data_list.item(rx.data_list.label("Next charge"),
-                                                              rx.data_list.value(M.next_charge, id="autopay-next"))),
-                rx.cond(M.paused_until != "", rx.data_list.item(rx.data_list.label("Paused until"),
-                                                               rx.data_list.value(M.paused_until))),
+                rx.cond(
+                    M.next_charge != "",
+                    rx.data_list.item(
+                        rx.data_list.label("Next charge"), rx.data_list.value(M.next_charge, id="autopay-next")
+                    ),
+                ),
+                rx.cond(
+                    M.paused_until != "",
+                    rx.data_list.item(rx.data_list.label("Paused until"), rx.data_list.value(M.paused_until)),
+                ),
                 orientation="vertical",
             ),
             rx.button("Edit Automatic Payments", variant="soft", on_click=AutopayState.start_setup, style=TOUCH),
@@ -46,16 +64,20 @@ def current_card() -> rx.Component:
                 rx.button("Resume Automatic Payments", on_click=AutopayState.resume, style=TOUCH),
             ),
             rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.button("Cancel Automatic Payments", variant="soft", color_scheme="red",
-                                                  style=TOUCH)),
+                rx.alert_dialog.trigger(
+                    rx.button("Cancel Automatic Payments", variant="soft", color_scheme="red", style=TOUCH)
+                ),
                 rx.alert_dialog.content(
                     rx.alert_dialog.title("Turn off Automatic Payments?"),
                     rx.alert_dialog.description("You'll need to pay each premium yourself by its due date."),
                     rx.hstack(
                         rx.alert_dialog.cancel(rx.button("Keep them on", variant="soft", style=TOUCH)),
-                        rx.alert_dialog.action(rx.button("Turn off", color_scheme="red", on_click=AutopayState.cancel,
-                                                         style=TOUCH)),
-                        justify="end", spacing="3", margin_top="1rem",
+                        rx.alert_dialog.action(
+                            rx.button("Turn off", color_scheme="red", on_click=AutopayState.cancel, style=TOUCH)
+                        ),
+                        justify="end",
+                        spacing="3",
+                        margin_top="1rem",
                     ),
                 ),
             ),
@@ -66,8 +88,9 @@ def current_card() -> rx.Component:
 
 
 def method_option(method: MethodView) -> rx.Component:
-    return choice_row("method_id", method.id.to_string(), method.label,
-                      checked=AutopayState.method_id == method.id.to_string())
+    return choice_row(
+        "method_id", method.id.to_string(), method.label, checked=AutopayState.method_id == method.id.to_string()
+    )
 
 
 def setup_form() -> rx.Component:
@@ -77,9 +100,11 @@ def setup_form() -> rx.Component:
             rx.heading("Set up Automatic Payments", as_="h2", size="4"),
             rx.el.fieldset(
                 rx.el.legend("Pay from", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
-                rx.cond(AutopayState.saved_methods.length() > 0,
-                        rx.vstack(rx.foreach(AutopayState.saved_methods, method_option), spacing="2", width="100%"),
-                        rx.text("You have no saved payment methods yet.")),
+                rx.cond(
+                    AutopayState.saved_methods.length() > 0,
+                    rx.vstack(rx.foreach(AutopayState.saved_methods, method_option), spacing="2", width="100%"),
+                    rx.text("You have no saved payment methods yet."),
+                ),
                 rx.link("Add a card or bank account", href=routes.SETTINGS),
                 field_error(errors.get("method", "").to(str), "method"),
                 style={"border": "none", "padding": "0", "margin": "0"},
@@ -87,24 +112,48 @@ def setup_form() -> rx.Component:
             rx.el.fieldset(
                 rx.el.legend("Amount each time", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
-                    choice_row("amount_rule", "full", "The full amount due (recommended)",
-                               checked=AutopayState.amount_rule == "full", on_change=AutopayState.pick_rule("full")),
-                    choice_row("amount_rule", "fixed", "A fixed amount", checked=AutopayState.amount_rule == "fixed",
-                               on_change=AutopayState.pick_rule("fixed")),
-                    spacing="2", width="100%",
+                    choice_row(
+                        "amount_rule",
+                        "full",
+                        "The full amount due (recommended)",
+                        checked=AutopayState.amount_rule == "full",
+                        on_change=AutopayState.pick_rule("full"),
+                    ),
+                    choice_row(
+                        "amount_rule",
+                        "fixed",
+                        "A fixed amount",
+                        checked=AutopayState.amount_rule == "fixed",
+                        on_change=AutopayState.pick_rule("fixed"),
+                    ),
+                    spacing="2",
+                    width="100%",
                 ),
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
-            rx.cond(AutopayState.amount_rule == "fixed",
-                    text_field("Fixed amount in dollars", "fixed_amount", errors=errors, input_mode="decimal",
-                               default_value=AutopayState.fixed_amount)),
+            rx.cond(
+                AutopayState.amount_rule == "fixed",
+                text_field(
+                    "Fixed amount in dollars",
+                    "fixed_amount",
+                    errors=errors,
+                    input_mode="decimal",
+                    default_value=AutopayState.fixed_amount,
+                ),
+            ),
             rx.el.fieldset(
                 rx.el.legend("How often", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
                     choice_row("frequency", "monthly", "Monthly", checked=AutopayState.frequency == "monthly"),
-                    choice_row("frequency", "quarterly", "Quarterly", checked=AutopayState.frequency == "quarterly",
-                               hint=rx.text("3 months of premium", size="1", color_scheme="gray")),
-                    spacing="3", wrap="wrap",
+                    choice_row(
+                        "frequency",
+                        "quarterly",
+                        "Quarterly",
+                        checked=AutopayState.frequency == "quarterly",
+                        hint=rx.text("3 months of premium", size="1", color_scheme="gray"),
+                    ),
+                    spacing="3",
+                    wrap="wrap",
                 ),
                 field_error(errors.get("frequency", "").to(str), "frequency"),
                 style={"border": "none", "padding": "0", "margin": "0"},
@@ -114,10 +163,14 @@ def setup_form() -> rx.Component:
                 rx.text("We suggest a few days before your due date (the 23rd).", size="2", color_scheme="gray"),
                 rx.el.select(
                     *[rx.el.option(str(day), value=str(day)) for day in range(1, 29)],
-                    id="charge_day", name="charge_day", default_value=AutopayState.charge_day, style=NATIVE_INPUT_STYLE,
+                    id="charge_day",
+                    name="charge_day",
+                    default_value=AutopayState.charge_day,
+                    style=NATIVE_INPUT_STYLE,
                 ),
                 field_error(errors.get("charge_day", "").to(str), "charge_day"),
-                spacing="1", width="100%",
+                spacing="1",
+                width="100%",
             ),
             submit_button("Review", rx.Var.create(False)),
             spacing="3",
@@ -138,14 +191,22 @@ def review_card() -> rx.Component:
             rx.text("Method: ", rx.text.strong(AutopayState.method_label)),
             rx.text("Your next three charges:", weight="medium"),
             rx.el.ul(rx.foreach(AutopayState.preview, preview_row), aria_label="Next three charges"),
-            rx.cond(AutopayState.warning != "",
-                    rx.callout(AutopayState.warning, icon="triangle-alert", color_scheme="orange", role="alert")),
+            rx.cond(
+                AutopayState.warning != "",
+                rx.callout(AutopayState.warning, icon="triangle-alert", color_scheme="orange", role="alert"),
+            ),
             rx.text(AutopayState.authorization, size="2"),
             rx.el.label(
-                rx.hstack(rx.el.input(type="checkbox", name="accept", id="accept",
-                                      style={"width": "1.25rem", "height": "1.25rem"}),
-                          rx.text("I accept this authorization"), align="center", spacing="2"),
-                html_for="accept", style={"min_height": "44px", "display": "flex", "align_items": "center"},
+                rx.hstack(
+                    rx.el.input(
+                        type="checkbox", name="accept", id="accept", style={"width": "1.25rem", "height": "1.25rem"}
+                    ),
+                    rx.text("I accept this authorization"),
+                    align="center",
+                    spacing="2",
+                ),
+                html_for="accept",
+                style={"min_height": "44px", "display": "flex", "align_items": "center"},
             ),
             field_error(AutopayState.errors.get("accept", "").to(str), "accept"),
             submit_button("Activate", rx.Var.create(False)),

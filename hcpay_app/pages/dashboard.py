@@ -23,15 +23,27 @@ def past_due_banner() -> rx.Component:
             rx.callout.icon(rx.icon("triangle-alert")),
             rx.callout.text(
                 rx.text.strong("Past due: ", V.past_due),
-                ". It was due ", V.past_due_since,
+                ". It was due ",
+                V.past_due_since,
                 ". Pay now to keep your coverage active.",
             ),
-            rx.cond(V.can_offer_plan,
-                    rx.link("Set up a payment plan", href=routes.PAYMENT_PLAN, weight="bold", style=TOUCH,
-                            display="flex", align_items="center")),
-            rx.cond(V.has_plan,
-                    rx.link("See your payment plan", href=routes.PAYMENT_PLAN, style=TOUCH, display="flex",
-                            align_items="center")),
+            rx.cond(
+                V.can_offer_plan,
+                rx.link(
+                    "Set up a payment plan",
+                    href=routes.PAYMENT_PLAN,
+                    weight="bold",
+                    style=TOUCH,
+                    display="flex",
+                    align_items="center",
+                ),
+            ),
+            rx.cond(
+                V.has_plan,
+                rx.link(
+                    "See your payment plan", href=routes.PAYMENT_PLAN, style=TOUCH, display="flex", align_items="center"
+                ),
+            ),
             color_scheme="red",
             role="alert",
         ),
@@ -46,7 +58,8 @@ def amount_due_card() -> rx.Component:
             rx.cond(
                 V.has_amount_due,
                 rx.text(
-                    "Due by ", rx.text.strong(V.due_by, id="due-by"),
+                    "Due by ",
+                    rx.text.strong(V.due_by, id="due-by"),
                     rx.cond(V.days_left != "", rx.text.span(" · ", V.days_left)),
                 ),
                 rx.text("You're all paid up. Thank you!"),
@@ -64,14 +77,20 @@ def status_card() -> rx.Component:
         rx.data_list.root(
             rx.data_list.item(
                 rx.data_list.label("Coverage"),
-                rx.data_list.value(rx.badge(V.coverage_text, color_scheme=V.coverage_tone,
-                                            size="2", id="coverage-status")),
+                rx.data_list.value(
+                    rx.badge(V.coverage_text, color_scheme=V.coverage_tone, size="2", id="coverage-status")
+                ),
             ),
             rx.data_list.item(
                 rx.data_list.label("Automatic payments"),
-                rx.data_list.value(rx.hstack(rx.text(V.autopay_text, id="autopay-status"),
-                                             rx.link("Automatic Payments", href=routes.AUTOPAY),
-                                             spacing="2", wrap="wrap")),
+                rx.data_list.value(
+                    rx.hstack(
+                        rx.text(V.autopay_text, id="autopay-status"),
+                        rx.link("Automatic Payments", href=routes.AUTOPAY),
+                        spacing="2",
+                        wrap="wrap",
+                    )
+                ),
             ),
             rx.data_list.item(
                 rx.data_list.label("Last payment"),
@@ -79,10 +98,12 @@ def status_card() -> rx.Component:
                     rx.cond(
                         V.last_payment_reference != "",
                         rx.vstack(
-                            rx.text(V.last_payment_amount, " on ", V.last_payment_date,
-                                    " · ", V.last_payment_status),
-                            rx.link("Reference ", V.last_payment_reference,
-                                    href=routes.PAYMENT + "?reference=" + V.last_payment_reference),
+                            rx.text(V.last_payment_amount, " on ", V.last_payment_date, " · ", V.last_payment_status),
+                            rx.link(
+                                "Reference ",
+                                V.last_payment_reference,
+                                href=routes.PAYMENT + "?reference=" + V.last_payment_reference,
+                            ),
                             spacing="0",
                         ),
                         rx.text("No payments yet"),
@@ -106,15 +127,28 @@ def scheduled_row(payment: PaymentResult) -> rx.Component:
                 spacing="0",
             ),
             rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.button("Cancel", variant="soft", color_scheme="red", style=TOUCH,
-                                                  aria_label="Cancel scheduled payment " + payment.reference)),
+                rx.alert_dialog.trigger(
+                    rx.button(
+                        "Cancel",
+                        variant="soft",
+                        color_scheme="red",
+                        style=TOUCH,
+                        aria_label="Cancel scheduled payment " + payment.reference,
+                    )
+                ),
                 rx.alert_dialog.content(
                     rx.alert_dialog.title("Cancel this scheduled payment?"),
                     rx.alert_dialog.description(payment.amount, " on ", payment.payment_date, " won't be made."),
                     rx.hstack(
                         rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", style=TOUCH)),
-                        rx.alert_dialog.action(rx.button("Cancel payment", color_scheme="red", style=TOUCH,
-                                                         on_click=DashboardState.cancel_scheduled(payment.reference))),
+                        rx.alert_dialog.action(
+                            rx.button(
+                                "Cancel payment",
+                                color_scheme="red",
+                                style=TOUCH,
+                                on_click=DashboardState.cancel_scheduled(payment.reference),
+                            )
+                        ),
                         justify="end",
                         spacing="3",
                         margin_top="1rem",
@@ -135,8 +169,12 @@ def scheduled_card() -> rx.Component:
         DashboardState.scheduled.length() > 0,
         rx.card(
             rx.heading("Scheduled payments", as_="h2", size="3"),
-            rx.el.ul(rx.foreach(DashboardState.scheduled, scheduled_row), padding="0", margin="0",
-                     aria_label="Scheduled payments"),
+            rx.el.ul(
+                rx.foreach(DashboardState.scheduled, scheduled_row),
+                padding="0",
+                margin="0",
+                aria_label="Scheduled payments",
+            ),
         ),
     )
 

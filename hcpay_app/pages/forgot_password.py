@@ -16,10 +16,16 @@ def page() -> rx.Component:
             rx.card(
                 member_form(
                     rx.vstack(
-                        rx.text("Enter your username or the email address on your account. We'll email you a link "
-                                "to choose a new password."),
-                        text_field("Username or email", "identifier", errors=ForgotPasswordState.errors,
-                                   autocomplete="username"),
+                        rx.text(
+                            "Enter your username or the email address on your account. We'll email you a link "
+                            "to choose a new password."
+                        ),
+                        text_field(
+                            "Username or email",
+                            "identifier",
+                            errors=ForgotPasswordState.errors,
+                            autocomplete="username",
+                        ),
                         submit_button("Send reset link", ForgotPasswordState.processing, "Sending…"),
                         spacing="3",
                         align="stretch",

@@ -17,8 +17,9 @@ def page() -> rx.Component:
                 member_form(
                     rx.vstack(
                         rx.text("Enter the email address on your account and we'll email you your username."),
-                        text_field("Email", "email", errors=ForgotUsernameState.errors, type="email",
-                                   autocomplete="email"),
+                        text_field(
+                            "Email", "email", errors=ForgotUsernameState.errors, type="email", autocomplete="email"
+                        ),
                         submit_button("Email my username", ForgotUsernameState.processing, "Sending…"),
                         spacing="3",
                         align="stretch",

@@ -30,17 +30,32 @@ def pay_step() -> rx.Component:
     errors = GuestState.errors
     return member_form(
         rx.vstack(
-            rx.text("Paying for ", rx.text.strong(GuestState.initials), " · amount due ", rx.text.strong(GuestState.amount_due),
-                    id="guest-summary"),
+            rx.text(
+                "Paying for ",
+                rx.text.strong(GuestState.initials),
+                " · amount due ",
+                rx.text.strong(GuestState.amount_due),
+                id="guest-summary",
+            ),
             notice(GuestState.message, tone="red", role="alert"),
             text_field("Amount in dollars", "amount", errors=errors, input_mode="decimal", default_value=""),
             rx.el.fieldset(
                 rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
-                    choice_row("method_kind", "card", "Card", checked=GuestState.method_kind == "card",
-                               on_change=GuestState.pick_method_kind("card")),
-                    choice_row("method_kind", "bank", "Bank transfer", checked=GuestState.method_kind == "bank",
-                               on_change=GuestState.pick_method_kind("bank")),
+                    choice_row(
+                        "method_kind",
+                        "card",
+                        "Card",
+                        checked=GuestState.method_kind == "card",
+                        on_change=GuestState.pick_method_kind("card"),
+                    ),
+                    choice_row(
+                        "method_kind",
+                        "bank",
+                        "Bank transfer",
+                        checked=GuestState.method_kind == "bank",
+                        on_change=GuestState.pick_method_kind("bank"),
+                    ),
                     spacing="3",
                 ),
                 style={"border": "none", "padding": "0", "margin": "0"},
@@ -56,11 +71,24 @@ def pay_step() -> rx.Component:
 
 def review_step() -> rx.Component:
     return rx.vstack(
-        rx.text("Pay ", rx.text.strong(GuestState.amount_text), " with ", GuestState.method_label, " for ",
-                GuestState.initials, "."),
+        rx.text(
+            "Pay ",
+            rx.text.strong(GuestState.amount_text),
+            " with ",
+            GuestState.method_label,
+            " for ",
+            GuestState.initials,
+            ".",
+        ),
         notice(GuestState.message, tone="red", role="alert"),
-        rx.button("Submit payment", on_click=GuestState.submit, disabled=GuestState.processing, size="4", style=TOUCH,
-                  id="guest-submit"),
+        rx.button(
+            "Submit payment",
+            on_click=GuestState.submit,
+            disabled=GuestState.processing,
+            size="4",
+            style=TOUCH,
+            id="guest-submit",
+        ),
         spacing="3",
         align="stretch",
     )
@@ -78,10 +106,11 @@ def done_step() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.card(rx.match(GuestState.step, ("pay", pay_step()), ("review", review_step()), ("done", done_step()),
-                         verify_step())),
+        rx.card(
+            rx.match(
+                GuestState.step, ("pay", pay_step()), ("review", review_step()), ("done", done_step()), verify_step()
+            )
+        ),
         rx.link("Log in instead", href=routes.LOGIN),
         title="Pay as a guest",
     )
-
-

@@ -3,7 +3,12 @@
 import reflex as rx
 
 from hcpay_app.components.activity import activity_list
-from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, select_field
+from hcpay_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    field_error,
+    member_form,
+    select_field,
+)
 from hcpay_app.components.layout import TOUCH, page_shell
 from hcpay_app.state.history import STATUS_CHOICES, HistoryState
 
@@ -11,10 +16,20 @@ from hcpay_app.state.history import STATUS_CHOICES, HistoryState
 def filters() -> rx.Component:
     return rx.vstack(
         rx.grid(
-            select_field("Year", "filter-year", options=HistoryState.year_options, value=HistoryState.year,
-                         on_change=HistoryState.filter_year),
-            select_field("Status", "filter-status", options=[list(c) for c in STATUS_CHOICES],
-                         value=HistoryState.status, on_change=HistoryState.filter_status),
+            select_field(
+                "Year",
+                "filter-year",
+                options=HistoryState.year_options,
+                value=HistoryState.year,
+                on_change=HistoryState.filter_year,
+            ),
+            select_field(
+                "Status",
+                "filter-status",
+                options=[list(c) for c in STATUS_CHOICES],
+                value=HistoryState.status,
+                on_change=HistoryState.filter_status,
+            ),
             columns="2",
             spacing="3",
             width="100%",
@@ -23,16 +38,34 @@ def filters() -> rx.Component:
             rx.vstack(
                 rx.el.label("Find a payment by reference number", html_for="reference", style={"font_weight": "600"}),
                 rx.hstack(
-                    rx.input(id="reference", name="reference", placeholder="HC-7KQ4-M9XP-2D3F", size="3",
-                             style=TOUCH, flex="1", aria_describedby="reference-error"),
+                    rx.input(
+                        id="reference",
+                        name="reference",
+                        placeholder="HC-7KQ4-M9XP-2D3F",
+                        size="3",
+                        style=TOUCH,
+                        flex="1",
+                        aria_describedby="reference-error",
+                    ),
                     rx.button("Search", type="submit", size="3", style=TOUCH),
                     width="100%",
                 ),
-                rx.cond(HistoryState.search_error != "",
-                        rx.text(HistoryState.search_error, id="reference-error", color_scheme="red", role="alert", size="2")),
-                rx.cond(HistoryState.reference != "",
-                        rx.button("Show all transactions", variant="ghost", type="button",
-                                  on_click=HistoryState.clear_search, style=TOUCH)),
+                rx.cond(
+                    HistoryState.search_error != "",
+                    rx.text(
+                        HistoryState.search_error, id="reference-error", color_scheme="red", role="alert", size="2"
+                    ),
+                ),
+                rx.cond(
+                    HistoryState.reference != "",
+                    rx.button(
+                        "Show all transactions",
+                        variant="ghost",
+                        type="button",
+                        on_click=HistoryState.clear_search,
+                        style=TOUCH,
+                    ),
+                ),
                 spacing="1",
                 width="100%",
             ),
@@ -45,12 +78,32 @@ def filters() -> rx.Component:
 
 def pagination() -> rx.Component:
     return rx.hstack(
-        rx.button("Previous", variant="soft", on_click=HistoryState.go_to_page(HistoryState.page - 1),
-                  disabled=HistoryState.page <= 1, style=TOUCH),
-        rx.text("Page ", HistoryState.page, " of ", HistoryState.pages, " · ", HistoryState.total, " items",
-                size="2", aria_live="polite", id="page-status"),
-        rx.button("Next", variant="soft", on_click=HistoryState.go_to_page(HistoryState.page + 1),
-                  disabled=HistoryState.page >= HistoryState.pages, style=TOUCH),
+        rx.button(
+            "Previous",
+            variant="soft",
+            on_click=HistoryState.go_to_page(HistoryState.page - 1),
+            disabled=HistoryState.page <= 1,
+            style=TOUCH,
+        ),
+        rx.text(
+            "Page ",
+            HistoryState.page,
+            " of ",
+            HistoryState.pages,
+            " · ",
+            HistoryState.total,
+            " items",
+            size="2",
+            aria_live="polite",
+            id="page-status",
+        ),
+        rx.button(
+            "Next",
+            variant="soft",
+            on_click=HistoryState.go_to_page(HistoryState.page + 1),
+            disabled=HistoryState.page >= HistoryState.pages,
+            style=TOUCH,
+        ),
         justify="between",
         align="center",
         width="100%",
@@ -58,8 +111,12 @@ def pagination() -> rx.Component:
 
 
 def legend_key(color: str, label: str) -> rx.Component:
-    return rx.hstack(rx.box(width="0.75rem", height="0.75rem", background=color, border_radius="2px"),
-                     rx.text(label, size="1"), align="center", spacing="1")
+    return rx.hstack(
+        rx.box(width="0.75rem", height="0.75rem", background=color, border_radius="2px"),
+        rx.text(label, size="1"),
+        align="center",
+        spacing="1",
+    )
 
 
 def chart_row(point: rx.Var) -> rx.Component:
@@ -85,8 +142,12 @@ def chart() -> rx.Component:
         rx.text(HistoryState.chart_summary, size="2", id="chart-summary"),
         # Bars drawn with plain boxes: a charting library would add ~100 KB of JavaScript to the page.
         rx.box(
-            rx.hstack(legend_key("var(--blue-9)", "Premiums billed"), legend_key("var(--green-9)", "Payments made"),
-                      spacing="4", aria_hidden="true"),
+            rx.hstack(
+                legend_key("var(--blue-9)", "Premiums billed"),
+                legend_key("var(--green-9)", "Payments made"),
+                spacing="4",
+                aria_hidden="true",
+            ),
             rx.foreach(HistoryState.chart, chart_row),
             role="img",
             aria_label=HistoryState.chart_summary,
@@ -104,8 +165,13 @@ def downloads() -> rx.Component:
             member_form(
                 rx.vstack(
                     rx.el.label("Statement month", html_for="statement-month", style={"font_weight": "600"}),
-                    rx.el.input(id="statement-month", name="month", type="month",
-                                default_value=HistoryState.statement_month, style=date_style),
+                    rx.el.input(
+                        id="statement-month",
+                        name="month",
+                        type="month",
+                        default_value=HistoryState.statement_month,
+                        style=date_style,
+                    ),
                     field_error(HistoryState.download_errors.get("month", "").to(str), "statement-month"),
                     rx.button("Download statement (PDF)", type="submit", variant="soft", style=TOUCH, width="100%"),
                     spacing="1",
@@ -116,14 +182,28 @@ def downloads() -> rx.Component:
             member_form(
                 rx.vstack(
                     rx.grid(
-                        rx.vstack(rx.el.label("Start date", html_for="export-start", style={"font_weight": "600"}),
-                                  rx.el.input(id="export-start", name="start", type="date",
-                                              default_value=HistoryState.export_start, style=date_style),
-                                  spacing="1"),
-                        rx.vstack(rx.el.label("End date", html_for="export-end", style={"font_weight": "600"}),
-                                  rx.el.input(id="export-end", name="end", type="date",
-                                              default_value=HistoryState.export_end, style=date_style),
-                                  spacing="1"),
+                        rx.vstack(
+                            rx.el.label("Start date", html_for="export-start", style={"font_weight": "600"}),
+                            rx.el.input(
+                                id="export-start",
+                                name="start",
+                                type="date",
+                                default_value=HistoryState.export_start,
+                                style=date_style,
+                            ),
+                            spacing="1",
+                        ),
+                        rx.vstack(
+                            rx.el.label("End date", html_for="export-end", style={"font_weight": "600"}),
+                            rx.el.input(
+                                id="export-end",
+                                name="end",
+                                type="date",
+                                default_value=HistoryState.export_end,
+                                style=date_style,
+                            ),
+                            spacing="1",
+                        ),
                         columns="2",
                         spacing="3",
                         width="100%",

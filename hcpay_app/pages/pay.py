@@ -3,11 +3,17 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
+from hcpay_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    field_error,
+    member_form,
+    submit_button,
+    text_field,
+)
+from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields as shared_bank_fields
 from hcpay_app.components.payment_fields import card_fields as shared_card_fields
 from hcpay_app.components.payment_fields import choice_row
-from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.pay import PayState
 
@@ -24,15 +30,33 @@ def amount_step() -> rx.Component:
             rx.el.fieldset(
                 rx.el.legend("Amount", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
-                    rx.cond(PayState.has_amount_due,
-                            choice_row("amount_choice", "due", rx.text("Amount due: ", PayState.amount_due),
-                                  checked=PayState.amount_choice == "due", on_change=PayState.pick_amount("due"))),
-                    rx.cond(PayState.has_past_due,
-                            choice_row("amount_choice", "past_due", rx.text("Past-due amount only: ", PayState.past_due),
-                                  checked=PayState.amount_choice == "past_due",
-                                  on_change=PayState.pick_amount("past_due"))),
-                    choice_row("amount_choice", "other", "Another amount", checked=PayState.amount_choice == "other",
-                          on_change=PayState.pick_amount("other")),
+                    rx.cond(
+                        PayState.has_amount_due,
+                        choice_row(
+                            "amount_choice",
+                            "due",
+                            rx.text("Amount due: ", PayState.amount_due),
+                            checked=PayState.amount_choice == "due",
+                            on_change=PayState.pick_amount("due"),
+                        ),
+                    ),
+                    rx.cond(
+                        PayState.has_past_due,
+                        choice_row(
+                            "amount_choice",
+                            "past_due",
+                            rx.text("Past-due amount only: ", PayState.past_due),
+                            checked=PayState.amount_choice == "past_due",
+                            on_change=PayState.pick_amount("past_due"),
+                        ),
+                    ),
+                    choice_row(
+                        "amount_choice",
+                        "other",
+                        "Another amount",
+                        checked=PayState.amount_choice == "other",
+                        on_change=PayState.pick_amount("other"),
+                    ),
                     spacing="2",
                     width="100%",
                 ),
@@ -41,16 +65,31 @@ def amount_step() -> rx.Component:
             ),
             rx.cond(
                 PayState.amount_choice == "other",
-                text_field("Amount in dollars", "other_amount", errors=errors, input_mode="decimal",
-                           hint="At least $1.00, like 125.50.", default_value=PayState.other_amount),
+                text_field(
+                    "Amount in dollars",
+                    "other_amount",
+                    errors=errors,
+                    input_mode="decimal",
+                    hint="At least $1.00, like 125.50.",
+                    default_value=PayState.other_amount,
+                ),
             ),
             rx.vstack(
                 rx.el.label("Payment date", html_for="payment_date", style={"font_weight": "600"}),
-                rx.text("Today, or schedule it up to 60 days ahead.", size="2", color_scheme="gray", id="payment_date-hint"),
-                rx.el.input(id="payment_date", name="payment_date", type="date", default_value=PayState.payment_date,
-                            min=PayState.today_iso, max=PayState.latest_iso, style=NATIVE_INPUT_STYLE,
-                            aria_describedby="payment_date-hint payment_date-error",
-                            aria_invalid=rx.cond(errors.get("payment_date", "").to(str) != "", "true", "false")),
+                rx.text(
+                    "Today, or schedule it up to 60 days ahead.", size="2", color_scheme="gray", id="payment_date-hint"
+                ),
+                rx.el.input(
+                    id="payment_date",
+                    name="payment_date",
+                    type="date",
+                    default_value=PayState.payment_date,
+                    min=PayState.today_iso,
+                    max=PayState.latest_iso,
+                    style=NATIVE_INPUT_STYLE,
+                    aria_describedby="payment_date-hint payment_date-error",
+                    aria_invalid=rx.cond(errors.get("payment_date", "").to(str) != "", "true", "false"),
+                ),
                 field_error(errors.get("payment_date", "").to(str), "payment_date"),
                 spacing="1",
                 width="100%",
@@ -67,22 +106,33 @@ def saved_option(method: MethodView) -> rx.Component:
     field_id = "saved-" + method.id.to_string()
     return rx.el.label(
         rx.hstack(
-            rx.el.input(type="radio", name="saved_method", value=method.id.to_string(), id=field_id,
-                        default_checked=PayState.selected_method == method.id.to_string(),
-                        style={"width": "1.25rem", "height": "1.25rem"}),
+            rx.el.input(
+                type="radio",
+                name="saved_method",
+                value=method.id.to_string(),
+                id=field_id,
+                default_checked=PayState.selected_method == method.id.to_string(),
+                style={"width": "1.25rem", "height": "1.25rem"},
+            ),
             rx.text(method.label, rx.cond(method.nickname != "", " · " + method.nickname, "")),
             align="center",
             spacing="3",
         ),
         html_for=field_id,
-        style={"display": "block", "padding": "0.6rem 0.75rem", "min_height": "44px",
-               "border": "1px solid var(--gray-a6)", "border_radius": "var(--radius-3)"},
+        style={
+            "display": "block",
+            "padding": "0.6rem 0.75rem",
+            "min_height": "44px",
+            "border": "1px solid var(--gray-a6)",
+            "border_radius": "var(--radius-3)",
+        },
     )
 
 
 def card_fields() -> rx.Component:
-    return shared_card_fields(PayState.errors, expiry=PayState.expiry, name=PayState.card_name,
-                              billing_zip=PayState.billing_zip)
+    return shared_card_fields(
+        PayState.errors, expiry=PayState.expiry, name=PayState.card_name, billing_zip=PayState.billing_zip
+    )
 
 
 def bank_fields() -> rx.Component:
@@ -97,14 +147,31 @@ def method_step() -> rx.Component:
             rx.el.fieldset(
                 rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
-                    rx.cond(PayState.saved_methods.length() > 0,
-                            choice_row("method_kind", "saved", "A saved card or bank account (direct debit)",
-                                  checked=PayState.method_kind == "saved", on_change=PayState.pick_method_kind("saved"))),
-                    choice_row("method_kind", "card", "Credit or debit card", checked=PayState.method_kind == "card",
-                          on_change=PayState.pick_method_kind("card")),
-                    choice_row("method_kind", "bank", "Bank transfer from a new account",
-                          checked=PayState.method_kind == "bank", on_change=PayState.pick_method_kind("bank"),
-                          hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray")),
+                    rx.cond(
+                        PayState.saved_methods.length() > 0,
+                        choice_row(
+                            "method_kind",
+                            "saved",
+                            "A saved card or bank account (direct debit)",
+                            checked=PayState.method_kind == "saved",
+                            on_change=PayState.pick_method_kind("saved"),
+                        ),
+                    ),
+                    choice_row(
+                        "method_kind",
+                        "card",
+                        "Credit or debit card",
+                        checked=PayState.method_kind == "card",
+                        on_change=PayState.pick_method_kind("card"),
+                    ),
+                    choice_row(
+                        "method_kind",
+                        "bank",
+                        "Bank transfer from a new account",
+                        checked=PayState.method_kind == "bank",
+                        on_change=PayState.pick_method_kind("bank"),
+                        hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray"),
+                    ),
                     spacing="2",
                     width="100%",
                 ),
@@ -112,19 +179,34 @@ def method_step() -> rx.Component:
             ),
             rx.match(
                 PayState.method_kind,
-                ("saved", rx.vstack(rx.foreach(PayState.saved_methods, saved_option),
-                                    field_error(PayState.errors.get("saved_method", "").to(str), "saved_method"),
-                                    spacing="2", width="100%")),
+                (
+                    "saved",
+                    rx.vstack(
+                        rx.foreach(PayState.saved_methods, saved_option),
+                        field_error(PayState.errors.get("saved_method", "").to(str), "saved_method"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
                 ("bank", bank_fields()),
                 card_fields(),
             ),
             rx.cond(
                 (PayState.method_kind != "saved") & PayState.can_save,
                 rx.el.label(
-                    rx.hstack(rx.el.input(type="checkbox", name="save_method", id="save_method",
-                                          style={"width": "1.25rem", "height": "1.25rem"}),
-                              rx.text("Save this method for later"), align="center", spacing="2"),
-                    html_for="save_method", style={"min_height": "44px", "display": "flex", "align_items": "center"},
+                    rx.hstack(
+                        rx.el.input(
+                            type="checkbox",
+                            name="save_method",
+                            id="save_method",
+                            style={"width": "1.25rem", "height": "1.25rem"},
+                        ),
+                        rx.text("Save this method for later"),
+                        align="center",
+                        spacing="2",
+                    ),
+                    html_for="save_method",
+                    style={"min_height": "44px", "display": "flex", "align_items": "center"},
                 ),
             ),
             submit_button("Continue to review", PayState.processing, "Checking…"),
@@ -142,9 +224,15 @@ def review_item(label: str, value, edit_step: str = "") -> rx.Component:
         rx.data_list.value(
             rx.hstack(
                 value,
-                rx.cond(edit_step != "",
-                        rx.link("Edit", href="#", on_click=PayState.edit(edit_step).prevent_default,
-                                aria_label=f"Edit {label.lower()}")),
+                rx.cond(
+                    edit_step != "",
+                    rx.link(
+                        "Edit",
+                        href="#",
+                        on_click=PayState.edit(edit_step).prevent_default,
+                        aria_label=f"Edit {label.lower()}",
+                    ),
+                ),
                 spacing="3",
                 wrap="wrap",
             )
@@ -168,7 +256,9 @@ def review_step() -> rx.Component:
         notice(PayState.message, tone="red", role="alert"),
         rx.text("By selecting Submit payment you authorize this payment from the method shown.", size="2"),
         rx.button(
-            rx.cond(PayState.processing, "Processing…", rx.cond(PayState.is_scheduled, "Schedule payment", "Submit payment")),
+            rx.cond(
+                PayState.processing, "Processing…", rx.cond(PayState.is_scheduled, "Schedule payment", "Submit payment")
+            ),
             # Disable at once in the browser, so a second tap can't even be sent; the server
             # ignores repeats anyway and the idempotency key makes retries harmless.
             on_click=[rx.run_script(DISABLE_SUBMIT), PayState.submit_payment],
@@ -189,15 +279,27 @@ def done_step() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text("Payment reference number", size="2", color_scheme="gray"),
-                rx.text(PayState.reference, size="6", weight="bold", font_family="monospace", id="confirmation-reference",
-                        style={"letter_spacing": "0.05em", "word_break": "break-all"}),
+                rx.text(
+                    PayState.reference,
+                    size="6",
+                    weight="bold",
+                    font_family="monospace",
+                    id="confirmation-reference",
+                    style={"letter_spacing": "0.05em", "word_break": "break-all"},
+                ),
                 rx.text("Save this number for your records.", weight="medium"),
-                rx.button("Copy reference number", variant="soft", style=TOUCH,
-                          # Compiled into the page: scripts sent from the server need eval, which the CSP forbids.
-                          on_click=[rx.set_clipboard(PayState.reference), rx.toast.success("Reference number copied")]),
+                rx.button(
+                    "Copy reference number",
+                    variant="soft",
+                    style=TOUCH,
+                    # Compiled into the page: scripts sent from the server need eval, which the CSP forbids.
+                    on_click=[rx.set_clipboard(PayState.reference), rx.toast.success("Reference number copied")],
+                ),
                 rx.data_list.root(
-                    rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(PayState.result_status,
-                                                                                      id="confirmation-status")),
+                    rx.data_list.item(
+                        rx.data_list.label("Status"),
+                        rx.data_list.value(PayState.result_status, id="confirmation-status"),
+                    ),
                     rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(PayState.amount_text)),
                     rx.data_list.item(rx.data_list.label("Method"), rx.data_list.value(PayState.method_label)),
                     rx.data_list.item(rx.data_list.label("Payment date"), rx.data_list.value(PayState.date_text)),
@@ -220,9 +322,18 @@ def page() -> rx.Component:
         rx.cond(
             PayState.loaded,
             rx.vstack(
-                rx.cond(PayState.step != "done",
-                        rx.text("Step ", step_number, " of 4 · Billing account ", PayState.account_number, size="2",
-                                color_scheme="gray", aria_live="polite")),
+                rx.cond(
+                    PayState.step != "done",
+                    rx.text(
+                        "Step ",
+                        step_number,
+                        " of 4 · Billing account ",
+                        PayState.account_number,
+                        size="2",
+                        color_scheme="gray",
+                        aria_live="polite",
+                    ),
+                ),
                 rx.card(
                     rx.match(
                         PayState.step,

@@ -18,9 +18,12 @@ def detail() -> rx.Component:
     return rx.vstack(
         rx.card(
             rx.vstack(
-                rx.hstack(rx.text("Reference number", size="2", color_scheme="gray"),
-                          rx.box(status_badge(D.status_label, D.tone), id="payment-status"),
-                          justify="between", width="100%"),
+                rx.hstack(
+                    rx.text("Reference number", size="2", color_scheme="gray"),
+                    rx.box(status_badge(D.status_label, D.tone), id="payment-status"),
+                    justify="between",
+                    width="100%",
+                ),
                 rx.text(D.reference, size="6", weight="bold", font_family="monospace", id="payment-reference"),
                 rx.text(D.explanation, id="status-explanation"),
                 spacing="2",
@@ -33,11 +36,14 @@ def detail() -> rx.Component:
                 fact("Method", D.method),
                 fact("Billing account", D.account_number),
                 rx.cond(D.expected_settle_on != "", fact("Expected to clear", D.expected_settle_on)),
-                fact("Applied to", rx.cond(
-                    D.invoices.length() > 0,
-                    rx.vstack(rx.foreach(D.invoices, rx.text), spacing="0"),
-                    rx.text("Not applied to an invoice"),
-                )),
+                fact(
+                    "Applied to",
+                    rx.cond(
+                        D.invoices.length() > 0,
+                        rx.vstack(rx.foreach(D.invoices, rx.text), spacing="0"),
+                        rx.text("Not applied to an invoice"),
+                    ),
+                ),
                 orientation="vertical",
             ),
         ),
@@ -57,8 +63,12 @@ def detail() -> rx.Component:
         ),
         rx.cond(
             PaymentDetailState.receipt_url != "",
-            rx.link(rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
-                    href=PaymentDetailState.receipt_url, is_external=True, width="100%"),
+            rx.link(
+                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                href=PaymentDetailState.receipt_url,
+                is_external=True,
+                width="100%",
+            ),
         ),
         spacing="4",
         align="stretch",
@@ -77,8 +87,9 @@ def page() -> rx.Component:
             ),
             rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
         ),
-        rx.hstack(rx.link("Payment history", href=routes.HISTORY), rx.link("Dashboard", href=routes.DASHBOARD),
-                  spacing="4"),
+        rx.hstack(
+            rx.link("Payment history", href=routes.HISTORY), rx.link("Dashboard", href=routes.DASHBOARD), spacing="4"
+        ),
         title="Payment status",
         member=True,
     )

@@ -24,11 +24,23 @@ def identity_step() -> rx.Component:
             rx.text("Enter it exactly as it appears on your Health Connector enrollment.", size="2"),
             text_field("First name", "first_name", errors=errors, autocomplete="given-name"),
             text_field("Last name", "last_name", errors=errors, autocomplete="family-name"),
-            text_field("Date of birth", "date_of_birth", errors=errors, type="date", autocomplete="bday",
-                       hint="You must be at least 18 to hold an account."),
-            text_field("Social Security Number", "ssn", errors=errors, type="password", input_mode="numeric",
-                       hint="9 digits, like 123-45-6789. We encrypt it and only ever show the last 4.",
-                       max_length=11),
+            text_field(
+                "Date of birth",
+                "date_of_birth",
+                errors=errors,
+                type="date",
+                autocomplete="bday",
+                hint="You must be at least 18 to hold an account.",
+            ),
+            text_field(
+                "Social Security Number",
+                "ssn",
+                errors=errors,
+                type="password",
+                input_mode="numeric",
+                hint="9 digits, like 123-45-6789. We encrypt it and only ever show the last 4.",
+                max_length=11,
+            ),
             text_field("Email", "email", errors=errors, type="email", autocomplete="email"),
             notice(RegisterState.message, tone="red", role="alert"),
             submit_button("Continue", RegisterState.processing, "Checking…"),
@@ -40,7 +52,9 @@ def identity_step() -> rx.Component:
 
 
 def strength_meter() -> rx.Component:
-    color = rx.match(RegisterState.strength_score, (0, "red"), (1, "red"), (2, "orange"), (3, "green"), (4, "green"), "gray")
+    color = rx.match(
+        RegisterState.strength_score, (0, "red"), (1, "red"), (2, "orange"), (3, "green"), (4, "green"), "gray"
+    )
     return rx.vstack(
         rx.progress(value=(RegisterState.strength_score + 1) * 20, color_scheme=color, aria_label="Password strength"),
         rx.text(
@@ -61,14 +75,26 @@ def credentials_step() -> rx.Component:
     return member_form(
         rx.vstack(
             rx.heading("Choose a username and password", as_="h2", size="4"),
-            text_field("Username", "username", errors=errors, autocomplete="username",
-                       hint="4–32 letters, numbers, periods, underscores or hyphens."),
-            text_field("Password", "password", errors=errors, type="password", autocomplete="new-password",
-                       hint=f"At least 12 characters. {PASSWORD_TIP}",
-                       on_change=RegisterState.check_password.debounce(250)),
+            text_field(
+                "Username",
+                "username",
+                errors=errors,
+                autocomplete="username",
+                hint="4–32 letters, numbers, periods, underscores or hyphens.",
+            ),
+            text_field(
+                "Password",
+                "password",
+                errors=errors,
+                type="password",
+                autocomplete="new-password",
+                hint=f"At least 12 characters. {PASSWORD_TIP}",
+                on_change=RegisterState.check_password.debounce(250),
+            ),
             strength_meter(),
-            text_field("Confirm password", "confirm_password", errors=errors, type="password",
-                       autocomplete="new-password"),
+            text_field(
+                "Confirm password", "confirm_password", errors=errors, type="password", autocomplete="new-password"
+            ),
             notice(RegisterState.message, tone="red", role="alert"),
             submit_button("Continue", RegisterState.processing, "Saving…"),
             spacing="3",
@@ -83,16 +109,29 @@ def verify_step() -> rx.Component:
         rx.vstack(
             rx.heading("Verify your identity", as_="h2", size="4"),
             rx.text(
-                "We sent a 6-digit code to ", rx.text.strong(RegisterState.masked_email),
+                "We sent a 6-digit code to ",
+                rx.text.strong(RegisterState.masked_email),
                 ", the email on your enrollment record. It expires in 10 minutes.",
             ),
-            text_field("Verification code", "code", errors=RegisterState.errors, input_mode="numeric",
-                       autocomplete="one-time-code", max_length=6),
+            text_field(
+                "Verification code",
+                "code",
+                errors=RegisterState.errors,
+                input_mode="numeric",
+                autocomplete="one-time-code",
+                max_length=6,
+            ),
             notice(RegisterState.message, tone="red", role="alert"),
             notice(RegisterState.info),
             submit_button("Verify and create account", RegisterState.processing, "Verifying…"),
-            rx.button("Send a new code", type="button", variant="ghost", on_click=RegisterState.resend_code,
-                      disabled=RegisterState.processing, style=TOUCH),
+            rx.button(
+                "Send a new code",
+                type="button",
+                variant="ghost",
+                on_click=RegisterState.resend_code,
+                disabled=RegisterState.processing,
+                style=TOUCH,
+            ),
             spacing="3",
             align="stretch",
         ),
@@ -112,10 +151,13 @@ def page() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.link("Already have an account? Log in", href=routes.LOGIN, style=TOUCH, display="flex",
-                    align_items="center"),
-            rx.cond(RegisterState.step != "identity",
-                    rx.button("Start over", variant="ghost", on_click=RegisterState.start_over, style=TOUCH)),
+            rx.link(
+                "Already have an account? Log in", href=routes.LOGIN, style=TOUCH, display="flex", align_items="center"
+            ),
+            rx.cond(
+                RegisterState.step != "identity",
+                rx.button("Start over", variant="ghost", on_click=RegisterState.start_over, style=TOUCH),
+            ),
             justify="between",
             wrap="wrap",
         ),

@@ -18,10 +18,21 @@ def page() -> rx.Component:
             rx.card(
                 member_form(
                     rx.vstack(
-                        text_field("New password", "password", errors=errors, type="password",
-                                   autocomplete="new-password", hint=f"At least 12 characters. {PASSWORD_TIP}"),
-                        text_field("Confirm new password", "confirm_password", errors=errors, type="password",
-                                   autocomplete="new-password"),
+                        text_field(
+                            "New password",
+                            "password",
+                            errors=errors,
+                            type="password",
+                            autocomplete="new-password",
+                            hint=f"At least 12 characters. {PASSWORD_TIP}",
+                        ),
+                        text_field(
+                            "Confirm new password",
+                            "confirm_password",
+                            errors=errors,
+                            type="password",
+                            autocomplete="new-password",
+                        ),
                         submit_button("Set new password", ResetPasswordState.processing, "Saving…"),
                         spacing="3",
                         align="stretch",
@@ -31,14 +42,23 @@ def page() -> rx.Component:
             ),
             rx.cond(
                 ResetPasswordState.checked & (ResetPasswordState.message == ""),
-                rx.callout("This reset link has expired or has already been used. Please request a new one.",
-                           icon="triangle-alert", color_scheme="red", role="alert"),
+                rx.callout(
+                    "This reset link has expired or has already been used. Please request a new one.",
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    role="alert",
+                ),
             ),
         ),
         # Once the server holds the token, take it out of the address bar and the history. Compiled
         # into the page: a script sent from the server would need eval, which the CSP forbids.
-        rx.cond(ResetPasswordState.checked,
-                rx.box(display="none", on_mount=rx.run_script(f"window.history.replaceState(null, '', '{routes.RESET_PASSWORD}')"))),
+        rx.cond(
+            ResetPasswordState.checked,
+            rx.box(
+                display="none",
+                on_mount=rx.run_script(f"window.history.replaceState(null, '', '{routes.RESET_PASSWORD}')"),
+            ),
+        ),
         rx.hstack(
             rx.link("Request a new link", href=routes.FORGOT_PASSWORD),
             rx.link("Back to log in", href=routes.LOGIN),

@@ -33,19 +33,39 @@ def method_row(method: MethodView) -> rx.Component:
             member_form(
                 rx.hstack(
                     rx.el.input(type="hidden", name="method_id", value=method.id.to_string()),
-                    rx.input(name="nickname", default_value=method.nickname, placeholder="Nickname",
-                             aria_label="Nickname for " + method.label, size="3", style=TOUCH, flex="1"),
+                    rx.input(
+                        name="nickname",
+                        default_value=method.nickname,
+                        placeholder="Nickname",
+                        aria_label="Nickname for " + method.label,
+                        size="3",
+                        style=TOUCH,
+                        flex="1",
+                    ),
                     rx.button("Save name", type="submit", variant="soft", style=TOUCH),
                     width="100%",
                 ),
                 on_submit=MethodsState.rename,
             ),
             rx.hstack(
-                rx.cond(~method.is_default,
-                        rx.button("Make default", variant="soft", on_click=MethodsState.make_default(method.id),
-                                  style=TOUCH, aria_label="Make " + method.label + " the default")),
-                rx.button("Remove", variant="soft", color_scheme="red", on_click=MethodsState.remove(method.id),
-                          style=TOUCH, aria_label="Remove " + method.label),
+                rx.cond(
+                    ~method.is_default,
+                    rx.button(
+                        "Make default",
+                        variant="soft",
+                        on_click=MethodsState.make_default(method.id),
+                        style=TOUCH,
+                        aria_label="Make " + method.label + " the default",
+                    ),
+                ),
+                rx.button(
+                    "Remove",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=MethodsState.remove(method.id),
+                    style=TOUCH,
+                    aria_label="Remove " + method.label,
+                ),
                 spacing="2",
             ),
             spacing="2",
@@ -61,15 +81,21 @@ def add_form() -> rx.Component:
     errors = MethodsState.errors
     return member_form(
         rx.vstack(
-            rx.heading(rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"),
-                       as_="h3", size="3"),
+            rx.heading(
+                rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"), as_="h3", size="3"
+            ),
             rx.cond(MethodsState.add_kind == "bank", bank_fields(errors), card_fields(errors)),
             text_field("Nickname (optional)", "nickname", errors=errors),
             rx.cond(
                 MethodsState.needs_password,
-                text_field("Current password", "password", errors=errors, type="password",
-                           autocomplete="current-password",
-                           hint="For your security, confirm your password to add a payment method."),
+                text_field(
+                    "Current password",
+                    "password",
+                    errors=errors,
+                    type="password",
+                    autocomplete="current-password",
+                    hint="For your security, confirm your password to add a payment method.",
+                ),
             ),
             submit_button("Save payment method", MethodsState.processing, "Saving…"),
             rx.button("Cancel", type="button", variant="ghost", on_click=MethodsState.close_add, style=TOUCH),
@@ -87,8 +113,12 @@ def methods_card() -> rx.Component:
             notice(MethodsState.message),
             rx.cond(
                 MethodsState.methods.length() > 0,
-                rx.el.ul(rx.foreach(MethodsState.methods, method_row), padding="0", margin="0",
-                         aria_label="Saved payment methods"),
+                rx.el.ul(
+                    rx.foreach(MethodsState.methods, method_row),
+                    padding="0",
+                    margin="0",
+                    aria_label="Saved payment methods",
+                ),
                 rx.text("No saved payment methods yet.", color_scheme="gray"),
             ),
             rx.cond(
@@ -96,8 +126,9 @@ def methods_card() -> rx.Component:
                 add_form(),
                 rx.hstack(
                     rx.button("Add a card", variant="soft", on_click=MethodsState.open_add("card"), style=TOUCH),
-                    rx.button("Add a bank account", variant="soft", on_click=MethodsState.open_add("bank"),
-                              style=TOUCH),
+                    rx.button(
+                        "Add a bank account", variant="soft", on_click=MethodsState.open_add("bank"), style=TOUCH
+                    ),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -114,12 +145,28 @@ def password_card() -> rx.Component:
         member_form(
             rx.vstack(
                 rx.heading("Change password", as_="h2", size="4"),
-                text_field("Current password", "current_password", errors=errors, type="password",
-                           autocomplete="current-password"),
-                text_field("New password", "new_password", errors=errors, type="password",
-                           autocomplete="new-password", hint=f"At least 12 characters. {PASSWORD_TIP}"),
-                text_field("Confirm new password", "confirm_password", errors=errors, type="password",
-                           autocomplete="new-password"),
+                text_field(
+                    "Current password",
+                    "current_password",
+                    errors=errors,
+                    type="password",
+                    autocomplete="current-password",
+                ),
+                text_field(
+                    "New password",
+                    "new_password",
+                    errors=errors,
+                    type="password",
+                    autocomplete="new-password",
+                    hint=f"At least 12 characters. {PASSWORD_TIP}",
+                ),
+                text_field(
+                    "Confirm new password",
+                    "confirm_password",
+                    errors=errors,
+                    type="password",
+                    autocomplete="new-password",
+                ),
                 notice(SettingsState.saved, tone="green"),
                 submit_button("Change password", SettingsState.processing, "Saving…"),
                 spacing="3",
@@ -134,10 +181,20 @@ def password_card() -> rx.Component:
 
 def checkbox(name: str, label: str, checked) -> rx.Component:
     return rx.el.label(
-        rx.hstack(rx.el.input(type="checkbox", name=name, id=name, default_checked=checked,
-                              style={"width": "1.25rem", "height": "1.25rem"}),
-                  rx.text(label), align="center", spacing="2"),
-        html_for=name, style={"min_height": "44px", "display": "flex", "align_items": "center"},
+        rx.hstack(
+            rx.el.input(
+                type="checkbox",
+                name=name,
+                id=name,
+                default_checked=checked,
+                style={"width": "1.25rem", "height": "1.25rem"},
+            ),
+            rx.text(label),
+            align="center",
+            spacing="2",
+        ),
+        html_for=name,
+        style={"min_height": "44px", "display": "flex", "align_items": "center"},
     )
 
 
@@ -146,8 +203,10 @@ def reminders_card() -> rx.Component:
         member_form(
             rx.vstack(
                 rx.heading("Reminders", as_="h2", size="4"),
-                rx.text("We remind you before each premium is due. On by default unless you use Automatic Payments.",
-                        size="2"),
+                rx.text(
+                    "We remind you before each premium is due. On by default unless you use Automatic Payments.",
+                    size="2",
+                ),
                 checkbox("enabled", "Send me payment reminders", RemindersState.prefs.enabled),
                 rx.el.fieldset(
                     rx.el.legend("How", style={"font_weight": "600"}),
@@ -158,9 +217,18 @@ def reminders_card() -> rx.Component:
                 ),
                 rx.el.fieldset(
                     rx.el.legend("Days before the due date", style={"font_weight": "600"}),
-                    rx.hstack(*[checkbox(f"days_{d}", f"{d} day{'s' if d != 1 else ''}",
-                                         RemindersState.prefs.days_before.contains(d))
-                                for d in OFFSET_CHOICES], wrap="wrap", spacing="3"),
+                    rx.hstack(
+                        *[
+                            checkbox(
+                                f"days_{d}",
+                                f"{d} day{'s' if d != 1 else ''}",
+                                RemindersState.prefs.days_before.contains(d),
+                            )
+                            for d in OFFSET_CHOICES
+                        ],
+                        wrap="wrap",
+                        spacing="3",
+                    ),
                     field_error(RemindersState.errors.get("days_before", "").to(str), "days_before"),
                     style={"border": "none", "padding": "0", "margin": "0"},
                 ),
@@ -180,8 +248,11 @@ def autopay_card() -> rx.Component:
         rx.vstack(
             rx.heading("Automatic Payments", as_="h2", size="4"),
             rx.text("Pay your premium automatically each month or quarter from a saved card or bank account."),
-            rx.link(rx.button("Automatic Payments", variant="soft", width="100%", style=TOUCH), href=routes.AUTOPAY,
-                    width="100%"),
+            rx.link(
+                rx.button("Automatic Payments", variant="soft", width="100%", style=TOUCH),
+                href=routes.AUTOPAY,
+                width="100%",
+            ),
             spacing="2",
             align="stretch",
         ),

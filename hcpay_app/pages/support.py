@@ -2,7 +2,13 @@
 
 import reflex as rx
 
-from hcpay_app.components.fields import NATIVE_INPUT_STYLE, field_error, member_form, submit_button, text_field
+from hcpay_app.components.fields import (
+    NATIVE_INPUT_STYLE,
+    field_error,
+    member_form,
+    submit_button,
+    text_field,
+)
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.support.tickets import TOPICS, MessageView, TicketView
 from hcpay_app.state.support import SupportState
@@ -23,15 +29,30 @@ def reply_form(ticket: TicketView) -> rx.Component:
     return member_form(
         rx.vstack(
             rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
-            rx.el.label(rx.cond(closed, "Write to us again about " + ticket.number, "Reply to " + ticket.number),
-                        html_for=field, style={"font_weight": "600"}),
-            rx.cond(closed, rx.text("This request is closed. Sending opens a new request that follows it.",
-                                    id=field + "-hint", size="2", color_scheme="gray")),
-            rx.text_area(id=field, name="message", rows="3", width="100%",
-                         aria_describedby=field + "-hint " + field + "-error"),
-            rx.cond((SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != ""),
-                    rx.text(SupportState.reply_error, id=field + "-error", color_scheme="red", size="2", role="alert")),
-            rx.button(rx.cond(closed, "Send as a new request", "Send reply"), type="submit", variant="soft", style=TOUCH),
+            rx.el.label(
+                rx.cond(closed, "Write to us again about " + ticket.number, "Reply to " + ticket.number),
+                html_for=field,
+                style={"font_weight": "600"},
+            ),
+            rx.cond(
+                closed,
+                rx.text(
+                    "This request is closed. Sending opens a new request that follows it.",
+                    id=field + "-hint",
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            rx.text_area(
+                id=field, name="message", rows="3", width="100%", aria_describedby=field + "-hint " + field + "-error"
+            ),
+            rx.cond(
+                (SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != ""),
+                rx.text(SupportState.reply_error, id=field + "-error", color_scheme="red", size="2", role="alert"),
+            ),
+            rx.button(
+                rx.cond(closed, "Send as a new request", "Send reply"), type="submit", variant="soft", style=TOUCH
+            ),
             spacing="1",
             align="stretch",
         ),
@@ -43,9 +64,12 @@ def reply_form(ticket: TicketView) -> rx.Component:
 def ticket_card(ticket: TicketView) -> rx.Component:
     return rx.el.li(
         rx.card(
-            rx.hstack(rx.text(ticket.number, weight="bold", font_family="monospace"),
-                      rx.badge(ticket.status, color_scheme=rx.cond(ticket.status == "Answered", "green", "blue")),
-                      justify="between", width="100%"),
+            rx.hstack(
+                rx.text(ticket.number, weight="bold", font_family="monospace"),
+                rx.badge(ticket.status, color_scheme=rx.cond(ticket.status == "Answered", "green", "blue")),
+                justify="between",
+                width="100%",
+            ),
             rx.text(ticket.topic, " · opened ", ticket.opened, size="2", color_scheme="gray"),
             rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
             rx.cond(ticket.follows != "", rx.text("Follows your closed request ", ticket.follows, size="2")),
@@ -68,20 +92,31 @@ def page() -> rx.Component:
                     rx.heading("Contact support", as_="h2", size="4"),
                     rx.vstack(
                         rx.el.label("What is it about?", html_for="topic", style={"font_weight": "600"}),
-                        rx.el.select(*[rx.el.option(text, value=key) for key, text in TOPICS.items()], id="topic",
-                                     name="topic", style=NATIVE_INPUT_STYLE),
+                        rx.el.select(
+                            *[rx.el.option(text, value=key) for key, text in TOPICS.items()],
+                            id="topic",
+                            name="topic",
+                            style=NATIVE_INPUT_STYLE,
+                        ),
                         field_error(errors.get("topic", "").to(str), "topic"),
-                        spacing="1", width="100%",
+                        spacing="1",
+                        width="100%",
                     ),
-                    text_field("Payment reference number (optional)", "reference", errors=errors,
-                               hint="Like HC-7KQ4-M9XP-2D3F, from your confirmation or payment history.",
-                               default_value=SupportState.reference),
+                    text_field(
+                        "Payment reference number (optional)",
+                        "reference",
+                        errors=errors,
+                        hint="Like HC-7KQ4-M9XP-2D3F, from your confirmation or payment history.",
+                        default_value=SupportState.reference,
+                    ),
                     rx.vstack(
                         rx.el.label("Your message", html_for="message", style={"font_weight": "600"}),
-                        rx.text_area(id="message", name="message", rows="5", width="100%",
-                                     aria_describedby="message-error"),
+                        rx.text_area(
+                            id="message", name="message", rows="5", width="100%", aria_describedby="message-error"
+                        ),
                         field_error(errors.get("message", "").to(str), "message"),
-                        spacing="1", width="100%",
+                        spacing="1",
+                        width="100%",
                     ),
                     field_error(errors.get("request", "").to(str), "request"),  # the day's limit
                     submit_button("Send to support", rx.Var.create(False)),
@@ -93,9 +128,11 @@ def page() -> rx.Component:
             ),
         ),
         rx.heading("My requests", as_="h2", size="4"),
-        rx.cond(SupportState.tickets.length() > 0,
-                rx.el.ul(rx.foreach(SupportState.tickets, ticket_card), padding="0", margin="0", aria_label="My requests"),
-                rx.text("You haven't contacted support yet.", color_scheme="gray")),
+        rx.cond(
+            SupportState.tickets.length() > 0,
+            rx.el.ul(rx.foreach(SupportState.tickets, ticket_card), padding="0", margin="0", aria_label="My requests"),
+            rx.text("You haven't contacted support yet.", color_scheme="gray"),
+        ),
         title="Help: contact support",
         member=True,
     )

@@ -69,8 +69,15 @@ class AutopayState(MemberState, rx.State):
         self.frequency = form_text(form_data, "frequency") or "monthly"
         self.charge_day = form_text(form_data, "charge_day")
         self.preview, self.warning, self.method_label = await call_service(
-            autopay.preview, actor=actor, method_id=parse_id(self.method_id), amount_rule=self.amount_rule,
-            fixed_amount=self.fixed_amount, frequency=self.frequency, charge_day=self.charge_day, today=clock.today())
+            autopay.preview,
+            actor=actor,
+            method_id=parse_id(self.method_id),
+            amount_rule=self.amount_rule,
+            fixed_amount=self.fixed_amount,
+            frequency=self.frequency,
+            charge_day=self.charge_day,
+            today=clock.today(),
+        )
         self.errors, self.mode = {}, "review"
 
     async def _change(self, action, done: str, /, **kwargs):
@@ -110,14 +117,23 @@ class AutopayState(MemberState, rx.State):
     @rx.event
     async def activate(self, form_data: dict):
         return await self._change(
-            autopay.activate, ACTIVATED, method_id=parse_id(self.method_id), amount_rule=self.amount_rule,
-            fixed_amount=self.fixed_amount, frequency=self.frequency, charge_day=self.charge_day,
-            accepted=form_flag(form_data, "accept"), now=clock.utcnow(), today=clock.today())
+            autopay.activate,
+            ACTIVATED,
+            method_id=parse_id(self.method_id),
+            amount_rule=self.amount_rule,
+            fixed_amount=self.fixed_amount,
+            frequency=self.frequency,
+            charge_day=self.charge_day,
+            accepted=form_flag(form_data, "accept"),
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
 
     @rx.event
     async def pause(self, form_data: dict):
-        return await self._change(autopay.pause, PAUSED, until=form_text(form_data, "paused_until"),
-                                  now=clock.utcnow(), today=clock.today())
+        return await self._change(
+            autopay.pause, PAUSED, until=form_text(form_data, "paused_until"), now=clock.utcnow(), today=clock.today()
+        )
 
     @rx.event
     async def resume(self):

@@ -62,8 +62,16 @@ class Call(Generic[T]):
     what `on_error` asked for) say how it went.
     """
 
-    def __init__(self, state: ServiceState, fn: Callable[..., Any], kwargs: dict[str, Any], *, busy: bool,
-                 check: Callable[[], object] | None, on_error: ErrorView | None):
+    def __init__(
+        self,
+        state: ServiceState,
+        fn: Callable[..., Any],
+        kwargs: dict[str, Any],
+        *,
+        busy: bool,
+        check: Callable[[], object] | None,
+        on_error: ErrorView | None,
+    ):
         self._state, self._fn, self._kwargs = state, fn, kwargs
         self._busy, self._check, self._on_error = busy, check, on_error
         self.ok = False
@@ -158,9 +166,16 @@ class ServiceState(rx.State, mixin=True):
         """Forget the last outcome when new work starts."""
         self.errors, self.message = {}, ""
 
-    def _call(self, fn: Callable[..., T] | Callable[..., Awaitable[T]], /, *, busy: bool = False,
-              check: Callable[[], object] | None = None, on_error: ErrorView | None = None,
-              **kwargs: Any) -> Call[T]:
+    def _call(
+        self,
+        fn: Callable[..., T] | Callable[..., Awaitable[T]],
+        /,
+        *,
+        busy: bool = False,
+        check: Callable[[], object] | None = None,
+        on_error: ErrorView | None = None,
+        **kwargs: Any,
+    ) -> Call[T]:
         """A service call, guarded: `fn(session, actor=…, **kwargs)` in a worker thread (or the
         state's own `async` steps, awaited with the same arguments).
 

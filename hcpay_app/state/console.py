@@ -62,8 +62,9 @@ class ConsoleState(StaffState, rx.State):
     async def _open(self, staff, member_id: int | None) -> None:
         if member_id is None:
             return
-        self.record = await call_service(console.member_record, staff=staff, member_id=member_id, today=clock.today(),
-                                         now=clock.utcnow())
+        self.record = await call_service(
+            console.member_record, staff=staff, member_id=member_id, today=clock.today(), now=clock.utcnow()
+        )
         self.form_key += 1
 
     async def _act(self, action, **kwargs):
@@ -90,32 +91,59 @@ class ConsoleState(StaffState, rx.State):
 
     @rx.event
     async def reply(self, form_data: dict):
-        return await self._act(console.reply, ticket_number=form_text(form_data, "ticket_number"),
-                               body=form_text(form_data, "body"), close=form_flag(form_data, "close"),
-                               now=clock.utcnow())
+        return await self._act(
+            console.reply,
+            ticket_number=form_text(form_data, "ticket_number"),
+            body=form_text(form_data, "body"),
+            close=form_flag(form_data, "close"),
+            now=clock.utcnow(),
+        )
 
     @rx.event
     async def waive_fee(self, form_data: dict):
-        return await self._act(console.waive_fee, entry_id=parse_id(form_text(form_data, "entry_id")),
-                               reason=form_text(form_data, "reason"), now=clock.utcnow(), today=clock.today())
+        return await self._act(
+            console.waive_fee,
+            entry_id=parse_id(form_text(form_data, "entry_id")),
+            reason=form_text(form_data, "reason"),
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
 
     @rx.event
     async def adjust(self, form_data: dict):
-        return await self._act(console.post_adjustment, member_id=self.record.member_id if self.record else None,
-                               amount=form_text(form_data, "amount"), direction=form_text(form_data, "direction"),
-                               reason=form_text(form_data, "reason"), now=clock.utcnow(), today=clock.today())
+        return await self._act(
+            console.post_adjustment,
+            member_id=self.record.member_id if self.record else None,
+            amount=form_text(form_data, "amount"),
+            direction=form_text(form_data, "direction"),
+            reason=form_text(form_data, "reason"),
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
 
     @rx.event
     async def unlock(self, form_data: dict):
-        return await self._act(console.unlock, user_id=self.record.user_id if self.record else None,
-                               reason=form_text(form_data, "reason"), now=clock.utcnow())
+        return await self._act(
+            console.unlock,
+            user_id=self.record.user_id if self.record else None,
+            reason=form_text(form_data, "reason"),
+            now=clock.utcnow(),
+        )
 
     @rx.event
     async def send_reset(self, form_data: dict):
-        return await self._act(console.send_reset_email, user_id=self.record.user_id if self.record else None,
-                               reason=form_text(form_data, "reason"), now=clock.utcnow())
+        return await self._act(
+            console.send_reset_email,
+            user_id=self.record.user_id if self.record else None,
+            reason=form_text(form_data, "reason"),
+            now=clock.utcnow(),
+        )
 
     @rx.event
     async def cancel_payment(self, form_data: dict):
-        return await self._act(console.cancel_payment, reference=form_text(form_data, "reference"),
-                               reason=form_text(form_data, "reason"), now=clock.utcnow())
+        return await self._act(
+            console.cancel_payment,
+            reference=form_text(form_data, "reference"),
+            reason=form_text(form_data, "reason"),
+            now=clock.utcnow(),
+        )

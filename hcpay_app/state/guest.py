@@ -53,10 +53,15 @@ class GuestState(ServiceState, rx.State):
 
     @rx.event
     async def verify(self, form_data: dict):
-        call = await self._call(guest.verify, account_number=form_text(form_data, "account_number"),
-                                zip_code=form_text(form_data, "zip_code"),
-                                date_of_birth=form_text(form_data, "date_of_birth"), client_key=client_ip(self),
-                                now=clock.utcnow(), today=clock.today())
+        call = await self._call(
+            guest.verify,
+            account_number=form_text(form_data, "account_number"),
+            zip_code=form_text(form_data, "zip_code"),
+            date_of_birth=form_text(form_data, "date_of_birth"),
+            client_key=client_ip(self),
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
         if call.ok:
             found = call.value
             self._account_id, self._maximum = found.account_id, found.maximum_cents
@@ -80,9 +85,17 @@ class GuestState(ServiceState, rx.State):
     async def submit(self):
         if self.step != "review" or self._choice is None or self._account_id is None:
             return
-        call = await self._call(guest.submit, busy=True, on_error=self._not_paid, account_id=self._account_id,
-                                idempotency_key=self._idempotency_key, amount_cents=self._amount_cents,
-                                choice=self._choice, now=clock.utcnow(), today=clock.today())
+        call = await self._call(
+            guest.submit,
+            busy=True,
+            on_error=self._not_paid,
+            account_id=self._account_id,
+            idempotency_key=self._idempotency_key,
+            amount_cents=self._amount_cents,
+            choice=self._choice,
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
         if not call.ok:
             return
         result = call.value

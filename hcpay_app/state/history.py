@@ -44,7 +44,9 @@ class HistoryState(MemberState, rx.State):
 
     async def _show_page(self, actor) -> None:
         result = await call_service(
-            history.page, actor=actor, page_number=self.page,
+            history.page,
+            actor=actor,
+            page_number=self.page,
             year=int(self.year) if self.year.isdigit() else None,
             status=self.status if self.status != ALL else None,
             reference=self.reference or None,
@@ -62,9 +64,16 @@ class HistoryState(MemberState, rx.State):
         today = clock.today()
         points, self.chart_summary = await call_service(history.last_twelve_months, actor=actor, today=today)
         top = max([p.premiums for p in points] + [p.payments for p in points] + [1])
-        self.chart = [{"month": p.month, "premiums": p.premiums, "payments": p.payments,
-                       "premiums_width": f"{100 * p.premiums / top:.1f}%",
-                       "payments_width": f"{100 * p.payments / top:.1f}%"} for p in points]
+        self.chart = [
+            {
+                "month": p.month,
+                "premiums": p.premiums,
+                "payments": p.payments,
+                "premiums_width": f"{100 * p.premiums / top:.1f}%",
+                "payments_width": f"{100 * p.payments / top:.1f}%",
+            }
+            for p in points
+        ]
         self.export_start, self.export_end = today.replace(month=1, day=1).isoformat(), today.isoformat()
         self.statement_month = today.strftime("%Y-%m")
         await self._show_page(actor)
@@ -118,8 +127,9 @@ class HistoryState(MemberState, rx.State):
             self.download_errors = {"month": "Statements are available for past and current months."}
             return None
         self.download_errors = {}
-        return rx.download(url=f"{routes.STATEMENT}?{urllib.parse.urlencode({'month': month})}",
-                           filename=f"statement-{month}.pdf")
+        return rx.download(
+            url=f"{routes.STATEMENT}?{urllib.parse.urlencode({'month': month})}", filename=f"statement-{month}.pdf"
+        )
 
     @rx.event
     def export_csv(self, form_data: dict):

@@ -33,8 +33,15 @@ class LoginState(ServiceState, rx.State):
     @rx.event
     async def login(self, form_data: dict):
         username, password = form_text(form_data, "username"), form_text(form_data, "password")
-        call = self._call(authn.login, busy=True, check=lambda: _both_given(username, password), username=username,
-                          password=password, ip=client_ip(self), now=clock.utcnow())
+        call = self._call(
+            authn.login,
+            busy=True,
+            check=lambda: _both_given(username, password),
+            username=username,
+            password=password,
+            ip=client_ip(self),
+            now=clock.utcnow(),
+        )
         async for event in call:
             yield event
         if call.ok:

@@ -14,11 +14,21 @@ async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.Meth
     """Validate and tokenize off the event loop; raises ValidationError with per-field messages."""
     if kind == "bank":
         return await asyncio.to_thread(
-            checkout.new_bank, routing_number=form_text(form_data, "routing_number"),
+            checkout.new_bank,
+            routing_number=form_text(form_data, "routing_number"),
             account_number=form_text(form_data, "account_number"),
             confirm_account_number=form_text(form_data, "confirm_account_number"),
-            account_type=form_text(form_data, "account_type"), name=form_text(form_data, "account_name"), save=save)
+            account_type=form_text(form_data, "account_type"),
+            name=form_text(form_data, "account_name"),
+            save=save,
+        )
     return await asyncio.to_thread(
-        checkout.new_card, card_number=form_text(form_data, "card_number"), expiry=form_text(form_data, "expiry"),
-        cvc=form_text(form_data, "cvc"), name=form_text(form_data, "card_name"),
-        billing_zip=form_text(form_data, "billing_zip"), save=save, today=clock.today())
+        checkout.new_card,
+        card_number=form_text(form_data, "card_number"),
+        expiry=form_text(form_data, "expiry"),
+        cvc=form_text(form_data, "cvc"),
+        name=form_text(form_data, "card_name"),
+        billing_zip=form_text(form_data, "billing_zip"),
+        save=save,
+        today=clock.today(),
+    )

@@ -38,12 +38,14 @@ class MethodsState(MemberState, rx.State):
 
     async def _add(self, actor, form_data: object) -> MethodView:
         """Confirm the password, tokenize the new card or account, save the token."""
-        await call_service(methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"),
-                           now=clock.utcnow())
+        await call_service(
+            methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"), now=clock.utcnow()
+        )
         choice = await method_form.tokenize(self.add_kind, form_data, save=True)
         token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
-        return await call_service(methods.add, actor=actor, token=token, nickname=form_text(form_data, "nickname"),
-                                  now=clock.utcnow())
+        return await call_service(
+            methods.add, actor=actor, token=token, nickname=form_text(form_data, "nickname"), now=clock.utcnow()
+        )
 
     async def _change(self, action, done: str, /, **kwargs):
         """Change one saved method through `action`; then list them afresh and say `done`."""
@@ -77,9 +79,12 @@ class MethodsState(MemberState, rx.State):
 
     @rx.event
     async def rename(self, form_data: dict):
-        return await self._change(methods.rename, "Nickname saved.",
-                                  method_id=parse_id(form_text(form_data, "method_id")),
-                                  nickname=form_text(form_data, "nickname"))
+        return await self._change(
+            methods.rename,
+            "Nickname saved.",
+            method_id=parse_id(form_text(form_data, "method_id")),
+            nickname=form_text(form_data, "nickname"),
+        )
 
     @rx.event
     async def make_default(self, method_id: int):
@@ -87,5 +92,6 @@ class MethodsState(MemberState, rx.State):
 
     @rx.event
     async def remove(self, method_id: int):
-        return await self._change(methods.remove, "Payment method removed.", method_id=parse_id(method_id),
-                                  now=clock.utcnow())
+        return await self._change(
+            methods.remove, "Payment method removed.", method_id=parse_id(method_id), now=clock.utcnow()
+        )

@@ -100,9 +100,14 @@ class PayState(MemberState, rx.State):
     async def _choose_amount(self, actor, form_data: object) -> None:
         self.other_amount = form_text(form_data, "other_amount")[:20]
         self.payment_date = form_text(form_data, "payment_date")[:10]
-        cents, day = await call_service(checkout.choose_amount, actor=actor, choice=self.amount_choice,
-                                        other_amount=self.other_amount, payment_date=self.payment_date,
-                                        today=clock.today())
+        cents, day = await call_service(
+            checkout.choose_amount,
+            actor=actor,
+            choice=self.amount_choice,
+            other_amount=self.other_amount,
+            payment_date=self.payment_date,
+            today=clock.today(),
+        )
         self._amount_cents, self._payment_date = cents, day.isoformat()
         self.amount_text = money.format_cents(cents)
         self.date_text = "Today" if day == clock.today() else day.strftime("%b %-d, %Y")
@@ -132,8 +137,9 @@ class PayState(MemberState, rx.State):
         return await method_form.tokenize("card", form_data, save=save)
 
     async def _open_review(self, actor) -> None:
-        self.invoices = await call_service(checkout.invoices_to_pay, actor=actor, amount_cents=self._amount_cents,
-                                           today=clock.today())
+        self.invoices = await call_service(
+            checkout.invoices_to_pay, actor=actor, amount_cents=self._amount_cents, today=clock.today()
+        )
         self._idempotency_key = checkout.new_idempotency_key()
         self.step = "review"
 
@@ -176,9 +182,16 @@ class PayState(MemberState, rx.State):
             return None
         # The button already disabled itself in the browser (see pages/pay.py): no "working…" round trip.
         call = await self._call(
-            checkout.submit, busy=True, on_error=self._not_paid, idempotency_key=self._idempotency_key,
-            amount_cents=self._amount_cents, payment_date=dt.date.fromisoformat(self._payment_date),
-            choice=self._choice, now=clock.utcnow(), today=clock.today())
+            checkout.submit,
+            busy=True,
+            on_error=self._not_paid,
+            idempotency_key=self._idempotency_key,
+            amount_cents=self._amount_cents,
+            payment_date=dt.date.fromisoformat(self._payment_date),
+            choice=self._choice,
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
         if not call.ok:
             return call.events
         result = call.value

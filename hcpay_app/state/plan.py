@@ -47,9 +47,14 @@ class PlanState(MemberState, rx.State):
 
     @rx.event
     async def create(self, form_data: dict):
-        call = await self._call(plans.create, installments=parse_id(form_text(form_data, "installments")),
-                                method_id=parse_id(form_text(form_data, "method_id")),
-                                accepted=form_flag(form_data, "accept"), now=clock.utcnow(), today=clock.today())
+        call = await self._call(
+            plans.create,
+            installments=parse_id(form_text(form_data, "installments")),
+            method_id=parse_id(form_text(form_data, "method_id")),
+            accepted=form_flag(form_data, "accept"),
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
         if call.ok:
             self.plan = call.value
             self.errors, self.message = {}, "Your payment plan is set up."

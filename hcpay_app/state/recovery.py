@@ -101,9 +101,15 @@ class ResetPasswordState(ServiceState, rx.State):
         if not self.link_valid:
             return
         password, confirmation = form_text(form_data, "password"), form_text(form_data, "confirm_password")
-        call = self._call(recovery.reset_password, busy=True,
-                          check=lambda: validators.check_confirmation(password, confirmation),
-                          token=self._token, new_password=password, ip=client_ip(self), now=clock.utcnow())
+        call = self._call(
+            recovery.reset_password,
+            busy=True,
+            check=lambda: validators.check_confirmation(password, confirmation),
+            token=self._token,
+            new_password=password,
+            ip=client_ip(self),
+            now=clock.utcnow(),
+        )
         async for event in call:
             yield event
         if call.ok:

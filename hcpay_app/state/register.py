@@ -48,14 +48,19 @@ class RegisterState(ServiceState, rx.State):
     @rx.event
     async def submit_identity(self, form_data: dict):
         fields = {name: form_text(form_data, name) for name in IDENTITY_FIELDS}
-        call = self._call(registration.start, busy=True, client_key=client_ip(self), now=clock.utcnow(),
-                          today=clock.today(), **fields)
+        call = self._call(
+            registration.start, busy=True, client_key=client_ip(self), now=clock.utcnow(), today=clock.today(), **fields
+        )
         async for event in call:
             yield event
         if call.ok:
             self._pending_id = call.value
-            self._user_inputs = [fields["first_name"], fields["last_name"], fields["email"],
-                                 fields["date_of_birth"][:4]]
+            self._user_inputs = [
+                fields["first_name"],
+                fields["last_name"],
+                fields["email"],
+                fields["date_of_birth"][:4],
+            ]
             self.step = "credentials"
 
     @rx.event
@@ -77,10 +82,15 @@ class RegisterState(ServiceState, rx.State):
     @rx.event
     async def submit_credentials(self, form_data: dict):
         password, confirmation = form_text(form_data, "password"), form_text(form_data, "confirm_password")
-        call = self._call(registration.choose_credentials, busy=True,
-                          check=lambda: validators.check_confirmation(password, confirmation),
-                          pending_id=self._pending_id, username=form_text(form_data, "username"), password=password,
-                          now=clock.utcnow())
+        call = self._call(
+            registration.choose_credentials,
+            busy=True,
+            check=lambda: validators.check_confirmation(password, confirmation),
+            pending_id=self._pending_id,
+            username=form_text(form_data, "username"),
+            password=password,
+            now=clock.utcnow(),
+        )
         async for event in call:
             yield event
         if call.ok:
@@ -97,8 +107,14 @@ class RegisterState(ServiceState, rx.State):
 
     @rx.event
     async def submit_code(self, form_data: dict):
-        call = self._call(registration.verify, busy=True, pending_id=self._pending_id,
-                          code=form_text(form_data, "code"), ip=client_ip(self), now=clock.utcnow())
+        call = self._call(
+            registration.verify,
+            busy=True,
+            pending_id=self._pending_id,
+            code=form_text(form_data, "code"),
+            ip=client_ip(self),
+            now=clock.utcnow(),
+        )
         async for event in call:
             yield event
         if call.ok:

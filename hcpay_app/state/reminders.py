@@ -37,10 +37,14 @@ class RemindersState(MemberState, rx.State):
     async def save(self, form_data: dict):
         if not isinstance(form_data, dict):
             return None  # not a form: ignored (it would otherwise read as "every box unchecked")
-        call = await self._call(reminders.save, enabled=form_flag(form_data, "enabled"),
-                                by_email=form_flag(form_data, "by_email"), in_app=form_flag(form_data, "in_app"),
-                                days_before=[d for d in reminders.OFFSET_CHOICES if form_flag(form_data, f"days_{d}")],
-                                now=clock.utcnow())
+        call = await self._call(
+            reminders.save,
+            enabled=form_flag(form_data, "enabled"),
+            by_email=form_flag(form_data, "by_email"),
+            in_app=form_flag(form_data, "in_app"),
+            days_before=[d for d in reminders.OFFSET_CHOICES if form_flag(form_data, f"days_{d}")],
+            now=clock.utcnow(),
+        )
         if call.ok:
             self._show(call.value, "Reminder settings saved.")
         return call.events

@@ -33,10 +33,15 @@ class SettingsState(MemberState, rx.State):
     @rx.event
     async def change_password(self, form_data: dict):
         new, confirmation = form_text(form_data, "new_password"), form_text(form_data, "confirm_password")
-        call = self._call(recovery.change_password, busy=True,
-                          check=lambda: validators.check_confirmation(new, confirmation, label="new passwords"),
-                          current_password=form_text(form_data, "current_password"), new_password=new,
-                          ip=client_ip(self), now=clock.utcnow())
+        call = self._call(
+            recovery.change_password,
+            busy=True,
+            check=lambda: validators.check_confirmation(new, confirmation, label="new passwords"),
+            current_password=form_text(form_data, "current_password"),
+            new_password=new,
+            ip=client_ip(self),
+            now=clock.utcnow(),
+        )
         async for event in call:
             yield event
         if call.ok:

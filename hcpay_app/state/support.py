@@ -49,9 +49,13 @@ class SupportState(MemberState, rx.State):
 
     @rx.event
     async def submit(self, form_data: dict):
-        call = await self._call(tickets.open_ticket, topic=form_text(form_data, "topic"),
-                                reference=form_text(form_data, "reference"), message=form_text(form_data, "message"),
-                                now=clock.utcnow())
+        call = await self._call(
+            tickets.open_ticket,
+            topic=form_text(form_data, "topic"),
+            reference=form_text(form_data, "reference"),
+            message=form_text(form_data, "message"),
+            now=clock.utcnow(),
+        )
         if call.ok:
             self.errors, self.reference, self.reply_ticket, self.reply_error = {}, "", "", ""
             self.created = f"Thank you. Your request number is {call.value.number}. We've emailed you a copy."
@@ -63,15 +67,22 @@ class SupportState(MemberState, rx.State):
     async def reply(self, form_data: dict):
         """Write back about one of the member's own requests (a closed one opens a new request)."""
         number = form_text(form_data, "ticket_number")[:16]
-        call = await self._call(tickets.reply, on_error=functools.partial(self._reply_refused, number),
-                                ticket_number=number, message=form_text(form_data, "message"), now=clock.utcnow())
+        call = await self._call(
+            tickets.reply,
+            on_error=functools.partial(self._reply_refused, number),
+            ticket_number=number,
+            message=form_text(form_data, "message"),
+            now=clock.utcnow(),
+        )
         if not call.ok:
             return call.events
         result = call.value
         self.reply_ticket, self.reply_error, self.errors = "", "", {}
         if result.new_request:
-            self.created = (f"Your request {result.earlier} was closed, so we opened a new request for your message. "
-                            f"Your new request number is {result.ticket.number}. We've emailed you a copy.")
+            self.created = (
+                f"Your request {result.earlier} was closed, so we opened a new request for your message. "
+                f"Your new request number is {result.ticket.number}. We've emailed you a copy."
+            )
         else:
             self.created = f"Thank you. We added your message to request {result.ticket.number}."
         self.reply_key += 1

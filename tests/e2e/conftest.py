@@ -67,8 +67,8 @@ from hcpay_app import clock, migrations, routes  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
-from hcpay_app.services.accounts import authn, registration
-from hcpay_app.services.jobs import roster
+from hcpay_app.services.accounts import authn, registration  # noqa: E402
+from hcpay_app.services.jobs import roster  # noqa: E402
 
 get_settings.cache_clear()
 PASSWORD = "Copper-Meadow-Violin-73"
@@ -105,12 +105,26 @@ _serial = itertools.count(1)
 # What the whole run must never leak, gathered as it goes (scanned by test_zz_secret_scan.py):
 # frames the server sent to every page, and the secrets members typed or were created with.
 RECEIVED_FRAMES: list[str] = []
-TYPED_SECRETS: dict[str, set[str]] = {"ssn": set(), "card": set(), "cvc": set(), "bank account": set(),
-                                      "password": {PASSWORD}, "code": set()}
-SECRET_FIELDS = {"ssn": "ssn", "card_number": "card", "cvc": "cvc", "account_number": "bank account",
-                 "confirm_account_number": "bank account", "password": "password",
-                 "confirm_password": "password", "new_password": "password", "current_password": "password",
-                 "code": "code"}
+TYPED_SECRETS: dict[str, set[str]] = {
+    "ssn": set(),
+    "card": set(),
+    "cvc": set(),
+    "bank account": set(),
+    "password": {PASSWORD},
+    "code": set(),
+}
+SECRET_FIELDS = {
+    "ssn": "ssn",
+    "card_number": "card",
+    "cvc": "cvc",
+    "account_number": "bank account",
+    "confirm_account_number": "bank account",
+    "password": "password",
+    "confirm_password": "password",
+    "new_password": "password",
+    "current_password": "password",
+    "code": "code",
+}
 
 
 def _ssn_for(n: int) -> str:
@@ -142,8 +156,18 @@ def make_member() -> dict:
         "account_number": f"8{n:08d}",
     }
     row = roster.RosterRow(
-        n, identity["member_number"], identity["first_name"], identity["last_name"], identity["date_of_birth"],
-        identity["ssn"], identity["email"], "02110", identity["account_number"], "Silver Select PPO", 45000, False,
+        n,
+        identity["member_number"],
+        identity["first_name"],
+        identity["last_name"],
+        identity["date_of_birth"],
+        identity["ssn"],
+        identity["email"],
+        "02110",
+        identity["account_number"],
+        "Silver Select PPO",
+        45000,
+        False,
         dt.date(2026, 1, 1),
     )
     with session_scope() as session:
@@ -164,9 +188,15 @@ def make_user(member: dict) -> dict:
     now = clock.utcnow()
     with session_scope() as session:
         pending = registration.start(
-            session, first_name=member["first_name"], last_name=member["last_name"],
-            date_of_birth=member["date_of_birth"].isoformat(), ssn=member["ssn"],
-            email=member["email"], client_key="fixture", now=now, today=clock.today(),
+            session,
+            first_name=member["first_name"],
+            last_name=member["last_name"],
+            date_of_birth=member["date_of_birth"].isoformat(),
+            ssn=member["ssn"],
+            email=member["email"],
+            client_key="fixture",
+            now=now,
+            today=clock.today(),
         )
         registration.choose_credentials(session, pending_id=pending, username=username, password=PASSWORD, now=now)
         code = latest_code(member["email"])
@@ -215,8 +245,10 @@ def no_script_errors(request):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.expose_function("__hcpayCspViolation", lambda what: errors.append(f"CSP blocked: {what}"))
-    page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
-                         "window.__hcpayCspViolation(e.violatedDirective + ' ' + e.blockedURI))")
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "window.__hcpayCspViolation(e.violatedDirective + ' ' + e.blockedURI))"
+    )
     yield
     assert errors == [], errors
 
@@ -230,7 +262,9 @@ def _note_typed_secrets(payload: str) -> None:
         message = json.loads(payload[start:])
     except ValueError:
         return
-    form = ((message[1] if len(message) > 1 and isinstance(message[1], dict) else {}).get("payload") or {}).get("form_data")
+    form = ((message[1] if len(message) > 1 and isinstance(message[1], dict) else {}).get("payload") or {}).get(
+        "form_data"
+    )
     if isinstance(form, dict) and isinstance(form.get("__reflex_form_data__"), list):
         form = {pair[0]: pair[1] for pair in form["__reflex_form_data__"] if isinstance(pair, list) and len(pair) == 2}
     if isinstance(form, dict):

@@ -8,15 +8,27 @@ from conftest import log_in_as
 from playwright.sync_api import Page
 
 PUBLIC = ["/", "/register", "/forgot-password", "/forgot-username", "/guest-pay"]
-MEMBER = ["/dashboard", "/history", "/pay", "/settings", "/settings/autopay", "/notifications", "/payment-plan",
-          "/support", "/help"]
+MEMBER = [
+    "/dashboard",
+    "/history",
+    "/pay",
+    "/settings",
+    "/settings/autopay",
+    "/notifications",
+    "/payment-plan",
+    "/support",
+    "/help",
+]
 
 
 def serious(page: Page) -> list[str]:
     page.wait_for_load_state("networkidle")
     result = Axe().run(page)
-    return [f"{v['id']}: {v['nodes'][0]['target']}" for v in result.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['nodes'][0]['target']}"
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("path", PUBLIC)

@@ -133,7 +133,9 @@ def test_forgot_password_end_to_end(page: Page, new_user):
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_text("If an account matches")).to_be_visible()
 
-    link = re.search(r"(http\S+reset-password\?token=\S+)", latest_email(new_user["email"], "password_reset").body).group(1)
+    link = re.search(
+        r"(http\S+reset-password\?token=\S+)", latest_email(new_user["email"], "password_reset").body
+    ).group(1)
     page.goto(link.replace(link.split("/reset-password")[0], ""))
     expect(page.get_by_label("New password", exact=True)).to_be_visible()
     expect(page).not_to_have_url(re.compile("token="))  # out of the address bar and history at once

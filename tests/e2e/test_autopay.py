@@ -65,13 +65,16 @@ def test_autopay_charges_once_on_its_date_and_tells_the_member(page: Page, owing
     add_card(page)
     activate_autopay(page)
     with session_scope() as session:
-        mandate = session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == account_of(owing_user).id)).one()
+        mandate = session.exec(
+            select(AutopayMandate).where(AutopayMandate.billing_account_id == account_of(owing_user).id)
+        ).one()
     charge_on = mandate.next_charge_on
     daily.run_daily(charge_on)
     daily.run_daily(charge_on)  # a second run for the same date charges nothing more
     with session_scope() as session:
-        autopays = session.exec(select(Payment).where(Payment.billing_account_id == mandate.billing_account_id,
-                                                      Payment.source == "autopay")).all()
+        autopays = session.exec(
+            select(Payment).where(Payment.billing_account_id == mandate.billing_account_id, Payment.source == "autopay")
+        ).all()
     assert len(autopays) == 1
     page.goto("/history")
     expect(page.get_by_role("link", name=f"Payment {autopays[0].reference}")).to_be_visible()
@@ -99,8 +102,12 @@ def test_autopay_pause_and_cancel(page: Page, owing_user):
     page.get_by_role("button", name="Turn off").click()
     expect(page.get_by_text("Automatic Payments are canceled")).to_be_visible()
     with session_scope() as session:
-        statuses = {m.status for m in session.exec(select(AutopayMandate).where(
-            AutopayMandate.billing_account_id == account_of(owing_user).id)).all()}
+        statuses = {
+            m.status
+            for m in session.exec(
+                select(AutopayMandate).where(AutopayMandate.billing_account_id == account_of(owing_user).id)
+            ).all()
+        }
     assert statuses == {"canceled"}
 
 
@@ -131,4 +138,6 @@ def test_payment_plan_from_the_past_due_banner(page: Page, owing_user):
     expect(page.get_by_role("list", name="Installments").get_by_role("listitem")).to_have_count(3)
     page.goto("/dashboard")
     expect(page.get_by_role("link", name="See your payment plan")).to_be_visible()
-    expect(page.locator("#notifications-bell")).to_have_attribute("aria-label", re.compile(r"Notifications, \d+ unread"))
+    expect(page.locator("#notifications-bell")).to_have_attribute(
+        "aria-label", re.compile(r"Notifications, \d+ unread")
+    )

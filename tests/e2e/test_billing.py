@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -39,8 +40,16 @@ def _issue(identity) -> BillingAccount:
 def _pay(account: BillingAccount, cents: int, on: dt.date, status: str = PaymentStatus.SUCCEEDED) -> str:
     with session_scope() as session:
         account = session.get(BillingAccount, account.id)
-        payment = records.create(session, account_id=account.id, amount_cents=cents, method_kind="card",
-                                         method_label="Visa ••••4242", payment_date=on, status=status, now=clock.utcnow())
+        payment = records.create(
+            session,
+            account_id=account.id,
+            amount_cents=cents,
+            method_kind="card",
+            method_label="Visa ••••4242",
+            payment_date=on,
+            status=status,
+            now=clock.utcnow(),
+        )
         if status == PaymentStatus.SUCCEEDED:
             ledger.post_payment(session, payment, effective_on=on, now=clock.utcnow())
             coverage.refresh_after_payment(session, account, on)
@@ -68,7 +77,9 @@ def test_dashboard_figures_match_the_ledger(page: Page, billed_user):
     log_in_as(page, billed_user)
     expect(page.locator("#amount-due")).to_have_text(money.format_cents(position.amount_due_cents))
     if position.past_due_cents:
-        expect(page.get_by_role("alert").filter(has_text="Past due")).to_contain_text(money.format_cents(position.past_due_cents))
+        expect(page.get_by_role("alert").filter(has_text="Past due")).to_contain_text(
+            money.format_cents(position.past_due_cents)
+        )
     expect(page.locator("#coverage-status")).to_have_text(re.compile("Active|Payment due|Pending first payment"))
     expect(page.get_by_text(f"Reference {billed_user['references'][-1]}")).to_be_visible()
     expect(page.get_by_role("link", name="Make a Payment")).to_be_visible()
@@ -126,12 +137,19 @@ def test_csv_export_has_the_right_rows(page: Page, billed_user):
     page.get_by_label("End date", exact=True).fill(end.isoformat())
     with page.expect_download() as download:
         page.get_by_role("button", name="Export history (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     with session_scope() as session:
         account = billed_user["account"]
-        expected = {p.reference for p in session.exec(select(records.Payment).where(
-            records.Payment.billing_account_id == account.id,
-            records.Payment.payment_date >= start, records.Payment.payment_date <= end)).all()}
+        expected = {
+            p.reference
+            for p in session.exec(
+                select(records.Payment).where(
+                    records.Payment.billing_account_id == account.id,
+                    records.Payment.payment_date >= start,
+                    records.Payment.payment_date <= end,
+                )
+            ).all()
+        }
     assert {r["reference"] for r in rows if r["type"] == "payment"} == expected
     assert all(start.isoformat() <= r["date"] <= end.isoformat() for r in rows)
 

@@ -48,7 +48,9 @@ def account_of(identity) -> BillingAccount:
 def payments_of(identity) -> list[Payment]:
     account = account_of(identity)
     with session_scope() as session:
-        return list(session.exec(select(Payment).where(Payment.billing_account_id == account.id).order_by(Payment.id)).all())
+        return list(
+            session.exec(select(Payment).where(Payment.billing_account_id == account.id).order_by(Payment.id)).all()
+        )
 
 
 @pytest.fixture
@@ -195,16 +197,19 @@ def test_returned_bank_debit_reopens_the_bill(page: Page, owing_user):
     expect(page.locator("#payment-status")).to_have_text("Returned")
     expect(page.locator("#status-explanation")).to_contain_text("enough funds")
     with session_scope() as session:
-        reversal = session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == payment.id,
-                                                          LedgerEntry.kind == "reversal")).one()
+        reversal = session.exec(
+            select(LedgerEntry).where(LedgerEntry.payment_id == payment.id, LedgerEntry.kind == "reversal")
+        ).one()
         assert reversal.amount_cents == payment.amount_cents
         # The run on the settle date may also issue the next month's bill (a debit made on the last
         # business days of a month settles in the next) and assess late fees: nothing else moves.
-        posted = session.exec(select(LedgerEntry).where(LedgerEntry.billing_account_id == account_id,
-                                                        LedgerEntry.id > last_entry)).all()
+        posted = session.exec(
+            select(LedgerEntry).where(LedgerEntry.billing_account_id == account_id, LedgerEntry.id > last_entry)
+        ).all()
         assert {entry.kind for entry in posted} <= {"reversal", "premium", "late_fee"}
-        new_bills = session.exec(select(Invoice).where(Invoice.billing_account_id == account_id,
-                                                       Invoice.created_at >= payment.created_at)).all()
+        new_bills = session.exec(
+            select(Invoice).where(Invoice.billing_account_id == account_id, Invoice.created_at >= payment.created_at)
+        ).all()
         premiums = [entry.amount_cents for entry in posted if entry.kind == "premium"]
         assert sorted(premiums) == sorted(bill.premium_cents for bill in new_bills)
         assert all(bill.issued_on <= payment.expected_settle_on for bill in new_bills)
@@ -281,8 +286,13 @@ def test_nothing_stores_a_card_or_account_number(app_log):
         assert secret not in raw
     with sqlite3.connect(database) as db:
         tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        values = [str(value) for table in tables for row in db.execute(f'SELECT * FROM "{table}"') for value in row
-                  if value is not None]
+        values = [
+            str(value)
+            for table in tables
+            for row in db.execute(f'SELECT * FROM "{table}"')
+            for value in row
+            if value is not None
+        ]
     for value in values:
         assert_no_numbers(value)
     assert_no_numbers(app_log.read_text())

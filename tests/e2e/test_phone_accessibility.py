@@ -73,8 +73,12 @@ PAGE_CHECKS = """
 
 def axe_findings(page: Page) -> list[str]:
     result = Axe().run(page)
-    return [f"axe {v['id']} ({v['impact']}): {node['target']} {node['html'][:120]!r} {node.get('failureSummary', '')[-160:]!r}"
-            for v in result.response["violations"] if v["impact"] in ("serious", "critical") for node in v["nodes"]]
+    return [
+        f"axe {v['id']} ({v['impact']}): {node['target']} {node['html'][:120]!r} {node.get('failureSummary', '')[-160:]!r}"
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
 
 
 class Steps:
@@ -93,8 +97,10 @@ class Steps:
 
     def assert_clean(self) -> None:
         if self.findings:
-            pytest.fail("\n".join(f"{step}: {finding}" for step, found in self.findings.items() for finding in found),
-                        pytrace=False)
+            pytest.fail(
+                "\n".join(f"{step}: {finding}" for step, found in self.findings.items() for finding in found),
+                pytrace=False,
+            )
 
 
 @pytest.fixture
@@ -148,8 +154,12 @@ def test_public_journeys_fit_a_small_phone(phone: Page):
     phone.get_by_role("button", name=re.compile("Continue|Create Account")).first.click()
     steps.check("create account: credentials, errors")
 
-    for path, step in (("/forgot-password", "Forgot Password"), ("/forgot-username", "Forgot Username"),
-                       ("/guest-pay", "guest payment"), ("/reset-password?token=nope", "expired reset link")):
+    for path, step in (
+        ("/forgot-password", "Forgot Password"),
+        ("/forgot-username", "Forgot Username"),
+        ("/guest-pay", "guest payment"),
+        ("/reset-password?token=nope", "expired reset link"),
+    ):
         phone.goto(path)
         phone.get_by_role("heading", level=1).wait_for()
         steps.check(step)
@@ -202,9 +212,15 @@ def test_member_journeys_fit_a_small_phone(phone: Page):
     expect(phone.locator("#confirmation-reference")).to_have_text(re.compile(r"HC-"))
     steps.check("Make a Payment: confirmation")
 
-    for path, step in (("/history", "history"), ("/settings", "Settings"), ("/settings/autopay", "Automatic Payments"),
-                       ("/notifications", "notifications"), ("/payment-plan", "payment plan"), ("/help", "Help"),
-                       ("/support", "Contact support")):
+    for path, step in (
+        ("/history", "history"),
+        ("/settings", "Settings"),
+        ("/settings/autopay", "Automatic Payments"),
+        ("/notifications", "notifications"),
+        ("/payment-plan", "payment plan"),
+        ("/help", "Help"),
+        ("/support", "Contact support"),
+    ):
         phone.goto(path)
         phone.get_by_role("heading", level=1).wait_for()
         steps.check(step)
@@ -237,7 +253,8 @@ def announced(page: Page, field_id: str) -> None:
     expect(error).to_be_visible()
     assert f"{field_id}-error" in (field.get_attribute("aria-describedby") or "").split()
     assert error.get_attribute("role") == "alert" or error.evaluate(
-        "(el) => !!el.closest('[aria-live=polite], [aria-live=assertive], [role=alert], [role=status]')")
+        "(el) => !!el.closest('[aria-live=polite], [aria-live=assertive], [role=alert], [role=status]')"
+    )
     assert error.inner_text().strip()
 
 

@@ -20,7 +20,7 @@ from conftest import PASSWORD, make_member, make_user
 from reflex.state import State
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
-from tickets.raw_socket import RawClient, text_of
+from support.raw_socket import RawClient, text_of
 
 import hcpay_app.hcpay_app  # noqa: F401 — registers every page and state
 from hcpay_app import clock
@@ -34,8 +34,14 @@ from hcpay_app.services.support import tickets
 # Reflex's own handlers that exist on every state or serve the framework: `setvar` only reaches
 # setters, which `state_auto_setters=False` leaves out; the rest are the page plumbing every
 # browser calls. They are still called below, in the same ways, and must hold up the same.
-FRAMEWORK = {"hydrate", "hydrate_and_load", "set_is_hydrated", "on_load_internal", "update_vars_internal",
-             "handle_frontend_exception"}
+FRAMEWORK = {
+    "hydrate",
+    "hydrate_and_load",
+    "set_is_hydrated",
+    "on_load_internal",
+    "update_vars_internal",
+    "handle_frontend_exception",
+}
 
 # Tables that legitimately record a refused anonymous call: failed log-ins are counted per
 # username (LoginThrottle), recovery/registration/guest attempts per client (RateLimitHit), and the
@@ -44,8 +50,20 @@ RECORDS_REFUSALS = {"loginthrottle", "ratelimithit", "auditevent"}
 
 HUGE = "9" * 100_000  # 100 KB: a form carries it in a few fields, under the websocket's 1 MB frame limit
 HUGE_FIELDS = ("username", "password", "ssn", "email", "amount", "card_number", "reference", "message")
-AMOUNTS = ["-100", "-0.01", "NaN", "nan", "Infinity", "-Infinity", "1e308", "99999999999999999999", "0x10",
-           -1, 1e308, "১২৩"]
+AMOUNTS = [
+    "-100",
+    "-0.01",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "1e308",
+    "99999999999999999999",
+    "0x10",
+    -1,
+    1e308,
+    "১২৩",
+]
 
 
 def app_handlers() -> list[tuple[str, str, list[str]]]:
@@ -73,21 +91,82 @@ OURS = [h for h in HANDLERS if ".hcpay_app___" in h[0] and h[1] != "setvar"]
 
 
 def hostile_values() -> list[object]:
-    return [None, 12, -7, 2**70, True, [], ["a", {"b": None}], {"$gt": ""}, "", HUGE, "9" * 40, "١٢", "../../etc/passwd",
-            "<script>alert(1)</script>", "' OR 1=1 --", "\x00\x00", *AMOUNTS[:6]]
+    return [
+        None,
+        12,
+        -7,
+        2**70,
+        True,
+        [],
+        ["a", {"b": None}],
+        {"$gt": ""},
+        "",
+        HUGE,
+        "9" * 40,
+        "١٢",
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "\x00\x00",
+        *AMOUNTS[:6],
+    ]
 
 
 def form_of(value: object) -> dict[str, object]:
     """A form with every field any page has, all set to `value` (a huge value in a few of them)."""
     if value is HUGE:
         return {name: HUGE for name in HUGE_FIELDS}
-    names = ["username", "password", "identifier", "first_name", "last_name", "date_of_birth", "ssn", "email",
-             "confirm_password", "current_password", "new_password", "code", "amount", "other_amount",
-             "payment_date", "card_number", "expiry", "cvc", "card_name", "billing_zip", "routing_number",
-             "account_number", "confirm_account_number", "account_type", "account_name", "method_id",
-             "reference", "topic", "message", "accept", "save", "nickname", "fixed_amount", "frequency",
-             "charge_day", "until", "installments", "billing_account", "zip_code", "query", "reason",
-             "amount_dollars", "month", "start", "end", "year", "status", "ticket_id", "invoice_id"]
+    names = [
+        "username",
+        "password",
+        "identifier",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "ssn",
+        "email",
+        "confirm_password",
+        "current_password",
+        "new_password",
+        "code",
+        "amount",
+        "other_amount",
+        "payment_date",
+        "card_number",
+        "expiry",
+        "cvc",
+        "card_name",
+        "billing_zip",
+        "routing_number",
+        "account_number",
+        "confirm_account_number",
+        "account_type",
+        "account_name",
+        "method_id",
+        "reference",
+        "topic",
+        "message",
+        "accept",
+        "save",
+        "nickname",
+        "fixed_amount",
+        "frequency",
+        "charge_day",
+        "until",
+        "installments",
+        "billing_account",
+        "zip_code",
+        "query",
+        "reason",
+        "amount_dollars",
+        "month",
+        "start",
+        "end",
+        "year",
+        "status",
+        "ticket_id",
+        "invoice_id",
+    ]
     return {name: value for name in names}
 
 
@@ -99,8 +178,16 @@ def argument_sets(params: list[str], ids: list[object]) -> list[dict[str, object
         sets.append({p: (form_of(value) if p == "form_data" else value) for p in params})
     if "form_data" in params:
         for amount in AMOUNTS:
-            sets.append({p: ({**form_of("1"), "amount": amount, "other_amount": amount, "fixed_amount": amount}
-                             if p == "form_data" else amount) for p in params})
+            sets.append(
+                {
+                    p: (
+                        {**form_of("1"), "amount": amount, "other_amount": amount, "fixed_amount": amount}
+                        if p == "form_data"
+                        else amount
+                    )
+                    for p in params
+                }
+            )
     for foreign in ids:
         sets.append({p: ({**form_of(foreign)} if p == "form_data" else foreign) for p in params})
     unique, seen = [], set()
@@ -140,12 +227,28 @@ def victim():
         session.commit()
         user_id, token = authn.login(session, username=new_user["username"], password=PASSWORD, ip="127.0.0.1", now=now)
         actor = authn.resolve(session, token, now=now)
-        choice = checkout.new_card(card_number="4242424242424242", expiry="12/30", cvc="123", name="Vic Tim",
-                                   billing_zip="02110", save=True, today=today)
-        result = checkout.submit(session, actor, idempotency_key=checkout.new_idempotency_key(), amount_cents=4500,
-                                 payment_date=today, choice=choice, now=now, today=today)
-        ticket = tickets.open_ticket(session, actor, topic="payment_not_showing", reference=result.reference,
-                                     message=TICKET_TEXT, now=now)
+        choice = checkout.new_card(
+            card_number="4242424242424242",
+            expiry="12/30",
+            cvc="123",
+            name="Vic Tim",
+            billing_zip="02110",
+            save=True,
+            today=today,
+        )
+        result = checkout.submit(
+            session,
+            actor,
+            idempotency_key=checkout.new_idempotency_key(),
+            amount_cents=4500,
+            payment_date=today,
+            choice=choice,
+            now=now,
+            today=today,
+        )
+        ticket = tickets.open_ticket(
+            session, actor, topic="payment_not_showing", reference=result.reference, message=TICKET_TEXT, now=now
+        )
         authn.logout(session, token, ip="127.0.0.1", now=now)
         session.commit()
     ids = [result.reference, ticket.number, account.id, account.account_number, member.id, user_id]
@@ -154,8 +257,12 @@ def victim():
 
         ids += [m.id for m in session.exec(select(PaymentMethod).where(PaymentMethod.user_id == user_id)).all()]
         ids += [t.id for t in session.exec(select(SupportTicket).where(SupportTicket.user_id == user_id)).all()]
-    return {**new_user, "ids": [i for i in dict.fromkeys(ids) if i is not None], "reference": result.reference,
-            "account_number": account.account_number}
+    return {
+        **new_user,
+        "ids": [i for i in dict.fromkeys(ids) if i is not None],
+        "reference": result.reference,
+        "account_number": account.account_number,
+    }
 
 
 TICKET_TEXT = "Please check my last payment."
@@ -164,9 +271,13 @@ TICKET_TEXT = "Please check my last payment."
 def secrets_in(frames_text: str, victim: dict) -> list[str]:
     """What of the victim's (never sent by the caller, so not an echo) or of the server's insides came back."""
     found = []
-    for label, value in (("victim username", victim["username"]), ("victim email", victim["email"]),
-                         ("victim SSN", victim["ssn"]), ("victim member id", victim["member_number"]),
-                         ("victim ticket", TICKET_TEXT)):
+    for label, value in (
+        ("victim username", victim["username"]),
+        ("victim email", victim["email"]),
+        ("victim SSN", victim["ssn"]),
+        ("victim member id", victim["member_number"]),
+        ("victim ticket", TICKET_TEXT),
+    ):
         if value and value in frames_text:
             found.append(label)
     if re.search(r"Traceback|File \"/|Error:|Exception", frames_text):
@@ -177,8 +288,11 @@ def secrets_in(frames_text: str, victim: dict) -> list[str]:
 
 
 def log_failures(log_text: str) -> list[str]:
-    return [line for line in log_text.splitlines()
-            if "event handler failed" in line or "Traceback" in line or "Backend Exception" in line]
+    return [
+        line
+        for line in log_text.splitlines()
+        if "event handler failed" in line or "Traceback" in line or "Backend Exception" in line
+    ]
 
 
 def run_everything(client: RawClient, ids: list[object], handlers=HANDLERS) -> tuple[list[dict], int]:
@@ -193,16 +307,20 @@ def run_everything(client: RawClient, ids: list[object], handlers=HANDLERS) -> t
 
 def ended_session_token(user) -> str:
     with session_scope() as session:
-        _uid, token = authn.login(session, username=user["username"], password=PASSWORD, ip="127.0.0.1",
-                                  now=clock.utcnow())
+        _uid, token = authn.login(
+            session, username=user["username"], password=PASSWORD, ip="127.0.0.1", now=clock.utcnow()
+        )
         authn.logout(session, token, ip="127.0.0.1", now=clock.utcnow())
     return token
 
 
 @pytest.mark.parametrize("who", ["no session", "forged session", "ended session"])
 def test_anonymous_callers_are_refused_by_every_handler(app_server, app_log, victim, who):
-    token = {"no session": "", "forged session": secrets.token_urlsafe(32),
-             "ended session": ended_session_token(victim)}[who]
+    token = {
+        "no session": "",
+        "forged session": secrets.token_urlsafe(32),
+        "ended session": ended_session_token(victim),
+    }[who]
     log_before = app_log.read_text()
     before = fingerprint(RECORDS_REFUSALS)
     client = RawClient(app_server, auth_token=token)
@@ -215,7 +333,7 @@ def test_anonymous_callers_are_refused_by_every_handler(app_server, app_log, vic
     assert '"_redirect"' in text_of(frames) and "/?next=" in text_of(frames), "the calls were heard: sent to log in"
     assert changed_tables(before, after) == {}
     assert secrets_in(text_of(frames), victim) == []
-    new_log = app_log.read_text()[len(log_before):]
+    new_log = app_log.read_text()[len(log_before) :]
     assert log_failures(new_log) == []
 
 
@@ -223,10 +341,23 @@ def test_a_member_cannot_touch_another_members_records(app_server, app_log, vict
     """Logged in as Ana, every handler with Victor's ids and hostile values: Victor's rows stay as
     they were, and Ana gets no payment, method, plan, mandate or ticket out of garbage."""
     with session_scope() as session:
-        _uid, token = authn.login(session, username=new_user["username"], password=PASSWORD, ip="127.0.0.1",
-                                  now=clock.utcnow())
-    money_tables = {"payment", "ledgerentry", "sandboxcharge", "paymentmethod", "autopaymandate", "paymentplan",
-                    "supportticket", "ticketmessage", "user", "member", "billingaccount", "passwordresettoken"}
+        _uid, token = authn.login(
+            session, username=new_user["username"], password=PASSWORD, ip="127.0.0.1", now=clock.utcnow()
+        )
+    money_tables = {
+        "payment",
+        "ledgerentry",
+        "sandboxcharge",
+        "paymentmethod",
+        "autopaymandate",
+        "paymentplan",
+        "supportticket",
+        "ticketmessage",
+        "user",
+        "member",
+        "billingaccount",
+        "passwordresettoken",
+    }
     before = {k: v for k, v in fingerprint(RECORDS_REFUSALS).items() if k in money_tables}
     log_before = app_log.read_text()
     client = RawClient(app_server, auth_token=token)
@@ -241,7 +372,7 @@ def test_a_member_cannot_touch_another_members_records(app_server, app_log, vict
     assert new_user["username"] in text_of(frames), "the calls ran under Ana's live session"
     assert changed_tables(before, after) == {}
     assert secrets_in(text_of(frames), victim) == []
-    assert log_failures(app_log.read_text()[len(log_before):]) == []
+    assert log_failures(app_log.read_text()[len(log_before) :]) == []
 
 
 def test_an_oversized_frame_only_drops_that_connection(app_server):
@@ -262,10 +393,12 @@ def test_an_oversized_frame_only_drops_that_connection(app_server):
 
 def test_the_suite_reaches_every_handler_of_the_app():
     names = {name for name, *_ in HANDLERS}
-    for expected in ("hcpay_app___state___pay____pay_state.submit_payment",
-                     "hcpay_app___state___console____console_state.waive_fee",
-                     "hcpay_app___state___methods____methods_state.remove",
-                     "hcpay_app___state___login____login_state.login"):
+    for expected in (
+        "hcpay_app___state___pay____pay_state.submit_payment",
+        "hcpay_app___state___console____console_state.waive_fee",
+        "hcpay_app___state___methods____methods_state.remove",
+        "hcpay_app___state___login____login_state.login",
+    ):
         assert any(name.endswith(expected) for name in names), expected
     assert len(OURS) >= 75
     assert next(itertools.islice(iter(argument_sets(["form_data"], [1])), 1, None))  # payloads exist

@@ -39,13 +39,28 @@ def paid_member(new_user):
     with session_scope() as session:
         account = session.get(BillingAccount, account_of(new_user).id)
         invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
-        payment = records.create(session, account_id=account.id, amount_cents=45000, method_kind="card",
-                                         method_label="Visa ••••4242", payment_date=clock.today(), status="succeeded",
-                                         now=clock.utcnow())
+        payment = records.create(
+            session,
+            account_id=account.id,
+            amount_cents=45000,
+            method_kind="card",
+            method_label="Visa ••••4242",
+            payment_date=clock.today(),
+            status="succeeded",
+            now=clock.utcnow(),
+        )
         ledger.post_payment(session, payment, effective_on=clock.today(), now=clock.utcnow())
         invoice = session.exec(select(Invoice).where(Invoice.billing_account_id == account.id)).first()
-        ledger.post(session, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=2500, effective_on=clock.today(),
-                    now=clock.utcnow(), invoice_id=invoice.id, description="Late fee")
+        ledger.post(
+            session,
+            account_id=account.id,
+            kind=EntryKind.LATE_FEE,
+            amount_cents=2500,
+            effective_on=clock.today(),
+            now=clock.utcnow(),
+            invoice_id=invoice.id,
+            description="Late fee",
+        )
         coverage.refresh_after_payment(session, account, clock.today())
         session.commit()
         return {**new_user, "reference": payment.reference, "account_number": account.account_number}
@@ -55,8 +70,9 @@ def paid_member(new_user):
 def staff():
     name = f"agent{clock.utcnow().microsecond}"
     with session_scope() as session:
-        console.create_staff(session, username=name, email=f"{name}@hcpay.example", password=STAFF_PASSWORD,
-                             now=clock.utcnow())
+        console.create_staff(
+            session, username=name, email=f"{name}@hcpay.example", password=STAFF_PASSWORD, now=clock.utcnow()
+        )
     return {"username": name, "password": STAFF_PASSWORD}
 
 
@@ -99,10 +115,15 @@ def test_member_and_support_agent_resolve_a_request(page: Page, browser, paid_me
     expect(agent.get_by_role("list", name="Audit trail")).to_contain_text("fee_waived")
     expect(agent.get_by_role("list", name="Audit trail")).to_contain_text("ticket_replied")
     with session_scope() as session:
-        actions = {e.action for e in session.exec(select(AuditEvent).where(AuditEvent.detail.contains("goodwill"))).all()}
+        actions = {
+            e.action for e in session.exec(select(AuditEvent).where(AuditEvent.detail.contains("goodwill"))).all()
+        }
         assert actions == {"fee_waived"}
-        waivers = session.exec(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.FEE_WAIVER,
-                                                         LedgerEntry.billing_account_id == account_of(paid_member).id)).all()
+        waivers = session.exec(
+            select(LedgerEntry).where(
+                LedgerEntry.kind == EntryKind.FEE_WAIVER, LedgerEntry.billing_account_id == account_of(paid_member).id
+            )
+        ).all()
         assert [w.amount_cents for w in waivers] == [-2500]
     agent.close()
 
@@ -147,4 +168,3 @@ def test_guest_lookup_with_wrong_details_reveals_nothing(page: Page, paid_member
     page.get_by_label("Date of birth").fill(paid_member["date_of_birth"].isoformat())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert").filter(has_text="couldn't find a billing account")).to_be_visible()
-

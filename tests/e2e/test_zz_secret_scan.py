@@ -41,8 +41,12 @@ def stored_text() -> str:
 
 def rows_text(exclude: set[str]) -> str:
     with get_engine().connect() as connection:
-        return "\n".join(repr(tuple(row)) for table in SQLModel.metadata.sorted_tables if table.name not in exclude
-                         for row in connection.execute(text(f'SELECT * FROM "{table.name}"')))
+        return "\n".join(
+            repr(tuple(row))
+            for table in SQLModel.metadata.sorted_tables
+            if table.name not in exclude
+            for row in connection.execute(text(f'SELECT * FROM "{table.name}"'))
+        )
 
 
 def column(sql: str) -> set[str]:
@@ -57,7 +61,7 @@ def forms_of(kind: str, value: str) -> list[str]:
     if kind == "ssn" and len(digits) == 9:
         forms |= {digits, f"{digits[:3]}-{digits[3:5]}-{digits[5:]}", f"{digits[:3]} {digits[3:5]} {digits[5:]}"}
     if kind == "card" and len(digits) >= 13:
-        forms |= {digits, " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))}
+        forms |= {digits, " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))}
     if kind == "bank account" and digits:
         forms.add(digits)
     return sorted(forms)
@@ -67,12 +71,15 @@ def scan(places: dict[str, str], kind: str, values: set[str]) -> list[str]:
     hits = []
     for value in values:
         for form in forms_of(kind, value):
-            pattern = (re.compile(r"cvc\W{0,12}" + re.escape(form), re.IGNORECASE) if kind == "cvc"
-                       else re.compile(r"(?<![0-9A-Za-z])" + re.escape(form) + r"(?![0-9A-Za-z])"))
+            pattern = (
+                re.compile(r"cvc\W{0,12}" + re.escape(form), re.IGNORECASE)
+                if kind == "cvc"
+                else re.compile(r"(?<![0-9A-Za-z])" + re.escape(form) + r"(?![0-9A-Za-z])")
+            )
             for where, haystack in places.items():
                 found = pattern.search(haystack)
                 if found:
-                    context = haystack[max(0, found.start() - 60):found.start()].replace(form, "…")
+                    context = haystack[max(0, found.start() - 60) : found.start()].replace(form, "…")
                     hits.append(f"{kind} {form[:4]}… in {where} after {context[-60:]!r}")
     return hits
 
@@ -83,7 +90,8 @@ def test_the_scan_finds_a_planted_secret():
     assert [hit.split(" after ")[0] for hit in scan(places, "card", {"4242424242424242"})] == ["card 4242… in log"]
     assert [hit.split(" after ")[0] for hit in scan(places, "cvc", {"737"})] == ["cvc 737… in log"]
     assert [hit.split(" after ")[0] for hit in scan(places, "bank account", {"000123456789"})] == [
-        "bank account 0001… in log"]
+        "bank account 0001… in log"
+    ]
     assert scan({"log": "account ••••6789, card ••••4242, 2195501234"}, "ssn", {"219550123"}) == []
 
 
@@ -102,15 +110,21 @@ def test_nothing_secret_reached_the_database_logs_emails_or_browsers(app_log):
         hits += scan(everywhere, kind, TYPED_SECRETS[kind])
     # One-time codes and reset links travel by email, and wait in the outbox table until delivered
     # (this run has no SMTP, so none is; delivered ones lose them: tests/unit/test_smtp.py). Nowhere else.
-    outside_outbox = {"database (but the outbox)": rows_text({"outboundemail"}), "app log": log,
-                      "frames sent to browsers": frames}
+    outside_outbox = {
+        "database (but the outbox)": rows_text({"outboundemail"}),
+        "app log": log,
+        "frames sent to browsers": frames,
+    }
     hits += scan(outside_outbox, "code", TYPED_SECRETS["code"])
 
     # Hashes stay in the database.
-    hashes = (column("SELECT password_hash FROM \"user\"") | column("SELECT token_hash FROM authsession")
-              | column("SELECT token_hash FROM passwordresettoken")
-              | column("SELECT password_hash FROM pendingregistration")
-              | column("SELECT code_hash FROM pendingregistration"))
+    hashes = (
+        column('SELECT password_hash FROM "user"')
+        | column("SELECT token_hash FROM authsession")
+        | column("SELECT token_hash FROM passwordresettoken")
+        | column("SELECT password_hash FROM pendingregistration")
+        | column("SELECT code_hash FROM pendingregistration")
+    )
     hits += scan({"app log": log, "emails": emails, "frames sent to browsers": frames}, "hash", hashes)
 
     # Session tokens reach the browser once, in the frame that writes the cookie (Reflex sets
@@ -120,6 +134,7 @@ def test_nothing_secret_reached_the_database_logs_emails_or_browsers(app_log):
     reset_tokens = set(re.findall(r"reset-password\?token=([A-Za-z0-9_\-]{20,})", emails))
     assert session_tokens, "the frames that set the session cookie were recorded"
     hits += scan({"database": stored, "app log": log, "emails": emails}, "session token", session_tokens)
-    hits += scan({k: v for k, v in outside_outbox.items() if k != "frames sent to browsers"}, "reset token",
-                 reset_tokens)
+    hits += scan(
+        {k: v for k, v in outside_outbox.items() if k != "frames sent to browsers"}, "reset token", reset_tokens
+    )
     assert hits == [], {kind: len(values) for kind, values in TYPED_SECRETS.items()}

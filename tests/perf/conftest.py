@@ -55,12 +55,22 @@ def run_info() -> dict:
 
     import reflex
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     try:
-        chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        chromium = subprocess.run(
+            ["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
     except OSError:
         chromium = "not installed"
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{os.cpu_count()} cores, {cpu}, {platform.machine()}, Python {platform.python_version()}, "
-                       f"Reflex {reflex.__version__ if hasattr(reflex, '__version__') else '0.10.1'}, {chromium}"}
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {cpu}, {platform.machine()}, Python {platform.python_version()}, "
+        f"Reflex {reflex.__version__ if hasattr(reflex, '__version__') else '0.10.1'}, {chromium}",
+    }

@@ -17,49 +17,104 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, goal, verdict) for each benchmark present."""
     out = []
     if h := results.get("history_dashboard_10k_vs_100"):
-        out.append(("dashboard + first history page, 10,000 vs 100 ledger rows (p50)",
-                    f"{h['p50_ms_10000_rows']} ms vs {h['p50_ms_100_rows']} ms — {h['ratio_p50']}×",
-                    f"≤ {h['goal_ratio']}×", _met(h["ratio_p50"] <= h["goal_ratio"])))
+        out.append(
+            (
+                "dashboard + first history page, 10,000 vs 100 ledger rows (p50)",
+                f"{h['p50_ms_10000_rows']} ms vs {h['p50_ms_100_rows']} ms — {h['ratio_p50']}×",
+                f"≤ {h['goal_ratio']}×",
+                _met(h["ratio_p50"] <= h["goal_ratio"]),
+            )
+        )
     if s := results.get("submit_to_confirmation"):
-        out.append((f"Submit → confirmation, {s['payments']} card payments, in-page (p50 / p95)",
-                    f"{s['submit_p50_ms']} / {s['submit_p95_ms']} ms; trivial event {s['trivial_event_p50_ms']} ms — "
-                    f"{s['ratio_p50']}×", f"≤ {s['goal_ratio']}× a trivial event", _met(s["ratio_p50"] <= s["goal_ratio"])))
+        out.append(
+            (
+                f"Submit → confirmation, {s['payments']} card payments, in-page (p50 / p95)",
+                f"{s['submit_p50_ms']} / {s['submit_p95_ms']} ms; trivial event {s['trivial_event_p50_ms']} ms — "
+                f"{s['ratio_p50']}×",
+                f"≤ {s['goal_ratio']}× a trivial event",
+                _met(s["ratio_p50"] <= s["goal_ratio"]),
+            )
+        )
     if d := results.get("daily_job_100k"):
-        out.append((f"daily job, {d['accounts']:,} accounts", f"{d['job_seconds']} s", f"≤ {d['goal_seconds']} s",
-                    _met(d["job_seconds"] <= d["goal_seconds"])))
-        out.append(("… vs raw SQLite insert of the same rows", f"{d['raw_insert_seconds']} s — {d['ratio']}×",
-                    f"≤ {d['goal_ratio']}×", _met(d["ratio"] <= d["goal_ratio"])))
+        out.append(
+            (
+                f"daily job, {d['accounts']:,} accounts",
+                f"{d['job_seconds']} s",
+                f"≤ {d['goal_seconds']} s",
+                _met(d["job_seconds"] <= d["goal_seconds"]),
+            )
+        )
+        out.append(
+            (
+                "… vs raw SQLite insert of the same rows",
+                f"{d['raw_insert_seconds']} s — {d['ratio']}×",
+                f"≤ {d['goal_ratio']}×",
+                _met(d["ratio"] <= d["goal_ratio"]),
+            )
+        )
     if e := results.get("event_loop_ping_during_30_logins"):
-        out.append(("ping while 30 members log in (bcrypt 12), p50 / p95 / max",
-                    f"{e['loaded_ping_p50_ms']} / {e['loaded_ping_p95_ms']} / {e['loaded_ping_max_ms']} ms "
-                    f"(idle p50 {e['idle_ping_p50_ms']} ms)", "p95 ≤ 100 ms", _met(e["met"])))
+        out.append(
+            (
+                "ping while 30 members log in (bcrypt 12), p50 / p95 / max",
+                f"{e['loaded_ping_p50_ms']} / {e['loaded_ping_p95_ms']} / {e['loaded_ping_max_ms']} ms "
+                f"(idle p50 {e['idle_ping_p50_ms']} ms)",
+                "p95 ≤ 100 ms",
+                _met(e["met"]),
+            )
+        )
     if w := results.get("page_weight"):
-        out.append(("gzipped JS of the production build vs a blank Reflex app",
-                    f"{w['hcpay_js_gzip_kb']} KB vs {w['blank_js_gzip_kb']} KB — {w['ratio']}×", "≤ 1.3×", _met(w["met"])))
+        out.append(
+            (
+                "gzipped JS of the production build vs a blank Reflex app",
+                f"{w['hcpay_js_gzip_kb']} KB vs {w['blank_js_gzip_kb']} KB — {w['ratio']}×",
+                "≤ 1.3×",
+                _met(w["met"]),
+            )
+        )
     if c := results.get("cold_load_login_page"):
-        out.append(("cold load of the log-in page at 390×844, p50 (load / first paint)",
-                    f"{c['hcpay']['load_p50_ms']} / {c['hcpay']['fcp_p50_ms']} ms; blank app "
-                    f"{c['blank']['load_p50_ms']} / {c['blank']['fcp_p50_ms']} ms", "reported", ""))
+        out.append(
+            (
+                "cold load of the log-in page at 390×844, p50 (load / first paint)",
+                f"{c['hcpay']['load_p50_ms']} / {c['hcpay']['fcp_p50_ms']} ms; blank app "
+                f"{c['blank']['load_p50_ms']} / {c['blank']['fcp_p50_ms']} ms",
+                "reported",
+                "",
+            )
+        )
     if lh := results.get("lighthouse_mobile"):
         for page, result in lh["pages"].items():
             scores = result["scores"]
-            figure = " / ".join(f"{scores[k]:.2f}" if scores[k] is not None else "–"
-                                for k in ("performance", "accessibility", "best-practices"))
+            figure = " / ".join(
+                f"{scores[k]:.2f}" if scores[k] is not None else "–"
+                for k in ("performance", "accessibility", "best-practices")
+            )
             below = "; ".join(f"{k}: {', '.join(v)}" for k, v in result["below_goal_audits"].items())
             blank = page.startswith("blank")
-            ok = not blank and all((scores[k] or 0) >= g for k, g in
-                                   (("performance", 0.9), ("accessibility", 1.0), ("best-practices", 1.0)))
-            out.append((f"Lighthouse mobile, {page} (perf / a11y / best practices)",
-                        figure + (f" — below: {below}" if below else ""),
-                        "reference" if blank else "≥ 0.90 / 1.0 / 1.0", "" if blank else _met(ok)))
+            ok = not blank and all(
+                (scores[k] or 0) >= g
+                for k, g in (("performance", 0.9), ("accessibility", 1.0), ("best-practices", 1.0))
+            )
+            out.append(
+                (
+                    f"Lighthouse mobile, {page} (perf / a11y / best practices)",
+                    figure + (f" — below: {below}" if below else ""),
+                    "reference" if blank else "≥ 0.90 / 1.0 / 1.0",
+                    "" if blank else _met(ok),
+                )
+            )
     return out
 
 
 def write(results: dict, path: Path = HERE / "results.md") -> str:
     meta = results.get("_run", {})
-    lines = [f"# hcpay benchmarks — {meta.get('date', '?')}", "",
-             f"Machine: {meta.get('machine', '?')}", "",
-             "| benchmark | figure | goal | |", "|---|---|---|---|"]
+    lines = [
+        f"# hcpay benchmarks — {meta.get('date', '?')}",
+        "",
+        f"Machine: {meta.get('machine', '?')}",
+        "",
+        "| benchmark | figure | goal | |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
     text = "\n".join(lines) + "\n"
     path.write_text(text)

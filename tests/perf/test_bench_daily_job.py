@@ -35,26 +35,95 @@ NOW = dt.datetime(2027, 3, 1, 11, 0, tzinfo=dt.UTC)
 def _populate(session: Session) -> None:
     """Members, accounts starting next month, portal users for half, autopay for a tenth."""
     start = dt.date(2027, 4, 1)
-    session.execute(insert(Member), [
-        {"member_number": f"{i:012d}", "first_name": "Bench", "last_name": f"M{i}", "date_of_birth": dt.date(1980, 1, 1),
-         "ssn_encrypted": "x", "ssn_index": f"i{i}", "ssn_last4": "0000", "email": f"m{i}@example.com", "zip_code": "02110",
-         "created_at": NOW, "updated_at": NOW} for i in range(1, ACCOUNTS + 1)])
-    session.execute(insert(BillingAccount), [
-        {"account_number": f"{i:09d}", "member_id": i, "plan_name": "Silver", "monthly_premium_cents": 40000,
-         "subsidized": i % 3 == 0, "coverage_start": start, "coverage_status": "active"} for i in range(1, ACCOUNTS + 1)])
-    session.execute(insert(User), [
-        {"member_id": i, "username": f"u{i}", "username_key": f"u{i}", "email": f"m{i}@example.com", "password_hash": "x",
-         "role": "member", "password_changed_at": NOW, "created_at": NOW} for i in range(1, ACCOUNTS + 1, 2)])
+    session.execute(
+        insert(Member),
+        [
+            {
+                "member_number": f"{i:012d}",
+                "first_name": "Bench",
+                "last_name": f"M{i}",
+                "date_of_birth": dt.date(1980, 1, 1),
+                "ssn_encrypted": "x",
+                "ssn_index": f"i{i}",
+                "ssn_last4": "0000",
+                "email": f"m{i}@example.com",
+                "zip_code": "02110",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for i in range(1, ACCOUNTS + 1)
+        ],
+    )
+    session.execute(
+        insert(BillingAccount),
+        [
+            {
+                "account_number": f"{i:09d}",
+                "member_id": i,
+                "plan_name": "Silver",
+                "monthly_premium_cents": 40000,
+                "subsidized": i % 3 == 0,
+                "coverage_start": start,
+                "coverage_status": "active",
+            }
+            for i in range(1, ACCOUNTS + 1)
+        ],
+    )
+    session.execute(
+        insert(User),
+        [
+            {
+                "member_id": i,
+                "username": f"u{i}",
+                "username_key": f"u{i}",
+                "email": f"m{i}@example.com",
+                "password_hash": "x",
+                "role": "member",
+                "password_changed_at": NOW,
+                "created_at": NOW,
+            }
+            for i in range(1, ACCOUNTS + 1, 2)
+        ],
+    )
     users = session.exec(select(User.id, User.member_id)).all()
     autopay = [(uid, member_id) for uid, member_id in users if member_id % 10 == 1]
-    session.execute(insert(PaymentMethod), [
-        {"user_id": uid, "kind": "card", "processor_token": f"sbx_card_ok_bench{uid}", "brand": "Visa", "last4": "4242",
-         "exp_month": 12, "exp_year": 2030, "is_default": True, "created_at": NOW} for uid, _ in autopay])
+    session.execute(
+        insert(PaymentMethod),
+        [
+            {
+                "user_id": uid,
+                "kind": "card",
+                "processor_token": f"sbx_card_ok_bench{uid}",
+                "brand": "Visa",
+                "last4": "4242",
+                "exp_month": 12,
+                "exp_year": 2030,
+                "is_default": True,
+                "created_at": NOW,
+            }
+            for uid, _ in autopay
+        ],
+    )
     methods = dict(session.exec(select(PaymentMethod.user_id, PaymentMethod.id)).all())
-    session.execute(insert(AutopayMandate), [
-        {"user_id": uid, "billing_account_id": member_id, "payment_method_id": methods[uid], "amount_rule": "full",
-         "frequency": "monthly", "charge_day": 1, "status": "active", "next_charge_on": RUN_DAY, "authorized_at": NOW,
-         "created_at": NOW, "updated_at": NOW} for uid, member_id in autopay])
+    session.execute(
+        insert(AutopayMandate),
+        [
+            {
+                "user_id": uid,
+                "billing_account_id": member_id,
+                "payment_method_id": methods[uid],
+                "amount_rule": "full",
+                "frequency": "monthly",
+                "charge_day": 1,
+                "status": "active",
+                "next_charge_on": RUN_DAY,
+                "authorized_at": NOW,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for uid, member_id in autopay
+        ],
+    )
     session.commit()
 
 
@@ -63,8 +132,10 @@ def _raw_insert_seconds(rows: int, path: str) -> float:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("CREATE TABLE ledger (account INTEGER, kind TEXT, amount INTEGER, effective_on TEXT, created_at TEXT)")
     start = time.perf_counter()
-    db.executemany("INSERT INTO ledger VALUES (?, 'premium', 40000, '2027-03-01', '2027-03-01 11:00:00')",
-                   ((i,) for i in range(rows)))
+    db.executemany(
+        "INSERT INTO ledger VALUES (?, 'premium', 40000, '2027-03-01', '2027-03-01 11:00:00')",
+        ((i,) for i in range(rows)),
+    )
     db.commit()
     elapsed = time.perf_counter() - start
     db.close()
@@ -83,11 +154,24 @@ def test_daily_job_over_many_accounts(record, tmp_path, monkeypatch):
     with Session(get_engine()) as session:
         ledger_rows = session.exec(select(func.count()).select_from(LedgerEntry)).one()
         charges = session.exec(select(func.count()).select_from(Payment).where(Payment.source == "autopay")).one()
-        reminders = session.exec(select(func.count()).select_from(Notification).where(Notification.kind == "payment_reminder")).one()
+        reminders = session.exec(
+            select(func.count()).select_from(Notification).where(Notification.kind == "payment_reminder")
+        ).one()
     raw = _raw_insert_seconds(ledger_rows, str(tmp_path / "raw.db"))
-    record("daily_job_100k", {
-        "accounts": ACCOUNTS, "invoices": summary.invoices, "autopay_charges": charges, "reminders": reminders,
-        "ledger_rows_written": ledger_rows, "job_seconds": round(job_seconds, 1),
-        "accounts_per_second": round(ACCOUNTS / job_seconds), "raw_insert_seconds": round(raw, 2),
-        "ratio": round(job_seconds / raw, 1), "goal_seconds": 60, "goal_ratio": 10, "summary": summary.line(),
-    })
+    record(
+        "daily_job_100k",
+        {
+            "accounts": ACCOUNTS,
+            "invoices": summary.invoices,
+            "autopay_charges": charges,
+            "reminders": reminders,
+            "ledger_rows_written": ledger_rows,
+            "job_seconds": round(job_seconds, 1),
+            "accounts_per_second": round(ACCOUNTS / job_seconds),
+            "raw_insert_seconds": round(raw, 2),
+            "ratio": round(job_seconds / raw, 1),
+            "goal_seconds": 60,
+            "goal_ratio": 10,
+            "summary": summary.line(),
+        },
+    )

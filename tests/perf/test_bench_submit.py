@@ -68,12 +68,15 @@ def test_submit_to_confirmation_against_a_trivial_event(record, monkeypatch):
         server.stop(process)
     trivial_p50 = statistics.median(trivial)
     submit_sorted = sorted(submit)
-    record("submit_to_confirmation", {
-        "payments": PAYMENTS,
-        "submit_p50_ms": round(statistics.median(submit), 1),
-        "submit_p95_ms": round(submit_sorted[int(len(submit_sorted) * 0.95) - 1], 1),
-        "trivial_event_p50_ms": round(trivial_p50, 1),
-        "trivial_samples": len(trivial),
-        "ratio_p50": round(statistics.median(submit) / trivial_p50, 2),
-        "goal_ratio": 3.0,
-    })
+    record(
+        "submit_to_confirmation",
+        {
+            "payments": PAYMENTS,
+            "submit_p50_ms": round(statistics.median(submit), 1),
+            "submit_p95_ms": round(submit_sorted[int(len(submit_sorted) * 0.95) - 1], 1),
+            "trivial_event_p50_ms": round(trivial_p50, 1),
+            "trivial_samples": len(trivial),
+            "ratio_p50": round(statistics.median(submit) / trivial_p50, 2),
+            "goal_ratio": 3.0,
+        },
+    )

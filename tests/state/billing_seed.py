@@ -77,11 +77,28 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 15, 0, tzinfo=dt.UTC)
 
 
-def _pay(s, account: BillingAccount, cents: int, on: dt.date, status: str, *, kind: str = "card",
-         label: str = "Visa ••••4242", reason: str | None = None) -> Payment:
-    payment = records.create(s, account_id=account.id, amount_cents=cents, method_kind=kind,
-                                     method_label=label, payment_date=on, status=status,
-                                     now=min(_at(on), NOW), note=reason or "")
+def _pay(
+    s,
+    account: BillingAccount,
+    cents: int,
+    on: dt.date,
+    status: str,
+    *,
+    kind: str = "card",
+    label: str = "Visa ••••4242",
+    reason: str | None = None,
+) -> Payment:
+    payment = records.create(
+        s,
+        account_id=account.id,
+        amount_cents=cents,
+        method_kind=kind,
+        method_label=label,
+        payment_date=on,
+        status=status,
+        now=min(_at(on), NOW),
+        note=reason or "",
+    )
     if reason:
         payment.reason_code, payment.reason_message = "card_declined", reason
         s.add(payment)
@@ -96,16 +113,32 @@ def _member(person: Person, plan: list[tuple[int, dt.date, str]]) -> MemberBilli
     with session_scope() as s:
         account = s.exec(select(BillingAccount).where(BillingAccount.account_number == person.account_number)).one()
         invoices = invoicing.issue_due_invoices(s, account, today=TODAY, now=NOW)
-        made = {status: [] for status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING, PaymentStatus.DECLINED,
-                                          PaymentStatus.CANCELED, PaymentStatus.SCHEDULED)}
+        made = {
+            status: []
+            for status in (
+                PaymentStatus.SUCCEEDED,
+                PaymentStatus.PENDING,
+                PaymentStatus.DECLINED,
+                PaymentStatus.CANCELED,
+                PaymentStatus.SCHEDULED,
+            )
+        }
         for cents, on, status in sorted(plan, key=lambda p: p[1]):
-            kind, label = ("bank", "Checking ••••6789") if status == PaymentStatus.PENDING else ("card", "Visa ••••4242")
+            kind, label = (
+                ("bank", "Checking ••••6789") if status == PaymentStatus.PENDING else ("card", "Visa ••••4242")
+            )
             reason = "Your card was declined. Nothing was charged." if status == PaymentStatus.DECLINED else None
             made[status].append(_pay(s, account, cents, on, status, kind=kind, label=label, reason=reason).reference)
         s.commit()
-        return MemberBilling(account.id, made[PaymentStatus.SUCCEEDED], made[PaymentStatus.PENDING],
-                             made[PaymentStatus.DECLINED], made[PaymentStatus.CANCELED],
-                             made[PaymentStatus.SCHEDULED], invoices)
+        return MemberBilling(
+            account.id,
+            made[PaymentStatus.SUCCEEDED],
+            made[PaymentStatus.PENDING],
+            made[PaymentStatus.DECLINED],
+            made[PaymentStatus.CANCELED],
+            made[PaymentStatus.SCHEDULED],
+            invoices,
+        )
 
 
 ALICE_PLAN = [

@@ -49,10 +49,10 @@ from hcpay_app.models import (
     User,
 )
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.support import console, tickets
 from hcpay_app.services.billing import ledger
-from hcpay_app.services.payments import records
 from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.payments import records
+from hcpay_app.services.support import console, tickets
 from hcpay_app.state.login import LoginState
 
 STAFF_USERNAME = "sam.support"
@@ -62,8 +62,19 @@ REASON = "Member called, identity verified"
 LATE_FEE_CENTS = 2500
 
 # The tables the brief names, plus the others a console action could touch.
-WATCHED = (AuditEvent, LedgerEntry, TicketMessage, SupportTicket, LoginThrottle, OutboundEmail, Payment,
-           Notification, PasswordResetToken, OnceMarker, RateLimitHit)
+WATCHED = (
+    AuditEvent,
+    LedgerEntry,
+    TicketMessage,
+    SupportTicket,
+    LoginThrottle,
+    OutboundEmail,
+    Payment,
+    Notification,
+    PasswordResetToken,
+    OnceMarker,
+    RateLimitHit,
+)
 
 
 def counts() -> dict[str, int]:
@@ -87,8 +98,9 @@ def snapshot() -> dict[str, object]:
 def create_staff(username: str = STAFF_USERNAME) -> int:
     """A support login made by the operator command; returns its user id."""
     with session_scope() as s:
-        return console.create_staff(s, username=username, email=f"{username}@connector.example",
-                                    password=STAFF_PASSWORD, now=clock.utcnow())
+        return console.create_staff(
+            s, username=username, email=f"{username}@connector.example", password=STAFF_PASSWORD, now=clock.utcnow()
+        )
 
 
 async def staff_browser(url: str = routes.CONSOLE, username: str = STAFF_USERNAME) -> Browser:
@@ -117,8 +129,17 @@ def masked_ssn(person: Person) -> str:
 
 def member_data(person: Person) -> list[str]:
     """What identifies `person` in a console record: none of it may reach a non-staff tab."""
-    return [f"{person.first_name} {person.last_name}", person.last_name, person.member_number, person.account_number,
-            masked_ssn(person), person.ssn, person.ssn_digits, person.email, person.plan_name]
+    return [
+        f"{person.first_name} {person.last_name}",
+        person.last_name,
+        person.member_number,
+        person.account_number,
+        masked_ssn(person),
+        person.ssn,
+        person.ssn_digits,
+        person.email,
+        person.plan_name,
+    ]
 
 
 def assert_no_member_data(text: str, *people: Person) -> None:
@@ -134,10 +155,19 @@ def add_late_fee(person: Person, cents: int = LATE_FEE_CENTS) -> int:
     """A late fee on the member's newest invoice; returns the ledger entry id."""
     account = account_of(person)
     with session_scope() as s:
-        newest = s.exec(select(Invoice).where(Invoice.billing_account_id == account.id)
-                        .order_by(Invoice.due_on.desc())).first()
-        fee = ledger.post(s, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=cents, effective_on=TODAY,
-                          now=clock.utcnow(), invoice_id=newest.id, description="Late fee")
+        newest = s.exec(
+            select(Invoice).where(Invoice.billing_account_id == account.id).order_by(Invoice.due_on.desc())
+        ).first()
+        fee = ledger.post(
+            s,
+            account_id=account.id,
+            kind=EntryKind.LATE_FEE,
+            amount_cents=cents,
+            effective_on=TODAY,
+            now=clock.utcnow(),
+            invoice_id=newest.id,
+            description="Late fee",
+        )
         s.commit()
         return fee.id
 
@@ -145,21 +175,34 @@ def add_late_fee(person: Person, cents: int = LATE_FEE_CENTS) -> int:
 def add_scheduled_payment(person: Person, cents: int = 20000, days_ahead: int = 10) -> str:
     account = account_of(person)
     with session_scope() as s:
-        payment = records.create(s, account_id=account.id, amount_cents=cents, method_kind="card",
-                                         method_label="Visa ••••4242", payment_date=TODAY + dt.timedelta(days=days_ahead),
-                                         status=PaymentStatus.SCHEDULED, now=clock.utcnow(), note="Scheduled online")
+        payment = records.create(
+            s,
+            account_id=account.id,
+            amount_cents=cents,
+            method_kind="card",
+            method_label="Visa ••••4242",
+            payment_date=TODAY + dt.timedelta(days=days_ahead),
+            status=PaymentStatus.SCHEDULED,
+            now=clock.utcnow(),
+            note="Scheduled online",
+        )
         s.commit()
         return payment.reference
 
 
-def open_ticket(person: Person, message: str = "Where did my payment go? It isn't showing.",
-                topic: str = "payment_not_showing", reference: str = "") -> str:
+def open_ticket(
+    person: Person,
+    message: str = "Where did my payment go? It isn't showing.",
+    topic: str = "payment_not_showing",
+    reference: str = "",
+) -> str:
     """A ticket opened by `person` through the service (as Contact support would); its number."""
     token = service_login(person)
     try:
         with session_scope() as s:
-            view = tickets.open_ticket(s, resolve(token), topic=topic, reference=reference, message=message,
-                                       now=clock.utcnow())
+            view = tickets.open_ticket(
+                s, resolve(token), topic=topic, reference=reference, message=message, now=clock.utcnow()
+            )
             return view.number
     finally:
         with session_scope() as s:
@@ -171,8 +214,9 @@ def lock_out(person: Person) -> None:
     for _ in range(10):
         with session_scope() as s:
             try:
-                authn.login(s, username=person.username, password="Not-The-Password-1", ip="203.0.113.9",
-                            now=clock.utcnow())
+                authn.login(
+                    s, username=person.username, password="Not-The-Password-1", ip="203.0.113.9", now=clock.utcnow()
+                )
             except AccountLocked:
                 return
             except AuthenticationFailed:
@@ -188,7 +232,9 @@ def ticket(number: str) -> SupportTicket:
 def ticket_messages(number: str) -> list[TicketMessage]:
     with session_scope() as s:
         row = s.exec(select(SupportTicket).where(SupportTicket.ticket_number == number)).one()
-        return list(s.exec(select(TicketMessage).where(TicketMessage.ticket_id == row.id).order_by(TicketMessage.id)).all())
+        return list(
+            s.exec(select(TicketMessage).where(TicketMessage.ticket_id == row.id).order_by(TicketMessage.id)).all()
+        )
 
 
 def audit_rows(action: str | None = None) -> list[AuditEvent]:

@@ -19,8 +19,8 @@ from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import LedgerEntry, Payment, PaymentMethod, SandboxCharge
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.payments import methods
 from hcpay_app.services.adapters.processor import get_processor
+from hcpay_app.services.payments import methods
 
 CARD_OK = "4242424242424242"
 CARD_NSF = "4000000000009995"  # insufficient funds
@@ -35,14 +35,18 @@ REFERENCE_RE = re.compile(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 def card_form(number: str = CARD_OK, **overrides: Any) -> dict[str, Any]:
     """The new-card fields as the browser submits them."""
-    form = {"card_number": number, "expiry": EXPIRY, "cvc": CVC, "card_name": "Alice Whitfield",
-            "billing_zip": "02110"}
+    form = {"card_number": number, "expiry": EXPIRY, "cvc": CVC, "card_name": "Alice Whitfield", "billing_zip": "02110"}
     return {**form, **overrides}
 
 
 def bank_form(account: str = ACCOUNT_SETTLES, **overrides: Any) -> dict[str, Any]:
-    form = {"routing_number": ROUTING, "account_number": account, "confirm_account_number": account,
-            "account_type": "checking", "account_name": "Alice Whitfield"}
+    form = {
+        "routing_number": ROUTING,
+        "account_number": account,
+        "confirm_account_number": account,
+        "account_type": "checking",
+        "account_name": "Alice Whitfield",
+    }
     return {**form, **overrides}
 
 
@@ -78,7 +82,9 @@ def method_rows(person: Person) -> list[PaymentMethod]:
         from hcpay_app.models import User
 
         user_id = s.exec(select(User.id).where(User.username_key == person.username.casefold())).one()
-        return list(s.exec(select(PaymentMethod).where(PaymentMethod.user_id == user_id).order_by(PaymentMethod.id)).all())
+        return list(
+            s.exec(select(PaymentMethod).where(PaymentMethod.user_id == user_id).order_by(PaymentMethod.id)).all()
+        )
 
 
 def method_row(method_id: int) -> PaymentMethod:
@@ -132,7 +138,7 @@ def assert_no_card_data(text: str, tab: Browser, *, keys: list[str] = (), number
     clean = scrub(text, tab)
     for number in (CARD_OK, CARD_NSF, ACCOUNT_SETTLES, ACCOUNT_R01, *numbers):
         assert number not in clean, number
-        spaced = " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+        spaced = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
         assert spaced not in clean, spaced
     assert CVC not in clean
     assert "sbx_" not in clean and "idempotency" not in clean

@@ -71,15 +71,14 @@ from reflex_base import constants  # noqa: E402
 from reflex_base.utils import format as rx_format  # noqa: E402
 from sqlmodel import SQLModel, select  # noqa: E402
 
+# Import every state module so the root state's tree is the app's whole tree.
+import hcpay_app.state  # noqa: E402
 from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import engine_for, session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail, User  # noqa: E402
-from hcpay_app.services.accounts import authn, registration
-from hcpay_app.services.jobs import roster
-
-# Import every state module so the root state's tree is the app's whole tree.
-import hcpay_app.state  # noqa: E402
+from hcpay_app.services.accounts import authn, registration  # noqa: E402
+from hcpay_app.services.jobs import roster  # noqa: E402
 from hcpay_app.state.login import LoginState  # noqa: E402
 from hcpay_app.state.session import SessionState  # noqa: E402
 
@@ -89,8 +88,10 @@ for _module in pkgutil.iter_modules(hcpay_app.state.__path__):
 try:  # how Reflex turns a browser payload into handler arguments
     from reflex_base.event.processor.base_state_processor import _prepare_event_payload
 except ImportError:  # pragma: no cover - keep working if Reflex moves it
+
     def _prepare_event_payload(handler, payload):  # type: ignore[no-redef]
         return dict(payload)
+
 
 get_settings.cache_clear()
 
@@ -136,27 +137,78 @@ class Person:
         return {**form, **overrides}
 
 
-ALICE = Person("Alice", "Whitfield", dt.date(1984, 5, 17), "401-22-5839", "alice.whitfield@example.com",
-               "910000000001", "810000001", "Silver Select PPO", 45000, "alice.w", PASSWORD)
-BOB = Person("Bob", "Okonkwo", dt.date(1979, 11, 2), "402-33-6941", "bob.okonkwo@example.com",
-             "910000000002", "810000002", "Gold Access HMO", 61500, "bob.o", "Quartz-Harbor-Tulip-58")
+ALICE = Person(
+    "Alice",
+    "Whitfield",
+    dt.date(1984, 5, 17),
+    "401-22-5839",
+    "alice.whitfield@example.com",
+    "910000000001",
+    "810000001",
+    "Silver Select PPO",
+    45000,
+    "alice.w",
+    PASSWORD,
+)
+BOB = Person(
+    "Bob",
+    "Okonkwo",
+    dt.date(1979, 11, 2),
+    "402-33-6941",
+    "bob.okonkwo@example.com",
+    "910000000002",
+    "810000002",
+    "Gold Access HMO",
+    61500,
+    "bob.o",
+    "Quartz-Harbor-Tulip-58",
+)
 # On the roster, no portal account yet: the Create Account journey uses her.
-CAROL = Person("Carol", "D'Souza", dt.date(1990, 2, 28), "403-44-7052",
-               "carol.dsouza@example.com", "910000000003", "810000003", "ConnectorCare Plan 2A", 8900)
+CAROL = Person(
+    "Carol",
+    "D'Souza",
+    dt.date(1990, 2, 28),
+    "403-44-7052",
+    "carol.dsouza@example.com",
+    "910000000003",
+    "810000003",
+    "ConnectorCare Plan 2A",
+    8900,
+)
 
 
 def _roster_row(line: int, p: Person) -> roster.RosterRow:
-    return roster.RosterRow(line, p.member_number, p.first_name, p.last_name, p.date_of_birth, p.ssn_digits,
-                            p.email, "02110", p.account_number, p.plan_name, p.premium_cents,
-                            p.plan_name.startswith("ConnectorCare"), dt.date(2026, 1, 1))
+    return roster.RosterRow(
+        line,
+        p.member_number,
+        p.first_name,
+        p.last_name,
+        p.date_of_birth,
+        p.ssn_digits,
+        p.email,
+        "02110",
+        p.account_number,
+        p.plan_name,
+        p.premium_cents,
+        p.plan_name.startswith("ConnectorCare"),
+        dt.date(2026, 1, 1),
+    )
 
 
 def _register_through_services(p: Person) -> None:
     now = clock.utcnow()
     with session_scope() as s:
-        pending = registration.start(s, first_name=p.first_name, last_name=p.last_name,
-                                     date_of_birth=p.date_of_birth.isoformat(), ssn=p.ssn, email=p.email,
-                                     client_key="seed", now=now, today=clock.today())
+        pending = registration.start(
+            s,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            date_of_birth=p.date_of_birth.isoformat(),
+            ssn=p.ssn,
+            email=p.email,
+            client_key="seed",
+            now=now,
+            today=clock.today(),
+        )
         registration.choose_credentials(s, pending_id=pending, username=p.username, password=p.password, now=now)
         registration.verify(s, pending_id=pending, code=latest_code(p.email), ip="seed", now=now)
 
@@ -168,8 +220,11 @@ def _register_through_services(p: Person) -> None:
 
 def latest_email(to: str, kind: str) -> OutboundEmail | None:
     with session_scope() as s:
-        query = (select(OutboundEmail).where(OutboundEmail.to_address == to, OutboundEmail.kind == kind)
-                 .order_by(OutboundEmail.id.desc()))
+        query = (
+            select(OutboundEmail)
+            .where(OutboundEmail.to_address == to, OutboundEmail.kind == kind)
+            .order_by(OutboundEmail.id.desc())
+        )
         return s.exec(query).first()
 
 
@@ -202,8 +257,9 @@ def resolve(token: str) -> authn.SessionUser | None:
 def service_login(p: Person, password: str | None = None) -> str:
     """A fresh session token for `p` (as if they logged in on another device)."""
     with session_scope() as s:
-        return authn.login(s, username=p.username, password=password or p.password, ip="other-device",
-                           now=clock.utcnow())[1]
+        return authn.login(
+            s, username=p.username, password=password or p.password, ip="other-device", now=clock.utcnow()
+        )[1]
 
 
 def password_hash(username: str) -> str:
@@ -276,8 +332,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         _migrate(path)
         with session_scope() as s:
             report = roster.ImportReport()
-            roster.apply_rows(s, [_roster_row(i, p) for i, p in enumerate((ALICE, BOB, CAROL), 1)], report,
-                              clock.utcnow())
+            roster.apply_rows(
+                s, [_roster_row(i, p) for i, p in enumerate((ALICE, BOB, CAROL), 1)], report, clock.utcnow()
+            )
             assert not report.errors, report.errors
         _register_through_services(ALICE)
         _register_through_services(BOB)

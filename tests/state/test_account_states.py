@@ -142,12 +142,18 @@ HUGE = "z" * 1_000_000
 
 @pytest.mark.parametrize(
     "form_data",
-    [None, 0, [], "current_password=x", [change_form()],
-     {"current_password": None, "new_password": None, "confirm_password": None},
-     {"current_password": 1, "new_password": 2, "confirm_password": 2},
-     {"current_password": [ALICE.password], "new_password": [NEW_PASSWORD], "confirm_password": [NEW_PASSWORD]},
-     {"current_password": HUGE, "new_password": HUGE, "confirm_password": HUGE},
-     {"current_password": ALICE.password, "new_password": HUGE, "confirm_password": HUGE}],
+    [
+        None,
+        0,
+        [],
+        "current_password=x",
+        [change_form()],
+        {"current_password": None, "new_password": None, "confirm_password": None},
+        {"current_password": 1, "new_password": 2, "confirm_password": 2},
+        {"current_password": [ALICE.password], "new_password": [NEW_PASSWORD], "confirm_password": [NEW_PASSWORD]},
+        {"current_password": HUGE, "new_password": HUGE, "confirm_password": HUGE},
+        {"current_password": ALICE.password, "new_password": HUGE, "confirm_password": HUGE},
+    ],
     ids=lambda v: type(v).__name__ + ":" + repr(v)[:24],
 )
 async def test_change_password_survives_wrong_types(form_data):
@@ -164,8 +170,9 @@ async def test_change_password_survives_wrong_types(form_data):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("identifier",
-                         [ALICE.username, ALICE.username.upper(), ALICE.email, f"  {ALICE.email.upper()} "])
+@pytest.mark.parametrize(
+    "identifier", [ALICE.username, ALICE.username.upper(), ALICE.email, f"  {ALICE.email.upper()} "]
+)
 async def test_forgot_password_sends_a_link_for_a_username_or_email(make_browser, identifier):
     tab = make_browser(routes.FORGOT_PASSWORD)
     out = await fire(tab, ForgotPasswordState, "request_reset", form_data={"identifier": identifier})
@@ -184,8 +191,19 @@ async def test_forgot_password_for_nobody_looks_the_same_and_sends_nothing(make_
     assert emails("no.such.person", "password_reset") == []
 
 
-@pytest.mark.parametrize("form_data", [None, 5, [], {}, {"identifier": None}, {"identifier": ["alice.w"]},
-                                       {"identifier": "   "}, {"identifier": {"$ne": 1}}])
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        None,
+        5,
+        [],
+        {},
+        {"identifier": None},
+        {"identifier": ["alice.w"]},
+        {"identifier": "   "},
+        {"identifier": {"$ne": 1}},
+    ],
+)
 async def test_forgot_password_asks_for_an_identifier_and_never_raises(make_browser, form_data):
     tab = make_browser(routes.FORGOT_PASSWORD)
     await fire(tab, ForgotPasswordState, "request_reset", form_data=form_data)
@@ -216,8 +234,19 @@ async def test_forgot_username_emails_the_username(make_browser):
     assert ALICE.username not in tab.public()
 
 
-@pytest.mark.parametrize("form_data", [None, 1, [], {}, {"email": None}, {"email": "not-an-email"},
-                                       {"email": ["a@example.com"]}, {"email": "x" * 1_000_000}])
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        None,
+        1,
+        [],
+        {},
+        {"email": None},
+        {"email": "not-an-email"},
+        {"email": ["a@example.com"]},
+        {"email": "x" * 1_000_000},
+    ],
+)
 async def test_forgot_username_validates_and_never_raises(make_browser, form_data):
     tab = make_browser(routes.FORGOT_USERNAME)
     await fire(tab, ForgotUsernameState, "request_username", form_data=form_data)
@@ -238,8 +267,7 @@ def request_reset_for(p=ALICE) -> str:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?token=", "?token=nope", f"?token={FORGED_TOKEN}", "?token=" + "A" * 500,
-     "?token=%00%00%00", "?tok=abc"],
+    ["", "?token=", "?token=nope", f"?token={FORGED_TOKEN}", "?token=" + "A" * 500, "?token=%00%00%00", "?tok=abc"],
     ids=["none", "empty", "short", "forged", "huge", "nul", "other-param"],
 )
 async def test_a_bad_reset_link_stays_invalid_and_set_password_does_nothing(make_browser, query):
@@ -251,8 +279,9 @@ async def test_a_bad_reset_link_stays_invalid_and_set_password_does_nothing(make
 
     before = {p.username: password_hash(p.username) for p in (ALICE, BOB)}
     public_before = tab.public_of(ResetPasswordState)
-    out = await fire(tab, ResetPasswordState, "set_password",
-                     form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    out = await fire(
+        tab, ResetPasswordState, "set_password", form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
     assert out.events == [] and out.yields == 0
     assert tab.public_of(ResetPasswordState) == public_before
     assert {p.username: password_hash(p.username) for p in (ALICE, BOB)} == before
@@ -261,8 +290,9 @@ async def test_a_bad_reset_link_stays_invalid_and_set_password_does_nothing(make
 async def test_set_password_without_opening_a_link_does_nothing(make_browser):
     tab = make_browser(routes.RESET_PASSWORD)
     before = password_hash(ALICE.username)
-    out = await fire(tab, ResetPasswordState, "set_password",
-                     form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    out = await fire(
+        tab, ResetPasswordState, "set_password", form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
     assert out.events == [] and password_hash(ALICE.username) == before
 
 
@@ -286,8 +316,9 @@ async def test_a_good_reset_link_sets_the_password_once_and_ends_every_session(m
     assert s.link_valid is True and s.checked is True
     assert token not in tab.public() and token not in out.seen  # it stays in the backend var
 
-    out = await fire(tab, ResetPasswordState, "set_password",
-                     form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    out = await fire(
+        tab, ResetPasswordState, "set_password", form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    )
     assert out.redirects == [routes.LOGIN]
     assert password_works(ALICE, NEW_PASSWORD)
     assert resolve(live) is None
@@ -300,8 +331,9 @@ async def test_a_good_reset_link_sets_the_password_once_and_ends_every_session(m
 
     # Single use: the tab forgot the link, and the same link is dead now.
     another = "Another-Fresh-Passphrase-88"
-    out = await fire(tab, ResetPasswordState, "set_password",
-                     form_data={"password": another, "confirm_password": another})
+    out = await fire(
+        tab, ResetPasswordState, "set_password", form_data={"password": another, "confirm_password": another}
+    )
     assert out.events == [] and password_works(ALICE, NEW_PASSWORD)
     again = make_browser(f"{routes.RESET_PASSWORD}?token={token}")
     await fire(again, ResetPasswordState, "open_link")
@@ -318,8 +350,9 @@ async def test_a_reset_link_that_dies_while_open_reports_it(make_browser):
     await fire(settings_tab, SettingsState, "change_password", form_data=change_form())
 
     another = "Another-Fresh-Passphrase-88"
-    out = await fire(tab, ResetPasswordState, "set_password",
-                     form_data={"password": another, "confirm_password": another})
+    out = await fire(
+        tab, ResetPasswordState, "set_password", form_data={"password": another, "confirm_password": another}
+    )
     s = tab.state(ResetPasswordState)
     assert s.link_valid is False and s.message == recovery.LINK_DEAD and out.redirects == []
     assert password_works(ALICE, NEW_PASSWORD)
@@ -329,20 +362,36 @@ async def test_reset_confirmation_and_strength_are_checked(make_browser):
     token = request_reset_for(ALICE)
     tab = make_browser(f"{routes.RESET_PASSWORD}?token={token}")
     await fire(tab, ResetPasswordState, "open_link")
-    await fire(tab, ResetPasswordState, "set_password",
-               form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "?"})
+    await fire(
+        tab,
+        ResetPasswordState,
+        "set_password",
+        form_data={"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "?"},
+    )
     assert tab.state(ResetPasswordState).errors == {"confirm_password": "The passwords don't match."}
-    await fire(tab, ResetPasswordState, "set_password", form_data={"password": "password1234",
-                                                                   "confirm_password": "password1234"})
+    await fire(
+        tab,
+        ResetPasswordState,
+        "set_password",
+        form_data={"password": "password1234", "confirm_password": "password1234"},
+    )
     assert set(tab.state(ResetPasswordState).errors) == {"password"}
     assert tab.state(ResetPasswordState).link_valid is True  # still usable after a weak try
     assert password_works(ALICE, ALICE.password)
 
 
-@pytest.mark.parametrize("form_data", [None, 3, [], {"password": None, "confirm_password": None},
-                                       {"password": ["x"], "confirm_password": ["x"]},
-                                       {"password": "p" * 1_000_000, "confirm_password": "p" * 1_000_000}],
-                         ids=lambda v: type(v).__name__ + ":" + repr(v)[:20])
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        None,
+        3,
+        [],
+        {"password": None, "confirm_password": None},
+        {"password": ["x"], "confirm_password": ["x"]},
+        {"password": "p" * 1_000_000, "confirm_password": "p" * 1_000_000},
+    ],
+    ids=lambda v: type(v).__name__ + ":" + repr(v)[:20],
+)
 async def test_set_password_survives_wrong_types(make_browser, form_data):
     token = request_reset_for(ALICE)
     tab = make_browser(f"{routes.RESET_PASSWORD}?token={token}")
@@ -378,4 +427,3 @@ async def test_mailbox_is_empty_in_production(make_browser, monkeypatch):
     tab.state(MailboxState).messages = [MailView(1, "x@example.com", "stale", "stale", "now")]
     await fire(tab, MailboxState, "load")
     assert tab.state(MailboxState).messages == []
-

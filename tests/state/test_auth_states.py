@@ -132,8 +132,15 @@ async def test_login_failure_shows_one_message_and_sets_no_cookie(browser: Brows
     assert out.redirects == []
 
 
-@pytest.mark.parametrize("form", [{}, {"username": "", "password": "x"}, {"username": "   ", "password": "x"},
-                                  {"username": ALICE.username, "password": ""}])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"username": "", "password": "x"},
+        {"username": "   ", "password": "x"},
+        {"username": ALICE.username, "password": ""},
+    ],
+)
 async def test_login_with_a_blank_field_asks_for_both_without_calling_the_service(browser: Browser, form):
     out = await fire(browser, LoginState, "login", form_data=form)
     assert browser.state(LoginState).error == ENTER_BOTH

@@ -19,9 +19,11 @@ from hcpay_app.state.session import SessionState
 
 pytestmark = pytest.mark.asyncio
 
-HANDOVER_BUG = ("staff_login_redirect (console handlers) and SessionState.require_staff answer a *member* session "
-                "with a bare redirect and leave ConsoleState as it was, so the previous agent's open member record "
-                "stays in the tab and is re-sent to the member's browser on the next hydrate")
+HANDOVER_BUG = (
+    "staff_login_redirect (console handlers) and SessionState.require_staff answer a *member* session "
+    "with a bare redirect and leave ConsoleState as it was, so the previous agent's open member record "
+    "stays in the tab and is re-sent to the member's browser on the next hydrate"
+)
 
 
 @pytest.fixture

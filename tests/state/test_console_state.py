@@ -167,8 +167,11 @@ async def test_the_same_payloads_do_act_for_staff(world, handler):
     assert console.errors == {} and console.message in ("", DONE), (console.errors, console.message)
     if handler in ("load", "search", "open_member"):
         assert snapshot() == before
-        assert {"load": bool(console.tickets), "search": bool(console.results),
-                "open_member": console.record is not None}[handler]
+        assert {
+            "load": bool(console.tickets),
+            "search": bool(console.results),
+            "open_member": console.record is not None,
+        }[handler]
     else:
         assert snapshot() != before and console.message == DONE
     assert out.events == []
@@ -193,14 +196,16 @@ async def test_require_staff_guards_the_console_page(world, identity):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["Okonkwo", "okonkwo", "bob okonkwo", "  Bob Okonkwo  ", BOB.account_number,
-                                   BOB.member_number])
+@pytest.mark.parametrize(
+    "query", ["Okonkwo", "okonkwo", "bob okonkwo", "  Bob Okonkwo  ", BOB.account_number, BOB.member_number]
+)
 async def test_search_finds_a_member_by_name_account_or_member_id(world, query):
     tab = await staff_browser()
     await act(tab, "search", form_data={"query": query})
     console = tab.state(ConsoleState)
     assert [(r.member_id, r.name, r.member_number, r.account_number, r.username) for r in console.results] == [
-        (world.bob_member, "Bob Okonkwo", BOB.member_number, BOB.account_number, BOB.username)]
+        (world.bob_member, "Bob Okonkwo", BOB.member_number, BOB.account_number, BOB.username)
+    ]
     assert console.message == "" and console.record is None
 
 
@@ -227,7 +232,11 @@ async def test_search_by_payment_reference_opens_the_members_record(world, typed
     record = tab.state(ConsoleState).record
     assert record is not None and record.member_id == world.bob_member and record.user_id == world.bob_user
     assert (record.name, record.member_number, record.account_number, record.email) == (
-        "Bob Okonkwo", BOB.member_number, BOB.account_number, BOB.email)
+        "Bob Okonkwo",
+        BOB.member_number,
+        BOB.account_number,
+        BOB.email,
+    )
     assert record.masked_ssn == masked_ssn(BOB)
     assert any(line.text.startswith(reference) for line in record.payments)
     assert [line.id for line in record.fees] == [world.fee_id] and record.locked is True
@@ -252,8 +261,9 @@ async def test_an_unknown_reference_is_reported_and_clears_the_results(world):
     assert console.record is None
 
 
-@pytest.mark.parametrize("junk", [None, "abc", -1, 0, 10**30, [1], {"id": 1}, 1.5, True, "", "-3", "１２", "9" * 13,
-                                  "1; DROP TABLE member"])
+@pytest.mark.parametrize(
+    "junk", [None, "abc", -1, 0, 10**30, [1], {"id": 1}, 1.5, True, "", "-3", "１２", "9" * 13, "1; DROP TABLE member"]
+)
 async def test_open_member_with_a_junk_id_never_raises_or_opens_anything(world, junk):
     tab = await staff_browser()
     before = counts()
@@ -286,9 +296,23 @@ async def test_load_lists_open_tickets_and_the_audit_trail(world):
     assert len(console.audit) <= 30
 
 
-JUNK_FORMS = [None, [], "reason", 42, {"entry_id": [1], "reason": {"why": "x" * 20}, "amount": 5, "direction": ["credit"],
-                                      "reference": None, "ticket_number": 7, "body": ["hello there"], "query": {"q": 1},
-                                      "close": {"on": True}}]
+JUNK_FORMS = [
+    None,
+    [],
+    "reason",
+    42,
+    {
+        "entry_id": [1],
+        "reason": {"why": "x" * 20},
+        "amount": 5,
+        "direction": ["credit"],
+        "reference": None,
+        "ticket_number": 7,
+        "body": ["hello there"],
+        "query": {"q": 1},
+        "close": {"on": True},
+    },
+]
 
 
 @pytest.mark.parametrize("handler", ["search", "reply", *ACTIONS])
@@ -308,8 +332,9 @@ async def test_staff_handlers_survive_junk_forms_and_write_nothing(world, handle
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("reason", ["", "abcd", "  a   b  ", None, ["Member called"]], ids=["empty", "4-chars", "spaces",
-                                                                                          "none", "list"])
+@pytest.mark.parametrize(
+    "reason", ["", "abcd", "  a   b  ", None, ["Member called"]], ids=["empty", "4-chars", "spaces", "none", "list"]
+)
 async def test_every_action_needs_a_written_reason(world, action, reason):
     tab = await console_tab(world)
     form = {**payloads(world)[action]["form_data"], "reason": reason}
@@ -331,9 +356,16 @@ async def test_every_action_is_audited_with_the_agent_the_member_and_the_reason(
     assert len(mine) == 1, [(r.action, r.detail) for r in audit_rows()[before:]]
     row = mine[0]
     assert row.subject_user_id == world.bob_user and REASON in row.detail
-    assert row.action == {"waive_fee": "fee_waived", "adjust": "adjustment_posted", "unlock": "account_unlocked",
-                          "send_reset": "reset_email_sent_by_support",
-                          "cancel_payment": "payment_canceled_by_support"}[action]
+    assert (
+        row.action
+        == {
+            "waive_fee": "fee_waived",
+            "adjust": "adjustment_posted",
+            "unlock": "account_unlocked",
+            "send_reset": "reset_email_sent_by_support",
+            "cancel_payment": "payment_canceled_by_support",
+        }[action]
+    )
     # the console's own audit list shows it, naming the agent
     assert any(line.id == row.id and "by sam.support" in line.detail for line in tab.state(ConsoleState).audit)
 
@@ -348,7 +380,9 @@ async def test_waiving_a_fee_credits_it_once(world):
     assert console.errors == {} and console.message == DONE
     [waiver] = ledger_rows(BOB, EntryKind.FEE_WAIVER)
     fee = next(e for e in ledger_rows(BOB, EntryKind.LATE_FEE) if e.id == world.fee_id)
-    assert waiver.amount_cents == -LATE_FEE_CENTS and waiver.invoice_id == fee.invoice_id and REASON in waiver.description
+    assert (
+        waiver.amount_cents == -LATE_FEE_CENTS and waiver.invoice_id == fee.invoice_id and REASON in waiver.description
+    )
     assert console.record.fees == []  # no longer offered for waiving
     assert console.record.balance == "$0.00"  # Bob had paid everything but the fee
 
@@ -371,9 +405,12 @@ async def test_a_second_waive_tells_the_agent_it_was_already_waived(world):
 async def test_only_a_late_fee_can_be_waived(world, entry):
     tab = await console_tab(world)
     rows = ledger_rows(BOB)
-    entry_id = {"payment": next(e.id for e in rows if e.kind == EntryKind.PAYMENT),
-                "premium": next(e.id for e in rows if e.kind == EntryKind.PREMIUM),
-                "unknown": 99999, "junk": "1e3"}[entry]
+    entry_id = {
+        "payment": next(e.id for e in rows if e.kind == EntryKind.PAYMENT),
+        "premium": next(e.id for e in rows if e.kind == EntryKind.PREMIUM),
+        "unknown": 99999,
+        "junk": "1e3",
+    }[entry]
     before = snapshot()
     await act(tab, "waive_fee", form_data={"entry_id": str(entry_id), "reason": REASON})
     assert snapshot() == before and tab.state(ConsoleState).message == "No such late fee."
@@ -424,8 +461,10 @@ async def test_a_reply_to_an_unknown_ticket_is_refused(world):
     assert tab.state(ConsoleState).message == "No such ticket." and snapshot() == before
 
 
-@pytest.mark.parametrize("direction, amount, kind, cents", [("credit", "25.00", EntryKind.CREDIT, -2500),
-                                                            ("charge", "$10", EntryKind.ADJUSTMENT, 1000)])
+@pytest.mark.parametrize(
+    "direction, amount, kind, cents",
+    [("credit", "25.00", EntryKind.CREDIT, -2500), ("charge", "$10", EntryKind.ADJUSTMENT, 1000)],
+)
 async def test_an_adjustment_is_posted_to_the_open_members_ledger(world, direction, amount, kind, cents):
     tab = await console_tab(world)
     await act(tab, "adjust", form_data={"amount": amount, "direction": direction, "reason": REASON})
@@ -436,10 +475,15 @@ async def test_an_adjustment_is_posted_to_the_open_members_ledger(world, directi
     assert row.actor_user_id == world.staff_id and row.detail.startswith(direction) and REASON in row.detail
 
 
-@pytest.mark.parametrize("form, field", [({"amount": "abc", "direction": "credit"}, "amount"),
-                                         ({"amount": "0", "direction": "credit"}, "amount"),
-                                         ({"amount": "10000.01", "direction": "credit"}, "amount"),
-                                         ({"amount": "5", "direction": "steal"}, "direction")])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({"amount": "abc", "direction": "credit"}, "amount"),
+        ({"amount": "0", "direction": "credit"}, "amount"),
+        ({"amount": "10000.01", "direction": "credit"}, "amount"),
+        ({"amount": "5", "direction": "steal"}, "direction"),
+    ],
+)
 async def test_a_bad_adjustment_is_a_field_error_and_writes_nothing(world, form, field):
     tab = await console_tab(world)
     before = snapshot()
@@ -499,8 +543,10 @@ async def test_canceling_tells_the_member_by_email_and_in_the_portal(world):
     assert notifications(BOB) == [] and emails(BOB.email, "payment_canceled") == []
     await act(tab, "cancel_payment", form_data={"reference": world.scheduled, "reason": REASON})
 
-    told = ("Our support team canceled your scheduled payment of $200.00 that was to be made on Dec 4, 2026. "
-            "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support.")
+    told = (
+        "Our support team canceled your scheduled payment of $200.00 that was to be made on Dec 4, 2026. "
+        "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support."
+    )
     [mail] = emails(BOB.email, "payment_canceled")
     assert mail.subject == f"Scheduled payment canceled — {world.scheduled}"
     assert told in mail.body and "Status: Canceled" in mail.body and REASON not in mail.body
@@ -518,8 +564,12 @@ async def test_a_members_follow_up_to_a_closed_ticket_shows_linked_both_ways(wor
     await act(tab, "unlock", form_data={"reason": REASON})  # BOB's log-in is locked in this world
     bob = await logged_in_browser(BOB, url=routes.SUPPORT)
     await fire(bob, SupportState, "load")
-    await fire(bob, SupportState, "reply", form_data={"ticket_number": world.ticket_number,
-                                                      "message": "It happened again this month."})
+    await fire(
+        bob,
+        SupportState,
+        "reply",
+        form_data={"ticket_number": world.ticket_number, "message": "It happened again this month."},
+    )
     new_number = bob.state(SupportState).tickets[0].number
     assert new_number != world.ticket_number and ticket(world.ticket_number).status == "closed"
 
@@ -537,8 +587,11 @@ async def test_a_members_follow_up_to_a_closed_ticket_shows_linked_both_ways(wor
 @pytest.mark.parametrize("which", ["succeeded", "unknown", "garbage"])
 async def test_only_a_scheduled_payment_can_be_canceled(world, which):
     tab = await console_tab(world)
-    reference = {"succeeded": world.billing.bob.latest_succeeded, "unknown": "HC-0000-0000-0000",
-                 "garbage": "' OR 1=1 --"}[which]
+    reference = {
+        "succeeded": world.billing.bob.latest_succeeded,
+        "unknown": "HC-0000-0000-0000",
+        "garbage": "' OR 1=1 --",
+    }[which]
     before = snapshot()
     await act(tab, "cancel_payment", form_data={"reference": reference, "reason": REASON})
     console = tab.state(ConsoleState)
@@ -550,10 +603,18 @@ async def test_only_a_scheduled_payment_can_be_canceled(world, which):
 # 2. Staff on member pages
 # --------------------------------------------------------------------------------------------
 
-MEMBER_PAGES = [(DashboardState, routes.DASHBOARD), (PayState, routes.PAY), (HistoryState, routes.HISTORY),
-                (PaymentDetailState, routes.PAYMENT), (AutopayState, routes.AUTOPAY), (PlanState, routes.PAYMENT_PLAN),
-                (NotificationsState, routes.NOTIFICATIONS), (RemindersState, routes.SETTINGS),
-                (MethodsState, routes.SETTINGS), (SupportState, routes.SUPPORT)]
+MEMBER_PAGES = [
+    (DashboardState, routes.DASHBOARD),
+    (PayState, routes.PAY),
+    (HistoryState, routes.HISTORY),
+    (PaymentDetailState, routes.PAYMENT),
+    (AutopayState, routes.AUTOPAY),
+    (PlanState, routes.PAYMENT_PLAN),
+    (NotificationsState, routes.NOTIFICATIONS),
+    (RemindersState, routes.SETTINGS),
+    (MethodsState, routes.SETTINGS),
+    (SupportState, routes.SUPPORT),
+]
 
 
 @pytest.mark.parametrize("cls, url", MEMBER_PAGES, ids=[c.__name__ for c, _ in MEMBER_PAGES])
@@ -579,8 +640,12 @@ async def test_require_login_sends_staff_to_the_console_still_logged_in(world):
 async def test_staff_cannot_open_a_ticket_as_a_member(world):
     tab = await staff_browser(routes.SUPPORT)
     before = snapshot()
-    out = await fire(tab, SupportState, "submit", form_data={"topic": "other", "reference": "",
-                                                              "message": "Please waive everything for me."})
+    out = await fire(
+        tab,
+        SupportState,
+        "submit",
+        form_data={"topic": "other", "reference": "", "message": "Please waive everything for me."},
+    )
     assert out.redirects == [routes.CONSOLE] and snapshot() == before
 
 

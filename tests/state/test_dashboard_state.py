@@ -113,8 +113,14 @@ async def test_load_with_a_live_session_shows_the_members_own_masked_overview():
     # The full SSN, the email and the date of birth never reach the browser, in any form.
     seen = tab.public() + out.seen
     born = ALICE.date_of_birth
-    for secret in (ALICE.ssn, ALICE.ssn_digits, ALICE.ssn_digits[:5], ALICE.email, born.isoformat(),
-                   born.strftime("%m/%d/%Y")):
+    for secret in (
+        ALICE.ssn,
+        ALICE.ssn_digits,
+        ALICE.ssn_digits[:5],
+        ALICE.email,
+        born.isoformat(),
+        born.strftime("%m/%d/%Y"),
+    ):
         assert secret not in seen
 
 
@@ -123,8 +129,16 @@ async def test_the_view_the_browser_receives_holds_only_what_the_dashboard_shows
     await fire(tab, DashboardState, "load")
     dashboard = json.loads(tab.public())[DashboardState.get_full_name()]
     sent = next(value for key, value in dashboard.items() if key.startswith("view"))
-    assert set(sent["profile"]) == {"first_name", "full_name", "member_number", "masked_ssn", "masked_email",
-                                    "account_number", "plan_name", "monthly_premium"}
+    assert set(sent["profile"]) == {
+        "first_name",
+        "full_name",
+        "member_number",
+        "masked_ssn",
+        "masked_email",
+        "account_number",
+        "plan_name",
+        "monthly_premium",
+    }
     assert ALICE.username not in json.dumps(dashboard)
 
 

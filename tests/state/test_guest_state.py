@@ -29,8 +29,8 @@ from state_harness import ALICE, BOB, Browser, Outcome, fire
 
 from hcpay_app import routes
 from hcpay_app.models import PaymentStatus
-from hcpay_app.services.adapters.processor import DECLINE_MESSAGES
 from hcpay_app.services.payments import guest
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES
 from hcpay_app.state.guest import GuestState
 
 pytestmark = pytest.mark.asyncio
@@ -49,8 +49,12 @@ def defaults() -> dict:
 
 
 def details(person=ALICE, **overrides) -> dict:
-    return {"account_number": person.account_number, "zip_code": "02110",
-            "date_of_birth": person.date_of_birth.isoformat(), **overrides}
+    return {
+        "account_number": person.account_number,
+        "zip_code": "02110",
+        "date_of_birth": person.date_of_birth.isoformat(),
+        **overrides,
+    }
 
 
 class GuestTab:
@@ -135,10 +139,13 @@ async def test_a_member_with_nothing_due_is_verified_with_zero_due(billing):
 
 @pytest.mark.parametrize("wrong", ["zip", "dob", "unknown-account", "other-members-dob", "other-members-account"])
 async def test_wrong_details_get_one_generic_answer(billing, wrong):
-    form = {"zip": details(zip_code="02111"), "dob": details(date_of_birth="1984-05-18"),
-            "unknown-account": details(account_number="819999999"),
-            "other-members-dob": details(date_of_birth=BOB.date_of_birth.isoformat()),
-            "other-members-account": details(BOB, date_of_birth=ALICE.date_of_birth.isoformat())}[wrong]
+    form = {
+        "zip": details(zip_code="02111"),
+        "dob": details(date_of_birth="1984-05-18"),
+        "unknown-account": details(account_number="819999999"),
+        "other-members-dob": details(date_of_birth=BOB.date_of_birth.isoformat()),
+        "other-members-account": details(BOB, date_of_birth=ALICE.date_of_birth.isoformat()),
+    }[wrong]
     g = GuestTab()
     before = snapshot()
     await g.fire("verify", form_data=form)
@@ -150,12 +157,17 @@ async def test_wrong_details_get_one_generic_answer(billing, wrong):
     assert_only_initials(g.seen, BOB)
 
 
-JUNK = [None, [], "account_number=810000001", 5,
-        {"account_number": 810000001, "zip_code": 2110, "date_of_birth": [1984, 5, 17]},
-        {"account_number": ["810000001"], "zip_code": {"zip": "02110"}, "date_of_birth": None},
-        {"account_number": "81000000１", "zip_code": "0211O", "date_of_birth": "1984-02-30"},
-        {"account_number": "810000001 OR 1=1", "zip_code": "02110", "date_of_birth": "yesterday"},
-        {"account_number": "8" * 5000, "zip_code": "0" * 5000, "date_of_birth": "1" * 5000}]
+JUNK = [
+    None,
+    [],
+    "account_number=810000001",
+    5,
+    {"account_number": 810000001, "zip_code": 2110, "date_of_birth": [1984, 5, 17]},
+    {"account_number": ["810000001"], "zip_code": {"zip": "02110"}, "date_of_birth": None},
+    {"account_number": "81000000１", "zip_code": "0211O", "date_of_birth": "1984-02-30"},
+    {"account_number": "810000001 OR 1=1", "zip_code": "02110", "date_of_birth": "yesterday"},
+    {"account_number": "8" * 5000, "zip_code": "0" * 5000, "date_of_birth": "1" * 5000},
+]
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=[f"junk{i}" for i in range(len(JUNK))])
@@ -170,8 +182,18 @@ async def test_junk_details_never_raise_or_verify(billing, junk):
     await assert_cannot_pay(g)
 
 
-@pytest.mark.parametrize("value, kind", [("bank", "bank"), ("card", "card"), ("crypto", "card"), (None, "card"),
-                                         (["bank"], "card"), ({"bank": 1}, "card"), (1, "card")])
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        ("bank", "bank"),
+        ("card", "card"),
+        ("crypto", "card"),
+        (None, "card"),
+        (["bank"], "card"),
+        ({"bank": 1}, "card"),
+        (1, "card"),
+    ],
+)
 async def test_pick_method_kind_accepts_only_card_or_bank(billing, value, kind):
     g = GuestTab()
     await g.fire("pick_method_kind", value=value)
@@ -192,7 +214,11 @@ async def test_choose_and_submit_pays_once(billing):
     assert s.step == "done" and REFERENCE_RE.fullmatch(s.reference) and s.message == ""
     made = payment(s.reference)
     assert (made.amount_cents, made.billing_account_id, made.source, made.user_id) == (
-        12550, billing.alice.account_id, "guest", None)
+        12550,
+        billing.alice.account_id,
+        "guest",
+        None,
+    )
     assert made.status == PaymentStatus.SUCCEEDED
     key = made.idempotency_key
     after = snapshot()
@@ -245,16 +271,25 @@ async def test_start_over_forgets_the_verified_account(billing):
     await assert_cannot_pay(g)
 
 
-@pytest.mark.parametrize("amount, field",
-                         [("0.50", "amount"), ("abc", "amount"), ("99999999", "amount"), ("", "amount")])
+@pytest.mark.parametrize(
+    "amount, field", [("0.50", "amount"), ("abc", "amount"), ("99999999", "amount"), ("", "amount")]
+)
 async def test_a_bad_amount_stays_on_the_pay_step(billing, amount, field):
     g = await GuestTab().verified()
     await g.fire("choose", form_data={"amount": amount, **card_form()})
     assert g.state.step == "pay" and field in g.state.errors and g.state.processing is False
 
 
-@pytest.mark.parametrize("junk", [None, [], "amount=100", {"amount": 100, "card_number": int(CARD_OK), "cvc": [947]},
-                                  {"amount": ["100"], "expiry": {"m": 12}}])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        None,
+        [],
+        "amount=100",
+        {"amount": 100, "card_number": int(CARD_OK), "cvc": [947]},
+        {"amount": ["100"], "expiry": {"m": 12}},
+    ],
+)
 async def test_junk_in_choose_never_raises(billing, junk):
     g = await GuestTab().verified()
     before = snapshot()

@@ -97,7 +97,7 @@ def assert_no_secrets(text: str, *, other: Person, others_billing: MemberBilling
         assert person.ssn not in text and person.ssn_digits not in text
     assert "$2b$" not in text
     assert other.member_number not in text and other.last_name not in text and other.account_number not in text
-    for reference in (others_billing.references if others_billing else []):
+    for reference in others_billing.references if others_billing else []:
         assert reference not in text, reference
 
 
@@ -165,8 +165,9 @@ async def test_load_shows_the_first_page_newest_first_with_the_chart_and_filters
     assert len(h.chart) == 12
     assert [p["month"] for p in h.chart][0] == "Dec 25" and h.chart[-1]["month"] == "Nov 26"
     assert sum(p["premiums"] for p in h.chart) == 5400 and sum(p["payments"] for p in h.chart) == 4600
-    assert h.chart_summary == ("From December 2025 to November 2026 you were billed $5,400.00 in premiums "
-                               "and paid $4,600.00.")
+    assert h.chart_summary == (
+        "From December 2025 to November 2026 you were billed $5,400.00 in premiums and paid $4,600.00."
+    )
     assert (h.export_start, h.export_end, h.statement_month) == ("2026-01-01", "2026-11-24", "2026-11")
     assert_no_secrets(tab.public() + out.seen, other=BOB, others_billing=billing.bob)
 
@@ -205,8 +206,7 @@ async def test_next_page_shows_the_remaining_rows(billing):
     assert keys(tab) == first
 
 
-@pytest.mark.parametrize("number", [None, -1, 0, 3, 10**9, 2.5, [1], [2], {"page": 2}, "abc", ""],
-                         ids=repr)
+@pytest.mark.parametrize("number", [None, -1, 0, 3, 10**9, 2.5, [1], [2], {"page": 2}, "abc", ""], ids=repr)
 async def test_go_to_page_with_a_bad_number_falls_back_to_page_one(billing, number):
     tab, _ = await history_tab()
     first = keys(tab)
@@ -249,10 +249,17 @@ async def test_go_to_page_after_the_session_ended_redirects_and_forgets_the_rows
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "label", "count"), [
-    ("succeeded", "Paid", 10), ("declined", "Declined", 2), ("pending", "Pending", 1),
-    ("scheduled", "Scheduled", 1), ("canceled", "Canceled", 1), ("returned", "Returned", 0),
-])
+@pytest.mark.parametrize(
+    ("status", "label", "count"),
+    [
+        ("succeeded", "Paid", 10),
+        ("declined", "Declined", 2),
+        ("pending", "Pending", 1),
+        ("scheduled", "Scheduled", 1),
+        ("canceled", "Canceled", 1),
+        ("returned", "Returned", 0),
+    ],
+)
 async def test_filter_status_shows_only_payments_in_that_status(billing, status, label, count):
     tab, _ = await history_tab()
     await fire(tab, HistoryState, "go_to_page", number=2)
@@ -265,8 +272,9 @@ async def test_filter_status_shows_only_payments_in_that_status(billing, status,
         assert [r.reference for r in h.rows] == billing.alice.declined[::-1]
 
 
-@pytest.mark.parametrize("value", [None, 5, True, "", "all ", "DROP TABLE payment", "processing", "SUCCEEDED",
-                                   "x" * 10_000], ids=repr)
+@pytest.mark.parametrize(
+    "value", [None, 5, True, "", "all ", "DROP TABLE payment", "processing", "SUCCEEDED", "x" * 10_000], ids=repr
+)
 async def test_filter_status_with_junk_means_all(billing, value):
     tab, _ = await history_tab()
     await fire(tab, HistoryState, "filter_status", value="declined")
@@ -297,8 +305,24 @@ async def test_filter_year_shows_only_that_year(billing):
     assert (h.year, h.status, h.total, h.rows) == ("2025", "declined", 0, [])
 
 
-@pytest.mark.parametrize("value", [None, 2025, "1999", "2027", " 2025", "2025.0", "all years", "", True, [2025],
-                                   {"year": "2025"}, "2025; DROP TABLE payment"], ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        2025,
+        "1999",
+        "2027",
+        " 2025",
+        "2025.0",
+        "all years",
+        "",
+        True,
+        [2025],
+        {"year": "2025"},
+        "2025; DROP TABLE payment",
+    ],
+    ids=repr,
+)
 async def test_filter_year_with_junk_means_all(billing, value):
     tab, _ = await history_tab()
     await fire(tab, HistoryState, "filter_year", value="2025")
@@ -332,8 +356,9 @@ async def test_search_by_a_reference_typed_loosely_finds_exactly_that_payment(bi
     assert (h.reference, h.search_error, h.total, h.page) == ("", "", 27, 1)
 
 
-@pytest.mark.parametrize("typed", ["HC-12", "not a reference", "HC-7KQ4-M9XP-2D3FX", "HC-UUUU-UUUU-UUUU",
-                                   "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "typed", ["HC-12", "not a reference", "HC-7KQ4-M9XP-2D3FX", "HC-UUUU-UUUU-UUUU", "<script>alert(1)</script>"]
+)
 async def test_search_with_a_malformed_reference_says_so_and_shows_nothing(billing, typed):
     tab, _ = await history_tab()
     out = await fire(tab, HistoryState, "search", form_data={"reference": typed})
@@ -355,8 +380,11 @@ async def test_searching_another_members_reference_finds_nothing(billing):
     assert_no_secrets(without_search_echo(tab.public()), other=BOB, others_billing=billing.bob)
 
 
-@pytest.mark.parametrize("form_data", [None, "HC-0000-0000-0000", [], {}, {"reference": 5},
-                                       {"reference": ["HC-0000-0000-0000"]}, {"reference": None}], ids=repr)
+@pytest.mark.parametrize(
+    "form_data",
+    [None, "HC-0000-0000-0000", [], {}, {"reference": 5}, {"reference": ["HC-0000-0000-0000"]}, {"reference": None}],
+    ids=repr,
+)
 async def test_search_with_junk_form_data_shows_everything(billing, form_data):
     tab, _ = await history_tab()
     out = await fire(tab, HistoryState, "search", form_data=form_data)
@@ -413,11 +441,13 @@ async def test_payment_detail_without_a_receipt_unless_it_succeeded(billing, whi
         assert p.detail.explanation == "Your card was declined. Nothing was charged."
 
 
-@pytest.mark.parametrize("reference", ["bob", "bob-lower", "", "garbage", "HC-0000-0000-0000", "' OR 1=1 --",
-                                       "x" * 5000, "HC-%00"])
+@pytest.mark.parametrize(
+    "reference", ["bob", "bob-lower", "", "garbage", "HC-0000-0000-0000", "' OR 1=1 --", "x" * 5000, "HC-%00"]
+)
 async def test_payment_detail_of_someone_elses_or_a_bad_reference_is_not_found(billing, reference):
     reference = {"bob": billing.bob.latest_succeeded, "bob-lower": billing.bob.latest_succeeded.lower()}.get(
-        reference, reference)
+        reference, reference
+    )
     tab, out = await detail_tab(reference)
     p = tab.state(PaymentDetailState)
     assert out.events == []
@@ -465,10 +495,25 @@ async def test_download_statement_for_a_month(billing):
     assert downloads(out)[0]["url"].startswith(routes.STATEMENT + "?")
 
 
-@pytest.mark.parametrize("form_data", [None, "2026-10", [], {}, {"month": ""}, {"month": "October"},
-                                       {"month": 202610}, {"month": ["2026-10"]}, {"month": "2026-10-01"},
-                                       {"month": "2026-1"}, {"month": "2026-10&start=2000-01-01"},
-                                       {"month": "../../etc/passwd"}, {"month": "２０２６-１０"}], ids=repr)
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        None,
+        "2026-10",
+        [],
+        {},
+        {"month": ""},
+        {"month": "October"},
+        {"month": 202610},
+        {"month": ["2026-10"]},
+        {"month": "2026-10-01"},
+        {"month": "2026-1"},
+        {"month": "2026-10&start=2000-01-01"},
+        {"month": "../../etc/passwd"},
+        {"month": "２０２６-１０"},
+    ],
+    ids=repr,
+)
 async def test_download_statement_with_junk_sets_an_error_and_downloads_nothing(billing, form_data):
     tab, _ = await history_tab()
     out = await fire(tab, HistoryState, "download_statement", form_data=form_data)
@@ -487,20 +532,35 @@ async def test_export_csv_for_a_date_range(billing):
     tab, _ = await history_tab()
     h = tab.state(HistoryState)
     out = await fire(tab, HistoryState, "export_csv", form_data={"start": h.export_start, "end": h.export_end})
-    assert downloads(out) == [{"url": "/documents/history.csv?start=2026-01-01&end=2026-11-24",
-                               "filename": "payment-history-2026-01-01-to-2026-11-24.csv"}]
+    assert downloads(out) == [
+        {
+            "url": "/documents/history.csv?start=2026-01-01&end=2026-11-24",
+            "filename": "payment-history-2026-01-01-to-2026-11-24.csv",
+        }
+    ]
     assert h.download_errors == {}
     # A single day is a valid range.
     out = await fire(tab, HistoryState, "export_csv", form_data={"start": "2026-03-05", "end": "2026-03-05"})
     assert downloads(out)[0]["url"] == "/documents/history.csv?start=2026-03-05&end=2026-03-05"
 
 
-@pytest.mark.parametrize("form_data", [None, "2026-01-01", [], {}, {"start": "2026-01-01"}, {"end": "2026-01-01"},
-                                       {"start": "2026-02-30", "end": "2026-03-01"},
-                                       {"start": "yesterday", "end": "today"},
-                                       {"start": 20260101, "end": 20261124},
-                                       {"start": ["2026-01-01"], "end": ["2026-02-01"]},
-                                       {"start": "2026-01-01&x=1", "end": "2026-02-01"}], ids=repr)
+@pytest.mark.parametrize(
+    "form_data",
+    [
+        None,
+        "2026-01-01",
+        [],
+        {},
+        {"start": "2026-01-01"},
+        {"end": "2026-01-01"},
+        {"start": "2026-02-30", "end": "2026-03-01"},
+        {"start": "yesterday", "end": "today"},
+        {"start": 20260101, "end": 20261124},
+        {"start": ["2026-01-01"], "end": ["2026-02-01"]},
+        {"start": "2026-01-01&x=1", "end": "2026-02-01"},
+    ],
+    ids=repr,
+)
 async def test_export_csv_with_junk_sets_an_error_and_downloads_nothing(billing, form_data):
     tab, _ = await history_tab()
     out = await fire(tab, HistoryState, "export_csv", form_data=form_data)
@@ -571,7 +631,12 @@ async def test_dashboard_before_any_billing(db):
     await fire(tab, DashboardState, "load")
     d = tab.state(DashboardState).view
     assert (d.amount_due, d.has_amount_due, d.has_past_due, d.last_payment_reference, d.recent) == (
-        "$0.00", False, False, "", [])
+        "$0.00",
+        False,
+        False,
+        "",
+        [],
+    )
     assert d.coverage_text == "Pending first payment"
 
 
@@ -581,16 +646,18 @@ async def test_dashboard_before_any_billing(db):
 
 
 async def load_everything(tab: Browser, reference: str) -> list[Outcome]:
-    outs = [await fire(tab.navigate(routes.DASHBOARD), DashboardState, "load"),
-            await fire(tab.navigate(routes.HISTORY), HistoryState, "load"),
-            await fire(tab, HistoryState, "go_to_page", number=2),
-            await fire(tab, HistoryState, "filter_status", value="succeeded"),
-            await fire(tab, HistoryState, "filter_year", value="2026"),
-            await fire(tab, HistoryState, "search", form_data={"reference": reference}),
-            await fire(tab, HistoryState, "clear_search"),
-            await fire(tab, HistoryState, "download_statement", form_data={"month": "2026-11"}),
-            await fire(tab, HistoryState, "export_csv", form_data={"start": "2026-01-01", "end": "2026-11-24"}),
-            await fire(tab.navigate(f"{routes.PAYMENT}?reference={reference}"), PaymentDetailState, "load")]
+    outs = [
+        await fire(tab.navigate(routes.DASHBOARD), DashboardState, "load"),
+        await fire(tab.navigate(routes.HISTORY), HistoryState, "load"),
+        await fire(tab, HistoryState, "go_to_page", number=2),
+        await fire(tab, HistoryState, "filter_status", value="succeeded"),
+        await fire(tab, HistoryState, "filter_year", value="2026"),
+        await fire(tab, HistoryState, "search", form_data={"reference": reference}),
+        await fire(tab, HistoryState, "clear_search"),
+        await fire(tab, HistoryState, "download_statement", form_data={"month": "2026-11"}),
+        await fire(tab, HistoryState, "export_csv", form_data={"start": "2026-01-01", "end": "2026-11-24"}),
+        await fire(tab.navigate(f"{routes.PAYMENT}?reference={reference}"), PaymentDetailState, "load"),
+    ]
     return outs
 
 
@@ -617,8 +684,11 @@ async def test_no_delta_carries_another_members_data_an_ssn_or_a_hash(billing, p
     tab = await logged_in_browser(person)
     outs = await load_everything(tab, own.latest_succeeded)
     # Poking at the other member's records by reference, from every door.
-    outs.append(await fire(tab.navigate(routes.HISTORY), HistoryState, "search",
-                           form_data={"reference": others.latest_succeeded}))
+    outs.append(
+        await fire(
+            tab.navigate(routes.HISTORY), HistoryState, "search", form_data={"reference": others.latest_succeeded}
+        )
+    )
     for reference in others.references:
         outs.append(await fire(tab.navigate(f"{routes.PAYMENT}?reference={reference}"), PaymentDetailState, "load"))
         assert tab.state(PaymentDetailState).not_found == NOT_FOUND

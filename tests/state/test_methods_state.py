@@ -12,8 +12,8 @@ import pytest
 from billing_seed import TODAY, seed_billing
 from pay_flow import (
     CVC,
-    assert_no_card_data,
     age_session,
+    assert_no_card_data,
     bank_form,
     card_form,
     counts,
@@ -23,7 +23,16 @@ from pay_flow import (
     revoke,
     saved_card,
 )
-from state_harness import ALICE, BOB, PASSWORD, Browser, Outcome, fire, logged_in_browser, service_login
+from state_harness import (
+    ALICE,
+    BOB,
+    PASSWORD,
+    Browser,
+    Outcome,
+    fire,
+    logged_in_browser,
+    service_login,
+)
 
 from hcpay_app import clock, routes
 from hcpay_app.models import PaymentStatus
@@ -48,8 +57,7 @@ def defaults() -> dict:
 
 def snapshot(*people) -> list[tuple]:
     """Everything a handler could change about these members' saved methods."""
-    return [(m.id, m.nickname, m.is_default, m.removed_at, m.processor_token)
-            for p in people for m in method_rows(p)]
+    return [(m.id, m.nickname, m.is_default, m.removed_at, m.processor_token) for p in people for m in method_rows(p)]
 
 
 class Tab:
@@ -86,7 +94,11 @@ async def settings(person=ALICE) -> Tab:
 @pytest.fixture
 def two_cards(db) -> tuple[int, int, int]:
     """Alice's default card and a second one, and Bob's card (ids)."""
-    return saved_card(ALICE, nickname="Everyday"), saved_card(ALICE, "5555555555554444"), saved_card(BOB, nickname="Bob's")
+    return (
+        saved_card(ALICE, nickname="Everyday"),
+        saved_card(ALICE, "5555555555554444"),
+        saved_card(BOB, nickname="Bob's"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,15 +238,18 @@ async def test_a_declining_card_is_still_saved_as_a_method(db):
     assert tab.state.message == "Visa ••••9995 was added."
 
 
-@pytest.mark.parametrize(("form", "field"), [
-    (card_form("4242424242424241"), "card_number"),
-    (card_form(expiry="10/26"), "expiry"),
-    (card_form(cvc="94"), "cvc"),
-    (card_form(card_name="<script>"), "card_name"),
-    (card_form(billing_zip="ABCDE"), "billing_zip"),
-    ({**card_form(), "nickname": "1111111 my card"}, "nickname"),
-    ({**card_form(), "nickname": "<b>Visa</b>"}, "nickname"),
-])
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        (card_form("4242424242424241"), "card_number"),
+        (card_form(expiry="10/26"), "expiry"),
+        (card_form(cvc="94"), "cvc"),
+        (card_form(card_name="<script>"), "card_name"),
+        (card_form(billing_zip="ABCDE"), "billing_zip"),
+        ({**card_form(), "nickname": "1111111 my card"}, "nickname"),
+        ({**card_form(), "nickname": "<b>Visa</b>"}, "nickname"),
+    ],
+)
 async def test_add_with_an_invalid_field_saves_nothing(db, form, field):
     tab = await settings()
     await tab.fire("open_add", kind="card")
@@ -330,7 +345,19 @@ async def test_rename_anything_but_an_own_method_is_refused(two_cards, which):
     tab = await settings()
     await tab.fire("remove", method_id=second)
     values = {"bob": [str(bobs)], "removed": [str(second)]}.get(which) or [
-        "abc", "-1", "0", "", "1.0", " 1", "9" * 11, "9" * 20, "9" * 10_000, None, first, [str(first)]]
+        "abc",
+        "-1",
+        "0",
+        "",
+        "1.0",
+        " 1",
+        "9" * 11,
+        "9" * 20,
+        "9" * 10_000,
+        None,
+        first,
+        [str(first)],
+    ]
     rows = snapshot(ALICE, BOB)
     for value in values:
         tab.state.message = ""
@@ -386,11 +413,15 @@ async def test_a_numeric_string_id_is_coerced_like_the_browser_sends_it(two_card
     assert tab.state.message == "Default payment method updated." and method_row(second).is_default is True
 
 
-@pytest.mark.parametrize(("handler", "method_id"), [
-    # "99999999999999999999" arrives as that int: Reflex coerces it to the annotated int first.
-    *((h, v) for h in ("make_default", "remove") for v in (2**63, 10**30, "9" * 20, "²")),
-    ("rename", "²"),  # a form carries strings only; 12+ digits are already refused there
-], ids=repr)
+@pytest.mark.parametrize(
+    ("handler", "method_id"),
+    [
+        # "99999999999999999999" arrives as that int: Reflex coerces it to the annotated int first.
+        *((h, v) for h in ("make_default", "remove") for v in (2**63, 10**30, "9" * 20, "²")),
+        ("rename", "²"),  # a form carries strings only; 12+ digits are already refused there
+    ],
+    ids=repr,
+)
 async def test_an_id_sqlite_cant_hold_or_an_odd_digit_is_refused(two_cards, handler, method_id):
     tab = await settings()
     rows = snapshot(ALICE, BOB)

@@ -46,9 +46,10 @@ from state_harness import (
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import EntryKind, PaymentStatus
-from hcpay_app.services.adapters.processor import DECLINE_MESSAGES, get_processor
+from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.payments import checkout
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.pay import PayState
@@ -420,8 +421,20 @@ async def test_no_delta_at_any_step_holds_card_data_a_token_or_the_key(billing):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("flag", "saved"), [(True, True), ("on", True), (False, False), ("off", False),
-                                             ("true", False), (None, False), (1, False), (["on"], False)], ids=repr)
+@pytest.mark.parametrize(
+    ("flag", "saved"),
+    [
+        (True, True),
+        ("on", True),
+        (False, False),
+        ("off", False),
+        ("true", False),
+        (None, False),
+        (1, False),
+        (["on"], False),
+    ],
+    ids=repr,
+)
 async def test_save_method_checkbox(billing, flag, saved):
     j = await journey()
     await j.to_review({**card_form(), "save_method": flag})
@@ -481,8 +494,22 @@ async def test_a_saved_method_that_isnt_the_members_own_is_refused(billing, whic
 
         methods.remove(s, resolve(service_login(ALICE)), removed, now=clock.utcnow())
     values = {"bob": [str(bobs)], "removed": [str(removed)]}.get(which) or [
-        "abc", "-1", "0", "", " 1", "1.0", "99999", "9" * 12, f"{own} OR 1=1", 10**30, None, own, [str(own)],
-        {"id": str(own)}, True]
+        "abc",
+        "-1",
+        "0",
+        "",
+        " 1",
+        "1.0",
+        "99999",
+        "9" * 12,
+        f"{own} OR 1=1",
+        10**30,
+        None,
+        own,
+        [str(own)],
+        {"id": str(own)},
+        True,
+    ]
     j = await journey()
     await j.to_method()
     assert j.pay.method_kind == "saved"
@@ -529,8 +556,14 @@ async def test_a_saved_method_removed_after_the_review_is_not_charged(billing):
 
 JUNK = [None, 7, True, ["x"], {"a": 1}, "x" * 10_000]
 CARD_FIELDS = ["card_number", "expiry", "cvc", "card_name", "billing_zip", "save_method"]
-BANK_FIELDS = ["routing_number", "account_number", "confirm_account_number", "account_type", "account_name",
-               "save_method"]
+BANK_FIELDS = [
+    "routing_number",
+    "account_number",
+    "confirm_account_number",
+    "account_type",
+    "account_name",
+    "save_method",
+]
 
 
 def expect_error(field: str, value) -> bool:
@@ -565,8 +598,9 @@ async def test_submit_method_with_a_field_of_the_wrong_type(billing, kind, field
     assert_no_card_data(j.seen, j.tab, keys=j.keys)
 
 
-@pytest.mark.parametrize(("kind", "field", "var"), [("bank", "account_type", "account_type"),
-                                                    ("saved", "saved_method", "selected_method")])
+@pytest.mark.parametrize(
+    ("kind", "field", "var"), [("bank", "account_type", "account_type"), ("saved", "saved_method", "selected_method")]
+)
 async def test_echoed_method_fields_are_capped(billing, kind, field, var):
     j = await journey()
     await j.to_method()
@@ -593,8 +627,9 @@ async def test_submit_amount_with_a_field_of_the_wrong_type(billing, field):
     await j.fire("pick_amount", value="other")
     for value in JUNK:
         j.pay.step = "amount"
-        await j.fire("submit_amount", form_data={"other_amount": "100.00", "payment_date": TODAY.isoformat(),
-                                                 field: value})
+        await j.fire(
+            "submit_amount", form_data={"other_amount": "100.00", "payment_date": TODAY.isoformat(), field: value}
+        )
         p = j.pay
         assert len(p.other_amount) <= 20 and len(p.payment_date) <= 10, value
         if field == "payment_date" and not isinstance(value, str):
@@ -625,27 +660,30 @@ async def test_pick_amount_and_method_kind_with_junk(billing, value):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("", "Enter an amount."),
-    ("abc", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-    ("-5", "The amount can't be negative."),
-    ("$-5", "The amount can't be negative."),
-    ("0.99", "The smallest payment is $1.00."),
-    ("0", "The smallest payment is $1.00."),
-    (".5", "The smallest payment is $1.00."),  # fifty cents: an amount, just under the minimum
-    ("$.5", "The smallest payment is $1.00."),
-    (".50", "The smallest payment is $1.00."),
-    (".", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-    (".555", "Use at most two digits after the decimal point, like 125.50."),
-    ("1.234", "Use at most two digits after the decimal point, like 125.50."),
-    ("1e3", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-    ("NaN", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-    ("１００", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-    ("6200.01", "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
-    ("9" * 12, "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
-    ("9" * 13, "That amount is too large."),
-    ("1" * 10_000, "That amount is too large."),  # the state keeps 20 characters
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter an amount."),
+        ("abc", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+        ("-5", "The amount can't be negative."),
+        ("$-5", "The amount can't be negative."),
+        ("0.99", "The smallest payment is $1.00."),
+        ("0", "The smallest payment is $1.00."),
+        (".5", "The smallest payment is $1.00."),  # fifty cents: an amount, just under the minimum
+        ("$.5", "The smallest payment is $1.00."),
+        (".50", "The smallest payment is $1.00."),
+        (".", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+        (".555", "Use at most two digits after the decimal point, like 125.50."),
+        ("1.234", "Use at most two digits after the decimal point, like 125.50."),
+        ("1e3", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+        ("NaN", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+        ("１００", "Enter an amount using digits only, like 125.50 or $1,234.56."),
+        ("6200.01", "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
+        ("9" * 12, "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
+        ("9" * 13, "That amount is too large."),
+        ("1" * 10_000, "That amount is too large."),  # the state keeps 20 characters
+    ],
+)
 async def test_another_amount_that_isnt_an_amount(billing, typed, message):
     j = await journey()
     await j.fire("pick_amount", value="other")
@@ -678,13 +716,16 @@ async def test_nothing_due_means_another_amount(billing):
     assert set(j.pay.errors) == {"amount_choice"} and j.pay.step == "amount"
 
 
-@pytest.mark.parametrize(("day", "message"), [
-    (TODAY + dt.timedelta(days=61), "You can schedule a payment up to 60 days ahead."),
-    (TODAY + dt.timedelta(days=3650), "You can schedule a payment up to 60 days ahead."),
-    (TODAY - dt.timedelta(days=1), "The payment date can't be in the past."),
-    ("2026-02-30", "Choose a payment date."),
-    ("11/30/2026", "Choose a payment date."),
-])
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (TODAY + dt.timedelta(days=61), "You can schedule a payment up to 60 days ahead."),
+        (TODAY + dt.timedelta(days=3650), "You can schedule a payment up to 60 days ahead."),
+        (TODAY - dt.timedelta(days=1), "The payment date can't be in the past."),
+        ("2026-02-30", "Choose a payment date."),
+        ("11/30/2026", "Choose a payment date."),
+    ],
+)
 async def test_a_payment_date_out_of_range_is_refused(billing, day, message):
     j = await journey()
     await j.fire("submit_amount", form_data=today_form(payment_date=str(day)))
@@ -705,8 +746,9 @@ async def test_sixty_days_ahead_is_the_latest_date(billing):
 async def schedule(person: Person, day: str = IN_8_DAYS, amount: str = "50.00") -> tuple[Journey, str]:
     j = await journey(person)
     await j.fire("pick_amount", value="other")
-    await j.to_review(card_form(card_name=f"{person.first_name} {person.last_name}"), other_amount=amount,
-                      payment_date=day)
+    await j.to_review(
+        card_form(card_name=f"{person.first_name} {person.last_name}"), other_amount=amount, payment_date=day
+    )
     assert j.pay.is_scheduled is True
     before = counts()
     await j.fire("submit_payment")
@@ -763,7 +805,8 @@ async def test_cancelling_a_payment_that_already_ran_is_refused(billing):
     tab = await logged_in_browser(ALICE)
     await fire(tab, DashboardState, "cancel_scheduled", reference=billing.alice.latest_succeeded)
     assert tab.state(DashboardState).cancel_message == (
-        "This payment can no longer be canceled: it has already run or was canceled.")
+        "This payment can no longer be canceled: it has already run or was canceled."
+    )
     assert payment(billing.alice.latest_succeeded).status == PaymentStatus.SUCCEEDED
 
 

@@ -143,8 +143,13 @@ async def test_the_browser_cannot_write_backend_or_flow_vars_through_setvar():
     w = Watcher()
     await w.identity()
     [real] = pending_rows(CAROL.member_number)
-    for name, value in (("_pending_id", real.id + 1), ("pending_id", real.id + 1), ("step", "verify"),
-                        ("_user_inputs", []), ("masked_email", "x")):
+    for name, value in (
+        ("_pending_id", real.id + 1),
+        ("pending_id", real.id + 1),
+        ("step", "verify"),
+        ("_user_inputs", []),
+        ("masked_email", "x"),
+    ):
         with pytest.raises(AttributeError):
             await fire(w.tab, RegisterState, "setvar", var_name=name, value=value)
     assert w.state.step == "credentials"
@@ -157,8 +162,9 @@ async def test_one_tab_cannot_continue_another_tabs_sign_up():
     await victim.identity()
     attacker = Watcher(ip="192.0.2.99")
     [stolen] = [row.id for row in pending_rows(CAROL.member_number)]
-    out = await attacker.fire("submit_credentials",
-                              form_data={**credentials_form(), "pending_id": stolen, "_pending_id": stolen})
+    out = await attacker.fire(
+        "submit_credentials", form_data={**credentials_form(), "pending_id": stolen, "_pending_id": stolen}
+    )
     assert attacker.state.step == "identity"
     assert attacker.state.message == "Your sign-up session has expired. Please start again."
     assert emails(CAROL.email, "verification_code") == [] and out.redirects == []
@@ -201,8 +207,16 @@ async def test_identity_of_someone_with_an_account_says_nothing_new_and_tells_th
 
 async def test_identity_field_errors_are_per_field_and_do_not_echo_the_ssn():
     w = Watcher()
-    await w.fire("submit_identity", form_data={"first_name": "C4rol", "last_name": "", "date_of_birth": "31/31/1990",
-                                              "ssn": "40344705", "email": "not-an-email"})
+    await w.fire(
+        "submit_identity",
+        form_data={
+            "first_name": "C4rol",
+            "last_name": "",
+            "date_of_birth": "31/31/1990",
+            "ssn": "40344705",
+            "email": "not-an-email",
+        },
+    )
     assert set(w.state.errors) == {"first_name", "last_name", "date_of_birth", "ssn", "email"}
     assert "40344705" not in w.tab.public()
     assert w.state.step == "identity" and w.state.processing is False
@@ -261,8 +275,7 @@ async def test_check_password_uses_what_the_member_typed_about_themselves():
     assert with_context < 3 <= fresh.state.strength_score
 
 
-@pytest.mark.parametrize("value", [None, 0, 3.5, True, [], ["a" * 20], {"value": PASSWORD}, b"bytes"],
-                         ids=repr)
+@pytest.mark.parametrize("value", [None, 0, 3.5, True, [], ["a" * 20], {"value": PASSWORD}, b"bytes"], ids=repr)
 async def test_check_password_ignores_wrong_types(value):
     w = Watcher()
     await w.fire("check_password", value=PASSWORD)

@@ -44,8 +44,13 @@ def test_helpers_the_browser_must_not_call_are_not_event_handlers():
     assert {SessionState, LoginState, RegisterState, SettingsState, ResetPasswordState} <= set(states)
     for cls in states:
         assert not [name for name in cls.event_handlers if name.startswith("_")], cls
-    for cls, helper in ((SessionState, "_begin"), (SessionState, "_resolve"), (SessionState, "_to_login"),
-                        (RegisterState, "_show_error"), (RegisterState, "_call")):
+    for cls, helper in (
+        (SessionState, "_begin"),
+        (SessionState, "_resolve"),
+        (SessionState, "_to_login"),
+        (RegisterState, "_show_error"),
+        (RegisterState, "_call"),
+    ):
         assert hasattr(cls, helper) and helper not in cls.event_handlers
 
 
@@ -93,16 +98,36 @@ async def test_the_strength_meter_scores_off_the_event_loop(monkeypatch):
 # Fuzzing: arbitrary JSON into every form handler
 # --------------------------------------------------------------------------------------------
 
-FIELD_NAMES = ["username", "password", "confirm_password", "current_password", "new_password", "identifier",
-               "email", "code", "first_name", "last_name", "date_of_birth", "ssn", "token", "next"]
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                         st.text(max_size=80), st.sampled_from([ALICE.username, ALICE.password, ALICE.email,
-                                                                "x" * 5000, "\x00", "Ω" * 40, "$2b$04$"]))
+FIELD_NAMES = [
+    "username",
+    "password",
+    "confirm_password",
+    "current_password",
+    "new_password",
+    "identifier",
+    "email",
+    "code",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "ssn",
+    "token",
+    "next",
+]
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=80),
+    st.sampled_from([ALICE.username, ALICE.password, ALICE.email, "x" * 5000, "\x00", "Ω" * 40, "$2b$04$"]),
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)),
-                                            inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=10)), inner, max_size=5),
+    ),
     max_leaves=12,
 )
 form_payloads = st.one_of(json_values, st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=8))

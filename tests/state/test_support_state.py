@@ -118,12 +118,15 @@ async def test_an_unknown_reference_is_a_field_error(billing, reference):
     assert tab.state(SupportState).errors == {"reference": NOT_YOURS} and snapshot() == before
 
 
-@pytest.mark.parametrize("overrides, fields", [
-    ({"topic": "refund_everything"}, {"topic"}),
-    ({"message": "help"}, {"message"}),
-    ({"message": "x" * 2001}, {"message"}),
-    ({"topic": "", "message": "", "reference": "HC-0000-0000-0000"}, {"topic", "message", "reference"}),
-])
+@pytest.mark.parametrize(
+    "overrides, fields",
+    [
+        ({"topic": "refund_everything"}, {"topic"}),
+        ({"message": "help"}, {"message"}),
+        ({"message": "x" * 2001}, {"message"}),
+        ({"topic": "", "message": "", "reference": "HC-0000-0000-0000"}, {"topic", "message", "reference"}),
+    ],
+)
 async def test_bad_fields_are_reported_together_and_write_nothing(billing, overrides, fields):
     tab = await support_tab()
     before = snapshot()
@@ -131,9 +134,16 @@ async def test_bad_fields_are_reported_together_and_write_nothing(billing, overr
     assert set(tab.state(SupportState).errors) == fields and snapshot() == before
 
 
-JUNK = [None, [], "topic=other", 7, {"topic": ["other"], "reference": {"$ne": ""}, "message": 12345678901},
-        {"topic": {"other": 1}, "reference": ["HC-0000-0000-0000"], "message": ["a long enough message"]},
-        {"topic": None, "reference": 3.5, "message": None}, {"topic": True, "reference": False, "message": True}]
+JUNK = [
+    None,
+    [],
+    "topic=other",
+    7,
+    {"topic": ["other"], "reference": {"$ne": ""}, "message": 12345678901},
+    {"topic": {"other": 1}, "reference": ["HC-0000-0000-0000"], "message": ["a long enough message"]},
+    {"topic": None, "reference": 3.5, "message": None},
+    {"topic": True, "reference": False, "message": True},
+]
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=[f"junk{i}" for i in range(len(JUNK))])
@@ -178,7 +188,9 @@ async def test_without_a_session_support_sends_to_log_in_and_writes_nothing(bill
     out = await fire(tab, SupportState, handler, **payload)
     assert out.redirects == [SUPPORT_REDIRECT] and snapshot() == before
     assert tab.public_of(SupportState) == defaults() and tab.cookie() == ""
-    assert tab.state(SessionState).notice == ("" if cookie == "none" else "Your session has ended. Please log in again.")
+    assert tab.state(SessionState).notice == (
+        "" if cookie == "none" else "Your session has ended. Please log in again."
+    )
 
 
 async def test_a_session_that_ended_forgets_the_members_requests(billing):
@@ -194,8 +206,10 @@ async def test_a_session_that_ended_forgets_the_members_requests(billing):
 # Writing back, and the day's limit
 # --------------------------------------------------------------------------------------------
 
-LIMIT = ("You can open up to 5 support requests a day. You can still write to us about a request that is open "
-         "under My requests, or open a new request tomorrow.")
+LIMIT = (
+    "You can open up to 5 support requests a day. You can still write to us about a request that is open "
+    "under My requests, or open a new request tomorrow."
+)
 NOT_FOUND = "We couldn't find that request. Choose one from My requests."
 
 
@@ -213,7 +227,9 @@ async def test_a_reply_to_an_open_request_is_added_to_it(billing):
     tab = await support_tab()
     await fire(tab, SupportState, "submit", form_data=form())
     [row] = tickets_of(ALICE)
-    out = await fire(tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": " Any news? "})
+    out = await fire(
+        tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": " Any news? "}
+    )
     support = tab.state(SupportState)
     assert out.events == [] and (support.reply_ticket, support.reply_error) == ("", "")
     assert support.created == f"Thank you. We added your message to request {row.ticket_number}."
@@ -229,16 +245,24 @@ async def test_a_reply_to_a_closed_request_opens_a_new_one_and_says_its_number(b
     close(old.ticket_number)
     await fire(tab, SupportState, "load")
 
-    await fire(tab, SupportState, "reply", form_data={"ticket_number": old.ticket_number,
-                                                      "message": "This happened again today, sorry."})
+    await fire(
+        tab,
+        SupportState,
+        "reply",
+        form_data={"ticket_number": old.ticket_number, "message": "This happened again today, sorry."},
+    )
 
     first, new = tickets_of(ALICE)
     assert (first.id, first.status) == (old.id, "closed") and new.follows_ticket_id == old.id and new.status == "open"
     support = tab.state(SupportState)
-    assert support.created == (f"Your request {old.ticket_number} was closed, so we opened a new request for your "
-                               f"message. Your new request number is {new.ticket_number}. We've emailed you a copy.")
+    assert support.created == (
+        f"Your request {old.ticket_number} was closed, so we opened a new request for your "
+        f"message. Your new request number is {new.ticket_number}. We've emailed you a copy."
+    )
     assert [(t.number, t.follows, t.followed_by) for t in support.tickets] == [
-        (new.ticket_number, old.ticket_number, ""), (old.ticket_number, "", new.ticket_number)]
+        (new.ticket_number, old.ticket_number, ""),
+        (old.ticket_number, "", new.ticket_number),
+    ]
     assert [m.body for m in ticket_messages(old.ticket_number)] == [MESSAGE]  # nothing added to the closed one
     assert new.ticket_number in emails(ALICE.email, "ticket_received")[-1].body
 
@@ -250,7 +274,10 @@ async def test_a_reply_error_shows_under_that_requests_form(billing):
     before = snapshot()
     await fire(tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": "x"})
     support = tab.state(SupportState)
-    assert (support.reply_ticket, support.reply_error) == (row.ticket_number, "Tell us a little more (at least 2 characters).")
+    assert (support.reply_ticket, support.reply_error) == (
+        row.ticket_number,
+        "Tell us a little more (at least 2 characters).",
+    )
     assert support.created == "" and support.errors == {} and snapshot() == before
     await fire(tab, SupportState, "load")
     assert (tab.state(SupportState).reply_ticket, tab.state(SupportState).reply_error) == ("", "")

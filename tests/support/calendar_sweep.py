@@ -79,8 +79,9 @@ def run_suite(label: str, moment: dt.datetime, suite: str, extra: list[str]) -> 
     print(f"== {label} ({moment.isoformat()}): {suite}", flush=True)
     started = time.monotonic()
     lines: list[str] = []
-    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as process:
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
         for line in process.stdout:  # streamed, so a long run shows its progress
             print(line, end="", flush=True)
             if line.strip():
@@ -95,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", choices=sorted(DATES), help="sweep only these named dates")
     parser.add_argument("--at", action="append", default=[], help="also sweep this ISO 8601 moment (with its offset)")
-    parser.add_argument("--suites", default="unit,e2e", help="comma-separated: unit (unit + state), e2e (core journeys)")
+    parser.add_argument(
+        "--suites", default="unit,e2e", help="comma-separated: unit (unit + state), e2e (core journeys)"
+    )
     parser.add_argument("pytest_args", nargs="*", help="passed on to pytest (after --)")
     args = parser.parse_args(argv)
     chosen = {name: DATES[name] for name in (args.only or DATES)}
@@ -104,12 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(suites) - set(SUITES)
     if unknown:
         parser.error(f"unknown suites: {', '.join(sorted(unknown))}")
-    runs = [run_suite(label, dt.datetime.fromisoformat(value), suite, args.pytest_args)
-            for label, value in chosen.items() for suite in suites]
+    runs = [
+        run_suite(label, dt.datetime.fromisoformat(value), suite, args.pytest_args)
+        for label, value in chosen.items()
+        for suite in suites
+    ]
     print("\n| date | moment (Boston) | suite | result | time |\n|---|---|---|---|---|")
     for run in runs:
-        print(f"| {run.label} | {run.moment.isoformat()} | {run.suite} | "
-              f"{'passed' if run.passed else 'FAILED'}: {run.summary} | {run.seconds:.0f} s |")
+        print(
+            f"| {run.label} | {run.moment.isoformat()} | {run.suite} | "
+            f"{'passed' if run.passed else 'FAILED'}: {run.summary} | {run.seconds:.0f} s |"
+        )
     return 0 if all(run.passed for run in runs) else 1
 
 

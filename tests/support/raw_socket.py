@@ -33,8 +33,13 @@ class RawClient:
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._received, namespace=NAMESPACE)
         # websocket-client sends the URL's own origin as Origin: the app's allowed origin.
-        self.sio.connect(f"{base_url}?token={uuid.uuid4()}", transports=["websocket"], socketio_path="_event",
-                         namespaces=[NAMESPACE], wait_timeout=20)
+        self.sio.connect(
+            f"{base_url}?token={uuid.uuid4()}",
+            transports=["websocket"],
+            socketio_path="_event",
+            namespaces=[NAMESPACE],
+            wait_timeout=20,
+        )
         self.call(f"{ROOT}.hydrate_and_load", {"vars": {SESSION_COOKIE_VAR: auth_token}}, path=path)
 
     def _received(self, data) -> None:
@@ -46,8 +51,11 @@ class RawClient:
         return self.sio.connected
 
     def emit(self, name: str, payload: object, *, path: str = "/dashboard") -> None:
-        self.sio.emit("event", namespace=NAMESPACE, data={
-            "name": name, "payload": payload, "router_data": {"pathname": path, "asPath": path, "query": {}}})
+        self.sio.emit(
+            "event",
+            namespace=NAMESPACE,
+            data={"name": name, "payload": payload, "router_data": {"pathname": path, "asPath": path, "query": {}}},
+        )
 
     def call(self, name: str, payload: object, *, path: str = "/dashboard", timeout: float = 20) -> list[dict]:
         """Send one event and return every frame it caused.

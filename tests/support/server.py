@@ -36,9 +36,23 @@ def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: 
     full_env.update(REFLEX_USE_NPM="1", REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="false")
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1",
-             "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=cwd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).parent / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--backend-host",
+                "127.0.0.1",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=cwd,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -46,7 +60,10 @@ def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: 
         if process.poll() is not None:
             raise RuntimeError(f"app exited early:\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"{base}/ping", timeout=2) as ping, urllib.request.urlopen(base, timeout=2) as page:
+            with (
+                urllib.request.urlopen(f"{base}/ping", timeout=2) as ping,
+                urllib.request.urlopen(base, timeout=2) as page,
+            ):
                 if ping.status == 200 and page.status == 200:
                     return process
         except OSError:

@@ -66,21 +66,50 @@ def postgres() -> Iterator[str]:
     data, log = root / "data", root / "postgres.log"
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    subprocess.run(_as_owner([postgres_bin("initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust",
-                              "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_owner(
+            [postgres_bin("initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
     port = server.free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
-            _as_owner([postgres_bin("postgres"), "-D", str(data), "-k", str(root), "-p", str(port),
-                       "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                       "-c", "full_page_writes=off", "-c", "max_connections=300"]),
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            _as_owner(
+                [
+                    postgres_bin("postgres"),
+                    "-D",
+                    str(data),
+                    "-k",
+                    str(root),
+                    "-p",
+                    str(port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=300",
+                ]
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/postgres"
 
     def ready() -> bool:
-        return subprocess.run([postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                              capture_output=True).returncode == 0
+        return (
+            subprocess.run(
+                [postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            ).returncode
+            == 0
+        )
 
     try:
         _wait_until(ready, "PostgreSQL", process, log)
@@ -113,9 +142,22 @@ def redis() -> Iterator[str]:
         raise RuntimeError("Redis is not installed: run `make services` (Debian package redis-server)")
     with log.open("w") as out:
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(root)],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(root),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def ready() -> bool:

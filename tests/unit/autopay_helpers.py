@@ -50,8 +50,24 @@ from hcpay_app.services.recurring import autopay
 PREMIUM = 51250  # $512.50 a month
 PASSWORD = "Violet-Kayak-Thunder-93"
 COVERAGE_START = dt.date(2026, 3, 1)  # March invoice due Feb 23, April invoice due Mar 23, …
-NAMES = ("Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kendall", "Logan", "Morgan",
-         "Parker", "Quinn", "Reese", "Sawyer", "Taylor")
+NAMES = (
+    "Avery",
+    "Blake",
+    "Casey",
+    "Devon",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Jordan",
+    "Kendall",
+    "Logan",
+    "Morgan",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sawyer",
+    "Taylor",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,15 +83,25 @@ class Enrolled:
         return self.who.user_id
 
 
-def roster_row(n: int, *, subsidized: bool = False, premium: int = PREMIUM,
-               coverage_start: dt.date = COVERAGE_START) -> roster.RosterRow:
+def roster_row(
+    n: int, *, subsidized: bool = False, premium: int = PREMIUM, coverage_start: dt.date = COVERAGE_START
+) -> roster.RosterRow:
     """The n-th test member (0 ≤ n < 16): distinct member id, SSN, email and account number."""
     first = NAMES[n]
     return roster.RosterRow(
-        line=20 + n, member_number=f"5000000001{n:02d}", first_name=first, last_name="Whitfield",
-        date_of_birth=dt.date(1980, 1, 1 + n), ssn=f"2195502{n:02d}", email=f"{first.lower()}@example.com",
-        zip_code="02134", account_number=f"6000001{n:02d}", plan_name="Silver Select PPO",
-        monthly_premium_cents=premium, subsidized=subsidized, coverage_start=coverage_start,
+        line=20 + n,
+        member_number=f"5000000001{n:02d}",
+        first_name=first,
+        last_name="Whitfield",
+        date_of_birth=dt.date(1980, 1, 1 + n),
+        ssn=f"2195502{n:02d}",
+        email=f"{first.lower()}@example.com",
+        zip_code="02134",
+        account_number=f"6000001{n:02d}",
+        plan_name="Silver Select PPO",
+        monthly_premium_cents=premium,
+        subsidized=subsidized,
+        coverage_start=coverage_start,
     )
 
 
@@ -85,14 +111,25 @@ def enroll(session: Session, row: roster.RosterRow, *, now: dt.datetime = NOW) -
     roster.apply_rows(session, [row], report, now)
     assert report.errors == [], report.errors
     today = clock.local_date(now)
-    pending = registration.start(session, first_name=row.first_name, last_name=row.last_name,
-                                 date_of_birth=row.date_of_birth.isoformat(), ssn=row.ssn, email=row.email,
-                                 client_key=f"198.51.100.{row.line}", now=now, today=today)
-    registration.choose_credentials(session, pending_id=pending, username=f"{row.first_name.lower()}.w",
-                                    password=PASSWORD, now=now)
-    mail = session.exec(select(OutboundEmail).where(OutboundEmail.to_address == row.email,
-                                                    OutboundEmail.kind == "verification_code")
-                        .order_by(OutboundEmail.id.desc())).first()
+    pending = registration.start(
+        session,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        date_of_birth=row.date_of_birth.isoformat(),
+        ssn=row.ssn,
+        email=row.email,
+        client_key=f"198.51.100.{row.line}",
+        now=now,
+        today=today,
+    )
+    registration.choose_credentials(
+        session, pending_id=pending, username=f"{row.first_name.lower()}.w", password=PASSWORD, now=now
+    )
+    mail = session.exec(
+        select(OutboundEmail)
+        .where(OutboundEmail.to_address == row.email, OutboundEmail.kind == "verification_code")
+        .order_by(OutboundEmail.id.desc())
+    ).first()
     code = re.search(r"verification code is ([0-9]{6})", mail.body).group(1)
     _user_id, token = registration.verify(session, pending_id=pending, code=code, ip="198.51.100.7", now=now)
     who = authn.resolve(session, token, now=now)
@@ -112,28 +149,50 @@ def pay_binder(session: Session, member: Enrolled, today: dt.date = TODAY) -> No
     pay(session, account, invoices[0].premium_cents, today)
 
 
-def save_card(session: Session, member: Enrolled, number: str = CARDS["ok"], *, expiry: str = "12/30",
-              now: dt.datetime = NOW) -> PaymentMethod:
+def save_card(
+    session: Session, member: Enrolled, number: str = CARDS["ok"], *, expiry: str = "12/30", now: dt.datetime = NOW
+) -> PaymentMethod:
     """Tokenize a sandbox card with the processor and save the token as the member's method."""
-    method = methods.save(session, member.who, token_of(card(number, expiry=expiry, today=clock.local_date(now))),
-                          now=now)
+    method = methods.save(
+        session, member.who, token_of(card(number, expiry=expiry, today=clock.local_date(now))), now=now
+    )
     session.commit()
     return method
 
 
-def save_bank(session: Session, member: Enrolled, account: str = BANKS["settle"], *,
-              now: dt.datetime = NOW) -> PaymentMethod:
+def save_bank(
+    session: Session, member: Enrolled, account: str = BANKS["settle"], *, now: dt.datetime = NOW
+) -> PaymentMethod:
     method = methods.save(session, member.who, token_of(bank(account)), now=now)
     session.commit()
     return method
 
 
-def turn_on(session: Session, member: Enrolled, method: PaymentMethod, *, rule: str = "full", fixed: str = "",
-            frequency: str = "monthly", charge_day: object = 18, now: dt.datetime = NOW,
-            today: dt.date = TODAY) -> autopay.MandateView:
+def turn_on(
+    session: Session,
+    member: Enrolled,
+    method: PaymentMethod,
+    *,
+    rule: str = "full",
+    fixed: str = "",
+    frequency: str = "monthly",
+    charge_day: object = 18,
+    now: dt.datetime = NOW,
+    today: dt.date = TODAY,
+) -> autopay.MandateView:
     """Settings → Automatic Payments → turn on, with the authorization accepted."""
-    return autopay.activate(session, member.who, method_id=method.id, amount_rule=rule, fixed_amount=fixed,
-                            frequency=frequency, charge_day=charge_day, accepted=True, now=now, today=today)
+    return autopay.activate(
+        session,
+        member.who,
+        method_id=method.id,
+        amount_rule=rule,
+        fixed_amount=fixed,
+        frequency=frequency,
+        charge_day=charge_day,
+        accepted=True,
+        now=now,
+        today=today,
+    )
 
 
 def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
@@ -143,8 +202,13 @@ def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def run_days(first: dt.date, last: dt.date, *, before: dict[dt.date, Callable[[dt.date], None]] | None = None,
-             after: Callable[[dt.date], None] | None = None) -> list[daily.DailySummary]:
+def run_days(
+    first: dt.date,
+    last: dt.date,
+    *,
+    before: dict[dt.date, Callable[[dt.date], None]] | None = None,
+    after: Callable[[dt.date], None] | None = None,
+) -> list[daily.DailySummary]:
     """The daily job for every date from `first` to `last`, as the scheduler would run it.
     `before[day]` runs just before that day's job (what a member does that morning); `after(day)`
     runs after each day's job (to observe)."""
@@ -159,6 +223,7 @@ def run_days(first: dt.date, last: dt.date, *, before: dict[dt.date, Callable[[d
 
 
 # ---- readers -----------------------------------------------------------------------------------
+
 
 def notices_of(session: Session, user_id: int, kind: str | None = None) -> list[Notification]:
     session.expire_all()
@@ -186,28 +251,35 @@ def payments_of(session: Session, account_id: int, source: str | None = None) ->
 
 def late_fees(session: Session, account_id: int) -> list[LedgerEntry]:
     session.expire_all()
-    return list(session.exec(select(LedgerEntry).where(LedgerEntry.billing_account_id == account_id,
-                                                       LedgerEntry.kind == EntryKind.LATE_FEE)
-                             .order_by(LedgerEntry.id)).all())
+    return list(
+        session.exec(
+            select(LedgerEntry)
+            .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind == EntryKind.LATE_FEE)
+            .order_by(LedgerEntry.id)
+        ).all()
+    )
 
 
 def invoices_of(session: Session, account_id: int) -> list[Invoice]:
     session.expire_all()
-    return list(session.exec(select(Invoice).where(Invoice.billing_account_id == account_id)
-                             .order_by(Invoice.due_on)).all())
+    return list(
+        session.exec(select(Invoice).where(Invoice.billing_account_id == account_id).order_by(Invoice.due_on)).all()
+    )
 
 
 def runs_of(session: Session, mandate_id: int) -> list[AutopayRun]:
     session.expire_all()
-    return list(session.exec(select(AutopayRun).where(AutopayRun.mandate_id == mandate_id)
-                             .order_by(AutopayRun.period)).all())
+    return list(
+        session.exec(select(AutopayRun).where(AutopayRun.mandate_id == mandate_id).order_by(AutopayRun.period)).all()
+    )
 
 
 def mandate_of(session: Session, account_id: int) -> AutopayMandate:
     """The account's newest mandate (whatever its status)."""
     session.expire_all()
-    return session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == account_id)
-                        .order_by(AutopayMandate.id.desc())).first()
+    return session.exec(
+        select(AutopayMandate).where(AutopayMandate.billing_account_id == account_id).order_by(AutopayMandate.id.desc())
+    ).first()
 
 
 def account(session: Session, account_id: int) -> BillingAccount:

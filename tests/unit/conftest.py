@@ -49,8 +49,8 @@ from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import engine_for  # noqa: E402
 from hcpay_app.models import Member, OutboundEmail, User  # noqa: E402
-from hcpay_app.services.accounts import registration
-from hcpay_app.services.jobs import roster
+from hcpay_app.services.accounts import registration  # noqa: E402
+from hcpay_app.services.jobs import roster  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)  # 1:00 PM EDT in Boston
 STRONG_PASSWORD = "Violet-Kayak-Thunder-93"
@@ -253,15 +253,22 @@ class Registered:
 def register(session: Session, now: dt.datetime, latest_code) -> Callable[..., Registered]:
     """Run Create Account end to end for a roster row (which must already be on the roster)."""
 
-    def run(row: roster.RosterRow = RENEE, username: str = "renee.oneil", password: str = STRONG_PASSWORD,
-            at: dt.datetime | None = None) -> Registered:
+    def run(
+        row: roster.RosterRow = RENEE,
+        username: str = "renee.oneil",
+        password: str = STRONG_PASSWORD,
+        at: dt.datetime | None = None,
+    ) -> Registered:
         moment = at or now
-        pending_id = registration.start(session, **personal_details(row), client_key="198.51.100.7",
-                                        now=moment, today=clock.local_date(moment))
-        registration.choose_credentials(session, pending_id=pending_id, username=username, password=password,
-                                        now=moment)
-        user_id, token = registration.verify(session, pending_id=pending_id, code=latest_code(), ip="198.51.100.7",
-                                             now=moment)
+        pending_id = registration.start(
+            session, **personal_details(row), client_key="198.51.100.7", now=moment, today=clock.local_date(moment)
+        )
+        registration.choose_credentials(
+            session, pending_id=pending_id, username=username, password=password, now=moment
+        )
+        user_id, token = registration.verify(
+            session, pending_id=pending_id, code=latest_code(), ip="198.51.100.7", now=moment
+        )
         return Registered(user_id, token, username, password, row)
 
     return run

@@ -46,8 +46,14 @@ BANKS = {
 OTHER_ACCOUNT = "4099999992"  # an account number the sandbox doesn't know: settles
 
 # Every full number a test types; none of them may ever reach the database.
-ALL_SECRET_NUMBERS = (*CARDS.values(), *BANKS.values(), OTHER_ACCOUNT, "378282246310005", "5555555555554444",
-                      "6011111111111117")
+ALL_SECRET_NUMBERS = (
+    *CARDS.values(),
+    *BANKS.values(),
+    OTHER_ACCOUNT,
+    "378282246310005",
+    "5555555555554444",
+    "6011111111111117",
+)
 
 
 def at(day: dt.date) -> dt.datetime:
@@ -79,16 +85,31 @@ def add_ben(session: Session, add_member, register) -> tuple[SessionUser, Billin
     return billed_actor(session, register(BEN, username="ben.okafor"))
 
 
-def card(number: str = CARDS["ok"], *, save: bool = False, cvc: str = "123", expiry: str = "12/30",
-         today: dt.date = TODAY) -> checkout.MethodChoice:
-    return checkout.new_card(card_number=number, expiry=expiry, cvc=cvc, name="Renée O’Neil-Dubois",
-                             billing_zip="02134", save=save, today=today)
+def card(
+    number: str = CARDS["ok"], *, save: bool = False, cvc: str = "123", expiry: str = "12/30", today: dt.date = TODAY
+) -> checkout.MethodChoice:
+    return checkout.new_card(
+        card_number=number,
+        expiry=expiry,
+        cvc=cvc,
+        name="Renée O’Neil-Dubois",
+        billing_zip="02134",
+        save=save,
+        today=today,
+    )
 
 
-def bank(account: str = BANKS["settle"], *, routing: str = ROUTING, save: bool = False,
-         account_type: str = "checking") -> checkout.MethodChoice:
-    return checkout.new_bank(routing_number=routing, account_number=account, confirm_account_number=account,
-                             account_type=account_type, name="Renée O’Neil-Dubois", save=save)
+def bank(
+    account: str = BANKS["settle"], *, routing: str = ROUTING, save: bool = False, account_type: str = "checking"
+) -> checkout.MethodChoice:
+    return checkout.new_bank(
+        routing_number=routing,
+        account_number=account,
+        confirm_account_number=account,
+        account_type=account_type,
+        name="Renée O’Neil-Dubois",
+        save=save,
+    )
 
 
 def token_of(choice: checkout.MethodChoice) -> Token:
@@ -100,11 +121,27 @@ def new_key() -> str:
     return checkout.new_idempotency_key()
 
 
-def submit(session: Session, who: SessionUser, choice: checkout.MethodChoice, amount_cents: int, *,
-           key: str | None = None, on: dt.date | None = None, today: dt.date = TODAY,
-           now: dt.datetime | None = None) -> checkout.PaymentResult:
-    return checkout.submit(session, who, idempotency_key=key or new_key(), amount_cents=amount_cents,
-                           payment_date=on or today, choice=choice, now=now or at(today), today=today)
+def submit(
+    session: Session,
+    who: SessionUser,
+    choice: checkout.MethodChoice,
+    amount_cents: int,
+    *,
+    key: str | None = None,
+    on: dt.date | None = None,
+    today: dt.date = TODAY,
+    now: dt.datetime | None = None,
+) -> checkout.PaymentResult:
+    return checkout.submit(
+        session,
+        who,
+        idempotency_key=key or new_key(),
+        amount_cents=amount_cents,
+        payment_date=on or today,
+        choice=choice,
+        now=now or at(today),
+        today=today,
+    )
 
 
 def payment(session: Session, reference: str) -> Payment:
@@ -114,7 +151,9 @@ def payment(session: Session, reference: str) -> Payment:
 
 def ledger_entries(session: Session, payment_id: int) -> list[LedgerEntry]:
     session.expire_all()
-    return list(session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == payment_id).order_by(LedgerEntry.id)).all())
+    return list(
+        session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == payment_id).order_by(LedgerEntry.id)).all()
+    )
 
 
 def sandbox_charges(session: Session) -> list[SandboxCharge]:

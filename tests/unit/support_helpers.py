@@ -35,14 +35,28 @@ STAFF_PASSWORD = "Quartz-Meadow-Lantern-58"
 REASON = "Member called, verified identity"
 
 # Every table a support action (or a refused one) could write to.
-WATCHED = (AuditEvent, LedgerEntry, TicketMessage, SupportTicket, LoginThrottle, OutboundEmail, Notification,
-           PasswordResetToken, Payment, PaymentEvent, RateLimitHit, SandboxCharge, OnceMarker)
+WATCHED = (
+    AuditEvent,
+    LedgerEntry,
+    TicketMessage,
+    SupportTicket,
+    LoginThrottle,
+    OutboundEmail,
+    Notification,
+    PasswordResetToken,
+    Payment,
+    PaymentEvent,
+    RateLimitHit,
+    SandboxCharge,
+    OnceMarker,
+)
 
 
 def make_staff(session: Session, now: dt.datetime, username: str = STAFF_USERNAME) -> SessionUser:
     """A support login made by the operator command, logged in and resolved like any session."""
-    console.create_staff(session, username=username, email=f"{username}@connector.example", password=STAFF_PASSWORD,
-                         now=now)
+    console.create_staff(
+        session, username=username, email=f"{username}@connector.example", password=STAFF_PASSWORD, now=now
+    )
     _user_id, token = authn.login(session, username=username, password=STAFF_PASSWORD, ip="10.0.0.5", now=now)
     who = authn.resolve(session, token, now=now)
     assert who is not None and who.role == "support" and who.member_id is None
@@ -68,16 +82,26 @@ def balance(session: Session, account: BillingAccount) -> int:
 
 
 def invoices(session: Session, account: BillingAccount) -> list[Invoice]:
-    return list(session.exec(select(Invoice).where(Invoice.billing_account_id == account.id)
-                             .order_by(Invoice.due_on)).all())
+    return list(
+        session.exec(select(Invoice).where(Invoice.billing_account_id == account.id).order_by(Invoice.due_on)).all()
+    )
 
 
-def add_late_fee(session: Session, account: BillingAccount, *, now: dt.datetime, today: dt.date,
-                 cents: int = 2500) -> LedgerEntry:
+def add_late_fee(
+    session: Session, account: BillingAccount, *, now: dt.datetime, today: dt.date, cents: int = 2500
+) -> LedgerEntry:
     """A late fee on the account's newest invoice."""
     newest = invoices(session, account)[-1]
-    fee = ledger.post(session, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=cents, effective_on=today,
-                      now=now, invoice_id=newest.id, description="Late fee")
+    fee = ledger.post(
+        session,
+        account_id=account.id,
+        kind=EntryKind.LATE_FEE,
+        amount_cents=cents,
+        effective_on=today,
+        now=now,
+        invoice_id=newest.id,
+        description="Late fee",
+    )
     session.commit()
     session.refresh(fee)
     return fee
@@ -88,6 +112,13 @@ def audits(session: Session, action: str) -> list[AuditEvent]:
     return list(session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all())
 
 
-def open_one(session: Session, who: SessionUser, *, now: dt.datetime, topic: str = "billing_question",
-             reference: str = "", message: str = "Why is my bill higher this month?") -> tickets.TicketView:
+def open_one(
+    session: Session,
+    who: SessionUser,
+    *,
+    now: dt.datetime,
+    topic: str = "billing_question",
+    reference: str = "",
+    message: str = "Why is my bill higher this month?",
+) -> tickets.TicketView:
     return tickets.open_ticket(session, who, topic=topic, reference=reference, message=message, now=now)

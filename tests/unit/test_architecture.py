@@ -53,7 +53,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         stack.pop()
@@ -102,9 +102,13 @@ def test_services_never_reach_the_web_layer(module):
 
 
 def test_nothing_in_the_services_imports_the_jobs():
-    importers = sorted(name for name, targets in GRAPH.items()
-                       if layer_of(name) is not None and layer_of(name) != LAYERS.index("jobs")
-                       and any(layer_of(t) == LAYERS.index("jobs") for t in targets))
+    importers = sorted(
+        name
+        for name, targets in GRAPH.items()
+        if layer_of(name) is not None
+        and layer_of(name) != LAYERS.index("jobs")
+        and any(layer_of(t) == LAYERS.index("jobs") for t in targets)
+    )
     assert importers == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 
@@ -141,11 +142,9 @@ def test_failures_older_than_the_window_do_not_count(session, registered_user, n
 
 
 def test_a_new_failure_after_the_lock_starts_a_fresh_count(session, registered_user, now):
-    for attempt in range(5):
-        try:
+    for _ in range(5):
+        with contextlib.suppress(AuthenticationFailed, AccountLocked):
             login(session, "renee.oneil", "Wrong-Password", now)
-        except (AuthenticationFailed, AccountLocked):
-            pass
     after = now + 15 * MINUTE
     assert fail(session, "renee.oneil", "Wrong-Password", after) == authn.LOGIN_FAILED
     throttle = session.exec(select(LoginThrottle)).one()
@@ -153,11 +152,11 @@ def test_a_new_failure_after_the_lock_starts_a_fresh_count(session, registered_u
 
 
 def test_unknown_usernames_lock_too(session, registered_user, now, checkpw_calls):
-    for attempt in range(4):
+    for _ in range(4):
         assert fail(session, "no.such.person", "Whatever-123", now) == authn.LOGIN_FAILED
     with pytest.raises(AccountLocked) as unknown:
         login(session, "NO.SUCH.PERSON", "Whatever-123", now)
-    for attempt in range(4):
+    for _ in range(4):
         fail(session, "renee.oneil", "Whatever-123", now)
     with pytest.raises(AccountLocked) as known:
         login(session, "renee.oneil", "Whatever-123", now)
@@ -168,6 +167,7 @@ def test_unknown_usernames_lock_too(session, registered_user, now, checkpw_calls
 
 
 # --- sessions ----------------------------------------------------------------------------------
+
 
 def test_resolve_returns_who_is_logged_in(session, registered_user, now, member):
     who = authn.resolve(session, registered_user.token, now=now + MINUTE)
@@ -243,10 +243,8 @@ def test_audit_trail(session, registered_user, now):
     fail(session, "ghost", "Wrong-Password", now)
     login(session, "renee.oneil", registered_user.password, now)
     for _ in range(5):
-        try:
+        with contextlib.suppress(AuthenticationFailed, AccountLocked):
             login(session, "renee.oneil", "Wrong-Password", now + MINUTE)
-        except (AuthenticationFailed, AccountLocked):
-            pass
     uid = registered_user.user_id
     events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [(e.action, e.subject_user_id) for e in events] == [

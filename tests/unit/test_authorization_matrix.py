@@ -55,20 +55,25 @@ CALLS = {
     "find_payment": lambda s, who, w: console.find_payment(s, who, w.scheduled_reference),
     "member_record": lambda s, who, w: console.member_record(s, who, w.member_id, today=w.today),
     "open_tickets": lambda s, who, w: console.open_tickets(s, who),
-    "reply": lambda s, who, w: console.reply(s, who, ticket_number=w.ticket_number, body="We fixed it.", close=True,
-                                             now=w.now),
-    "close_ticket": lambda s, who, w: console.close_ticket(s, who, ticket_number=w.ticket_number, reason=REASON,
-                                                           now=w.now),
-    "waive_fee": lambda s, who, w: console.waive_fee(s, who, entry_id=w.fee_id, reason=REASON, now=w.now,
-                                                     today=w.today),
-    "post_adjustment": lambda s, who, w: console.post_adjustment(s, who, member_id=w.member_id, amount="25.00",
-                                                                 direction="credit", reason=REASON, now=w.now,
-                                                                 today=w.today),
+    "reply": lambda s, who, w: console.reply(
+        s, who, ticket_number=w.ticket_number, body="We fixed it.", close=True, now=w.now
+    ),
+    "close_ticket": lambda s, who, w: console.close_ticket(
+        s, who, ticket_number=w.ticket_number, reason=REASON, now=w.now
+    ),
+    "waive_fee": lambda s, who, w: console.waive_fee(
+        s, who, entry_id=w.fee_id, reason=REASON, now=w.now, today=w.today
+    ),
+    "post_adjustment": lambda s, who, w: console.post_adjustment(
+        s, who, member_id=w.member_id, amount="25.00", direction="credit", reason=REASON, now=w.now, today=w.today
+    ),
     "unlock": lambda s, who, w: console.unlock(s, who, user_id=w.renee.user_id, reason=REASON, now=w.now),
-    "send_reset_email": lambda s, who, w: console.send_reset_email(s, who, user_id=w.renee.user_id, reason=REASON,
-                                                                   now=w.now),
-    "cancel_payment": lambda s, who, w: console.cancel_payment(s, who, reference=w.scheduled_reference,
-                                                               reason=REASON, now=w.now),
+    "send_reset_email": lambda s, who, w: console.send_reset_email(
+        s, who, user_id=w.renee.user_id, reason=REASON, now=w.now
+    ),
+    "cancel_payment": lambda s, who, w: console.cancel_payment(
+        s, who, reference=w.scheduled_reference, reason=REASON, now=w.now
+    ),
     "audit_trail": lambda s, who, w: console.audit_trail(s, who),
 }
 OPERATOR_COMMANDS = {"create_staff"}  # no acting user: run from the CLI by an operator
@@ -76,15 +81,25 @@ OPERATOR_COMMANDS = {"create_staff"}  # no acting user: run from the CLI by an o
 
 def intruders(w: World) -> dict[str, authn.SessionUser | None]:
     """Everyone who is not support staff, including sessions whose role was tampered with."""
-    forged = {f"renee as {role!r}": dataclasses.replace(w.renee, role=role)
-              for role in ("SUPPORT", "Support", "support ", "admin", "", None)}
-    return {"nobody": None, "renee": w.renee, "ben": w.ben,
-            "staff id, member role": dataclasses.replace(w.staff, role="member"), **forged}
+    forged = {
+        f"renee as {role!r}": dataclasses.replace(w.renee, role=role)
+        for role in ("SUPPORT", "Support", "support ", "admin", "", None)
+    }
+    return {
+        "nobody": None,
+        "renee": w.renee,
+        "ben": w.ben,
+        "staff id, member role": dataclasses.replace(w.staff, role="member"),
+        **forged,
+    }
 
 
 def test_the_matrix_covers_every_console_function():
-    public = {name for name, fn in inspect.getmembers(console, inspect.isfunction)
-              if fn.__module__ == console.__name__ and not name.startswith("_")}
+    public = {
+        name
+        for name, fn in inspect.getmembers(console, inspect.isfunction)
+        if fn.__module__ == console.__name__ and not name.startswith("_")
+    }
     assert public == set(CALLS) | OPERATOR_COMMANDS
 
 
@@ -109,19 +124,25 @@ def test_staff_actions_take_effect(session, world):
         CALLS[name](session, world.staff, world)
     session.expire_all()
     assert session.exec(select(LoginThrottle)).all() == []
-    assert session.exec(select(Payment.status).where(Payment.reference == world.scheduled_reference)).one() == "canceled"
+    assert (
+        session.exec(select(Payment.status).where(Payment.reference == world.scheduled_reference)).one() == "canceled"
+    )
     kinds = session.exec(select(LedgerEntry.kind).order_by(LedgerEntry.id.desc()).limit(2)).all()
     assert sorted(kinds) == ["credit", "fee_waiver"]
 
 
 @pytest.mark.parametrize("who", ["nobody", "staff", "staff with a member id"])
 def test_only_members_open_or_list_requests(session, world, who):
-    actor = {"nobody": None, "staff": world.staff,
-             "staff with a member id": dataclasses.replace(world.staff, member_id=world.renee.member_id)}[who]
+    actor = {
+        "nobody": None,
+        "staff": world.staff,
+        "staff with a member id": dataclasses.replace(world.staff, member_id=world.renee.member_id),
+    }[who]
     before = snapshot(session)
     with pytest.raises(NotAllowed):
-        tickets.open_ticket(session, actor, topic="other", reference="", message="Please call me back soon.",
-                            now=world.now)
+        tickets.open_ticket(
+            session, actor, topic="other", reference="", message="Please call me back soon.", now=world.now
+        )
     with pytest.raises(NotAllowed):
         tickets.my_tickets(session, actor)
     assert snapshot(session) == before

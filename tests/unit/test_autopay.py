@@ -56,8 +56,13 @@ def visa(session, avery):
 
 def mandates(session, member):
     session.expire_all()
-    return list(session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == member.account_id)
-                             .order_by(AutopayMandate.id)).all())
+    return list(
+        session.exec(
+            select(AutopayMandate)
+            .where(AutopayMandate.billing_account_id == member.account_id)
+            .order_by(AutopayMandate.id)
+        ).all()
+    )
 
 
 def charges(session, member):
@@ -69,13 +74,22 @@ def titles(session, member, kind):
 
 
 def activate(session, member, method_id, **overrides):
-    fields = {"method_id": method_id, "amount_rule": "full", "fixed_amount": "", "frequency": "monthly",
-              "charge_day": 18, "accepted": True, "now": NOW, "today": TODAY}
+    fields = {
+        "method_id": method_id,
+        "amount_rule": "full",
+        "fixed_amount": "",
+        "frequency": "monthly",
+        "charge_day": 18,
+        "accepted": True,
+        "now": NOW,
+        "today": TODAY,
+    }
     fields.update(overrides)
     return autopay.activate(session, member.who, **fields)
 
 
 # ---- turning it on -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("accepted", [False, None, "true", 1, "yes"])
 def test_automatic_payments_need_the_authorization_accepted(session, avery, visa, accepted):
@@ -97,8 +111,18 @@ def test_automatic_payments_only_from_the_members_own_method(session, avery, vis
     assert mandates(session, avery) == []
     # Nor Ben's set-up from Avery's card.
     with pytest.raises(ValidationError):
-        autopay.activate(session, ben, method_id=visa.id, amount_rule="full", fixed_amount="", frequency="monthly",
-                         charge_day=18, accepted=True, now=NOW, today=TODAY)
+        autopay.activate(
+            session,
+            ben,
+            method_id=visa.id,
+            amount_rule="full",
+            fixed_amount="",
+            frequency="monthly",
+            charge_day=18,
+            accepted=True,
+            now=NOW,
+            today=TODAY,
+        )
 
 
 def test_a_removed_method_cannot_be_chosen(session, avery, visa):
@@ -109,17 +133,20 @@ def test_a_removed_method_cannot_be_chosen(session, avery, visa):
     assert "method" in refused.value.errors
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"amount_rule": "everything"}, "amount_rule"),
-    ({"amount_rule": "fixed", "fixed_amount": "0.99"}, "fixed_amount"),
-    ({"amount_rule": "fixed", "fixed_amount": "lots"}, "fixed_amount"),
-    ({"frequency": "weekly"}, "frequency"),
-    ({"charge_day": 0}, "charge_day"),
-    ({"charge_day": 29}, "charge_day"),
-    ({"charge_day": "31"}, "charge_day"),
-    ({"charge_day": "ten"}, "charge_day"),
-    ({"charge_day": 18.0}, "charge_day"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"amount_rule": "everything"}, "amount_rule"),
+        ({"amount_rule": "fixed", "fixed_amount": "0.99"}, "fixed_amount"),
+        ({"amount_rule": "fixed", "fixed_amount": "lots"}, "fixed_amount"),
+        ({"frequency": "weekly"}, "frequency"),
+        ({"charge_day": 0}, "charge_day"),
+        ({"charge_day": 29}, "charge_day"),
+        ({"charge_day": "31"}, "charge_day"),
+        ({"charge_day": "ten"}, "charge_day"),
+        ({"charge_day": 18.0}, "charge_day"),
+    ],
+)
 def test_the_set_up_is_checked_field_by_field(session, avery, visa, overrides, field):
     with pytest.raises(ValidationError) as refused:
         activate(session, avery, visa.id, **overrides)
@@ -140,17 +167,27 @@ def test_a_huge_or_non_ascii_digit_charge_day_is_refused_not_a_crash(session, av
 
 # ---- the preview -----------------------------------------------------------------------------------
 
+
 def preview(session, member, method_id, **overrides):
-    fields = {"method_id": method_id, "amount_rule": "full", "fixed_amount": "", "frequency": "monthly",
-              "charge_day": 18, "today": TODAY}
+    fields = {
+        "method_id": method_id,
+        "amount_rule": "full",
+        "fixed_amount": "",
+        "frequency": "monthly",
+        "charge_day": 18,
+        "today": TODAY,
+    }
     fields.update(overrides)
     return autopay.preview(session, member.who, **fields)
 
 
 def test_preview_shows_three_monthly_charges_a_month_apart(session, avery, visa):
     charges_, warning, method = preview(session, avery, visa.id)
-    assert [(c.date, c.amount) for c in charges_] == [("Mar 18, 2026", "$512.50"), ("Apr 18, 2026", "$512.50"),
-                                                       ("May 18, 2026", "$512.50")]
+    assert [(c.date, c.amount) for c in charges_] == [
+        ("Mar 18, 2026", "$512.50"),
+        ("Apr 18, 2026", "$512.50"),
+        ("May 18, 2026", "$512.50"),
+    ]
     assert (warning, method) == ("", "Visa ••••4242")
     later = preview(session, avery, visa.id, charge_day=5)[0]
     assert [c.date for c in later] == ["Apr 5, 2026", "May 5, 2026", "Jun 5, 2026"]  # the 5th has passed
@@ -158,19 +195,27 @@ def test_preview_shows_three_monthly_charges_a_month_apart(session, avery, visa)
 
 def test_preview_shows_three_quarterly_charges_three_months_apart(session, avery, visa):
     charges_, warning, _method = preview(session, avery, visa.id, frequency="quarterly")
-    assert [(c.date, c.amount) for c in charges_] == [("Mar 18, 2026", "$1,537.50"), ("Jun 18, 2026", "$1,537.50"),
-                                                       ("Sep 18, 2026", "$1,537.50")]
+    assert [(c.date, c.amount) for c in charges_] == [
+        ("Mar 18, 2026", "$1,537.50"),
+        ("Jun 18, 2026", "$1,537.50"),
+        ("Sep 18, 2026", "$1,537.50"),
+    ]
     assert warning == ""
 
 
-@pytest.mark.parametrize(("frequency", "fixed", "period", "needed"), [
-    ("monthly", "400.00", "month", "$512.50"),
-    ("quarterly", "1500", "quarter", "$1,537.50"),
-])
-def test_preview_warns_when_a_fixed_amount_does_not_cover_the_premium(session, avery, visa, frequency, fixed, period,
-                                                                      needed):
-    charges_, warning, _method = preview(session, avery, visa.id, amount_rule="fixed", fixed_amount=fixed,
-                                         frequency=frequency)
+@pytest.mark.parametrize(
+    ("frequency", "fixed", "period", "needed"),
+    [
+        ("monthly", "400.00", "month", "$512.50"),
+        ("quarterly", "1500", "quarter", "$1,537.50"),
+    ],
+)
+def test_preview_warns_when_a_fixed_amount_does_not_cover_the_premium(
+    session, avery, visa, frequency, fixed, period, needed
+):
+    charges_, warning, _method = preview(
+        session, avery, visa.id, amount_rule="fixed", fixed_amount=fixed, frequency=frequency
+    )
     assert {c.amount for c in charges_} == {f"${float(fixed):,.2f}"}
     assert "doesn't match your plan's requirements" in warning
     assert f"your premium for each {period} is {needed}" in warning
@@ -192,31 +237,45 @@ def test_preview_checks_the_method_is_the_members_own(session, avery, add_member
 
 # ---- what it reads as, and what it charges ----------------------------------------------------------
 
+
 def test_status_and_view_read_plainly(session, avery, visa):
     account = session.get(BillingAccount, avery.account_id)
     assert autopay.status_text(session, account) == "Off" and autopay.current(session, avery.who) is None
     view = activate(session, avery, visa.id, amount_rule="fixed", fixed_amount="400", frequency="quarterly")
-    assert (view.status, view.status_text, view.method, view.amount_text, view.frequency, view.next_charge,
-            view.fixed_amount) == ("active", "On", "Visa ••••4242", "$400.00", "Quarterly", "Mar 18, 2026", "400.00")
+    assert (
+        view.status,
+        view.status_text,
+        view.method,
+        view.amount_text,
+        view.frequency,
+        view.next_charge,
+        view.fixed_amount,
+    ) == ("active", "On", "Visa ••••4242", "$400.00", "Quarterly", "Mar 18, 2026", "400.00")
     assert autopay.status_text(session, account) == "On — next charge Mar 18, 2026"
     assert autopay.current(session, avery.who) == view
 
 
-@pytest.mark.parametrize(("day", "today", "first"), [
-    (18, D(2026, 3, 10), D(2026, 3, 18)),
-    (10, D(2026, 3, 10), D(2026, 4, 10)),  # never today: the next one
-    (9, D(2026, 3, 10), D(2026, 4, 9)),
-    (28, D(2027, 2, 1), D(2027, 2, 28)),
-    (1, D(2026, 12, 15), D(2027, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("day", "today", "first"),
+    [
+        (18, D(2026, 3, 10), D(2026, 3, 18)),
+        (10, D(2026, 3, 10), D(2026, 4, 10)),  # never today: the next one
+        (9, D(2026, 3, 10), D(2026, 4, 9)),
+        (28, D(2027, 2, 1), D(2027, 2, 28)),
+        (1, D(2026, 12, 15), D(2027, 1, 1)),
+    ],
+)
 def test_first_charge_date(day, today, first):
     assert autopay.first_charge_on(day, today) == first
 
 
 def test_charge_amount_by_rule(session, avery, visa):
     account = session.get(BillingAccount, avery.account_id)
-    for rule, frequency, fixed, expected in (("full", "monthly", "", PREMIUM), ("full", "quarterly", "", 3 * PREMIUM),
-                                             ("fixed", "monthly", "123.45", 12345)):
+    for rule, frequency, fixed, expected in (
+        ("full", "monthly", "", PREMIUM),
+        ("full", "quarterly", "", 3 * PREMIUM),
+        ("fixed", "monthly", "123.45", 12345),
+    ):
         activate(session, avery, visa.id, amount_rule=rule, frequency=frequency, fixed_amount=fixed)
         mandate = mandates(session, avery)[-1]
         assert autopay.charge_amount(session, mandate, account, TODAY) == expected, (rule, frequency)
@@ -235,14 +294,20 @@ def test_replacing_the_set_up_cancels_the_old_one_and_charges_once(session, aver
 
 # ---- every change is confirmed -----------------------------------------------------------------------
 
+
 def test_every_change_is_confirmed_in_app_and_by_email(session, avery, visa):
     activate(session, avery, visa.id)
     activate(session, avery, visa.id, amount_rule="fixed", fixed_amount="600")
     autopay.pause(session, avery.who, until="2026-05-01", now=NOW, today=TODAY)
     autopay.resume(session, avery.who, now=NOW, today=TODAY)
     autopay.cancel(session, avery.who, now=NOW)
-    expected = ["Automatic Payments turned on", "Automatic Payments updated", "Automatic Payments paused",
-                "Automatic Payments resumed", "Automatic Payments canceled"]
+    expected = [
+        "Automatic Payments turned on",
+        "Automatic Payments updated",
+        "Automatic Payments paused",
+        "Automatic Payments resumed",
+        "Automatic Payments canceled",
+    ]
     notes = notices_of(session, avery.user_id, "autopay_change")
     assert [n.title for n in notes] == expected
     mail = emails_to(session, avery.email, "autopay_change")
@@ -257,8 +322,7 @@ def test_every_change_is_confirmed_in_app_and_by_email(session, avery, visa):
         autopay.pause(session, avery.who, until="2026-05-01", now=NOW, today=TODAY)
 
 
-@pytest.mark.parametrize("until", ["2026-03-10", "2026-03-01", "2027-03-12", "next week", None, 20260401,
-                                   "2026-02-30"])
+@pytest.mark.parametrize("until", ["2026-03-10", "2026-03-01", "2027-03-12", "next week", None, 20260401, "2026-02-30"])
 def test_pause_needs_a_date_within_the_next_year(session, avery, visa, until):
     activate(session, avery, visa.id)
     with pytest.raises(ValidationError) as refused:
@@ -268,6 +332,7 @@ def test_pause_needs_a_date_within_the_next_year(session, avery, visa, until):
 
 
 # ---- pause, resume, cancel, as the daily job sees them -----------------------------------------------
+
 
 def test_paused_until_a_date_nothing_is_charged_then_it_resumes_on_that_date(session, avery, visa):
     activate(session, avery, visa.id)
@@ -288,8 +353,9 @@ def test_paused_until_a_date_nothing_is_charged_then_it_resumes_on_that_date(ses
     assert (mandate.status, mandate.paused_until, mandate.next_charge_on) == ("active", None, D(2026, 6, 18))
     # The first charge day after resuming charges all that is due by then: May (with its late
     # fee) and June.
-    assert charges(session, avery)[1:] == [(D(2026, 5, 18), 2 * PREMIUM + get_settings().late_fee_cents,
-                                            PaymentStatus.SUCCEEDED)]
+    assert charges(session, avery)[1:] == [
+        (D(2026, 5, 18), 2 * PREMIUM + get_settings().late_fee_cents, PaymentStatus.SUCCEEDED)
+    ]
     assert [d for d, _t in titles(session, avery, "autopay_notice")] == [D(2026, 3, 15), D(2026, 5, 15)]
     # While paused the member is reminded like anyone without Automatic Payments.
     assert [d for d, _t in titles(session, avery, "payment_reminder")] == [D(2026, 4, 16)]
@@ -354,11 +420,15 @@ def test_canceled_automatic_payments_charge_nothing_more(session, avery, visa):
     assert charges(session, avery) == [(CHARGE_DAY, PREMIUM, PaymentStatus.SUCCEEDED)]
     assert [r.period for r in runs_of(session, mandates(session, avery)[0].id)] == [D(2026, 3, 1)]
     # Reminders are back on: May's invoice, then June's.
-    assert [d for d, _t in titles(session, avery, "payment_reminder")] == [D(2026, 4, 16), D(2026, 4, 21),
-                                                                           D(2026, 5, 16)]
+    assert [d for d, _t in titles(session, avery, "payment_reminder")] == [
+        D(2026, 4, 16),
+        D(2026, 4, 21),
+        D(2026, 5, 16),
+    ]
 
 
 # ---- pre-debit and card-expiry notices ---------------------------------------------------------------
+
 
 def test_a_pre_debit_notice_goes_out_n_days_before_each_charge_exactly_once(session, avery, visa, monkeypatch):
     monkeypatch.setenv("HCPAY_AUTOPAY_NOTICE_DAYS", "5")
@@ -386,7 +456,8 @@ def test_a_card_expiring_before_the_next_charge_gets_one_notice_30_days_ahead(se
     assert [on_day(n.created_at) for n in notes] == [D(2026, 5, 1)]  # 30 days before May 31
     assert "expires 05/2026" in notes[0].body and "Jun 18, 2026" in notes[0].body
     assert [m.subject for m in emails_to(session, avery.email, "card_expiring")] == [
-        "Your card for Automatic Payments is expiring"]
+        "Your card for Automatic Payments is expiring"
+    ]
 
 
 def test_no_expiry_notice_for_a_card_that_outlives_the_next_charge(session, avery):
@@ -401,7 +472,9 @@ def test_bank_autopay_counts_when_sent_and_settles(session, avery):
     run_days(TODAY, D(2026, 3, 20))
     assert charges(session, avery) == [(CHARGE_DAY, PREMIUM, PaymentStatus.SUCCEEDED)]  # settled Fri Mar 20
     assert [m.subject.split(" — ")[0] for m in emails_to(session, avery.email) if m.kind.startswith("payment_")] == [
-        "Bank payment submitted", "Bank payment cleared"]
+        "Bank payment submitted",
+        "Bank payment cleared",
+    ]
 
 
 def test_a_successful_retry_after_a_returned_debit_keeps_the_next_charge_date(session, avery):
@@ -414,16 +487,19 @@ def test_a_successful_retry_after_a_returned_debit_keeps_the_next_charge_date(se
     methods.remove(session, avery.who, bank.id, now=at(D(2026, 3, 21)), replacement_id=visa.id)
     run_days(D(2026, 3, 21), D(2026, 4, 18))
     assert [(c[0], c[2]) for c in charges(session, avery)] == [
-        (D(2026, 3, 18), PaymentStatus.RETURNED), (D(2026, 3, 23), PaymentStatus.SUCCEEDED),
-        (D(2026, 4, 18), PaymentStatus.SUCCEEDED)]
+        (D(2026, 3, 18), PaymentStatus.RETURNED),
+        (D(2026, 3, 23), PaymentStatus.SUCCEEDED),
+        (D(2026, 4, 18), PaymentStatus.SUCCEEDED),
+    ]
 
 
 def test_a_returned_automatic_debit_sends_one_email_that_says_what_happens_next(session, avery):
     activate(session, avery, save_bank(session, avery, BANKS["R01"]).id)
     sent_before = {m.id for m in emails_to(session, avery.email)}
     run_days(TODAY, D(2026, 3, 20))  # debited Mar 18, returned R01 on Mar 20
-    returned_day = [m for m in emails_to(session, avery.email) if m.id not in sent_before
-                    and on_day(m.created_at) == D(2026, 3, 20)]
+    returned_day = [
+        m for m in emails_to(session, avery.email) if m.id not in sent_before and on_day(m.created_at) == D(2026, 3, 20)
+    ]
     assert [m.kind for m in returned_day] == ["payment_returned"]
     body = returned_day[0].body
     assert "Your bank returned your automatic payment of" in body and "We'll try again on Mar 23, 2026" in body
@@ -442,14 +518,19 @@ def test_a_hard_decline_never_retries_and_a_soft_one_retries_twice(session, aver
     assert (run.attempts, run.status, run.last_code) == (3, "failed", "insufficient_funds")
     second = enroll(session, roster_row(1))
     pay_binder(session, second)
-    activate(session, second, save_card(session, second, CARDS["expired_card"]).id, now=at(D(2026, 3, 30)),
-             today=D(2026, 3, 30))
+    activate(
+        session,
+        second,
+        save_card(session, second, CARDS["expired_card"]).id,
+        now=at(D(2026, 3, 30)),
+        today=D(2026, 3, 30),
+    )
     run_days(D(2026, 3, 31), D(2026, 4, 30))
     assert [c[0] for c in charges(session, second)] == [D(2026, 4, 18)]
     assert mandate_of(session, second.account_id).status == "paused"
-    assert session.exec(select(Notification.title).where(Notification.user_id == second.user_id,
-                                                         Notification.kind == "autopay_failed")).all() == [
-        "Automatic Payments paused"]
+    assert session.exec(
+        select(Notification.title).where(Notification.user_id == second.user_id, Notification.kind == "autopay_failed")
+    ).all() == ["Automatic Payments paused"]
 
 
 def _together(work, count: int = 2) -> list[BaseException]:
@@ -488,7 +569,10 @@ def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, d
 
     assert _together(job) == []
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
-        "Automatic Payments turned on", "Automatic Payments paused", "Automatic Payments resumed"]
+        "Automatic Payments turned on",
+        "Automatic Payments paused",
+        "Automatic Payments resumed",
+    ]
 
 
 def test_resuming_by_hand_as_the_job_resumes_confirms_once(session, avery, visa, db_url, monkeypatch):
@@ -510,7 +594,10 @@ def test_resuming_by_hand_as_the_job_resumes_confirms_once(session, avery, visa,
     view = autopay.resume(session, avery.who, now=at(day), today=day)
     assert (view.status, view.next_charge, view.paused_until) == ("active", "Apr 18, 2026", "")
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
-        "Automatic Payments turned on", "Automatic Payments paused", "Automatic Payments resumed"]
+        "Automatic Payments turned on",
+        "Automatic Payments paused",
+        "Automatic Payments resumed",
+    ]
     mandate = mandate_of(session, avery.account_id)
     assert (mandate.status, mandate.paused_until, mandate.next_charge_on) == ("active", None, D(2026, 4, 18))
 

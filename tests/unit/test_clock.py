@@ -65,8 +65,9 @@ def test_processes_given_the_same_anchor_read_the_same_clock(started_at):
     # Two hours of real time have passed since the anchor, so two hours have passed on the clock too.
     assert abs(clock.utcnow() - dt.datetime(2027, 4, 30, 15, tzinfo=UTC)) < dt.timedelta(seconds=5)
     script = "from hcpay_app import clock; print(clock.utcnow().isoformat())"
-    env_run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                             timeout=60, check=True)
+    env_run = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     other = dt.datetime.fromisoformat(env_run.stdout.strip())
     assert abs(other - clock.utcnow()) < dt.timedelta(seconds=30)
 

@@ -74,8 +74,11 @@ def test_twenty_payments_on_the_same_invoice_post_exactly(session, registered_us
     assert errors == []
     assert {r.status for r in results} == {PaymentStatus.SUCCEEDED}
     assert len({r.reference for r in results}) == THREADS
-    posted = session.exec(select(LedgerEntry.amount_cents).where(
-        LedgerEntry.billing_account_id == account.id, LedgerEntry.kind == EntryKind.PAYMENT)).all()
+    posted = session.exec(
+        select(LedgerEntry.amount_cents).where(
+            LedgerEntry.billing_account_id == account.id, LedgerEntry.kind == EntryKind.PAYMENT
+        )
+    ).all()
     assert sorted(posted) == sorted(-a for a in amounts)
     assert count(session, select(func.count()).select_from(SandboxCharge)) == THREADS
     assert ledger.balance(session, account.id) == before - PREMIUM
@@ -102,8 +105,9 @@ def test_twenty_retries_of_one_payment_post_it_once(session, registered_user, db
     assert session.exec(select(Payment.status)).one() == PaymentStatus.SUCCEEDED
     assert count(session, select(func.count()).select_from(Payment)) == 1
     assert count(session, select(func.count()).select_from(SandboxCharge)) == 1
-    assert count(session, select(func.count()).select_from(LedgerEntry)
-                 .where(LedgerEntry.kind == EntryKind.PAYMENT)) == 1
+    assert (
+        count(session, select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == EntryKind.PAYMENT)) == 1
+    )
     assert ledger.balance(session, account.id) == before - PREMIUM
 
 

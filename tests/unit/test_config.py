@@ -51,8 +51,10 @@ def test_scale_out_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://hcpay@db.internal/hcpay")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
     settings = load_settings()
-    assert (settings.database_url, settings.redis_url) == ("postgresql+psycopg://hcpay@db.internal/hcpay",
-                                                           "redis://cache.internal:6379/0")
+    assert (settings.database_url, settings.redis_url) == (
+        "postgresql+psycopg://hcpay@db.internal/hcpay",
+        "redis://cache.internal:6379/0",
+    )
     monkeypatch.delenv("REDIS_URL")
     assert load_settings().redis_url is None  # one worker, state in memory
 
@@ -61,8 +63,14 @@ def test_the_app_refuses_to_start_in_production_without_keys():
     """`reflex run` imports rxconfig first: the error stops it before anything listens."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HCPAY_", "SMTP_"))}
     env.update(HCPAY_ENV="production", HCPAY_SECRETS_FILE=os.devnull)
-    result = subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", "import rxconfig"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "ConfigurationError: production needs these secret keys" in result.stderr
 

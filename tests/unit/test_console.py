@@ -70,8 +70,13 @@ def staff(session, now):
 
 def entries(session, account, kind: str) -> list[LedgerEntry]:
     session.expire_all()
-    return list(session.exec(select(LedgerEntry).where(LedgerEntry.billing_account_id == account.id,
-                                                       LedgerEntry.kind == kind).order_by(LedgerEntry.id)).all())
+    return list(
+        session.exec(
+            select(LedgerEntry)
+            .where(LedgerEntry.billing_account_id == account.id, LedgerEntry.kind == kind)
+            .order_by(LedgerEntry.id)
+        ).all()
+    )
 
 
 def refuses_bad_reasons(session, call) -> None:
@@ -93,6 +98,7 @@ def assert_audited(session, action: str, *, staff, subject: int, reason: str = R
 
 
 # ---- waive a late fee ------------------------------------------------------------------------
+
 
 def test_waiving_a_late_fee_posts_a_waiver_on_the_same_invoice(session, now, today, renee, staff):
     who, account = renee
@@ -143,8 +149,9 @@ def test_only_late_fees_can_be_waived(session, now, today, renee, staff):
 def test_waiving_needs_a_reason(session, now, today, renee, staff):
     _who, account = renee
     fee = add_late_fee(session, account, now=now, today=today)
-    refuses_bad_reasons(session, lambda reason: console.waive_fee(session, staff, entry_id=fee.id, reason=reason,
-                                                                  now=now, today=today))
+    refuses_bad_reasons(
+        session, lambda reason: console.waive_fee(session, staff, entry_id=fee.id, reason=reason, now=now, today=today)
+    )
 
 
 def test_a_long_reason_is_kept_to_300_characters_with_spaces_collapsed(session, now, today, renee, staff):
@@ -158,12 +165,21 @@ def test_a_long_reason_is_kept_to_300_characters_with_spaces_collapsed(session, 
 
 # ---- adjustments -----------------------------------------------------------------------------
 
+
 def test_a_credit_is_a_negative_credit_entry(session, now, today, renee, staff):
     who, account = renee
     before = balance(session, account)
 
-    console.post_adjustment(session, staff, member_id=account.member_id, amount="$25.00", direction="credit",
-                            reason=REASON, now=now, today=today)
+    console.post_adjustment(
+        session,
+        staff,
+        member_id=account.member_id,
+        amount="$25.00",
+        direction="credit",
+        reason=REASON,
+        now=now,
+        today=today,
+    )
 
     [credit] = entries(session, account, EntryKind.CREDIT)
     assert (credit.amount_cents, credit.invoice_id, credit.effective_on) == (-2500, None, today)
@@ -177,8 +193,16 @@ def test_a_charge_is_a_positive_adjustment_on_the_newest_invoice(session, now, t
     newest = invoices(session, account)[-1]
     before = balance(session, account)
 
-    console.post_adjustment(session, staff, member_id=account.member_id, amount="1,010.5", direction="charge",
-                            reason=REASON, now=now, today=today)
+    console.post_adjustment(
+        session,
+        staff,
+        member_id=account.member_id,
+        amount="1,010.5",
+        direction="charge",
+        reason=REASON,
+        now=now,
+        today=today,
+    )
 
     [charge] = entries(session, account, EntryKind.ADJUSTMENT)
     assert (charge.amount_cents, charge.invoice_id) == (101050, newest.id)
@@ -193,8 +217,16 @@ def test_bad_adjustment_amounts_are_refused(session, now, today, renee, staff):
     for amount in ("0", "0.00", "-5", "$-5.00", "abc", "", "10000.01", "1.234", 25, 25.0, None):
         for direction in ("credit", "charge"):
             with pytest.raises(ValidationError) as caught:
-                console.post_adjustment(session, staff, member_id=account.member_id, amount=amount,
-                                        direction=direction, reason=REASON, now=now, today=today)
+                console.post_adjustment(
+                    session,
+                    staff,
+                    member_id=account.member_id,
+                    amount=amount,
+                    direction=direction,
+                    reason=REASON,
+                    now=now,
+                    today=today,
+                )
             assert set(caught.value.errors) == {"amount"}, (amount, direction)
     assert snapshot(session) == before
 
@@ -202,8 +234,16 @@ def test_bad_adjustment_amounts_are_refused(session, now, today, renee, staff):
 def test_the_adjustment_limits_are_inclusive(session, now, today, renee, staff):
     _who, account = renee
     for amount in ("0.01", "10000.00"):
-        console.post_adjustment(session, staff, member_id=account.member_id, amount=amount, direction="credit",
-                                reason=REASON, now=now, today=today)
+        console.post_adjustment(
+            session,
+            staff,
+            member_id=account.member_id,
+            amount=amount,
+            direction="credit",
+            reason=REASON,
+            now=now,
+            today=today,
+        )
     assert [e.amount_cents for e in entries(session, account, EntryKind.CREDIT)] == [-1, -1_000_000]
 
 
@@ -212,8 +252,16 @@ def test_an_adjustment_needs_a_direction(session, now, today, renee, staff):
     before = snapshot(session)
     for direction in ("", "refund", "Credit", None, True):
         with pytest.raises(ValidationError) as caught:
-            console.post_adjustment(session, staff, member_id=account.member_id, amount="5.00", direction=direction,
-                                    reason=REASON, now=now, today=today)
+            console.post_adjustment(
+                session,
+                staff,
+                member_id=account.member_id,
+                amount="5.00",
+                direction=direction,
+                reason=REASON,
+                now=now,
+                today=today,
+            )
         assert set(caught.value.errors) == {"direction"}, direction
     assert snapshot(session) == before
 
@@ -221,9 +269,19 @@ def test_an_adjustment_needs_a_direction(session, now, today, renee, staff):
 def test_an_adjustment_needs_a_reason(session, now, today, renee, staff):
     _who, account = renee
     for direction in ("credit", "charge"):
-        refuses_bad_reasons(session, lambda reason, d=direction: console.post_adjustment(
-            session, staff, member_id=account.member_id, amount="5.00", direction=d, reason=reason, now=now,
-            today=today))
+        refuses_bad_reasons(
+            session,
+            lambda reason, d=direction: console.post_adjustment(
+                session,
+                staff,
+                member_id=account.member_id,
+                amount="5.00",
+                direction=d,
+                reason=reason,
+                now=now,
+                today=today,
+            ),
+        )
 
 
 def test_an_adjustment_for_an_unknown_member_is_not_found(session, now, today, renee, staff):
@@ -231,8 +289,16 @@ def test_an_adjustment_for_an_unknown_member_is_not_found(session, now, today, r
     before = snapshot(session)
     for member_id in (999_999, str(account.member_id), None):
         with pytest.raises(NotFound):
-            console.post_adjustment(session, staff, member_id=member_id, amount="5.00", direction="credit",
-                                    reason=REASON, now=now, today=today)
+            console.post_adjustment(
+                session,
+                staff,
+                member_id=member_id,
+                amount="5.00",
+                direction="credit",
+                reason=REASON,
+                now=now,
+                today=today,
+            )
     assert snapshot(session) == before
 
 
@@ -240,13 +306,15 @@ def test_a_charge_needs_an_invoice_to_sit_on(session, now, today, member, staff)
     assert invoices(session, session.exec(select(BillingAccount)).one()) == []
     before = snapshot(session)
     with pytest.raises(ValidationError) as caught:
-        console.post_adjustment(session, staff, member_id=member.id, amount="5.00", direction="charge",
-                                reason=REASON, now=now, today=today)
+        console.post_adjustment(
+            session, staff, member_id=member.id, amount="5.00", direction="charge", reason=REASON, now=now, today=today
+        )
     assert set(caught.value.errors) == {"amount"}
     assert snapshot(session) == before
 
 
 # ---- unlock ----------------------------------------------------------------------------------
+
 
 def lock_out(session, registered, now) -> None:
     for _ in range(20):
@@ -263,15 +331,17 @@ def test_unlock_removes_the_lockout_so_the_member_can_log_in(session, now, renee
     who, _account = renee
     lock_out(session, registered_user, now)
     with pytest.raises(AccountLocked):
-        authn.login(session, username=registered_user.username, password=registered_user.password, ip="203.0.113.9",
-                    now=now)
+        authn.login(
+            session, username=registered_user.username, password=registered_user.password, ip="203.0.113.9", now=now
+        )
 
     console.unlock(session, staff, user_id=who.user_id, reason=REASON, now=now)
 
     key = validators.username_key(registered_user.username)
     assert session.exec(select(LoginThrottle).where(LoginThrottle.username_key == key)).first() is None
-    user_id, token = authn.login(session, username=registered_user.username, password=registered_user.password,
-                                 ip="203.0.113.9", now=now)
+    user_id, token = authn.login(
+        session, username=registered_user.username, password=registered_user.password, ip="203.0.113.9", now=now
+    )
     assert user_id == who.user_id and authn.resolve(session, token, now=now) is not None
     event = assert_audited(session, "account_unlocked", staff=staff, subject=who.user_id)
     assert event.detail == REASON
@@ -304,8 +374,9 @@ def test_the_member_record_shows_a_lockout(session, now, today, renee, registere
 def test_unlock_needs_a_reason(session, now, renee, registered_user, staff):
     who, _account = renee
     lock_out(session, registered_user, now)
-    refuses_bad_reasons(session, lambda reason: console.unlock(session, staff, user_id=who.user_id, reason=reason,
-                                                               now=now))
+    refuses_bad_reasons(
+        session, lambda reason: console.unlock(session, staff, user_id=who.user_id, reason=reason, now=now)
+    )
 
 
 def test_unlocking_an_unknown_user_is_not_found(session, now, renee, staff):
@@ -318,6 +389,7 @@ def test_unlocking_an_unknown_user_is_not_found(session, now, renee, staff):
 
 
 # ---- password reset email --------------------------------------------------------------------
+
 
 def test_support_can_send_a_password_reset_email(session, now, renee, staff, outbox):
     who, _account = renee
@@ -333,8 +405,9 @@ def test_support_can_send_a_password_reset_email(session, now, renee, staff, out
 
 def test_a_reset_email_needs_a_reason(session, now, renee, staff):
     who, _account = renee
-    refuses_bad_reasons(session, lambda reason: console.send_reset_email(session, staff, user_id=who.user_id,
-                                                                         reason=reason, now=now))
+    refuses_bad_reasons(
+        session, lambda reason: console.send_reset_email(session, staff, user_id=who.user_id, reason=reason, now=now)
+    )
 
 
 def test_a_reset_email_for_an_unknown_user_is_not_found(session, now, renee, staff):
@@ -348,8 +421,15 @@ def test_support_reset_emails_are_not_capped_across_all_members(session, now, re
     users = []
     for n in range(6):
         name = f"member{n}.test"
-        user = User(username=name, username_key=validators.username_key(name), email=f"{name}@example.com",
-                    password_hash="x", verified_at=now, password_changed_at=now, created_at=now)
+        user = User(
+            username=name,
+            username_key=validators.username_key(name),
+            email=f"{name}@example.com",
+            password_hash="x",
+            verified_at=now,
+            password_changed_at=now,
+            created_at=now,
+        )
         session.add(user)
         users.append(user)
     session.commit()
@@ -374,6 +454,7 @@ def test_a_reset_from_support_still_goes_out_after_the_members_own_attempts(sess
 
 # ---- cancel a scheduled payment --------------------------------------------------------------
 
+
 def scheduled(session, who) -> Payment:
     result = submit(session, who, card(), 20000, on=TODAY + dt.timedelta(days=7))
     assert result.status == PaymentStatus.SCHEDULED
@@ -389,13 +470,19 @@ def test_a_scheduled_payment_can_be_canceled(session, now, renee, staff):
 
     session.expire_all()
     assert session.get(Payment, payment.id).status == PaymentStatus.CANCELED
-    steps = session.exec(select(PaymentEvent.status, PaymentEvent.note).where(PaymentEvent.payment_id == payment.id)
-                         .order_by(PaymentEvent.id)).all()
+    steps = session.exec(
+        select(PaymentEvent.status, PaymentEvent.note)
+        .where(PaymentEvent.payment_id == payment.id)
+        .order_by(PaymentEvent.id)
+    ).all()
     assert steps[-1] == (PaymentStatus.CANCELED, "Canceled by support")
     event = assert_audited(session, "payment_canceled_by_support", staff=staff, subject=who.user_id)
     assert event.detail == f"{payment.reference}: {REASON}"
     # and the daily job no longer charges it
-    assert scheduled_charges.run_scheduled(session, today=TODAY + dt.timedelta(days=7), now=now + dt.timedelta(days=7)) == 0
+    assert (
+        scheduled_charges.run_scheduled(session, today=TODAY + dt.timedelta(days=7), now=now + dt.timedelta(days=7))
+        == 0
+    )
 
 
 def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, renee, staff, outbox):
@@ -405,8 +492,10 @@ def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, r
 
     console.cancel_payment(session, staff, reference=payment.reference, reason=REASON, now=later)
 
-    told = ("Our support team canceled your scheduled payment of $200.00 that was to be made on Mar 17, 2026. "
-            "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support.")
+    told = (
+        "Our support team canceled your scheduled payment of $200.00 that was to be made on Mar 17, 2026. "
+        "Nothing was charged. If you didn't ask for this, please contact us under Help → Contact support."
+    )
     [email] = outbox("payment_canceled")
     assert email.to_address == "Renee.ONeil@example.com"  # the member's address on file, like every payment email
     assert email.subject == f"Scheduled payment canceled — {payment.reference}"
@@ -415,7 +504,10 @@ def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, r
     assert REASON not in email.body  # the reason is staff's note for the audit trail
     [note] = session.exec(select(Notification).where(Notification.user_id == who.user_id)).all()
     assert (note.kind, note.title, note.created_at) == (
-        "payment_canceled_by_support", f"Scheduled payment canceled — {payment.reference}", later)
+        "payment_canceled_by_support",
+        f"Scheduled payment canceled — {payment.reference}",
+        later,
+    )
     assert note.body == f"{told}\n\nReference number: {payment.reference}" and REASON not in note.body
     record = console.member_record(session, staff, account.member_id, today=TODAY, now=later)
     assert [n.text for n in record.notices] == [note.title]  # staff see the notice the member got
@@ -453,8 +545,10 @@ def test_only_a_scheduled_payment_can_be_canceled(session, now, renee, staff):
 def test_canceling_needs_a_reason(session, now, renee, staff):
     who, _account = renee
     payment = scheduled(session, who)
-    refuses_bad_reasons(session, lambda reason: console.cancel_payment(session, staff, reference=payment.reference,
-                                                                       reason=reason, now=now))
+    refuses_bad_reasons(
+        session,
+        lambda reason: console.cancel_payment(session, staff, reference=payment.reference, reason=reason, now=now),
+    )
 
 
 def test_canceling_races_safely_with_the_daily_job(session, db_url, now, renee, staff, monkeypatch):
@@ -478,14 +572,23 @@ def test_canceling_races_safely_with_the_daily_job(session, db_url, now, renee, 
 
 # ---- audit trail -----------------------------------------------------------------------------
 
+
 def test_the_audit_trail_lists_staff_actions_newest_first(session, now, today, renee, staff):
     who, account = renee
     fee = add_late_fee(session, account, now=now, today=today)
     ticket = open_one(session, who, now=now)
     later = [now + dt.timedelta(minutes=n) for n in range(1, 6)]
     console.waive_fee(session, staff, entry_id=fee.id, reason="Waive: first late payment", now=later[0], today=today)
-    console.post_adjustment(session, staff, member_id=account.member_id, amount="5", direction="credit",
-                            reason="Goodwill credit", now=later[1], today=today)
+    console.post_adjustment(
+        session,
+        staff,
+        member_id=account.member_id,
+        amount="5",
+        direction="credit",
+        reason="Goodwill credit",
+        now=later[1],
+        today=today,
+    )
     console.unlock(session, staff, user_id=who.user_id, reason="Verified by phone", now=later[2])
     console.reply(session, staff, ticket_number=ticket.number, body="Thanks, all fixed.", close=False, now=later[3])
     console.close_ticket(session, staff, ticket_number=ticket.number, reason="Resolved on call", now=later[4])
@@ -503,21 +606,34 @@ def test_the_audit_trail_lists_staff_actions_newest_first(session, now, today, r
 
 # ---- search and lookup -----------------------------------------------------------------------
 
+
 def test_search_by_part_of_a_name_ignores_case(session, renee, ben, staff):
     _who, account = renee
     for query in ("renée", "RENÉE", "o’neil", "O’NEIL-DUBOIS", "neil-dub", "Renée O’Neil", "  dubois  "):
         rows = console.search_members(session, staff, query)
         assert [(r.name, r.account_number, r.member_number, r.username) for r in rows] == [
-            ("Renée O’Neil-Dubois", "987654321", "123456789012", "renee.oneil")], query
+            ("Renée O’Neil-Dubois", "987654321", "123456789012", "renee.oneil")
+        ], query
         assert rows[0].member_id == account.member_id
 
 
 def test_search_forgives_apostrophe_style_accents_and_non_ascii_case(session, add_member, renee, staff):
     """Staff type a straight apostrophe and often no accents; SQLite's lower()/LIKE fold ASCII only."""
-    add_member(member_number="123456789099", first_name="Élodie", last_name="Zola", ssn="219550199",
-               email="elodie@example.com", account_number="987654399")
-    for query, name in (("o'neil", "Renée O’Neil-Dubois"), ("RENEE O'NEIL", "Renée O’Neil-Dubois"),
-                        ("ÉLODIE", "Élodie Zola"), ("élodie", "Élodie Zola"), ("elodie z", "Élodie Zola")):
+    add_member(
+        member_number="123456789099",
+        first_name="Élodie",
+        last_name="Zola",
+        ssn="219550199",
+        email="elodie@example.com",
+        account_number="987654399",
+    )
+    for query, name in (
+        ("o'neil", "Renée O’Neil-Dubois"),
+        ("RENEE O'NEIL", "Renée O’Neil-Dubois"),
+        ("ÉLODIE", "Élodie Zola"),
+        ("élodie", "Élodie Zola"),
+        ("elodie z", "Élodie Zola"),
+    ):
         assert [r.name for r in console.search_members(session, staff, query)] == [name], query
 
 
@@ -563,8 +679,11 @@ def test_find_payment_by_a_reference_typed_loosely(session, renee, ben, staff):
     mine = pay(session, account, 51250, TODAY)
     his = pay(session, ben_account, 10000, TODAY)
 
-    for typed in (mine.reference.replace("-", "").lower(), mine.reference.replace("-", " ").lower(),
-                  f"  {mine.reference}  "):
+    for typed in (
+        mine.reference.replace("-", "").lower(),
+        mine.reference.replace("-", " ").lower(),
+        f"  {mine.reference}  ",
+    ):
         found, member_id = console.find_payment(session, staff, typed)
         assert (found.id, member_id) == (mine.id, account.member_id)
     found, member_id = console.find_payment(session, staff, his.reference.lower())
@@ -578,6 +697,7 @@ def test_find_payment_with_an_unknown_reference_is_not_found(session, renee, sta
 
 
 # ---- member record ---------------------------------------------------------------------------
+
 
 def test_the_member_record_shows_only_a_masked_ssn(session, now, today, renee, staff):
     who, account = renee
@@ -594,7 +714,12 @@ def test_the_member_record_shows_only_a_masked_ssn(session, now, today, renee, s
     for value in dataclasses.asdict(record).values():
         assert SSN not in str(value)
     assert (record.member_id, record.user_id, record.name, record.member_number, record.account_number) == (
-        account.member_id, who.user_id, "Renée O’Neil-Dubois", "123456789012", "987654321")
+        account.member_id,
+        who.user_id,
+        "Renée O’Neil-Dubois",
+        "123456789012",
+        "987654321",
+    )
     assert record.email == "Renee.ONeil@example.com"
     assert record.plan == "Silver Select PPO · $512.50"
     assert record.balance == money.format_cents(ledger.balance(session, account.id))
@@ -619,13 +744,19 @@ def test_the_record_of_an_unknown_member_is_not_found(session, today, member, st
 def test_staff_accounts_are_made_like_any_login(session, now):
     before = counts(session)
     with pytest.raises(ValidationError):
-        console.create_staff(session, username="sam.support", email="sam@connector.example", password="password1",
-                             now=now)
+        console.create_staff(
+            session, username="sam.support", email="sam@connector.example", password="password1", now=now
+        )
     assert counts(session) == before
     make_staff(session, now)
     with pytest.raises(ValidationError) as caught:
-        console.create_staff(session, username="SAM.SUPPORT", email="other@connector.example",
-                             password="Quartz-Meadow-Lantern-58", now=now)
+        console.create_staff(
+            session,
+            username="SAM.SUPPORT",
+            email="other@connector.example",
+            password="Quartz-Meadow-Lantern-58",
+            now=now,
+        )
     assert set(caught.value.errors) == {"username"}
     [event] = audits(session, "staff_created")
     assert event.detail == "sam.support"

@@ -33,7 +33,7 @@ def test_ciphertext_is_fresh_each_time_and_hides_the_digits():
     assert len(sealed) == 20
     for text in sealed:
         # No 5-digit run of the SSN (short runs can turn up in base64 by chance).
-        assert not any(SSN[i:i + 5] in text for i in range(len(SSN) - 4))
+        assert not any(SSN[i : i + 5] in text for i in range(len(SSN) - 4))
         assert SSN not in base64.urlsafe_b64decode(text.partition(":")[2]).decode("latin-1")
         assert len(text) <= 200  # fits Member.ssn_encrypted
 

@@ -67,6 +67,7 @@ def pay_past_due(session, member, day, amount=None):
 
 # ---- late fees ---------------------------------------------------------------------------------------
 
+
 def test_one_late_fee_per_invoice_unpaid_after_the_configured_days(session, avery, monkeypatch):
     monkeypatch.setenv("HCPAY_LATE_FEE_CENTS", "1999")
     monkeypatch.setenv("HCPAY_LATE_FEE_AFTER_DAYS", "10")
@@ -86,7 +87,8 @@ def test_a_late_fee_is_caught_up_after_the_job_missed_its_day(session, avery):
     run_days(TODAY, D(2026, 4, 1))
     run_days(D(2026, 4, 11), D(2026, 4, 12))  # down Apr 2–10: the fee was due Apr 7
     assert [(f.effective_on, f.amount_cents) for f in late_fees(session, avery.account_id)] == [
-        (D(2026, 4, 11), get_settings().late_fee_cents)]
+        (D(2026, 4, 11), get_settings().late_fee_cents)
+    ]
 
 
 def test_no_late_fee_when_paid_before_the_deadline(session, avery):
@@ -97,6 +99,7 @@ def test_no_late_fee_when_paid_before_the_deadline(session, avery):
 
 
 # ---- grace and termination ----------------------------------------------------------------------------
+
 
 def test_unsubsidized_grace_ends_30_days_after_the_missed_due_date(session, avery):
     run_days(TODAY, D(2026, 3, 24))
@@ -126,13 +129,23 @@ def test_subsidized_grace_lasts_three_months(session):
     assert state(session, member) == (TERMINATED, D(2026, 6, 30), D(2026, 4, 30))
 
 
-@pytest.mark.parametrize(("env", "subsidized", "grace_ends", "warned", "ends", "terminated_on"), [
-    ({"HCPAY_UNSUBSIDIZED_GRACE_DAYS": "10", "HCPAY_TERMINATION_WARNING_DAYS": "5"}, False,
-     D(2026, 4, 2), D(2026, 3, 28), D(2026, 4, 3), D(2026, 3, 31)),
-    ({"HCPAY_SUBSIDIZED_GRACE_MONTHS": "1"}, True, D(2026, 4, 30), D(2026, 4, 16), D(2026, 5, 1), D(2026, 4, 30)),
-])
-def test_grace_policy_comes_from_the_settings(session, monkeypatch, env, subsidized, grace_ends, warned, ends,
-                                              terminated_on):
+@pytest.mark.parametrize(
+    ("env", "subsidized", "grace_ends", "warned", "ends", "terminated_on"),
+    [
+        (
+            {"HCPAY_UNSUBSIDIZED_GRACE_DAYS": "10", "HCPAY_TERMINATION_WARNING_DAYS": "5"},
+            False,
+            D(2026, 4, 2),
+            D(2026, 3, 28),
+            D(2026, 4, 3),
+            D(2026, 3, 31),
+        ),
+        ({"HCPAY_SUBSIDIZED_GRACE_MONTHS": "1"}, True, D(2026, 4, 30), D(2026, 4, 16), D(2026, 5, 1), D(2026, 4, 30)),
+    ],
+)
+def test_grace_policy_comes_from_the_settings(
+    session, monkeypatch, env, subsidized, grace_ends, warned, ends, terminated_on
+):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
@@ -146,6 +159,7 @@ def test_grace_policy_comes_from_the_settings(session, monkeypatch, env, subsidi
 
 
 # ---- curing during grace ------------------------------------------------------------------------------
+
 
 def test_paying_the_past_due_balance_during_grace_restores_active(session, avery):
     run_days(TODAY, D(2026, 3, 30))
@@ -190,6 +204,7 @@ def test_a_bank_payment_restores_active_when_sent(session, avery):
 
 
 # ---- exactly once ----------------------------------------------------------------------------------------
+
 
 def _returned_cure(session, member):
     """In grace since Mar 24 (grace ends Apr 22); the member pays by bank on Apr 20 — Active at

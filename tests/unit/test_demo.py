@@ -61,8 +61,9 @@ def test_unclaimed_identity_can_create_an_account(session, seeded, now, today, l
         now=now,
         today=today,
     )
-    registration.choose_credentials(session, pending_id=pending_id, username="jordan.avery",
-                                    password="Violet-Kayak-Thunder-93", now=now)
+    registration.choose_credentials(
+        session, pending_id=pending_id, username="jordan.avery", password="Violet-Kayak-Thunder-93", now=now
+    )
     user_id, _ = registration.verify(session, pending_id=pending_id, code=latest_code(), ip=IP, now=now)
     assert session.get(User, user_id).email == person["email"]
 
@@ -79,7 +80,8 @@ def test_seeding_twice_changes_nothing(session, seeded, now, today):
 def test_ready_login_works_when_seeding_a_database_that_already_has_members(session, add_member, now, today):
     add_member(member_number="000000000099", ssn="219550099", account_number="987650099")
     demo.seed(session, now=now, today=today)
-    user_id, token = authn.login(session, username=demo.READY_LOGIN["username"], password=demo.DEMO_PASSWORD,
-                                 ip=IP, now=now)
+    user_id, token = authn.login(
+        session, username=demo.READY_LOGIN["username"], password=demo.DEMO_PASSWORD, ip=IP, now=now
+    )
     member = session.get(Member, session.get(User, user_id).member_id)
     assert member.member_number == demo.READY_LOGIN["member_number"]

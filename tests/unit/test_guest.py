@@ -54,8 +54,15 @@ def account(session, member, today) -> BillingAccount:
 def verify(session, now, today):
     def run(account_number=ACCOUNT, zip_code=ZIP, date_of_birth=DOB, *, client_key=CLIENT, at=None):
         moment = at or now
-        return guest.verify(session, account_number=account_number, zip_code=zip_code, date_of_birth=date_of_birth,
-                            client_key=client_key, now=moment, today=today)
+        return guest.verify(
+            session,
+            account_number=account_number,
+            zip_code=zip_code,
+            date_of_birth=date_of_birth,
+            client_key=client_key,
+            now=moment,
+            today=today,
+        )
 
     return run
 
@@ -68,6 +75,7 @@ def fail(verify, *args, **kwargs) -> None:
 
 # ---- verification ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dob", ["04/15/1985", "1985-04-15"])
 def test_the_right_details_show_initials_and_the_amount_due(session, today, account, verify, dob):
     before = counts(session)
@@ -76,8 +84,10 @@ def test_the_right_details_show_initials_and_the_amount_due(session, today, acco
     position = ledger.account_position(session, account.id, today)
     assert position.amount_due_cents > 0
     assert found.initials == "R. O."
-    assert (found.amount_due_cents, found.amount_due) == (position.amount_due_cents,
-                                                           money.format_cents(position.amount_due_cents))
+    assert (found.amount_due_cents, found.amount_due) == (
+        position.amount_due_cents,
+        money.format_cents(position.amount_due_cents),
+    )
     assert found.account_id == account.id
     assert found.maximum_cents == checkout.account_options(session, account, today).maximum_cents
     assert counts(session) == before  # a success counts nothing against the limits
@@ -86,11 +96,31 @@ def test_the_right_details_show_initials_and_the_amount_due(session, today, acco
 def test_verification_reveals_nothing_else_about_the_member(session, account, verify):
     found = verify()
     assert [f.name for f in dataclasses.fields(found)] == [
-        "account_id", "initials", "amount_due", "amount_due_cents", "maximum_cents"]
+        "account_id",
+        "initials",
+        "amount_due",
+        "amount_due_cents",
+        "maximum_cents",
+    ]
     text = repr(found)
-    for secret in ("Renée", "Renee", "O’Neil", "ONeil", "Dubois", "renee.oneil", "Renee.ONeil@example.com",
-                   "@", "219550123", "219-55-0123", "1985", "04/15", "02134", "123456789012", "987654321",
-                   "Silver Select"):
+    for secret in (
+        "Renée",
+        "Renee",
+        "O’Neil",
+        "ONeil",
+        "Dubois",
+        "renee.oneil",
+        "Renee.ONeil@example.com",
+        "@",
+        "219550123",
+        "219-55-0123",
+        "1985",
+        "04/15",
+        "02134",
+        "123456789012",
+        "987654321",
+        "Silver Select",
+    ):
         assert secret not in text, secret
 
 
@@ -100,14 +130,16 @@ def test_the_zip_may_be_typed_with_spaces_around_it(account, verify):
 
 def test_any_wrong_detail_reads_the_same(session, account, add_member, verify):
     add_member(**{f.name: getattr(BEN, f.name) for f in dataclasses.fields(BEN) if f.name != "line"})
-    for n, details in enumerate([
-        {"zip_code": "02135"},
-        {"date_of_birth": "04/16/1985"},
-        {"date_of_birth": "1986-04-15"},
-        {"account_number": "987654329"},
-        {"account_number": "987654322"},  # a real account number, but not Renée's details
-        {"zip_code": "02135", "date_of_birth": "01/01/1990"},
-    ]):
+    for n, details in enumerate(
+        [
+            {"zip_code": "02135"},
+            {"date_of_birth": "04/16/1985"},
+            {"date_of_birth": "1986-04-15"},
+            {"account_number": "987654329"},
+            {"account_number": "987654322"},  # a real account number, but not Renée's details
+            {"zip_code": "02135", "date_of_birth": "01/01/1990"},
+        ]
+    ):
         fail(verify, **details, client_key=f"203.0.113.{n}")
 
 
@@ -128,7 +160,10 @@ def test_malformed_details_are_field_errors_and_not_counted(session, account, ve
         ({"zip_code": "02134-1234"}, {"zip_code"}),
         ({"date_of_birth": "April 15"}, {"date_of_birth"}),
         ({"date_of_birth": ""}, {"date_of_birth"}),
-        ({"account_number": "", "zip_code": "", "date_of_birth": None}, {"account_number", "zip_code", "date_of_birth"}),
+        (
+            {"account_number": "", "zip_code": "", "date_of_birth": None},
+            {"account_number", "zip_code", "date_of_birth"},
+        ),
     ]:
         with pytest.raises(ValidationError) as caught:
             verify(**details)
@@ -138,6 +173,7 @@ def test_malformed_details_are_field_errors_and_not_counted(session, account, ve
 
 
 # ---- rate limits (time moved through `now`, never the wall clock) ------------------------------
+
 
 def test_more_than_ten_failures_from_one_client_in_an_hour_are_refused(session, now, account, verify):
     for n in range(10):  # ten different unknown accounts: only the client bucket fills up
@@ -160,8 +196,16 @@ def test_more_than_five_failures_on_one_account_in_an_hour_are_refused(session, 
         verify(client_key="203.0.113.99", at=now + dt.timedelta(minutes=10))
     assert "hour" in caught.value.message
     # other accounts from the same client are unaffected
-    assert verify(account_number="987654322", zip_code="02134", date_of_birth="08/02/1979",
-                  client_key="203.0.113.99", at=now + dt.timedelta(minutes=10)).initials == "B. O."
+    assert (
+        verify(
+            account_number="987654322",
+            zip_code="02134",
+            date_of_birth="08/02/1979",
+            client_key="203.0.113.99",
+            at=now + dt.timedelta(minutes=10),
+        ).initials
+        == "B. O."
+    )
 
     assert verify(client_key="203.0.113.99", at=now + dt.timedelta(minutes=65)).initials == "R. O."
 
@@ -188,14 +232,20 @@ def test_a_terminated_account_counts_as_a_failure(session, now, account, verify)
 
 # ---- paying as a guest -----------------------------------------------------------------------
 
+
 def pay_as_guest(session, found, choice, *, now, today, key=None, amount=None):
-    return checkout.submit_guest(session, account_id=found.account_id, idempotency_key=key or new_key(),
-                                 amount_cents=found.amount_due_cents if amount is None else amount, choice=choice,
-                                 now=now, today=today)
+    return checkout.submit_guest(
+        session,
+        account_id=found.account_id,
+        idempotency_key=key or new_key(),
+        amount_cents=found.amount_due_cents if amount is None else amount,
+        choice=choice,
+        now=now,
+        today=today,
+    )
 
 
-def test_a_guest_card_payment_goes_through_the_processor_and_the_ledger(session, now, today, account, verify,
-                                                                       outbox):
+def test_a_guest_card_payment_goes_through_the_processor_and_the_ledger(session, now, today, account, verify, outbox):
     found = verify()
     before = balance(session, account)
     key = new_key()
@@ -205,7 +255,11 @@ def test_a_guest_card_payment_goes_through_the_processor_and_the_ledger(session,
     assert (result.status, result.declined, result.amount) == (PaymentStatus.SUCCEEDED, False, found.amount_due)
     payment = session.exec(select(Payment).where(Payment.reference == result.reference)).one()
     assert (payment.source, payment.user_id, payment.payment_method_id, payment.billing_account_id) == (
-        "guest", None, None, account.id)
+        "guest",
+        None,
+        None,
+        account.id,
+    )
     assert payment.payment_date == today and payment.method_label.endswith("4242")
     [charge] = sandbox_charges(session)
     assert (charge.idempotency_key, charge.amount_cents) == (key, found.amount_due_cents)
@@ -258,8 +312,11 @@ def test_a_guest_cannot_use_a_saved_method_or_save_one(session, now, today, acco
     found = verify()
     before = snapshot(session)
 
-    for choice in (dataclasses.replace(card(), payment_method_id=saved.id), card(save=True),
-                   dataclasses.replace(card(), payment_method_id=saved.id, save=True)):
+    for choice in (
+        dataclasses.replace(card(), payment_method_id=saved.id),
+        card(save=True),
+        dataclasses.replace(card(), payment_method_id=saved.id, save=True),
+    ):
         with pytest.raises(ValidationError) as caught:
             pay_as_guest(session, found, choice, now=now, today=today)
         assert set(caught.value.errors) == {"submit"}
@@ -271,8 +328,15 @@ def test_a_guest_cannot_use_a_saved_method_or_save_one(session, now, today, acco
 def test_a_guest_payment_needs_a_real_account(session, now, today, account, account_id):
     before = snapshot(session)
     with pytest.raises(ValidationError):
-        checkout.submit_guest(session, account_id=account_id, idempotency_key=new_key(), amount_cents=10000,
-                              choice=card(), now=now, today=today)
+        checkout.submit_guest(
+            session,
+            account_id=account_id,
+            idempotency_key=new_key(),
+            amount_cents=10000,
+            choice=card(),
+            now=now,
+            today=today,
+        )
     assert snapshot(session) == before
 
 
@@ -290,6 +354,7 @@ def test_a_guest_amount_out_of_range_is_refused(session, now, today, account, ve
 
 # ---- coverage re-checked when the guest submits ----------------------------------------------
 
+
 def terminate_elsewhere(db_url, account_id: int, on: dt.date) -> None:
     """The daily job ends the coverage in its own session, after the guest verified the account."""
     from sqlmodel import Session
@@ -304,13 +369,20 @@ def terminate_elsewhere(db_url, account_id: int, on: dt.date) -> None:
 
 
 def guest_submit(session, found, choice, *, now, today, key=None, amount=None):
-    return guest.submit(session, account_id=found.account_id, idempotency_key=key or new_key(),
-                        amount_cents=found.amount_due_cents if amount is None else amount, choice=choice,
-                        now=now, today=today)
+    return guest.submit(
+        session,
+        account_id=found.account_id,
+        idempotency_key=key or new_key(),
+        amount_cents=found.amount_due_cents if amount is None else amount,
+        choice=choice,
+        now=now,
+        today=today,
+    )
 
 
-def test_coverage_that_ended_after_verification_refuses_the_payment_and_charges_nothing(session, db_url, now, today,
-                                                                                       account, verify, outbox):
+def test_coverage_that_ended_after_verification_refuses_the_payment_and_charges_nothing(
+    session, db_url, now, today, account, verify, outbox
+):
     found = verify()
     assert session.get(BillingAccount, account.id).coverage_status != CoverageStatus.TERMINATED  # read before
     terminate_elsewhere(db_url, account.id, today)
@@ -325,11 +397,17 @@ def test_coverage_that_ended_after_verification_refuses_the_payment_and_charges_
     assert caught.value.message.startswith("The coverage on this billing account has ended")
     assert "Nothing was charged." in caught.value.message
     assert snapshot(session) == before
-    assert sandbox_charges(session) == [] and outbox("payment_receipt") == [] and audits(session, "guest_payment_submitted") == []
+    assert (
+        sandbox_charges(session) == []
+        and outbox("payment_receipt") == []
+        and audits(session, "guest_payment_submitted") == []
+    )
     assert balance(session, account) == owed
 
 
-@pytest.mark.parametrize("status", [CoverageStatus.ACTIVE, CoverageStatus.IN_GRACE, CoverageStatus.PENDING_FIRST_PAYMENT])
+@pytest.mark.parametrize(
+    "status", [CoverageStatus.ACTIVE, CoverageStatus.IN_GRACE, CoverageStatus.PENDING_FIRST_PAYMENT]
+)
 def test_coverage_that_has_not_ended_is_paid_through_the_guest_submit(session, now, today, account, verify, status):
     account.coverage_status = status
     session.add(account)
@@ -340,8 +418,9 @@ def test_coverage_that_has_not_ended_is_paid_through_the_guest_submit(session, n
     assert len(sandbox_charges(session)) == 1
 
 
-def test_a_payment_made_before_the_coverage_ended_is_still_reported_as_made(session, db_url, now, today, account,
-                                                                           verify):
+def test_a_payment_made_before_the_coverage_ended_is_still_reported_as_made(
+    session, db_url, now, today, account, verify
+):
     """A repeat of the same submit (a double click, a reconnect) must not say "nothing was charged"."""
     found = verify()
     choice, key = card(), new_key()
@@ -361,6 +440,13 @@ def test_a_payment_made_before_the_coverage_ended_is_still_reported_as_made(sess
 def test_the_guest_submit_still_needs_a_real_account(session, now, today, account, account_id):
     before = snapshot(session)
     with pytest.raises(ValidationError):
-        guest.submit(session, account_id=account_id, idempotency_key=new_key(), amount_cents=10000, choice=card(),
-                     now=now, today=today)
+        guest.submit(
+            session,
+            account_id=account_id,
+            idempotency_key=new_key(),
+            amount_cents=10000,
+            choice=card(),
+            now=now,
+            today=today,
+        )
     assert snapshot(session) == before

@@ -63,8 +63,15 @@ class Scenario:
     plan_card_id: int
 
     def plan(self, session: Session, day: dt.date) -> None:
-        plans.create(session, self.members["plan"].who, installments=2, method_id=self.plan_card_id, accepted=True,
-                     now=at(day), today=day)
+        plans.create(
+            session,
+            self.members["plan"].who,
+            installments=2,
+            method_id=self.plan_card_id,
+            accepted=True,
+            now=at(day),
+            today=day,
+        )
 
 
 @pytest.fixture
@@ -85,8 +92,16 @@ def fingerprint(session: Session) -> tuple:
     session.expire_all()
     return (
         row_counts(session),
-        sorted(session.exec(select(BillingAccount.id, BillingAccount.coverage_status, BillingAccount.grace_ends_on,
-                                   BillingAccount.terminated_on)).all()),
+        sorted(
+            session.exec(
+                select(
+                    BillingAccount.id,
+                    BillingAccount.coverage_status,
+                    BillingAccount.grace_ends_on,
+                    BillingAccount.terminated_on,
+                )
+            ).all()
+        ),
         sorted(session.exec(select(Payment.id, Payment.status)).all()),
         sorted(session.exec(select(AutopayMandate.id, AutopayMandate.status, AutopayMandate.next_charge_on)).all()),
         sorted(session.exec(select(AutopayRun.id, AutopayRun.status, AutopayRun.attempts)).all()),
@@ -112,21 +127,43 @@ def notice_days(session: Session, members: dict[str, Enrolled], kind: str) -> di
 def check_done_once(session: Session, members: dict[str, Enrolled]) -> None:
     """What the window must have produced, once — however many jobs ran at once."""
     session.expire_all()
-    autopay = {name: [(p.payment_date, p.amount_cents, p.status) for p in payments_of(session, m.account_id, "autopay")]
-               for name, m in members.items()}
+    autopay = {
+        name: [(p.payment_date, p.amount_cents, p.status) for p in payments_of(session, m.account_id, "autopay")]
+        for name, m in members.items()
+    }
     assert autopay == {
-        "monthly": [(D(2026, 3, 18), PREMIUM, PaymentStatus.SUCCEEDED), (D(2026, 4, 18), PREMIUM, PaymentStatus.SUCCEEDED)],
-        "declining": [(day, PREMIUM, PaymentStatus.DECLINED) for day in (D(2026, 3, 18), D(2026, 3, 21), D(2026, 3, 28))],
+        "monthly": [
+            (D(2026, 3, 18), PREMIUM, PaymentStatus.SUCCEEDED),
+            (D(2026, 4, 18), PREMIUM, PaymentStatus.SUCCEEDED),
+        ],
+        "declining": [
+            (day, PREMIUM, PaymentStatus.DECLINED) for day in (D(2026, 3, 18), D(2026, 3, 21), D(2026, 3, 28))
+        ],
         "expired": [(D(2026, 3, 18), PREMIUM, PaymentStatus.DECLINED)],
-        "bank": [(D(2026, 3, 18), PREMIUM, PaymentStatus.SUCCEEDED), (D(2026, 4, 18), PREMIUM, PaymentStatus.SUCCEEDED)],
-        "never": [], "plan": [],
+        "bank": [
+            (D(2026, 3, 18), PREMIUM, PaymentStatus.SUCCEEDED),
+            (D(2026, 4, 18), PREMIUM, PaymentStatus.SUCCEEDED),
+        ],
+        "never": [],
+        "plan": [],
     }
     assert notice_days(session, members, "autopay_notice") == {
-        "monthly": [D(2026, 3, 15), D(2026, 4, 15)], "declining": [D(2026, 3, 15)], "expired": [D(2026, 3, 15)],
-        "bank": [D(2026, 3, 15), D(2026, 4, 15)], "never": [], "plan": []}
+        "monthly": [D(2026, 3, 15), D(2026, 4, 15)],
+        "declining": [D(2026, 3, 15)],
+        "expired": [D(2026, 3, 15)],
+        "bank": [D(2026, 3, 15), D(2026, 4, 15)],
+        "never": [],
+        "plan": [],
+    }
     statuses = {name: session.get(BillingAccount, m.account_id).coverage_status for name, m in members.items()}
-    assert statuses == {"monthly": "active", "declining": "terminated", "expired": "terminated", "bank": "active",
-                        "never": "terminated", "plan": "terminated"}
+    assert statuses == {
+        "monthly": "active",
+        "declining": "terminated",
+        "expired": "terminated",
+        "bank": "active",
+        "never": "terminated",
+        "plan": "terminated",
+    }
     processor = get_processor()
     keyed = session.exec(select(Payment).where(Payment.source.in_(["autopay", "plan"]))).all()
     for payment in keyed:
@@ -140,21 +177,35 @@ def check_done_once(session: Session, members: dict[str, Enrolled]) -> None:
     plan_payments = [(p.payment_date, p.amount_cents) for p in payments_of(session, members["plan"].account_id, "plan")]
     assert plan_payments == [(PLAN_DAY, PREMIUM // 2), (D(2026, 4, 25), PREMIUM // 2)]
     # One late fee per invoice unpaid 15 days after its Mar 23 due date (not the one the plan covers).
-    fees = {name: [(f.effective_on, f.amount_cents, session.get(Invoice, f.invoice_id).due_on)
-                   for f in late_fees(session, m.account_id)] for name, m in members.items()}
+    fees = {
+        name: [
+            (f.effective_on, f.amount_cents, session.get(Invoice, f.invoice_id).due_on)
+            for f in late_fees(session, m.account_id)
+        ]
+        for name, m in members.items()
+    }
     april = [(D(2026, 4, 7), get_settings().late_fee_cents, D(2026, 3, 23))]
     assert fees == {"monthly": [], "declining": april, "expired": april, "bank": [], "never": april, "plan": []}
     # Reminders once per (invoice, offset), only while Automatic Payments aren't on.
     both = [D(2026, 3, 16), D(2026, 3, 21), D(2026, 4, 16), D(2026, 4, 21)]
     assert notice_days(session, members, "payment_reminder") == {
-        "monthly": [], "declining": [D(2026, 4, 16), D(2026, 4, 21)],
-        "expired": [D(2026, 3, 21), D(2026, 4, 16), D(2026, 4, 21)], "bank": [], "never": both, "plan": both}
+        "monthly": [],
+        "declining": [D(2026, 4, 16), D(2026, 4, 21)],
+        "expired": [D(2026, 3, 21), D(2026, 4, 16), D(2026, 4, 21)],
+        "bank": [],
+        "never": both,
+        "plan": both,
+    }
     # Past-due notices the day after a missed due date, none once coverage has ended (Apr 23).
     past_due = notice_days(session, members, "past_due")
     assert past_due["never"] == [D(2026, 3, 24)]
     assert past_due["plan"] == [D(2026, 3, 24), D(2026, 4, 24)]
     assert notice_days(session, members, "termination_warning")["never"] == [D(2026, 4, 8)]
-    assert notice_days(session, members, "autopay_failed")["declining"] == [D(2026, 3, 18), D(2026, 3, 21), D(2026, 3, 28)]
+    assert notice_days(session, members, "autopay_failed")["declining"] == [
+        D(2026, 3, 18),
+        D(2026, 3, 21),
+        D(2026, 3, 28),
+    ]
 
 
 def test_a_second_run_for_the_same_date_changes_nothing(session, scenario):
@@ -236,7 +287,10 @@ def test_a_job_that_loses_the_race_does_not_charge_next_months_autopay_today(ses
 
     with _OtherJobFirst(engine_for(db_url), other=other_job) as late:
         autopay_runs.run_due(late, today=day, now=at(day))
-    charged = [(p.payment_date, p.idempotency_key.rsplit("-", 2)[1]) for p in payments_of(session, member.account_id, "autopay")]
+    charged = [
+        (p.payment_date, p.idempotency_key.rsplit("-", 2)[1])
+        for p in payments_of(session, member.account_id, "autopay")
+    ]
     assert charged == [(day, "202603")]
     session.expire_all()
     mandate = session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == member.account_id)).one()
@@ -251,8 +305,15 @@ def test_a_job_that_loses_the_race_for_a_plan_installment_carries_on(session, sc
     for day in days(FIRST, PLAN_DAY - dt.timedelta(days=1)):
         daily.run_daily(day, at(day))
     # The member sets up the plan; the first installment is due at once, charged by the job.
-    plans.create(session, member.who, installments=2, method_id=scenario.plan_card_id, accepted=True,
-                 now=at(PLAN_DAY), today=PLAN_DAY)
+    plans.create(
+        session,
+        member.who,
+        installments=2,
+        method_id=scenario.plan_card_id,
+        accepted=True,
+        now=at(PLAN_DAY),
+        today=PLAN_DAY,
+    )
     real_create = records.create
     pending = {"other": True}
 

@@ -79,7 +79,18 @@ from hcpay_app.services.recurring import autopay, plans
 FIRST_DAY, LAST_DAY = dt.date(2026, 3, 10), dt.date(2027, 3, 9)
 LATE_FEE = 3100
 FIXED = 40000
-MEMBERS = ("monthly", "quarterly", "fixed", "declining", "expired", "r01", "plan", "subsidized", "unsubsidized", "manual")
+MEMBERS = (
+    "monthly",
+    "quarterly",
+    "fixed",
+    "declining",
+    "expired",
+    "r01",
+    "plan",
+    "subsidized",
+    "unsubsidized",
+    "manual",
+)
 ACTIVE, GRACE, TERMINATED = CoverageStatus.ACTIVE, CoverageStatus.IN_GRACE, CoverageStatus.TERMINATED
 D = dt.date
 
@@ -106,13 +117,25 @@ def _simulate(url: str) -> Year:
     cards["r01"] = save_bank(session, members["r01"], BANKS["R01"])
 
     previews = {}
-    setups = {"monthly": {}, "quarterly": {"frequency": "quarterly"}, "fixed": {"rule": "fixed", "fixed": "400.00"},
-              "declining": {}, "expired": {}, "r01": {}}
+    setups = {
+        "monthly": {},
+        "quarterly": {"frequency": "quarterly"},
+        "fixed": {"rule": "fixed", "fixed": "400.00"},
+        "declining": {},
+        "expired": {},
+        "r01": {},
+    }
     for name, options in setups.items():
-        previews[name] = autopay.preview(session, members[name].who, method_id=cards[name].id,
-                                         amount_rule=options.get("rule", "full"), fixed_amount=options.get("fixed", ""),
-                                         frequency=options.get("frequency", "monthly"), charge_day=18,
-                                         today=FIRST_DAY)
+        previews[name] = autopay.preview(
+            session,
+            members[name].who,
+            method_id=cards[name].id,
+            amount_rule=options.get("rule", "full"),
+            fixed_amount=options.get("fixed", ""),
+            frequency=options.get("frequency", "monthly"),
+            charge_day=18,
+            today=FIRST_DAY,
+        )
         turn_on(session, members[name], cards[name], **options)
 
     year = Year(url, members, {name: [] for name in MEMBERS}, previews, [])
@@ -120,8 +143,15 @@ def _simulate(url: str) -> Year:
     def set_up_plan(day: dt.date) -> None:
         session.expire_all()
         year.plan_offer = plans.offer(session, members["plan"].who, day)
-        plans.create(session, members["plan"].who, installments=3, method_id=cards["plan"].id, accepted=True,
-                     now=at(day), today=day)
+        plans.create(
+            session,
+            members["plan"].who,
+            installments=3,
+            method_id=cards["plan"].id,
+            accepted=True,
+            now=at(day),
+            today=day,
+        )
 
     def pay_by_hand(day: dt.date) -> None:
         session.expire_all()
@@ -182,6 +212,7 @@ def db(year: Year) -> Iterator[Session]:
 
 # ---- readers over the year's database -----------------------------------------------------------
 
+
 def on(moment: dt.datetime) -> dt.date:
     return clock.local_date(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
 
@@ -192,8 +223,13 @@ def dated(db: Session, member: Enrolled, kind: str) -> list[dt.date]:
 
 
 def mails(db: Session, member: Enrolled, kind: str) -> list[OutboundEmail]:
-    return list(db.exec(select(OutboundEmail).where(OutboundEmail.to_address == member.email,
-                                                    OutboundEmail.kind == kind).order_by(OutboundEmail.id)).all())
+    return list(
+        db.exec(
+            select(OutboundEmail)
+            .where(OutboundEmail.to_address == member.email, OutboundEmail.kind == kind)
+            .order_by(OutboundEmail.id)
+        ).all()
+    )
 
 
 def monthly(first: dt.date, count: int, step: int = 1) -> list[dt.date]:
@@ -214,13 +250,16 @@ def reminder_days(db: Session, member: Enrolled) -> list[tuple[dt.date, str]]:
 
 def expected_reminders(due_dates: list[dt.date]) -> list[tuple[dt.date, str]]:
     """Offsets 7 and 2, in date order."""
-    return sorted([(due - dt.timedelta(days=7), "Premium due in 7 days") for due in due_dates]
-                  + [(due - dt.timedelta(days=2), "Premium due in 2 days") for due in due_dates])
+    return sorted(
+        [(due - dt.timedelta(days=7), "Premium due in 7 days") for due in due_dates]
+        + [(due - dt.timedelta(days=2), "Premium due in 2 days") for due in due_dates]
+    )
 
 
 def due_dates(db: Session, member: Enrolled, first: dt.date, last: dt.date) -> list[dt.date]:
-    rows = db.exec(select(Invoice.due_on).where(Invoice.billing_account_id == member.account_id)
-                   .order_by(Invoice.due_on)).all()
+    rows = db.exec(
+        select(Invoice.due_on).where(Invoice.billing_account_id == member.account_id).order_by(Invoice.due_on)
+    ).all()
     return [d for d in rows if first <= d <= last]
 
 
@@ -239,13 +278,15 @@ def delinquency_notices(db: Session, member: Enrolled) -> dict[str, list[dt.date
 
 # ---- the members ---------------------------------------------------------------------------------
 
+
 def test_monthly_full_autopay_charges_the_premium_once_every_month(year, db):
     member = year.members["monthly"]
     charge_days = monthly(D(2026, 3, 18), 12)
     assert autopay_story(db, member) == [(day, PREMIUM, PaymentStatus.SUCCEEDED) for day in charge_days]
     mandate = mandate_of(db, member.account_id)
     assert [(r.period, r.attempts, r.status) for r in runs_of(db, mandate.id)] == [
-        (dates.first_of_month(day), 1, "paid") for day in charge_days]
+        (dates.first_of_month(day), 1, "paid") for day in charge_days
+    ]
     for payment in payments_of(db, member.account_id, "autopay"):
         assert processor_charges(db, payment.idempotency_key) == 1
     assert (mandate.status, mandate.next_charge_on) == ("active", D(2027, 3, 18))
@@ -273,7 +314,9 @@ def test_quarterly_autopay_charges_three_months_every_three_months(year, db):
     charge_days = monthly(D(2026, 3, 18), 4, step=3)
     assert autopay_story(db, member) == [(day, 3 * PREMIUM, PaymentStatus.SUCCEEDED) for day in charge_days]
     mandate = mandate_of(db, member.account_id)
-    assert [(r.period, r.attempts) for r in runs_of(db, mandate.id)] == [(dates.first_of_month(d), 1) for d in charge_days]
+    assert [(r.period, r.attempts) for r in runs_of(db, mandate.id)] == [
+        (dates.first_of_month(d), 1) for d in charge_days
+    ]
     assert dated(db, member, "autopay_notice") == [day - dt.timedelta(days=3) for day in charge_days]
     assert reminder_days(db, member) == [] and fee_story(db, member) == []
     assert year.history["quarterly"] == [(FIRST_DAY, ACTIVE, None, None)]
@@ -300,8 +343,11 @@ def test_fixed_autopay_short_of_the_premium_is_warned_then_falls_behind_and_ends
     ]
     before_end = [row for row in autopay_story(db, member) if row[0] <= D(2026, 6, 23)]
     assert before_end == [(day, FIXED, PaymentStatus.SUCCEEDED) for day in monthly(D(2026, 3, 18), 4)]
-    assert fee_story(db, member) == [(D(2026, 4, 7), LATE_FEE, D(2026, 3, 23)), (D(2026, 5, 8), LATE_FEE, D(2026, 4, 23)),
-                                     (D(2026, 6, 7), LATE_FEE, D(2026, 5, 23))]
+    assert fee_story(db, member) == [
+        (D(2026, 4, 7), LATE_FEE, D(2026, 3, 23)),
+        (D(2026, 5, 8), LATE_FEE, D(2026, 4, 23)),
+        (D(2026, 6, 7), LATE_FEE, D(2026, 5, 23)),
+    ]
     assert delinquency_notices(db, member) == {
         "past_due_warning": [D(2026, 3, 24), D(2026, 4, 24), D(2026, 5, 24)],
         "termination_warning": [D(2026, 4, 8), D(2026, 5, 9), D(2026, 6, 8)],
@@ -324,17 +370,21 @@ def test_no_pre_debit_notice_once_coverage_has_ended(year, db):
 
 def test_declining_card_is_retried_after_3_and_7_days_then_autopay_pauses(year, db):
     member = year.members["declining"]
-    assert autopay_story(db, member) == [(day, PREMIUM, PaymentStatus.DECLINED)
-                                        for day in (D(2026, 3, 18), D(2026, 3, 21), D(2026, 3, 28))]
+    assert autopay_story(db, member) == [
+        (day, PREMIUM, PaymentStatus.DECLINED) for day in (D(2026, 3, 18), D(2026, 3, 21), D(2026, 3, 28))
+    ]
     assert {p.reason_code for p in payments_of(db, member.account_id, "autopay")} == {"card_declined"}
     mandate = mandate_of(db, member.account_id)
     assert [(r.period, r.attempts, r.status, r.last_code) for r in runs_of(db, mandate.id)] == [
-        (D(2026, 3, 1), 3, "failed", "card_declined")]
+        (D(2026, 3, 1), 3, "failed", "card_declined")
+    ]
     assert mandate.status == "paused"
     failed = notices_of(db, member.user_id, "autopay_failed")
     assert [(on(n.created_at), n.title) for n in failed] == [
-        (D(2026, 3, 18), "Automatic payment failed"), (D(2026, 3, 21), "Automatic payment failed"),
-        (D(2026, 3, 28), "Automatic Payments paused")]
+        (D(2026, 3, 18), "Automatic payment failed"),
+        (D(2026, 3, 21), "Automatic payment failed"),
+        (D(2026, 3, 28), "Automatic Payments paused"),
+    ]
     assert "We'll try again on Mar 21, 2026" in failed[0].body and "We'll try again on Mar 28, 2026" in failed[1].body
     assert len(mails(db, member, "payment_declined")) == 3 and len(mails(db, member, "autopay_failed")) == 3
     # Paused: reminders come back (May's invoice), the missed April premium runs its course.
@@ -352,12 +402,16 @@ def test_expired_card_is_a_hard_decline_paused_at_once_and_never_retried(year, d
     assert autopay_story(db, member) == [(D(2026, 3, 18), PREMIUM, PaymentStatus.DECLINED)]
     mandate = mandate_of(db, member.account_id)
     assert [(r.attempts, r.status, r.last_code, r.next_attempt_on) for r in runs_of(db, mandate.id)] == [
-        (1, "failed", "expired_card", None)]
+        (1, "failed", "expired_card", None)
+    ]
     assert mandate.status == "paused"
     assert [(on(n.created_at), n.title) for n in notices_of(db, member.user_id, "autopay_failed")] == [
-        (D(2026, 3, 18), "Automatic Payments paused")]
+        (D(2026, 3, 18), "Automatic Payments paused")
+    ]
     # Reminders resume the moment Automatic Payments stop: April's 2-day reminder, then May's.
-    assert reminder_days(db, member) == [(D(2026, 3, 21), "Premium due in 2 days")] + expected_reminders([D(2026, 4, 23)])
+    assert reminder_days(db, member) == [(D(2026, 3, 21), "Premium due in 2 days")] + expected_reminders(
+        [D(2026, 4, 23)]
+    )
     assert year.history["expired"][-1] == (D(2026, 4, 23), TERMINATED, D(2026, 4, 22), D(2026, 3, 31))
 
 
@@ -367,10 +421,14 @@ def test_bank_autopay_returned_r01_is_retried_then_paused_and_the_member_told(ye
     # Mar 18 (Wed) returned Mar 20 → retried Mar 23 (Mon), returned Mar 25 → retried Apr 1 with May's
     # premium now due too, returned Apr 3 → paused.
     assert [(d.payment_date, d.amount_cents, d.status, d.reason_code) for d in debits] == [
-        (D(2026, 3, 18), PREMIUM, PaymentStatus.RETURNED, "R01"), (D(2026, 3, 23), PREMIUM, PaymentStatus.RETURNED, "R01"),
-        (D(2026, 4, 1), 2 * PREMIUM, PaymentStatus.RETURNED, "R01")]
+        (D(2026, 3, 18), PREMIUM, PaymentStatus.RETURNED, "R01"),
+        (D(2026, 3, 23), PREMIUM, PaymentStatus.RETURNED, "R01"),
+        (D(2026, 4, 1), 2 * PREMIUM, PaymentStatus.RETURNED, "R01"),
+    ]
     for debit in debits:
-        kinds = db.exec(select(LedgerEntry.kind).where(LedgerEntry.payment_id == debit.id).order_by(LedgerEntry.id)).all()
+        kinds = db.exec(
+            select(LedgerEntry.kind).where(LedgerEntry.payment_id == debit.id).order_by(LedgerEntry.id)
+        ).all()
         assert list(kinds) == [EntryKind.PAYMENT, EntryKind.REVERSAL]
         assert processor_charges(db, debit.idempotency_key) == 1
     returned = mails(db, member, "payment_returned")
@@ -378,13 +436,16 @@ def test_bank_autopay_returned_r01_is_retried_then_paused_and_the_member_told(ye
     assert "(R01)" in returned[0].body
     failed = notices_of(db, member.user_id, "autopay_failed")
     assert [(on(n.created_at), n.title) for n in failed] == [
-        (D(2026, 3, 20), "Automatic payment returned"), (D(2026, 3, 25), "Automatic payment returned"),
-        (D(2026, 4, 3), "Automatic Payments paused")]
+        (D(2026, 3, 20), "Automatic payment returned"),
+        (D(2026, 3, 25), "Automatic payment returned"),
+        (D(2026, 4, 3), "Automatic Payments paused"),
+    ]
     assert "We'll try again on Mar 23, 2026" in failed[0].body
     mandate = mandate_of(db, member.account_id)
     assert mandate.status == "paused"
     assert [(r.period, r.attempts, r.status, r.last_code) for r in runs_of(db, mandate.id)] == [
-        (D(2026, 3, 1), 3, "failed", "R01")]
+        (D(2026, 3, 1), 3, "failed", "R01")
+    ]
     assert fee_story(db, member) == [(D(2026, 4, 7), LATE_FEE, D(2026, 3, 23))]
     assert year.history["r01"][-1][1:] == (TERMINATED, D(2026, 4, 22), D(2026, 3, 31))
 
@@ -394,13 +455,18 @@ def test_payment_plan_installments_are_charged_and_hold_off_termination(year, db
     assert year.plan_offer.past_due_cents == PREMIUM and year.plan_offer.choices == [2, 3, 4, 5, 6]
     plan = db.exec(select(PaymentPlan).where(PaymentPlan.billing_account_id == member.account_id)).one()
     assert (plan.status, plan.total_cents) == (PlanStatus.COMPLETED, PREMIUM)
-    installments = db.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)
-                           .order_by(PlanInstallment.ordinal)).all()
+    installments = db.exec(
+        select(PlanInstallment).where(PlanInstallment.plan_id == plan.id).order_by(PlanInstallment.ordinal)
+    ).all()
     assert [(i.due_on, i.amount_cents, i.status) for i in installments] == [
-        (D(2026, 4, 1), 17084, "paid"), (D(2026, 5, 1), 17083, "paid"), (D(2026, 6, 1), 17083, "paid")]
+        (D(2026, 4, 1), 17084, "paid"),
+        (D(2026, 5, 1), 17083, "paid"),
+        (D(2026, 6, 1), 17083, "paid"),
+    ]
     charged = payments_of(db, member.account_id, "plan")
     assert [(p.payment_date, p.amount_cents, p.status) for p in charged] == [
-        (i.due_on, i.amount_cents, PaymentStatus.SUCCEEDED) for i in installments]
+        (i.due_on, i.amount_cents, PaymentStatus.SUCCEEDED) for i in installments
+    ]
     assert dated(db, member, "plan_created") == [D(2026, 4, 1)]
     assert dated(db, member, "plan_completed") == [D(2026, 6, 1)]
     # Grace ended Apr 22, but the plan covers April: no late fee on it and no Termination Warning
@@ -413,9 +479,11 @@ def test_payment_plan_installments_are_charged_and_hold_off_termination(year, db
         (D(2026, 5, 24), TERMINATED, D(2026, 4, 22), D(2026, 4, 30)),
     ]
     assert fee_story(db, member) == [(D(2026, 5, 8), LATE_FEE, D(2026, 4, 23))]  # May's only
-    assert delinquency_notices(db, member) == {"past_due_warning": [D(2026, 3, 24)],
-                                               "termination_warning": [D(2026, 5, 9)],
-                                               "terminated": [D(2026, 5, 24)]}
+    assert delinquency_notices(db, member) == {
+        "past_due_warning": [D(2026, 3, 24)],
+        "termination_warning": [D(2026, 5, 9)],
+        "terminated": [D(2026, 5, 24)],
+    }
     warning = notices_of(db, member.user_id, "termination_warning")[0]
     assert warning.body.startswith("Your coverage will end unless we receive $543.50 by May 23, 2026.")
     assert "Your payment plan doesn't cover this amount" in warning.body
@@ -428,14 +496,19 @@ def test_subsidized_member_who_never_pays_gets_three_months_of_grace(year, db):
         (D(2026, 3, 24), GRACE, D(2026, 6, 30), None),
         (D(2026, 7, 1), TERMINATED, D(2026, 6, 30), D(2026, 4, 30)),  # the last day of April, the first unpaid month
     ]
-    assert delinquency_notices(db, member) == {"past_due_warning": [D(2026, 3, 24)],
-                                               "termination_warning": [D(2026, 6, 16)],
-                                               "terminated": [D(2026, 7, 1)]}
+    assert delinquency_notices(db, member) == {
+        "past_due_warning": [D(2026, 3, 24)],
+        "termination_warning": [D(2026, 6, 16)],
+        "terminated": [D(2026, 7, 1)],
+    }
     warning = notices_of(db, member.user_id, "past_due_warning")[0]
     assert "3-month grace period" in warning.body and "Jun 30, 2026" in warning.body
     # One fee per invoice unpaid 15 days after its due date, none once coverage has ended.
-    assert fee_story(db, member) == [(D(2026, 4, 7), LATE_FEE, D(2026, 3, 23)), (D(2026, 5, 8), LATE_FEE, D(2026, 4, 23)),
-                                     (D(2026, 6, 7), LATE_FEE, D(2026, 5, 23))]
+    assert fee_story(db, member) == [
+        (D(2026, 4, 7), LATE_FEE, D(2026, 3, 23)),
+        (D(2026, 5, 8), LATE_FEE, D(2026, 4, 23)),
+        (D(2026, 6, 7), LATE_FEE, D(2026, 5, 23)),
+    ]
     due = due_dates(db, member, D(2026, 3, 23), D(2026, 6, 23))
     assert due == [D(2026, 3, 23), D(2026, 4, 23), D(2026, 5, 23), D(2026, 6, 23)]
     assert reminder_days(db, member) == expected_reminders(due)
@@ -450,16 +523,24 @@ def test_unsubsidized_member_who_never_pays_gets_a_30_day_delinquency_grace(year
         (D(2026, 3, 24), GRACE, D(2026, 4, 22), None),  # the missed Mar 23 due date + 30 days
         (D(2026, 4, 23), TERMINATED, D(2026, 4, 22), D(2026, 3, 31)),  # the day before April, the first unpaid month
     ]
-    assert delinquency_notices(db, member) == {"past_due_warning": [D(2026, 3, 24)],
-                                               "termination_warning": [D(2026, 4, 8)],
-                                               "terminated": [D(2026, 4, 23)]}
-    assert "Delinquency notice: your new due date is Apr 22, 2026" in notices_of(db, member.user_id, "past_due_warning")[0].body
+    assert delinquency_notices(db, member) == {
+        "past_due_warning": [D(2026, 3, 24)],
+        "termination_warning": [D(2026, 4, 8)],
+        "terminated": [D(2026, 4, 23)],
+    }
+    assert (
+        "Delinquency notice: your new due date is Apr 22, 2026"
+        in notices_of(db, member.user_id, "past_due_warning")[0].body
+    )
     assert fee_story(db, member) == [(D(2026, 4, 7), LATE_FEE, D(2026, 3, 23))]
     assert reminder_days(db, member) == expected_reminders([D(2026, 3, 23), D(2026, 4, 23)])
     assert db.get(BillingAccount, member.account_id).coverage_status == TERMINATED
     # No invoice for a month after coverage ended was issued once the account was terminated.
-    months = db.exec(select(Invoice.coverage_month).where(Invoice.billing_account_id == member.account_id)
-                     .order_by(Invoice.coverage_month)).all()
+    months = db.exec(
+        select(Invoice.coverage_month)
+        .where(Invoice.billing_account_id == member.account_id)
+        .order_by(Invoice.coverage_month)
+    ).all()
     assert months[-1] == D(2026, 5, 1)  # issued Apr 1, before the termination
 
 
@@ -468,8 +549,11 @@ def test_no_reminders_or_past_due_notices_after_coverage_has_ended(year, db):
     for name in ("subsidized", "unsubsidized", "plan", "declining", "expired", "fixed", "r01"):
         member = year.members[name]
         ended = dated(db, member, "terminated")[0]
-        late[name] = [(on(n.created_at), n.kind) for n in notices_of(db, member.user_id)
-                      if n.kind in ("payment_reminder", "past_due") and on(n.created_at) > ended]
+        late[name] = [
+            (on(n.created_at), n.kind)
+            for n in notices_of(db, member.user_id)
+            if n.kind in ("payment_reminder", "past_due") and on(n.created_at) > ended
+        ]
     assert late == {name: [] for name in late}
 
 
@@ -487,6 +571,7 @@ def test_manual_payer_gets_two_reminders_per_invoice_and_stays_active(year, db):
 
 
 # ---- the whole year at once -------------------------------------------------------------------
+
 
 def test_the_year_charged_each_autopay_period_at_most_three_times_and_each_processor_key_once(year, db):
     attempts = collections.Counter()

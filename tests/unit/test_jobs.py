@@ -31,12 +31,13 @@ from hcpay_app.models import (
     PaymentStatus,
     SandboxCharge,
 )
-from hcpay_app.services.adapters.processor import RETURN_MESSAGES, get_processor
+from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
 from hcpay_app.services.common import dates
 from hcpay_app.services.jobs import daily
 from hcpay_app.services.payments import records
+from hcpay_app.services.payments.templates import RETURN_MESSAGES
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,7 @@ def _payments_only(monkeypatch):
     """These tests follow the job's payment duties; late fees have their own tests."""
     monkeypatch.setenv("HCPAY_LATE_FEE_AFTER_DAYS", "100000")
     get_settings.cache_clear()
+
 
 PREMIUM = 51250
 WED, THU = dt.date(2026, 3, 11), dt.date(2026, 3, 12)
@@ -57,8 +59,10 @@ def renee(session, registered_user):
 def counts(session) -> tuple[int, ...]:
     """Rows the job could add: payments, ledger entries, emails, processor charges, invoices."""
     session.expire_all()
-    return tuple(session.exec(select(func.count()).select_from(model)).one()
-                 for model in (Payment, LedgerEntry, OutboundEmail, SandboxCharge, Invoice))
+    return tuple(
+        session.exec(select(func.count()).select_from(model)).one()
+        for model in (Payment, LedgerEntry, OutboundEmail, SandboxCharge, Invoice)
+    )
 
 
 def statuses(session) -> dict[str, str]:
@@ -74,9 +78,18 @@ def test_run_daily_does_each_duty_on_its_date_and_nothing_twice(session, renee):
     who, account = renee
     scheduled = submit(session, who, card(), PREMIUM, on=THU)
     debit = submit(session, who, bank(), PREMIUM)  # Tuesday: settles Thursday
-    stuck = records.create(session, account_id=account.id, amount_cents=100, method_kind="card",
-                                   method_label="Visa ••••4242", payment_date=TODAY, status=PaymentStatus.PROCESSING,
-                                   now=at(TODAY), user_id=who.user_id, idempotency_key=new_key())
+    stuck = records.create(
+        session,
+        account_id=account.id,
+        amount_cents=100,
+        method_kind="card",
+        method_label="Visa ••••4242",
+        payment_date=TODAY,
+        status=PaymentStatus.PROCESSING,
+        now=at(TODAY),
+        user_id=who.user_id,
+        idempotency_key=new_key(),
+    )
     stuck.processor_token = card().token
     session.add(stuck)
     session.commit()
@@ -84,8 +97,11 @@ def test_run_daily_does_each_duty_on_its_date_and_nothing_twice(session, renee):
     first = daily.run_daily(WED, at(WED))
     assert summary_counts(first) == (0, 0, 0, 0, 1)
     assert "reconciled=1" in first.line() and first.date == WED
-    assert statuses(session) == {scheduled.reference: PaymentStatus.SCHEDULED, debit.reference: PaymentStatus.PENDING,
-                                 stuck.reference: PaymentStatus.SUCCEEDED}
+    assert statuses(session) == {
+        scheduled.reference: PaymentStatus.SCHEDULED,
+        debit.reference: PaymentStatus.PENDING,
+        stuck.reference: PaymentStatus.SUCCEEDED,
+    }
 
     second = daily.run_daily(THU, at(THU))
     assert summary_counts(second) == (0, 1, 1, 0, 0)
@@ -119,8 +135,11 @@ def test_run_daily_returns_an_r01_debit_and_reopens_the_invoice(session, renee):
     assert summary_counts(daily.run_daily(THU, at(THU))) == (0, 0, 0, 1, 0)
     returned = payment(session, debit.reference)
     assert (returned.status, returned.reason_code) == (PaymentStatus.RETURNED, "R01")
-    kinds = session.exec(select(LedgerEntry.kind, LedgerEntry.amount_cents).where(LedgerEntry.payment_id == returned.id)
-                         .order_by(LedgerEntry.id)).all()
+    kinds = session.exec(
+        select(LedgerEntry.kind, LedgerEntry.amount_cents)
+        .where(LedgerEntry.payment_id == returned.id)
+        .order_by(LedgerEntry.id)
+    ).all()
     assert [tuple(k) for k in kinds] == [(EntryKind.PAYMENT, -PREMIUM), (EntryKind.REVERSAL, PREMIUM)]
     assert ledger.balance(session, account.id) == owed
     assert ledger.positions(session, account.id, THU)[0].status == InvoiceStatus.PAST_DUE
@@ -180,8 +199,9 @@ def test_two_daily_jobs_at_once_charge_and_post_everything_once(session, renee):
     assert set(statuses(session).values()) == {PaymentStatus.SUCCEEDED}
     assert payment(session, debit.reference).status == PaymentStatus.SUCCEEDED
     session.expire_all()
-    payments_posted = session.exec(select(func.count()).select_from(LedgerEntry)
-                                   .where(LedgerEntry.kind == EntryKind.PAYMENT)).one()
+    payments_posted = session.exec(
+        select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == EntryKind.PAYMENT)
+    ).one()
     assert payments_posted == 4
 
 

@@ -43,12 +43,25 @@ def _apply(session, account, ops):
         kind = op[0]
         if kind == "invoice":
             due = due + dt.timedelta(days=30)
-            invoice = Invoice(billing_account_id=account.id, coverage_month=month(2026, 1) + dt.timedelta(days=31 * len(invoices)),
-                              issued_on=due - dt.timedelta(days=22), due_on=due, premium_cents=op[1], created_at=T0)
+            invoice = Invoice(
+                billing_account_id=account.id,
+                coverage_month=month(2026, 1) + dt.timedelta(days=31 * len(invoices)),
+                issued_on=due - dt.timedelta(days=22),
+                due_on=due,
+                premium_cents=op[1],
+                created_at=T0,
+            )
             session.add(invoice)
             session.flush()
-            ledger.post(session, account_id=account.id, kind=EntryKind.PREMIUM, amount_cents=op[1],
-                        effective_on=invoice.issued_on, now=T0, invoice_id=invoice.id)
+            ledger.post(
+                session,
+                account_id=account.id,
+                kind=EntryKind.PREMIUM,
+                amount_cents=op[1],
+                effective_on=invoice.issued_on,
+                now=T0,
+                invoice_id=invoice.id,
+            )
             invoices.append(invoice)
         elif kind == "pay":
             payments.append(pay(session, account, op[1], TODAY))
@@ -57,25 +70,52 @@ def _apply(session, account, ops):
             ledger.post_reversal(session, target, effective_on=TODAY, now=T0, reason="R01")
         elif kind == "fee" and invoices:
             invoice = invoices[op[1] % len(invoices)]
-            ledger.post(session, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=op[2],
-                        effective_on=TODAY, now=T0, invoice_id=invoice.id)
+            ledger.post(
+                session,
+                account_id=account.id,
+                kind=EntryKind.LATE_FEE,
+                amount_cents=op[2],
+                effective_on=TODAY,
+                now=T0,
+                invoice_id=invoice.id,
+            )
             fees[invoice.id] = fees.get(invoice.id, 0) + op[2]
         elif kind == "waive" and fees:
             invoice_id = sorted(fees)[op[1] % len(fees)]
-            current = sum(session.exec(select(LedgerEntry.amount_cents).where(LedgerEntry.invoice_id == invoice_id)).all())
+            current = sum(
+                session.exec(select(LedgerEntry.amount_cents).where(LedgerEntry.invoice_id == invoice_id)).all()
+            )
             waived = min(fees.pop(invoice_id), current)  # a waiver never takes an invoice below zero
             if waived > 0:
-                ledger.post(session, account_id=account.id, kind=EntryKind.FEE_WAIVER, amount_cents=-waived,
-                            effective_on=TODAY, now=T0, invoice_id=invoice_id)
+                ledger.post(
+                    session,
+                    account_id=account.id,
+                    kind=EntryKind.FEE_WAIVER,
+                    amount_cents=-waived,
+                    effective_on=TODAY,
+                    now=T0,
+                    invoice_id=invoice_id,
+                )
         elif kind == "credit":
-            ledger.post(session, account_id=account.id, kind=EntryKind.CREDIT, amount_cents=-op[1], effective_on=TODAY, now=T0)
+            ledger.post(
+                session, account_id=account.id, kind=EntryKind.CREDIT, amount_cents=-op[1], effective_on=TODAY, now=T0
+            )
         elif kind == "adjust" and invoices:
             invoice = invoices[op[1] % len(invoices)]
-            current = sum(session.exec(select(LedgerEntry.amount_cents).where(LedgerEntry.invoice_id == invoice.id)).all())
+            current = sum(
+                session.exec(select(LedgerEntry.amount_cents).where(LedgerEntry.invoice_id == invoice.id)).all()
+            )
             amount = max(op[2], -current)  # an invoice never goes below zero
             if amount:
-                ledger.post(session, account_id=account.id, kind=EntryKind.ADJUSTMENT, amount_cents=amount,
-                            effective_on=TODAY, now=T0, invoice_id=invoice.id)
+                ledger.post(
+                    session,
+                    account_id=account.id,
+                    kind=EntryKind.ADJUSTMENT,
+                    amount_cents=amount,
+                    effective_on=TODAY,
+                    now=T0,
+                    invoice_id=invoice.id,
+                )
     session.commit()
 
 
@@ -91,8 +131,13 @@ def test_ledger_invariants_hold_for_any_sequence(session, member, ops):
     assert type(total) is int and total == sum(amounts)
 
     positions = ledger.positions(session, account.id, TODAY)
-    pool = -sum(session.exec(select(LedgerEntry.amount_cents).where(
-        LedgerEntry.billing_account_id == account.id, LedgerEntry.invoice_id.is_(None))).all())
+    pool = -sum(
+        session.exec(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.billing_account_id == account.id, LedgerEntry.invoice_id.is_(None)
+            )
+        ).all()
+    )
     invoiced = sum(p.amount_cents for p in positions)
     assert sum(p.unpaid_cents for p in positions) - max(0, pool - invoiced) == total
 
@@ -125,7 +170,10 @@ def test_partial_payment_then_overpayment_credits_the_next_invoice(session, memb
     pay(session, account, 20000, dt.date(2026, 2, 20))
     statuses = ledger.statuses_for(session, account.id, [first.id], dt.date(2026, 2, 21))
     assert statuses[first.id].status == InvoiceStatus.PARTIALLY_PAID and statuses[first.id].paid_cents == 20000
-    assert ledger.statuses_for(session, account.id, [first.id], dt.date(2026, 2, 24))[first.id].status == InvoiceStatus.PAST_DUE
+    assert (
+        ledger.statuses_for(session, account.id, [first.id], dt.date(2026, 2, 24))[first.id].status
+        == InvoiceStatus.PAST_DUE
+    )
 
     pay(session, account, 50000, dt.date(2026, 2, 25))  # 25000 finishes March, 25000 goes to April
     positions = {p.invoice_id: p for p in ledger.positions(session, account.id, dt.date(2026, 3, 2))}
@@ -149,11 +197,17 @@ def test_a_reversal_reopens_the_invoice_it_paid(session, member):
     account = new_account(session, member, "200000003", premium=30000, start=month(2026, 3))
     (invoice,) = issue_through(session, account, dt.date(2026, 2, 1))
     payment = pay(session, account, 30000, dt.date(2026, 2, 10), method=("bank", "Checking ••••6789"))
-    assert ledger.statuses_for(session, account.id, [invoice.id], dt.date(2026, 2, 11))[invoice.id].status == InvoiceStatus.PAID
+    assert (
+        ledger.statuses_for(session, account.id, [invoice.id], dt.date(2026, 2, 11))[invoice.id].status
+        == InvoiceStatus.PAID
+    )
     assert [i.id for i, _ in ledger.invoices_paid_by(session, payment)] == [invoice.id]
     ledger.post_reversal(session, payment, effective_on=dt.date(2026, 2, 12), now=T0, reason="R01")
     session.commit()
-    assert ledger.statuses_for(session, account.id, [invoice.id], dt.date(2026, 2, 13))[invoice.id].status == InvoiceStatus.OPEN
+    assert (
+        ledger.statuses_for(session, account.id, [invoice.id], dt.date(2026, 2, 13))[invoice.id].status
+        == InvoiceStatus.OPEN
+    )
     assert ledger.balance(session, account.id) == 30000
 
 
@@ -176,12 +230,23 @@ def test_floats_misplaced_invoice_ids_and_negative_invoices_are_refused(session,
     account = new_account(session, member, "200000005", start=month(2026, 3))
     (invoice,) = issue_through(session, account, dt.date(2026, 2, 1))
     with pytest.raises(ValueError):
-        ledger.post(session, account_id=account.id, kind=EntryKind.ADJUSTMENT, amount_cents=-invoice.premium_cents - 1,
-                    effective_on=TODAY, now=T0, invoice_id=invoice.id)
+        ledger.post(
+            session,
+            account_id=account.id,
+            kind=EntryKind.ADJUSTMENT,
+            amount_cents=-invoice.premium_cents - 1,
+            effective_on=TODAY,
+            now=T0,
+            invoice_id=invoice.id,
+        )
     with pytest.raises(TypeError):
-        ledger.post(session, account_id=account.id, kind=EntryKind.CREDIT, amount_cents=-10.5, effective_on=TODAY, now=T0)
+        ledger.post(
+            session, account_id=account.id, kind=EntryKind.CREDIT, amount_cents=-10.5, effective_on=TODAY, now=T0
+        )
     with pytest.raises(ValueError):
-        ledger.post(session, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=500, effective_on=TODAY, now=T0)
+        ledger.post(
+            session, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=500, effective_on=TODAY, now=T0
+        )
 
 
 def test_binder_payment_activates_coverage_only_when_paid_in_full(session, member):

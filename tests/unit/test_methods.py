@@ -64,9 +64,11 @@ def test_set_default_and_rename_work_only_on_your_own_methods(session, renee, ad
     methods.rename(session, renee, mine_first.id, "  Work   card ")
     assert session.get(PaymentMethod, mine_first.id).nickname == "Work card"
 
-    for action in (lambda: methods.set_default(session, renee, bens.id),
-                   lambda: methods.rename(session, renee, bens.id, "Mine now"),
-                   lambda: methods.remove(session, renee, bens.id, now=NOW)):
+    for action in (
+        lambda: methods.set_default(session, renee, bens.id),
+        lambda: methods.rename(session, renee, bens.id, "Mine now"),
+        lambda: methods.remove(session, renee, bens.id, now=NOW),
+    ):
         with pytest.raises(NotFound):
             action()
     session.expire_all()
@@ -115,7 +117,10 @@ def test_removing_a_method_a_scheduled_payment_uses_needs_a_replacement(session,
     methods.remove(session, renee, visa.id, now=NOW, replacement_id=checking.id)
     moved = payment(session, scheduled.reference)
     assert (moved.payment_method_id, moved.processor_token, moved.method_label) == (
-        checking.id, checking.processor_token, "Checking ••••6789")
+        checking.id,
+        checking.processor_token,
+        "Checking ••••6789",
+    )
     assert [(m.id, m.is_default) for m in methods.list_methods(session, renee)] == [(checking.id, True)]
     with pytest.raises(NotFound):
         checkout.saved_method(session, renee, visa.id)
@@ -131,8 +136,9 @@ def test_a_replacement_must_be_your_own(session, renee, add_member, register):
     ben = add_ben(session, add_member, register)[0]
     visa = save(session, renee, card())
     bens = save(session, ben, bank(BANKS["R01"]))
-    scheduled = submit(session, renee, checkout.saved_method(session, renee, visa.id), 51250,
-                       on=TODAY + dt.timedelta(days=2))
+    scheduled = submit(
+        session, renee, checkout.saved_method(session, renee, visa.id), 51250, on=TODAY + dt.timedelta(days=2)
+    )
     with pytest.raises(NotFound):
         methods.remove(session, renee, visa.id, now=NOW, replacement_id=bens.id)
     assert payment(session, scheduled.reference).payment_method_id == visa.id
@@ -141,8 +147,9 @@ def test_a_replacement_must_be_your_own(session, renee, add_member, register):
 def test_a_method_only_used_by_finished_or_canceled_payments_can_be_removed(session, renee):
     visa, checking = save(session, renee, card()), save(session, renee, bank())
     submit(session, renee, checkout.saved_method(session, renee, visa.id), 51250)
-    later = submit(session, renee, checkout.saved_method(session, renee, checking.id), 100,
-                   on=TODAY + dt.timedelta(days=9))
+    later = submit(
+        session, renee, checkout.saved_method(session, renee, checking.id), 100, on=TODAY + dt.timedelta(days=9)
+    )
     checkout.cancel_scheduled(session, renee, later.reference, now=NOW)
     methods.remove(session, renee, visa.id, now=NOW)
     methods.remove(session, renee, checking.id, now=NOW)

@@ -47,7 +47,9 @@ def test_upgrade_keeps_existing_rows(tmp_path):
     migrations.upgrade(url)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT first_name FROM member").fetchall() == [("Ana",)]
-        assert db.execute("SELECT monthly_premium_cents, grace_ends_on FROM billingaccount").fetchall() == [(12345, None)]
+        assert db.execute("SELECT monthly_premium_cents, grace_ends_on FROM billingaccount").fetchall() == [
+            (12345, None)
+        ]
         assert db.execute("SELECT count(*) FROM invoice").fetchone() == (0,)
 
 
@@ -63,17 +65,25 @@ def test_upgrade_keeps_existing_rows_on_postgresql(request):
     url = services.create_database(admin_url, f"upgrade_{os.getpid()}")
     command.upgrade(migrations.alembic_config(url), "0001")
     with engine_for(url).begin() as db:
-        db.execute(text(
-            "INSERT INTO member (member_number, first_name, last_name, date_of_birth, ssn_encrypted, ssn_index, "
-            "ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', '1980-01-01', "
-            "'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
-        db.execute(text(
-            "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
-            "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"))
+        db.execute(
+            text(
+                "INSERT INTO member (member_number, first_name, last_name, date_of_birth, ssn_encrypted, ssn_index, "
+                "ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', '1980-01-01', "
+                "'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
+                "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
+            )
+        )
     migrations.upgrade(url)
     with engine_for(url).connect() as db:
         assert db.execute(text("SELECT first_name, name_key FROM member")).all() == [("Ana", "ana lee")]
-        assert db.execute(text("SELECT monthly_premium_cents, grace_ends_on FROM billingaccount")).all() == [(12345, None)]
+        assert db.execute(text("SELECT monthly_premium_cents, grace_ends_on FROM billingaccount")).all() == [
+            (12345, None)
+        ]
         assert db.execute(text("SELECT count(*) FROM invoice")).scalar() == 0
     engine_for(url).dispose()
     services.drop_database(admin_url, f"upgrade_{os.getpid()}")
@@ -101,33 +111,51 @@ def test_tickets_opened_before_follow_ups_existed_survive_the_upgrade_and_the_wa
     try:
         command.upgrade(migrations.alembic_config(url), "0006")
         with engine_for(url).begin() as db:
-            db.execute(text(
-                "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
-                "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
-                "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
-                "'2026-01-01 00:00:00')"))
-            db.execute(text(
-                "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
-                "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"))
-            db.execute(text(
-                "INSERT INTO \"user\" (member_id, username, username_key, email, password_hash, role, "
-                "password_changed_at, created_at) VALUES (1, 'ana', 'ana', 'ana@example.com', 'x', 'member', "
-                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
-            db.execute(text(
-                "INSERT INTO supportticket (ticket_number, user_id, billing_account_id, topic, status, created_at, "
-                "updated_at) VALUES ('T-AAAAAAAA', 1, 1, 'other', 'closed', '2026-01-02 00:00:00', '2026-01-02 00:00:00')"))
+            db.execute(
+                text(
+                    "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
+                    "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
+                    "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
+                    "'2026-01-01 00:00:00')"
+                )
+            )
+            db.execute(
+                text(
+                    "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
+                    "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
+                )
+            )
+            db.execute(
+                text(
+                    'INSERT INTO "user" (member_id, username, username_key, email, password_hash, role, '
+                    "password_changed_at, created_at) VALUES (1, 'ana', 'ana', 'ana@example.com', 'x', 'member', "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            db.execute(
+                text(
+                    "INSERT INTO supportticket (ticket_number, user_id, billing_account_id, topic, status, created_at, "
+                    "updated_at) VALUES ('T-AAAAAAAA', 1, 1, 'other', 'closed', '2026-01-02 00:00:00', '2026-01-02 00:00:00')"
+                )
+            )
         migrations.upgrade(url)
         with engine_for(url).begin() as db:
             assert db.execute(text("SELECT ticket_number, status, follows_ticket_id FROM supportticket")).all() == [
-                ("T-AAAAAAAA", "closed", None)]
-            db.execute(text(
-                "INSERT INTO supportticket (ticket_number, user_id, billing_account_id, topic, status, follows_ticket_id, "
-                "created_at, updated_at) VALUES ('T-BBBBBBBB', 1, 1, 'other', 'open', 1, '2026-01-03 00:00:00', "
-                "'2026-01-03 00:00:00')"))
+                ("T-AAAAAAAA", "closed", None)
+            ]
+            db.execute(
+                text(
+                    "INSERT INTO supportticket (ticket_number, user_id, billing_account_id, topic, status, follows_ticket_id, "
+                    "created_at, updated_at) VALUES ('T-BBBBBBBB', 1, 1, 'other', 'open', 1, '2026-01-03 00:00:00', "
+                    "'2026-01-03 00:00:00')"
+                )
+            )
         command.downgrade(migrations.alembic_config(url), "0006")
         with engine_for(url).connect() as db:
             assert db.execute(text("SELECT ticket_number, status FROM supportticket ORDER BY id")).all() == [
-                ("T-AAAAAAAA", "closed"), ("T-BBBBBBBB", "open")]
+                ("T-AAAAAAAA", "closed"),
+                ("T-BBBBBBBB", "open"),
+            ]
         engine_for(url).dispose()
     finally:
         cleanup()

@@ -51,9 +51,26 @@ def test_any_text_gives_cents_or_an_amount_error(raw):
 
 @pytest.mark.parametrize(
     ("typed", "cents"),
-    [("$1,234.56", 123456), ("1234.5", 123450), ("0", 0), ("12", 1200), ("  $ 89.00 ", 8900), ("0.07", 7),
-     ("1.", 100), ("$512.5", 51250), ("1,000,000", 100_000_000), ("$999,999,999,999.99", LARGEST),
-     (".5", 50), ("0.5", 50), (".50", 50), ("$.5", 50), ("$0.50", 50), ("$ .5", 50), (" .05 ", 5), (".99", 99)],
+    [
+        ("$1,234.56", 123456),
+        ("1234.5", 123450),
+        ("0", 0),
+        ("12", 1200),
+        ("  $ 89.00 ", 8900),
+        ("0.07", 7),
+        ("1.", 100),
+        ("$512.5", 51250),
+        ("1,000,000", 100_000_000),
+        ("$999,999,999,999.99", LARGEST),
+        (".5", 50),
+        ("0.5", 50),
+        (".50", 50),
+        ("$.5", 50),
+        ("$0.50", 50),
+        ("$ .5", 50),
+        (" .05 ", 5),
+        (".99", 99),
+    ],
 )
 def test_examples(typed, cents):
     result = parse_dollars(typed)
@@ -112,7 +129,7 @@ CENTS_ONLY = st.integers(min_value=0, max_value=99)
 @PROPERTY
 @given(CENTS_ONLY, st.sampled_from(["", "$", "$ "]))
 def test_a_leading_zero_is_optional(cents, prefix):
-    """".5", "0.5", ".50", "$.5" and "$0.50" are all fifty cents; with or without the leading zero alike."""
+    """ ".5", "0.5", ".50", "$.5" and "$0.50" are all fifty cents; with or without the leading zero alike."""
     two = f"{cents:02d}"
     forms = [f"{prefix}.{two}", f"{prefix}0.{two}"]
     if two.endswith("0"):
@@ -148,5 +165,7 @@ def test_a_dot_alone_or_three_digits_of_cents_are_still_format_errors_at_make_a_
     with pytest.raises(ValidationError) as caught:
         clean_amount(typed, maximum_cents=1_000_000)
     assert caught.value.errors["amount"] != "The smallest payment is $1.00."
-    assert caught.value.errors["amount"] in ("Enter an amount using digits only, like 125.50 or $1,234.56.",
-                                             "Use at most two digits after the decimal point, like 125.50.")
+    assert caught.value.errors["amount"] in (
+        "Enter an amount using digits only, like 125.50 or $1,234.56.",
+        "Use at most two digits after the decimal point, like 125.50.",
+    )

@@ -74,8 +74,15 @@ def test_the_scanner_would_catch_a_stored_number():
     assert card_like_runs("card 4242 4242 4242 4242.") == ["4242 4242 4242 4242"]
     assert card_like_runs("6011-1111-1111-1117") == ["6011-1111-1111-1117"]
     # Not card numbers: digests and tokens, dates and times, references, short or Luhn-invalid runs.
-    for text in ("sbx_card_ok_0123456789012345a", "ab0123456789012345cd", "2026-03-10 17:00:00.000000",
-                 "HC-0000-0000-0000", "123456789012", "4242424242424241", "Visa ••••4242"):
+    for text in (
+        "sbx_card_ok_0123456789012345a",
+        "ab0123456789012345cd",
+        "2026-03-10 17:00:00.000000",
+        "HC-0000-0000-0000",
+        "123456789012",
+        "4242424242424241",
+        "Visa ••••4242",
+    ):
         assert card_like_runs(text) == [], text
     assert card_like_runs("\x00Visa 4242424242424242\x01", PLAIN_DIGIT_RUN) == ["4242424242424242"]
     assert card_like_runs("2026-04-012026-03-012026-03-10 17:00", PLAIN_DIGIT_RUN) == []
@@ -110,7 +117,7 @@ def test_no_full_card_or_account_number_reaches_the_database(every_flow, db_path
     data = database_bytes(db_path)
     assert data.count(b"sbx_card_") >= len(CARDS) and b"sbx_bank_" in data  # the flows did write tokens
     for number in ALL_SECRET_NUMBERS:
-        spaced = " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+        spaced = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
         assert number.encode() not in data, number
         assert spaced.encode() not in data, spaced
     # The raw bytes hold no number-shaped run either, even where a boundary happens to be visible.

@@ -38,8 +38,19 @@ def with_check_digit(body: str) -> str:
 
 # ---- amounts ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "cents"), [("$1,234.56", 123456), ("1234.5", 123450), ("1", 100), ("$1.00", 100),
-                                               (" 512.50 ", 51250), ("$14,350.00", LIMIT), ("1.", 100)])
+
+@pytest.mark.parametrize(
+    ("typed", "cents"),
+    [
+        ("$1,234.56", 123456),
+        ("1234.5", 123450),
+        ("1", 100),
+        ("$1.00", 100),
+        (" 512.50 ", 51250),
+        ("$14,350.00", LIMIT),
+        ("1.", 100),
+    ],
+)
 def test_amounts_parse_to_integer_cents(typed, cents):
     result = pv.clean_amount(typed, maximum_cents=LIMIT)
     assert result == cents and type(result) is int
@@ -79,8 +90,13 @@ def test_amounts_that_are_not_text_are_refused(raw):
 
 
 @PROPERTY
-@given(st.one_of(st.text(max_size=40), st.text(alphabet="0123456789$,.-+eE \u0660\u0661\uff11", max_size=25),
-                 st.from_regex(r"\A\$?[0-9,]{0,12}(\.[0-9]{0,4})?\Z")))
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet="0123456789$,.-+eE \u0660\u0661\uff11", max_size=25),
+        st.from_regex(r"\A\$?[0-9,]{0,12}(\.[0-9]{0,4})?\Z"),
+    )
+)
 def test_any_text_gives_allowed_cents_or_a_validation_error(raw):
     try:
         cents = pv.clean_amount(raw, maximum_cents=LIMIT)
@@ -94,8 +110,11 @@ def test_any_text_gives_allowed_cents_or_a_validation_error(raw):
 @given(st.integers(min_value=100, max_value=LIMIT), st.sampled_from(["display", "plain", "short"]))
 def test_every_allowed_amount_is_read_back_exactly(cents, style):
     whole, part = divmod(cents, 100)
-    typed = {"display": format_cents(cents), "plain": f"{whole}.{part:02d}",
-             "short": f"{whole}" if part == 0 else f"{whole}.{part:02d}".rstrip("0")}[style]
+    typed = {
+        "display": format_cents(cents),
+        "plain": f"{whole}.{part:02d}",
+        "short": f"{whole}" if part == 0 else f"{whole}.{part:02d}".rstrip("0"),
+    }[style]
     assert pv.clean_amount(typed, maximum_cents=LIMIT) == cents
 
 
@@ -107,6 +126,7 @@ def test_amounts_over_the_limit_are_refused(cents):
 
 
 # ---- card numbers ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("number", "brand"),
@@ -132,13 +152,33 @@ def test_well_known_test_cards_are_accepted_with_their_brand(number, brand):
     ("prefix", "brand"),
     [
         ("4", "Visa"),
-        ("51", "Mastercard"), ("53", "Mastercard"), ("55", "Mastercard"),
-        ("2221", "Mastercard"), ("2299", "Mastercard"), ("2300", "Mastercard"), ("2699", "Mastercard"),
-        ("2700", "Mastercard"), ("2719", "Mastercard"), ("2720", "Mastercard"),
-        ("34", "American Express"), ("37", "American Express"),
-        ("6011", "Discover"), ("644", "Discover"), ("649", "Discover"), ("65", "Discover"),
-        ("50", ""), ("56", ""), ("2721", ""), ("2800", ""), ("2219", ""), ("35", ""), ("36", ""), ("6010", ""),
-        ("643", ""), ("1", ""), ("9", ""),
+        ("51", "Mastercard"),
+        ("53", "Mastercard"),
+        ("55", "Mastercard"),
+        ("2221", "Mastercard"),
+        ("2299", "Mastercard"),
+        ("2300", "Mastercard"),
+        ("2699", "Mastercard"),
+        ("2700", "Mastercard"),
+        ("2719", "Mastercard"),
+        ("2720", "Mastercard"),
+        ("34", "American Express"),
+        ("37", "American Express"),
+        ("6011", "Discover"),
+        ("644", "Discover"),
+        ("649", "Discover"),
+        ("65", "Discover"),
+        ("50", ""),
+        ("56", ""),
+        ("2721", ""),
+        ("2800", ""),
+        ("2219", ""),
+        ("35", ""),
+        ("36", ""),
+        ("6010", ""),
+        ("643", ""),
+        ("1", ""),
+        ("9", ""),
     ],
 )
 def test_brand_of_a_full_number_follows_the_network_ranges(prefix, brand):
@@ -148,7 +188,8 @@ def test_brand_of_a_full_number_follows_the_network_ranges(prefix, brand):
         assert pv.clean_card_number(number) == (number, brand)
     else:
         assert "We accept Visa, Mastercard, American Express and Discover" in refused(
-            pv.clean_card_number, number, field="card_number")
+            pv.clean_card_number, number, field="card_number"
+        )
 
 
 def test_2220_is_not_a_mastercard():
@@ -159,12 +200,14 @@ def test_2220_is_not_a_mastercard():
 @PROPERTY
 @given(st.sampled_from(["4", "51", "2221", "34", "6011"]), st.integers(12, 18), st.data())
 def test_any_single_mistyped_digit_is_caught(prefix, length, data):
-    body = prefix + data.draw(st.text(alphabet="0123456789", min_size=length - len(prefix), max_size=length - len(prefix)))
+    body = prefix + data.draw(
+        st.text(alphabet="0123456789", min_size=length - len(prefix), max_size=length - len(prefix))
+    )
     number = with_check_digit(body)
     assert pv.clean_card_number(number)[0] == number
     index = data.draw(st.integers(0, len(number) - 1))
     wrong = data.draw(st.sampled_from([d for d in "0123456789" if d != number[index]]))
-    mistyped = number[:index] + wrong + number[index + 1:]
+    mistyped = number[:index] + wrong + number[index + 1 :]
     assert not pv.luhn_valid(mistyped)
     with pytest.raises(ValidationError) as caught:
         pv.clean_card_number(mistyped)
@@ -204,15 +247,29 @@ def test_card_number_validation_never_raises_anything_else(raw):
 
 # ---- expiry, CVC, name, ZIP ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "expected"), [("03/26", (3, 2026)), ("3/26", (3, 2026)), ("03/2026", (3, 2026)),
-                                                 ("04 / 29", (4, 2029)), ("12/46", (12, 2046))])
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("03/26", (3, 2026)), ("3/26", (3, 2026)), ("03/2026", (3, 2026)), ("04 / 29", (4, 2029)), ("12/46", (12, 2046))],
+)
 def test_expiry_this_month_or_later_is_accepted(typed, expected):
     assert pv.clean_expiry(typed, TODAY) == expected
 
 
-@pytest.mark.parametrize(("typed", "words"), [("02/26", "expired"), ("12/25", "expired"), ("01/2020", "expired"),
-                                              ("01/47", "Check the expiration year"), ("13/26", "MM/YY"),
-                                              ("00/27", "MM/YY"), ("0427", "MM/YY"), ("", "MM/YY"), (None, "MM/YY")])
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("02/26", "expired"),
+        ("12/25", "expired"),
+        ("01/2020", "expired"),
+        ("01/47", "Check the expiration year"),
+        ("13/26", "MM/YY"),
+        ("00/27", "MM/YY"),
+        ("0427", "MM/YY"),
+        ("", "MM/YY"),
+        (None, "MM/YY"),
+    ],
+)
 def test_expired_or_unreadable_expiry_is_refused(typed, words):
     assert words in refused(pv.clean_expiry, typed, TODAY, field="expiry")
 
@@ -249,15 +306,25 @@ def test_holder_names_and_zip_codes():
 
 # ---- bank accounts ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("routing", ["110000000", "021000021", "011000015", " 021000021 ", "0210 00021"])
 def test_valid_routing_numbers_pass_the_aba_checksum(routing):
     assert pv.clean_routing(routing) == routing.replace(" ", "")
 
 
-@pytest.mark.parametrize(("typed", "words"), [("110000001", "isn't valid"), ("021000022", "isn't valid"),
-                                              ("123456789", "isn't valid"), ("11000000", "9 digits"),
-                                              ("1100000000", "9 digits"), ("11000000a", "9 digits"),
-                                              ("", "9 digits"), (None, "9 digits")])
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("110000001", "isn't valid"),
+        ("021000022", "isn't valid"),
+        ("123456789", "isn't valid"),
+        ("11000000", "9 digits"),
+        ("1100000000", "9 digits"),
+        ("11000000a", "9 digits"),
+        ("", "9 digits"),
+        (None, "9 digits"),
+    ],
+)
 def test_bad_routing_numbers_are_refused(typed, words):
     assert words in refused(pv.clean_routing, typed, field="routing_number")
 
@@ -272,8 +339,9 @@ def test_exactly_one_last_digit_completes_any_routing_number(prefix):
 
 def test_account_numbers_must_be_typed_twice_the_same():
     assert pv.clean_account_number("000123456789", "000 123 456 789") == "000123456789"
-    assert "don't match" in refused(pv.clean_account_number, "000123456789", "000123456788",
-                                    field="confirm_account_number")
+    assert "don't match" in refused(
+        pv.clean_account_number, "000123456789", "000123456788", field="confirm_account_number"
+    )
     refused(pv.clean_account_number, "000123456789", "", field="confirm_account_number")
     for bad in ("123", "1" * 18, "12345a", "", None):
         assert "4 to 17 digits" in refused(pv.clean_account_number, bad, bad, field="account_number")
@@ -286,6 +354,7 @@ def test_account_type_is_checking_or_savings():
 
 
 # ---- payment date ----------------------------------------------------------------------------
+
 
 def test_payment_date_is_today_up_to_sixty_days_ahead():
     assert pv.clean_payment_date("", TODAY) == TODAY

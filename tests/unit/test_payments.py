@@ -38,16 +38,13 @@ from hcpay_app.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from hcpay_app.services.adapters.processor import (
-    DECLINE_MESSAGES,
-    RETURN_MESSAGES,
-    get_processor,
-)
+from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
 from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.jobs import scheduled_charges, settlement
 from hcpay_app.services.payments import checkout, methods, records
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
 
 PREMIUM = 51250
 
@@ -64,8 +61,11 @@ def balance(session, account) -> int:
 
 
 def timeline(session, payment_id: int) -> list[str]:
-    return list(session.exec(select(PaymentEvent.status).where(PaymentEvent.payment_id == payment_id)
-                             .order_by(PaymentEvent.id)).all())
+    return list(
+        session.exec(
+            select(PaymentEvent.status).where(PaymentEvent.payment_id == payment_id).order_by(PaymentEvent.id)
+        ).all()
+    )
 
 
 def run_in_threads(count: int, work) -> tuple[list, list]:
@@ -94,6 +94,7 @@ def run_in_threads(count: int, work) -> tuple[list, list]:
 
 
 # ---- cards -----------------------------------------------------------------------------------
+
 
 def test_a_card_payment_posts_once_and_emails_a_receipt(session, renee):
     who, account = renee
@@ -128,8 +129,10 @@ def test_the_oldest_invoice_is_paid_first(session, renee):
     assert ledger.positions(session, account.id, TODAY)[1].paid_cents == 100
 
 
-@pytest.mark.parametrize("scenario", ["generic_decline", "insufficient_funds", "expired_card", "incorrect_cvc",
-                                      "processing_error", "card_declined"])
+@pytest.mark.parametrize(
+    "scenario",
+    ["generic_decline", "insufficient_funds", "expired_card", "incorrect_cvc", "processing_error", "card_declined"],
+)
 def test_a_declined_card_posts_nothing_and_says_why_in_plain_words(session, renee, scenario):
     who, account = renee
     before = balance(session, account)
@@ -157,8 +160,15 @@ def test_saving_a_new_card_while_paying_keeps_only_its_token(session, renee):
 
 def test_new_card_reports_every_bad_field_at_once_and_tokenizes_nothing(session, renee):
     with pytest.raises(ValidationError) as caught:
-        checkout.new_card(card_number="4242424242424241", expiry="02/26", cvc="12", name="", billing_zip="abc",
-                          save=False, today=TODAY)
+        checkout.new_card(
+            card_number="4242424242424241",
+            expiry="02/26",
+            cvc="12",
+            name="",
+            billing_zip="abc",
+            save=False,
+            today=TODAY,
+        )
     assert set(caught.value.errors) == {"card_number", "expiry", "cvc", "card_name", "billing_zip"}
 
 
@@ -167,32 +177,50 @@ def test_an_amex_needs_its_four_digit_code_when_paying(session, renee):
         card("378282246310005", cvc="123")
     assert set(caught.value.errors) == {"cvc"}
     choice = card("3782 822463 10005", cvc="7391")
-    assert (choice.kind, choice.brand, choice.last4, choice.label) == ("card", "American Express", "0005",
-                                                                      "American Express ••••0005")
+    assert (choice.kind, choice.brand, choice.last4, choice.label) == (
+        "card",
+        "American Express",
+        "0005",
+        "American Express ••••0005",
+    )
 
 
 def test_new_bank_reports_every_bad_field_at_once(session, renee):
     with pytest.raises(ValidationError) as caught:
-        checkout.new_bank(routing_number="110000001", account_number="000123456789",
-                          confirm_account_number="000123456788", account_type="credit", name="", save=False)
+        checkout.new_bank(
+            routing_number="110000001",
+            account_number="000123456789",
+            confirm_account_number="000123456788",
+            account_type="credit",
+            name="",
+            save=False,
+        )
     assert set(caught.value.errors) == {"routing_number", "confirm_account_number", "account_type", "account_name"}
 
 
 def test_a_method_choice_holds_a_token_never_the_number(session, renee):
-    for choice, number in ((card(), CARDS["ok"]), (bank(), BANKS["settle"]),
-                           (bank(BANKS["R01"], routing="021000021"), BANKS["R01"])):
+    for choice, number in (
+        (card(), CARDS["ok"]),
+        (bank(), BANKS["settle"]),
+        (bank(BANKS["R01"], routing="021000021"), BANKS["R01"]),
+    ):
         assert number not in repr(choice) and number not in choice.token
         assert choice.last4 == number[-4:]
 
 
 # ---- bank debits -----------------------------------------------------------------------------
 
+
 def test_a_bank_payment_is_pending_two_business_days_then_clears(session, renee):
     who, account = renee
     friday = dt.date(2026, 3, 13)
     before = balance(session, account)
     result = submit(session, who, bank(), PREMIUM, today=friday)
-    assert (result.status, result.status_label, result.method) == (PaymentStatus.PENDING, "Pending", "Checking ••••6789")
+    assert (result.status, result.status_label, result.method) == (
+        PaymentStatus.PENDING,
+        "Pending",
+        "Checking ••••6789",
+    )
     pending = payment(session, result.reference)
     assert pending.expected_settle_on == dt.date(2026, 3, 17)  # Friday + 2 business days = Tuesday
     assert [e.amount_cents for e in ledger_entries(session, pending.id)] == [-PREMIUM]  # provisional credit
@@ -225,8 +253,11 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
     assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 11), now=at(dt.date(2026, 3, 11))) == (0, 0)
     assert settlement.settle_bank_payments(session, today=dt.date(2026, 3, 12), now=at(dt.date(2026, 3, 12))) == (0, 1)
     returned = payment(session, result.reference)
-    assert (returned.status, returned.reason_code, returned.reason_message) == (PaymentStatus.RETURNED, code,
-                                                                                RETURN_MESSAGES[code])
+    assert (returned.status, returned.reason_code, returned.reason_message) == (
+        PaymentStatus.RETURNED,
+        code,
+        RETURN_MESSAGES[code],
+    )
     entries = ledger_entries(session, returned.id)
     assert [(e.kind, e.amount_cents) for e in entries] == [(EntryKind.PAYMENT, -PREMIUM), (EntryKind.REVERSAL, PREMIUM)]
     assert balance(session, account) == before
@@ -241,6 +272,7 @@ def test_a_returned_bank_payment_is_reversed_and_the_invoice_reopened(session, r
 
 
 # ---- exactly once ----------------------------------------------------------------------------
+
 
 def test_resubmitting_with_the_same_key_returns_the_same_payment(session, renee):
     who, _account = renee
@@ -273,8 +305,16 @@ def test_ten_concurrent_submits_with_one_key_make_one_payment(session, db_url, r
 
     def one_request():
         with Session(engine_for(db_url)) as own:
-            return checkout.submit(own, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
-                                   choice=choice, now=NOW, today=TODAY)
+            return checkout.submit(
+                own,
+                who,
+                idempotency_key=key,
+                amount_cents=PREMIUM,
+                payment_date=TODAY,
+                choice=choice,
+                now=NOW,
+                today=TODAY,
+            )
 
     results, errors = run_in_threads(10, one_request)
     # A raced insert may surface as IntegrityError (see test_a_request_that_loses_the_insert_race_...);
@@ -302,8 +342,16 @@ def test_a_request_that_loses_the_insert_race_gets_the_winners_payment(session, 
         if not winner:
             winner.append(None)
             with Session(engine_for(db_url)) as other:
-                winner[0] = checkout.submit(other, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY,
-                                            choice=choice, now=NOW, today=TODAY)
+                winner[0] = checkout.submit(
+                    other,
+                    who,
+                    idempotency_key=key,
+                    amount_cents=PREMIUM,
+                    payment_date=TODAY,
+                    choice=choice,
+                    now=NOW,
+                    today=TODAY,
+                )
         return real_options(db, account, today)
 
     monkeypatch.setattr(checkout, "account_options", options_then_lose_the_race)
@@ -313,6 +361,7 @@ def test_a_request_that_loses_the_insert_race_gets_the_winners_payment(session, 
 
 
 # ---- scheduled payments ----------------------------------------------------------------------
+
 
 def test_a_scheduled_payment_is_charged_on_its_date_and_only_once(session, renee):
     who, account = renee
@@ -325,7 +374,10 @@ def test_a_scheduled_payment_is_charged_on_its_date_and_only_once(session, renee
     assert len(emails(session, "payment_scheduled")) == 1
     assert [r.reference for r in checkout.scheduled_for(session, who)] == [result.reference]
 
-    assert scheduled_charges.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1)) == 0
+    assert (
+        scheduled_charges.run_scheduled(session, today=on - dt.timedelta(days=1), now=at(on) - dt.timedelta(days=1))
+        == 0
+    )
     assert get_processor().charges_for(key) == 0
     assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 1
     assert scheduled_charges.run_scheduled(session, today=on, now=at(on)) == 0
@@ -386,11 +438,22 @@ def test_a_scheduled_payment_cannot_be_in_the_past_or_too_far_ahead(session, ren
 
 # ---- reconciliation --------------------------------------------------------------------------
 
+
 def crashed_payment(session, account, who, token: str, amount: int = PREMIUM) -> Payment:
     """A payment left "processing" by a crash between writing it and finishing it."""
-    row = records.create(session, account_id=account.id, amount_cents=amount, method_kind="card",
-                                 method_label="Visa ••••4242", payment_date=TODAY, status=PaymentStatus.PROCESSING,
-                                 now=NOW, user_id=who.user_id, idempotency_key=new_key(), note="Submitted online")
+    row = records.create(
+        session,
+        account_id=account.id,
+        amount_cents=amount,
+        method_kind="card",
+        method_label="Visa ••••4242",
+        payment_date=TODAY,
+        status=PaymentStatus.PROCESSING,
+        now=NOW,
+        user_id=who.user_id,
+        idempotency_key=new_key(),
+        note="Submitted online",
+    )
     row.processor_token = token
     session.add(row)
     session.commit()
@@ -442,6 +505,7 @@ def test_finishing_an_already_finished_payment_changes_nothing(session, renee):
 
 # ---- amounts and limits ----------------------------------------------------------------------
 
+
 def test_options_offer_the_amount_due_and_a_limit_of_twelve_premiums_plus_the_balance(session, renee):
     who, account = renee
     offered = checkout.options(session, who, TODAY)
@@ -456,19 +520,26 @@ def test_choose_amount_limits(session, renee):
     who, _account = renee
     limit = checkout.options(session, who, TODAY).maximum_cents
     dollars = f"{limit // 100}.{limit % 100:02d}"
-    assert checkout.choose_amount(session, who, choice="other", other_amount=dollars, payment_date="",
-                                  today=TODAY) == (limit, TODAY)
-    assert checkout.choose_amount(session, who, choice="due", other_amount="", payment_date="2026-03-20",
-                                  today=TODAY) == (16 * PREMIUM, dt.date(2026, 3, 20))
-    assert checkout.choose_amount(session, who, choice="past_due", other_amount="junk", payment_date="",
-                                  today=TODAY)[0] == 15 * PREMIUM
+    assert checkout.choose_amount(session, who, choice="other", other_amount=dollars, payment_date="", today=TODAY) == (
+        limit,
+        TODAY,
+    )
+    assert checkout.choose_amount(
+        session, who, choice="due", other_amount="", payment_date="2026-03-20", today=TODAY
+    ) == (16 * PREMIUM, dt.date(2026, 3, 20))
+    assert (
+        checkout.choose_amount(session, who, choice="past_due", other_amount="junk", payment_date="", today=TODAY)[0]
+        == 15 * PREMIUM
+    )
     over = f"{(limit + 1) // 100}.{(limit + 1) % 100:02d}"
     for typed in (over, "0.99", "0", "-1", "1e9"):
         with pytest.raises(ValidationError) as caught:
             checkout.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
         assert set(caught.value.errors) == {"other_amount"}  # the field the message shows next to
     with pytest.raises(ValidationError) as caught:
-        checkout.choose_amount(session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY)
+        checkout.choose_amount(
+            session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY
+        )
     assert set(caught.value.errors) == {"amount_choice", "payment_date"}
 
 
@@ -486,20 +557,32 @@ def test_submit_refuses_amounts_outside_the_limits_and_charges_nothing(session, 
 def test_submit_needs_a_well_formed_idempotency_key(session, renee, key):
     who, _account = renee
     with pytest.raises(ValidationError):
-        checkout.submit(session, who, idempotency_key=key, amount_cents=PREMIUM, payment_date=TODAY, choice=card(),
-                        now=NOW, today=TODAY)
+        checkout.submit(
+            session,
+            who,
+            idempotency_key=key,
+            amount_cents=PREMIUM,
+            payment_date=TODAY,
+            choice=card(),
+            now=NOW,
+            today=TODAY,
+        )
     assert sandbox_charges(session) == []
 
 
 def test_review_lists_the_invoices_an_amount_pays(session, renee):
     who, _account = renee
     assert checkout.invoices_to_pay(session, who, 2 * PREMIUM + 100, TODAY) == [
-        "January 2025 premium — $512.50", "February 2025 premium — $512.50", "March 2025 premium — $1.00"]
+        "January 2025 premium — $512.50",
+        "February 2025 premium — $512.50",
+        "March 2025 premium — $1.00",
+    ]
     everything = checkout.invoices_to_pay(session, who, 17 * PREMIUM, TODAY)
     assert len(everything) == 17 and everything[-1] == "Credit toward future premiums — $512.50"
 
 
 # ---- whose records are whose -----------------------------------------------------------------
+
 
 def test_another_members_saved_method_cannot_be_used(session, renee, add_member, register):
     who, _account = renee

@@ -71,16 +71,19 @@ def status(session, member) -> str:
 
 
 def create(session, member, *, installments, method_id=None, accepted=True, day=PLAN_DAY):
-    return plans.create(session, member.who, installments=installments, method_id=method_id, accepted=accepted,
-                        now=at(day), today=day)
+    return plans.create(
+        session, member.who, installments=installments, method_id=method_id, accepted=accepted, now=at(day), today=day
+    )
 
 
 def installments(session, member):
     session.expire_all()
-    plan = session.exec(select(PaymentPlan).where(PaymentPlan.billing_account_id == member.account_id)
-                        .order_by(PaymentPlan.id.desc())).first()
-    rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)
-                        .order_by(PlanInstallment.ordinal)).all()
+    plan = session.exec(
+        select(PaymentPlan).where(PaymentPlan.billing_account_id == member.account_id).order_by(PaymentPlan.id.desc())
+    ).first()
+    rows = session.exec(
+        select(PlanInstallment).where(PlanInstallment.plan_id == plan.id).order_by(PlanInstallment.ordinal)
+    ).all()
     return plan, [(r.due_on, r.amount_cents, r.status) for r in rows]
 
 
@@ -90,14 +93,18 @@ def notice_days(session, member, kind):
 
 # ---- the offer and the split -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("past_due", "minimum", "choices"), [
-    (PREMIUM, None, [2, 3, 4, 5, 6]),
-    (12000, None, [2, 3, 4]),  # $30.00, $24.00 each for 4 and 5: 5 is below $25
-    (5000, None, [2]),
-    (4999, None, []),
-    (0, None, []),
-    (PREMIUM, "10000", [2, 3, 4, 5]),
-])
+
+@pytest.mark.parametrize(
+    ("past_due", "minimum", "choices"),
+    [
+        (PREMIUM, None, [2, 3, 4, 5, 6]),
+        (12000, None, [2, 3, 4]),  # $30.00, $24.00 each for 4 and 5: 5 is below $25
+        (5000, None, [2]),
+        (4999, None, []),
+        (0, None, []),
+        (PREMIUM, "10000", [2, 3, 4, 5]),
+    ],
+)
 def test_offer_is_limited_by_the_minimum_installment(session, avery, monkeypatch, past_due, minimum, choices):
     if minimum:
         monkeypatch.setenv("HCPAY_PLAN_MIN_INSTALLMENT_CENTS", minimum)
@@ -122,11 +129,15 @@ def test_split_adds_up_exactly(total, count):
 
 
 def test_schedule_is_monthly_from_today_and_keeps_month_ends():
-    assert plans.schedule(10001, 3, D(2027, 1, 31)) == [(D(2027, 1, 31), 3335), (D(2027, 2, 28), 3333),
-                                                        (D(2027, 3, 31), 3333)]
+    assert plans.schedule(10001, 3, D(2027, 1, 31)) == [
+        (D(2027, 1, 31), 3335),
+        (D(2027, 2, 28), 3333),
+        (D(2027, 3, 31), 3333),
+    ]
 
 
 # ---- setting one up ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("count", [1, 7, "3", 3.0, None, True])
 def test_only_an_offered_number_of_installments(session, avery, count):
@@ -162,7 +173,10 @@ def test_a_plan_is_confirmed_with_its_schedule(session, avery):
     view = create(session, avery, installments=3, method_id=save_card(session, avery).id, day=MISSED)
     assert (view.status, view.total) == ("active", "$512.50")
     assert [(i.ordinal, i.due, i.amount, i.status) for i in view.installments] == [
-        (1, "Mar 24, 2026", "$170.84", "Due"), (2, "Apr 24, 2026", "$170.83", "Due"), (3, "May 24, 2026", "$170.83", "Due")]
+        (1, "Mar 24, 2026", "$170.84", "Due"),
+        (2, "Apr 24, 2026", "$170.83", "Due"),
+        (3, "May 24, 2026", "$170.83", "Due"),
+    ]
     note = notices_of(session, avery.user_id, "plan_created")[0]
     assert "Mar 24, 2026: $170.84" in note.body and "We'll charge your chosen method on each date." in note.body
     assert [m.subject for m in emails_to(session, avery.email, "plan_created")] == ["Your payment plan is set up"]
@@ -171,6 +185,7 @@ def test_a_plan_is_confirmed_with_its_schedule(session, avery):
 
 # ---- the daily job ------------------------------------------------------------------------------------
 
+
 def test_installments_are_charged_on_their_dates_and_hold_off_termination(session, avery):
     behind(session, avery)
     create(session, avery, installments=2, method_id=save_card(session, avery).id)
@@ -178,7 +193,8 @@ def test_installments_are_charged_on_their_dates_and_hold_off_termination(sessio
     plan, rows = installments(session, avery)
     assert rows == [(PLAN_DAY, PREMIUM // 2, "paid"), (D(2026, 4, 25), PREMIUM // 2, "due")]
     assert [(p.payment_date, p.amount_cents, p.status) for p in payments_of(session, avery.account_id, "plan")] == [
-        (PLAN_DAY, PREMIUM // 2, PaymentStatus.SUCCEEDED)]
+        (PLAN_DAY, PREMIUM // 2, PaymentStatus.SUCCEEDED)
+    ]
     # Grace ended Apr 22; the current plan keeps coverage, and the April invoice it covers gets no fee.
     assert status(session, avery) == GRACE and notice_days(session, avery, "terminated") == []
     assert late_fees(session, avery.account_id) == []
@@ -238,8 +254,9 @@ def test_a_plan_does_not_shield_a_premium_it_does_not_cover(session, avery):
     behind(session, avery)
     create(session, avery, installments=6, method_id=save_card(session, avery).id)
     run_days(PLAN_DAY, D(2026, 5, 8))  # May's premium, due Apr 23, never paid
-    may = session.exec(select(Invoice.id).where(Invoice.billing_account_id == avery.account_id,
-                                                Invoice.due_on == D(2026, 4, 23))).one()
+    may = session.exec(
+        select(Invoice.id).where(Invoice.billing_account_id == avery.account_id, Invoice.due_on == D(2026, 4, 23))
+    ).one()
     assert [f.invoice_id for f in late_fees(session, avery.account_id)] == [may]
 
 

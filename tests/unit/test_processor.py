@@ -19,13 +19,8 @@ from sqlmodel import Session, select
 
 from hcpay_app.db import engine_for
 from hcpay_app.models import SandboxCharge
-from hcpay_app.services.adapters.processor import (
-    DECLINE_MESSAGES,
-    HARD_DECLINES,
-    RETURN_MESSAGES,
-    SandboxProcessor,
-    get_processor,
-)
+from hcpay_app.services.adapters.processor import HARD_DECLINES, SandboxProcessor, get_processor
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
 
 
 @pytest.fixture
@@ -53,7 +48,13 @@ def tokenize(sandbox: SandboxProcessor, number: str, brand: str = "Visa"):
 def test_each_sandbox_card_charges_as_documented(sandbox, scenario, status, code):
     number = CARDS[scenario]
     token = tokenize(sandbox, number)
-    assert (token.kind, token.brand, token.last4, token.exp_month, token.exp_year) == ("card", "Visa", number[-4:], 12, 2030)
+    assert (token.kind, token.brand, token.last4, token.exp_month, token.exp_year) == (
+        "card",
+        "Visa",
+        number[-4:],
+        12,
+        2030,
+    )
     assert number not in token.token and number[:12] not in token.token
     result = sandbox.charge(token.token, 51250, new_key(), NOW)
     assert (result.status, result.code) == (status, code)

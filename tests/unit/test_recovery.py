@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -139,10 +140,8 @@ def test_reset_ends_every_session(session, registered_user, now, reset_link):
 
 def test_reset_lifts_a_lockout(session, registered_user, now, reset_link):
     for _ in range(5):
-        try:
+        with contextlib.suppress(AuthenticationFailed, AccountLocked):
             login(session, "renee.oneil", "Wrong-Password", now)
-        except (AuthenticationFailed, AccountLocked):
-            pass
     with pytest.raises(AccountLocked):
         login(session, "renee.oneil", registered_user.password, now + MINUTE)
     request_reset(session, "renee.oneil", now + MINUTE)
@@ -178,6 +177,7 @@ def test_identifier_required(session, now):
 
 
 # --- change password ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def actor(session, registered_user, now):
@@ -216,8 +216,7 @@ def test_repeated_wrong_current_passwords_end_this_session(session, registered_u
     assert login(session, "renee.oneil", registered_user.password, now + 5 * MINUTE)  # password unchanged
 
 
-def test_wrong_current_passwords_spread_beyond_the_window_do_not_end_the_session(session, registered_user, actor,
-                                                                                  now):
+def test_wrong_current_passwords_spread_beyond_the_window_do_not_end_the_session(session, registered_user, actor, now):
     for attempt in range(8):
         with pytest.raises(ValidationError):
             change(session, actor, "Not-My-Password", NEW_PASSWORD, now + attempt * 4 * MINUTE)
@@ -248,6 +247,7 @@ def test_reset_link_dies_when_the_password_changes(session, registered_user, act
 
 # --- forgot username ---------------------------------------------------------------------------
 
+
 def test_recover_username(session, registered_user, now, outbox):
     recovery.recover_username(session, email="RENEE.ONEIL@example.com", ip=IP, now=now)
     [message] = outbox("username_reminder")
@@ -259,11 +259,13 @@ def test_recover_username(session, registered_user, now, outbox):
     assert set(caught.value.errors) == {"email"}
 
 
-def test_recover_username_lists_every_account_on_a_shared_address(session, registered_user, add_member, register,
-                                                                   renee, now, outbox):
+def test_recover_username_lists_every_account_on_a_shared_address(
+    session, registered_user, add_member, register, renee, now, outbox
+):
     add_member(member_number="123456789077", first_name="Sam", ssn="219550777", account_number="987654377")
-    sam = dataclasses.replace(renee, member_number="123456789077", first_name="Sam", ssn="219550777",
-                              account_number="987654377")
+    sam = dataclasses.replace(
+        renee, member_number="123456789077", first_name="Sam", ssn="219550777", account_number="987654377"
+    )
     register(row=sam, username="sam.family", password="Copper-Walrus-Juniper-17")
     recovery.recover_username(session, email="renee.oneil@example.com", ip=IP, now=now)
     body = outbox("username_reminder")[-1].body
@@ -271,13 +273,15 @@ def test_recover_username_lists_every_account_on_a_shared_address(session, regis
 
 
 LONG_EMAIL = "renee.oneil.dubois@" + (
-    "a-rather-long-subdomain.another-long-subdomain.yet-another-one.and-one-more-subdomain.example.com")
+    "a-rather-long-subdomain.another-long-subdomain.yet-another-one.and-one-more-subdomain.example.com"
+)
 
 
 def test_reset_requests_are_limited_per_address_across_networks(session, registered_user, now, outbox):
     for attempt in range(7):
-        recovery.request_password_reset(session, identifier="Renee.ONeil@example.com", ip=f"192.0.2.{attempt}",
-                                        now=now + attempt * MINUTE)
+        recovery.request_password_reset(
+            session, identifier="Renee.ONeil@example.com", ip=f"192.0.2.{attempt}", now=now + attempt * MINUTE
+        )
     assert len(outbox("password_reset")) == 5
 
 
@@ -287,7 +291,7 @@ def test_reset_requests_for_a_long_address_are_rate_limited_too(session, add_mem
     add_member(email=LONG_EMAIL)
     register(row=dataclasses.replace(renee, email=LONG_EMAIL))
     for attempt in range(7):  # a different network each time: only the per-address bucket can stop this
-        recovery.request_password_reset(session, identifier=LONG_EMAIL, ip=f"192.0.2.{attempt}",
-                                        now=now + attempt * MINUTE)
+        recovery.request_password_reset(
+            session, identifier=LONG_EMAIL, ip=f"192.0.2.{attempt}", now=now + attempt * MINUTE
+        )
     assert len(outbox("password_reset")) == 5
-

@@ -33,9 +33,15 @@ MINUTE = dt.timedelta(minutes=1)
 STRONG_PASSWORD = "Violet-Kayak-Thunder-93"
 OTHER_STRONG_PASSWORD = "Copper-Walrus-Juniper-17"
 RENEE_EMAIL = "Renee.ONeil@example.com"  # the roster's address (conftest's RENEE)
-SAM = {"member_number": "123456789099", "first_name": "Sam", "last_name": "Okafor",
-       "date_of_birth": dt.date(1990, 1, 2), "ssn": "219550456", "email": "sam.okafor@example.com",
-       "account_number": "987654399"}
+SAM = {
+    "member_number": "123456789099",
+    "first_name": "Sam",
+    "last_name": "Okafor",
+    "date_of_birth": dt.date(1990, 1, 2),
+    "ssn": "219550456",
+    "email": "sam.okafor@example.com",
+    "account_number": "987654399",
+}
 
 
 def details(row: roster.RosterRow, **overrides) -> dict[str, object]:
@@ -55,8 +61,9 @@ def begin(session, renee):
     """`begin(now, today, row=renee, client_key=CLIENT, **typed)` → pending registration id."""
 
     def run(now, today, row=None, client_key=CLIENT, **overrides) -> int:
-        return registration.start(session, **details(row or renee, **overrides), client_key=client_key, now=now,
-                                  today=today)
+        return registration.start(
+            session, **details(row or renee, **overrides), client_key=client_key, now=now, today=today
+        )
 
     return run
 
@@ -68,8 +75,9 @@ def sam(add_member, renee) -> roster.RosterRow:
 
 
 def credentials(session, pending_id, now, username="renee.oneil", password=STRONG_PASSWORD) -> str:
-    return registration.choose_credentials(session, pending_id=pending_id, username=username, password=password,
-                                           now=now)
+    return registration.choose_credentials(
+        session, pending_id=pending_id, username=username, password=password, now=now
+    )
 
 
 def verify(session, pending_id, code, now):
@@ -90,10 +98,18 @@ def audit_actions(session) -> list[str]:
 
 # --- the happy path ----------------------------------------------------------------------------
 
+
 def test_create_account_end_to_end(session, begin, member, now, today, outbox, latest_code):
     # The member types their email in different case and the SSN without dashes.
-    pending_id = begin(now, today, email="RENEE.ONEIL@EXAMPLE.COM", ssn="219550123",
-                       first_name="renee", last_name="O'NEIL DUBOIS", date_of_birth="04/15/1985")
+    pending_id = begin(
+        now,
+        today,
+        email="RENEE.ONEIL@EXAMPLE.COM",
+        ssn="219550123",
+        first_name="renee",
+        last_name="O'NEIL DUBOIS",
+        date_of_birth="04/15/1985",
+    )
     assert isinstance(pending_id, int)
     assert outbox() == [] and users(session) == []
 
@@ -126,8 +142,10 @@ def test_create_account_end_to_end(session, begin, member, now, today, outbox, l
     assert (created.actor_user_id, created.subject_user_id, created.ip) == (user_id, user_id, CLIENT)
 
     # The new account logs in with what was chosen.
-    assert authn.login(session, username="renee.oneil", password=STRONG_PASSWORD, ip=CLIENT,
-                       now=now + 4 * MINUTE)[0] == user_id
+    assert (
+        authn.login(session, username="renee.oneil", password=STRONG_PASSWORD, ip=CLIENT, now=now + 4 * MINUTE)[0]
+        == user_id
+    )
 
 
 def test_ssn_never_stored_in_plaintext(session, db_path, db_url, registered_user, renee):
@@ -142,6 +160,7 @@ def test_ssn_never_stored_in_plaintext(session, db_path, db_url, registered_user
 
 # --- the roster match --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -150,8 +169,13 @@ def test_ssn_never_stored_in_plaintext(session, db_path, db_url, registered_user
         {"first_name": "Rene"},
         {"last_name": "O’Neil"},
         {"email": "renee.oneil@example.org"},
-        {"first_name": "Jordan", "last_name": "Avery", "date_of_birth": "1988-07-14", "ssn": "212-48-7731",
-         "email": "jordan@example.com"},  # not on the roster at all
+        {
+            "first_name": "Jordan",
+            "last_name": "Avery",
+            "date_of_birth": "1988-07-14",
+            "ssn": "212-48-7731",
+            "email": "jordan@example.com",
+        },  # not on the roster at all
     ],
     ids=["ssn", "dob", "first-name", "last-name", "email", "unknown-person"],
 )
@@ -164,8 +188,9 @@ def test_every_mismatch_gets_the_same_message(session, begin, member, now, today
     assert audit_actions(session) == ["registration_no_match"]
 
 
-def test_existing_account_gets_the_same_message_and_the_member_an_email(session, begin, registered_user, now, today,
-                                                                        outbox):
+def test_existing_account_gets_the_same_message_and_the_member_an_email(
+    session, begin, registered_user, now, today, outbox
+):
     later = now + dt.timedelta(days=1)
     with pytest.raises(RosterMismatch) as caught:
         begin(later, clock.local_date(later), email=RENEE_EMAIL.upper())
@@ -179,8 +204,14 @@ def test_existing_account_gets_the_same_message_and_the_member_an_email(session,
 
 def test_field_errors_are_collected_together(session, begin, member, now, today):
     with pytest.raises(ValidationError) as caught:
-        begin(now, today, first_name="R2D2", date_of_birth=(today + dt.timedelta(days=1)).isoformat(),
-              ssn="123", email="renee@")
+        begin(
+            now,
+            today,
+            first_name="R2D2",
+            date_of_birth=(today + dt.timedelta(days=1)).isoformat(),
+            ssn="123",
+            email="renee@",
+        )
     assert set(caught.value.errors) == {"first_name", "date_of_birth", "ssn", "email"}
     assert caught.value.errors["date_of_birth"] == "Your date of birth must be in the past."
     # Typos are not counted against the device's attempts.
@@ -213,6 +244,7 @@ def test_registration_rate_limited_per_client(session, begin, member, now, today
 
 
 # --- the one-time code -------------------------------------------------------------------------
+
 
 def test_wrong_codes_count_down_and_then_exhaust(session, begin, member, now, today, latest_code):
     pending_id = begin(now, today)
@@ -297,7 +329,8 @@ def test_resend_cooldown_and_limit(session, begin, member, now, today, outbox):
         registration.resend_code(session, pending_id=pending_id, now=now + dt.timedelta(seconds=30))
     for send in range(2, 6):  # sends 2–5, each after the cooldown
         assert registration.resend_code(session, pending_id=pending_id, now=now + (send - 1) * MINUTE) == (
-            "R•••@example.com")
+            "R•••@example.com"
+        )
     assert len(outbox("verification_code")) == 5
     with pytest.raises(RateLimited) as caught:
         registration.resend_code(session, pending_id=pending_id, now=now + 30 * MINUTE)
@@ -305,8 +338,9 @@ def test_resend_cooldown_and_limit(session, begin, member, now, today, outbox):
     assert len(outbox("verification_code")) == 5
 
 
-def test_choosing_credentials_again_does_not_bypass_the_send_limit(session, begin, member, now, today, outbox,
-                                                                   latest_code):
+def test_choosing_credentials_again_does_not_bypass_the_send_limit(
+    session, begin, member, now, today, outbox, latest_code
+):
     pending_id = begin(now, today)
     credentials(session, pending_id, now)
     for send in range(2, 6):
@@ -347,13 +381,15 @@ def test_other_sign_ups_for_the_member_end_when_one_completes(session, begin, me
 
 # --- usernames ---------------------------------------------------------------------------------
 
+
 def test_username_taken_case_insensitively(session, registered_user, sam, begin, now, today):
     pending_id = begin(now, today, row=sam)
     with pytest.raises(ValidationError) as caught:
         credentials(session, pending_id, now, username="RENEE.Oneil", password=OTHER_STRONG_PASSWORD)
     assert caught.value.errors == {"username": "That username is taken. Please choose another."}
     assert credentials(session, pending_id, now, username="sam.okafor", password=OTHER_STRONG_PASSWORD) == (
-        "s•••@example.com")
+        "s•••@example.com"
+    )
 
 
 def test_username_claimed_while_waiting_for_the_code(session, member, sam, begin, now, today, outbox):

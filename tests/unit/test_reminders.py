@@ -65,6 +65,7 @@ def save(session, member, **fields):
 
 # ---- preferences -----------------------------------------------------------------------------------
 
+
 def test_reminders_are_on_by_default_7_and_2_days_before(session, avery):
     assert reminders.get(session, avery.who) == Preferences(True, True, True, (7, 2))
     run_days(TODAY, DUE)
@@ -89,12 +90,15 @@ def test_days_other_than_the_offered_ones_are_ignored(session, avery):
     assert save(session, avery, days_before=[7, "2", True, 4, 30, 2.0, 5]).days_before == (7, 5)
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"days_before": []}, "days_before"),
-    ({"days_before": ["7", 4, True]}, "days_before"),
-    ({"days_before": "7,2"}, "days_before"),
-    ({"by_email": False, "in_app": False}, "channels"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"days_before": []}, "days_before"),
+        ({"days_before": ["7", 4, True]}, "days_before"),
+        ({"days_before": "7,2"}, "days_before"),
+        ({"by_email": False, "in_app": False}, "channels"),
+    ],
+)
 def test_turned_on_reminders_need_a_day_and_a_channel(session, avery, fields, field):
     with pytest.raises(ValidationError) as refused:
         save(session, avery, **fields)
@@ -104,7 +108,8 @@ def test_turned_on_reminders_need_a_day_and_a_channel(session, avery, fields, fi
 
 def test_turning_reminders_off_needs_nothing_else(session, avery):
     assert save(session, avery, enabled=False, by_email=False, in_app=False, days_before=[]) == Preferences(
-        False, False, False, ())
+        False, False, False, ()
+    )
 
 
 @pytest.mark.parametrize("notice_id", [2**63, -1, 0])
@@ -124,12 +129,15 @@ def test_preferences_are_a_members_own(session):
 
 # ---- the daily job honours them ----------------------------------------------------------------------
 
+
 def test_email_only_reminders_on_the_members_days(session, avery):
     save(session, avery, in_app=False, days_before=[5, 1])
     run_days(TODAY, DUE)
     assert reminders_in_app(session, avery) == []
-    assert reminders_by_email(session, avery) == [(D(2026, 3, 18), "Premium due in 5 days"),
-                                                  (D(2026, 3, 22), "Premium due in 1 day")]
+    assert reminders_by_email(session, avery) == [
+        (D(2026, 3, 18), "Premium due in 5 days"),
+        (D(2026, 3, 22), "Premium due in 1 day"),
+    ]
 
 
 def test_in_app_only_reminders(session, avery):
@@ -165,7 +173,8 @@ def test_a_reminder_names_what_is_still_unpaid(session, avery):
     pay(session, session.get(BillingAccount, avery.account_id), 20000, D(2026, 3, 12))
     run_days(TODAY, D(2026, 3, 16))
     assert notices_of(session, avery.user_id, "payment_reminder")[0].body.startswith(
-        "Your April 2026 premium of $312.50 is due Mar 23, 2026.")
+        "Your April 2026 premium of $312.50 is due Mar 23, 2026."
+    )
 
 
 def test_no_reminders_with_automatic_payments_unless_asked_for(session, avery):
@@ -185,6 +194,7 @@ def test_members_with_automatic_payments_can_ask_for_reminders(session, avery):
 
 # ---- past-due notices --------------------------------------------------------------------------------
 
+
 def test_a_past_due_notice_the_day_after_a_missed_due_date_once(session, avery):
     run_days(TODAY, D(2026, 3, 31))
     run_days(D(2026, 3, 24), D(2026, 3, 24))
@@ -201,6 +211,7 @@ def test_no_past_due_notice_when_paid_on_the_due_date(session, avery):
 
 
 # ---- the notifications center --------------------------------------------------------------------------
+
 
 def test_notifications_center_counts_lists_and_marks_read(session, avery):
     other = enroll(session, roster_row(1))
@@ -220,7 +231,10 @@ def test_notifications_center_counts_lists_and_marks_read(session, avery):
     notices.mark_read(session, avery.who, None, now=at(D(2026, 3, 22)))
     assert notices.unread_count(session, avery.who) == 0 and notices.unread_count(session, other.who) == 2
     assert session.exec(select(Notification.read_at).where(Notification.user_id == other.user_id)).all() == [None, None]
-    for call in (lambda: notices.unread_count(session, None), lambda: notices.recent(session, None),
-                 lambda: notices.mark_read(session, None, None, now=NOW)):
+    for call in (
+        lambda: notices.unread_count(session, None),
+        lambda: notices.recent(session, None),
+        lambda: notices.mark_read(session, None, None, now=NOW),
+    ):
         with pytest.raises(NotAllowed):
             call()

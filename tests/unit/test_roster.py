@@ -89,8 +89,10 @@ BAD_ROWS = [
     (person(1, member_id="12345"), "member_id must be 12 digits"),
     (person(2, ssn="666-12-3456"), "That is not a valid Social Security Number. Check the digits and try again."),
     (person(3, ssn="21955000"), "Enter your 9-digit Social Security Number, like 123-45-6789 or 123456789."),
-    (person(4, monthly_premium="12.345"),
-     "monthly_premium: Use at most two digits after the decimal point, like 125.50."),
+    (
+        person(4, monthly_premium="12.345"),
+        "monthly_premium: Use at most two digits after the decimal point, like 125.50.",
+    ),
     (person(5, monthly_premium="-5"), "monthly_premium: The amount can't be negative."),
     (person(6, subsidized="maybe"), "subsidized must be yes or no"),
     (person(7, date_of_birth="2099-01-01"), "date_of_birth must be in the past"),
@@ -117,15 +119,15 @@ def test_bad_file_reports_every_row_with_its_line(session, now, today):
 def test_mixed_file_imports_good_rows_and_skips_bad_ones(session, now, today, add_member):
     existing = add_member()  # RENEE: member 123456789012, SSN 219550123, account 987654321
     records = [
-        person(1),                                              # line 2 good
-        person(2, member_id="1000000001AB"),                    # line 3 bad member id
-        person(3),                                              # line 4 good
-        person(4, member_id=person(1)["member_id"]),            # line 5 duplicate member id
-        person(5, ssn=person(3)["ssn"]),                        # line 6 duplicate SSN
+        person(1),  # line 2 good
+        person(2, member_id="1000000001AB"),  # line 3 bad member id
+        person(3),  # line 4 good
+        person(4, member_id=person(1)["member_id"]),  # line 5 duplicate member id
+        person(5, ssn=person(3)["ssn"]),  # line 6 duplicate SSN
         person(6, billing_account=person(1)["billing_account"]),  # line 7 duplicate account
-        person(7, ssn="219-55-0123"),                           # line 8 SSN of an existing member
-        person(8, billing_account="987654321"),                 # line 9 account of another member
-        person(9),                                              # line 10 good
+        person(7, ssn="219-55-0123"),  # line 8 SSN of an existing member
+        person(8, billing_account="987654321"),  # line 9 account of another member
+        person(9),  # line 10 good
     ]
     report = run_import(session, records, now, today)
     assert report.errors == [
@@ -149,8 +151,14 @@ def test_reimport_updates_the_member(session, now, today):
     before = members(session)["100000000101"]
     old_cipher, old_index, member_id = before.ssn_encrypted, before.ssn_index, before.id
 
-    changed = person(1, first_name="Rénee", last_name="Dubois", monthly_premium="600.00", subsidized="y",
-                     email="new.address@example.com")
+    changed = person(
+        1,
+        first_name="Rénee",
+        last_name="Dubois",
+        monthly_premium="600.00",
+        subsidized="y",
+        email="new.address@example.com",
+    )
     later = now.replace(hour=now.hour + 1)
     report = roster.import_roster(session, csv_text([changed]), now=later, today=today)
     assert (report.created, report.updated, report.errors) == (0, 1, [])
@@ -223,9 +231,16 @@ def test_ssn_is_never_stored_in_plaintext(session, db_path, db_url, now, today):
 
 # --- the operator CLI --------------------------------------------------------------------------
 
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hcpay_app", *args], cwd=PROJECT_ROOT, env=dict(os.environ),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hcpay_app", *args],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_import_roster(tmp_path):
@@ -233,8 +248,9 @@ def test_cli_import_roster(tmp_path):
     assert os.environ["DATABASE_URL"] == f"sqlite:///{database}"
 
     bad = tmp_path / "bad.csv"
-    bad.write_text(csv_text([person(1), person(2, ssn="000-00-0000"), person(3), person(4, subsidized="?")]),
-                   encoding="utf-8")
+    bad.write_text(
+        csv_text([person(1), person(2, ssn="000-00-0000"), person(3), person(4, subsidized="?")]), encoding="utf-8"
+    )
     result = run_cli("import-roster", str(bad))
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [

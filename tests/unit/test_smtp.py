@@ -60,8 +60,14 @@ def smtp_server(smtp_port):
 
 
 def queue(session, now, to="renee@example.com", subject="Your Health Connector payment is due") -> None:
-    mailer.enqueue(session, to=to, subject=subject, body="Hello Renée,\n\nYour premium is due.", kind=NoticeKind.PAYMENT_REMINDER,
-                   now=now)
+    mailer.enqueue(
+        session,
+        to=to,
+        subject=subject,
+        body="Hello Renée,\n\nYour premium is due.",
+        kind=NoticeKind.PAYMENT_REMINDER,
+        now=now,
+    )
     session.commit()
 
 
@@ -146,8 +152,10 @@ def test_without_smtp_the_outbox_is_left_alone(session, now):
     assert outbox(session)[0].attempts == 0
 
 
-@pytest.mark.skipif(os.environ.get("HCPAY_TEST_DATABASE") != "postgresql",
-                    reason="row locks are PostgreSQL's; the SQLite mode runs a single backend worker")
+@pytest.mark.skipif(
+    os.environ.get("HCPAY_TEST_DATABASE") != "postgresql",
+    reason="row locks are PostgreSQL's; the SQLite mode runs a single backend worker",
+)
 def test_several_workers_delivering_at_once_send_each_message_once(session, now, smtp_server, db_url):
     """The scale-out mode runs an outbox worker in every backend process: each message is claimed by one."""
     import threading

@@ -45,6 +45,7 @@ def ticket_row(session, number: str) -> SupportTicket:
 
 # ---- opening a request ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("topic", sorted(tickets.TOPICS))
 def test_a_request_can_be_opened_with_each_topic(session, now, renee, topic):
     who, account = renee
@@ -58,7 +59,12 @@ def test_a_request_can_be_opened_with_each_topic(session, now, renee, topic):
     assert [(m.author, m.body) for m in view.messages] == [("You", MESSAGE)]
     row = ticket_row(session, view.number)
     assert (row.user_id, row.billing_account_id, row.topic, row.status, row.payment_id) == (
-        who.user_id, account.id, topic, "open", None)
+        who.user_id,
+        account.id,
+        topic,
+        "open",
+        None,
+    )
 
 
 @pytest.mark.parametrize("topic", ["", "refund", "Billing_Question", " other", None, 3, ("other",)])
@@ -103,13 +109,15 @@ def test_opening_a_request_queues_an_acknowledgment_with_the_number(session, now
 
 # ---- the optional payment reference ----------------------------------------------------------
 
+
 def test_a_reference_to_one_of_the_members_own_payments_is_attached(session, now, renee):
     who, account = renee
     payment = pay(session, account, 51250, TODAY)
     typed = payment.reference.replace("-", "").lower()  # forgiving: lower case, no dashes
 
-    view = tickets.open_ticket(session, who, topic="payment_not_showing", reference=f"  {typed} ", message=MESSAGE,
-                               now=now)
+    view = tickets.open_ticket(
+        session, who, topic="payment_not_showing", reference=f"  {typed} ", message=MESSAGE, now=now
+    )
 
     assert view.reference == payment.reference
     assert ticket_row(session, view.number).payment_id == payment.id
@@ -130,8 +138,9 @@ def test_another_members_reference_is_a_field_error_and_writes_nothing(session, 
     before = counts(session)
 
     with pytest.raises(ValidationError) as caught:
-        tickets.open_ticket(session, who, topic="payment_not_showing", reference=bens_payment.reference,
-                            message=MESSAGE, now=now)
+        tickets.open_ticket(
+            session, who, topic="payment_not_showing", reference=bens_payment.reference, message=MESSAGE, now=now
+        )
 
     assert set(caught.value.errors) == {"reference"}
     assert bens_payment.reference not in caught.value.errors["reference"]
@@ -157,6 +166,7 @@ def test_every_bad_field_is_reported_at_once(session, now, renee):
 
 
 # ---- message length --------------------------------------------------------------------------
+
 
 def test_a_message_under_ten_characters_is_refused(session, now, renee):
     who, _account = renee
@@ -189,6 +199,7 @@ def test_messages_at_the_limits_are_accepted_and_stored_trimmed(session, now, re
 
 # ---- who may open and read -------------------------------------------------------------------
 
+
 def test_only_a_logged_in_member_can_open_or_list_requests(session, now, renee, staff):
     before = counts(session)
     for actor in (None, staff):
@@ -219,22 +230,32 @@ def test_my_requests_is_empty_before_the_first(session, renee):
 
 # ---- lifecycle -------------------------------------------------------------------------------
 
+
 def test_a_staff_reply_answers_the_request_and_notifies_the_member(session, now, renee, staff, outbox):
     who, _account = renee
     view = open_one(session, who, now=now)
     later = now.replace(hour=19)
 
-    console.reply(session, staff, ticket_number=view.number, body="  Your March bill includes a late fee.  ",
-                  close=False, now=later)
+    console.reply(
+        session,
+        staff,
+        ticket_number=view.number,
+        body="  Your March bill includes a late fee.  ",
+        close=False,
+        now=later,
+    )
 
     assert ticket_row(session, view.number).status == "answered"
     [mine] = tickets.my_tickets(session, who)
     assert mine.status == "Answered"
     assert [(m.author, m.body) for m in mine.messages] == [
-        ("You", "Why is my bill higher this month?"), ("Support", "Your March bill includes a late fee.")]
+        ("You", "Why is my bill higher this month?"),
+        ("Support", "Your March bill includes a late fee."),
+    ]
     assert mine.messages[1].when == "Mar 10, 2026 3:00 PM ET"
-    [note] = session.exec(select(Notification).where(Notification.user_id == who.user_id,
-                                                     Notification.kind == "ticket_reply")).all()
+    [note] = session.exec(
+        select(Notification).where(Notification.user_id == who.user_id, Notification.kind == "ticket_reply")
+    ).all()
     assert view.number in note.title
     assert "late fee" in note.body
     [email] = outbox("ticket_reply")
@@ -280,7 +301,9 @@ def test_open_tickets_lists_open_and_answered_with_the_member(session, now, rene
 
     listed = console.open_tickets(session, staff)
     assert [(member_id, t.number, t.status) for member_id, t in listed] == [
-        (account.member_id, a.number, "Answered"), (ben_account.member_id, b.number, "Open")]
+        (account.member_id, a.number, "Answered"),
+        (ben_account.member_id, b.number, "Open"),
+    ]
 
 
 def test_a_reply_must_have_a_body_of_sensible_length(session, now, renee, staff):
@@ -324,6 +347,7 @@ def test_replying_to_or_closing_an_unknown_ticket_is_not_found(session, now, ren
 
 # ---- the member writes back ------------------------------------------------------------------
 
+
 def test_a_reply_to_an_answered_request_is_added_to_it_and_reopens_it_for_staff(session, now, renee, staff):
     who, _account = renee
     view = open_one(session, who, now=now)
@@ -355,18 +379,30 @@ def test_a_reply_to_a_closed_request_opens_a_new_one_that_follows_it(session, no
     assert result.new_request and result.earlier == old.number
     assert TICKET_NUMBER.fullmatch(new.number) and new.number != old.number
     assert (new.status, new.topic, new.reference, new.follows, new.followed_by) == (
-        "Open", "My payment isn't showing", payment.reference, old.number, "")
+        "Open",
+        "My payment isn't showing",
+        payment.reference,
+        old.number,
+        "",
+    )
     assert [(m.author, m.body) for m in new.messages] == [("You", "It still isn't showing for me.")]
     # The closed request stays closed and untouched, and names the new one.
     old_row = ticket_row(session, old.number)
     assert (old_row.status, old_row.updated_at) == ("closed", now)
     assert len(session.exec(select(TicketMessage).where(TicketMessage.ticket_id == old_row.id)).all()) == 2
     new_row = ticket_row(session, new.number)
-    assert (new_row.follows_ticket_id, new_row.user_id, new_row.billing_account_id, new_row.payment_id,
-            new_row.created_at) == (old_row.id, who.user_id, account.id, payment.id, later)
+    assert (
+        new_row.follows_ticket_id,
+        new_row.user_id,
+        new_row.billing_account_id,
+        new_row.payment_id,
+        new_row.created_at,
+    ) == (old_row.id, who.user_id, account.id, payment.id, later)
     mine = tickets.my_tickets(session, who)
     assert [(t.number, t.status, t.follows, t.followed_by) for t in mine] == [
-        (new.number, "Open", old.number, ""), (old.number, "Closed", "", new.number)]
+        (new.number, "Open", old.number, ""),
+        (old.number, "Closed", "", new.number),
+    ]
     # The member is told the new number by email too.
     email = outbox("ticket_received")[-1]
     assert new.number in email.subject and new.number in email.body and old.number in email.body
@@ -384,7 +420,9 @@ def test_staff_see_the_link_both_ways(session, now, today, renee, staff):
     assert (member_id, queued.number, queued.follows) == (account.member_id, new.number, old.number)
     record = console.member_record(session, staff, account.member_id, today=today, now=now)
     assert [(t.number, t.follows, t.followed_by) for t in record.tickets] == [
-        (new.number, old.number, ""), (old.number, "", new.number)]
+        (new.number, old.number, ""),
+        (old.number, "", new.number),
+    ]
 
 
 def test_each_reply_to_a_closed_request_is_its_own_new_request(session, now, renee, staff):
@@ -422,7 +460,9 @@ def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_ur
     assert ticket_row(session, result.ticket.number).follows_ticket_id == ticket_row(session, view.number).id
 
 
-def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes_nothing(session, now, renee, ben, staff):
+def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes_nothing(
+    session, now, renee, ben, staff
+):
     from hcpay_app.services.common.errors import NotFound
 
     who, _account = renee
@@ -456,8 +496,15 @@ def test_reply_lengths(session, now, renee, staff):
     closed = open_one(session, who, now=now)
     console.close_ticket(session, staff, ticket_number=closed.number, reason=REASON, now=now)
     before = counts(session)
-    for number, message in ((view.number, "k"), (view.number, " "), (view.number, None), (view.number, "x" * 2001),
-                            (closed.number, "Thank you"), (closed.number, "x" * 2001), (closed.number, ["a" * 20])):
+    for number, message in (
+        (view.number, "k"),
+        (view.number, " "),
+        (view.number, None),
+        (view.number, "x" * 2001),
+        (closed.number, "Thank you"),
+        (closed.number, "x" * 2001),
+        (closed.number, ["a" * 20]),
+    ):
         with pytest.raises(ValidationError) as caught:
             tickets.reply(session, who, ticket_number=number, message=message, now=now)
         assert set(caught.value.errors) == {"message"}, (number, message)
@@ -467,14 +514,17 @@ def test_reply_lengths(session, now, renee, staff):
 
 # ---- at most so many new requests a day ------------------------------------------------------
 
+
 def at_local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     """`hour:minute` on `day` in Boston, as UTC."""
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo("America/New_York")).astimezone(dt.UTC)
 
 
 def limit_message(limit: int = 5) -> str:
-    return (f"You can open up to {limit} support requests a day. You can still write to us about a request that is "
-            "open under My requests, or open a new request tomorrow.")
+    return (
+        f"You can open up to {limit} support requests a day. You can still write to us about a request that is "
+        "open under My requests, or open a new request tomorrow."
+    )
 
 
 def test_the_sixth_request_of_the_day_is_refused_and_writes_nothing(session, renee, outbox):
@@ -517,7 +567,13 @@ def test_the_day_is_right_on_the_days_the_clocks_change(session, renee, day):
     start = at_local(day, 0, 5)
     end = dt.datetime.combine(day, dt.time(23, 55), tzinfo=ZoneInfo("America/New_York")).astimezone(dt.UTC)
     assert (end - start) != dt.timedelta(hours=23, minutes=50)  # a 23- or 25-hour day
-    for moment in (start, start + dt.timedelta(hours=3), end - dt.timedelta(hours=3), end - dt.timedelta(minutes=5), end):
+    for moment in (
+        start,
+        start + dt.timedelta(hours=3),
+        end - dt.timedelta(hours=3),
+        end - dt.timedelta(minutes=5),
+        end,
+    ):
         open_one(session, who, now=moment)
     with pytest.raises(ValidationError):
         open_one(session, who, now=end)

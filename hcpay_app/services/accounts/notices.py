@@ -51,8 +51,17 @@ def run_once(session: Session, key: str, now: dt.datetime, action) -> bool:
     return True
 
 
-def notify(session: Session, user_id: int, message: Message, *, kind: str, now: dt.datetime,
-           in_app: bool = True, by_email: bool = True, email: str | None = None) -> None:
+def notify(
+    session: Session,
+    user_id: int,
+    message: Message,
+    *,
+    kind: str,
+    now: dt.datetime,
+    in_app: bool = True,
+    by_email: bool = True,
+    email: str | None = None,
+) -> None:
     """A notice in the notifications center and by email (in the caller's transaction)."""
     title, body = message.subject, message.body
     if in_app:
@@ -71,16 +80,28 @@ def _member(actor: SessionUser | None) -> SessionUser:
 
 def unread_count(session: Session, actor: SessionUser) -> int:
     actor = _member(actor)
-    return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.user_id, Notification.read_at.is_(None))).one()
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+    ).one()
 
 
 def recent(session: Session, actor: SessionUser, limit: int = 50) -> list[NoticeView]:
     actor = _member(actor)
-    rows = session.exec(select(Notification).where(Notification.user_id == actor.user_id)
-                        .order_by(Notification.id.desc()).limit(limit)).all()
-    return [NoticeView(n.id, n.title, n.body, f"{clock.local_date(n.created_at):%b %-d, %Y} {clock.format_local_time(n.created_at)}",
-                       n.read_at is None) for n in rows]
+    rows = session.exec(
+        select(Notification).where(Notification.user_id == actor.user_id).order_by(Notification.id.desc()).limit(limit)
+    ).all()
+    return [
+        NoticeView(
+            n.id,
+            n.title,
+            n.body,
+            f"{clock.local_date(n.created_at):%b %-d, %Y} {clock.format_local_time(n.created_at)}",
+            n.read_at is None,
+        )
+        for n in rows
+    ]
 
 
 def mark_read(session: Session, actor: SessionUser, notice_id: object | None, *, now: dt.datetime) -> None:

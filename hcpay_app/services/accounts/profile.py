@@ -41,7 +41,9 @@ def overview(session: Session, actor: SessionUser) -> MemberOverview:
     if user is None or user.member_id is None:
         raise NotAllowed()
     member = session.get(Member, user.member_id)
-    account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id).order_by(BillingAccount.id)).first()
+    account = session.exec(
+        select(BillingAccount).where(BillingAccount.member_id == member.id).order_by(BillingAccount.id)
+    ).first()
     return MemberOverview(
         first_name=member.first_name,
         full_name=f"{member.first_name} {member.last_name}",

@@ -71,9 +71,13 @@ def issue_reset_link(session: Session, user: User, *, now: dt.datetime) -> None:
         )
     )
     link = f"{settings.base_url}/reset-password?{urllib.parse.urlencode({'token': token})}"
-    mailer.enqueue_message(session, to=user.email,
-                           message=templates.password_reset(user.username, link, settings.reset_ttl // 60),
-                           kind=NoticeKind.PASSWORD_RESET, now=now)
+    mailer.enqueue_message(
+        session,
+        to=user.email,
+        message=templates.password_reset(user.username, link, settings.reset_ttl // 60),
+        kind=NoticeKind.PASSWORD_RESET,
+        now=now,
+    )
 
 
 def recover_username(session: Session, *, email: object, ip: str, now: dt.datetime) -> None:
@@ -84,8 +88,13 @@ def recover_username(session: Session, *, email: object, ip: str, now: dt.dateti
         return
     users = _users_for(session, address)
     if users:
-        mailer.enqueue_message(session, to=users[0].email, message=templates.username_reminder([u.username for u in users]),
-                               kind=NoticeKind.USERNAME_REMINDER, now=now)
+        mailer.enqueue_message(
+            session,
+            to=users[0].email,
+            message=templates.username_reminder([u.username for u in users]),
+            kind=NoticeKind.USERNAME_REMINDER,
+            now=now,
+        )
         audit.record(session, "username_reminder_sent", now=now, subject_user_id=users[0].id, ip=ip)
     session.commit()
 
@@ -93,7 +102,9 @@ def recover_username(session: Session, *, email: object, ip: str, now: dt.dateti
 def _valid_reset(session: Session, token: object, now: dt.datetime) -> tuple[PasswordResetToken, User] | None:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    row = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == crypto.hash_token(token))).first()
+    row = session.exec(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == crypto.hash_token(token))
+    ).first()
     if row is None or row.used_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
@@ -125,8 +136,13 @@ def _set_password(session: Session, user: User, new_password: str, now: dt.datet
 
 
 def _notify_password_changed(session: Session, user: User, now: dt.datetime) -> None:
-    mailer.enqueue_message(session, to=user.email, message=templates.password_changed(user.username),
-                           kind=NoticeKind.PASSWORD_CHANGED, now=now)
+    mailer.enqueue_message(
+        session,
+        to=user.email,
+        message=templates.password_changed(user.username),
+        kind=NoticeKind.PASSWORD_CHANGED,
+        now=now,
+    )
 
 
 def reset_password(session: Session, *, token: object, new_password: object, ip: str, now: dt.datetime) -> None:
@@ -139,7 +155,11 @@ def reset_password(session: Session, *, token: object, new_password: object, ip:
     _set_password(session, user, password, now)
     authn.revoke_all(session, user.id, now=now)
     # Proving control of the email also lifts a log-in lockout.
-    session.exec(update(LoginThrottle).where(LoginThrottle.username_key == user.username_key).values(locked_until=None, failures=0))
+    session.exec(
+        update(LoginThrottle)
+        .where(LoginThrottle.username_key == user.username_key)
+        .values(locked_until=None, failures=0)
+    )
     audit.record(session, "password_reset", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
     _notify_password_changed(session, user, now)
     session.commit()

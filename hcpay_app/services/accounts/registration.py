@@ -8,8 +8,6 @@ nothing about who is enrolled.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
@@ -20,6 +18,7 @@ from hcpay_app.services.accounts import authn, templates
 from hcpay_app.services.adapters import crypto, mailer, passwords
 from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.common.errors import (
+    FieldChecks,
     RateLimited,
     RosterMismatch,
     ValidationError,
@@ -33,20 +32,6 @@ NO_MATCH_MESSAGE = (
 )
 TOO_MANY_ATTEMPTS = "Too many attempts from this device. For your security, please wait an hour and try again."
 PENDING_LIFETIME = dt.timedelta(hours=1)
-
-
-def collect_errors(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run every field check and raise one `ValidationError` with all the fields that failed."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field, check in checks.items():
-        try:
-            values[field] = check()
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    return values
 
 
 def start(
@@ -63,7 +48,7 @@ def start(
 ) -> int:
     """Step 1: check the personal details against the roster. Returns the pending registration id."""
     settings = get_settings()
-    values = collect_errors(
+    values = FieldChecks.collect(
         {
             "first_name": lambda: validators.clean_name(first_name, "first_name", "first name"),
             "last_name": lambda: validators.clean_name(last_name, "last_name", "last name"),
@@ -92,8 +77,13 @@ def start(
         raise RosterMismatch(NO_MATCH_MESSAGE)
     if session.exec(select(User.id).where(User.member_id == member.id)).first() is not None:
         # Tell the real member by email, at the address on file; the screen says nothing new.
-        mailer.enqueue_message(session, to=member.email, message=templates.duplicate_registration(member.first_name),
-                               kind=NoticeKind.DUPLICATE_REGISTRATION, now=now)
+        mailer.enqueue_message(
+            session,
+            to=member.email,
+            message=templates.duplicate_registration(member.first_name),
+            kind=NoticeKind.DUPLICATE_REGISTRATION,
+            now=now,
+        )
         audit.record(session, "registration_duplicate", now=now, ip=client_key)
         session.commit()
         raise RosterMismatch(NO_MATCH_MESSAGE)
@@ -132,16 +122,22 @@ def _send_code(session: Session, pending: PendingRegistration, member: Member, n
     pending.code_sends += 1
     pending.code_sent_at = now
     session.add(pending)
-    mailer.enqueue_message(session, to=member.email,
-                           message=templates.verification_code(member.first_name, code, settings.otp_ttl // 60),
-                           kind=NoticeKind.VERIFICATION_CODE, now=now)
+    mailer.enqueue_message(
+        session,
+        to=member.email,
+        message=templates.verification_code(member.first_name, code, settings.otp_ttl // 60),
+        kind=NoticeKind.VERIFICATION_CODE,
+        now=now,
+    )
 
 
-def choose_credentials(session: Session, *, pending_id: int | None, username: object, password: object, now: dt.datetime) -> str:
+def choose_credentials(
+    session: Session, *, pending_id: int | None, username: object, password: object, now: dt.datetime
+) -> str:
     """Step 2: username and password; sends the code. Returns the masked address it went to."""
     pending, member = _live_pending(session, pending_id, now)
     user_inputs = [member.first_name, member.last_name, member.email, str(member.date_of_birth.year)]
-    values = collect_errors(
+    values = FieldChecks.collect(
         {
             "username": lambda: validators.clean_username(username),
             "password": lambda: validators.check_new_password(password, [*user_inputs, str(username)]),
@@ -207,11 +203,18 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
         taken = session.exec(select(User.id).where(User.member_id == member.id)).first() is not None
         if taken:
             raise RosterMismatch(NO_MATCH_MESSAGE) from None
-        raise ValidationError({"username": "That username was just taken. Please go back and choose another."}) from None
+        raise ValidationError(
+            {"username": "That username was just taken. Please go back and choose another."}
+        ) from None
     session.exec(delete(PendingRegistration).where(PendingRegistration.member_id == member.id))
     token = authn.open_session(session, user.id, now=now)
     audit.record(session, "account_created", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
-    mailer.enqueue_message(session, to=member.email, message=templates.account_created(member.first_name, user.username),
-                           kind=NoticeKind.ACCOUNT_CREATED, now=now)
+    mailer.enqueue_message(
+        session,
+        to=member.email,
+        message=templates.account_created(member.first_name, user.username),
+        kind=NoticeKind.ACCOUNT_CREATED,
+        now=now,
+    )
     session.commit()
     return user.id, token

@@ -32,6 +32,7 @@ def without_secrets(body: str) -> str:
         body = pattern.sub(replacement, body)
     return body
 
+
 SIGNATURE = (
     "\n\n— Health Connector Payment Portal\n"
     "We will never ask for your password, Social Security Number or a one-time code by email or phone."
@@ -74,8 +75,9 @@ def deliver_pending(session: Session, *, now: dt.datetime, limit: int = 50) -> i
     for _ in range(limit):
         query = (
             select(OutboundEmail)
-            .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS,
-                   OutboundEmail.id.not_in(tried))  # one attempt per message per round
+            .where(
+                OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS, OutboundEmail.id.not_in(tried)
+            )  # one attempt per message per round
             .order_by(OutboundEmail.id)
             .limit(1)
             .with_for_update(skip_locked=True)

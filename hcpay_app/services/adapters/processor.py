@@ -77,7 +77,9 @@ class BankOutcome:
 
 
 class Processor(Protocol):
-    def tokenize_card(self, number: str, brand: str, exp_month: int, exp_year: int, cvc: str, name: str, zip_code: str) -> Token: ...
+    def tokenize_card(
+        self, number: str, brand: str, exp_month: int, exp_year: int, cvc: str, name: str, zip_code: str
+    ) -> Token: ...
 
     def tokenize_bank(self, routing: str, account: str, account_type: str, name: str) -> Token: ...
 
@@ -86,22 +88,7 @@ class Processor(Protocol):
     def bank_outcome(self, processor_ref: str) -> BankOutcome: ...
 
 
-# Decline codes and what a member is told: what happened, then what to do.
-DECLINE_MESSAGES = {
-    "generic_decline": "Your bank declined this card. Try another card or pay from a bank account.",
-    "insufficient_funds": "Your bank declined this card for insufficient funds. Try another card or pay from a bank account.",
-    "expired_card": "This card has expired. Use another card or pay from a bank account.",
-    "incorrect_cvc": "The security code (CVC) doesn't match this card. Check the code on the back of your card and try again.",
-    "processing_error": "We couldn't process this card because of an error at the card network. Nothing was charged. Please try again in a few minutes.",
-    "card_declined": "This card was declined. Try another card or pay from a bank account.",
-}
-RETURN_MESSAGES = {
-    "R01": "There weren't enough funds in the account (R01).",
-    "R02": "The bank account is closed (R02).",
-    "R03": "The bank couldn't find an account with that number (R03).",
-    "R04": "The account number isn't valid (R04).",
-    "R10": "The account holder told their bank this debit wasn't authorized (R10).",
-}
+# Codes after which trying again can never succeed (a closed or unknown account, an expired card).
 HARD_DECLINES = frozenset({"expired_card", "R02", "R03", "R04"})
 
 _SANDBOX_CARDS = {
@@ -158,8 +145,14 @@ class SandboxProcessor:
         with session_scope() as session:
             existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).first()
             if existing is None:
-                existing = SandboxCharge(idempotency_key=key, processor_ref=f"ch_{_random_id(24)}", token=token,
-                                         amount_cents=amount, outcome=outcome, created_at=now)
+                existing = SandboxCharge(
+                    idempotency_key=key,
+                    processor_ref=f"ch_{_random_id(24)}",
+                    token=token,
+                    amount_cents=amount,
+                    outcome=outcome,
+                    created_at=now,
+                )
                 session.add(existing)
                 try:
                     session.commit()
@@ -181,7 +174,9 @@ class SandboxProcessor:
     def charges_for(self, idempotency_key: str) -> int:
         """How many charges exist for a key (tests use it to prove exactly-once)."""
         with session_scope() as session:
-            return len(session.exec(select(SandboxCharge.id).where(SandboxCharge.idempotency_key == idempotency_key)).all())
+            return len(
+                session.exec(select(SandboxCharge.id).where(SandboxCharge.idempotency_key == idempotency_key)).all()
+            )
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,9 +26,11 @@ def refresh_after_payment(session: Session, account: BillingAccount, today: dt.d
     """Money arrived: a paid binder activates coverage; a cleared past-due balance ends grace."""
     if account.coverage_status == CoverageStatus.PENDING_FIRST_PAYMENT and binder_paid(session, account, today):
         account.coverage_status = CoverageStatus.ACTIVE
-    elif account.coverage_status == CoverageStatus.IN_GRACE:
-        if ledger.account_position(session, account.id, today).past_due_cents == 0:
-            account.coverage_status, account.grace_ends_on = CoverageStatus.ACTIVE, None
+    elif (
+        account.coverage_status == CoverageStatus.IN_GRACE
+        and ledger.account_position(session, account.id, today).past_due_cents == 0
+    ):
+        account.coverage_status, account.grace_ends_on = CoverageStatus.ACTIVE, None
     session.add(account)
 
 

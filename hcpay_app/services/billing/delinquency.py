@@ -50,9 +50,15 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
     """One late fee per invoice still unpaid N days after its due date (catching up a month)."""
     settings = get_settings()
     cutoff = today - dt.timedelta(days=settings.late_fee_after_days)
-    rows = session.exec(select(Invoice, BillingAccount).join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
-                        .where(Invoice.due_on <= cutoff, Invoice.due_on > cutoff - dt.timedelta(days=31),
-                               BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
+    rows = session.exec(
+        select(Invoice, BillingAccount)
+        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+        .where(
+            Invoice.due_on <= cutoff,
+            Invoice.due_on > cutoff - dt.timedelta(days=31),
+            BillingAccount.coverage_status != CoverageStatus.TERMINATED,
+        )
+    ).all()
     fees = 0
     for invoice, account in rows:
         position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
@@ -61,12 +67,20 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
         user_id = _user_id(session, account)
 
         def fee(s: Session, invoice=invoice, account=account, user_id=user_id) -> None:
-            ledger.post(s, account_id=account.id, kind=EntryKind.LATE_FEE, amount_cents=settings.late_fee_cents,
-                        effective_on=today, now=now, invoice_id=invoice.id,
-                        description=f"Late fee: {dates.month_label(invoice.coverage_month)} premium unpaid")
+            ledger.post(
+                s,
+                account_id=account.id,
+                kind=EntryKind.LATE_FEE,
+                amount_cents=settings.late_fee_cents,
+                effective_on=today,
+                now=now,
+                invoice_id=invoice.id,
+                description=f"Late fee: {dates.month_label(invoice.coverage_month)} premium unpaid",
+            )
             if user_id:
-                message = templates.late_fee(invoice.coverage_month, settings.late_fee_after_days,
-                                             settings.late_fee_cents)
+                message = templates.late_fee(
+                    invoice.coverage_month, settings.late_fee_after_days, settings.late_fee_cents
+                )
                 notices.notify(s, user_id, message, kind=NoticeKind.LATE_FEE, now=now)
 
         fees += notices.run_once(session, f"late-fee:{invoice.id}", now, fee)
@@ -96,9 +110,12 @@ def _deadline_beside_plan(account: BillingAccount, unpaid: plan_standing.Beside)
 def _claim(session: Session, account: BillingAccount, read_as: str, **values) -> bool:
     """Change the account's coverage in the caller's transaction if it still has the status this
     job read (a conditional UPDATE): of two jobs at once only one changes it and sends the notice."""
-    claimed = session.exec(update(BillingAccount)
-                           .where(BillingAccount.id == account.id, BillingAccount.coverage_status == read_as)
-                           .values(**values).execution_options(synchronize_session=False))
+    claimed = session.exec(
+        update(BillingAccount)
+        .where(BillingAccount.id == account.id, BillingAccount.coverage_status == read_as)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return claimed.rowcount == 1
 
 
@@ -106,12 +123,20 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
     """Enter grace when a premium goes unpaid, warn before it ends, terminate if not cured."""
     settings = get_settings()
     tally = DelinquencyTally()
-    recently_due = session.exec(select(Invoice.billing_account_id).where(
-        Invoice.due_on < today, Invoice.due_on >= today - dt.timedelta(days=7)).distinct()).all()
-    in_grace = session.exec(select(BillingAccount.id).where(BillingAccount.coverage_status == CoverageStatus.IN_GRACE)).all()
+    recently_due = session.exec(
+        select(Invoice.billing_account_id)
+        .where(Invoice.due_on < today, Invoice.due_on >= today - dt.timedelta(days=7))
+        .distinct()
+    ).all()
+    in_grace = session.exec(
+        select(BillingAccount.id).where(BillingAccount.coverage_status == CoverageStatus.IN_GRACE)
+    ).all()
     # A returned payment can make an older invoice past due again, long after its due date.
-    returned = session.exec(select(Payment.billing_account_id).where(
-        Payment.status == PaymentStatus.RETURNED, Payment.updated_at >= now - dt.timedelta(days=7)).distinct()).all()
+    returned = session.exec(
+        select(Payment.billing_account_id)
+        .where(Payment.status == PaymentStatus.RETURNED, Payment.updated_at >= now - dt.timedelta(days=7))
+        .distinct()
+    ).all()
     for account_id in sorted(set(recently_due) | set(in_grace) | set(returned)):
         account = session.get(BillingAccount, account_id)
         session.refresh(account)
@@ -122,15 +147,20 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
             first_unpaid = _first_unpaid_month(position)
             if account.subsidized:
                 grace_ends_on = _end_of_month(dates.add_months(first_unpaid, settings.subsidized_grace_months - 1))
-                warning = templates.past_due_warning_subsidized(settings.subsidized_grace_months,
-                                                                position.past_due_cents, grace_ends_on)
+                warning = templates.past_due_warning_subsidized(
+                    settings.subsidized_grace_months, position.past_due_cents, grace_ends_on
+                )
             else:
                 # A new due date 30 days after the missed one — but never one already gone (after
                 # downtime), so the member always gets real time and a Termination Warning.
-                grace_ends_on = max(position.oldest_unpaid_due_on + dt.timedelta(days=settings.unsubsidized_grace_days),
-                                    today + dt.timedelta(days=settings.termination_warning_days))
+                grace_ends_on = max(
+                    position.oldest_unpaid_due_on + dt.timedelta(days=settings.unsubsidized_grace_days),
+                    today + dt.timedelta(days=settings.termination_warning_days),
+                )
                 warning = templates.past_due_warning(position.past_due_cents, grace_ends_on)
-            if not _claim(session, account, status, coverage_status=CoverageStatus.IN_GRACE, grace_ends_on=grace_ends_on):
+            if not _claim(
+                session, account, status, coverage_status=CoverageStatus.IN_GRACE, grace_ends_on=grace_ends_on
+            ):
                 session.rollback()  # another job moved it (and sent the notice) since we read it
                 continue
             if user_id:
@@ -171,12 +201,15 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
             tally.notices += notices.run_once(session, f"termination-warning:{account.id}:{deadline}", now, warning)
         if today > deadline:
             terminated_on = _end_of_month(first_unpaid) if account.subsidized else first_unpaid - dt.timedelta(days=1)
-            if not _claim(session, account, status, coverage_status=CoverageStatus.TERMINATED, terminated_on=terminated_on):
+            if not _claim(
+                session, account, status, coverage_status=CoverageStatus.TERMINATED, terminated_on=terminated_on
+            ):
                 session.rollback()  # another job ended it (and sent the notice) since we read it
                 continue
             if user_id:
-                notices.notify(session, user_id, templates.terminated(deadline, terminated_on),
-                               kind=NoticeKind.TERMINATED, now=now)
+                notices.notify(
+                    session, user_id, templates.terminated(deadline, terminated_on), kind=NoticeKind.TERMINATED, now=now
+                )
                 tally.notices += 1
             session.commit()
             session.expire(account)

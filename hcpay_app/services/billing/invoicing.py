@@ -32,14 +32,23 @@ def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.d
         if month in existing:
             continue
         invoice = Invoice(
-            billing_account_id=account.id, coverage_month=month, issued_on=dates.issue_date(month),
-            due_on=dates.due_date(month), premium_cents=account.monthly_premium_cents, created_at=now,
+            billing_account_id=account.id,
+            coverage_month=month,
+            issued_on=dates.issue_date(month),
+            due_on=dates.due_date(month),
+            premium_cents=account.monthly_premium_cents,
+            created_at=now,
         )
         session.add(invoice)
         session.flush()
         ledger.post(
-            session, account_id=account.id, kind=EntryKind.PREMIUM, amount_cents=account.monthly_premium_cents,
-            effective_on=invoice.issued_on, now=now, invoice_id=invoice.id,
+            session,
+            account_id=account.id,
+            kind=EntryKind.PREMIUM,
+            amount_cents=account.monthly_premium_cents,
+            effective_on=invoice.issued_on,
+            now=now,
+            invoice_id=invoice.id,
             description=f"Premium for {dates.month_label(month)}",
         )
         created += 1
@@ -58,27 +67,56 @@ def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_mo
         if issued_on > today:
             continue
         next_month = dates.add_months(month, 1)
-        already = select(Invoice.id).where(Invoice.billing_account_id == BillingAccount.id, Invoice.coverage_month == month)
+        already = select(Invoice.id).where(
+            Invoice.billing_account_id == BillingAccount.id, Invoice.coverage_month == month
+        )
         accounts = select(
-            BillingAccount.id, literal(month, Invoice.__table__.c.coverage_month.type),
-            literal(issued_on, Invoice.__table__.c.issued_on.type), literal(due_on, Invoice.__table__.c.due_on.type),
-            BillingAccount.monthly_premium_cents, literal(now, Invoice.__table__.c.created_at.type),
+            BillingAccount.id,
+            literal(month, Invoice.__table__.c.coverage_month.type),
+            literal(issued_on, Invoice.__table__.c.issued_on.type),
+            literal(due_on, Invoice.__table__.c.due_on.type),
+            BillingAccount.monthly_premium_cents,
+            literal(now, Invoice.__table__.c.created_at.type),
         ).where(
             BillingAccount.coverage_start < next_month,
             or_(BillingAccount.coverage_status != CoverageStatus.TERMINATED, BillingAccount.terminated_on >= month),
             ~exists(already),
         )
         try:
-            result = session.execute(insert(Invoice).from_select(
-                ["billing_account_id", "coverage_month", "issued_on", "due_on", "premium_cents", "created_at"], accounts).returning(Invoice.id))
+            result = session.execute(
+                insert(Invoice)
+                .from_select(
+                    ["billing_account_id", "coverage_month", "issued_on", "due_on", "premium_cents", "created_at"],
+                    accounts,
+                )
+                .returning(Invoice.id)
+            )
             issued = len(result.all())  # RETURNING: rowcount of INSERT … SELECT is -1 under psycopg
-            charged = select(LedgerEntry.id).where(LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == EntryKind.PREMIUM)
-            session.execute(insert(LedgerEntry).from_select(
-                ["billing_account_id", "kind", "amount_cents", "effective_on", "created_at", "invoice_id", "description"],
-                select(Invoice.billing_account_id, literal(EntryKind.PREMIUM), Invoice.premium_cents, Invoice.issued_on,
-                       literal(now, LedgerEntry.__table__.c.created_at.type), Invoice.id,
-                       literal(f"Premium for {dates.month_label(month)}"))
-                .where(Invoice.coverage_month == month, ~exists(charged))))
+            charged = select(LedgerEntry.id).where(
+                LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == EntryKind.PREMIUM
+            )
+            session.execute(
+                insert(LedgerEntry).from_select(
+                    [
+                        "billing_account_id",
+                        "kind",
+                        "amount_cents",
+                        "effective_on",
+                        "created_at",
+                        "invoice_id",
+                        "description",
+                    ],
+                    select(
+                        Invoice.billing_account_id,
+                        literal(EntryKind.PREMIUM),
+                        Invoice.premium_cents,
+                        Invoice.issued_on,
+                        literal(now, LedgerEntry.__table__.c.created_at.type),
+                        Invoice.id,
+                        literal(f"Premium for {dates.month_label(month)}"),
+                    ).where(Invoice.coverage_month == month, ~exists(charged)),
+                )
+            )
             session.commit()
             created += issued
         except IntegrityError:

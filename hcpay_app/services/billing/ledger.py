@@ -85,13 +85,20 @@ def post(
     if (kind in CHARGE_KINDS) != (invoice_id is not None):
         raise ValueError(f"{kind} entries {'need' if kind in CHARGE_KINDS else 'cannot have'} an invoice")
     if invoice_id is not None and amount_cents < 0:
-        current = session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.invoice_id == invoice_id)).one()
+        current = session.exec(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(LedgerEntry.invoice_id == invoice_id)
+        ).one()
         if current + amount_cents < 0:
             raise ValueError("a waiver or adjustment can't take an invoice below zero")
     entry = LedgerEntry(
-        billing_account_id=account_id, kind=kind, amount_cents=amount_cents, effective_on=effective_on,
-        created_at=now, invoice_id=invoice_id, payment_id=payment_id, description=description[:200],
+        billing_account_id=account_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        effective_on=effective_on,
+        created_at=now,
+        invoice_id=invoice_id,
+        payment_id=payment_id,
+        description=description[:200],
     )
     session.add(entry)
     session.flush()
@@ -99,7 +106,9 @@ def post(
 
 
 def balance(session: Session, account_id: int) -> int:
-    query = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(LedgerEntry.billing_account_id == account_id)
+    query = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+        LedgerEntry.billing_account_id == account_id
+    )
     return int(session.exec(query).one())
 
 
@@ -135,7 +144,9 @@ def positions(session: Session, account_id: int, today: dt.date) -> list[Invoice
         paid = max(0, min(amount, remaining))
         remaining -= paid
         due = _as_date(due_on)
-        result.append(InvoicePosition(invoice_id, _as_date(month), due, amount, paid, invoice_status(amount, paid, due, today)))
+        result.append(
+            InvoicePosition(invoice_id, _as_date(month), due, amount, paid, invoice_status(amount, paid, due, today))
+        )
     return result
 
 
@@ -157,15 +168,18 @@ def _newest_first(session: Session, account_id: int, chunk: int = 24):
     pagination on the (account, due_on, id) index) so callers that stop early read little."""
     before_due, before_id = dt.date.max, 2**62
     while True:
-        rows = session.exec(_NEWEST_FIRST_SQL.bindparams(
-            account_id=account_id, before_due=before_due, before_id=before_id, chunk=chunk)).all()
+        rows = session.exec(
+            _NEWEST_FIRST_SQL.bindparams(account_id=account_id, before_due=before_due, before_id=before_id, chunk=chunk)
+        ).all()
         yield from rows
         if len(rows) < chunk:
             return
         before_due, before_id = _as_date(rows[-1][2]), rows[-1][0]
 
 
-def statuses_for(session: Session, account_id: int, invoice_ids: list[int], today: dt.date) -> dict[int, InvoicePosition]:
+def statuses_for(
+    session: Session, account_id: int, invoice_ids: list[int], today: dt.date
+) -> dict[int, InvoicePosition]:
     """Positions of some invoices, without walking the whole history.
 
     Oldest-first allocation leaves whatever is unpaid on the newest invoices, so an invoice's
@@ -181,8 +195,9 @@ def statuses_for(session: Session, account_id: int, invoice_ids: list[int], toda
         if invoice_id in wanted:
             due = _as_date(due_on)
             paid = amount - share
-            found[invoice_id] = InvoicePosition(invoice_id, _as_date(month), due, amount, paid,
-                                                invoice_status(amount, paid, due, today))
+            found[invoice_id] = InvoicePosition(
+                invoice_id, _as_date(month), due, amount, paid, invoice_status(amount, paid, due, today)
+            )
             if len(found) == len(wanted):
                 break
     return found
@@ -214,23 +229,39 @@ def account_position(session: Session, account_id: int, today: dt.date) -> Accou
 def post_payment(session: Session, payment: Payment, *, effective_on: dt.date, now: dt.datetime) -> LedgerEntry:
     """Credit a payment to the ledger (once: the unique constraint refuses a second posting)."""
     return post(
-        session, account_id=payment.billing_account_id, kind=EntryKind.PAYMENT, amount_cents=-payment.amount_cents,
-        effective_on=effective_on, now=now, payment_id=payment.id, description=f"Payment {payment.reference}",
+        session,
+        account_id=payment.billing_account_id,
+        kind=EntryKind.PAYMENT,
+        amount_cents=-payment.amount_cents,
+        effective_on=effective_on,
+        now=now,
+        payment_id=payment.id,
+        description=f"Payment {payment.reference}",
     )
 
 
-def post_reversal(session: Session, payment: Payment, *, effective_on: dt.date, now: dt.datetime, reason: str) -> LedgerEntry:
+def post_reversal(
+    session: Session, payment: Payment, *, effective_on: dt.date, now: dt.datetime, reason: str
+) -> LedgerEntry:
     """Undo a posted payment (a returned bank debit): what it paid is owed again."""
     return post(
-        session, account_id=payment.billing_account_id, kind=EntryKind.REVERSAL, amount_cents=payment.amount_cents,
-        effective_on=effective_on, now=now, payment_id=payment.id, description=f"Returned payment {payment.reference}: {reason}",
+        session,
+        account_id=payment.billing_account_id,
+        kind=EntryKind.REVERSAL,
+        amount_cents=payment.amount_cents,
+        effective_on=effective_on,
+        now=now,
+        payment_id=payment.id,
+        description=f"Returned payment {payment.reference}: {reason}",
     )
 
 
 def invoices_paid_by(session: Session, payment: Payment) -> list[tuple[Invoice, int]]:
     """Which invoices a payment paid (and how much of each), replaying the pool oldest-first."""
     account_id = payment.billing_account_id
-    invoices = session.exec(select(Invoice).where(Invoice.billing_account_id == account_id).order_by(Invoice.due_on, Invoice.id)).all()
+    invoices = session.exec(
+        select(Invoice).where(Invoice.billing_account_id == account_id).order_by(Invoice.due_on, Invoice.id)
+    ).all()
     charge_rows = session.exec(
         select(LedgerEntry.invoice_id, func.sum(LedgerEntry.amount_cents))
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.invoice_id.is_not(None))

@@ -23,8 +23,9 @@ from hcpay_app.models import (
 
 
 def active_plan(session: Session, account_id: int) -> PaymentPlan | None:
-    return session.exec(select(PaymentPlan).where(PaymentPlan.billing_account_id == account_id,
-                                                  PaymentPlan.status == PlanStatus.ACTIVE)).first()
+    return session.exec(
+        select(PaymentPlan).where(PaymentPlan.billing_account_id == account_id, PaymentPlan.status == PlanStatus.ACTIVE)
+    ).first()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,21 +67,37 @@ def standing_of(session: Session, plan: PaymentPlan) -> Standing:
     next premium is paying that premium) and only the rest counts toward the installments."""
     starts_on = session.exec(select(func.min(PlanInstallment.due_on)).where(PlanInstallment.plan_id == plan.id)).one()
     account_id = plan.billing_account_id
-    own = select(Payment.id).where(Payment.billing_account_id == account_id, Payment.source == PaymentSource.PLAN,
-                                   Payment.idempotency_key.like(f"plan-{plan.id}-%"))
-    by_plan = -int(session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.billing_account_id == account_id, LedgerEntry.kind.in_(_MONEY_KINDS),
-        LedgerEntry.payment_id.in_(own))).one())
-    beside_money = -int(session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.billing_account_id == account_id, LedgerEntry.kind.in_(_MONEY_KINDS),
-        LedgerEntry.created_at >= plan.accepted_at,
-        (LedgerEntry.payment_id.is_(None)) | (LedgerEntry.payment_id.not_in(own)))).one())
+    own = select(Payment.id).where(
+        Payment.billing_account_id == account_id,
+        Payment.source == PaymentSource.PLAN,
+        Payment.idempotency_key.like(f"plan-{plan.id}-%"),
+    )
+    by_plan = -int(
+        session.exec(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                LedgerEntry.billing_account_id == account_id,
+                LedgerEntry.kind.in_(_MONEY_KINDS),
+                LedgerEntry.payment_id.in_(own),
+            )
+        ).one()
+    )
+    beside_money = -int(
+        session.exec(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                LedgerEntry.billing_account_id == account_id,
+                LedgerEntry.kind.in_(_MONEY_KINDS),
+                LedgerEntry.created_at >= plan.accepted_at,
+                (LedgerEntry.payment_id.is_(None)) | (LedgerEntry.payment_id.not_in(own)),
+            )
+        ).one()
+    )
     invoices = session.exec(
         select(Invoice.id, Invoice.coverage_month, Invoice.due_on, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
         .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id, isouter=True)
         .where(Invoice.billing_account_id == account_id, Invoice.due_on >= starts_on)
         .group_by(Invoice.id, Invoice.coverage_month, Invoice.due_on)
-        .order_by(Invoice.due_on, Invoice.id)).all()
+        .order_by(Invoice.due_on, Invoice.id)
+    ).all()
     remaining = beside_money
     beside = []
     for invoice_id, month, due_on, amount in invoices:
@@ -96,8 +113,9 @@ def standing(session: Session, account_id: int) -> Standing | None:
     return standing_of(session, plan) if plan is not None else None
 
 
-def protects(session: Session, account: BillingAccount, invoice_id: int | None = None, *,
-             today: dt.date | None = None) -> bool:
+def protects(
+    session: Session, account: BillingAccount, invoice_id: int | None = None, *, today: dt.date | None = None
+) -> bool:
     """True while a current plan covers the past-due balance — only the invoices it covers.
 
     With `invoice_id`: the plan covers that invoice, or it is one the plan doesn't cover but money
@@ -117,4 +135,3 @@ def protects(session: Session, account: BillingAccount, invoice_id: int | None =
     if today is None:
         raise TypeError("protects needs `today` to judge the whole past-due balance")
     return not current.overdue_beside(today)
-

@@ -39,12 +39,20 @@ class Preferences:
 
 
 def _parse_days(text: str) -> tuple[int, ...]:
-    return tuple(sorted({int(d) for d in text.split(",") if d.strip().isdigit() and int(d) in OFFSET_CHOICES}, reverse=True))
+    return tuple(
+        sorted({int(d) for d in text.split(",") if d.strip().isdigit() and int(d) in OFFSET_CHOICES}, reverse=True)
+    )
 
 
 def _has_autopay(session: Session, account_id: int) -> bool:
-    return session.exec(select(AutopayMandate.id).where(AutopayMandate.billing_account_id == account_id,
-                                                        AutopayMandate.status == MandateStatus.ACTIVE)).first() is not None
+    return (
+        session.exec(
+            select(AutopayMandate.id).where(
+                AutopayMandate.billing_account_id == account_id, AutopayMandate.status == MandateStatus.ACTIVE
+            )
+        ).first()
+        is not None
+    )
 
 
 def effective(session: Session, user_id: int, account_id: int) -> Preferences:
@@ -60,8 +68,16 @@ def get(session: Session, actor: SessionUser) -> Preferences:
     return effective(session, actor.user_id, account.id)
 
 
-def save(session: Session, actor: SessionUser, *, enabled: bool, by_email: bool, in_app: bool, days_before: object,
-         now: dt.datetime) -> Preferences:
+def save(
+    session: Session,
+    actor: SessionUser,
+    *,
+    enabled: bool,
+    by_email: bool,
+    in_app: bool,
+    days_before: object,
+    now: dt.datetime,
+) -> Preferences:
     access.member_account(session, actor)
     days = [d for d in (days_before if isinstance(days_before, list) else []) if type(d) is int and d in OFFSET_CHOICES]
     if enabled and not days:
@@ -91,21 +107,35 @@ def _unpaid_parts(session: Session, invoices: list[Invoice], day: dt.date) -> di
     ids = list(account_ids)
     invoice_ids = [i.id for i in invoices]
     for chunk in range(0, len(ids), BATCH):
-        part = ids[chunk:chunk + BATCH]
-        balances.update(session.exec(select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-                                     .where(LedgerEntry.billing_account_id.in_(part))
-                                     .group_by(LedgerEntry.billing_account_id)).all())
-        newer.update(session.exec(select(Invoice.billing_account_id, func.sum(LedgerEntry.amount_cents))
-                                  .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id)
-                                  .where(Invoice.billing_account_id.in_(part), Invoice.due_on > day)
-                                  .group_by(Invoice.billing_account_id)).all())
+        part = ids[chunk : chunk + BATCH]
+        balances.update(
+            session.exec(
+                select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
+                .where(LedgerEntry.billing_account_id.in_(part))
+                .group_by(LedgerEntry.billing_account_id)
+            ).all()
+        )
+        newer.update(
+            session.exec(
+                select(Invoice.billing_account_id, func.sum(LedgerEntry.amount_cents))
+                .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id)
+                .where(Invoice.billing_account_id.in_(part), Invoice.due_on > day)
+                .group_by(Invoice.billing_account_id)
+            ).all()
+        )
     for chunk in range(0, len(invoice_ids), BATCH):
-        amounts.update(session.exec(select(LedgerEntry.invoice_id, func.sum(LedgerEntry.amount_cents))
-                                    .where(LedgerEntry.invoice_id.in_(invoice_ids[chunk:chunk + BATCH]))
-                                    .group_by(LedgerEntry.invoice_id)).all())
+        amounts.update(
+            session.exec(
+                select(LedgerEntry.invoice_id, func.sum(LedgerEntry.amount_cents))
+                .where(LedgerEntry.invoice_id.in_(invoice_ids[chunk : chunk + BATCH]))
+                .group_by(LedgerEntry.invoice_id)
+            ).all()
+        )
     unpaid = {}
     for invoice in invoices:
-        left = max(int(balances.get(invoice.billing_account_id) or 0), 0) - int(newer.get(invoice.billing_account_id) or 0)
+        left = max(int(balances.get(invoice.billing_account_id) or 0), 0) - int(
+            newer.get(invoice.billing_account_id) or 0
+        )
         unpaid[invoice.id] = max(0, min(int(amounts.get(invoice.id) or 0), left))
     return unpaid
 
@@ -116,7 +146,11 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     once-marker, so a second (or concurrent) run adds none."""
     sent = 0
     prefs_by_user = {p.user_id: p for p in session.exec(select(ReminderPreference)).all()}
-    autopay_accounts = set(session.exec(select(AutopayMandate.billing_account_id).where(AutopayMandate.status == MandateStatus.ACTIVE)).all())
+    autopay_accounts = set(
+        session.exec(
+            select(AutopayMandate.billing_account_id).where(AutopayMandate.status == MandateStatus.ACTIVE)
+        ).all()
+    )
     for offset in OFFSET_CHOICES:
         day = today + dt.timedelta(days=offset)
         rows = session.exec(
@@ -128,38 +162,62 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         wanted = []
         for invoice, user in rows:
             row = prefs_by_user.get(user.id)
-            prefs = (Preferences(row.enabled, row.by_email, row.in_app, _parse_days(row.days_before)) if row
-                     else Preferences(invoice.billing_account_id not in autopay_accounts, True, True, DEFAULT_OFFSETS))
+            prefs = (
+                Preferences(row.enabled, row.by_email, row.in_app, _parse_days(row.days_before))
+                if row
+                else Preferences(invoice.billing_account_id not in autopay_accounts, True, True, DEFAULT_OFFSETS)
+            )
             if prefs.enabled and offset in prefs.days_before:
                 wanted.append((invoice, user, prefs))
         if not wanted:
             continue
         unpaid = _unpaid_parts(session, [invoice for invoice, _user, _prefs in wanted], day)
         for chunk in range(0, len(wanted), BATCH):
-            batch = [(i, u, p) for i, u, p in wanted[chunk:chunk + BATCH] if unpaid[i.id] > 0]
+            batch = [(i, u, p) for i, u, p in wanted[chunk : chunk + BATCH] if unpaid[i.id] > 0]
             keys = {f"reminder:{i.id}:{offset}": (i, u, p) for i, u, p in batch}
             done = set(session.exec(select(OnceMarker.key).where(OnceMarker.key.in_(list(keys)))).all())
             todo = {k: v for k, v in keys.items() if k not in done}
             try:
                 for key, (invoice, user, prefs) in todo.items():
                     notices.mark_once(session, key, now)
-                    message = templates.payment_reminder(invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset)
-                    notices.notify(session, user.id, message, kind=NoticeKind.PAYMENT_REMINDER, now=now,
-                                   in_app=prefs.in_app, by_email=prefs.by_email, email=user.email)
+                    message = templates.payment_reminder(
+                        invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset
+                    )
+                    notices.notify(
+                        session,
+                        user.id,
+                        message,
+                        kind=NoticeKind.PAYMENT_REMINDER,
+                        now=now,
+                        in_app=prefs.in_app,
+                        by_email=prefs.by_email,
+                        email=user.email,
+                    )
                 session.commit()
                 sent += len(todo)
             except IntegrityError:
                 session.rollback()  # another job sent some of these just now: fall back to one at a time
                 for key, (invoice, user, prefs) in todo.items():
-                    message = templates.payment_reminder(invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset)
-                    sent += notices.run_once(session, key, now, lambda s, u=user, m=message, p=prefs: notices.notify(
-                        s, u.id, m, kind=NoticeKind.PAYMENT_REMINDER, now=now, in_app=p.in_app, by_email=p.by_email))
+                    message = templates.payment_reminder(
+                        invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset
+                    )
+                    sent += notices.run_once(
+                        session,
+                        key,
+                        now,
+                        lambda s, u=user, m=message, p=prefs: notices.notify(
+                            s, u.id, m, kind=NoticeKind.PAYMENT_REMINDER, now=now, in_app=p.in_app, by_email=p.by_email
+                        ),
+                    )
     missed = session.exec(
         select(Invoice, BillingAccount, User)
         .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
         .join(User, User.member_id == BillingAccount.member_id)
-        .where(Invoice.due_on < today, Invoice.due_on >= today - dt.timedelta(days=7),
-               BillingAccount.coverage_status != CoverageStatus.TERMINATED)
+        .where(
+            Invoice.due_on < today,
+            Invoice.due_on >= today - dt.timedelta(days=7),
+            BillingAccount.coverage_status != CoverageStatus.TERMINATED,
+        )
     ).all()
     for invoice, account, user in missed:
         position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)

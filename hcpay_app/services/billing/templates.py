@@ -51,8 +51,11 @@ def past_due_warning(past_due_cents: int, new_due_on: dt.date) -> Message:
 
 
 def termination_warning(owed_cents: int, deadline: dt.date, *, beside_a_plan: bool) -> Message:
-    how = ("Your payment plan doesn't cover this amount: please pay it from your dashboard." if beside_a_plan
-           else "Pay now, or set up a payment plan from your dashboard.")
+    how = (
+        "Your payment plan doesn't cover this amount: please pay it from your dashboard."
+        if beside_a_plan
+        else "Pay now, or set up a payment plan from your dashboard."
+    )
     return Message(
         "Termination Warning",
         f"Your coverage will end unless we receive {money.format_cents(owed_cents)} by {dates.short_date(deadline)}. "

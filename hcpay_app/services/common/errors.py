@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -19,6 +23,37 @@ class ValidationError(DomainError):
     def __init__(self, errors: dict[str, str], message: str = "Please correct the highlighted fields."):
         super().__init__(message)
         self.errors = errors
+
+
+class FieldChecks:
+    """Run a form's field checks one after another and keep every failure, so the member sees all
+    of their mistakes at once: `run` returns a check's value (or `default` when it failed), and
+    `raise_if_any` raises one `ValidationError` with every field's message."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def run(self, check: Callable[[], T], default: T | None = None) -> T | None:
+        try:
+            return check()
+        except ValidationError as exc:
+            self.errors.update(exc.errors)
+            return default
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(dict(self.errors))
+
+    @classmethod
+    def collect(cls, checks: dict[str, Callable[[], object]]) -> dict[str, object]:
+        """Every check's value by field name, or one `ValidationError` with every failure."""
+        run = cls()
+        values = {field: run.run(check) for field, check in checks.items()}
+        run.raise_if_any()
+        return values
 
 
 class NotAllowed(DomainError):

@@ -38,7 +38,7 @@ def parse_dollars(raw: object) -> int:
 
 
 def format_cents(cents: int) -> str:
-    """"$1,234.56"; negative amounts as "−$5.00"."""
+    """ "$1,234.56"; negative amounts as "−$5.00"."""
     sign = "−" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}${whole:,}.{part:02d}"

@@ -24,7 +24,7 @@ def normalize(raw: object) -> str | None:
         return None
     compact = "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum()).translate(_CONFUSABLE)
     if compact.startswith(PREFIX):
-        compact = compact[len(PREFIX):]
+        compact = compact[len(PREFIX) :]
     if len(compact) != 12 or any(ch not in ALPHABET for ch in compact):
         return None
     return f"{PREFIX}-{compact[:4]}-{compact[4:8]}-{compact[8:]}"

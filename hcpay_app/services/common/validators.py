@@ -157,7 +157,9 @@ def check_new_password(raw: object, user_inputs: list[str], field: str = "passwo
     if not password:
         _fail(field, "Choose a password.")
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        _fail(field, f"Your password is too long: use at most {PASSWORD_MAX_BYTES} bytes (about 72 letters or numbers).")
+        _fail(
+            field, f"Your password is too long: use at most {PASSWORD_MAX_BYTES} bytes (about 72 letters or numbers)."
+        )
     if len(password) < PASSWORD_MIN_CHARS:
         _fail(field, f"Use at least {PASSWORD_MIN_CHARS} characters. {PASSWORD_TIP}")
     score, advice = password_strength(password, user_inputs)
@@ -166,8 +168,9 @@ def check_new_password(raw: object, user_inputs: list[str], field: str = "passwo
     return password
 
 
-def check_confirmation(password: object, confirmation: object, *, field: str = "confirm_password",
-                       label: str = "passwords") -> None:
+def check_confirmation(
+    password: object, confirmation: object, *, field: str = "confirm_password", label: str = "passwords"
+) -> None:
     """A new password typed a second time must be the same, in every flow that sets one (Create
     Account, the reset link, Settings). Checked before anything slow; the field's message says it
     all, so the refusal carries no general message."""

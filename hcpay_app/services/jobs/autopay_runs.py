@@ -50,28 +50,41 @@ def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
         mandate.next_charge_on = dates.add_months(mandate.next_charge_on, autopay.FREQUENCY_MONTHS[mandate.frequency])
 
 
-def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now: dt.datetime, today: dt.date,
-             tally: AutopayTally) -> None:
+def _attempt(
+    session: Session, run: AutopayRun, mandate: AutopayMandate, *, now: dt.datetime, today: dt.date, tally: AutopayTally
+) -> None:
     """Charge one attempt of a claimed run and record the outcome (the run is already claimed)."""
     settings = get_settings()
     account = session.get(BillingAccount, mandate.billing_account_id)
     method = session.get(PaymentMethod, mandate.payment_method_id)
     amount = autopay.charge_amount(session, mandate, account, today)
     if amount < MINIMUM_PAYMENT_CENTS or method is None or method.removed_at is not None:
-        run.status, run.updated_at = AutopayRunStatus.PAID if amount < MINIMUM_PAYMENT_CENTS else AutopayRunStatus.FAILED, now
+        run.status, run.updated_at = (
+            AutopayRunStatus.PAID if amount < MINIMUM_PAYMENT_CENTS else AutopayRunStatus.FAILED,
+            now,
+        )
         if method is None or method.removed_at is not None:
             mandate.status = MandateStatus.PAUSED
-            notices.notify(session, mandate.user_id, templates.autopay_method_removed(), kind=NoticeKind.AUTOPAY_FAILED,
-                           now=now)
+            notices.notify(
+                session, mandate.user_id, templates.autopay_method_removed(), kind=NoticeKind.AUTOPAY_FAILED, now=now
+            )
         else:
             _advance(mandate, run)
         session.add_all([run, mandate])
         session.commit()
         return
     key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
-    payment = checkout.charge_saved_method(session, account=account, method=method, amount_cents=amount,
-                                           idempotency_key=key, source=PaymentSource.AUTOPAY,
-                                           note=f"Automatic payment (attempt {run.attempts})", now=now, today=today)
+    payment = checkout.charge_saved_method(
+        session,
+        account=account,
+        method=method,
+        amount_cents=amount,
+        idempotency_key=key,
+        source=PaymentSource.AUTOPAY,
+        note=f"Automatic payment (attempt {run.attempts})",
+        now=now,
+        today=today,
+    )
     session.refresh(run)
     session.refresh(mandate)
     run.last_payment_id, run.updated_at = payment.id, now
@@ -79,8 +92,14 @@ def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now:
         run.status = AutopayRunStatus.PAID
         _advance(mandate, run)
         tally.charged += 1
-        notices.notify(session, mandate.user_id, templates.autopay_charged(amount, payment.method_label, payment.reference),
-                       kind=NoticeKind.AUTOPAY_CHARGED, now=now, by_email=False)
+        notices.notify(
+            session,
+            mandate.user_id,
+            templates.autopay_charged(amount, payment.method_label, payment.reference),
+            kind=NoticeKind.AUTOPAY_CHARGED,
+            now=now,
+            by_email=False,
+        )
     else:
         tally.failed += 1
         run.last_code = payment.reason_code
@@ -90,8 +109,13 @@ def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now:
             run.status, run.next_attempt_on = AutopayRunStatus.FAILED, None
             mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
             _advance(mandate, run)
-            notices.notify(session, mandate.user_id, templates.autopay_failed_and_paused(amount, payment.reason_message or ""),
-                           kind=NoticeKind.AUTOPAY_FAILED, now=now)
+            notices.notify(
+                session,
+                mandate.user_id,
+                templates.autopay_failed_and_paused(amount, payment.reason_message or ""),
+                kind=NoticeKind.AUTOPAY_FAILED,
+                now=now,
+            )
         else:
             run.status = AutopayRunStatus.RETRYING
             run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
@@ -104,24 +128,38 @@ def _attempt(session: Session, run: AutopayRun, mandate: AutopayMandate, *, now:
 def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTally:
     """Resume paused mandates whose date has come, charge due mandates once per period, retry."""
     tally = AutopayTally()
-    for mandate in session.exec(select(AutopayMandate).where(AutopayMandate.status == MandateStatus.PAUSED,
-                                                             AutopayMandate.paused_until <= today)).all():
+    for mandate in session.exec(
+        select(AutopayMandate).where(
+            AutopayMandate.status == MandateStatus.PAUSED, AutopayMandate.paused_until <= today
+        )
+    ).all():
         if not autopay.claim_resume(session, mandate, now, today, read_as=MandateStatus.PAUSED):
             session.rollback()  # another job resumed it (and confirmed it) since we listed it
             continue
         autopay.confirm_change(session, mandate, "Automatic Payments resumed", now)
         session.commit()
-    due = session.exec(select(AutopayMandate.id, AutopayMandate.next_charge_on)
-                       .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
-                       .where(AutopayMandate.status == MandateStatus.ACTIVE, AutopayMandate.next_charge_on <= today,
-                              BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
+    due = session.exec(
+        select(AutopayMandate.id, AutopayMandate.next_charge_on)
+        .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+        .where(
+            AutopayMandate.status == MandateStatus.ACTIVE,
+            AutopayMandate.next_charge_on <= today,
+            BillingAccount.coverage_status != CoverageStatus.TERMINATED,
+        )
+    ).all()
     for mandate_id, listed_charge_on in due:
         mandate = session.get(AutopayMandate, mandate_id)
         session.refresh(mandate)
         if mandate.status != MandateStatus.ACTIVE or mandate.next_charge_on != listed_charge_on:
             continue  # another job charged it (and moved it on) since we listed it
-        run = AutopayRun(mandate_id=mandate.id, period=dates.first_of_month(listed_charge_on), attempts=1,
-                         status=AutopayRunStatus.CHARGING, created_at=now, updated_at=now)
+        run = AutopayRun(
+            mandate_id=mandate.id,
+            period=dates.first_of_month(listed_charge_on),
+            attempts=1,
+            status=AutopayRunStatus.CHARGING,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(run)
         try:
             session.commit()  # the claim: only one job gets (mandate, period)
@@ -129,13 +167,20 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
             session.rollback()
             continue
         _attempt(session, run, mandate, now=now, today=today, tally=tally)
-    retry_ids = session.exec(select(AutopayRun.id).where(AutopayRun.status == AutopayRunStatus.RETRYING,
-                                                         AutopayRun.next_attempt_on <= today)).all()
+    retry_ids = session.exec(
+        select(AutopayRun.id).where(AutopayRun.status == AutopayRunStatus.RETRYING, AutopayRun.next_attempt_on <= today)
+    ).all()
     for run_id in retry_ids:
         run = session.get(AutopayRun, run_id)
-        claimed = session.exec(update(AutopayRun).where(AutopayRun.id == run_id, AutopayRun.status == AutopayRunStatus.RETRYING,
-                                                        AutopayRun.attempts == run.attempts)
-                               .values(status=AutopayRunStatus.CHARGING, attempts=run.attempts + 1, updated_at=now))
+        claimed = session.exec(
+            update(AutopayRun)
+            .where(
+                AutopayRun.id == run_id,
+                AutopayRun.status == AutopayRunStatus.RETRYING,
+                AutopayRun.attempts == run.attempts,
+            )
+            .values(status=AutopayRunStatus.CHARGING, attempts=run.attempts + 1, updated_at=now)
+        )
         session.commit()
         if claimed.rowcount != 1:
             continue
@@ -159,13 +204,28 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     settings = get_settings()
     sent = 0
     horizon = today + dt.timedelta(days=settings.autopay_notice_days)
-    live = (select(AutopayMandate).join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
-            .where(BillingAccount.coverage_status != CoverageStatus.TERMINATED))
-    upcoming = [(m.id, m.next_charge_on) for m in session.exec(live.where(
-        AutopayMandate.status == MandateStatus.ACTIVE, AutopayMandate.next_charge_on > today,
-        AutopayMandate.next_charge_on <= horizon)).all()]
-    for paused in session.exec(live.where(AutopayMandate.status == MandateStatus.PAUSED, AutopayMandate.paused_until.is_not(None),
-                                          AutopayMandate.paused_until <= horizon)).all():
+    live = (
+        select(AutopayMandate)
+        .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+        .where(BillingAccount.coverage_status != CoverageStatus.TERMINATED)
+    )
+    upcoming = [
+        (m.id, m.next_charge_on)
+        for m in session.exec(
+            live.where(
+                AutopayMandate.status == MandateStatus.ACTIVE,
+                AutopayMandate.next_charge_on > today,
+                AutopayMandate.next_charge_on <= horizon,
+            )
+        ).all()
+    ]
+    for paused in session.exec(
+        live.where(
+            AutopayMandate.status == MandateStatus.PAUSED,
+            AutopayMandate.paused_until.is_not(None),
+            AutopayMandate.paused_until <= horizon,
+        )
+    ).all():
         charge_on = autopay.charge_after_resuming(paused, max(paused.paused_until, today))
         if today < charge_on <= horizon:
             upcoming.append((paused.id, charge_on))
@@ -176,14 +236,25 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         method = autopay.view(session, mandate).method
 
         def pre_debit(s: Session, mandate=mandate, amount=amount, method=method, charge_on=charge_on) -> None:
-            notices.notify(s, mandate.user_id, templates.upcoming_charge(charge_on, amount, method),
-                           kind=NoticeKind.AUTOPAY_NOTICE, now=now)
+            notices.notify(
+                s,
+                mandate.user_id,
+                templates.upcoming_charge(charge_on, amount, method),
+                kind=NoticeKind.AUTOPAY_NOTICE,
+                now=now,
+            )
 
         sent += notices.run_once(session, f"autopay-notice:{mandate.id}:{charge_on:%Y%m%d}", now, pre_debit)
-    expiring = session.exec(select(AutopayMandate, PaymentMethod).join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
-                            .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
-                            .where(AutopayMandate.status == MandateStatus.ACTIVE, PaymentMethod.kind == MethodKind.CARD,
-                                   BillingAccount.coverage_status != CoverageStatus.TERMINATED)).all()
+    expiring = session.exec(
+        select(AutopayMandate, PaymentMethod)
+        .join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
+        .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
+        .where(
+            AutopayMandate.status == MandateStatus.ACTIVE,
+            PaymentMethod.kind == MethodKind.CARD,
+            BillingAccount.coverage_status != CoverageStatus.TERMINATED,
+        )
+    ).all()
     for mandate, method in expiring:
         if not (method.exp_month and method.exp_year and mandate.next_charge_on):
             continue
@@ -192,8 +263,9 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             continue
 
         def expiry(s: Session, mandate=mandate, method=method, expires=expires) -> None:
-            message = templates.card_expiring(methods.label(method.kind, method.brand, method.last4), expires,
-                                              mandate.next_charge_on)
+            message = templates.card_expiring(
+                methods.label(method.kind, method.brand, method.last4), expires, mandate.next_charge_on
+            )
             notices.notify(s, mandate.user_id, message, kind=NoticeKind.CARD_EXPIRING, now=now)
 
         sent += notices.run_once(session, f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}", now, expiry)
@@ -219,9 +291,9 @@ def payment_returned(session: Session, payment: Payment, *, today: dt.date, now:
     else:
         run.status = AutopayRunStatus.RETRYING
         run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
-        message = templates.autopay_returned_will_retry(payment.amount_cents, payment.reason_message or "",
-                                                        run.next_attempt_on)
+        message = templates.autopay_returned_will_retry(
+            payment.amount_cents, payment.reason_message or "", run.next_attempt_on
+        )
     notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now, by_email=False)
     session.add_all([run, mandate])
     return message.body
-

@@ -40,11 +40,14 @@ class DailySummary:
     status_changes: int = 0
 
     def line(self) -> str:
-        return (f"daily job {self.date}: invoices={self.invoices} charges={self.scheduled_charged + self.autopay_charged + self.plan_charged} "
-                f"(scheduled={self.scheduled_charged} autopay={self.autopay_charged} plan={self.plan_charged}) "
-                f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} reminders={self.reminders} "
-                f"notices={self.notices} fees={self.fees} status_changes={self.status_changes} plans_ended={self.plans_ended} "
-                f"reconciled={self.reconciled}")
+        charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
+        return (
+            f"daily job {self.date}: invoices={self.invoices} charges={charges} "
+            f"(scheduled={self.scheduled_charged} autopay={self.autopay_charged} plan={self.plan_charged}) "
+            f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
+            f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
+            f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled}"
+        )
 
 
 def issue_invoices(today: dt.date, now: dt.datetime) -> int:
@@ -89,8 +92,9 @@ def _done_key(day: dt.date) -> str:
 def last_completed(session) -> dt.date | None:
     from hcpay_app.models import OnceMarker
 
-    keys = session.exec(select(OnceMarker.key).where(OnceMarker.key.like("daily-job:%"))
-                        .order_by(OnceMarker.key.desc()).limit(1)).all()
+    keys = session.exec(
+        select(OnceMarker.key).where(OnceMarker.key.like("daily-job:%")).order_by(OnceMarker.key.desc()).limit(1)
+    ).all()
     return dt.date.fromisoformat(keys[0].split(":", 1)[1]) if keys else None
 
 

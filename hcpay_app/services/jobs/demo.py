@@ -33,13 +33,74 @@ PLANS = (
     ("Silver Select PPO", [46800, 51250, 55900]),
     ("Gold Access HMO", [61500, 68800]),
 )
-FIRST = ["Aisha", "Ben", "Chloé", "Dmitri", "Elena", "Farid", "Grace", "Hiroshi", "Ines", "Jamal", "Kateřina",
-         "Liam", "Mei", "Nadia", "Owen", "Priya", "Quinn", "Rosa", "Samuel", "Tomás", "Uma", "Victor", "Wen",
-         "Ximena", "Yusuf", "Zoë", "Anne-Marie", "Seán", "Lucía", "Noah", "Fatima", "Diego"]
-LAST = ["Okafor", "Nguyen", "O'Brien", "Kowalski", "García", "Haddad", "Smith-Jones", "Tanaka", "Silva",
-        "Washington", "Novák", "Murphy", "Chen", "Rahman", "Price", "Patel", "Fitzgerald", "Martínez", "Levi",
-        "Ferreira", "Iyer", "Dubois", "Li", "Hernández", "Demir", "Müller", "Leblanc", "Ó Súilleabháin",
-        "Romero", "Johnson", "Al-Sayed", "Ramírez"]
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiroshi",
+    "Ines",
+    "Jamal",
+    "Kateřina",
+    "Liam",
+    "Mei",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samuel",
+    "Tomás",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoë",
+    "Anne-Marie",
+    "Seán",
+    "Lucía",
+    "Noah",
+    "Fatima",
+    "Diego",
+]
+LAST = [
+    "Okafor",
+    "Nguyen",
+    "O'Brien",
+    "Kowalski",
+    "García",
+    "Haddad",
+    "Smith-Jones",
+    "Tanaka",
+    "Silva",
+    "Washington",
+    "Novák",
+    "Murphy",
+    "Chen",
+    "Rahman",
+    "Price",
+    "Patel",
+    "Fitzgerald",
+    "Martínez",
+    "Levi",
+    "Ferreira",
+    "Iyer",
+    "Dubois",
+    "Li",
+    "Hernández",
+    "Demir",
+    "Müller",
+    "Leblanc",
+    "Ó Súilleabháin",
+    "Romero",
+    "Johnson",
+    "Al-Sayed",
+    "Ramírez",
+]
 
 
 def _ssn(rng: random.Random) -> str:
@@ -58,13 +119,36 @@ def demo_rows(today: dt.date) -> list[roster.RosterRow]:
     """The demo roster: the ready login, the unclaimed identity and 34 more members."""
     rng = random.Random(2026)
     rows = [
-        roster.RosterRow(1, READY_LOGIN["member_number"], "María", "López", dt.date(1979, 3, 22), "318-62-4470",
-                         "maria.lopez@example.com", "02134", "500000001", "Silver Select PPO", 51250, False,
-                         dates.add_months(dates.first_of_month(today), -17)),
-        roster.RosterRow(2, "100000000002", UNCLAIMED["first_name"], UNCLAIMED["last_name"],
-                         UNCLAIMED["date_of_birth"], validators.clean_ssn(UNCLAIMED["ssn"]), UNCLAIMED["email"],
-                         "01608", "500000002", "ConnectorCare Plan 2A", 8900, True,
-                         dates.add_months(dates.first_of_month(today), 2)),
+        roster.RosterRow(
+            1,
+            READY_LOGIN["member_number"],
+            "María",
+            "López",
+            dt.date(1979, 3, 22),
+            "318-62-4470",
+            "maria.lopez@example.com",
+            "02134",
+            "500000001",
+            "Silver Select PPO",
+            51250,
+            False,
+            dates.add_months(dates.first_of_month(today), -17),
+        ),
+        roster.RosterRow(
+            2,
+            "100000000002",
+            UNCLAIMED["first_name"],
+            UNCLAIMED["last_name"],
+            UNCLAIMED["date_of_birth"],
+            validators.clean_ssn(UNCLAIMED["ssn"]),
+            UNCLAIMED["email"],
+            "01608",
+            "500000002",
+            "ConnectorCare Plan 2A",
+            8900,
+            True,
+            dates.add_months(dates.first_of_month(today), 2),
+        ),
     ]
     used = {rows[0].ssn, rows[1].ssn}
     for n in range(3, 37):
@@ -77,11 +161,23 @@ def demo_rows(today: dt.date) -> list[roster.RosterRow]:
         subsidized = plan.startswith("ConnectorCare")
         born = dt.date(rng.randint(1950, 2000), rng.randint(1, 12), rng.randint(1, 28))
         email = f"{validators.name_key(first).replace(' ', '')}.{n}@example.com".replace("'", "")
-        rows.append(roster.RosterRow(
-            n, f"1000000000{n:02d}", first, last, born, ssn, email, f"0{rng.randint(1000, 2799):04d}",
-            f"5000000{n:02d}", plan, rng.choice(premiums), subsidized,
-            dates.add_months(dates.first_of_month(today), -rng.randint(1, 17)),
-        ))
+        rows.append(
+            roster.RosterRow(
+                n,
+                f"1000000000{n:02d}",
+                first,
+                last,
+                born,
+                ssn,
+                email,
+                f"0{rng.randint(1000, 2799):04d}",
+                f"5000000{n:02d}",
+                plan,
+                rng.choice(premiums),
+                subsidized,
+                dates.add_months(dates.first_of_month(today), -rng.randint(1, 17)),
+            )
+        )
     return rows
 
 
@@ -92,16 +188,28 @@ def seed(session: Session, *, now: dt.datetime, today: dt.date) -> roster.Import
     roster.apply_rows(session, rows, report, now)
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     claimed = {READY_LOGIN["member_number"]: READY_LOGIN["username"]}
-    claimed.update({row.member_number: f"member{row.member_number[-2:]}" for row in rows[2:] if (row.line - 1) % 3 == 0})
+    claimed.update(
+        {row.member_number: f"member{row.member_number[-2:]}" for row in rows[2:] if (row.line - 1) % 3 == 0}
+    )
     for member_number, username in claimed.items():
         member = session.exec(select(Member).where(Member.member_number == member_number)).one()
-        taken = session.exec(select(User.id).where(
-            (User.member_id == member.id) | (User.username_key == username.casefold()))).first()
+        taken = session.exec(
+            select(User.id).where((User.member_id == member.id) | (User.username_key == username.casefold()))
+        ).first()
         if taken:
             continue
-        session.add(User(member_id=member.id, username=username, username_key=username.casefold(),
-                         email=member.email, password_hash=password_hash, verified_at=now,
-                         password_changed_at=now, created_at=now))
+        session.add(
+            User(
+                member_id=member.id,
+                username=username,
+                username_key=username.casefold(),
+                email=member.email,
+                password_hash=password_hash,
+                verified_at=now,
+                password_changed_at=now,
+                created_at=now,
+            )
+        )
     session.commit()
     demo_accounts = [row.account_number for row in rows]
     for account in session.exec(select(BillingAccount).where(BillingAccount.account_number.in_(demo_accounts))).all():
@@ -118,16 +226,33 @@ def _noon(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC)
 
 
-def _pay(session: Session, account: BillingAccount, amount: int, day: dt.date, method: tuple[str, str],
-         *, today: dt.date, returned: bool = False) -> None:
+def _pay(
+    session: Session,
+    account: BillingAccount,
+    amount: int,
+    day: dt.date,
+    method: tuple[str, str],
+    *,
+    today: dt.date,
+    returned: bool = False,
+) -> None:
     """A past payment as the real flow would have left it: timeline, ledger, and any return."""
     kind, label = method
     day = min(day, today)
     at = _noon(day)
     first = PaymentStatus.PENDING if kind == MethodKind.BANK else PaymentStatus.SUCCEEDED
-    payment = records.create(session, account_id=account.id, amount_cents=amount, method_kind=kind,
-                                     method_label=label, payment_date=day, status=first, now=at, source=PaymentSource.DEMO,
-                                     note="Submitted online")
+    payment = records.create(
+        session,
+        account_id=account.id,
+        amount_cents=amount,
+        method_kind=kind,
+        method_label=label,
+        payment_date=day,
+        status=first,
+        now=at,
+        source=PaymentSource.DEMO,
+        note="Submitted online",
+    )
     ledger.post_payment(session, payment, effective_on=day, now=at)
     if kind == MethodKind.BANK:
         settle = dates.add_business_days(day, get_settings().bank_settle_business_days)
@@ -138,16 +263,21 @@ def _pay(session: Session, account: BillingAccount, amount: int, day: dt.date, m
             payment.reason_code = "R01"
             payment.reason_message = "There weren't enough funds in the account (R01)."
             records.move(session, payment, PaymentStatus.RETURNED, now=_noon(settle), note="Returned by your bank: R01")
-            ledger.post_reversal(session, payment, effective_on=settle, now=_noon(settle), reason="insufficient funds (R01)")
+            ledger.post_reversal(
+                session, payment, effective_on=settle, now=_noon(settle), reason="insufficient funds (R01)"
+            )
         else:
             records.move(session, payment, PaymentStatus.SUCCEEDED, now=_noon(settle), note="Settled")
 
 
-def _history(session: Session, account: BillingAccount, rng: random.Random, *, today: dt.date, now: dt.datetime) -> None:
+def _history(
+    session: Session, account: BillingAccount, rng: random.Random, *, today: dt.date, now: dt.datetime
+) -> None:
     """Up to 18 months of realistic history: mostly on time, some late, a partial payment, one
     returned bank debit; the newest invoice is left for the member to pay."""
-    if session.exec(select(func.count()).select_from(ledger.LedgerEntry).where(
-            ledger.LedgerEntry.billing_account_id == account.id)).one():
+    if session.exec(
+        select(func.count()).select_from(ledger.LedgerEntry).where(ledger.LedgerEntry.billing_account_id == account.id)
+    ).one():
         return
     invoicing.issue_due_invoices(session, account, today=today, now=now)
     invoices = ledger.positions(session, account.id, today)
@@ -172,7 +302,9 @@ def _history(session: Session, account: BillingAccount, rng: random.Random, *, t
     # Most members have paid their newest invoice; some (and the README's ready login) still owe it.
     if invoices and not leave_unpaid and invoices[-1].amount_cents:
         last = invoices[-1]
-        _pay(session, account, last.amount_cents, last.due_on - dt.timedelta(days=rng.randint(0, 5)), method, today=today)
+        _pay(
+            session, account, last.amount_cents, last.due_on - dt.timedelta(days=rng.randint(0, 5)), method, today=today
+        )
     coverage.refresh_after_payment(session, account, today)
 
 

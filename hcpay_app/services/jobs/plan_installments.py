@@ -29,8 +29,12 @@ def _claim_plan(session: Session, plan_id: int, status: str, now: dt.datetime) -
     """Move an active plan to `status` in the caller's transaction — a conditional UPDATE, so of
     two jobs that read the plan as active only one completes (or ends) it and tells the member."""
     values = {"status": status, "ended_at": now} if status == PlanStatus.ENDED else {"status": status}
-    claimed = session.exec(update(PaymentPlan).where(PaymentPlan.id == plan_id, PaymentPlan.status == PlanStatus.ACTIVE)
-                           .values(**values).execution_options(synchronize_session=False))
+    claimed = session.exec(
+        update(PaymentPlan)
+        .where(PaymentPlan.id == plan_id, PaymentPlan.status == PlanStatus.ACTIVE)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return claimed.rowcount == 1
 
 
@@ -43,15 +47,24 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
         if plan.status != PlanStatus.ACTIVE:
             continue  # another job completed or ended it since we listed it
         plan_id = plan.id
-        rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id).order_by(PlanInstallment.ordinal)).all()
+        rows = session.exec(
+            select(PlanInstallment).where(PlanInstallment.plan_id == plan_id).order_by(PlanInstallment.ordinal)
+        ).all()
         for row in rows:
             if row.status == InstallmentStatus.DUE and row.due_on <= today and plan.payment_method_id:
                 method = session.get(PaymentMethod, plan.payment_method_id)
                 account = session.get(BillingAccount, plan.billing_account_id)
                 payment = checkout.charge_saved_method(
-                    session, account=account, method=method, amount_cents=row.amount_cents,
-                    idempotency_key=f"plan-{plan_id}-{row.ordinal}", source=PaymentSource.PLAN,
-                    note=f"Payment plan installment {row.ordinal}", now=now, today=today)
+                    session,
+                    account=account,
+                    method=method,
+                    amount_cents=row.amount_cents,
+                    idempotency_key=f"plan-{plan_id}-{row.ordinal}",
+                    source=PaymentSource.PLAN,
+                    note=f"Payment plan installment {row.ordinal}",
+                    now=now,
+                    today=today,
+                )
                 session.refresh(row)
                 if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
                     charged += 1
@@ -67,8 +80,12 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
             elif status == InstallmentStatus.DUE and row.due_on < today:
                 status = InstallmentStatus.MISSED
             if status != row.status:  # only from "due", and only if nobody changed it meanwhile
-                session.exec(update(PlanInstallment).where(PlanInstallment.id == row.id, PlanInstallment.status == InstallmentStatus.DUE)
-                             .values(status=status).execution_options(synchronize_session=False))
+                session.exec(
+                    update(PlanInstallment)
+                    .where(PlanInstallment.id == row.id, PlanInstallment.status == InstallmentStatus.DUE)
+                    .values(status=status)
+                    .execution_options(synchronize_session=False)
+                )
             statuses.append(status)
         user_id = plan.user_id
         if InstallmentStatus.MISSED in statuses:
@@ -81,9 +98,9 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
             if not _claim_plan(session, plan_id, PlanStatus.COMPLETED, now):
                 session.rollback()  # another job completed it (and told the member) since we read it
                 continue
-            notices.notify(session, user_id, templates.plan_completed(), kind=NoticeKind.PLAN_COMPLETED, now=now,
-                           by_email=False)
+            notices.notify(
+                session, user_id, templates.plan_completed(), kind=NoticeKind.PLAN_COMPLETED, now=now, by_email=False
+            )
         session.commit()
         session.expire_all()  # the conditional UPDATEs bypassed the loaded rows and plan
     return charged, ended
-

@@ -102,8 +102,19 @@ def parse_row(line: int, raw: dict[str, str | None], today: dt.date) -> RosterRo
     except money.AmountError as exc:
         raise ValueError(f"monthly_premium: {exc}") from None
     return RosterRow(
-        line, get["member_id"], first, last, born, ssn, email, get["zip"], get["billing_account"],
-        get["plan_name"], premium, subsidized in _YES, start,
+        line,
+        get["member_id"],
+        first,
+        last,
+        born,
+        ssn,
+        email,
+        get["zip"],
+        get["billing_account"],
+        get["plan_name"],
+        premium,
+        subsidized in _YES,
+        start,
     )
 
 
@@ -141,7 +152,9 @@ def read_csv(text: str, today: dt.date) -> tuple[list[RosterRow], list[tuple[int
 
 def _conflict(session: Session, row: RosterRow) -> str | None:
     """Why this row can't be applied without breaking another member's record, if it can't."""
-    holder = session.exec(select(Member.member_number).where(Member.ssn_index == crypto.ssn_blind_index(row.ssn))).first()
+    holder = session.exec(
+        select(Member.member_number).where(Member.ssn_index == crypto.ssn_blind_index(row.ssn))
+    ).first()
     if holder is not None and holder != row.member_number:
         return "ssn belongs to another member"
     account = session.exec(select(BillingAccount).where(BillingAccount.account_number == row.account_number)).first()
@@ -161,9 +174,19 @@ def apply_rows(session: Session, rows: Iterable[RosterRow], report: ImportReport
             continue
         member = session.exec(select(Member).where(Member.member_number == row.member_number)).first()
         if member is None:
-            member = Member(member_number=row.member_number, created_at=now, updated_at=now,
-                            first_name="", last_name="", date_of_birth=row.date_of_birth, ssn_encrypted="",
-                            ssn_index="", ssn_last4="", email="", zip_code="")
+            member = Member(
+                member_number=row.member_number,
+                created_at=now,
+                updated_at=now,
+                first_name="",
+                last_name="",
+                date_of_birth=row.date_of_birth,
+                ssn_encrypted="",
+                ssn_index="",
+                ssn_last4="",
+                email="",
+                zip_code="",
+            )
             report.created += 1
         else:
             report.updated += 1
@@ -175,10 +198,17 @@ def apply_rows(session: Session, rows: Iterable[RosterRow], report: ImportReport
         member.updated_at = now
         session.add(member)
         session.flush()
-        account = session.exec(select(BillingAccount).where(BillingAccount.account_number == row.account_number)).first()
+        account = session.exec(
+            select(BillingAccount).where(BillingAccount.account_number == row.account_number)
+        ).first()
         if account is None:
-            account = BillingAccount(account_number=row.account_number, member_id=member.id, plan_name="",
-                                     monthly_premium_cents=0, coverage_start=row.coverage_start)
+            account = BillingAccount(
+                account_number=row.account_number,
+                member_id=member.id,
+                plan_name="",
+                monthly_premium_cents=0,
+                coverage_start=row.coverage_start,
+            )
         account.plan_name, account.monthly_premium_cents = row.plan_name, row.monthly_premium_cents
         account.subsidized, account.coverage_start = row.subsidized, row.coverage_start
         session.add(account)

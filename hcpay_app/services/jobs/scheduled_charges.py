@@ -15,12 +15,16 @@ from hcpay_app.services.payments import checkout, records
 def run_scheduled(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     """Charge every scheduled payment whose date has come. A payment is claimed (scheduled →
     processing) before it is charged, so two jobs at once never both charge it."""
-    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.SCHEDULED,
-                                                Payment.payment_date <= today)).all()
+    due = session.exec(
+        select(Payment.id).where(Payment.status == PaymentStatus.SCHEDULED, Payment.payment_date <= today)
+    ).all()
     charged = 0
     for payment_id in due:
-        claimed = session.exec(update(Payment).where(Payment.id == payment_id, Payment.status == PaymentStatus.SCHEDULED)
-                               .values(status=PaymentStatus.PROCESSING, updated_at=now))
+        claimed = session.exec(
+            update(Payment)
+            .where(Payment.id == payment_id, Payment.status == PaymentStatus.SCHEDULED)
+            .values(status=PaymentStatus.PROCESSING, updated_at=now)
+        )
         session.commit()
         if claimed.rowcount != 1:
             continue
@@ -30,4 +34,3 @@ def run_scheduled(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         checkout.charge(session, payment, now=now, today=today, member_waiting=False)
         charged += 1
     return charged
-

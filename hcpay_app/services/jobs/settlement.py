@@ -8,10 +8,11 @@ import datetime as dt
 from sqlmodel import Session, select, update
 
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentSource, PaymentStatus
-from hcpay_app.services.adapters.processor import RETURN_MESSAGES, BankResult, get_processor
+from hcpay_app.services.adapters.processor import BankResult, get_processor
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.jobs import autopay_runs
 from hcpay_app.services.payments import checkout, records
+from hcpay_app.services.payments.templates import RETURN_MESSAGES, RETURNED_FALLBACK
 
 STALE_PROCESSING = dt.timedelta(minutes=2)
 
@@ -19,16 +20,20 @@ STALE_PROCESSING = dt.timedelta(minutes=2)
 def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int, int]:
     """Pending bank debits whose settle date has come: settled → Paid; returned → reversed,
     the invoice reopened and the member told why. Returns (settled, returned)."""
-    due = session.exec(select(Payment.id).where(Payment.status == PaymentStatus.PENDING,
-                                                Payment.expected_settle_on <= today)).all()
+    due = session.exec(
+        select(Payment.id).where(Payment.status == PaymentStatus.PENDING, Payment.expected_settle_on <= today)
+    ).all()
     settled = returned = 0
     processor = get_processor()
     for payment_id in due:
         payment = session.get(Payment, payment_id)
         outcome = processor.bank_outcome(payment.processor_ref or "")
         new_status = PaymentStatus.SUCCEEDED if outcome.status == BankResult.SETTLED else PaymentStatus.RETURNED
-        claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
-                               .values(status=new_status, updated_at=now))
+        claimed = session.exec(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
+            .values(status=new_status, updated_at=now)
+        )
         if claimed.rowcount != 1:
             session.rollback()
             continue
@@ -40,7 +45,7 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
             settled += 1
         else:
             payment.reason_code = outcome.code
-            payment.reason_message = RETURN_MESSAGES.get(outcome.code, "Your bank returned the payment.")
+            payment.reason_message = RETURN_MESSAGES.get(outcome.code, RETURNED_FALLBACK)
             session.add(payment)
             records.add_event(session, payment, new_status, f"Returned by your bank: {payment.reason_message}", now)
             ledger.post_reversal(session, payment, effective_on=today, now=now, reason=payment.reason_message)
@@ -53,12 +58,14 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
     return settled, returned
 
 
-def reconcile_processing(session: Session, *, now: dt.datetime, today: dt.date, older_than: dt.timedelta = STALE_PROCESSING) -> int:
+def reconcile_processing(
+    session: Session, *, now: dt.datetime, today: dt.date, older_than: dt.timedelta = STALE_PROCESSING
+) -> int:
     """Finish payments left "processing" by a crash: ask the processor again with the same key
     (it returns the first result, or charges once if the first call never arrived)."""
-    stuck = session.exec(select(Payment).where(Payment.status == PaymentStatus.PROCESSING,
-                                               Payment.updated_at <= now - older_than)).all()
+    stuck = session.exec(
+        select(Payment).where(Payment.status == PaymentStatus.PROCESSING, Payment.updated_at <= now - older_than)
+    ).all()
     for payment in stuck:
         checkout.charge(session, payment, now=now, today=today, member_waiting=False)
     return len(stuck)
-

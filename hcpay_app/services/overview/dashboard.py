@@ -78,22 +78,33 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
     words, tone = coverage.describe(account, position.past_due_cents)
     last = session.exec(
         select(Payment)
-        .where(Payment.billing_account_id == account.id,
-               Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PENDING]))
+        .where(
+            Payment.billing_account_id == account.id,
+            Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PENDING]),
+        )
         .order_by(Payment.payment_date.desc(), Payment.id.desc())
         .limit(1)
     ).first()
     due_by = position.oldest_unpaid_due_on if position.past_due_cents else position.next_due_on
     member = profile.overview(session, actor)
     return DashboardView(
-        profile=MemberCard(member.first_name, member.full_name, member.member_number, member.masked_ssn,
-                           member.masked_email, member.account_number, member.plan_name, member.monthly_premium),
+        profile=MemberCard(
+            member.first_name,
+            member.full_name,
+            member.member_number,
+            member.masked_ssn,
+            member.masked_email,
+            member.account_number,
+            member.plan_name,
+            member.monthly_premium,
+        ),
         amount_due=money.format_cents(position.amount_due_cents),
         amount_due_cents=position.amount_due_cents,
         has_amount_due=is_payable(position.amount_due_cents),
         due_by=dates.short_date(due_by) if due_by and position.amount_due_cents else "",
-        days_left=(_days_left(position.next_due_on, today)
-                   if position.next_due_on and not position.past_due_cents else ""),
+        days_left=(
+            _days_left(position.next_due_on, today) if position.next_due_on and not position.past_due_cents else ""
+        ),
         past_due=money.format_cents(position.past_due_cents),
         past_due_cents=position.past_due_cents,
         has_past_due=is_payable(position.past_due_cents),

@@ -20,18 +20,13 @@ from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod,
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
-from hcpay_app.services.adapters.processor import (
-    DECLINE_MESSAGES,
-    ChargeResult,
-    ChargeStatus,
-    Token,
-    get_processor,
-)
+from hcpay_app.services.adapters.processor import ChargeResult, ChargeStatus, Token, get_processor
 from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.common import audit, dates, money
-from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.payments import method_validation, methods, records, statuses, templates
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES, DECLINED_FALLBACK
 
 MAX_DAYS_AHEAD = 60
 
@@ -85,94 +80,96 @@ def options(session: Session, actor: SessionUser, today: dt.date) -> PaymentOpti
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
     position = ledger.account_position(session, account.id, today)
     maximum = 12 * account.monthly_premium_cents + max(position.balance_cents, 0)
-    return PaymentOptions(account.account_number, position.amount_due_cents, position.past_due_cents,
-                          max(maximum, MINIMUM_PAYMENT_CENTS), today + dt.timedelta(days=MAX_DAYS_AHEAD))
+    return PaymentOptions(
+        account.account_number,
+        position.amount_due_cents,
+        position.past_due_cents,
+        max(maximum, MINIMUM_PAYMENT_CENTS),
+        today + dt.timedelta(days=MAX_DAYS_AHEAD),
+    )
 
 
-def choose_amount(session: Session, actor: SessionUser, *, choice: object, other_amount: object,
-                  payment_date: object, today: dt.date) -> tuple[int, dt.date]:
+def choose_amount(
+    session: Session, actor: SessionUser, *, choice: object, other_amount: object, payment_date: object, today: dt.date
+) -> tuple[int, dt.date]:
     """Step 1: the amount due, the past-due amount only, or another amount; today or a later date."""
     offered = options(session, actor, today)
-    errors: dict[str, str] = {}
+    checks = FieldChecks()
     cents = 0
     if choice == "due":
         cents = offered.amount_due_cents
     elif choice == "past_due":
         cents = offered.past_due_cents
     elif choice == "other":
-        try:
-            cents = method_validation.clean_amount(other_amount, maximum_cents=offered.maximum_cents, field="other_amount")
-        except ValidationError as exc:
-            errors.update(exc.errors)
+        cents = checks.run(
+            lambda: method_validation.clean_amount(
+                other_amount, maximum_cents=offered.maximum_cents, field="other_amount"
+            ),
+            0,
+        )
     else:
-        errors["amount_choice"] = "Choose how much to pay."
-    if not errors and cents < MINIMUM_PAYMENT_CENTS:
-        errors["amount_choice"] = "There's nothing due right now. Choose “Another amount” to pay ahead."
-    try:
-        day = method_validation.clean_payment_date(payment_date, today, max_days_ahead=MAX_DAYS_AHEAD)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
+        checks.fail("amount_choice", "Choose how much to pay.")
+    if not checks.errors and cents < MINIMUM_PAYMENT_CENTS:
+        checks.fail("amount_choice", "There's nothing due right now. Choose “Another amount” to pay ahead.")
+    day = checks.run(lambda: method_validation.clean_payment_date(payment_date, today, max_days_ahead=MAX_DAYS_AHEAD))
+    checks.raise_if_any()
     return cents, day
 
 
-def new_card(*, card_number: object, expiry: object, cvc: object, name: object, billing_zip: object,
-             save: bool, today: dt.date) -> MethodChoice:
+def new_card(
+    *, card_number: object, expiry: object, cvc: object, name: object, billing_zip: object, save: bool, today: dt.date
+) -> MethodChoice:
     """Step 2, a new card: validate, hand it to the processor, keep only the token."""
-    errors: dict[str, str] = {}
-    number = brand = ""
-    month = year = 0
-    checks = []
-    try:
-        number, brand = method_validation.clean_card_number(card_number)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    try:
-        month, year = method_validation.clean_expiry(expiry, today)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    for check in (lambda: method_validation.clean_cvc(cvc, brand), lambda: method_validation.clean_holder_name(name, "card_name"),
-                  lambda: method_validation.clean_zip(billing_zip)):
-        try:
-            checks.append(check())
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    code, holder, zip_code = checks
+    checks = FieldChecks()
+    number, brand = checks.run(lambda: method_validation.clean_card_number(card_number), ("", ""))
+    month, year = checks.run(lambda: method_validation.clean_expiry(expiry, today), (0, 0))
+    code = checks.run(lambda: method_validation.clean_cvc(cvc, brand))
+    holder = checks.run(lambda: method_validation.clean_holder_name(name, "card_name"))
+    zip_code = checks.run(lambda: method_validation.clean_zip(billing_zip))
+    checks.raise_if_any()
     token = get_processor().tokenize_card(number, brand, month, year, code, holder, zip_code)
     return _choice(token, save)
 
 
-def new_bank(*, routing_number: object, account_number: object, confirm_account_number: object,
-             account_type: object, name: object, save: bool) -> MethodChoice:
+def new_bank(
+    *,
+    routing_number: object,
+    account_number: object,
+    confirm_account_number: object,
+    account_type: object,
+    name: object,
+    save: bool,
+) -> MethodChoice:
     """Step 2, a new bank account (bank transfer / direct debit)."""
-    errors: dict[str, str] = {}
-    values = []
-    for check in (lambda: method_validation.clean_routing(routing_number),
-                  lambda: method_validation.clean_account_number(account_number, confirm_account_number),
-                  lambda: method_validation.clean_account_type(account_type),
-                  lambda: method_validation.clean_holder_name(name, "account_name")):
-        try:
-            values.append(check())
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    routing, account, kind, holder = values
+    checks = FieldChecks()
+    routing = checks.run(lambda: method_validation.clean_routing(routing_number))
+    account = checks.run(lambda: method_validation.clean_account_number(account_number, confirm_account_number))
+    kind = checks.run(lambda: method_validation.clean_account_type(account_type))
+    holder = checks.run(lambda: method_validation.clean_holder_name(name, "account_name"))
+    checks.raise_if_any()
     return _choice(get_processor().tokenize_bank(routing, account, kind, holder), save)
 
 
 def _choice(token: Token, save: bool) -> MethodChoice:
-    return MethodChoice(token.kind, token.token, methods.label(token.kind, token.brand, token.last4), None, bool(save),
-                        token.brand, token.last4, token.exp_month, token.exp_year)
+    return MethodChoice(
+        token.kind,
+        token.token,
+        methods.label(token.kind, token.brand, token.last4),
+        None,
+        bool(save),
+        token.brand,
+        token.last4,
+        token.exp_month,
+        token.exp_year,
+    )
 
 
 def saved_method(session: Session, actor: SessionUser, method_id: object) -> MethodChoice:
     """Step 2, a saved card or bank account (direct debit) — only the member's own."""
     method = methods._own(session, actor, method_id)
-    return MethodChoice(method.kind, method.processor_token, methods.label(method.kind, method.brand, method.last4), method.id)
+    return MethodChoice(
+        method.kind, method.processor_token, methods.label(method.kind, method.brand, method.last4), method.id
+    )
 
 
 def new_idempotency_key() -> str:
@@ -199,34 +196,88 @@ def invoices_to_pay(session: Session, actor: SessionUser, amount_cents: int, tod
 
 def _result(payment: Payment) -> PaymentResult:
     declined = payment.status == PaymentStatus.DECLINED
-    return PaymentResult(payment.reference, payment.status, statuses.LABELS.get(payment.status, payment.status),
-                         money.format_cents(payment.amount_cents), payment.method_label,
-                         dates.short_date(payment.payment_date),
-                         payment.reason_message if declined else statuses.explain(payment), declined)
+    return PaymentResult(
+        payment.reference,
+        payment.status,
+        statuses.LABELS.get(payment.status, payment.status),
+        money.format_cents(payment.amount_cents),
+        payment.method_label,
+        dates.short_date(payment.payment_date),
+        payment.reason_message if declined else statuses.explain(payment),
+        declined,
+    )
 
 
-def submit(session: Session, actor: SessionUser, *, idempotency_key: object, amount_cents: int, payment_date: dt.date,
-           choice: MethodChoice, now: dt.datetime, today: dt.date, source: PaymentSource = PaymentSource.MEMBER) -> PaymentResult:
+def submit(
+    session: Session,
+    actor: SessionUser,
+    *,
+    idempotency_key: object,
+    amount_cents: int,
+    payment_date: dt.date,
+    choice: MethodChoice,
+    now: dt.datetime,
+    today: dt.date,
+    source: PaymentSource = PaymentSource.MEMBER,
+) -> PaymentResult:
     """Submit a member's payment exactly once per idempotency key; returns how it went."""
     account = access.member_account(session, actor)
-    return _submit(session, account, actor, idempotency_key=idempotency_key, amount_cents=amount_cents,
-                   payment_date=payment_date, choice=choice, now=now, today=today, source=source)
+    return _submit(
+        session,
+        account,
+        actor,
+        idempotency_key=idempotency_key,
+        amount_cents=amount_cents,
+        payment_date=payment_date,
+        choice=choice,
+        now=now,
+        today=today,
+        source=source,
+    )
 
 
-def submit_guest(session: Session, *, account_id: int, idempotency_key: object, amount_cents: int, choice: MethodChoice,
-                 now: dt.datetime, today: dt.date) -> PaymentResult:
+def submit_guest(
+    session: Session,
+    *,
+    account_id: int,
+    idempotency_key: object,
+    amount_cents: int,
+    choice: MethodChoice,
+    now: dt.datetime,
+    today: dt.date,
+) -> PaymentResult:
     """A guest payment (no log-in) for an account already verified by `guest.verify`: same
     idempotency, processor and receipt; no saved methods, paid today."""
     account = session.get(BillingAccount, account_id) if type(account_id) is int else None
     if account is None or choice.payment_method_id is not None or choice.save:
         raise ValidationError({"submit": "Please start your payment again."})
-    return _submit(session, account, None, idempotency_key=idempotency_key, amount_cents=amount_cents,
-                   payment_date=today, choice=choice, now=now, today=today, source=PaymentSource.GUEST)
+    return _submit(
+        session,
+        account,
+        None,
+        idempotency_key=idempotency_key,
+        amount_cents=amount_cents,
+        payment_date=today,
+        choice=choice,
+        now=now,
+        today=today,
+        source=PaymentSource.GUEST,
+    )
 
 
-def _submit(session: Session, account: BillingAccount, actor: SessionUser | None, *, idempotency_key: object,
-            amount_cents: int, payment_date: dt.date, choice: MethodChoice, now: dt.datetime, today: dt.date,
-            source: str) -> PaymentResult:
+def _submit(
+    session: Session,
+    account: BillingAccount,
+    actor: SessionUser | None,
+    *,
+    idempotency_key: object,
+    amount_cents: int,
+    payment_date: dt.date,
+    choice: MethodChoice,
+    now: dt.datetime,
+    today: dt.date,
+    source: PaymentSource,
+) -> PaymentResult:
     if not isinstance(idempotency_key, str) or not 16 <= len(idempotency_key) <= 64:
         raise ValidationError({"submit": "Please review your payment again before submitting."})
     existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
@@ -247,17 +298,29 @@ def _submit(session: Session, account: BillingAccount, actor: SessionUser | None
     scheduled = payment_date > today
     try:
         payment = records.create(
-            session, account_id=account.id, amount_cents=amount_cents, method_kind=choice.kind,
-            method_label=choice.label, payment_date=payment_date,
-            status=PaymentStatus.SCHEDULED if scheduled else PaymentStatus.PROCESSING, now=now, source=source,
-            user_id=actor.user_id if actor else None, idempotency_key=idempotency_key,
+            session,
+            account_id=account.id,
+            amount_cents=amount_cents,
+            method_kind=choice.kind,
+            method_label=choice.label,
+            payment_date=payment_date,
+            status=PaymentStatus.SCHEDULED if scheduled else PaymentStatus.PROCESSING,
+            now=now,
+            source=source,
+            user_id=actor.user_id if actor else None,
+            idempotency_key=idempotency_key,
             note="Scheduled online" if scheduled else "Submitted online",
         )
         payment.payment_method_id, payment.processor_token = method_id, choice.token
         session.add(payment)
-        audit.record(session, "payment_submitted" if actor else "guest_payment_submitted", now=now,
-                     actor_user_id=actor.user_id if actor else None, subject_user_id=actor.user_id if actor else None,
-                     detail=f"{payment.reference} {money.format_cents(amount_cents)} {choice.label}")
+        audit.record(
+            session,
+            "payment_submitted" if actor else "guest_payment_submitted",
+            now=now,
+            actor_user_id=actor.user_id if actor else None,
+            subject_user_id=actor.user_id if actor else None,
+            detail=f"{payment.reference} {money.format_cents(amount_cents)} {choice.label}",
+        )
         session.commit()
     except IntegrityError:
         # Another request with the same key got there first: that payment is the one.
@@ -273,13 +336,27 @@ def _submit(session: Session, account: BillingAccount, actor: SessionUser | None
 
 
 def _replay(existing: Payment, account: BillingAccount, amount_cents: int, choice: MethodChoice) -> PaymentResult:
-    if existing.billing_account_id != account.id or existing.amount_cents != amount_cents or existing.processor_token != choice.token:
+    if (
+        existing.billing_account_id != account.id
+        or existing.amount_cents != amount_cents
+        or existing.processor_token != choice.token
+    ):
         raise KeyReused("This payment was already submitted with different details. Please start a new payment.")
     return _result(existing)
 
 
-def charge_saved_method(session: Session, *, account: BillingAccount, method: PaymentMethod, amount_cents: int,
-                        idempotency_key: str, source: str, note: str, now: dt.datetime, today: dt.date) -> Payment:
+def charge_saved_method(
+    session: Session,
+    *,
+    account: BillingAccount,
+    method: PaymentMethod,
+    amount_cents: int,
+    idempotency_key: str,
+    source: str,
+    note: str,
+    now: dt.datetime,
+    today: dt.date,
+) -> Payment:
     """Charge a saved method for the portal itself (autopay, payment-plan installments): the same
     write-processing-first, idempotent path as a member's own payment."""
     existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
@@ -287,10 +364,18 @@ def charge_saved_method(session: Session, *, account: BillingAccount, method: Pa
         return existing
     try:
         payment = records.create(
-            session, account_id=account.id, amount_cents=amount_cents, method_kind=method.kind,
-            method_label=methods.label(method.kind, method.brand, method.last4), payment_date=today,
-            status=PaymentStatus.PROCESSING, now=now, source=source, user_id=method.user_id,
-            idempotency_key=idempotency_key, note=note,
+            session,
+            account_id=account.id,
+            amount_cents=amount_cents,
+            method_kind=method.kind,
+            method_label=methods.label(method.kind, method.brand, method.last4),
+            payment_date=today,
+            status=PaymentStatus.PROCESSING,
+            now=now,
+            source=source,
+            user_id=method.user_id,
+            idempotency_key=idempotency_key,
+            note=note,
         )
         payment.payment_method_id, payment.processor_token = method.id, method.processor_token
         session.add(payment)
@@ -304,20 +389,32 @@ def charge_saved_method(session: Session, *, account: BillingAccount, method: Pa
     return payment
 
 
-def charge(session: Session, payment: Payment, *, now: dt.datetime, today: dt.date, member_waiting: bool = True) -> ChargeResult:
+def charge(
+    session: Session, payment: Payment, *, now: dt.datetime, today: dt.date, member_waiting: bool = True
+) -> ChargeResult:
     """Call the processor for a payment already marked processing, and finish it."""
     result = get_processor().charge(payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now)
     finish(session, payment, result, now=now, today=today, member_waiting=member_waiting)
     return result
 
 
-def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.datetime, today: dt.date,
-           member_waiting: bool = True) -> None:
+def finish(
+    session: Session,
+    payment: Payment,
+    result: ChargeResult,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    member_waiting: bool = True,
+) -> None:
     """Record the processor's answer: ledger, coverage, timeline and email, in one transaction.
     Only a payment still marked processing is finished, so two finishers can't both post it."""
-    final = {ChargeStatus.DECLINED: PaymentStatus.DECLINED, ChargeStatus.PENDING: PaymentStatus.PENDING}.get(result.status, PaymentStatus.SUCCEEDED)
+    final = {ChargeStatus.DECLINED: PaymentStatus.DECLINED, ChargeStatus.PENDING: PaymentStatus.PENDING}.get(
+        result.status, PaymentStatus.SUCCEEDED
+    )
     claimed = session.exec(
-        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PROCESSING)
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == PaymentStatus.PROCESSING)
         .values(status=final, processor_ref=result.processor_ref, updated_at=now)
     )
     if claimed.rowcount != 1:
@@ -328,7 +425,7 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
     account = session.get(BillingAccount, payment.billing_account_id)
     if result.status == ChargeStatus.DECLINED:
         payment.reason_code = result.code
-        payment.reason_message = DECLINE_MESSAGES.get(result.code, DECLINE_MESSAGES["card_declined"])
+        payment.reason_message = DECLINE_MESSAGES.get(result.code, DECLINE_MESSAGES[DECLINED_FALLBACK])
         records.move(session, payment, PaymentStatus.DECLINED, now=now, note=payment.reason_message)
         if not member_waiting or payment.source != PaymentSource.MEMBER:
             # Nobody is looking at the screen (a scheduled date, autopay, reconciliation): tell them.
@@ -338,40 +435,50 @@ def finish(session: Session, payment: Payment, result: ChargeResult, *, now: dt.
         if pending:
             payment.expected_settle_on = dates.add_business_days(today, get_settings().bank_settle_business_days)
         ledger.post_payment(session, payment, effective_on=today, now=now)
-        records.move(session, payment, PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED, now=now,
-                             note="Sent to your bank" if pending else "Approved")
+        records.move(
+            session,
+            payment,
+            PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED,
+            now=now,
+            note="Sent to your bank" if pending else "Approved",
+        )
         coverage.refresh_after_payment(session, account, today)
         _email(session, account, payment, NoticeKind.PAYMENT_PENDING if pending else NoticeKind.PAYMENT_RECEIPT, now)
     session.commit()
 
 
-def email_member(session: Session, account: BillingAccount, payment: Payment, kind: str, *, now: dt.datetime,
-                 lead: str = "") -> None:
+def email_member(
+    session: Session, account: BillingAccount, payment: Payment, kind: str, *, now: dt.datetime, lead: str = ""
+) -> None:
     """Queue one of the payment emails (receipt, canceled, …) to the member, in the caller's
     transaction; `lead` is a paragraph saying why, put first."""
     _email(session, account, payment, kind, now, lead=lead)
 
 
-def _email(session: Session, account: BillingAccount, payment: Payment, kind: NoticeKind, now: dt.datetime,
-           lead: str = "") -> None:
+def _email(
+    session: Session, account: BillingAccount, payment: Payment, kind: NoticeKind, now: dt.datetime, lead: str = ""
+) -> None:
     member = access.account_member(session, account)
-    message = templates.payment_email(kind, payment, first_name=member.first_name,
-                                      account_number=account.account_number, lead=lead)
+    message = templates.payment_email(
+        kind, payment, first_name=member.first_name, account_number=account.account_number, lead=lead
+    )
     mailer.enqueue_message(session, to=member.email, message=message, kind=kind, now=now)
 
 
 def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *, now: dt.datetime) -> PaymentResult:
     """Cancel a scheduled payment of the member's own before it runs."""
     payment, account = access.own_payment(session, actor, reference)
-    claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
-                           .values(updated_at=now))
-    if claimed.rowcount != 1:
-        session.rollback()
+    if not records.claim_scheduled(session, payment, now):
         raise ValidationError({"cancel": "This payment can no longer be canceled: it has already run or was canceled."})
-    session.refresh(payment)
     records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by you")
-    audit.record(session, "payment_canceled", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=payment.reference)
+    audit.record(
+        session,
+        "payment_canceled",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=payment.reference,
+    )
     _email(session, account, payment, NoticeKind.PAYMENT_CANCELED, now)
     session.commit()
     return _result(payment)
@@ -379,12 +486,14 @@ def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *,
 
 def scheduled_for(session: Session, actor: SessionUser) -> list[PaymentResult]:
     account = access.member_account(session, actor)
-    rows = session.exec(select(Payment).where(Payment.billing_account_id == account.id,
-                                              Payment.status == PaymentStatus.SCHEDULED).order_by(Payment.payment_date)).all()
+    rows = session.exec(
+        select(Payment)
+        .where(Payment.billing_account_id == account.id, Payment.status == PaymentStatus.SCHEDULED)
+        .order_by(Payment.payment_date)
+    ).all()
     return [_result(p) for p in rows]
 
 
 def payment_for_reference(session: Session, actor: SessionUser, reference: object) -> PaymentResult:
     payment, _account = access.own_payment(session, actor, reference)
     return _result(payment)
-

@@ -74,8 +74,11 @@ def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tupl
     doc.pair("Payment method", payment.method_label)
     doc.pair("Payment date", dates.short_date(payment.payment_date))
     doc.pair("Status", statuses.LABELS[payment.status])
-    doc.pair("Applied to", "; ".join(f"{dates.month_label(i.coverage_month)} premium ({money.format_cents(a)})"
-                                     for i, a in paid) or "Credit on your account")
+    doc.pair(
+        "Applied to",
+        "; ".join(f"{dates.month_label(i.coverage_month)} premium ({money.format_cents(a)})" for i, a in paid)
+        or "Credit on your account",
+    )
     doc.ln(6)
     doc.set_font("DejaVu", "", 9)
     doc.multi_cell(0, 5, "Keep this receipt for your records. Questions? Contact support with your reference number.")
@@ -99,12 +102,19 @@ def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[
         raise ValidationError({"month": "Statements are available for past and current months."})
     member = access.account_member(session, account)
     opening = sum(
-        session.exec(select(LedgerEntry.amount_cents).where(
-            LedgerEntry.billing_account_id == account.id, LedgerEntry.effective_on < start)).all()
+        session.exec(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.billing_account_id == account.id, LedgerEntry.effective_on < start
+            )
+        ).all()
     )
     entries = session.exec(
         select(LedgerEntry)
-        .where(LedgerEntry.billing_account_id == account.id, LedgerEntry.effective_on >= start, LedgerEntry.effective_on < end)
+        .where(
+            LedgerEntry.billing_account_id == account.id,
+            LedgerEntry.effective_on >= start,
+            LedgerEntry.effective_on < end,
+        )
         .order_by(LedgerEntry.effective_on, LedgerEntry.id)
     ).all()
     closing = opening + sum(e.amount_cents for e in entries)
@@ -114,8 +124,15 @@ def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[
     doc.pair("Plan", f"{account.plan_name} — {money.format_cents(account.monthly_premium_cents)} a month")
     doc.pair("Opening balance", money.format_cents(opening))
     doc.ln(3)
-    rows = [[dates.short_date(e.effective_on), history.ENTRY_TITLES.get(e.kind, "Payment"), e.description,
-             money.format_cents(e.amount_cents)] for e in entries]
+    rows = [
+        [
+            dates.short_date(e.effective_on),
+            history.ENTRY_TITLES.get(e.kind, "Payment"),
+            e.description,
+            money.format_cents(e.amount_cents),
+        ]
+        for e in entries
+    ]
     doc.table(["Date", "Type", "Description", "Amount"], [28, 32, 90, 30], rows or [["", "No activity", "", ""]])
     doc.ln(3)
     doc.pair("Closing balance", money.format_cents(closing) + (" (credit)" if closing < 0 else ""))
@@ -134,15 +151,27 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
     if (last - first).days > MAX_EXPORT_DAYS:
         raise ValidationError({"range": "Export at most 7 years at a time."})
     payments = session.exec(
-        select(Payment).where(Payment.billing_account_id == account.id, Payment.payment_date >= first,
-                              Payment.payment_date <= last)
+        select(Payment).where(
+            Payment.billing_account_id == account.id, Payment.payment_date >= first, Payment.payment_date <= last
+        )
     ).all()
     entries = session.exec(
-        select(LedgerEntry).where(LedgerEntry.billing_account_id == account.id, LedgerEntry.kind != EntryKind.PAYMENT,
-                                  LedgerEntry.effective_on >= first, LedgerEntry.effective_on <= last)
+        select(LedgerEntry).where(
+            LedgerEntry.billing_account_id == account.id,
+            LedgerEntry.kind != EntryKind.PAYMENT,
+            LedgerEntry.effective_on >= first,
+            LedgerEntry.effective_on <= last,
+        )
     ).all()
-    rows = [(p.payment_date, 0, p.id, ["payment", p.reference, p.method_label, _dollars(p.amount_cents),
-                                        statuses.LABELS.get(p.status, p.status)]) for p in payments]
+    rows = [
+        (
+            p.payment_date,
+            0,
+            p.id,
+            ["payment", p.reference, p.method_label, _dollars(p.amount_cents), statuses.LABELS.get(p.status, p.status)],
+        )
+        for p in payments
+    ]
     rows += [(e.effective_on, 1, e.id, [e.kind, "", e.description, _dollars(e.amount_cents), ""]) for e in entries]
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -26,8 +26,12 @@ from hcpay_app.services.payments import statuses
 
 PAGE_SIZE = 25
 FILTERABLE_STATUSES = (
-    PaymentStatus.SUCCEEDED, PaymentStatus.PENDING, PaymentStatus.SCHEDULED, PaymentStatus.DECLINED,
-    PaymentStatus.RETURNED, PaymentStatus.CANCELED,
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.PENDING,
+    PaymentStatus.SCHEDULED,
+    PaymentStatus.DECLINED,
+    PaymentStatus.RETURNED,
+    PaymentStatus.CANCELED,
 )
 ENTRY_TITLES = {
     EntryKind.PREMIUM: "Invoice",
@@ -122,7 +126,9 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
     if reference:
         payments = payments.where(Payment.reference == reference)
     if year:
-        payments = payments.where(Payment.payment_date >= dt.date(year, 1, 1), Payment.payment_date <= dt.date(year, 12, 31))
+        payments = payments.where(
+            Payment.payment_date >= dt.date(year, 1, 1), Payment.payment_date <= dt.date(year, 12, 31)
+        )
     if status or reference:
         return payments, None
     entries = (
@@ -141,7 +147,9 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT)
     )
     if year:
-        entries = entries.where(LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31))
+        entries = entries.where(
+            LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31)
+        )
     return payments, entries
 
 
@@ -204,23 +212,45 @@ def page(
 
 def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
     on_date = _as_date(r.on_date)
-    common = {"key": f"{r.source}-{r.row_id}", "kind": r.kind, "date": dates.short_date(on_date),
-              "iso_date": on_date.isoformat(), "reference": r.reference or "", "amount_cents": r.amount}
+    common = {
+        "key": f"{r.source}-{r.row_id}",
+        "kind": r.kind,
+        "date": dates.short_date(on_date),
+        "iso_date": on_date.isoformat(),
+        "reference": r.reference or "",
+        "amount_cents": r.amount,
+    }
     if r.source == "payment":
-        return HistoryRow(**common, title="Payment", detail=r.detail, amount=money.format_cents(r.amount),
-                          status=statuses.LABELS.get(r.status, r.status), tone=statuses.TONES.get(r.status, "gray"))
+        return HistoryRow(
+            **common,
+            title="Payment",
+            detail=r.detail,
+            amount=money.format_cents(r.amount),
+            status=statuses.LABELS.get(r.status, r.status),
+            tone=statuses.TONES.get(r.status, "gray"),
+        )
     label, tone = "", "gray"
     if r.kind == EntryKind.PREMIUM and r.invoice_id in invoice_positions:
         label, tone = INVOICE_LABELS[invoice_positions[r.invoice_id].status]
-    return HistoryRow(**common, title=ENTRY_TITLES.get(r.kind, r.kind.title()), detail=r.detail,
-                      amount=money.format_cents(r.amount), status=label, tone=tone)
+    return HistoryRow(
+        **common,
+        title=ENTRY_TITLES.get(r.kind, r.kind.title()),
+        detail=r.detail,
+        amount=money.format_cents(r.amount),
+        status=label,
+        tone=tone,
+    )
 
 
 def years(session: Session, actor: SessionUser) -> list[int]:
     """Years that have any activity, newest first — the choices of the year filter."""
     account = access.member_account(session, actor)
-    first_entry = session.exec(select(func.min(LedgerEntry.effective_on)).where(LedgerEntry.billing_account_id == account.id)).one()
-    first_payment = session.exec(select(func.min(Payment.payment_date)).where(Payment.billing_account_id == account.id)).one()
+    first_entry = session.exec(
+        select(func.min(LedgerEntry.effective_on)).where(LedgerEntry.billing_account_id == account.id)
+    ).one()
+    first_payment = session.exec(
+        select(func.min(Payment.payment_date)).where(Payment.billing_account_id == account.id)
+    ).one()
     starts = [_as_date(d).year for d in (first_entry, first_payment) if d]
     this_year = clock.today().year
     return list(range(max(this_year, *starts) if starts else this_year, (min(starts) if starts else this_year) - 1, -1))
@@ -228,7 +258,9 @@ def years(session: Session, actor: SessionUser) -> list[int]:
 
 def payment_detail(session: Session, actor: SessionUser, reference: object) -> PaymentDetail:
     payment, account = access.own_payment(session, actor, reference)
-    events = session.exec(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.at, PaymentEvent.id)).all()
+    events = session.exec(
+        select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.at, PaymentEvent.id)
+    ).all()
     invoices = [
         f"{dates.month_label(invoice.coverage_month)} premium — {money.format_cents(share)}"
         for invoice, share in ledger.invoices_paid_by(session, payment)
@@ -246,8 +278,11 @@ def payment_detail(session: Session, actor: SessionUser, reference: object) -> P
         account_number=account.account_number,
         invoices=invoices,
         timeline=[
-            TimelineStep(f"{dates.short_date(clock.local_date(e.at))} {clock.format_local_time(e.at)}",
-                         statuses.LABELS.get(e.status, e.status), e.note)
+            TimelineStep(
+                f"{dates.short_date(clock.local_date(e.at))} {clock.format_local_time(e.at)}",
+                statuses.LABELS.get(e.status, e.status),
+                e.note,
+            )
             for e in events
         ],
         receipt_available=payment.status == PaymentStatus.SUCCEEDED,

@@ -161,11 +161,17 @@ def clean_amount(raw: object, *, maximum_cents: int, field: str = "amount") -> i
     if cents < MINIMUM_PAYMENT_CENTS:
         _fail(field, f"The smallest payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}.")
     if cents > maximum_cents:
-        _fail(field, f"The most you can pay at once is {money.format_cents(maximum_cents)} (12 months of premium plus your balance).")
+        _fail(
+            field,
+            f"The most you can pay at once is {money.format_cents(maximum_cents)} "
+            "(12 months of premium plus your balance).",
+        )
     return cents
 
 
-def clean_payment_date(raw: object, today: dt.date, *, max_days_ahead: int = 60, field: str = "payment_date") -> dt.date:
+def clean_payment_date(
+    raw: object, today: dt.date, *, max_days_ahead: int = 60, field: str = "payment_date"
+) -> dt.date:
     text = _text(raw, 20)
     try:
         day = dt.date.fromisoformat(text) if text else today

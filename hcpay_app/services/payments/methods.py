@@ -86,26 +86,58 @@ def list_methods(session: Session, actor: SessionUser) -> list[MethodView]:
 
 def view(method: PaymentMethod) -> MethodView:
     expires = f"{method.exp_month:02d}/{method.exp_year % 100:02d}" if method.exp_month and method.exp_year else ""
-    return MethodView(method.id, method.kind, label(method.kind, method.brand, method.last4), method.nickname, expires,
-                      method.is_default)
+    return MethodView(
+        method.id,
+        method.kind,
+        label(method.kind, method.brand, method.last4),
+        method.nickname,
+        expires,
+        method.is_default,
+    )
 
 
-def save(session: Session, actor: SessionUser, token: Token, *, nickname: str = "", now: dt.datetime,
-         make_default: bool = False) -> PaymentMethod:
+def save(
+    session: Session,
+    actor: SessionUser,
+    token: Token,
+    *,
+    nickname: str = "",
+    now: dt.datetime,
+    make_default: bool = False,
+) -> PaymentMethod:
     """Keep a tokenized method for later (in the caller's transaction). The first one is the default."""
     if actor is None or actor.member_id is None:
         raise NotAllowed()
-    has_any = session.exec(select(PaymentMethod.id).where(
-        PaymentMethod.user_id == actor.user_id, PaymentMethod.removed_at.is_(None))).first() is not None
-    method = PaymentMethod(user_id=actor.user_id, kind=token.kind, processor_token=token.token, brand=token.brand,
-                           last4=token.last4, exp_month=token.exp_month, exp_year=token.exp_year,
-                           nickname=_clean_nickname(nickname), is_default=not has_any, created_at=now)
+    has_any = (
+        session.exec(
+            select(PaymentMethod.id).where(PaymentMethod.user_id == actor.user_id, PaymentMethod.removed_at.is_(None))
+        ).first()
+        is not None
+    )
+    method = PaymentMethod(
+        user_id=actor.user_id,
+        kind=token.kind,
+        processor_token=token.token,
+        brand=token.brand,
+        last4=token.last4,
+        exp_month=token.exp_month,
+        exp_year=token.exp_year,
+        nickname=_clean_nickname(nickname),
+        is_default=not has_any,
+        created_at=now,
+    )
     session.add(method)
     session.flush()
     if make_default:
         _make_default(session, actor, method)
-    audit.record(session, "payment_method_added", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=label(method.kind, method.brand, method.last4))
+    audit.record(
+        session,
+        "payment_method_added",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=label(method.kind, method.brand, method.last4),
+    )
     return method
 
 
@@ -136,36 +168,47 @@ def set_default(session: Session, actor: SessionUser, method_id: object) -> None
 
 def in_use(session: Session, method: PaymentMethod) -> str:
     """Why a method can't be removed right now, or ""."""
-    scheduled = session.exec(select(Payment.id).where(
-        Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)).first()
+    scheduled = session.exec(
+        select(Payment.id).where(Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)
+    ).first()
     if scheduled is not None:
         return "A scheduled payment uses this method. Cancel it or choose another method for it first."
-    autopay = session.exec(select(AutopayMandate.id).where(
-        AutopayMandate.payment_method_id == method.id, AutopayMandate.status != MandateStatus.CANCELED)).first()
+    autopay = session.exec(
+        select(AutopayMandate.id).where(
+            AutopayMandate.payment_method_id == method.id, AutopayMandate.status != MandateStatus.CANCELED
+        )
+    ).first()
     if autopay is not None:
         return "Automatic Payments use this method. Choose another method for them first."
-    plan = session.exec(select(PaymentPlan.id).where(
-        PaymentPlan.payment_method_id == method.id, PaymentPlan.status == PlanStatus.ACTIVE)).first()
+    plan = session.exec(
+        select(PaymentPlan.id).where(
+            PaymentPlan.payment_method_id == method.id, PaymentPlan.status == PlanStatus.ACTIVE
+        )
+    ).first()
     if plan is not None:
         return "Your payment plan uses this method. Choose another method for it first."
     return ""
 
 
-def remove(session: Session, actor: SessionUser, method_id: object, *, now: dt.datetime,
-           replacement_id: object = None) -> None:
+def remove(
+    session: Session, actor: SessionUser, method_id: object, *, now: dt.datetime, replacement_id: object = None
+) -> None:
     """Remove a method; refused while something uses it, unless a replacement takes over."""
     method = _own(session, actor, method_id)
     if replacement_id is not None:
         replacement = _own(session, actor, replacement_id)
         if replacement.id == method.id:
             raise ValidationError({"replacement": "Choose a different method."})
-        for payment in session.exec(select(Payment).where(
-                Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)).all():
+        for payment in session.exec(
+            select(Payment).where(Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)
+        ).all():
             payment.payment_method_id, payment.processor_token = replacement.id, replacement.processor_token
             payment.method_label = label(replacement.kind, replacement.brand, replacement.last4)
             session.add(payment)
-        for holder in [*session.exec(select(AutopayMandate).where(AutopayMandate.payment_method_id == method.id)).all(),
-                       *session.exec(select(PaymentPlan).where(PaymentPlan.payment_method_id == method.id)).all()]:
+        for holder in [
+            *session.exec(select(AutopayMandate).where(AutopayMandate.payment_method_id == method.id)).all(),
+            *session.exec(select(PaymentPlan).where(PaymentPlan.payment_method_id == method.id)).all(),
+        ]:
             holder.payment_method_id = replacement.id
             session.add(holder)
         session.flush()
@@ -174,11 +217,20 @@ def remove(session: Session, actor: SessionUser, method_id: object, *, now: dt.d
         raise ValidationError({"method": reason})
     method.removed_at, method.is_default = now, False
     session.add(method)
-    remaining = session.exec(select(PaymentMethod).where(
-        PaymentMethod.user_id == actor.user_id, PaymentMethod.removed_at.is_(None), PaymentMethod.id != method.id)).all()
+    remaining = session.exec(
+        select(PaymentMethod).where(
+            PaymentMethod.user_id == actor.user_id, PaymentMethod.removed_at.is_(None), PaymentMethod.id != method.id
+        )
+    ).all()
     if remaining and not any(m.is_default for m in remaining):
         remaining[0].is_default = True
         session.add(remaining[0])
-    audit.record(session, "payment_method_removed", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=label(method.kind, method.brand, method.last4))
+    audit.record(
+        session,
+        "payment_method_removed",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=label(method.kind, method.brand, method.last4),
+    )
     session.commit()

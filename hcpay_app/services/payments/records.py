@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
+from sqlmodel import Session, update
 
-from hcpay_app.models import Payment, PaymentEvent, PaymentSource
+from hcpay_app.models import Payment, PaymentEvent, PaymentSource, PaymentStatus
 from hcpay_app.services.common import references
 
 
@@ -29,9 +29,18 @@ def create(
     if type(amount_cents) is not int or amount_cents <= 0:
         raise ValueError("payment amounts are positive integer cents")
     payment = Payment(
-        reference=references.new_reference(), billing_account_id=account_id, user_id=user_id,
-        amount_cents=amount_cents, method_kind=method_kind, method_label=method_label, status=status,
-        payment_date=payment_date, idempotency_key=idempotency_key, source=source, created_at=now, updated_at=now,
+        reference=references.new_reference(),
+        billing_account_id=account_id,
+        user_id=user_id,
+        amount_cents=amount_cents,
+        method_kind=method_kind,
+        method_label=method_label,
+        status=status,
+        payment_date=payment_date,
+        idempotency_key=idempotency_key,
+        source=source,
+        created_at=now,
+        updated_at=now,
     )
     session.add(payment)
     session.flush()
@@ -49,3 +58,19 @@ def move(session: Session, payment: Payment, status: str, *, now: dt.datetime, n
 
 def add_event(session: Session, payment: Payment, status: str, note: str, at: dt.datetime) -> None:
     session.add(PaymentEvent(payment_id=payment.id, at=at, status=status, note=note[:300]))
+
+
+def claim_scheduled(session: Session, payment: Payment, now: dt.datetime) -> bool:
+    """Claim a scheduled payment for canceling, in the caller's transaction: a conditional UPDATE,
+    so a payment the daily job is charging at this very moment (or another tab canceled) is left
+    alone. False, with the transaction rolled back, when it is no longer scheduled."""
+    claimed = session.exec(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
+        .values(updated_at=now)
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        return False
+    session.refresh(payment)
+    return True

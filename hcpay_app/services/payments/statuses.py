@@ -30,23 +30,34 @@ def explain(payment: Payment) -> str:
     """What the status means and when to expect the next step."""
     status = payment.status
     if status == PaymentStatus.SCHEDULED:
-        return (f"This payment will be made on {dates.short_date(payment.payment_date)}. "
-                "You can cancel it from your dashboard until then.")
+        return (
+            f"This payment will be made on {dates.short_date(payment.payment_date)}. "
+            "You can cancel it from your dashboard until then."
+        )
     if status == PaymentStatus.PROCESSING:
         return "We're processing this payment. This usually takes a few seconds; refresh the page to see the result."
     if status == PaymentStatus.PENDING:
         days = get_settings().bank_settle_business_days
-        when = dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else f"in {days} business days"
-        return (f"Bank payments take {days} business days. We expect this one to clear by {when}. It already counts "
-                "toward your bill; if your bank returns it, the amount will be owed again and we'll tell you why.")
+        when = (
+            dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else f"in {days} business days"
+        )
+        return (
+            f"Bank payments take {days} business days. We expect this one to clear by {when}. It already counts "
+            "toward your bill; if your bank returns it, the amount will be owed again and we'll tell you why."
+        )
     if status == PaymentStatus.SUCCEEDED:
         return "Your payment was received and applied to your bill. Keep the reference number for your records."
     if status == PaymentStatus.DECLINED:
-        return payment.reason_message or "This payment was declined. Nothing was charged. Try another card or bank account."
+        return (
+            payment.reason_message
+            or "This payment was declined. Nothing was charged. Try another card or bank account."
+        )
     if status == PaymentStatus.RETURNED:
         reason = payment.reason_message or "your bank returned it"
-        return (f"Your bank returned this payment: {reason} The amount is owed again. "
-                "Please make a new payment, from another account if needed.")
+        return (
+            f"Your bank returned this payment: {reason} The amount is owed again. "
+            "Please make a new payment, from another account if needed."
+        )
     if status == PaymentStatus.CANCELED:
         return "This payment was canceled before it was made. Nothing was charged."
     return ""

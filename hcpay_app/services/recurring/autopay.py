@@ -76,8 +76,16 @@ def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAcc
     return due + extra_months * account.monthly_premium_cents
 
 
-def _validate(session: Session, actor: SessionUser, *, method_id: object, amount_rule: object, fixed_amount: object,
-              frequency: object, charge_day: object) -> tuple[PaymentMethod, str, int | None, str, int]:
+def _validate(
+    session: Session,
+    actor: SessionUser,
+    *,
+    method_id: object,
+    amount_rule: object,
+    fixed_amount: object,
+    frequency: object,
+    charge_day: object,
+) -> tuple[PaymentMethod, str, int | None, str, int]:
     errors: dict[str, str] = {}
     method = None
     try:
@@ -91,15 +99,23 @@ def _validate(session: Session, actor: SessionUser, *, method_id: object, amount
         try:
             fixed = money.parse_dollars(fixed_amount)
             if fixed < MINIMUM_PAYMENT_CENTS:
-                errors["fixed_amount"] = f"The smallest automatic payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}."
+                errors["fixed_amount"] = (
+                    f"The smallest automatic payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}."
+                )
         except money.AmountError as exc:
             errors["fixed_amount"] = str(exc)
     if frequency not in FREQUENCY_MONTHS:
         errors["frequency"] = "Choose monthly or quarterly."
     # At most two ASCII digits: int() of a huge or non-ASCII digit string raises instead of refusing.
-    day = charge_day if type(charge_day) is int else (
-        int(charge_day) if isinstance(charge_day, str) and charge_day.isascii() and charge_day.isdigit()
-        and len(charge_day) <= 2 else 0)
+    day = (
+        charge_day
+        if type(charge_day) is int
+        else (
+            int(charge_day)
+            if isinstance(charge_day, str) and charge_day.isascii() and charge_day.isdigit() and len(charge_day) <= 2
+            else 0
+        )
+    )
     if not 1 <= day <= 28:
         errors["charge_day"] = "Choose a charge day from 1 to 28."
     if errors:
@@ -107,13 +123,29 @@ def _validate(session: Session, actor: SessionUser, *, method_id: object, amount
     return method, amount_rule, fixed, frequency, day
 
 
-def preview(session: Session, actor: SessionUser, *, method_id: object, amount_rule: object, fixed_amount: object,
-            frequency: object, charge_day: object, today: dt.date) -> tuple[list[ChargePreview], str, str]:
+def preview(
+    session: Session,
+    actor: SessionUser,
+    *,
+    method_id: object,
+    amount_rule: object,
+    fixed_amount: object,
+    frequency: object,
+    charge_day: object,
+    today: dt.date,
+) -> tuple[list[ChargePreview], str, str]:
     """The next three charges, a warning when a fixed amount won't cover the premium, and the
     method's label."""
     account = access.member_account(session, actor)
-    method, rule, fixed, freq, day = _validate(session, actor, method_id=method_id, amount_rule=amount_rule,
-                                               fixed_amount=fixed_amount, frequency=frequency, charge_day=charge_day)
+    method, rule, fixed, freq, day = _validate(
+        session,
+        actor,
+        method_id=method_id,
+        amount_rule=amount_rule,
+        fixed_amount=fixed_amount,
+        frequency=frequency,
+        charge_day=charge_day,
+    )
     months = FREQUENCY_MONTHS[freq]
     first = first_charge_on(day, today)
     due_now = ledger.account_position(session, account.id, today).amount_due_cents
@@ -123,52 +155,99 @@ def preview(session: Session, actor: SessionUser, *, method_id: object, amount_r
         if rule == AmountRule.FIXED:
             amount = fixed
         else:
-            amount = (max(due_now, account.monthly_premium_cents) if n == 0 else account.monthly_premium_cents) + (months - 1) * account.monthly_premium_cents
+            amount = (max(due_now, account.monthly_premium_cents) if n == 0 else account.monthly_premium_cents) + (
+                months - 1
+            ) * account.monthly_premium_cents
         charges.append(ChargePreview(dates.short_date(when), money.format_cents(amount)))
     warning = ""
     needed = months * account.monthly_premium_cents
     if rule == AmountRule.FIXED and fixed < needed:
-        warning = (f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
-                   f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
-                   "remain due and may lead to late fees or loss of coverage.")
+        warning = (
+            f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
+            f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
+            "remain due and may lead to late fees or loss of coverage."
+        )
     return charges, warning, methods.label(method.kind, method.brand, method.last4)
 
 
 def _live(session: Session, account: BillingAccount) -> AutopayMandate | None:
-    return session.exec(select(AutopayMandate).where(AutopayMandate.billing_account_id == account.id,
-                                                     AutopayMandate.status != MandateStatus.CANCELED)).first()
+    return session.exec(
+        select(AutopayMandate).where(
+            AutopayMandate.billing_account_id == account.id, AutopayMandate.status != MandateStatus.CANCELED
+        )
+    ).first()
 
 
-def activate(session: Session, actor: SessionUser, *, method_id: object, amount_rule: object, fixed_amount: object,
-             frequency: object, charge_day: object, accepted: object, now: dt.datetime, today: dt.date) -> MandateView:
+def activate(
+    session: Session,
+    actor: SessionUser,
+    *,
+    method_id: object,
+    amount_rule: object,
+    fixed_amount: object,
+    frequency: object,
+    charge_day: object,
+    accepted: object,
+    now: dt.datetime,
+    today: dt.date,
+) -> MandateView:
     """Turn Automatic Payments on (or replace the current set-up). The member must accept the
     authorization."""
     account = access.member_account(session, actor)
-    method, rule, fixed, freq, day = _validate(session, actor, method_id=method_id, amount_rule=amount_rule,
-                                               fixed_amount=fixed_amount, frequency=frequency, charge_day=charge_day)
+    method, rule, fixed, freq, day = _validate(
+        session,
+        actor,
+        method_id=method_id,
+        amount_rule=amount_rule,
+        fixed_amount=fixed_amount,
+        frequency=frequency,
+        charge_day=charge_day,
+    )
     if accepted is not True:
         raise ValidationError({"accept": "Please read and accept the authorization to continue."})
     previous = _live(session, account)
     if previous is not None:
         previous.status, previous.updated_at = MandateStatus.CANCELED, now
         session.add(previous)
-    mandate = AutopayMandate(user_id=actor.user_id, billing_account_id=account.id, payment_method_id=method.id,
-                             amount_rule=rule, fixed_amount_cents=fixed, frequency=freq, charge_day=day, status=MandateStatus.ACTIVE,
-                             next_charge_on=first_charge_on(day, today), authorized_at=now, created_at=now, updated_at=now)
+    mandate = AutopayMandate(
+        user_id=actor.user_id,
+        billing_account_id=account.id,
+        payment_method_id=method.id,
+        amount_rule=rule,
+        fixed_amount_cents=fixed,
+        frequency=freq,
+        charge_day=day,
+        status=MandateStatus.ACTIVE,
+        next_charge_on=first_charge_on(day, today),
+        authorized_at=now,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(mandate)
     session.flush()
     verb = "updated" if previous is not None else "turned on"
     confirm_change(session, mandate, f"Automatic Payments {verb}", now)
-    audit.record(session, "autopay_" + ("updated" if previous else "activated"), now=now, actor_user_id=actor.user_id,
-                 subject_user_id=actor.user_id)
+    audit.record(
+        session,
+        "autopay_" + ("updated" if previous else "activated"),
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+    )
     session.commit()
     return view(session, mandate)
 
 
 def confirm_change(session: Session, mandate: AutopayMandate, title: str, now: dt.datetime) -> None:
     v = view(session, mandate)
-    message = templates.autopay_changed(title, method=v.method, amount=v.amount_text, frequency=v.frequency,
-                                        next_charge=v.next_charge, paused_until=v.paused_until)
+    message = templates.autopay_changed(
+        title,
+        method=v.method,
+        amount=v.amount_text,
+        frequency=v.frequency,
+        next_charge=v.next_charge,
+        paused_until=v.paused_until,
+    )
     notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_CHANGE, now=now)
 
 
@@ -212,9 +291,14 @@ def claim_resume(session: Session, mandate: AutopayMandate, now: dt.datetime, to
     claimed = session.exec(
         update(AutopayMandate)
         .where(AutopayMandate.id == mandate.id, AutopayMandate.status == read_as)
-        .values(status=MandateStatus.ACTIVE, paused_until=None, updated_at=now,
-                next_charge_on=charge_after_resuming(mandate, today))
-        .execution_options(synchronize_session=False))
+        .values(
+            status=MandateStatus.ACTIVE,
+            paused_until=None,
+            updated_at=now,
+            next_charge_on=charge_after_resuming(mandate, today),
+        )
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:
         return False
     session.refresh(mandate)  # the values just written, in this transaction
@@ -248,15 +332,27 @@ def cancel(session: Session, actor: SessionUser, *, now: dt.datetime) -> None:
 
 def view(session: Session, mandate: AutopayMandate) -> MandateView:
     method = session.get(PaymentMethod, mandate.payment_method_id)
-    amount = ("The full amount due" if mandate.amount_rule == AmountRule.FULL
-              else money.format_cents(mandate.fixed_amount_cents or 0))
-    status_text = {MandateStatus.ACTIVE: "On", MandateStatus.PAUSED: "Paused", MandateStatus.CANCELED: "Off"}[mandate.status]
+    amount = (
+        "The full amount due"
+        if mandate.amount_rule == AmountRule.FULL
+        else money.format_cents(mandate.fixed_amount_cents or 0)
+    )
+    status_text = {MandateStatus.ACTIVE: "On", MandateStatus.PAUSED: "Paused", MandateStatus.CANCELED: "Off"}[
+        mandate.status
+    ]
     return MandateView(
-        status=mandate.status, status_text=status_text, method=methods.label(method.kind, method.brand, method.last4),
-        amount_rule=mandate.amount_rule, amount_text=amount, frequency=mandate.frequency.title(),
+        status=mandate.status,
+        status_text=status_text,
+        method=methods.label(method.kind, method.brand, method.last4),
+        amount_rule=mandate.amount_rule,
+        amount_text=amount,
+        frequency=mandate.frequency.title(),
         charge_day=mandate.charge_day,
-        next_charge=dates.short_date(mandate.next_charge_on) if mandate.next_charge_on and mandate.status == MandateStatus.ACTIVE else "",
-        paused_until=dates.short_date(mandate.paused_until) if mandate.paused_until else "", method_id=method.id,
+        next_charge=dates.short_date(mandate.next_charge_on)
+        if mandate.next_charge_on and mandate.status == MandateStatus.ACTIVE
+        else "",
+        paused_until=dates.short_date(mandate.paused_until) if mandate.paused_until else "",
+        method_id=method.id,
         fixed_amount=f"{(mandate.fixed_amount_cents or 0) / 100:.2f}" if mandate.fixed_amount_cents else "",
     )
 
@@ -274,5 +370,3 @@ def status_text(session: Session, account: BillingAccount) -> str:
     if mandate.status == MandateStatus.PAUSED:
         return f"Paused until {dates.short_date(mandate.paused_until)}" if mandate.paused_until else "Paused"
     return f"On — next charge {dates.short_date(mandate.next_charge_on)}" if mandate.next_charge_on else "On"
-
-

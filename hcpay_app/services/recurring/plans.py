@@ -31,8 +31,10 @@ from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.recurring import templates
 
-TERMS = ("I agree to pay the installments below by their due dates. If an installment is missed, the plan ends and "
-         "the remaining past-due balance is due at once; my coverage may then end under the grace-period rules.")
+TERMS = (
+    "I agree to pay the installments below by their due dates. If an installment is missed, the plan ends and "
+    "the remaining past-due balance is due at once; my coverage may then end under the grace-period rules."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +69,11 @@ def offer(session: Session, actor: SessionUser, today: dt.date) -> PlanOffer:
     account = access.member_account(session, actor)
     past_due = ledger.account_position(session, account.id, today).past_due_cents
     minimum = get_settings().plan_min_installment_cents
-    choices = [n for n in range(2, 7) if past_due // n >= minimum] if plan_standing.active_plan(session, account.id) is None else []
+    choices = (
+        [n for n in range(2, 7) if past_due // n >= minimum]
+        if plan_standing.active_plan(session, account.id) is None
+        else []
+    )
     return PlanOffer(money.format_cents(past_due), past_due, choices)
 
 
@@ -75,8 +81,16 @@ def schedule(total: int, count: int, today: dt.date) -> list[tuple[dt.date, int]
     return [(dates.add_months(today, n), amount) for n, amount in enumerate(split(total, count))]
 
 
-def create(session: Session, actor: SessionUser, *, installments: object, method_id: object, accepted: object,
-           now: dt.datetime, today: dt.date) -> PlanView:
+def create(
+    session: Session,
+    actor: SessionUser,
+    *,
+    installments: object,
+    method_id: object,
+    accepted: object,
+    now: dt.datetime,
+    today: dt.date,
+) -> PlanView:
     account = access.member_account(session, actor)
     offered = offer(session, actor, today)
     if type(installments) is not int or installments not in offered.choices:
@@ -84,30 +98,54 @@ def create(session: Session, actor: SessionUser, *, installments: object, method
     method = methods._own(session, actor, method_id) if method_id is not None else None
     if accepted is not True:
         raise ValidationError({"accept": "Please read and accept the plan terms."})
-    plan = PaymentPlan(billing_account_id=account.id, user_id=actor.user_id, payment_method_id=method.id if method else None,
-                       total_cents=offered.past_due_cents, status=PlanStatus.ACTIVE, accepted_at=now)
+    plan = PaymentPlan(
+        billing_account_id=account.id,
+        user_id=actor.user_id,
+        payment_method_id=method.id if method else None,
+        total_cents=offered.past_due_cents,
+        status=PlanStatus.ACTIVE,
+        accepted_at=now,
+    )
     session.add(plan)
     session.flush()
     for ordinal, (due_on, amount) in enumerate(schedule(offered.past_due_cents, installments, today), start=1):
-        session.add(PlanInstallment(plan_id=plan.id, ordinal=ordinal, due_on=due_on, amount_cents=amount, status=InstallmentStatus.DUE))
-    message = templates.plan_created(offered.past_due, schedule(offered.past_due_cents, installments, today),
-                                     charged_automatically=method is not None)
+        session.add(
+            PlanInstallment(
+                plan_id=plan.id, ordinal=ordinal, due_on=due_on, amount_cents=amount, status=InstallmentStatus.DUE
+            )
+        )
+    message = templates.plan_created(
+        offered.past_due,
+        schedule(offered.past_due_cents, installments, today),
+        charged_automatically=method is not None,
+    )
     notices.notify(session, actor.user_id, message, kind=NoticeKind.PLAN_CREATED, now=now)
-    audit.record(session, "payment_plan_created", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=f"{installments} x {offered.past_due}")
+    audit.record(
+        session,
+        "payment_plan_created",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=f"{installments} x {offered.past_due}",
+    )
     session.commit()
     return view(session, plan)
 
 
 def view(session: Session, plan: PaymentPlan) -> PlanView:
-    rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id).order_by(PlanInstallment.ordinal)).all()
-    return PlanView(plan.status, money.format_cents(plan.total_cents),
-                    [InstallmentView(r.ordinal, dates.short_date(r.due_on), money.format_cents(r.amount_cents), r.status.title())
-                     for r in rows])
+    rows = session.exec(
+        select(PlanInstallment).where(PlanInstallment.plan_id == plan.id).order_by(PlanInstallment.ordinal)
+    ).all()
+    return PlanView(
+        plan.status,
+        money.format_cents(plan.total_cents),
+        [
+            InstallmentView(r.ordinal, dates.short_date(r.due_on), money.format_cents(r.amount_cents), r.status.title())
+            for r in rows
+        ],
+    )
 
 
 def current(session: Session, actor: SessionUser) -> PlanView | None:
     plan = plan_standing.active_plan(session, access.member_account(session, actor).id)
     return view(session, plan) if plan else None
-
-

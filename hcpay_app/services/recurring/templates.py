@@ -11,8 +11,9 @@ from hcpay_app.services.common.messages import Message
 WHERE_TO_CHANGE = "Settings → Automatic Payments"
 
 
-def autopay_changed(title: str, *, method: str, amount: str, frequency: str, next_charge: str,
-                    paused_until: str) -> Message:
+def autopay_changed(
+    title: str, *, method: str, amount: str, frequency: str, next_charge: str, paused_until: str
+) -> Message:
     """Confirmation of turning Automatic Payments on, updating, pausing or resuming them."""
     body = f"{title}.\n\nMethod: {method}\nAmount: {amount}\nFrequency: {frequency}\n"
     if next_charge:
@@ -24,8 +25,9 @@ def autopay_changed(title: str, *, method: str, amount: str, frequency: str, nex
 
 
 def autopay_canceled() -> Message:
-    return Message("Automatic Payments canceled",
-                   "Automatic Payments are now off. Remember to pay your premium by each due date.")
+    return Message(
+        "Automatic Payments canceled", "Automatic Payments are now off. Remember to pay your premium by each due date."
+    )
 
 
 def upcoming_charge(charge_on: dt.date, amount_cents: int, method: str) -> Message:
@@ -46,14 +48,18 @@ def card_expiring(method: str, expires: dt.date, next_charge_on: dt.date) -> Mes
 
 
 def autopay_method_removed() -> Message:
-    return Message("Automatic payment not made",
-                   "Your Automatic Payments method was removed, so we paused Automatic Payments. "
-                   f"Choose a new method in {WHERE_TO_CHANGE}.")
+    return Message(
+        "Automatic payment not made",
+        "Your Automatic Payments method was removed, so we paused Automatic Payments. "
+        f"Choose a new method in {WHERE_TO_CHANGE}.",
+    )
 
 
 def autopay_charged(amount_cents: int, method: str, reference: str) -> Message:
-    return Message("Automatic payment made",
-                   f"We charged {money.format_cents(amount_cents)} to {method}. Reference number: {reference}.")
+    return Message(
+        "Automatic payment made",
+        f"We charged {money.format_cents(amount_cents)} to {method}. Reference number: {reference}.",
+    )
 
 
 def autopay_failed_and_paused(amount_cents: int, reason: str) -> Message:
@@ -91,16 +97,22 @@ def autopay_returned_will_retry(amount_cents: int, reason: str, retry_on: dt.dat
 
 def plan_created(past_due: str, schedule: list[tuple[dt.date, int]], *, charged_automatically: bool) -> Message:
     lines = "\n".join(f"  {dates.short_date(day)}: {money.format_cents(amount)}" for day, amount in schedule)
-    how = ("We'll charge your chosen method on each date." if charged_automatically
-           else "Pay each installment with Make a Payment.")
-    return Message("Your payment plan is set up",
-                   f"You'll pay {past_due} in {len(schedule)} installments:\n{lines}\n\n{how}")
+    how = (
+        "We'll charge your chosen method on each date."
+        if charged_automatically
+        else "Pay each installment with Make a Payment."
+    )
+    return Message(
+        "Your payment plan is set up", f"You'll pay {past_due} in {len(schedule)} installments:\n{lines}\n\n{how}"
+    )
 
 
 def plan_ended() -> Message:
-    return Message("Your payment plan has ended",
-                   "An installment was missed, so your payment plan has ended and the remaining past-due balance "
-                   "is due now. Please make a payment to keep your coverage.")
+    return Message(
+        "Your payment plan has ended",
+        "An installment was missed, so your payment plan has ended and the remaining past-due balance "
+        "is due now. Please make a payment to keep your coverage.",
+    )
 
 
 def plan_completed() -> Message:

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import or_
-from sqlmodel import Session, select, update
+from sqlmodel import Session, select
 
 from hcpay_app import clock
 from hcpay_app.models import (
@@ -101,10 +101,13 @@ def search_members(session: Session, staff: SessionUser, query: object) -> list[
         .join(BillingAccount, BillingAccount.member_id == Member.id)
         .outerjoin(User, User.member_id == Member.id)
         .where(or_(Member.name_key.contains(key), BillingAccount.account_number == text, Member.member_number == text))
-        .order_by(Member.last_name).limit(25)
+        .order_by(Member.last_name)
+        .limit(25)
     ).all()
-    return [MemberRow(m.id, f"{m.first_name} {m.last_name}", m.member_number, a.account_number, u.username if u else "")
-            for m, a, u in rows]
+    return [
+        MemberRow(m.id, f"{m.first_name} {m.last_name}", m.member_number, a.account_number, u.username if u else "")
+        for m, a, u in rows
+    ]
 
 
 def find_payment(session: Session, staff: SessionUser, reference: object) -> tuple[Payment, int]:
@@ -118,37 +121,73 @@ def find_payment(session: Session, staff: SessionUser, reference: object) -> tup
     return payment, account.member_id
 
 
-def member_record(session: Session, staff: SessionUser, member_id: object, *, today: dt.date,
-                  now: dt.datetime | None = None) -> MemberRecord:
+def member_record(
+    session: Session, staff: SessionUser, member_id: object, *, today: dt.date, now: dt.datetime | None = None
+) -> MemberRecord:
     require_staff(staff)
     member = session.get(Member, member_id) if type(member_id) is int else None
     if member is None:
         raise NotFound("No such member.")
     account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).first()
     user = session.exec(select(User).where(User.member_id == member.id)).first()
-    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.username_key == user.username_key)).first() if user else None
-    payments = session.exec(select(Payment).where(Payment.billing_account_id == account.id)
-                            .order_by(Payment.id.desc()).limit(30)).all()
-    entries = session.exec(select(LedgerEntry).where(LedgerEntry.billing_account_id == account.id)
-                           .order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc()).limit(40)).all()
+    throttle = (
+        session.exec(select(LoginThrottle).where(LoginThrottle.username_key == user.username_key)).first()
+        if user
+        else None
+    )
+    payments = session.exec(
+        select(Payment).where(Payment.billing_account_id == account.id).order_by(Payment.id.desc()).limit(30)
+    ).all()
+    entries = session.exec(
+        select(LedgerEntry)
+        .where(LedgerEntry.billing_account_id == account.id)
+        .order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc())
+        .limit(40)
+    ).all()
     fee_keys = {f"waive-fee:{e.id}": e for e in entries if e.kind == EntryKind.LATE_FEE}
     waived = set(session.exec(select(notices.OnceMarker.key).where(notices.OnceMarker.key.in_(list(fee_keys)))).all())
     fees = [fee for key, fee in fee_keys.items() if key not in waived]
-    notes = session.exec(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
-                         .limit(20)).all() if user else []
-    tickets = session.exec(select(SupportTicket).where(SupportTicket.billing_account_id == account.id)
-                           .order_by(SupportTicket.id.desc()).limit(20)).all()
+    notes = (
+        session.exec(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(20)
+        ).all()
+        if user
+        else []
+    )
+    tickets = session.exec(
+        select(SupportTicket)
+        .where(SupportTicket.billing_account_id == account.id)
+        .order_by(SupportTicket.id.desc())
+        .limit(20)
+    ).all()
     return MemberRecord(
-        member_id=member.id, user_id=user.id if user else 0, name=f"{member.first_name} {member.last_name}",
-        member_number=member.member_number, masked_ssn=crypto.mask_ssn(member.ssn_last4), email=member.email,
-        account_number=account.account_number, plan=f"{account.plan_name} · {money.format_cents(account.monthly_premium_cents)}",
+        member_id=member.id,
+        user_id=user.id if user else 0,
+        name=f"{member.first_name} {member.last_name}",
+        member_number=member.member_number,
+        masked_ssn=crypto.mask_ssn(member.ssn_last4),
+        email=member.email,
+        account_number=account.account_number,
+        plan=f"{account.plan_name} · {money.format_cents(account.monthly_premium_cents)}",
         coverage=account.coverage_status.replace("_", " ").title(),
         balance=money.format_cents(ledger.balance(session, account.id)),
         locked=bool(throttle and throttle.locked_until and throttle.locked_until > (now or clock.utcnow())),
-        payments=[Line(p.id, f"{p.reference} · {money.format_cents(p.amount_cents)} · {statuses.LABELS.get(p.status, p.status)}",
-                       f"{dates.short_date(p.payment_date)} · {p.method_label}") for p in payments],
-        ledger=[Line(e.id, f"{dates.short_date(e.effective_on)} · {e.kind} · {money.format_cents(e.amount_cents)}", e.description)
-                for e in entries],
+        payments=[
+            Line(
+                p.id,
+                f"{p.reference} · {money.format_cents(p.amount_cents)} · {statuses.LABELS.get(p.status, p.status)}",
+                f"{dates.short_date(p.payment_date)} · {p.method_label}",
+            )
+            for p in payments
+        ],
+        ledger=[
+            Line(
+                e.id,
+                f"{dates.short_date(e.effective_on)} · {e.kind} · {money.format_cents(e.amount_cents)}",
+                e.description,
+            )
+            for e in entries
+        ],
         fees=[Line(e.id, f"Late fee {money.format_cents(e.amount_cents)}", e.description) for e in fees],
         notices=[Line(n.id, n.title, f"{clock.local_date(n.created_at):%b %-d, %Y}") for n in notes],
         tickets=[ticket_view(session, t) for t in tickets],
@@ -157,42 +196,74 @@ def member_record(session: Session, staff: SessionUser, member_id: object, *, to
 
 def open_tickets(session: Session, staff: SessionUser) -> list[tuple[int, TicketView]]:
     require_staff(staff)
-    rows = session.exec(select(SupportTicket, BillingAccount).join(BillingAccount)
-                        .where(SupportTicket.status != TicketStatus.CLOSED).order_by(SupportTicket.id).limit(50)).all()
+    rows = session.exec(
+        select(SupportTicket, BillingAccount)
+        .join(BillingAccount)
+        .where(SupportTicket.status != TicketStatus.CLOSED)
+        .order_by(SupportTicket.id)
+        .limit(50)
+    ).all()
     return [(account.member_id, ticket_view(session, t)) for t, account in rows]
 
 
 def _ticket(session: Session, number: object) -> SupportTicket:
-    ticket = session.exec(select(SupportTicket).where(SupportTicket.ticket_number == number)).first() if isinstance(number, str) else None
+    ticket = (
+        session.exec(select(SupportTicket).where(SupportTicket.ticket_number == number)).first()
+        if isinstance(number, str)
+        else None
+    )
     if ticket is None:
         raise NotFound("No such ticket.")
     return ticket
 
 
-def reply(session: Session, staff: SessionUser, *, ticket_number: object, body: object, close: bool, now: dt.datetime) -> None:
+def reply(
+    session: Session, staff: SessionUser, *, ticket_number: object, body: object, close: bool, now: dt.datetime
+) -> None:
     require_staff(staff)
     ticket = _ticket(session, ticket_number)
     text = body.strip() if isinstance(body, str) else ""
     if not 2 <= len(text) <= 2000:
         raise ValidationError({"body": "Write a reply (up to 2,000 characters)."})
-    session.add(TicketMessage(ticket_id=ticket.id, author_user_id=staff.user_id, from_support=True, body=text, created_at=now))
+    session.add(
+        TicketMessage(ticket_id=ticket.id, author_user_id=staff.user_id, from_support=True, body=text, created_at=now)
+    )
     ticket.status, ticket.updated_at = (TicketStatus.CLOSED if close else TicketStatus.ANSWERED), now
     session.add(ticket)
-    notices.notify(session, ticket.user_id, support_templates.support_replied(ticket.ticket_number, text),
-                   kind=NoticeKind.TICKET_REPLY, now=now)
-    audit.record(session, "ticket_replied" + ("_closed" if close else ""), now=now, actor_user_id=staff.user_id,
-                 subject_user_id=ticket.user_id, detail=ticket.ticket_number)
+    notices.notify(
+        session,
+        ticket.user_id,
+        support_templates.support_replied(ticket.ticket_number, text),
+        kind=NoticeKind.TICKET_REPLY,
+        now=now,
+    )
+    audit.record(
+        session,
+        "ticket_replied" + ("_closed" if close else ""),
+        now=now,
+        actor_user_id=staff.user_id,
+        subject_user_id=ticket.user_id,
+        detail=ticket.ticket_number,
+    )
     session.commit()
 
 
-def close_ticket(session: Session, staff: SessionUser, *, ticket_number: object, reason: object, now: dt.datetime) -> None:
+def close_ticket(
+    session: Session, staff: SessionUser, *, ticket_number: object, reason: object, now: dt.datetime
+) -> None:
     require_staff(staff)
     why = _reason(reason)
     ticket = _ticket(session, ticket_number)
     ticket.status, ticket.updated_at = TicketStatus.CLOSED, now
     session.add(ticket)
-    audit.record(session, "ticket_closed", now=now, actor_user_id=staff.user_id, subject_user_id=ticket.user_id,
-                 detail=f"{ticket.ticket_number}: {why}")
+    audit.record(
+        session,
+        "ticket_closed",
+        now=now,
+        actor_user_id=staff.user_id,
+        subject_user_id=ticket.user_id,
+        detail=f"{ticket.ticket_number}: {why}",
+    )
     session.commit()
 
 
@@ -201,7 +272,9 @@ def _subject_user(session: Session, account_id: int) -> int | None:
     return session.exec(select(User.id).where(User.member_id == account.member_id)).first()
 
 
-def waive_fee(session: Session, staff: SessionUser, *, entry_id: object, reason: object, now: dt.datetime, today: dt.date) -> None:
+def waive_fee(
+    session: Session, staff: SessionUser, *, entry_id: object, reason: object, now: dt.datetime, today: dt.date
+) -> None:
     """Waive one late fee (once), with a ledger entry against the same invoice."""
     require_staff(staff)
     why = _reason(reason)
@@ -210,18 +283,40 @@ def waive_fee(session: Session, staff: SessionUser, *, entry_id: object, reason:
         raise NotFound("No such late fee.")
 
     def waive(s: Session) -> None:
-        ledger.post(s, account_id=fee.billing_account_id, kind=EntryKind.FEE_WAIVER, amount_cents=-fee.amount_cents,
-                    effective_on=today, now=now, invoice_id=fee.invoice_id, description=f"Late fee waived: {why}")
-        audit.record(s, "fee_waived", now=now, actor_user_id=staff.user_id,
-                     subject_user_id=_subject_user(s, fee.billing_account_id),
-                     detail=f"{money.format_cents(fee.amount_cents)} (entry {fee.id}): {why}")
+        ledger.post(
+            s,
+            account_id=fee.billing_account_id,
+            kind=EntryKind.FEE_WAIVER,
+            amount_cents=-fee.amount_cents,
+            effective_on=today,
+            now=now,
+            invoice_id=fee.invoice_id,
+            description=f"Late fee waived: {why}",
+        )
+        audit.record(
+            s,
+            "fee_waived",
+            now=now,
+            actor_user_id=staff.user_id,
+            subject_user_id=_subject_user(s, fee.billing_account_id),
+            detail=f"{money.format_cents(fee.amount_cents)} (entry {fee.id}): {why}",
+        )
 
     if not notices.run_once(session, f"waive-fee:{fee.id}", now, waive):
         raise ValidationError({"entry_id": "This fee was already waived."})
 
 
-def post_adjustment(session: Session, staff: SessionUser, *, member_id: object, amount: object, direction: object,
-                    reason: object, now: dt.datetime, today: dt.date) -> None:
+def post_adjustment(
+    session: Session,
+    staff: SessionUser,
+    *,
+    member_id: object,
+    amount: object,
+    direction: object,
+    reason: object,
+    now: dt.datetime,
+    today: dt.date,
+) -> None:
     """A credit to the member, or an extra charge on their newest invoice."""
     require_staff(staff)
     why = _reason(reason)
@@ -236,19 +331,43 @@ def post_adjustment(session: Session, staff: SessionUser, *, member_id: object, 
     if not 1 <= cents <= 1_000_000:
         raise ValidationError({"amount": "Adjustments are between $0.01 and $10,000.00."})
     if direction == "credit":
-        ledger.post(session, account_id=account.id, kind=EntryKind.CREDIT, amount_cents=-cents, effective_on=today, now=now,
-                    description=f"Credit: {why}")
+        ledger.post(
+            session,
+            account_id=account.id,
+            kind=EntryKind.CREDIT,
+            amount_cents=-cents,
+            effective_on=today,
+            now=now,
+            description=f"Credit: {why}",
+        )
     elif direction == "charge":
-        newest = session.exec(select(ledger.Invoice).where(ledger.Invoice.billing_account_id == account.id)
-                              .order_by(ledger.Invoice.due_on.desc())).first()
+        newest = session.exec(
+            select(ledger.Invoice)
+            .where(ledger.Invoice.billing_account_id == account.id)
+            .order_by(ledger.Invoice.due_on.desc())
+        ).first()
         if newest is None:
             raise ValidationError({"amount": "There's no invoice to add a charge to."})
-        ledger.post(session, account_id=account.id, kind=EntryKind.ADJUSTMENT, amount_cents=cents, effective_on=today,
-                    now=now, invoice_id=newest.id, description=f"Adjustment: {why}")
+        ledger.post(
+            session,
+            account_id=account.id,
+            kind=EntryKind.ADJUSTMENT,
+            amount_cents=cents,
+            effective_on=today,
+            now=now,
+            invoice_id=newest.id,
+            description=f"Adjustment: {why}",
+        )
     else:
         raise ValidationError({"direction": "Choose credit or charge."})
-    audit.record(session, "adjustment_posted", now=now, actor_user_id=staff.user_id, subject_user_id=_subject_user(session, account.id),
-                 detail=f"{direction} {money.format_cents(cents)}: {why}")
+    audit.record(
+        session,
+        "adjustment_posted",
+        now=now,
+        actor_user_id=staff.user_id,
+        subject_user_id=_subject_user(session, account.id),
+        detail=f"{direction} {money.format_cents(cents)}: {why}",
+    )
     session.commit()
 
 
@@ -265,39 +384,63 @@ def unlock(session: Session, staff: SessionUser, *, user_id: object, reason: obj
     session.commit()
 
 
-def send_reset_email(session: Session, staff: SessionUser, *, user_id: object, reason: object, now: dt.datetime) -> None:
+def send_reset_email(
+    session: Session, staff: SessionUser, *, user_id: object, reason: object, now: dt.datetime
+) -> None:
     require_staff(staff)
     why = _reason(reason)
     user = session.get(User, user_id) if type(user_id) is int else None
     if user is None:
         raise NotFound("No such user.")
     recovery.issue_reset_link(session, user, now=now)  # not subject to the public rate limits
-    audit.record(session, "reset_email_sent_by_support", now=now, actor_user_id=staff.user_id, subject_user_id=user.id, detail=why)
+    audit.record(
+        session,
+        "reset_email_sent_by_support",
+        now=now,
+        actor_user_id=staff.user_id,
+        subject_user_id=user.id,
+        detail=why,
+    )
     session.commit()
 
 
-def cancel_payment(session: Session, staff: SessionUser, *, reference: object, reason: object, now: dt.datetime) -> None:
+def cancel_payment(
+    session: Session, staff: SessionUser, *, reference: object, reason: object, now: dt.datetime
+) -> None:
     require_staff(staff)
     why = _reason(reason)
     payment, _member_id = find_payment(session, staff, reference)
-    # Claim it atomically: the daily job may be charging it at this very moment.
-    claimed = session.exec(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.SCHEDULED)
-                           .values(updated_at=now))
-    if claimed.rowcount != 1:
-        session.rollback()
+    if not records.claim_scheduled(session, payment, now):
         raise ValidationError({"reference": "Only a scheduled payment can be canceled."})
-    session.refresh(payment)
     records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by support")
     member_user = _subject_user(session, payment.billing_account_id)
-    audit.record(session, "payment_canceled_by_support", now=now, actor_user_id=staff.user_id,
-                 subject_user_id=member_user, detail=f"{payment.reference}: {why}")
+    audit.record(
+        session,
+        "payment_canceled_by_support",
+        now=now,
+        actor_user_id=staff.user_id,
+        subject_user_id=member_user,
+        detail=f"{payment.reference}: {why}",
+    )
     # Tell the member, by email and in the portal, in the same transaction. The written reason is
     # for the audit trail only: it is staff's note, not words for the member.
-    checkout.email_member(session, session.get(BillingAccount, payment.billing_account_id), payment, NoticeKind.PAYMENT_CANCELED,
-                          now=now, lead=payment_templates.canceled_by_support_lead(payment))
+    checkout.email_member(
+        session,
+        session.get(BillingAccount, payment.billing_account_id),
+        payment,
+        NoticeKind.PAYMENT_CANCELED,
+        now=now,
+        lead=payment_templates.canceled_by_support_lead(payment),
+    )
     if member_user is not None:
-        notices.notify(session, member_user, payment_templates.canceled_by_support(payment), kind=NoticeKind.PAYMENT_CANCELED_BY_SUPPORT, now=now,
-                       by_email=False)  # the email above already says it
+        notices.notify(
+            session,
+            member_user,
+            payment_templates.canceled_by_support(payment),
+            kind=NoticeKind.PAYMENT_CANCELED_BY_SUPPORT,
+            now=now,
+            by_email=False,
+        )  # the email above already says it
     session.commit()
 
 
@@ -306,9 +449,14 @@ def audit_trail(session: Session, staff: SessionUser, limit: int = 100) -> list[
     rows = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).all()
     people = {e.actor_user_id for e in rows} | {e.subject_user_id for e in rows}
     names = dict(session.exec(select(User.id, User.username).where(User.id.in_([p for p in people if p]))).all())
-    return [Line(e.id, f"{clock.local_date(e.at):%b %-d} {clock.format_local_time(e.at)} · {e.action}",
-                 f"by {names.get(e.actor_user_id, 'system')} · about {names.get(e.subject_user_id, '—')} · {e.detail}")
-            for e in rows]
+    return [
+        Line(
+            e.id,
+            f"{clock.local_date(e.at):%b %-d} {clock.format_local_time(e.at)} · {e.action}",
+            f"by {names.get(e.actor_user_id, 'system')} · about {names.get(e.subject_user_id, '—')} · {e.detail}",
+        )
+        for e in rows
+    ]
 
 
 def create_staff(session: Session, *, username: str, email: str, password: str, now: dt.datetime) -> int:
@@ -321,13 +469,18 @@ def create_staff(session: Session, *, username: str, email: str, password: str, 
     secret = validators.check_new_password(password, [name, address])
     if session.exec(select(User.id).where(User.username_key == validators.username_key(name))).first():
         raise ValidationError({"username": "That username is taken."})
-    user = User(username=name, username_key=validators.username_key(name), email=address,
-                password_hash=passwords.hash_password(secret), role=Role.SUPPORT, verified_at=now,
-                password_changed_at=now, created_at=now)
+    user = User(
+        username=name,
+        username_key=validators.username_key(name),
+        email=address,
+        password_hash=passwords.hash_password(secret),
+        role=Role.SUPPORT,
+        verified_at=now,
+        password_changed_at=now,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     audit.record(session, "staff_created", now=now, subject_user_id=user.id, detail=name)
     session.commit()
     return user.id
-
-

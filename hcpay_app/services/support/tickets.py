@@ -94,14 +94,19 @@ def _day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 def opened_on_day(session: Session, user_id: int, now: dt.datetime) -> int:
     """How many requests the member opened on the portal-zone calendar day of `now`."""
     start, end = _day_bounds(now)
-    return session.exec(select(func.count()).select_from(SupportTicket).where(
-        SupportTicket.user_id == user_id, SupportTicket.created_at >= start, SupportTicket.created_at < end)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(SupportTicket)
+        .where(SupportTicket.user_id == user_id, SupportTicket.created_at >= start, SupportTicket.created_at < end)
+    ).one()
 
 
 def daily_limit_message(limit: int) -> str:
     requests = "support request" if limit == 1 else "support requests"
-    return (f"You can open up to {limit} {requests} a day. You can still write to us about a request that is "
-            "open under My requests, or open a new request tomorrow.")
+    return (
+        f"You can open up to {limit} {requests} a day. You can still write to us about a request that is "
+        "open under My requests, or open a new request tomorrow."
+    )
 
 
 def _check_daily_limit(session: Session, actor: SessionUser, now: dt.datetime, field: str, *, lock: bool) -> None:
@@ -125,8 +130,9 @@ def _message_error(text: str, minimum: int) -> str:
     return ""
 
 
-def open_ticket(session: Session, actor: SessionUser, *, topic: object, reference: object, message: object,
-                now: dt.datetime) -> TicketView:
+def open_ticket(
+    session: Session, actor: SessionUser, *, topic: object, reference: object, message: object, now: dt.datetime
+) -> TicketView:
     """Open a request; refused (writing nothing) past the day's limit or with a bad field."""
     account = access.member_account(session, actor)
     _check_daily_limit(session, actor, now, "request", lock=False)  # before asking to fix any field
@@ -138,39 +144,69 @@ def open_ticket(session: Session, actor: SessionUser, *, topic: object, referenc
         try:
             payment, _account = access.own_payment(session, actor, reference)
         except NotFound:
-            errors["reference"] = "That isn't a payment reference number on your account. Check it in your payment history."
+            errors["reference"] = (
+                "That isn't a payment reference number on your account. Check it in your payment history."
+            )
     text = message.strip() if isinstance(message, str) else ""
     if problem := _message_error(text, 10):
         errors["message"] = problem
     if errors:
         raise ValidationError(errors)
     _check_daily_limit(session, actor, now, "request", lock=True)
-    ticket = _new_ticket(session, actor, account, topic=topic, payment_id=payment.id if payment else None, text=text,
-                         now=now)
-    audit.record(session, "ticket_opened", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=ticket.ticket_number)
+    ticket = _new_ticket(
+        session, actor, account, topic=topic, payment_id=payment.id if payment else None, text=text, now=now
+    )
+    audit.record(
+        session,
+        "ticket_opened",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=ticket.ticket_number,
+    )
     session.commit()
     return ticket_view(session, ticket)
 
 
-def _new_ticket(session: Session, actor: SessionUser, account: BillingAccount, *, topic: str, payment_id: int | None,
-                text: str, now: dt.datetime, follows: SupportTicket | None = None) -> SupportTicket:
+def _new_ticket(
+    session: Session,
+    actor: SessionUser,
+    account: BillingAccount,
+    *,
+    topic: str,
+    payment_id: int | None,
+    text: str,
+    now: dt.datetime,
+    follows: SupportTicket | None = None,
+) -> SupportTicket:
     """A new request with its first message and the acknowledgment email (in the caller's transaction)."""
-    ticket = SupportTicket(ticket_number=new_ticket_number(), user_id=actor.user_id, billing_account_id=account.id, topic=topic,
-                           payment_id=payment_id, follows_ticket_id=follows.id if follows else None, created_at=now,
-                           updated_at=now)
+    ticket = SupportTicket(
+        ticket_number=new_ticket_number(),
+        user_id=actor.user_id,
+        billing_account_id=account.id,
+        topic=topic,
+        payment_id=payment_id,
+        follows_ticket_id=follows.id if follows else None,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(ticket)
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=text, created_at=now))
     member = access.account_member(session, account)
-    message = templates.request_received(member.first_name, ticket.ticket_number, TOPICS.get(topic, topic),
-                                         follows.ticket_number if follows is not None else None)
+    message = templates.request_received(
+        member.first_name,
+        ticket.ticket_number,
+        TOPICS.get(topic, topic),
+        follows.ticket_number if follows is not None else None,
+    )
     mailer.enqueue_message(session, to=member.email, message=message, kind=NoticeKind.TICKET_RECEIVED, now=now)
     return ticket
 
 
-def reply(session: Session, actor: SessionUser, *, ticket_number: object, message: object,
-          now: dt.datetime) -> ReplyResult:
+def reply(
+    session: Session, actor: SessionUser, *, ticket_number: object, message: object, now: dt.datetime
+) -> ReplyResult:
     """The member writes back about one of their own requests.
 
     An open or answered request gets the message and shows as open again, for staff to pick up. A
@@ -179,8 +215,13 @@ def reply(session: Session, actor: SessionUser, *, ticket_number: object, messag
     """
     account = access.member_account(session, actor)
     number = ticket_number.strip().upper()[:16] if isinstance(ticket_number, str) else ""
-    ticket = session.exec(select(SupportTicket).where(SupportTicket.ticket_number == number,
-                                                      SupportTicket.user_id == actor.user_id)).first() if number else None
+    ticket = (
+        session.exec(
+            select(SupportTicket).where(SupportTicket.ticket_number == number, SupportTicket.user_id == actor.user_id)
+        ).first()
+        if number
+        else None
+    )
     if ticket is None:
         raise NotFound(REQUEST_NOT_FOUND)  # the same answer for another member's request
     text = message.strip() if isinstance(message, str) else ""
@@ -188,13 +229,21 @@ def reply(session: Session, actor: SessionUser, *, ticket_number: object, messag
         if problem := _message_error(text, 2):
             raise ValidationError({"message": problem})
         # Claim it while it is still not closed: staff may be closing it at this very moment.
-        claimed = session.exec(update(SupportTicket)
-                               .where(SupportTicket.id == ticket.id, SupportTicket.status != TicketStatus.CLOSED)
-                               .values(status=TicketStatus.OPEN, updated_at=now))
+        claimed = session.exec(
+            update(SupportTicket)
+            .where(SupportTicket.id == ticket.id, SupportTicket.status != TicketStatus.CLOSED)
+            .values(status=TicketStatus.OPEN, updated_at=now)
+        )
         if claimed.rowcount == 1:
             session.add(TicketMessage(ticket_id=ticket.id, author_user_id=actor.user_id, body=text, created_at=now))
-            audit.record(session, "ticket_member_replied", now=now, actor_user_id=actor.user_id,
-                         subject_user_id=actor.user_id, detail=ticket.ticket_number)
+            audit.record(
+                session,
+                "ticket_member_replied",
+                now=now,
+                actor_user_id=actor.user_id,
+                subject_user_id=actor.user_id,
+                detail=ticket.ticket_number,
+            )
             session.commit()
             session.refresh(ticket)
             return ReplyResult(ticket_view(session, ticket), new_request=False)
@@ -204,28 +253,47 @@ def reply(session: Session, actor: SessionUser, *, ticket_number: object, messag
     if problem := _message_error(text, 10):
         raise ValidationError({"message": problem})
     _check_daily_limit(session, actor, now, "message", lock=True)
-    follow_up = _new_ticket(session, actor, account, topic=ticket.topic, payment_id=ticket.payment_id, text=text, now=now,
-                            follows=ticket)
-    audit.record(session, "ticket_opened", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id,
-                 detail=f"{follow_up.ticket_number}, following closed {ticket.ticket_number}")
+    follow_up = _new_ticket(
+        session, actor, account, topic=ticket.topic, payment_id=ticket.payment_id, text=text, now=now, follows=ticket
+    )
+    audit.record(
+        session,
+        "ticket_opened",
+        now=now,
+        actor_user_id=actor.user_id,
+        subject_user_id=actor.user_id,
+        detail=f"{follow_up.ticket_number}, following closed {ticket.ticket_number}",
+    )
     session.commit()
     return ReplyResult(ticket_view(session, follow_up), new_request=True, earlier=ticket.ticket_number)
 
 
 def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
-    messages = session.exec(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)).all()
+    messages = session.exec(
+        select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
+    ).all()
     payment = session.get(Payment, ticket.payment_id) if ticket.payment_id else None
     earlier = session.get(SupportTicket, ticket.follows_ticket_id) if ticket.follows_ticket_id else None
-    later = session.exec(select(SupportTicket.ticket_number).where(SupportTicket.follows_ticket_id == ticket.id)
-                         .order_by(SupportTicket.id)).all()
-    return TicketView(ticket.ticket_number, TOPICS.get(ticket.topic, ticket.topic), ticket.status.title(),
-                      payment.reference if payment else "", _when(ticket.created_at),
-                      [MessageView("Support" if m.from_support else "You", m.body, _when(m.created_at)) for m in messages],
-                      follows=earlier.ticket_number if earlier else "", followed_by=", ".join(later))
+    later = session.exec(
+        select(SupportTicket.ticket_number)
+        .where(SupportTicket.follows_ticket_id == ticket.id)
+        .order_by(SupportTicket.id)
+    ).all()
+    return TicketView(
+        ticket.ticket_number,
+        TOPICS.get(ticket.topic, ticket.topic),
+        ticket.status.title(),
+        payment.reference if payment else "",
+        _when(ticket.created_at),
+        [MessageView("Support" if m.from_support else "You", m.body, _when(m.created_at)) for m in messages],
+        follows=earlier.ticket_number if earlier else "",
+        followed_by=", ".join(later),
+    )
 
 
 def my_tickets(session: Session, actor: SessionUser) -> list[TicketView]:
     access.member_account(session, actor)
-    rows = session.exec(select(SupportTicket).where(SupportTicket.user_id == actor.user_id)
-                        .order_by(SupportTicket.id.desc()).limit(50)).all()
+    rows = session.exec(
+        select(SupportTicket).where(SupportTicket.user_id == actor.user_id).order_by(SupportTicket.id.desc()).limit(50)
+    ).all()
     return [ticket_view(session, t) for t in rows]
