@@ -1,9 +1,9 @@
 """Alembic environment: the schema is SQLModel.metadata from hcpay_app.models."""
 
+from alembic import context
 from sqlmodel import SQLModel
 
 import hcpay_app.models  # noqa: F401  (registers every table)
-from alembic import context
 from hcpay_app.db import engine_for
 
 config = context.config

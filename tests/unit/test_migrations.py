@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import hcpay_app.models  # noqa: F401
-from alembic import command
 from hcpay_app import migrations
 from hcpay_app.db import engine_for
 
