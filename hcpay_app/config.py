@@ -66,6 +66,7 @@ class Settings:
     min_subscriber_age: int
     invoice_issue_day: int
     invoice_due_day: int
+    min_days_to_pay: int
     bank_settle_business_days: int
     late_fee_cents: int
     late_fee_after_days: int
@@ -176,6 +177,8 @@ def load_settings() -> Settings:
         # month before and due on the 23rd of the month before.
         invoice_issue_day=_int("HCPAY_INVOICE_ISSUE_DAY", 1),
         invoice_due_day=_int("HCPAY_INVOICE_DUE_DAY", 23),
+        # A bill is never due sooner than this many days after it is issued (enrollment, catch-up).
+        min_days_to_pay=_int("HCPAY_MIN_DAYS_TO_PAY", 10),
         bank_settle_business_days=_int("HCPAY_BANK_SETTLE_BUSINESS_DAYS", 2),
         late_fee_cents=_int("HCPAY_LATE_FEE_CENTS", 2500),
         late_fee_after_days=_int("HCPAY_LATE_FEE_AFTER_DAYS", 15),

@@ -152,7 +152,11 @@ class BillingAccount(SQLModel, table=True):
     account_number: str = Field(max_length=9, unique=True, index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     plan_name: str = Field(max_length=120)
-    monthly_premium_cents: int
+    monthly_premium_cents: int  # the member's share: what each bill asks them to pay
+    # From the roster when it has them: the plan's full premium and the tax credit (APTC or
+    # ConnectorCare subsidy) that pays the rest. Shown on bills and the yearly tax summary.
+    full_premium_cents: int | None = None
+    tax_credit_cents: int | None = None
     subsidized: bool = False
     coverage_start: dt.date
     coverage_status: CoverageStatus = enum_field(CoverageStatus, 32, default=CoverageStatus.PENDING_FIRST_PAYMENT)
@@ -285,6 +289,9 @@ class Invoice(SQLModel, table=True):
     issued_on: dt.date
     due_on: dt.date
     premium_cents: int
+    # The account's full premium and tax credit when the bill was issued, if the roster had them.
+    full_premium_cents: int | None = None
+    tax_credit_cents: int | None = None
     created_at: dt.datetime
 
 
@@ -424,8 +431,13 @@ class Notification(SQLModel, table=True):
     kind: NoticeKind = enum_field(NoticeKind, 40)
     title: str = Field(max_length=120)
     body: str = Field(max_length=1000)
+    # The page that acts on it (a path inside the portal, e.g. "/pay" or "/payment?reference=…").
+    link: str = Field(default="", max_length=200)
+    # The bill it is about, so a past-due notice resolves once that bill is paid.
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     created_at: dt.datetime
     read_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
 
 
 class ReminderPreference(SQLModel, table=True):

@@ -5,6 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.activity import activity_list
 from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.services.billing.templates import SummaryLine
 from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.dashboard import DashboardState
 
@@ -50,6 +51,21 @@ def past_due_banner() -> rx.Component:
     )
 
 
+def summary_row(line: SummaryLine) -> rx.Component:
+    """One line of the money summary: past due now, due next, not yet due, processing, credit."""
+    return rx.el.li(
+        rx.hstack(
+            rx.text(line.label, weight="medium"),
+            rx.text(line.amount, weight="bold"),
+            justify="between",
+            width="100%",
+        ),
+        rx.cond(line.detail != "", rx.text(line.detail, size="2", color_scheme="gray")),
+        id="summary-" + line.key,
+        style={"listStyle": "none", "padding": "0.25rem 0"},
+    )
+
+
 def amount_due_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -62,9 +78,12 @@ def amount_due_card() -> rx.Component:
                     rx.text.strong(V.due_by, id="due-by"),
                     rx.cond(V.days_left != "", rx.text.span(" · ", V.days_left)),
                 ),
-                rx.text("You're all paid up. Thank you!"),
             ),
-            rx.cond(V.credit != "", rx.text("Credit on your account: ", V.credit)),
+            rx.el.ul(
+                rx.foreach(V.summary, summary_row),
+                aria_label="What you owe",
+                style={"margin": "0", "padding": "0"},
+            ),
             rx.link(rx.button("Make a Payment", size="4", width="100%", style=TOUCH), href=routes.PAY, width="100%"),
             spacing="2",
             align="stretch",
@@ -78,7 +97,16 @@ def status_card() -> rx.Component:
             rx.data_list.item(
                 rx.data_list.label("Coverage"),
                 rx.data_list.value(
-                    rx.badge(V.coverage_text, color_scheme=V.coverage_tone, size="2", id="coverage-status")
+                    rx.vstack(
+                        rx.badge(V.coverage_text, color_scheme=V.coverage_tone, size="2", id="coverage-status"),
+                        rx.el.ol(
+                            rx.foreach(V.coverage_timeline, lambda step: rx.el.li(rx.text(step, size="2"))),
+                            aria_label="What happens next",
+                            id="coverage-timeline",
+                            style={"margin": "0", "paddingLeft": "1.25rem"},
+                        ),
+                        spacing="1",
+                    )
                 ),
             ),
             rx.data_list.item(

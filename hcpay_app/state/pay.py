@@ -14,7 +14,6 @@ import reflex as rx
 from hcpay_app import clock, routes
 from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import DomainError, NotFound
-from hcpay_app.services.overview.dashboard import is_payable
 from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
@@ -84,9 +83,9 @@ class PayState(MemberState, rx.State):
         self.account_number = offered.account_number
         self.amount_due = money.format_cents(offered.amount_due_cents)
         self.past_due = money.format_cents(offered.past_due_cents)
-        # "Has an amount due" is the service's rule (at least the minimum payment), as on the dashboard.
-        self.has_amount_due = is_payable(offered.amount_due_cents)
-        self.has_past_due = is_payable(offered.past_due_cents)
+        # "Has an amount due" is the service's rule (the money summary's), as on the dashboard.
+        self.has_amount_due = offered.has_amount_due
+        self.has_past_due = offered.has_past_due
         self.maximum = money.format_cents(offered.maximum_cents)
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso

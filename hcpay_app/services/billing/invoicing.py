@@ -1,14 +1,29 @@
-"""Issuing invoices: one per coverage month, on the 1st of the month before, each with its
-premium charge on the ledger."""
+"""Issuing bills: one per coverage month, each with its premium charge on the ledger.
+
+When bills are issued, and for which months:
+- on schedule, a coverage month's bill is issued on the 1st of the month before and due on the
+  23rd (`dates.issue_date` / `dates.due_date`);
+- at enrollment, at once: the first month's bill (the binder), even if coverage starts later, and
+  every month of coverage whose bill is already due to exist — so a member imported after the day's
+  job has run sees what they owe the same day;
+- a bill is dated the day it is issued, never earlier, and is due no sooner than
+  `HCPAY_MIN_DAYS_TO_PAY` days after that (so no late fee, notice or grace clock can start before a
+  member has had time to pay).
+
+The import (`issue_due_invoices`, one account) and the daily job (`issue_all`, set-based) follow the
+same rule through `months_billable` and `bill_dates`, so running either, twice, changes nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
-from sqlalchemy import exists, insert, literal, or_
+from sqlalchemy import and_, exists, insert, literal, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import (
     BillingAccount,
     CoverageStatus,
@@ -19,6 +34,29 @@ from hcpay_app.models import (
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import dates
 
+# How far ahead a coverage start may lie and still get its binder from the daily job.
+BINDER_HORIZON_MONTHS = 12
+
+
+def bill_dates(coverage_month: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(issued on, due on) of a bill issued `today`: dated today; due on the calendar's due date, or
+    `HCPAY_MIN_DAYS_TO_PAY` days from today when that is later."""
+    earliest_due = today + dt.timedelta(days=get_settings().min_days_to_pay)
+    return today, max(dates.due_date(coverage_month), earliest_due)
+
+
+def months_billable(coverage_start: dt.date, today: dt.date, last_month: dt.date | None = None) -> Iterator[dt.date]:
+    """Every coverage month that should have a bill by `today`: the first month (the binder) as
+    soon as the member is enrolled, then each month whose calendar issue date has come (not after
+    `last_month`, the month coverage ended)."""
+    first = dates.first_of_month(coverage_start)
+    if last_month is not None and first > last_month:
+        return
+    yield first
+    for month in dates.months_to_invoice(coverage_start, today, last_month):
+        if month != first:
+            yield month
+
 
 def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.date, now: dt.datetime) -> int:
     """Create every invoice that should exist by `today` and doesn't yet (in the caller's
@@ -28,15 +66,18 @@ def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.d
         last_month = dates.first_of_month(account.terminated_on)
     existing = set(session.exec(select(Invoice.coverage_month).where(Invoice.billing_account_id == account.id)).all())
     created = 0
-    for month in dates.months_to_invoice(account.coverage_start, today, last_month):
+    for month in months_billable(account.coverage_start, today, last_month):
         if month in existing:
             continue
+        issued_on, due_on = bill_dates(month, today)
         invoice = Invoice(
             billing_account_id=account.id,
             coverage_month=month,
-            issued_on=dates.issue_date(month),
-            due_on=dates.due_date(month),
+            issued_on=issued_on,
+            due_on=due_on,
             premium_cents=account.monthly_premium_cents,
+            full_premium_cents=account.full_premium_cents,
+            tax_credit_cents=account.tax_credit_cents,
             created_at=now,
         )
         session.add(invoice)
@@ -56,17 +97,20 @@ def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.d
 
 
 def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_months: int = 24) -> int:
-    """Issue every missing invoice (for the last two years up to next month) for all accounts at
-    once, set-based, with their premium charges. Idempotent: the unique (account, month) key and
-    the NOT EXISTS guards make a second run — or a concurrent one — add nothing."""
+    """Issue every missing bill (for the last two years up to next month, and binders of coverage
+    starting within a year) for all accounts at once, set-based, with their premium charges — the
+    same bills `issue_due_invoices` would issue one account at a time. Idempotent: the unique
+    (account, month) key and the NOT EXISTS guards make a second run — or a concurrent one — add
+    nothing."""
     created = 0
     this_month = dates.first_of_month(today)
-    for offset in range(-lookback_months, 2):
+    for offset in range(-lookback_months, BINDER_HORIZON_MONTHS + 1):
         month = dates.add_months(this_month, offset)
-        issued_on, due_on = dates.issue_date(month), dates.due_date(month)
-        if issued_on > today:
-            continue
+        on_schedule = dates.issue_date(month) <= today
+        issued_on, due_on = bill_dates(month, today)
         next_month = dates.add_months(month, 1)
+        # The binder: coverage starts this month (and no schedule has billed it yet).
+        binder = and_(BillingAccount.coverage_start >= month, BillingAccount.coverage_start < next_month)
         already = select(Invoice.id).where(
             Invoice.billing_account_id == BillingAccount.id, Invoice.coverage_month == month
         )
@@ -76,9 +120,12 @@ def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_mo
             literal(issued_on, Invoice.__table__.c.issued_on.type),
             literal(due_on, Invoice.__table__.c.due_on.type),
             BillingAccount.monthly_premium_cents,
+            BillingAccount.full_premium_cents,
+            BillingAccount.tax_credit_cents,
             literal(now, Invoice.__table__.c.created_at.type),
         ).where(
             BillingAccount.coverage_start < next_month,
+            true() if on_schedule else binder,
             or_(BillingAccount.coverage_status != CoverageStatus.TERMINATED, BillingAccount.terminated_on >= month),
             ~exists(already),
         )
@@ -86,7 +133,16 @@ def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_mo
             result = session.execute(
                 insert(Invoice)
                 .from_select(
-                    ["billing_account_id", "coverage_month", "issued_on", "due_on", "premium_cents", "created_at"],
+                    [
+                        "billing_account_id",
+                        "coverage_month",
+                        "issued_on",
+                        "due_on",
+                        "premium_cents",
+                        "full_premium_cents",
+                        "tax_credit_cents",
+                        "created_at",
+                    ],
                     accounts,
                 )
                 .returning(Invoice.id)

@@ -4,6 +4,11 @@ Charges (premiums, fees, waivers, invoice adjustments) carry an invoice id. Mone
 (payments, reversals of payments, credits) don't: together they form a pool that pays invoices
 oldest-due first. So a partial payment leaves an invoice partially paid, an overpayment is a credit
 that the next invoice consumes, and a reversal reopens whatever it had paid.
+
+A bank debit is posted when it is sent, so that no late fee or termination hits a member whose
+payment is on its way; if the bank returns it, a reversal owes it again. What a member is *shown*
+as paid, and what activates coverage, is the settled view (`settled=True`): it leaves out the debits
+still pending.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import datetime as dt
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment
+from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
 
 CHARGE_KINDS = frozenset({EntryKind.PREMIUM, EntryKind.LATE_FEE, EntryKind.FEE_WAIVER, EntryKind.ADJUSTMENT})
 
@@ -42,13 +47,15 @@ class InvoicePosition:
 
 @dataclasses.dataclass(frozen=True)
 class AccountPosition:
-    """What the dashboard needs: all from a few indexed aggregates."""
+    """What is owed, split by due date: all from a few indexed aggregates. `next_due_cents` is what
+    falls due on `next_due_on` (every bill due that day); `later_cents` what falls due after it."""
 
     balance_cents: int
     past_due_cents: int
     next_due_on: dt.date | None
     next_due_cents: int
     oldest_unpaid_due_on: dt.date | None
+    later_cents: int = 0
 
     @property
     def amount_due_cents(self) -> int:
@@ -110,6 +117,29 @@ def balance(session: Session, account_id: int) -> int:
         LedgerEntry.billing_account_id == account_id
     )
     return int(session.exec(query).one())
+
+
+def pending_cents(session: Session, account_id: int) -> int:
+    """Bank debits posted but not yet cleared (still pending; a returned one is reversed instead)."""
+    query = (
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .join(Payment, Payment.id == LedgerEntry.payment_id)
+        .where(
+            LedgerEntry.billing_account_id == account_id,
+            LedgerEntry.kind == EntryKind.PAYMENT,
+            Payment.status == PaymentStatus.PENDING,
+        )
+    )
+    return -int(session.exec(query).one())
+
+
+def _owed(session: Session, account_id: int, settled: bool) -> tuple[int, int]:
+    """(balance, unpaid): the ledger's balance, and what of it sits unpaid on the bills — leaving
+    out pending debits when `settled`."""
+    total = balance(session, account_id)
+    if settled:
+        total += pending_cents(session, account_id)
+    return total, max(total, 0)
 
 
 def _pool(session: Session, account_id: int) -> int:
@@ -178,7 +208,7 @@ def _newest_first(session: Session, account_id: int, chunk: int = 24):
 
 
 def statuses_for(
-    session: Session, account_id: int, invoice_ids: list[int], today: dt.date
+    session: Session, account_id: int, invoice_ids: list[int], today: dt.date, *, settled: bool = False
 ) -> dict[int, InvoicePosition]:
     """Positions of some invoices, without walking the whole history.
 
@@ -188,7 +218,7 @@ def statuses_for(
     """
     wanted = set(invoice_ids)
     found: dict[int, InvoicePosition] = {}
-    unpaid = max(balance(session, account_id), 0)
+    _total, unpaid = _owed(session, account_id, settled)
     for invoice_id, month, due_on, amount in _newest_first(session, account_id):
         share = max(0, min(amount, unpaid))
         unpaid -= share
@@ -203,13 +233,14 @@ def statuses_for(
     return found
 
 
-def account_position(session: Session, account_id: int, today: dt.date) -> AccountPosition:
-    """Balance, past-due amount and the next due date, reading only the newest invoices: the
-    unpaid part of the balance always sits on them."""
-    total = balance(session, account_id)
-    unpaid = max(total, 0)
+def account_position(session: Session, account_id: int, today: dt.date, *, settled: bool = False) -> AccountPosition:
+    """Balance, past-due amount and what falls due next and later, reading only the newest
+    invoices: the unpaid part of the balance always sits on them. `settled` leaves out pending
+    bank debits (what the member is shown)."""
+    total, unpaid = _owed(session, account_id, settled)
     past_due = 0
-    next_due_on, next_due_cents, oldest = None, 0, None
+    oldest = None
+    upcoming: dict[dt.date, int] = {}
     for _id, _month, due_on, amount in _newest_first(session, account_id):
         if unpaid <= 0:
             break
@@ -219,11 +250,14 @@ def account_position(session: Session, account_id: int, today: dt.date) -> Accou
             continue
         due = _as_date(due_on)
         if due >= today:
-            next_due_on, next_due_cents = due, share
+            upcoming[due] = upcoming.get(due, 0) + share
         else:
             past_due += share
             oldest = due
-    return AccountPosition(total, past_due, next_due_on, next_due_cents, oldest)
+    next_due_on = min(upcoming) if upcoming else None
+    next_due_cents = upcoming.get(next_due_on, 0) if next_due_on else 0
+    later = sum(upcoming.values()) - next_due_cents
+    return AccountPosition(total, past_due, next_due_on, next_due_cents, oldest, later)
 
 
 def post_payment(session: Session, payment: Payment, *, effective_on: dt.date, now: dt.datetime) -> LedgerEntry:

@@ -2,7 +2,12 @@
 
 Every row is validated first; bad rows are reported with their line number and skipped; the good
 rows are then written in one transaction, so a failure part-way leaves nothing half-written.
-Re-importing a member (same member_id) updates them.
+Re-importing a member (same member_id) updates them. A new member's bills are issued at once (see
+`billing.invoicing`): what they owe shows the day they are imported.
+
+Optional columns `full_premium` and `aptc` give the plan's full premium and the tax credit (APTC or
+ConnectorCare subsidy); `monthly_premium` is always the member's share. Files without them import
+as before.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
+from hcpay_app import clock
 from hcpay_app.models import BillingAccount, Member
 from hcpay_app.services.adapters import crypto
+from hcpay_app.services.billing import invoicing
 from hcpay_app.services.common import money, validators
 from hcpay_app.services.common.errors import ValidationError
 
@@ -35,6 +42,7 @@ COLUMNS = (
     "subsidized",
     "coverage_start",
 )
+OPTIONAL_COLUMNS = ("full_premium", "aptc")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
 
@@ -54,6 +62,8 @@ class RosterRow:
     monthly_premium_cents: int
     subsidized: bool
     coverage_start: dt.date
+    full_premium_cents: int | None = None
+    tax_credit_cents: int | None = None
 
 
 @dataclasses.dataclass
@@ -74,7 +84,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def parse_row(line: int, raw: dict[str, str | None], today: dt.date) -> RosterRow:
     """One CSV record → a clean row; raises ValueError with the reason."""
-    get = {key: (raw.get(key) or "").strip() for key in COLUMNS}
+    get = {key: (raw.get(key) or "").strip() for key in COLUMNS + OPTIONAL_COLUMNS}
     if not re.fullmatch(r"[0-9]{12}", get["member_id"]):
         raise ValueError("member_id must be 12 digits")
     if not re.fullmatch(r"[0-9]{9}", get["billing_account"]):
@@ -101,6 +111,11 @@ def parse_row(line: int, raw: dict[str, str | None], today: dt.date) -> RosterRo
         premium = money.parse_dollars(get["monthly_premium"])
     except money.AmountError as exc:
         raise ValueError(f"monthly_premium: {exc}") from None
+    full_premium, tax_credit = _optional_dollars(get, "full_premium"), _optional_dollars(get, "aptc")
+    if (full_premium is None) != (tax_credit is None):
+        raise ValueError("full_premium and aptc go together: give both or neither")
+    if full_premium is not None and full_premium - tax_credit != premium:
+        raise ValueError("full_premium minus aptc must equal monthly_premium (the member's share)")
     return RosterRow(
         line,
         get["member_id"],
@@ -115,7 +130,18 @@ def parse_row(line: int, raw: dict[str, str | None], today: dt.date) -> RosterRo
         premium,
         subsidized in _YES,
         start,
+        full_premium,
+        tax_credit,
     )
+
+
+def _optional_dollars(get: dict[str, str], column: str) -> int | None:
+    if not get[column]:
+        return None
+    try:
+        return money.parse_dollars(get[column])
+    except money.AmountError as exc:
+        raise ValueError(f"{column}: {exc}") from None
 
 
 def read_csv(text: str, today: dt.date) -> tuple[list[RosterRow], list[tuple[int, str]]]:
@@ -165,8 +191,12 @@ def _conflict(session: Session, row: RosterRow) -> str | None:
     return None
 
 
-def apply_rows(session: Session, rows: Iterable[RosterRow], report: ImportReport, now: dt.datetime) -> None:
-    """Upsert members and billing accounts, then commit once."""
+def apply_rows(
+    session: Session, rows: Iterable[RosterRow], report: ImportReport, now: dt.datetime, today: dt.date | None = None
+) -> None:
+    """Upsert members and billing accounts and issue every bill each account should have by `today`
+    (default: `now`'s date in the portal's time zone), then commit once."""
+    today = today or clock.local_date(now)
     for row in rows:
         reason = _conflict(session, row)
         if reason:
@@ -210,9 +240,11 @@ def apply_rows(session: Session, rows: Iterable[RosterRow], report: ImportReport
                 coverage_start=row.coverage_start,
             )
         account.plan_name, account.monthly_premium_cents = row.plan_name, row.monthly_premium_cents
+        account.full_premium_cents, account.tax_credit_cents = row.full_premium_cents, row.tax_credit_cents
         account.subsidized, account.coverage_start = row.subsidized, row.coverage_start
         session.add(account)
         session.flush()
+        invoicing.issue_due_invoices(session, account, today=today, now=now)
     session.commit()
 
 
@@ -221,7 +253,7 @@ def import_roster(session: Session, text: str, *, now: dt.datetime, today: dt.da
     rows, errors = read_csv(text, today)
     report = ImportReport(errors=errors)
     try:
-        apply_rows(session, rows, report, now)
+        apply_rows(session, rows, report, now, today)
     except Exception:
         session.rollback()
         raise

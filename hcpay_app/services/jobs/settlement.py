@@ -9,7 +9,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentSource, PaymentStatus
 from hcpay_app.services.adapters.processor import BankResult, get_processor
-from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.jobs import autopay_runs
 from hcpay_app.services.payments import checkout, records
 from hcpay_app.services.payments.templates import RETURN_MESSAGES, RETURNED_FALLBACK
@@ -41,6 +41,7 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
         account = session.get(BillingAccount, payment.billing_account_id)
         if new_status == PaymentStatus.SUCCEEDED:
             records.add_event(session, payment, new_status, "Cleared by your bank", now)
+            coverage.refresh_after_payment(session, account, today)  # a first payment starts coverage now
             checkout.email_member(session, account, payment, NoticeKind.PAYMENT_SETTLED, now=now)
             settled += 1
         else:

@@ -10,16 +10,11 @@ from sqlmodel import Session, select
 from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.accounts import access, profile
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.billing import coverage, ledger, plan_standing
+from hcpay_app.services.billing import plan_standing, summary, templates
+from hcpay_app.services.billing.templates import SummaryLine
 from hcpay_app.services.common import dates, money
 from hcpay_app.services.payments import history, statuses
 from hcpay_app.services.recurring import autopay, plans
-
-
-def is_payable(cents: int) -> bool:
-    """Whether an amount owed counts as due: at least the minimum payment (`money.MINIMUM_PAYMENT_CENTS`).
-    A smaller remainder can't be paid by itself, so it is never announced or offered as an amount due."""
-    return cents >= money.MINIMUM_PAYMENT_CENTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +36,7 @@ class DashboardView:
     """Everything the dashboard shows, display-ready (the whole view is sent to the browser)."""
 
     profile: MemberCard
-    amount_due: str
+    amount_due: str  # past due and due next, less what is clearing (`MoneySummary.payable_now_cents`)
     amount_due_cents: int
     has_amount_due: bool
     due_by: str
@@ -51,8 +46,11 @@ class DashboardView:
     has_past_due: bool
     past_due_since: str
     credit: str
+    summary: list[SummaryLine]  # past due now, due next, not yet due, processing, credit — or all paid up
+    all_paid_up: bool
     coverage_text: str
     coverage_tone: str
+    coverage_timeline: list[str]
     autopay_text: str
     last_payment_amount: str
     last_payment_date: str
@@ -74,8 +72,8 @@ def _days_left(due_on: dt.date, today: dt.date) -> str:
 
 def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
     account = access.member_account(session, actor)
-    position = ledger.account_position(session, account.id, today)
-    words, tone = coverage.describe(account, position.past_due_cents)
+    money_now = summary.for_account(session, account, today)
+    cover = templates.coverage_line(money_now)
     last = session.exec(
         select(Payment)
         .where(
@@ -85,7 +83,7 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
         .order_by(Payment.payment_date.desc(), Payment.id.desc())
         .limit(1)
     ).first()
-    due_by = position.oldest_unpaid_due_on if position.past_due_cents else position.next_due_on
+    due_by = money_now.past_due_since if money_now.past_due_cents else money_now.due_next_on
     member = profile.overview(session, actor)
     return DashboardView(
         profile=MemberCard(
@@ -98,20 +96,25 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
             member.plan_name,
             member.monthly_premium,
         ),
-        amount_due=money.format_cents(position.amount_due_cents),
-        amount_due_cents=position.amount_due_cents,
-        has_amount_due=is_payable(position.amount_due_cents),
-        due_by=dates.short_date(due_by) if due_by and position.amount_due_cents else "",
+        amount_due=money.format_cents(money_now.payable_now_cents),
+        amount_due_cents=money_now.payable_now_cents,
+        has_amount_due=money_now.has_amount_due,
+        due_by=dates.short_date(due_by) if due_by and money_now.has_amount_due else "",
         days_left=(
-            _days_left(position.next_due_on, today) if position.next_due_on and not position.past_due_cents else ""
+            _days_left(money_now.due_next_on, today)
+            if money_now.due_next_on and not money_now.past_due_cents and money_now.has_amount_due
+            else ""
         ),
-        past_due=money.format_cents(position.past_due_cents),
-        past_due_cents=position.past_due_cents,
-        has_past_due=is_payable(position.past_due_cents),
-        past_due_since=dates.short_date(position.oldest_unpaid_due_on) if position.oldest_unpaid_due_on else "",
-        credit=money.format_cents(position.credit_cents) if position.credit_cents else "",
-        coverage_text=words,
-        coverage_tone=tone,
+        past_due=money.format_cents(money_now.past_due_cents),
+        past_due_cents=money_now.past_due_cents,
+        has_past_due=money_now.has_past_due,
+        past_due_since=dates.short_date(money_now.past_due_since) if money_now.past_due_since else "",
+        credit=money.format_cents(money_now.credit_cents) if money_now.credit_cents else "",
+        summary=templates.summary_lines(money_now),
+        all_paid_up=money_now.all_paid_up,
+        coverage_text=cover.words,
+        coverage_tone=cover.tone,
+        coverage_timeline=list(cover.timeline),
         autopay_text=autopay.status_text(session, account),
         last_payment_amount=money.format_cents(last.amount_cents) if last else "",
         last_payment_date=dates.short_date(last.payment_date) if last else "",

@@ -15,13 +15,15 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
+from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.adapters.processor import ChargeResult, ChargeStatus, Token, get_processor
-from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.billing import coverage, ledger, summary
+from hcpay_app.services.billing import templates as billing_templates
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
@@ -37,13 +39,16 @@ class KeyReused(DomainError):
 
 @dataclasses.dataclass(frozen=True)
 class PaymentOptions:
-    """What step 1 offers: the amounts to choose from and the limits."""
+    """What step 1 offers: the amounts to choose from and the limits — from the account's money
+    summary, so Make a Payment offers exactly what the dashboard says is due."""
 
     account_number: str
-    amount_due_cents: int
-    past_due_cents: int
+    amount_due_cents: int  # past due and due next, less what is clearing
+    past_due_cents: int  # past due, less what is clearing
     maximum_cents: int
     latest_date: dt.date
+    has_amount_due: bool = False
+    has_past_due: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,14 +83,17 @@ def options(session: Session, actor: SessionUser, today: dt.date) -> PaymentOpti
 
 
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
-    position = ledger.account_position(session, account.id, today)
-    maximum = 12 * account.monthly_premium_cents + max(position.balance_cents, 0)
+    money_now = summary.for_account(session, account, today)
+    maximum = 12 * account.monthly_premium_cents + money_now.owed_cents
+    past_due = max(money_now.past_due_cents - money_now.processing_cents, 0)
     return PaymentOptions(
         account.account_number,
-        position.amount_due_cents,
-        position.past_due_cents,
+        money_now.payable_now_cents,
+        past_due,
         max(maximum, MINIMUM_PAYMENT_CENTS),
         today + dt.timedelta(days=MAX_DAYS_AHEAD),
+        has_amount_due=money_now.has_amount_due,
+        has_past_due=past_due >= MINIMUM_PAYMENT_CENTS,
     )
 
 
@@ -459,8 +467,14 @@ def _email(
     session: Session, account: BillingAccount, payment: Payment, kind: NoticeKind, now: dt.datetime, lead: str = ""
 ) -> None:
     member = access.account_member(session, account)
+    account_now = billing_templates.summary_text(summary.for_account(session, account, clock.local_date(now)))
     message = templates.payment_email(
-        kind, payment, first_name=member.first_name, account_number=account.account_number, lead=lead
+        kind,
+        payment,
+        first_name=member.first_name,
+        account_number=account.account_number,
+        lead=lead,
+        account_now=account_now,
     )
     mailer.enqueue_message(session, to=member.email, message=message, kind=kind, now=now)
 

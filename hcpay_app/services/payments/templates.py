@@ -48,9 +48,10 @@ SUBJECTS = {
 
 
 def payment_email(
-    kind: NoticeKind, payment: Payment, *, first_name: str, account_number: str, lead: str = ""
+    kind: NoticeKind, payment: Payment, *, first_name: str, account_number: str, lead: str = "", account_now: str = ""
 ) -> Message:
-    """The email for `kind` about `payment`; `lead` is a paragraph saying why, put first."""
+    """The email for `kind` about `payment`; `lead` is a paragraph saying why, put first;
+    `account_now` the account's money summary after it (the same lines as the dashboard)."""
     outcome = payment.reason_message if payment.status == PaymentStatus.DECLINED else statuses.explain(payment)
     return Message(
         SUBJECTS[kind].format(reference=payment.reference),
@@ -61,7 +62,8 @@ def payment_email(
         f"Billing account: {account_number}\n"
         f"Status: {statuses.LABELS.get(payment.status, payment.status)}\n\n"
         f"{outcome}\n\n"
-        "Save this reference number for your records.",
+        + (f"Your account now:\n{account_now}\n\n" if account_now else "")
+        + "Save this reference number for your records.",
     )
 
 
