@@ -1,6 +1,10 @@
 """Demo data for `make run`: a roster of a few dozen members, some with portal accounts.
 
-Deterministic, so the README can name a ready login and an unclaimed identity.
+Deterministic, so the README can name its logins: María López owes her two newest bills (one past
+due once its date has gone, the next one due after it), Member 04 has a credit, and Jordan Avery —
+unclaimed, for Create Account — is new, with coverage starting in two months and his first premium
+(the binder) to pay. The members' past bills are written as the daily job would have issued them,
+month by month on the calendar.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from hcpay_app.services.payments import records
 
 DEMO_PASSWORD = "Harbor-Lantern-Maple-42"
 READY_LOGIN = {"username": "maria.lopez", "member_number": "100000000001"}
+CREDIT_LOGIN = {"username": "member04", "member_number": "100000000004"}
+CREDIT_CENTS = 4000  # what Member 04 paid over their newest bill
 UNCLAIMED = {
     "first_name": "Jordan",
     "last_name": "Avery",
@@ -185,7 +191,7 @@ def seed(session: Session, *, now: dt.datetime, today: dt.date) -> roster.Import
     """Load the demo roster and give every third member (and the ready login) a portal account."""
     report = roster.ImportReport()
     rows = demo_rows(today)
-    roster.apply_rows(session, rows, report, now)
+    roster.apply_rows(session, rows, report, now, today, bill=False)
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     claimed = {READY_LOGIN["member_number"]: READY_LOGIN["username"]}
     claimed.update(
@@ -273,17 +279,25 @@ def _pay(
 def _history(
     session: Session, account: BillingAccount, rng: random.Random, *, today: dt.date, now: dt.datetime
 ) -> None:
-    """Up to 18 months of realistic history: mostly on time, some late, a partial payment, one
-    returned bank debit; the newest invoice is left for the member to pay."""
+    """Up to 18 months of realistic history: bills issued on their calendar dates, payments mostly
+    on time, some late, a partial payment, one returned bank debit; some members still owe their
+    newest bill (María her two newest), Member 04 paid a little more than owed."""
     if session.exec(
         select(func.count()).select_from(ledger.LedgerEntry).where(ledger.LedgerEntry.billing_account_id == account.id)
     ).one():
         return
-    invoicing.issue_due_invoices(session, account, today=today, now=now)
+    for month in dates.months_to_invoice(account.coverage_start, today):
+        issued = dates.issue_date(month)
+        invoicing.issue_due_invoices(session, account, today=issued, now=_noon(issued))
+    invoicing.issue_due_invoices(session, account, today=today, now=now)  # a new member's binder
     invoices = ledger.positions(session, account.id, today)
     method = CARD if rng.random() < 0.6 else BANK
-    leave_unpaid = rng.random() < 0.2 or account.account_number == "500000001"
-    for index, invoice in enumerate(invoices[:-1]):
+    maria = account.account_number == "500000001"
+    in_credit = account.account_number == "500000004"
+    newly_enrolled = account.coverage_start > today  # Jordan: nothing paid yet
+    leave_unpaid = (rng.random() < 0.2 or maria or newly_enrolled) and not in_credit
+    paid_through = invoices[:-2] if maria else invoices[:-1]
+    for index, invoice in enumerate(paid_through):
         amount = invoice.amount_cents
         if amount == 0:
             continue
@@ -302,9 +316,11 @@ def _history(
     # Most members have paid their newest invoice; some (and the README's ready login) still owe it.
     if invoices and not leave_unpaid and invoices[-1].amount_cents:
         last = invoices[-1]
-        _pay(
-            session, account, last.amount_cents, last.due_on - dt.timedelta(days=rng.randint(0, 5)), method, today=today
-        )
+        on = min(last.due_on - dt.timedelta(days=rng.randint(0, 5)), today)
+        if in_credit:  # by card, so the credit has cleared
+            _pay(session, account, last.amount_cents + CREDIT_CENTS, on, CARD, today=today)
+        else:
+            _pay(session, account, last.amount_cents, on, method, today=today)
     coverage.refresh_after_payment(session, account, today)
 
 

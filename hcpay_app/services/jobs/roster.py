@@ -192,10 +192,17 @@ def _conflict(session: Session, row: RosterRow) -> str | None:
 
 
 def apply_rows(
-    session: Session, rows: Iterable[RosterRow], report: ImportReport, now: dt.datetime, today: dt.date | None = None
+    session: Session,
+    rows: Iterable[RosterRow],
+    report: ImportReport,
+    now: dt.datetime,
+    today: dt.date | None = None,
+    *,
+    bill: bool = True,
 ) -> None:
     """Upsert members and billing accounts and issue every bill each account should have by `today`
-    (default: `now`'s date in the portal's time zone), then commit once."""
+    (default: `now`'s date in the portal's time zone), then commit once. `bill=False` is for demo
+    data, which writes a past history of bills itself."""
     today = today or clock.local_date(now)
     for row in rows:
         reason = _conflict(session, row)
@@ -244,7 +251,8 @@ def apply_rows(
         account.subsidized, account.coverage_start = row.subsidized, row.coverage_start
         session.add(account)
         session.flush()
-        invoicing.issue_due_invoices(session, account, today=today, now=now)
+        if bill:
+            invoicing.issue_due_invoices(session, account, today=today, now=now)
     session.commit()
 
 
