@@ -50,12 +50,12 @@ test-unit: install
 # The unit and state suites under libfaketime at the sweep's date for `make test`: the Friday before
 # a 1st, when a bank debit settles in the next month (the e2e suite's app clock starts there too).
 test-unit-at-ci-date: install system-packages
-	$(PY) tests/support/calendar_sweep.py --only friday-before-a-1st --suites unit
+	$(PY) -m tests.support.calendar_sweep --only friday-before-a-1st --suites unit
 
 # The calendar sweep: unit, state and the core e2e journeys with the whole process tree under
 # libfaketime at each hard date of tests/support/calendar_sweep.py (about 5 minutes a date).
 test-calendar: install system-packages
-	$(PY) tests/support/calendar_sweep.py
+	$(PY) -m tests.support.calendar_sweep
 
 test-e2e: install system-packages
 	$(PY) -m pytest tests/e2e -q

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import log_in_as
 from playwright.sync_api import Page
+
+from tests.e2e.harness import log_in_as
 
 PUBLIC = ["/", "/register", "/forgot-password", "/forgot-username", "/guest-pay"]
 MEMBER = [

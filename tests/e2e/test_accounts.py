@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD, latest_code, latest_email, session_is_live
 from playwright.sync_api import Page, expect
+
+from tests.e2e.harness import PASSWORD, latest_code, latest_email, session_is_live
 
 NEW_PASSWORD = "Lantern-Orchard-Quartz-58"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import log_in_as
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -14,6 +13,7 @@ from hcpay_app.db import session_scope
 from hcpay_app.models import AutopayMandate, BillingAccount, Member, Payment
 from hcpay_app.services.billing import invoicing
 from hcpay_app.services.jobs import daily
+from tests.e2e.harness import log_in_as
 
 
 def account_of(identity) -> BillingAccount:

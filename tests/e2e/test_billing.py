@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import log_in_as
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -20,6 +19,7 @@ from hcpay_app.models import BillingAccount, Member, PaymentStatus
 from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.common import money
 from hcpay_app.services.payments import records
+from tests.e2e.harness import log_in_as
 
 
 def _account(identity) -> BillingAccount:

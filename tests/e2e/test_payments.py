@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import APP_ENV, latest_email, log_in_as
 from playwright.sync_api import Page, expect
 from sqlmodel import func, select
 
@@ -23,6 +22,7 @@ from hcpay_app.models import (
 )
 from hcpay_app.services.billing import invoicing, ledger
 from hcpay_app.services.jobs import daily
+from tests.e2e.harness import APP_ENV, latest_email, log_in_as
 
 CARD_OK = "4242424242424242"
 ROUTING = "110000000"

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import BASE_URL, make_member, make_user
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -16,6 +15,7 @@ from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Member
 from hcpay_app.services.billing import invoicing
+from tests.e2e.harness import BASE_URL, make_member, make_user
 
 SMALL_PHONE = {"width": 360, "height": 640}
 MIN_TARGET = 44

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import APP_ENV, ON_POSTGRES, PORT, log_in_as
 from playwright.sync_api import Page, expect
 
 from hcpay_app.db import get_engine
+from tests.e2e.harness import APP_ENV, ON_POSTGRES, PORT, log_in_as
 
 pytestmark = [pytest.mark.core, pytest.mark.skipif(not ON_POSTGRES, reason="scale-out run only")]
 

@@ -16,11 +16,9 @@ import re
 import secrets
 
 import pytest
-from conftest import PASSWORD, make_member, make_user
 from reflex.state import State
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
-from support.raw_socket import RawClient, text_of
 
 import hcpay_app.hcpay_app  # noqa: F401 — registers every page and state
 from hcpay_app import clock
@@ -30,6 +28,8 @@ from hcpay_app.services.accounts import authn
 from hcpay_app.services.billing import invoicing
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.support import tickets
+from tests.e2e.harness import PASSWORD, make_member, make_user
+from tests.support.raw_socket import RawClient, text_of
 
 # Reflex's own handlers that exist on every state or serve the framework: `setvar` only reaches
 # setters, which `state_auto_setters=False` leaves out; the rest are the page plumbing every

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import log_in_as
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -23,6 +22,7 @@ from hcpay_app.models import (
 from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.payments import records
 from hcpay_app.services.support import console
+from tests.e2e.harness import log_in_as
 
 STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
 

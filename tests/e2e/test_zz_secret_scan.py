@@ -2,9 +2,10 @@
 should not be — in the database, the app's log, the emails, or the websocket frames the server sent
 to the browsers.
 
-What the run used is gathered by conftest.py as it goes: every SSN it created members with, every
-card number, CVC, bank account number, password and one-time code typed into a page (read from the
-frames the browser sent), and every frame the server sent back.
+What the run used is gathered as it goes (tests/e2e/harness.py, fed by conftest.py's fixtures):
+every SSN it created members with, every card number, CVC, bank account number, password and
+one-time code typed into a page (read from the frames the browser sent), and every frame the server
+sent back.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import RECEIVED_FRAMES, TYPED_SECRETS
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from hcpay_app.config import get_settings
 from hcpay_app.db import get_engine
+from tests.e2e.harness import RECEIVED_FRAMES, TYPED_SECRETS
 
 pytestmark = pytest.mark.core
 

@@ -42,7 +42,7 @@ def record():
     yield put
     results["_run"] = run_info()
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True))
-    from report import write
+    from tests.perf.report import write
 
     print("\n" + write(results))
 

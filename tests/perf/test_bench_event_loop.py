@@ -9,16 +9,14 @@ Chromium tabs would measure Chromium, not the server.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench_users import app_settings, make_user  # noqa: E402
-from support import server  # noqa: E402
-from support.raw_socket import ROOT, RawClient  # noqa: E402
+from tests.perf.bench_users import app_settings, make_user
+from tests.support import server
+from tests.support.raw_socket import ROOT, RawClient
 
 LOGINS = 30
 LOGIN_EVENT = f"{ROOT}.hcpay_app___state___login____login_state.login"

@@ -26,15 +26,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 from sqlmodel import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench_users import make_user  # noqa: E402
-from support import server  # noqa: E402
-
-from hcpay_app import clock, migrations  # noqa: E402
-from hcpay_app.config import get_settings  # noqa: E402
-from hcpay_app.db import session_scope  # noqa: E402
-from hcpay_app.models import BillingAccount  # noqa: E402
+from hcpay_app import clock, migrations
+from hcpay_app.config import get_settings
+from hcpay_app.db import session_scope
+from hcpay_app.models import BillingAccount
 from hcpay_app.services.billing import invoicing
+from tests.perf.bench_users import make_user
+from tests.support import server
 
 LIGHTHOUSE_VERSION = "12.8.2"
 LIGHTHOUSE_HOME = Path.home() / ".cache" / "hcpay-bench" / "lighthouse"

@@ -5,15 +5,13 @@ MutationObserver), so Playwright's own overhead is left out. Goal: p50 ratio ≤
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench_users import app_settings, make_user  # noqa: E402
-from support import server  # noqa: E402
+from tests.perf.bench_users import app_settings, make_user
+from tests.support import server
 
 PAYMENTS = 20
 

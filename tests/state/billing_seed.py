@@ -21,13 +21,13 @@ import dataclasses
 import datetime as dt
 
 from sqlmodel import select
-from state_harness import ALICE, BOB, Person
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Payment, PaymentStatus
 from hcpay_app.services.billing import coverage, invoicing, ledger
 from hcpay_app.services.payments import records
+from tests.state.state_harness import ALICE, BOB, Person
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # 12:00 PM ET
 TODAY = dt.date(2026, 11, 24)

@@ -3,4 +3,4 @@
 `state_harness` sets the test environment at import, so it must be imported before hcpay_app.
 """
 
-from state_harness import browser, db, make_browser, template_db  # noqa: F401
+from tests.state.state_harness import browser, db, make_browser, template_db  # noqa: F401

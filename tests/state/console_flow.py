@@ -15,18 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from billing_seed import NOW, TODAY, Billing, account_of, pin_clock, seed_billing
 from sqlmodel import func, select
-from state_harness import (
-    ALICE,
-    BOB,
-    Browser,
-    Person,
-    _close,
-    fire,
-    resolve,
-    service_login,
-)
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
@@ -54,6 +43,17 @@ from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 from hcpay_app.services.payments import records
 from hcpay_app.services.support import console, tickets
 from hcpay_app.state.login import LoginState
+from tests.state.billing_seed import NOW, TODAY, Billing, account_of, pin_clock, seed_billing
+from tests.state.state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    Person,
+    _close,
+    fire,
+    resolve,
+    service_login,
+)
 
 STAFF_USERNAME = "sam.support"
 STAFF_EMAIL = "sam.support@connector.example"

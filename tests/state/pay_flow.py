@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from sqlmodel import func, select
-from state_harness import Browser, Person, resolve, service_login
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
@@ -21,6 +20,7 @@ from hcpay_app.models import LedgerEntry, Payment, PaymentMethod, SandboxCharge
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.payments import methods
+from tests.state.state_harness import Browser, Person, resolve, service_login
 
 CARD_OK = "4242424242424242"
 CARD_NSF = "4000000000009995"  # insufficient funds

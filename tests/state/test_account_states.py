@@ -6,7 +6,20 @@ import base64
 import secrets
 
 import pytest
-from state_harness import (
+
+from hcpay_app import clock, routes
+from hcpay_app.config import get_settings
+from hcpay_app.db import session_scope
+from hcpay_app.services.accounts import authn, recovery
+from hcpay_app.state.mailbox import MailboxState, MailView
+from hcpay_app.state.recovery import (
+    ForgotPasswordState,
+    ForgotUsernameState,
+    ResetPasswordState,
+)
+from hcpay_app.state.session import SessionState
+from hcpay_app.state.settings import SettingsState
+from tests.state.state_harness import (
     ALICE,
     BOB,
     Browser,
@@ -21,19 +34,6 @@ from state_harness import (
     resolve,
     service_login,
 )
-
-from hcpay_app import clock, routes
-from hcpay_app.config import get_settings
-from hcpay_app.db import session_scope
-from hcpay_app.services.accounts import authn, recovery
-from hcpay_app.state.mailbox import MailboxState, MailView
-from hcpay_app.state.recovery import (
-    ForgotPasswordState,
-    ForgotUsernameState,
-    ResetPasswordState,
-)
-from hcpay_app.state.session import SessionState
-from hcpay_app.state.settings import SettingsState
 
 pytestmark = pytest.mark.asyncio
 
@@ -296,12 +296,19 @@ async def test_set_password_without_opening_a_link_does_nothing(make_browser):
     assert out.events == [] and password_hash(ALICE.username) == before
 
 
-async def test_the_browser_cannot_mark_a_link_valid(make_browser):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("link_valid", True, id="link_valid"),
+        pytest.param("_token", "x" * 43, id="_token"),
+        pytest.param("token", "x" * 43, id="token"),
+    ],
+)
+async def test_the_browser_cannot_mark_a_link_valid(make_browser, name, value):
     tab = make_browser(routes.RESET_PASSWORD + "?token=nope")
     await fire(tab, ResetPasswordState, "open_link")
-    for name, value in (("link_valid", True), ("_token", "x" * 43), ("token", "x" * 43)):
-        with pytest.raises(AttributeError):
-            await fire(tab, ResetPasswordState, "setvar", var_name=name, value=value)
+    with pytest.raises(AttributeError):
+        await fire(tab, ResetPasswordState, "setvar", var_name=name, value=value)
     assert tab.state(ResetPasswordState).link_valid is False
 
 

@@ -6,16 +6,6 @@ import datetime as dt
 import secrets
 
 import pytest
-from state_harness import (
-    ALICE,
-    BOB,
-    Browser,
-    event_names,
-    fire,
-    logged_in_browser,
-    resolve,
-    service_login,
-)
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
@@ -25,6 +15,16 @@ from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.session import MEMBER_STATES, SessionState
 from hcpay_app.state.settings import SettingsState
+from tests.state.state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    event_names,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,14 +8,14 @@ staff, exactly as it is when the staff session simply ends.
 from __future__ import annotations
 
 import pytest
-from console_flow import World, assert_no_member_data, cached_world, staff_browser
-from state_harness import ALICE, BOB, Browser, fire, resolve, service_login
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.services.accounts import authn
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.session import SessionState
+from tests.state.console_flow import World, assert_no_member_data, cached_world, staff_browser
+from tests.state.state_harness import ALICE, BOB, Browser, fire, resolve, service_login
 
 pytestmark = pytest.mark.asyncio
 

@@ -14,7 +14,23 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from console_flow import (
+
+from hcpay_app import clock, routes
+from hcpay_app.db import session_scope
+from hcpay_app.models import EntryKind, PaymentStatus
+from hcpay_app.services.accounts import authn
+from hcpay_app.state.autopay import AutopayState
+from hcpay_app.state.console import ConsoleState
+from hcpay_app.state.dashboard import DashboardState
+from hcpay_app.state.history import HistoryState, PaymentDetailState
+from hcpay_app.state.methods import MethodsState
+from hcpay_app.state.notifications import NotificationsState
+from hcpay_app.state.pay import PayState
+from hcpay_app.state.plan import PlanState
+from hcpay_app.state.reminders import RemindersState
+from hcpay_app.state.session import SessionState
+from hcpay_app.state.support import SupportState
+from tests.state.console_flow import (
     LATE_FEE_CENTS,
     REASON,
     World,
@@ -32,7 +48,7 @@ from console_flow import (
     ticket,
     ticket_messages,
 )
-from state_harness import (
+from tests.state.state_harness import (
     ALICE,
     BOB,
     CAROL,
@@ -44,22 +60,6 @@ from state_harness import (
     resolve,
     service_login,
 )
-
-from hcpay_app import clock, routes
-from hcpay_app.db import session_scope
-from hcpay_app.models import EntryKind, PaymentStatus
-from hcpay_app.services.accounts import authn
-from hcpay_app.state.autopay import AutopayState
-from hcpay_app.state.console import ConsoleState
-from hcpay_app.state.dashboard import DashboardState
-from hcpay_app.state.history import HistoryState, PaymentDetailState
-from hcpay_app.state.methods import MethodsState
-from hcpay_app.state.notifications import NotificationsState
-from hcpay_app.state.pay import PayState
-from hcpay_app.state.plan import PlanState
-from hcpay_app.state.reminders import RemindersState
-from hcpay_app.state.session import SessionState
-from hcpay_app.state.support import SupportState
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,15 +8,6 @@ import re
 import secrets
 
 import pytest
-from state_harness import (
-    ALICE,
-    BOB,
-    Browser,
-    fire,
-    logged_in_browser,
-    resolve,
-    service_login,
-)
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
@@ -25,6 +16,15 @@ from hcpay_app.services.accounts import authn
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.session import SessionState
+from tests.state.state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -12,9 +12,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from billing_seed import Billing, seed_billing
-from console_flow import assert_no_member_data, snapshot
-from pay_flow import (
+from reflex_base import constants
+
+from hcpay_app import routes
+from hcpay_app.models import PaymentStatus
+from hcpay_app.services.payments import guest
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES
+from hcpay_app.state.guest import GuestState
+from tests.state.billing_seed import Billing, seed_billing
+from tests.state.console_flow import assert_no_member_data, snapshot
+from tests.state.pay_flow import (
     CARD_NSF,
     CARD_OK,
     REFERENCE_RE,
@@ -24,14 +31,7 @@ from pay_flow import (
     payment,
     payments_for,
 )
-from reflex_base import constants
-from state_harness import ALICE, BOB, Browser, Outcome, fire
-
-from hcpay_app import routes
-from hcpay_app.models import PaymentStatus
-from hcpay_app.services.payments import guest
-from hcpay_app.services.payments.templates import DECLINE_MESSAGES
-from hcpay_app.state.guest import GuestState
+from tests.state.state_harness import ALICE, BOB, Browser, Outcome, fire
 
 pytestmark = pytest.mark.asyncio
 
@@ -364,10 +364,9 @@ async def test_malformed_attempts_do_not_count_towards_the_limit(billing):
 
 def terminate(account_id: int) -> None:
     """The daily job ends the account's coverage (between the guest's review and the click)."""
-    from billing_seed import TODAY
-
     from hcpay_app.db import session_scope
     from hcpay_app.models import BillingAccount, CoverageStatus
+    from tests.state.billing_seed import TODAY
 
     with session_scope() as s:
         row = s.get(BillingAccount, account_id)
@@ -378,7 +377,7 @@ def terminate(account_id: int) -> None:
 
 @pytest.mark.parametrize("kind", ["card", "bank"])
 async def test_coverage_ended_before_submit_charges_nothing_and_says_why(billing, kind):
-    from pay_flow import counts as payment_counts
+    from tests.state.pay_flow import counts as payment_counts
 
     g = await GuestTab().verified()
     await g.fire("pick_method_kind", value=kind)

@@ -13,19 +13,7 @@ import secrets
 
 import pytest
 import reflex as rx
-from billing_seed import TODAY, Billing, MemberBilling, account_of, seed_billing
 from reflex_base import constants
-from state_harness import (
-    ALICE,
-    BOB,
-    Browser,
-    Outcome,
-    Person,
-    fire,
-    logged_in_browser,
-    resolve,
-    service_login,
-)
 
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
@@ -38,6 +26,18 @@ from hcpay_app.services.payments.history import TimelineStep
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.history import HistoryState, PaymentDetailState
 from hcpay_app.state.session import MEMBER_STATES, SessionState
+from tests.state.billing_seed import TODAY, Billing, MemberBilling, account_of, seed_billing
+from tests.state.state_harness import (
+    ALICE,
+    BOB,
+    Browser,
+    Outcome,
+    Person,
+    fire,
+    logged_in_browser,
+    resolve,
+    service_login,
+)
 
 pytestmark = pytest.mark.asyncio
 

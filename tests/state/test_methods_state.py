@@ -9,8 +9,16 @@ import datetime as dt
 import secrets
 
 import pytest
-from billing_seed import TODAY, seed_billing
-from pay_flow import (
+
+from hcpay_app import clock, routes
+from hcpay_app.models import PaymentStatus
+from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.state.dashboard import DashboardState
+from hcpay_app.state.methods import MethodsState
+from hcpay_app.state.pay import PayState
+from hcpay_app.state.session import SessionState
+from tests.state.billing_seed import TODAY, seed_billing
+from tests.state.pay_flow import (
     CVC,
     age_session,
     assert_no_card_data,
@@ -23,7 +31,7 @@ from pay_flow import (
     revoke,
     saved_card,
 )
-from state_harness import (
+from tests.state.state_harness import (
     ALICE,
     BOB,
     PASSWORD,
@@ -33,14 +41,6 @@ from state_harness import (
     logged_in_browser,
     service_login,
 )
-
-from hcpay_app import clock, routes
-from hcpay_app.models import PaymentStatus
-from hcpay_app.services.payments.methods import MethodView
-from hcpay_app.state.dashboard import DashboardState
-from hcpay_app.state.methods import MethodsState
-from hcpay_app.state.pay import PayState
-from hcpay_app.state.session import SessionState
 
 pytestmark = pytest.mark.asyncio
 
@@ -198,8 +198,19 @@ async def test_the_second_method_added_is_not_the_default(two_cards):
     assert [m.is_default for m in tab.state.methods] == [True, False, False]
 
 
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param("", id="empty"),
+        pytest.param("wrong-password-123", id="wrong"),
+        pytest.param(PASSWORD.lower(), id="wrong-case"),
+        pytest.param(["x"], id="list"),
+        pytest.param(5, id="number"),
+    ],
+)
 @pytest.mark.parametrize("how", ["clock moved on", "session started long ago"])
-async def test_adding_with_a_session_older_than_ten_minutes_needs_the_password(db, how):
+async def test_adding_with_a_session_older_than_ten_minutes_needs_the_password(db, how, password):
     browser = await logged_in_browser(ALICE, url=routes.SETTINGS)
     if how == "clock moved on":
         clock.shift(dt.timedelta(minutes=11))  # the db fixture resets the clock after the test
@@ -210,12 +221,11 @@ async def test_adding_with_a_session_older_than_ten_minutes_needs_the_password(d
     assert tab.state.needs_password is True
     await tab.fire("open_add", kind="card")
 
-    for password in (None, "", "wrong-password-123", PASSWORD.lower(), ["x"], 5):
-        form = card_form() if password is None else {**card_form(), "password": password}
-        out = await tab.fire("add_method", form_data=form)
-        assert out.redirects == [] and tab.state.errors == {"password": NEED_PASSWORD}, password
-        assert tab.state.adding is True and tab.state.processing is False
-        assert method_rows(ALICE) == []
+    form = card_form() if password is None else {**card_form(), "password": password}
+    out = await tab.fire("add_method", form_data=form)
+    assert out.redirects == [] and tab.state.errors == {"password": NEED_PASSWORD}, password
+    assert tab.state.adding is True and tab.state.processing is False
+    assert method_rows(ALICE) == []
 
     await tab.fire("add_method", form_data={**card_form(), "password": PASSWORD})
     assert tab.state.message == "Visa ••••4242 was added." and tab.state.errors == {}
@@ -261,23 +271,24 @@ async def test_add_with_an_invalid_field_saves_nothing(db, form, field):
 
 
 JUNK = [None, 7, True, ["x"], {"a": 1}, "x" * 10_000]
+JUNK_IDS = ["none", "int", "bool", "list", "dict", "10k"]
 CARD_FIELDS = ["card_number", "expiry", "cvc", "card_name", "billing_zip"]
 BANK_FIELDS = ["routing_number", "account_number", "confirm_account_number", "account_type", "account_name"]
 
 
+@pytest.mark.parametrize("value", JUNK, ids=JUNK_IDS)
 @pytest.mark.parametrize(("kind", "field"), [*(("card", f) for f in CARD_FIELDS), *(("bank", f) for f in BANK_FIELDS)])
-async def test_add_with_a_field_of_the_wrong_type(db, kind, field):
-    """None, a number, a boolean, a list, an object and 10,000 characters in each field in turn."""
+async def test_add_with_a_field_of_the_wrong_type(db, kind, field, value):
+    """None, a number, a boolean, a list, an object and 10,000 characters in each field."""
     tab = await settings()
     await tab.fire("open_add", kind=kind)
-    for value in JUNK:
-        await tab.fire("add_method", form_data={**(card_form() if kind == "card" else bank_form()), field: value})
-        assert set(tab.state.errors) == {field} and tab.state.processing is False, value
+    await tab.fire("add_method", form_data={**(card_form() if kind == "card" else bank_form()), field: value})
+    assert set(tab.state.errors) == {field} and tab.state.processing is False, value
     assert method_rows(ALICE) == []
     assert_no_card_data(tab.seen, tab.browser)
 
 
-@pytest.mark.parametrize("value", [*JUNK, "7" * 10_000], ids=["none", "int", "bool", "list", "dict", "10k", "digits"])
+@pytest.mark.parametrize("value", [*JUNK, "7" * 10_000], ids=[*JUNK_IDS, "digits"])
 async def test_add_with_a_nickname_of_the_wrong_type(db, value):
     tab = await settings()
     await tab.fire("add_method", form_data={**card_form(), "nickname": value})
@@ -376,7 +387,8 @@ async def test_make_default(two_cards):
     assert method_row(bobs).is_default is True  # Bob's own default is his business
 
 
-async def test_remove_own_method_moves_the_default(two_cards):
+@pytest.mark.parametrize("handler", ["remove", "make_default"])
+async def test_remove_own_method_moves_the_default(two_cards, handler):
     first, second, _ = two_cards
     tab = await settings()
     await tab.fire("remove", method_id=first)
@@ -384,23 +396,35 @@ async def test_remove_own_method_moves_the_default(two_cards):
     assert tab.listed() == [(second, "Mastercard ••••4444", "", True)]
     assert method_row(first).removed_at is not None and method_row(first).is_default is False
     # Removing again, or acting on the removed one, finds nothing.
-    for handler in ("remove", "make_default"):
-        await tab.fire(handler, method_id=first)
-        assert tab.state.message == NO_METHOD
+    await tab.fire(handler, method_id=first)
+    assert tab.state.message == NO_METHOD
 
 
-OTHER_IDS = ["bob", "-1", "0", "abc", "", None, True, 1.0, ["1"], {"id": 1}, "9" * 11, 2**63 - 1]
+OTHER_IDS = [
+    pytest.param("bob", id="bobs"),
+    pytest.param("-1", id="negative-text"),
+    pytest.param("0", id="zero-text"),
+    pytest.param("abc", id="letters"),
+    pytest.param("", id="empty"),
+    pytest.param(None, id="none"),
+    pytest.param(True, id="bool"),
+    pytest.param(1.0, id="float"),
+    pytest.param(["1"], id="list"),
+    pytest.param({"id": 1}, id="dict"),
+    pytest.param("9" * 11, id="11-digits"),
+    pytest.param(2**63 - 1, id="largest-int64"),
+]
 
 
+@pytest.mark.parametrize("method_id", OTHER_IDS)
 @pytest.mark.parametrize("handler", ["make_default", "remove"])
-async def test_make_default_or_remove_anything_but_an_own_method_is_refused(two_cards, handler):
+async def test_make_default_or_remove_anything_but_an_own_method_is_refused(two_cards, handler, method_id):
     _first, _second, bobs = two_cards
     tab = await settings()
     listed, rows = tab.listed(), snapshot(ALICE, BOB)
-    for method_id in OTHER_IDS:
-        tab.state.message = ""
-        out = await tab.fire(handler, method_id=bobs if method_id == "bob" else method_id)
-        assert out.events == [] and tab.state.message == NO_METHOD, method_id
+    tab.state.message = ""
+    out = await tab.fire(handler, method_id=bobs if method_id == "bob" else method_id)
+    assert out.events == [] and tab.state.message == NO_METHOD, method_id
     assert snapshot(ALICE, BOB) == rows and tab.listed() == listed
 
 

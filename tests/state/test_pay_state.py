@@ -14,8 +14,20 @@ import datetime as dt
 import secrets
 
 import pytest
-from billing_seed import TODAY, Billing, account_of, seed_billing
-from pay_flow import (
+
+from hcpay_app import clock, routes
+from hcpay_app.db import session_scope
+from hcpay_app.models import EntryKind, PaymentStatus
+from hcpay_app.services.adapters.processor import get_processor
+from hcpay_app.services.billing import ledger
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES
+from hcpay_app.state.dashboard import DashboardState
+from hcpay_app.state.login import LoginState
+from hcpay_app.state.pay import PayState
+from hcpay_app.state.session import SessionState
+from tests.state.billing_seed import TODAY, Billing, account_of, seed_billing
+from tests.state.pay_flow import (
     CARD_NSF,
     CARD_OK,
     ENDED,
@@ -31,7 +43,7 @@ from pay_flow import (
     revoke,
     saved_card,
 )
-from state_harness import (
+from tests.state.state_harness import (
     ALICE,
     BOB,
     Browser,
@@ -42,18 +54,6 @@ from state_harness import (
     resolve,
     service_login,
 )
-
-from hcpay_app import clock, routes
-from hcpay_app.db import session_scope
-from hcpay_app.models import EntryKind, PaymentStatus
-from hcpay_app.services.adapters.processor import get_processor
-from hcpay_app.services.billing import ledger
-from hcpay_app.services.payments import checkout
-from hcpay_app.services.payments.templates import DECLINE_MESSAGES
-from hcpay_app.state.dashboard import DashboardState
-from hcpay_app.state.login import LoginState
-from hcpay_app.state.pay import PayState
-from hcpay_app.state.session import SessionState
 
 pytestmark = pytest.mark.asyncio
 
@@ -555,6 +555,7 @@ async def test_a_saved_method_removed_after_the_review_is_not_charged(billing):
 # --------------------------------------------------------------------------------------------
 
 JUNK = [None, 7, True, ["x"], {"a": 1}, "x" * 10_000]
+JUNK_IDS = ["none", "int", "bool", "list", "dict", "10k"]
 CARD_FIELDS = ["card_number", "expiry", "cvc", "card_name", "billing_zip", "save_method"]
 BANK_FIELDS = [
     "routing_number",
@@ -574,25 +575,25 @@ def expect_error(field: str, value) -> bool:
     return True
 
 
+@pytest.mark.parametrize("value", JUNK, ids=JUNK_IDS)
 @pytest.mark.parametrize(("kind", "field"), [*(("card", f) for f in CARD_FIELDS), *(("bank", f) for f in BANK_FIELDS)])
-async def test_submit_method_with_a_field_of_the_wrong_type(billing, kind, field):
-    """None, a number, a boolean, a list, an object and 10,000 characters in each field in turn."""
+async def test_submit_method_with_a_field_of_the_wrong_type(billing, kind, field, value):
+    """None, a number, a boolean, a list, an object and 10,000 characters in each field."""
     j = await journey()
     await j.to_method()
     await j.fire("pick_method_kind", value=kind)
     before = counts()
 
-    for value in JUNK:
-        await j.fire("submit_method", form_data={**(card_form() if kind == "card" else bank_form()), field: value})
-        p = j.pay
-        assert p.processing is False, value
-        if expect_error(field, value):
-            assert set(p.errors) == {field} and p.step == "method", value
-        else:
-            assert p.errors == {} and p.step == "review", value
-            await j.fire("edit", step="method")
-        assert len(p.card_name) <= 60 and len(p.account_name) <= 60 and len(p.billing_zip) <= 10, value
-        assert len(p.expiry) <= 7, value
+    await j.fire("submit_method", form_data={**(card_form() if kind == "card" else bank_form()), field: value})
+    p = j.pay
+    assert p.processing is False, value
+    if expect_error(field, value):
+        assert set(p.errors) == {field} and p.step == "method", value
+    else:
+        assert p.errors == {} and p.step == "review", value
+        await j.fire("edit", step="method")
+    assert len(p.card_name) <= 60 and len(p.account_name) <= 60 and len(p.billing_zip) <= 10, value
+    assert len(p.expiry) <= 7, value
 
     assert counts() == before
     assert_no_card_data(j.seen, j.tab, keys=j.keys)
@@ -621,21 +622,19 @@ async def test_submit_method_with_junk_form_data(billing, kind, form_data):
     assert counts()["Payment"] == len(billing.alice.references) + len(billing.bob.references)
 
 
+@pytest.mark.parametrize("value", JUNK, ids=JUNK_IDS)
 @pytest.mark.parametrize("field", ["other_amount", "payment_date"])
-async def test_submit_amount_with_a_field_of_the_wrong_type(billing, field):
+async def test_submit_amount_with_a_field_of_the_wrong_type(billing, field, value):
     j = await journey()
     await j.fire("pick_amount", value="other")
-    for value in JUNK:
-        j.pay.step = "amount"
-        await j.fire(
-            "submit_amount", form_data={"other_amount": "100.00", "payment_date": TODAY.isoformat(), field: value}
-        )
-        p = j.pay
-        assert len(p.other_amount) <= 20 and len(p.payment_date) <= 10, value
-        if field == "payment_date" and not isinstance(value, str):
-            assert p.errors == {} and p.step == "method" and p.date_text == "Today", value  # no date means today
-        else:
-            assert set(p.errors) == {field} and p.step == "amount", value
+    j.pay.step = "amount"
+    await j.fire("submit_amount", form_data={"other_amount": "100.00", "payment_date": TODAY.isoformat(), field: value})
+    p = j.pay
+    assert len(p.other_amount) <= 20 and len(p.payment_date) <= 10, value
+    if field == "payment_date" and not isinstance(value, str):
+        assert p.errors == {} and p.step == "method" and p.date_text == "Today", value  # no date means today
+    else:
+        assert set(p.errors) == {field} and p.step == "amount", value
 
 
 @pytest.mark.parametrize("form_data", [None, [], "other_amount=5", 5], ids=repr)
@@ -779,18 +778,18 @@ async def test_a_future_date_schedules_the_payment_and_the_dashboard_cancels_it(
     assert d.cancel_message == "This payment can no longer be canceled: it has already run or was canceled."
 
 
-async def test_cancelling_another_members_scheduled_payment_is_refused(billing):
+@pytest.mark.parametrize("typed", ["exact", "lower-case", "spaces"])
+async def test_cancelling_another_members_scheduled_payment_is_refused(billing, typed):
     _bob, bobs = await schedule(BOB)
     bob_before = payment(bobs)
     tab = await logged_in_browser(ALICE)
     await fire(tab, DashboardState, "load")
-    outs = []
-    for typed in (bobs, bobs.lower(), bobs.replace("-", " ")):
-        outs.append(await fire(tab, DashboardState, "cancel_scheduled", reference=typed))
-        assert tab.state(DashboardState).cancel_message == NOT_FOUND
+    reference = {"exact": bobs, "lower-case": bobs.lower(), "spaces": bobs.replace("-", " ")}[typed]
+    out = await fire(tab, DashboardState, "cancel_scheduled", reference=reference)
+    assert tab.state(DashboardState).cancel_message == NOT_FOUND
     bob_after = payment(bobs)
     assert bob_after.status == PaymentStatus.SCHEDULED and bob_after.updated_at == bob_before.updated_at
-    assert bobs not in "\n".join(o.seen for o in outs)
+    assert bobs not in out.seen
 
 
 @pytest.mark.parametrize("reference", [None, 5, ["HC"], {"r": 1}, "", "HC-0000-0000-0000", "x" * 10_000], ids=repr)

@@ -11,7 +11,14 @@ import json
 
 import pytest
 from sqlmodel import select
-from state_harness import (
+
+from hcpay_app import clock, routes
+from hcpay_app.db import session_scope
+from hcpay_app.models import Member, PendingRegistration
+from hcpay_app.services.accounts import registration
+from hcpay_app.state.register import RegisterState
+from hcpay_app.state.session import SessionState
+from tests.state.state_harness import (
     ALICE,
     CAROL,
     PASSWORD,
@@ -22,13 +29,6 @@ from state_harness import (
     resolve,
     user_by_username,
 )
-
-from hcpay_app import clock, routes
-from hcpay_app.db import session_scope
-from hcpay_app.models import Member, PendingRegistration
-from hcpay_app.services.accounts import registration
-from hcpay_app.state.register import RegisterState
-from hcpay_app.state.session import SessionState
 
 pytestmark = pytest.mark.asyncio
 
@@ -139,19 +139,20 @@ async def test_the_pending_id_never_appears_in_the_public_dict_or_any_delta():
     assert "pending" not in json.dumps(w.tab.root.dict(), default=str)
 
 
-async def test_the_browser_cannot_write_backend_or_flow_vars_through_setvar():
+@pytest.mark.parametrize("name", ["_pending_id", "pending_id", "step", "_user_inputs", "masked_email"])
+async def test_the_browser_cannot_write_backend_or_flow_vars_through_setvar(name):
     w = Watcher()
     await w.identity()
     [real] = pending_rows(CAROL.member_number)
-    for name, value in (
-        ("_pending_id", real.id + 1),
-        ("pending_id", real.id + 1),
-        ("step", "verify"),
-        ("_user_inputs", []),
-        ("masked_email", "x"),
-    ):
-        with pytest.raises(AttributeError):
-            await fire(w.tab, RegisterState, "setvar", var_name=name, value=value)
+    value = {
+        "_pending_id": real.id + 1,
+        "pending_id": real.id + 1,
+        "step": "verify",
+        "_user_inputs": [],
+        "masked_email": "x",
+    }[name]
+    with pytest.raises(AttributeError):
+        await fire(w.tab, RegisterState, "setvar", var_name=name, value=value)
     assert w.state.step == "credentials"
     await w.credentials()  # the tab still continues its own sign-up
     assert w.state.step == "verify" and w.state.masked_email == "c•••@example.com"
@@ -424,12 +425,12 @@ async def test_start_over_forgets_everything_including_the_pending_id():
     assert w.state.message == "Your sign-up session has expired. Please start again."
 
 
-async def test_handlers_ignore_a_second_submit_while_one_is_running():
+@pytest.mark.parametrize("name", ["submit_identity", "submit_credentials", "submit_code"])
+async def test_handlers_ignore_a_second_submit_while_one_is_running(name):
     w = Watcher()
     w.state.processing = True
-    for name in ("submit_identity", "submit_credentials", "submit_code"):
-        out = await w.fire(name, form_data={})
-        assert out.yields == 0 and out.events == []
+    out = await w.fire(name, form_data={})
+    assert out.yields == 0 and out.events == []
     out = await w.fire("resend_code")
     assert out.yields == 0
     assert w.state.step == "identity" and pending_rows(CAROL.member_number) == []

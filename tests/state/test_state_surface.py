@@ -14,7 +14,6 @@ import pytest
 import reflex as rx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from state_harness import ALICE, BOB, Browser, fire, logged_in_browser, password_hash
 
 from hcpay_app import routes
 from hcpay_app.services.common import validators
@@ -27,6 +26,7 @@ from hcpay_app.state.recovery import (
 from hcpay_app.state.register import RegisterState
 from hcpay_app.state.session import SessionState
 from hcpay_app.state.settings import SettingsState
+from tests.state.state_harness import ALICE, BOB, Browser, fire, logged_in_browser, password_hash
 
 
 def app_states() -> list[type[rx.State]]:
@@ -44,14 +44,20 @@ def test_helpers_the_browser_must_not_call_are_not_event_handlers():
     assert {SessionState, LoginState, RegisterState, SettingsState, ResetPasswordState} <= set(states)
     for cls in states:
         assert not [name for name in cls.event_handlers if name.startswith("_")], cls
-    for cls, helper in (
-        (SessionState, "_begin"),
-        (SessionState, "_resolve"),
-        (SessionState, "_to_login"),
-        (RegisterState, "_show_error"),
-        (RegisterState, "_call"),
-    ):
-        assert hasattr(cls, helper) and helper not in cls.event_handlers
+
+
+@pytest.mark.parametrize(
+    ("cls", "helper"),
+    [
+        pytest.param(SessionState, "_begin", id="SessionState._begin"),
+        pytest.param(SessionState, "_resolve", id="SessionState._resolve"),
+        pytest.param(SessionState, "_to_login", id="SessionState._to_login"),
+        pytest.param(RegisterState, "_show_error", id="RegisterState._show_error"),
+        pytest.param(RegisterState, "_call", id="RegisterState._call"),
+    ],
+)
+def test_the_named_private_helpers_are_not_event_handlers(cls, helper):
+    assert hasattr(cls, helper) and helper not in cls.event_handlers
 
 
 def test_no_auto_setters_exist_for_app_vars():

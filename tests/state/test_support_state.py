@@ -12,8 +12,15 @@ import re
 import secrets
 
 import pytest
-from billing_seed import Billing, seed_billing
-from console_flow import (
+from sqlmodel import select
+
+from hcpay_app import routes
+from hcpay_app.db import session_scope
+from hcpay_app.models import Payment, SupportTicket
+from hcpay_app.state.session import SessionState
+from hcpay_app.state.support import SupportState
+from tests.state.billing_seed import Billing, seed_billing
+from tests.state.console_flow import (
     assert_no_member_data,
     audit_rows,
     open_ticket,
@@ -21,14 +28,7 @@ from console_flow import (
     ticket,
     ticket_messages,
 )
-from sqlmodel import select
-from state_harness import ALICE, BOB, Browser, emails, fire, logged_in_browser
-
-from hcpay_app import routes
-from hcpay_app.db import session_scope
-from hcpay_app.models import Payment, SupportTicket
-from hcpay_app.state.session import SessionState
-from hcpay_app.state.support import SupportState
+from tests.state.state_harness import ALICE, BOB, Browser, emails, fire, logged_in_browser
 
 pytestmark = pytest.mark.asyncio
 

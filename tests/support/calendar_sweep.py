@@ -5,9 +5,9 @@ relative offset (`faketime -f +SECONDS`): with an absolute `@DATE`, each process
 clock at DATE when it started, and they would drift apart. The end-to-end harness is told to leave
 the app's own clock alone (`HCPAY_E2E_CLOCK_START=system`), so the app reads the faked time.
 
-    python tests/support/calendar_sweep.py                 # every date, unit + state + core e2e
-    python tests/support/calendar_sweep.py --only friday-before-a-1st --suites unit
-    python tests/support/calendar_sweep.py --at 2027-06-30T16:00-04:00
+    python -m tests.support.calendar_sweep                 # every date, unit + state + core e2e
+    python -m tests.support.calendar_sweep --only friday-before-a-1st --suites unit
+    python -m tests.support.calendar_sweep --at 2027-06-30T16:00-04:00
 
 Prints one line per suite and date with its time, then a table; exits non-zero if any run failed.
 """

@@ -12,18 +12,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
-from billing_helpers import issue_through, pay
-from payment_helpers import (
-    BANKS,
-    CARDS,
-    NOW,
-    TODAY,
-    account_of,
-    at,
-    bank,
-    card,
-    token_of,
-)
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
@@ -46,6 +34,18 @@ from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.jobs import daily, roster
 from hcpay_app.services.payments import methods
 from hcpay_app.services.recurring import autopay
+from tests.unit.billing_helpers import issue_through, pay
+from tests.unit.payment_helpers import (
+    BANKS,
+    CARDS,
+    NOW,
+    TODAY,
+    account_of,
+    at,
+    bank,
+    card,
+    token_of,
+)
 
 PREMIUM = 51250  # $512.50 a month
 PASSWORD = "Violet-Kayak-Thunder-93"

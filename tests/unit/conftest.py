@@ -19,15 +19,13 @@ import os
 import re
 import shutil
 import sqlite3
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import services  # noqa: E402
+from tests.support import services
 
 ON_POSTGRES = os.environ.get("HCPAY_TEST_DATABASE", "sqlite") == "postgresql"
 _TMP = Path(tempfile.mkdtemp(prefix="hcpay-unit-"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from billing_helpers import BEN, issue_through
 from sqlmodel import Session, select
 
 from hcpay_app.models import (
@@ -20,6 +19,7 @@ from hcpay_app.services.accounts import authn
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters.processor import Token
 from hcpay_app.services.payments import checkout
+from tests.unit.billing_helpers import BEN, issue_through
 
 NOW = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)  # the unit conftest's `now`
 TODAY = dt.date(2026, 3, 10)  # a Tuesday

@@ -9,14 +9,14 @@ import datetime as dt
 import inspect
 
 import pytest
-from payment_helpers import TODAY, add_ben, billed_actor, card, submit
 from sqlmodel import select
-from support_helpers import REASON, add_late_fee, make_staff, open_one, snapshot
 
 from hcpay_app.models import LedgerEntry, LoginThrottle, Payment, PaymentStatus
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.common.errors import AuthenticationFailed, NotAllowed
 from hcpay_app.services.support import console, tickets
+from tests.unit.payment_helpers import TODAY, add_ben, billed_actor, card, submit
+from tests.unit.support_helpers import REASON, add_late_fee, make_staff, open_one, snapshot
 
 
 @dataclasses.dataclass

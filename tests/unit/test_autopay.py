@@ -8,7 +8,16 @@ import datetime as dt
 import threading
 
 import pytest
-from autopay_helpers import (
+from sqlmodel import Session, select
+
+from hcpay_app.config import get_settings
+from hcpay_app.db import engine_for
+from hcpay_app.models import AutopayMandate, BillingAccount, Notification, PaymentStatus
+from hcpay_app.services.common.errors import NotFound, ValidationError
+from hcpay_app.services.jobs import autopay_runs
+from hcpay_app.services.payments import methods
+from hcpay_app.services.recurring import autopay
+from tests.unit.autopay_helpers import (
     BANKS,
     PREMIUM,
     TODAY,
@@ -26,16 +35,7 @@ from autopay_helpers import (
     save_bank,
     save_card,
 )
-from payment_helpers import NOW, add_ben, card, token_of
-from sqlmodel import Session, select
-
-from hcpay_app.config import get_settings
-from hcpay_app.db import engine_for
-from hcpay_app.models import AutopayMandate, BillingAccount, Notification, PaymentStatus
-from hcpay_app.services.common.errors import NotFound, ValidationError
-from hcpay_app.services.jobs import autopay_runs
-from hcpay_app.services.payments import methods
-from hcpay_app.services.recurring import autopay
+from tests.unit.payment_helpers import NOW, add_ben, card, token_of
 
 D = dt.date
 CHARGE_DAY = D(2026, 3, 18)  # the default charge day (due day 23 − 5) after Mar 10
@@ -100,14 +100,21 @@ def test_automatic_payments_need_the_authorization_accepted(session, avery, visa
     assert autopay.status_text(session, session.get(BillingAccount, avery.account_id)) == "Off"
 
 
-def test_automatic_payments_only_from_the_members_own_method(session, avery, visa, add_member, register):
+@pytest.mark.parametrize("which", ["someone-elses", "unknown", "id-as-text", "none", "negative"])
+def test_automatic_payments_only_from_the_members_own_method(session, avery, visa, add_member, register, which):
     ben, _account = add_ben(session, add_member, register)
     bens_card = methods.save(session, ben, token_of(card()), now=NOW)
     session.commit()
-    for method_id in (bens_card.id, 99999, str(visa.id), None, -1):
-        with pytest.raises(ValidationError) as refused:
-            activate(session, avery, method_id)
-        assert "method" in refused.value.errors, method_id
+    method_id = {
+        "someone-elses": bens_card.id,
+        "unknown": 99999,
+        "id-as-text": str(visa.id),
+        "none": None,
+        "negative": -1,
+    }[which]
+    with pytest.raises(ValidationError) as refused:
+        activate(session, avery, method_id)
+    assert "method" in refused.value.errors, method_id
     assert mandates(session, avery) == []
     # Nor Ben's set-up from Avery's card.
     with pytest.raises(ValidationError):
@@ -269,16 +276,19 @@ def test_first_charge_date(day, today, first):
     assert autopay.first_charge_on(day, today) == first
 
 
-def test_charge_amount_by_rule(session, avery, visa):
+@pytest.mark.parametrize(
+    ("rule", "frequency", "fixed", "expected"),
+    [
+        pytest.param("full", "monthly", "", PREMIUM, id="full-monthly"),
+        pytest.param("full", "quarterly", "", 3 * PREMIUM, id="full-quarterly"),
+        pytest.param("fixed", "monthly", "123.45", 12345, id="fixed-monthly"),
+    ],
+)
+def test_charge_amount_by_rule(session, avery, visa, rule, frequency, fixed, expected):
     account = session.get(BillingAccount, avery.account_id)
-    for rule, frequency, fixed, expected in (
-        ("full", "monthly", "", PREMIUM),
-        ("full", "quarterly", "", 3 * PREMIUM),
-        ("fixed", "monthly", "123.45", 12345),
-    ):
-        activate(session, avery, visa.id, amount_rule=rule, frequency=frequency, fixed_amount=fixed)
-        mandate = mandates(session, avery)[-1]
-        assert autopay.charge_amount(session, mandate, account, TODAY) == expected, (rule, frequency)
+    activate(session, avery, visa.id, amount_rule=rule, frequency=frequency, fixed_amount=fixed)
+    mandate = mandates(session, avery)[-1]
+    assert autopay.charge_amount(session, mandate, account, TODAY) == expected, (rule, frequency)
 
 
 def test_replacing_the_set_up_cancels_the_old_one_and_charges_once(session, avery, visa):
@@ -509,7 +519,7 @@ def test_a_returned_automatic_debit_sends_one_email_that_says_what_happens_next(
 
 
 def test_a_hard_decline_never_retries_and_a_soft_one_retries_twice(session, avery, add_member, register):
-    from autopay_helpers import CARDS
+    from tests.unit.autopay_helpers import CARDS
 
     activate(session, avery, save_card(session, avery, CARDS["insufficient_funds"]).id)
     run_days(TODAY, D(2026, 3, 30))

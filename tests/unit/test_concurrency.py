@@ -9,8 +9,6 @@ import collections
 import datetime as dt
 import threading
 
-from autopay_helpers import PREMIUM, enroll, pay_binder, roster_row, save_card, turn_on
-from payment_helpers import TODAY, at, billed_actor, card, new_key, submit
 from sqlmodel import Session, func, select
 
 from hcpay_app.db import engine_for
@@ -25,6 +23,8 @@ from hcpay_app.models import (
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
 from hcpay_app.services.jobs import daily
+from tests.unit.autopay_helpers import PREMIUM, enroll, pay_binder, roster_row, save_card, turn_on
+from tests.unit.payment_helpers import TODAY, at, billed_actor, card, new_key, submit
 
 THREADS = 20
 

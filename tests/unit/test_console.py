@@ -7,21 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from billing_helpers import pay
-from payment_helpers import TODAY, add_ben, billed_actor, card, submit
 from sqlmodel import Session, select
-from support_helpers import (
-    REASON,
-    STAFF_USERNAME,
-    add_late_fee,
-    audits,
-    balance,
-    counts,
-    invoices,
-    make_staff,
-    open_one,
-    snapshot,
-)
 
 from hcpay_app.db import engine_for
 from hcpay_app.models import (
@@ -47,9 +33,31 @@ from hcpay_app.services.common.errors import (
 )
 from hcpay_app.services.jobs import scheduled_charges
 from hcpay_app.services.support import console
+from tests.unit.billing_helpers import pay
+from tests.unit.payment_helpers import TODAY, add_ben, billed_actor, card, submit
+from tests.unit.support_helpers import (
+    REASON,
+    STAFF_USERNAME,
+    add_late_fee,
+    audits,
+    balance,
+    counts,
+    invoices,
+    make_staff,
+    open_one,
+    snapshot,
+)
 
 SSN = "219550123"  # Renée's, from the unit conftest's roster row
-BAD_REASONS = ["", "    ", "ok", "abcd", " a  b ", None, 123456]
+BAD_REASONS = [
+    pytest.param("", id="empty"),
+    pytest.param("    ", id="blank"),
+    pytest.param("ok", id="two-letters"),
+    pytest.param("abcd", id="four-letters"),
+    pytest.param(" a  b ", id="spaced-letters"),
+    pytest.param(None, id="none"),
+    pytest.param(123456, id="number"),
+]
 
 
 @pytest.fixture
@@ -79,13 +87,12 @@ def entries(session, account, kind: str) -> list[LedgerEntry]:
     )
 
 
-def refuses_bad_reasons(session, call) -> None:
-    """`call(reason)` is refused with a reason field error for every bad reason, writing nothing."""
+def refuses_bad_reason(session, reason, call) -> None:
+    """`call(reason)` is refused with a reason field error for a bad reason, writing nothing."""
     before = snapshot(session)
-    for reason in BAD_REASONS:
-        with pytest.raises(ValidationError) as caught:
-            call(reason)
-        assert set(caught.value.errors) == {"reason"}, reason
+    with pytest.raises(ValidationError) as caught:
+        call(reason)
+    assert set(caught.value.errors) == {"reason"}, reason
     assert snapshot(session) == before
 
 
@@ -132,7 +139,8 @@ def test_a_fee_can_be_waived_only_once(session, now, today, renee, staff):
     assert counts(session) == before
 
 
-def test_only_late_fees_can_be_waived(session, now, today, renee, staff):
+@pytest.mark.parametrize("which", ["premium", "payment", "unknown", "id-as-text", "none", "float"])
+def test_only_late_fees_can_be_waived(session, now, today, renee, staff, which):
     _who, account = renee
     add_late_fee(session, account, now=now, today=today)
     premium = entries(session, account, EntryKind.PREMIUM)[0]
@@ -140,17 +148,27 @@ def test_only_late_fees_can_be_waived(session, now, today, renee, staff):
     payment_entry = session.exec(select(LedgerEntry).where(LedgerEntry.payment_id == payment.id)).one()
     before = snapshot(session)
 
-    for entry_id in (premium.id, payment_entry.id, 999_999, str(premium.id), None, 1.0):
-        with pytest.raises(NotFound):
-            console.waive_fee(session, staff, entry_id=entry_id, reason=REASON, now=now, today=today)
+    entry_id = {
+        "premium": premium.id,
+        "payment": payment_entry.id,
+        "unknown": 999_999,
+        "id-as-text": str(premium.id),
+        "none": None,
+        "float": 1.0,
+    }[which]
+    with pytest.raises(NotFound):
+        console.waive_fee(session, staff, entry_id=entry_id, reason=REASON, now=now, today=today)
     assert snapshot(session) == before
 
 
-def test_waiving_needs_a_reason(session, now, today, renee, staff):
+@pytest.mark.parametrize("reason", BAD_REASONS)
+def test_waiving_needs_a_reason(session, now, today, renee, staff, reason):
     _who, account = renee
     fee = add_late_fee(session, account, now=now, today=today)
-    refuses_bad_reasons(
-        session, lambda reason: console.waive_fee(session, staff, entry_id=fee.id, reason=reason, now=now, today=today)
+    refuses_bad_reason(
+        session,
+        reason,
+        lambda bad: console.waive_fee(session, staff, entry_id=fee.id, reason=bad, now=now, today=today),
     )
 
 
@@ -211,23 +229,38 @@ def test_a_charge_is_a_positive_adjustment_on_the_newest_invoice(session, now, t
     assert event.detail == f"charge $1,010.50: {REASON}"
 
 
-def test_bad_adjustment_amounts_are_refused(session, now, today, renee, staff):
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("0", id="zero"),
+        pytest.param("0.00", id="zero-cents"),
+        pytest.param("-5", id="negative"),
+        pytest.param("$-5.00", id="negative-dollars"),
+        pytest.param("abc", id="letters"),
+        pytest.param("", id="empty"),
+        pytest.param("10000.01", id="over-the-limit"),
+        pytest.param("1.234", id="fraction-of-a-cent"),
+        pytest.param(25, id="int"),
+        pytest.param(25.0, id="float"),
+        pytest.param(None, id="none"),
+    ],
+)
+@pytest.mark.parametrize("direction", ["credit", "charge"])
+def test_bad_adjustment_amounts_are_refused(session, now, today, renee, staff, amount, direction):
     _who, account = renee
     before = snapshot(session)
-    for amount in ("0", "0.00", "-5", "$-5.00", "abc", "", "10000.01", "1.234", 25, 25.0, None):
-        for direction in ("credit", "charge"):
-            with pytest.raises(ValidationError) as caught:
-                console.post_adjustment(
-                    session,
-                    staff,
-                    member_id=account.member_id,
-                    amount=amount,
-                    direction=direction,
-                    reason=REASON,
-                    now=now,
-                    today=today,
-                )
-            assert set(caught.value.errors) == {"amount"}, (amount, direction)
+    with pytest.raises(ValidationError) as caught:
+        console.post_adjustment(
+            session,
+            staff,
+            member_id=account.member_id,
+            amount=amount,
+            direction=direction,
+            reason=REASON,
+            now=now,
+            today=today,
+        )
+    assert set(caught.value.errors) == {"amount"}, (amount, direction)
     assert snapshot(session) == before
 
 
@@ -247,58 +280,70 @@ def test_the_adjustment_limits_are_inclusive(session, now, today, renee, staff):
     assert [e.amount_cents for e in entries(session, account, EntryKind.CREDIT)] == [-1, -1_000_000]
 
 
-def test_an_adjustment_needs_a_direction(session, now, today, renee, staff):
+@pytest.mark.parametrize(
+    "direction",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("refund", id="refund"),
+        pytest.param("Credit", id="capitalized"),
+        pytest.param(None, id="none"),
+        pytest.param(True, id="bool"),
+    ],
+)
+def test_an_adjustment_needs_a_direction(session, now, today, renee, staff, direction):
     _who, account = renee
     before = snapshot(session)
-    for direction in ("", "refund", "Credit", None, True):
-        with pytest.raises(ValidationError) as caught:
-            console.post_adjustment(
-                session,
-                staff,
-                member_id=account.member_id,
-                amount="5.00",
-                direction=direction,
-                reason=REASON,
-                now=now,
-                today=today,
-            )
-        assert set(caught.value.errors) == {"direction"}, direction
+    with pytest.raises(ValidationError) as caught:
+        console.post_adjustment(
+            session,
+            staff,
+            member_id=account.member_id,
+            amount="5.00",
+            direction=direction,
+            reason=REASON,
+            now=now,
+            today=today,
+        )
+    assert set(caught.value.errors) == {"direction"}, direction
     assert snapshot(session) == before
 
 
-def test_an_adjustment_needs_a_reason(session, now, today, renee, staff):
+@pytest.mark.parametrize("reason", BAD_REASONS)
+@pytest.mark.parametrize("direction", ["credit", "charge"])
+def test_an_adjustment_needs_a_reason(session, now, today, renee, staff, direction, reason):
     _who, account = renee
-    for direction in ("credit", "charge"):
-        refuses_bad_reasons(
+    refuses_bad_reason(
+        session,
+        reason,
+        lambda bad: console.post_adjustment(
             session,
-            lambda reason, d=direction: console.post_adjustment(
-                session,
-                staff,
-                member_id=account.member_id,
-                amount="5.00",
-                direction=d,
-                reason=reason,
-                now=now,
-                today=today,
-            ),
-        )
+            staff,
+            member_id=account.member_id,
+            amount="5.00",
+            direction=direction,
+            reason=bad,
+            now=now,
+            today=today,
+        ),
+    )
 
 
-def test_an_adjustment_for_an_unknown_member_is_not_found(session, now, today, renee, staff):
+@pytest.mark.parametrize("which", ["unknown", "id-as-text", "none"])
+def test_an_adjustment_for_an_unknown_member_is_not_found(session, now, today, renee, staff, which):
     _who, account = renee
     before = snapshot(session)
-    for member_id in (999_999, str(account.member_id), None):
-        with pytest.raises(NotFound):
-            console.post_adjustment(
-                session,
-                staff,
-                member_id=member_id,
-                amount="5.00",
-                direction="credit",
-                reason=REASON,
-                now=now,
-                today=today,
-            )
+    member_id = {"unknown": 999_999, "id-as-text": str(account.member_id), "none": None}[which]
+    with pytest.raises(NotFound):
+        console.post_adjustment(
+            session,
+            staff,
+            member_id=member_id,
+            amount="5.00",
+            direction="credit",
+            reason=REASON,
+            now=now,
+            today=today,
+        )
     assert snapshot(session) == before
 
 
@@ -371,20 +416,22 @@ def test_the_member_record_shows_a_lockout(session, now, today, renee, registere
     assert console.member_record(session, staff, account.member_id, today=today, now=later).locked is False
 
 
-def test_unlock_needs_a_reason(session, now, renee, registered_user, staff):
+@pytest.mark.parametrize("reason", BAD_REASONS)
+def test_unlock_needs_a_reason(session, now, renee, registered_user, staff, reason):
     who, _account = renee
     lock_out(session, registered_user, now)
-    refuses_bad_reasons(
-        session, lambda reason: console.unlock(session, staff, user_id=who.user_id, reason=reason, now=now)
+    refuses_bad_reason(
+        session, reason, lambda bad: console.unlock(session, staff, user_id=who.user_id, reason=bad, now=now)
     )
 
 
-def test_unlocking_an_unknown_user_is_not_found(session, now, renee, staff):
+@pytest.mark.parametrize("which", ["unknown", "id-as-text", "none"])
+def test_unlocking_an_unknown_user_is_not_found(session, now, renee, staff, which):
     who, _account = renee
     before = snapshot(session)
-    for user_id in (999_999, str(who.user_id), None):
-        with pytest.raises(NotFound):
-            console.unlock(session, staff, user_id=user_id, reason=REASON, now=now)
+    user_id = {"unknown": 999_999, "id-as-text": str(who.user_id), "none": None}[which]
+    with pytest.raises(NotFound):
+        console.unlock(session, staff, user_id=user_id, reason=REASON, now=now)
     assert snapshot(session) == before
 
 
@@ -403,10 +450,11 @@ def test_support_can_send_a_password_reset_email(session, now, renee, staff, out
     assert_audited(session, "reset_email_sent_by_support", staff=staff, subject=who.user_id)
 
 
-def test_a_reset_email_needs_a_reason(session, now, renee, staff):
+@pytest.mark.parametrize("reason", BAD_REASONS)
+def test_a_reset_email_needs_a_reason(session, now, renee, staff, reason):
     who, _account = renee
-    refuses_bad_reasons(
-        session, lambda reason: console.send_reset_email(session, staff, user_id=who.user_id, reason=reason, now=now)
+    refuses_bad_reason(
+        session, reason, lambda bad: console.send_reset_email(session, staff, user_id=who.user_id, reason=bad, now=now)
     )
 
 
@@ -513,12 +561,13 @@ def test_the_member_is_emailed_and_notified_when_support_cancels(session, now, r
     assert [n.text for n in record.notices] == [note.title]  # staff see the notice the member got
 
 
-def test_a_refused_cancel_emails_and_notifies_no_one(session, now, renee, staff, outbox):
+@pytest.mark.parametrize("which", ["already-paid", "unknown"])
+def test_a_refused_cancel_emails_and_notifies_no_one(session, now, renee, staff, outbox, which):
     who, account = renee
     done = pay(session, account, 51250, TODAY)
-    for reference in (done.reference, "HC-0000-0000-0000"):
-        with pytest.raises((ValidationError, NotFound)):
-            console.cancel_payment(session, staff, reference=reference, reason=REASON, now=now)
+    reference = {"already-paid": done.reference, "unknown": "HC-0000-0000-0000"}[which]
+    with pytest.raises((ValidationError, NotFound)):
+        console.cancel_payment(session, staff, reference=reference, reason=REASON, now=now)
     payment = scheduled(session, who)
     with pytest.raises(ValidationError):
         console.cancel_payment(session, staff, reference=payment.reference, reason="no", now=now)
@@ -526,28 +575,31 @@ def test_a_refused_cancel_emails_and_notifies_no_one(session, now, renee, staff,
     assert session.exec(select(Notification).where(Notification.user_id == who.user_id)).all() == []
 
 
-def test_only_a_scheduled_payment_can_be_canceled(session, now, renee, staff):
+@pytest.mark.parametrize("which", ["succeeded", "canceled"])
+def test_only_a_scheduled_payment_can_be_canceled(session, now, renee, staff, which):
     who, account = renee
     done = pay(session, account, 51250, TODAY)
     canceled = scheduled(session, who)
     console.cancel_payment(session, staff, reference=canceled.reference, reason=REASON, now=now)
     before = snapshot(session)
 
-    for reference in (done.reference, canceled.reference):
-        with pytest.raises(ValidationError) as caught:
-            console.cancel_payment(session, staff, reference=reference, reason=REASON, now=now)
-        assert set(caught.value.errors) == {"reference"}
+    reference = {"succeeded": done.reference, "canceled": canceled.reference}[which]
+    with pytest.raises(ValidationError) as caught:
+        console.cancel_payment(session, staff, reference=reference, reason=REASON, now=now)
+    assert set(caught.value.errors) == {"reference"}
     with pytest.raises(NotFound):
         console.cancel_payment(session, staff, reference="HC-0000-0000-0000", reason=REASON, now=now)
     assert snapshot(session) == before
 
 
-def test_canceling_needs_a_reason(session, now, renee, staff):
+@pytest.mark.parametrize("reason", BAD_REASONS)
+def test_canceling_needs_a_reason(session, now, renee, staff, reason):
     who, _account = renee
     payment = scheduled(session, who)
-    refuses_bad_reasons(
+    refuses_bad_reason(
         session,
-        lambda reason: console.cancel_payment(session, staff, reference=payment.reference, reason=reason, now=now),
+        reason,
+        lambda bad: console.cancel_payment(session, staff, reference=payment.reference, reason=bad, now=now),
     )
 
 
@@ -607,17 +659,38 @@ def test_the_audit_trail_lists_staff_actions_newest_first(session, now, today, r
 # ---- search and lookup -----------------------------------------------------------------------
 
 
-def test_search_by_part_of_a_name_ignores_case(session, renee, ben, staff):
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("renée", id="first-name"),
+        pytest.param("RENÉE", id="first-name-upper-case"),
+        pytest.param("o’neil", id="part-of-last-name"),
+        pytest.param("O’NEIL-DUBOIS", id="last-name-upper-case"),
+        pytest.param("neil-dub", id="middle-of-last-name"),
+        pytest.param("Renée O’Neil", id="full-name"),
+        pytest.param("  dubois  ", id="padded"),
+    ],
+)
+def test_search_by_part_of_a_name_ignores_case(session, renee, ben, staff, query):
     _who, account = renee
-    for query in ("renée", "RENÉE", "o’neil", "O’NEIL-DUBOIS", "neil-dub", "Renée O’Neil", "  dubois  "):
-        rows = console.search_members(session, staff, query)
-        assert [(r.name, r.account_number, r.member_number, r.username) for r in rows] == [
-            ("Renée O’Neil-Dubois", "987654321", "123456789012", "renee.oneil")
-        ], query
-        assert rows[0].member_id == account.member_id
+    rows = console.search_members(session, staff, query)
+    assert [(r.name, r.account_number, r.member_number, r.username) for r in rows] == [
+        ("Renée O’Neil-Dubois", "987654321", "123456789012", "renee.oneil")
+    ], query
+    assert rows[0].member_id == account.member_id
 
 
-def test_search_forgives_apostrophe_style_accents_and_non_ascii_case(session, add_member, renee, staff):
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        pytest.param("o'neil", "Renée O’Neil-Dubois", id="straight-apostrophe"),
+        pytest.param("RENEE O'NEIL", "Renée O’Neil-Dubois", id="no-accent-upper-case"),
+        pytest.param("ÉLODIE", "Élodie Zola", id="accented-upper-case"),
+        pytest.param("élodie", "Élodie Zola", id="accented-lower-case"),
+        pytest.param("elodie z", "Élodie Zola", id="no-accent"),
+    ],
+)
+def test_search_forgives_apostrophe_style_accents_and_non_ascii_case(session, add_member, renee, staff, query, name):
     """Staff type a straight apostrophe and often no accents; SQLite's lower()/LIKE fold ASCII only."""
     add_member(
         member_number="123456789099",
@@ -627,14 +700,7 @@ def test_search_forgives_apostrophe_style_accents_and_non_ascii_case(session, ad
         email="elodie@example.com",
         account_number="987654399",
     )
-    for query, name in (
-        ("o'neil", "Renée O’Neil-Dubois"),
-        ("RENEE O'NEIL", "Renée O’Neil-Dubois"),
-        ("ÉLODIE", "Élodie Zola"),
-        ("élodie", "Élodie Zola"),
-        ("elodie z", "Élodie Zola"),
-    ):
-        assert [r.name for r in console.search_members(session, staff, query)] == [name], query
+    assert [r.name for r in console.search_members(session, staff, query)] == [name], query
 
 
 def test_search_by_a_name_finds_everyone_matching(session, renee, ben, staff):
@@ -658,14 +724,36 @@ def test_search_by_12_digit_member_id(session, renee, ben, staff):
     assert console.search_members(session, staff, "12345678901") == []
 
 
-def test_search_with_nothing_useful_finds_nothing(session, renee, staff):
-    for query in ("", " ", "x", None, 987654321, ["renée"], "%", "_", "zzz-nobody"):
-        assert console.search_members(session, staff, query) == [], query
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("", id="empty"),
+        pytest.param(" ", id="blank"),
+        pytest.param("x", id="one-letter"),
+        pytest.param(None, id="none"),
+        pytest.param(987654321, id="number"),
+        pytest.param(["renée"], id="list"),
+        pytest.param("%", id="percent"),
+        pytest.param("_", id="underscore"),
+        pytest.param("zzz-nobody", id="nobody"),
+    ],
+)
+def test_search_with_nothing_useful_finds_nothing(session, renee, staff, query):
+    assert console.search_members(session, staff, query) == [], query
 
 
-def test_wildcards_alone_do_not_list_every_member(session, renee, ben, staff):
-    for query in ("%%", "__", "%_", " %% ", "%e%"):
-        assert console.search_members(session, staff, query) == [], query
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("%%", id="percents"),
+        pytest.param("__", id="underscores"),
+        pytest.param("%_", id="percent-underscore"),
+        pytest.param(" %% ", id="padded-percents"),
+        pytest.param("%e%", id="percent-letter-percent"),
+    ],
+)
+def test_wildcards_alone_do_not_list_every_member(session, renee, ben, staff, query):
+    assert console.search_members(session, staff, query) == [], query
 
 
 def test_search_lists_a_member_without_a_login(session, member, staff):
@@ -673,19 +761,20 @@ def test_search_lists_a_member_without_a_login(session, member, staff):
     assert row.username == ""
 
 
-def test_find_payment_by_a_reference_typed_loosely(session, renee, ben, staff):
+@pytest.mark.parametrize("how", ["no-dashes-lower-case", "spaces-lower-case", "padded"])
+def test_find_payment_by_a_reference_typed_loosely(session, renee, ben, staff, how):
     _who, account = renee
     _ben, ben_account = ben
     mine = pay(session, account, 51250, TODAY)
     his = pay(session, ben_account, 10000, TODAY)
 
-    for typed in (
-        mine.reference.replace("-", "").lower(),
-        mine.reference.replace("-", " ").lower(),
-        f"  {mine.reference}  ",
-    ):
-        found, member_id = console.find_payment(session, staff, typed)
-        assert (found.id, member_id) == (mine.id, account.member_id)
+    typed = {
+        "no-dashes-lower-case": mine.reference.replace("-", "").lower(),
+        "spaces-lower-case": mine.reference.replace("-", " ").lower(),
+        "padded": f"  {mine.reference}  ",
+    }[how]
+    found, member_id = console.find_payment(session, staff, typed)
+    assert (found.id, member_id) == (mine.id, account.member_id)
     found, member_id = console.find_payment(session, staff, his.reference.lower())
     assert (found.id, member_id) == (his.id, ben_account.member_id)
 

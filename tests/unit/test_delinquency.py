@@ -8,7 +8,15 @@ import datetime as dt
 import threading
 
 import pytest
-from autopay_helpers import (
+from sqlmodel import Session
+
+from hcpay_app.config import get_settings
+from hcpay_app.db import engine_for
+from hcpay_app.models import BillingAccount, CoverageStatus
+from hcpay_app.services.billing import delinquency, ledger
+from hcpay_app.services.jobs import daily
+from hcpay_app.services.payments import checkout
+from tests.unit.autopay_helpers import (
     BANKS,
     PREMIUM,
     TODAY,
@@ -23,15 +31,7 @@ from autopay_helpers import (
     row_counts,
     run_days,
 )
-from payment_helpers import bank, card, submit
-from sqlmodel import Session
-
-from hcpay_app.config import get_settings
-from hcpay_app.db import engine_for
-from hcpay_app.models import BillingAccount, CoverageStatus
-from hcpay_app.services.billing import delinquency, ledger
-from hcpay_app.services.jobs import daily
-from hcpay_app.services.payments import checkout
+from tests.unit.payment_helpers import bank, card, submit
 
 D = dt.date
 DUE = D(2026, 3, 23)  # April's invoice

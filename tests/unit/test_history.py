@@ -9,7 +9,6 @@ import datetime as dt
 import io
 
 import pytest
-from billing_helpers import BEN, issue_through, pay
 from sqlmodel import select
 
 from hcpay_app.models import BillingAccount, PaymentStatus
@@ -18,6 +17,7 @@ from hcpay_app.services.billing import ledger
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 from hcpay_app.services.overview import dashboard
 from hcpay_app.services.payments import documents, history
+from tests.unit.billing_helpers import BEN, issue_through, pay
 
 TODAY = dt.date(2026, 3, 10)
 

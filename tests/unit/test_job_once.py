@@ -17,23 +17,6 @@ import datetime as dt
 import threading
 
 import pytest
-from autopay_helpers import (
-    CARDS,
-    PREMIUM,
-    Enrolled,
-    at,
-    days,
-    enroll,
-    late_fees,
-    notices_of,
-    pay_binder,
-    payments_of,
-    roster_row,
-    row_counts,
-    save_bank,
-    save_card,
-    turn_on,
-)
 from sqlmodel import Session, select
 
 from hcpay_app import clock
@@ -51,6 +34,23 @@ from hcpay_app.models import (
 from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.jobs import autopay_runs, daily, plan_installments
 from hcpay_app.services.recurring import plans
+from tests.unit.autopay_helpers import (
+    CARDS,
+    PREMIUM,
+    Enrolled,
+    at,
+    days,
+    enroll,
+    late_fees,
+    notices_of,
+    pay_binder,
+    payments_of,
+    roster_row,
+    row_counts,
+    save_bank,
+    save_card,
+    turn_on,
+)
 
 FIRST, LAST = dt.date(2026, 3, 10), dt.date(2026, 4, 25)
 PLAN_DAY = dt.date(2026, 3, 25)

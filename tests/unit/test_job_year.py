@@ -31,27 +31,6 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from autopay_helpers import (
-    BANKS,
-    CARDS,
-    PREMIUM,
-    Enrolled,
-    at,
-    days,
-    enroll,
-    late_fees,
-    mandate_of,
-    notices_of,
-    pay_binder,
-    payments_of,
-    roster_row,
-    run_days,
-    runs_of,
-    save_bank,
-    save_card,
-    turn_on,
-)
-from payment_helpers import submit
 from sqlmodel import Session, select
 
 from hcpay_app import clock
@@ -75,6 +54,27 @@ from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import dates
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.recurring import autopay, plans
+from tests.unit.autopay_helpers import (
+    BANKS,
+    CARDS,
+    PREMIUM,
+    Enrolled,
+    at,
+    days,
+    enroll,
+    late_fees,
+    mandate_of,
+    notices_of,
+    pay_binder,
+    payments_of,
+    roster_row,
+    run_days,
+    runs_of,
+    save_bank,
+    save_card,
+    turn_on,
+)
+from tests.unit.payment_helpers import submit
 
 FIRST_DAY, LAST_DAY = dt.date(2026, 3, 10), dt.date(2027, 3, 9)
 LATE_FEE = 3100

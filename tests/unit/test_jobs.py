@@ -7,18 +7,6 @@ import datetime as dt
 import threading
 
 import pytest
-from payment_helpers import (
-    BANKS,
-    CARDS,
-    TODAY,
-    at,
-    bank,
-    billed_actor,
-    card,
-    new_key,
-    payment,
-    submit,
-)
 from sqlmodel import func, select
 
 from hcpay_app.config import get_settings
@@ -38,6 +26,18 @@ from hcpay_app.services.common import dates
 from hcpay_app.services.jobs import daily
 from hcpay_app.services.payments import records
 from hcpay_app.services.payments.templates import RETURN_MESSAGES
+from tests.unit.payment_helpers import (
+    BANKS,
+    CARDS,
+    TODAY,
+    at,
+    bank,
+    billed_actor,
+    card,
+    new_key,
+    payment,
+    submit,
+)
 
 
 @pytest.fixture(autouse=True)

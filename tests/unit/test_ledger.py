@@ -8,7 +8,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from billing_helpers import T0, issue_through, month, new_account, pay
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -16,6 +15,7 @@ from sqlmodel import select
 from hcpay_app.models import CoverageStatus, EntryKind, Invoice, LedgerEntry
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
+from tests.unit.billing_helpers import T0, issue_through, month, new_account, pay
 
 TODAY = dt.date(2026, 3, 10)
 _numbers = itertools.count(100_000_000)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from payment_helpers import (
+from sqlmodel import select
+
+from hcpay_app.models import PaymentMethod, PaymentStatus
+from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.services.jobs import scheduled_charges
+from hcpay_app.services.payments import checkout, methods
+from tests.unit.payment_helpers import (
     BANKS,
     CARDS,
     NOW,
@@ -21,12 +27,6 @@ from payment_helpers import (
     submit,
     token_of,
 )
-from sqlmodel import select
-
-from hcpay_app.models import PaymentMethod, PaymentStatus
-from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
-from hcpay_app.services.jobs import scheduled_charges
-from hcpay_app.services.payments import checkout, methods
 
 
 @pytest.fixture
@@ -53,7 +53,8 @@ def test_the_first_saved_method_becomes_the_default(session, renee):
     assert stored.processor_token == visa.processor_token and stored.processor_token.startswith("sbx_card_")
 
 
-def test_set_default_and_rename_work_only_on_your_own_methods(session, renee, add_member, register):
+@pytest.mark.parametrize("action", ["set-default", "rename", "remove"])
+def test_set_default_and_rename_work_only_on_your_own_methods(session, renee, add_member, register, action):
     ben = add_ben(session, add_member, register)[0]
     mine_first, mine_second = save(session, renee, card()), save(session, renee, bank())
     bens = save(session, ben, card(CARDS["insufficient_funds"]))
@@ -64,13 +65,13 @@ def test_set_default_and_rename_work_only_on_your_own_methods(session, renee, ad
     methods.rename(session, renee, mine_first.id, "  Work   card ")
     assert session.get(PaymentMethod, mine_first.id).nickname == "Work card"
 
-    for action in (
-        lambda: methods.set_default(session, renee, bens.id),
-        lambda: methods.rename(session, renee, bens.id, "Mine now"),
-        lambda: methods.remove(session, renee, bens.id, now=NOW),
-    ):
-        with pytest.raises(NotFound):
-            action()
+    on_bens = {
+        "set-default": lambda: methods.set_default(session, renee, bens.id),
+        "rename": lambda: methods.rename(session, renee, bens.id, "Mine now"),
+        "remove": lambda: methods.remove(session, renee, bens.id, now=NOW),
+    }[action]
+    with pytest.raises(NotFound):
+        on_bens()
     session.expire_all()
     untouched = session.get(PaymentMethod, bens.id)
     assert (untouched.is_default, untouched.nickname, untouched.removed_at) == (True, "", None)
@@ -85,11 +86,13 @@ def test_method_ids_that_are_not_your_methods_read_as_not_found(session, renee, 
         methods.rename(session, renee, method_id, "x")
 
 
-def test_nicknames_refuse_markup_and_long_numbers(session, renee):
+@pytest.mark.parametrize(
+    "bad", [pytest.param("<b>Visa</b>", id="markup"), pytest.param("4242 4242 4242 4242", id="card-number")]
+)
+def test_nicknames_refuse_markup_and_long_numbers(session, renee, bad):
     visa = save(session, renee, card())
-    for bad in ("<b>Visa</b>", "4242 4242 4242 4242"):
-        with pytest.raises(ValidationError):
-            methods.rename(session, renee, visa.id, bad)
+    with pytest.raises(ValidationError):
+        methods.rename(session, renee, visa.id, bad)
     methods.rename(session, renee, visa.id, "A" * 60)
     assert session.get(PaymentMethod, visa.id).nickname == "A" * 40
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -18,9 +16,7 @@ from sqlmodel import SQLModel
 import hcpay_app.models  # noqa: F401
 from hcpay_app import migrations
 from hcpay_app.db import engine_for
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import services  # noqa: E402
+from tests.support import services
 
 
 def test_migrations_match_the_models(tmp_path):

@@ -8,25 +8,6 @@ import datetime as dt
 import threading
 
 import pytest
-from payment_helpers import (
-    BANKS,
-    CARDS,
-    NOW,
-    TODAY,
-    account_of,
-    add_ben,
-    at,
-    bank,
-    billed_actor,
-    card,
-    emails,
-    ledger_entries,
-    new_key,
-    payment,
-    sandbox_charges,
-    submit,
-    token_of,
-)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -45,6 +26,25 @@ from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.jobs import scheduled_charges, settlement
 from hcpay_app.services.payments import checkout, methods, records
 from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
+from tests.unit.payment_helpers import (
+    BANKS,
+    CARDS,
+    NOW,
+    TODAY,
+    account_of,
+    add_ben,
+    at,
+    bank,
+    billed_actor,
+    card,
+    emails,
+    ledger_entries,
+    new_key,
+    payment,
+    sandbox_charges,
+    submit,
+    token_of,
+)
 
 PREMIUM = 51250
 
@@ -198,14 +198,15 @@ def test_new_bank_reports_every_bad_field_at_once(session, renee):
     assert set(caught.value.errors) == {"routing_number", "confirm_account_number", "account_type", "account_name"}
 
 
-def test_a_method_choice_holds_a_token_never_the_number(session, renee):
-    for choice, number in (
-        (card(), CARDS["ok"]),
-        (bank(), BANKS["settle"]),
-        (bank(BANKS["R01"], routing="021000021"), BANKS["R01"]),
-    ):
-        assert number not in repr(choice) and number not in choice.token
-        assert choice.last4 == number[-4:]
+@pytest.mark.parametrize("kind", ["card", "bank", "bank-other-routing"])
+def test_a_method_choice_holds_a_token_never_the_number(session, renee, kind):
+    choice, number = {
+        "card": lambda: (card(), CARDS["ok"]),
+        "bank": lambda: (bank(), BANKS["settle"]),
+        "bank-other-routing": lambda: (bank(BANKS["R01"], routing="021000021"), BANKS["R01"]),
+    }[kind]()
+    assert number not in repr(choice) and number not in choice.token
+    assert choice.last4 == number[-4:]
 
 
 # ---- bank debits -----------------------------------------------------------------------------
@@ -428,11 +429,17 @@ def test_two_jobs_running_scheduled_payments_at_once_charge_once(session, db_url
         assert len(ledger_entries(session, row.id)) == 1
 
 
-def test_a_scheduled_payment_cannot_be_in_the_past_or_too_far_ahead(session, renee):
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(TODAY - dt.timedelta(days=1), id="yesterday"),
+        pytest.param(TODAY + dt.timedelta(days=61), id="61-days-ahead"),
+    ],
+)
+def test_a_scheduled_payment_cannot_be_in_the_past_or_too_far_ahead(session, renee, day):
     who, _account = renee
-    for day in (TODAY - dt.timedelta(days=1), TODAY + dt.timedelta(days=61)):
-        with pytest.raises(ValidationError):
-            submit(session, who, card(), PREMIUM, on=day)
+    with pytest.raises(ValidationError):
+        submit(session, who, card(), PREMIUM, on=day)
     assert session.exec(select(Payment)).all() == []
 
 
@@ -531,11 +538,6 @@ def test_choose_amount_limits(session, renee):
         checkout.choose_amount(session, who, choice="past_due", other_amount="junk", payment_date="", today=TODAY)[0]
         == 15 * PREMIUM
     )
-    over = f"{(limit + 1) // 100}.{(limit + 1) % 100:02d}"
-    for typed in (over, "0.99", "0", "-1", "1e9"):
-        with pytest.raises(ValidationError) as caught:
-            checkout.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
-        assert set(caught.value.errors) == {"other_amount"}  # the field the message shows next to
     with pytest.raises(ValidationError) as caught:
         checkout.choose_amount(
             session, who, choice="everything", other_amount="", payment_date="yesterday", today=TODAY
@@ -543,12 +545,40 @@ def test_choose_amount_limits(session, renee):
     assert set(caught.value.errors) == {"amount_choice", "payment_date"}
 
 
-def test_submit_refuses_amounts_outside_the_limits_and_charges_nothing(session, renee):
+@pytest.mark.parametrize("which", ["a-cent-over-the-limit", "under-a-dollar", "zero", "negative", "exponent"])
+def test_choose_amount_refuses_other_amounts_outside_the_limits(session, renee, which):
     who, _account = renee
     limit = checkout.options(session, who, TODAY).maximum_cents
-    for cents in (limit + 1, 99, 0, -PREMIUM, float(PREMIUM), "51250", True):
-        with pytest.raises(ValidationError):
-            submit(session, who, card(), cents)
+    over = f"{(limit + 1) // 100}.{(limit + 1) % 100:02d}"
+    typed = {
+        "a-cent-over-the-limit": over,
+        "under-a-dollar": "0.99",
+        "zero": "0",
+        "negative": "-1",
+        "exponent": "1e9",
+    }[which]
+    with pytest.raises(ValidationError) as caught:
+        checkout.choose_amount(session, who, choice="other", other_amount=typed, payment_date="", today=TODAY)
+    assert set(caught.value.errors) == {"other_amount"}  # the field the message shows next to
+
+
+@pytest.mark.parametrize(
+    "which", ["a-cent-over-the-limit", "under-a-dollar", "zero", "negative", "float", "text", "bool"]
+)
+def test_submit_refuses_amounts_outside_the_limits_and_charges_nothing(session, renee, which):
+    who, _account = renee
+    limit = checkout.options(session, who, TODAY).maximum_cents
+    cents = {
+        "a-cent-over-the-limit": limit + 1,
+        "under-a-dollar": 99,
+        "zero": 0,
+        "negative": -PREMIUM,
+        "float": float(PREMIUM),
+        "text": "51250",
+        "bool": True,
+    }[which]
+    with pytest.raises(ValidationError):
+        submit(session, who, card(), cents)
     assert session.exec(select(Payment)).all() == [] and sandbox_charges(session) == []
     assert submit(session, who, card(), limit).status == PaymentStatus.SUCCEEDED
 
@@ -591,12 +621,27 @@ def test_another_members_saved_method_cannot_be_used(session, renee, add_member,
     session.commit()
     with pytest.raises(NotFound):
         checkout.saved_method(session, who, bens.id)
-    for junk in (str(bens.id), None, 10**9, -1, 1.0):
-        with pytest.raises(NotFound):
-            checkout.saved_method(session, who, junk)
     forged = checkout.MethodChoice("card", bens.processor_token, "Visa ••••4242", bens.id)
     with pytest.raises(NotFound):
         submit(session, who, forged, PREMIUM)
+    assert session.exec(select(Payment)).all() == [] and sandbox_charges(session) == []
+
+
+@pytest.mark.parametrize("which", ["another-members-id-as-text", "none", "unknown", "negative", "float"])
+def test_a_saved_method_id_that_is_not_ones_own_is_not_found(session, renee, add_member, register, which):
+    who, _account = renee
+    ben, _ben_account = add_ben(session, add_member, register)
+    bens = methods.save(session, ben, token_of(card()), now=NOW)
+    session.commit()
+    junk = {
+        "another-members-id-as-text": str(bens.id),
+        "none": None,
+        "unknown": 10**9,
+        "negative": -1,
+        "float": 1.0,
+    }[which]
+    with pytest.raises(NotFound):
+        checkout.saved_method(session, who, junk)
     assert session.exec(select(Payment)).all() == [] and sandbox_charges(session) == []
 
 

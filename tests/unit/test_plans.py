@@ -8,25 +8,8 @@ import datetime as dt
 import threading
 
 import pytest
-from autopay_helpers import (
-    PREMIUM,
-    TODAY,
-    at,
-    emails_to,
-    enroll,
-    late_fees,
-    notices_of,
-    on_day,
-    pay_binder,
-    payments_of,
-    roster_row,
-    run_days,
-    save_card,
-)
-from billing_helpers import pay
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from payment_helpers import card, submit
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
@@ -44,6 +27,23 @@ from hcpay_app.services.billing import plan_standing
 from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.jobs import plan_installments
 from hcpay_app.services.recurring import plans
+from tests.unit.autopay_helpers import (
+    PREMIUM,
+    TODAY,
+    at,
+    emails_to,
+    enroll,
+    late_fees,
+    notices_of,
+    on_day,
+    pay_binder,
+    payments_of,
+    roster_row,
+    run_days,
+    save_card,
+)
+from tests.unit.billing_helpers import pay
+from tests.unit.payment_helpers import card, submit
 
 D = dt.date
 MISSED = D(2026, 3, 24)  # the day after April's Mar 23 due date

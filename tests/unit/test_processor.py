@@ -6,7 +6,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from payment_helpers import (
+from sqlmodel import Session, select
+
+from hcpay_app.db import engine_for
+from hcpay_app.models import SandboxCharge
+from hcpay_app.services.adapters.processor import HARD_DECLINES, SandboxProcessor, get_processor
+from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
+from tests.unit.payment_helpers import (
     BANKS,
     CARDS,
     NOW,
@@ -15,12 +21,6 @@ from payment_helpers import (
     ROUTING,
     new_key,
 )
-from sqlmodel import Session, select
-
-from hcpay_app.db import engine_for
-from hcpay_app.models import SandboxCharge
-from hcpay_app.services.adapters.processor import HARD_DECLINES, SandboxProcessor, get_processor
-from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
 
 
 @pytest.fixture

@@ -101,11 +101,19 @@ def test_reset_link_expires_after_30_minutes(session, registered_user, now, rese
         reset(session, token, now + 30 * MINUTE)
 
 
-def test_junk_tokens_are_dead_links(session, registered_user, now):
-    for junk in (None, 7, "", "short", "x" * 101, crypto.new_token()):
-        assert not recovery.reset_link_is_valid(session, token=junk, now=now)
-        with pytest.raises(VerificationFailed):
-            reset(session, junk, now)
+@pytest.mark.parametrize("which", ["none", "number", "empty", "short", "too-long", "never-issued"])
+def test_junk_tokens_are_dead_links(session, registered_user, now, which):
+    junk = {
+        "none": None,
+        "number": 7,
+        "empty": "",
+        "short": "short",
+        "too-long": "x" * 101,
+        "never-issued": crypto.new_token(),
+    }[which]
+    assert not recovery.reset_link_is_valid(session, token=junk, now=now)
+    with pytest.raises(VerificationFailed):
+        reset(session, junk, now)
 
 
 def test_weak_new_password_refused_without_using_up_the_link(session, registered_user, now, reset_link):
@@ -169,11 +177,13 @@ def test_reset_requests_are_rate_limited_quietly(session, registered_user, now, 
     assert len(outbox("password_reset")) == 6
 
 
-def test_identifier_required(session, now):
-    for blank in ("", "   ", None):
-        with pytest.raises(ValidationError) as caught:
-            request_reset(session, blank, now)
-        assert set(caught.value.errors) == {"identifier"}
+@pytest.mark.parametrize(
+    "blank", [pytest.param("", id="empty"), pytest.param("   ", id="spaces"), pytest.param(None, id="none")]
+)
+def test_identifier_required(session, now, blank):
+    with pytest.raises(ValidationError) as caught:
+        request_reset(session, blank, now)
+    assert set(caught.value.errors) == {"identifier"}
 
 
 # --- change password ---------------------------------------------------------------------------

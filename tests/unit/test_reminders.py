@@ -7,7 +7,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from autopay_helpers import (
+from sqlmodel import select
+
+from hcpay_app.models import (
+    BillingAccount,
+    NoticeKind,
+    Notification,
+    ReminderPreference,
+)
+from hcpay_app.services.accounts import notices
+from hcpay_app.services.billing import reminders
+from hcpay_app.services.billing.reminders import Preferences
+from hcpay_app.services.common.errors import NotAllowed, ValidationError
+from hcpay_app.services.common.messages import Message
+from tests.unit.autopay_helpers import (
     NOW,
     PREMIUM,
     TODAY,
@@ -22,20 +35,7 @@ from autopay_helpers import (
     save_card,
     turn_on,
 )
-from billing_helpers import pay
-from sqlmodel import select
-
-from hcpay_app.models import (
-    BillingAccount,
-    NoticeKind,
-    Notification,
-    ReminderPreference,
-)
-from hcpay_app.services.accounts import notices
-from hcpay_app.services.billing import reminders
-from hcpay_app.services.billing.reminders import Preferences
-from hcpay_app.services.common.errors import NotAllowed, ValidationError
-from hcpay_app.services.common.messages import Message
+from tests.unit.billing_helpers import pay
 
 D = dt.date
 DUE = D(2026, 3, 23)  # April's invoice
@@ -231,10 +231,14 @@ def test_notifications_center_counts_lists_and_marks_read(session, avery):
     notices.mark_read(session, avery.who, None, now=at(D(2026, 3, 22)))
     assert notices.unread_count(session, avery.who) == 0 and notices.unread_count(session, other.who) == 2
     assert session.exec(select(Notification.read_at).where(Notification.user_id == other.user_id)).all() == [None, None]
-    for call in (
-        lambda: notices.unread_count(session, None),
-        lambda: notices.recent(session, None),
-        lambda: notices.mark_read(session, None, None, now=NOW),
-    ):
-        with pytest.raises(NotAllowed):
-            call()
+
+
+@pytest.mark.parametrize("call", ["unread-count", "recent", "mark-read"])
+def test_the_notifications_center_needs_a_logged_in_member(session, avery, call):
+    nobody = {
+        "unread-count": lambda: notices.unread_count(session, None),
+        "recent": lambda: notices.recent(session, None),
+        "mark-read": lambda: notices.mark_read(session, None, None, now=NOW),
+    }[call]
+    with pytest.raises(NotAllowed):
+        nobody()

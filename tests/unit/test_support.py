@@ -9,14 +9,14 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from billing_helpers import pay
-from payment_helpers import NOW, TODAY, add_ben, billed_actor
 from sqlmodel import select
-from support_helpers import REASON, audits, counts, make_staff, open_one
 
 from hcpay_app.models import Notification, SupportTicket, TicketMessage
 from hcpay_app.services.common.errors import NotAllowed, ValidationError
 from hcpay_app.services.support import console, tickets
+from tests.unit.billing_helpers import pay
+from tests.unit.payment_helpers import NOW, TODAY, add_ben, billed_actor
+from tests.unit.support_helpers import REASON, audits, counts, make_staff, open_one
 
 TICKET_NUMBER = re.compile(r"T-[0-9A-HJKMNP-TV-Z]{8}")  # Crockford base32: no I, L, O or U
 MESSAGE = "My March payment isn't showing on my account yet."
@@ -168,14 +168,25 @@ def test_every_bad_field_is_reported_at_once(session, now, renee):
 # ---- message length --------------------------------------------------------------------------
 
 
-def test_a_message_under_ten_characters_is_refused(session, now, renee):
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("         ", id="spaces"),
+        pytest.param("too short", id="nine-characters"),
+        pytest.param("  123456789  ", id="nine-characters-padded"),
+        pytest.param(None, id="none"),
+        pytest.param(12345678901, id="number"),
+        pytest.param(["a" * 20], id="list"),
+    ],
+)
+def test_a_message_under_ten_characters_is_refused(session, now, renee, message):
     who, _account = renee
     before = counts(session)
-    for message in ("", "         ", "too short", "  123456789  ", None, 12345678901, ["a" * 20]):
-        with pytest.raises(ValidationError) as caught:
-            tickets.open_ticket(session, who, topic="other", reference="", message=message, now=now)
-        assert set(caught.value.errors) == {"message"}, message
-        assert "at least 10" in caught.value.errors["message"]
+    with pytest.raises(ValidationError) as caught:
+        tickets.open_ticket(session, who, topic="other", reference="", message=message, now=now)
+    assert set(caught.value.errors) == {"message"}, message
+    assert "at least 10" in caught.value.errors["message"]
     assert counts(session) == before
 
 
@@ -200,13 +211,14 @@ def test_messages_at_the_limits_are_accepted_and_stored_trimmed(session, now, re
 # ---- who may open and read -------------------------------------------------------------------
 
 
-def test_only_a_logged_in_member_can_open_or_list_requests(session, now, renee, staff):
+@pytest.mark.parametrize("who", ["nobody", "staff"])
+def test_only_a_logged_in_member_can_open_or_list_requests(session, now, renee, staff, who):
     before = counts(session)
-    for actor in (None, staff):
-        with pytest.raises(NotAllowed):
-            tickets.open_ticket(session, actor, topic="other", reference="", message=MESSAGE, now=now)
-        with pytest.raises(NotAllowed):
-            tickets.my_tickets(session, actor)
+    actor = {"nobody": None, "staff": staff}[who]
+    with pytest.raises(NotAllowed):
+        tickets.open_ticket(session, actor, topic="other", reference="", message=MESSAGE, now=now)
+    with pytest.raises(NotAllowed):
+        tickets.my_tickets(session, actor)
     assert counts(session) == before
 
 
@@ -306,42 +318,65 @@ def test_open_tickets_lists_open_and_answered_with_the_member(session, now, rene
     ]
 
 
-def test_a_reply_must_have_a_body_of_sensible_length(session, now, renee, staff):
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("", id="empty"),
+        pytest.param(" ", id="a-space"),
+        pytest.param("k", id="one-letter"),
+        pytest.param("  k  ", id="one-letter-padded"),
+        pytest.param("x" * 2001, id="2001-characters"),
+        pytest.param(None, id="none"),
+        pytest.param(["Hello there"], id="list"),
+    ],
+)
+@pytest.mark.parametrize("close", [pytest.param(False, id="reply"), pytest.param(True, id="reply-and-close")])
+def test_a_reply_must_have_a_body_of_sensible_length(session, now, renee, staff, body, close):
     who, _account = renee
     view = open_one(session, who, now=now)
     before = counts(session)
-    for body in ("", " ", "k", "  k  ", "x" * 2001, None, ["Hello there"]):
-        for close in (False, True):
-            with pytest.raises(ValidationError) as caught:
-                console.reply(session, staff, ticket_number=view.number, body=body, close=close, now=now)
-            assert set(caught.value.errors) == {"body"}, body
+    with pytest.raises(ValidationError) as caught:
+        console.reply(session, staff, ticket_number=view.number, body=body, close=close, now=now)
+    assert set(caught.value.errors) == {"body"}, body
     assert counts(session) == before
     assert ticket_row(session, view.number).status == "open"
 
 
-def test_closing_needs_a_reason(session, now, renee, staff):
+@pytest.mark.parametrize(
+    "reason",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("    ", id="blank"),
+        pytest.param("ok", id="two-letters"),
+        pytest.param("done", id="four-letters"),
+        pytest.param(" d o ", id="spaced-letters"),
+        pytest.param(None, id="none"),
+        pytest.param(12345, id="number"),
+    ],
+)
+def test_closing_needs_a_reason(session, now, renee, staff, reason):
     who, _account = renee
     view = open_one(session, who, now=now)
     before = counts(session)
-    for reason in ("", "    ", "ok", "done", " d o ", None, 12345):
-        with pytest.raises(ValidationError) as caught:
-            console.close_ticket(session, staff, ticket_number=view.number, reason=reason, now=now)
-        assert set(caught.value.errors) == {"reason"}, reason
+    with pytest.raises(ValidationError) as caught:
+        console.close_ticket(session, staff, ticket_number=view.number, reason=reason, now=now)
+    assert set(caught.value.errors) == {"reason"}, reason
     assert counts(session) == before
     assert ticket_row(session, view.number).status == "open"
 
 
-def test_replying_to_or_closing_an_unknown_ticket_is_not_found(session, now, renee, staff):
+@pytest.mark.parametrize("which", ["unknown", "lower-case", "none", "number"])
+def test_replying_to_or_closing_an_unknown_ticket_is_not_found(session, now, renee, staff, which):
     from hcpay_app.services.common.errors import NotFound
 
     who, _account = renee
     view = open_one(session, who, now=now)
     before = counts(session)
-    for number in ("T-00000000", view.number.lower(), None, 7):
-        with pytest.raises(NotFound):
-            console.reply(session, staff, ticket_number=number, body="Hello there", close=False, now=now)
-        with pytest.raises(NotFound):
-            console.close_ticket(session, staff, ticket_number=number, reason=REASON, now=now)
+    number = {"unknown": "T-00000000", "lower-case": view.number.lower(), "none": None, "number": 7}[which]
+    with pytest.raises(NotFound):
+        console.reply(session, staff, ticket_number=number, body="Hello there", close=False, now=now)
+    with pytest.raises(NotFound):
+        console.close_ticket(session, staff, ticket_number=number, reason=REASON, now=now)
     assert counts(session) == before
 
 
@@ -460,8 +495,11 @@ def test_a_request_closed_while_the_member_writes_is_not_reopened(session, db_ur
     assert ticket_row(session, result.ticket.number).follows_ticket_id == ticket_row(session, view.number).id
 
 
+@pytest.mark.parametrize(
+    "which", ["someone-elses", "someone-elses-closed", "unknown", "empty", "none", "number", "list", "500-characters"]
+)
 def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes_nothing(
-    session, now, renee, ben, staff
+    session, now, renee, ben, staff, which
 ):
     from hcpay_app.services.common.errors import NotFound
 
@@ -471,43 +509,57 @@ def test_replying_to_someone_elses_or_an_unknown_request_is_not_found_and_writes
     closed_bens = open_one(session, ben_who, now=now)
     console.close_ticket(session, staff, ticket_number=closed_bens.number, reason=REASON, now=now)
     before = counts(session)
-    for number in (bens.number, closed_bens.number, "T-00000000", "", None, 7, ["T-1"], "x" * 500):
-        with pytest.raises(NotFound) as caught:
-            tickets.reply(session, who, ticket_number=number, message="Let me see this request.", now=now)
-        assert caught.value.message == tickets.REQUEST_NOT_FOUND
+    number = {
+        "someone-elses": bens.number,
+        "someone-elses-closed": closed_bens.number,
+        "unknown": "T-00000000",
+        "empty": "",
+        "none": None,
+        "number": 7,
+        "list": ["T-1"],
+        "500-characters": "x" * 500,
+    }[which]
+    with pytest.raises(NotFound) as caught:
+        tickets.reply(session, who, ticket_number=number, message="Let me see this request.", now=now)
+    assert caught.value.message == tickets.REQUEST_NOT_FOUND
     assert counts(session) == before
     assert [t.status for t in tickets.my_tickets(session, ben_who)] == ["Closed", "Open"]
 
 
-def test_only_a_member_can_reply(session, now, renee, staff):
+@pytest.mark.parametrize("replier", ["nobody", "staff"])
+def test_only_a_member_can_reply(session, now, renee, staff, replier):
     who, _account = renee
     view = open_one(session, who, now=now)
     before = counts(session)
-    for actor in (None, staff):
-        with pytest.raises(NotAllowed):
-            tickets.reply(session, actor, ticket_number=view.number, message="Hello from nobody.", now=now)
+    actor = {"nobody": None, "staff": staff}[replier]
+    with pytest.raises(NotAllowed):
+        tickets.reply(session, actor, ticket_number=view.number, message="Hello from nobody.", now=now)
     assert counts(session) == before
 
 
-def test_reply_lengths(session, now, renee, staff):
+@pytest.mark.parametrize(
+    ("request_is", "message"),
+    [
+        pytest.param("open", "k", id="open-one-letter"),
+        pytest.param("open", " ", id="open-a-space"),
+        pytest.param("open", None, id="open-none"),
+        pytest.param("open", "x" * 2001, id="open-2001-characters"),
+        pytest.param("closed", "Thank you", id="closed-nine-characters"),
+        pytest.param("closed", "x" * 2001, id="closed-2001-characters"),
+        pytest.param("closed", ["a" * 20], id="closed-list"),
+    ],
+)
+def test_reply_lengths(session, now, renee, staff, request_is, message):
     """A reply to an open request needs 2 characters; one that opens a new request needs 10, like any request."""
     who, _account = renee
     view = open_one(session, who, now=now)
     closed = open_one(session, who, now=now)
     console.close_ticket(session, staff, ticket_number=closed.number, reason=REASON, now=now)
     before = counts(session)
-    for number, message in (
-        (view.number, "k"),
-        (view.number, " "),
-        (view.number, None),
-        (view.number, "x" * 2001),
-        (closed.number, "Thank you"),
-        (closed.number, "x" * 2001),
-        (closed.number, ["a" * 20]),
-    ):
-        with pytest.raises(ValidationError) as caught:
-            tickets.reply(session, who, ticket_number=number, message=message, now=now)
-        assert set(caught.value.errors) == {"message"}, (number, message)
+    number = {"open": view.number, "closed": closed.number}[request_is]
+    with pytest.raises(ValidationError) as caught:
+        tickets.reply(session, who, ticket_number=number, message=message, now=now)
+    assert set(caught.value.errors) == {"message"}, (number, message)
     assert counts(session) == before
     assert tickets.reply(session, who, ticket_number=view.number, message="ok", now=now).new_request is False
 

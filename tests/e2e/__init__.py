@@ -1,0 +1,1 @@
+"""End-to-end journeys: the real app driven by Playwright on Chromium."""

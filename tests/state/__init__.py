@@ -1,0 +1,1 @@
+"""State-handler tests: real Reflex state trees driven directly, no browser."""

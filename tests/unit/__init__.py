@@ -1,0 +1,1 @@
+"""Service-layer tests: every business rule against a temporary, migrated database."""
