@@ -1,4 +1,5 @@
-"""Plain HTTP routes beside the Reflex app: document downloads (receipts, statements, CSV).
+"""Plain HTTP routes beside the Reflex app: document downloads (receipts, statements, bills, the
+yearly premium summary, CSV).
 
 They are authenticated by the same server-issued session cookie as the websocket, and a member
 can only ever get their own documents: anything else reads as not found.
@@ -63,6 +64,16 @@ async def statement(request: Request) -> Response:
     return await _download(request, "application/pdf", documents.statement_pdf, request.query_params.get("month", ""))
 
 
+async def bill(request: Request) -> Response:
+    return await _download(request, "application/pdf", documents.bill_pdf, request.query_params.get("month", ""))
+
+
+async def premium_summary(request: Request) -> Response:
+    return await _download(
+        request, "application/pdf", documents.premium_summary_pdf, request.query_params.get("year", "")
+    )
+
+
 async def history_csv(request: Request) -> Response:
     query = request.query_params
     return await _download(
@@ -76,5 +87,7 @@ def api() -> Starlette:
             Route(f"{routes.RECEIPT}/{{reference}}", receipt),
             Route(routes.STATEMENT, statement),
             Route(routes.HISTORY_CSV, history_csv),
+            Route(routes.BILL_PDF, bill),
+            Route(routes.PREMIUM_SUMMARY, premium_summary),
         ]
     )

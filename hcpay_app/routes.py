@@ -8,6 +8,7 @@ RESET_PASSWORD = "/reset-password"
 DASHBOARD = "/dashboard"
 HISTORY = "/history"
 PAYMENT = "/payment"  # ?reference=HC-…: one payment's status page
+BILL = "/bill"  # ?month=YYYY-MM: one coverage month's bill
 PAY = "/pay"
 HELP = "/help"
 SETTINGS = "/settings"
@@ -20,12 +21,14 @@ GUEST_PAY = "/guest-pay"
 DEV_MAILBOX = "/dev/mailbox"
 
 # Pages a member must be logged in to see; the only places `next=` may send them after log-in.
-PROTECTED = frozenset({DASHBOARD, HISTORY, PAYMENT, PAY, SETTINGS, AUTOPAY, NOTIFICATIONS, PAYMENT_PLAN, SUPPORT})
+PROTECTED = frozenset({DASHBOARD, HISTORY, PAYMENT, BILL, PAY, SETTINGS, AUTOPAY, NOTIFICATIONS, PAYMENT_PLAN, SUPPORT})
 
 # Downloads, served over plain HTTP and authenticated by the session cookie.
 RECEIPT = "/documents/receipt"  # /{reference}
 STATEMENT = "/documents/statement"  # ?month=YYYY-MM
 HISTORY_CSV = "/documents/history.csv"  # ?start=YYYY-MM-DD&end=YYYY-MM-DD
+BILL_PDF = "/documents/bill"  # ?month=YYYY-MM
+PREMIUM_SUMMARY = "/documents/premium-summary"  # ?year=YYYY: the yearly premium summary for taxes
 
 
 def safe_next(candidate: object, role: str = "member") -> str:

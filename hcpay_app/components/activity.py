@@ -13,7 +13,8 @@ def status_badge(label: rx.Var, tone: rx.Var) -> rx.Component:
 
 
 def activity_row(row: HistoryRow) -> rx.Component:
-    """One transaction: what, when, how much, its status; payments link to their status page."""
+    """One transaction: what, when, how much, its status; payments link to their status page and
+    invoices to their bill."""
     title = rx.cond(
         row.kind == "payment",
         rx.link(row.title, " ", row.reference, href=routes.PAYMENT + "?reference=" + row.reference, weight="medium"),
@@ -24,6 +25,15 @@ def activity_row(row: HistoryRow) -> rx.Component:
             rx.vstack(
                 title,
                 rx.text(row.date, " · ", row.detail, size="2", color_scheme="gray"),
+                rx.cond(
+                    row.bill_month != "",
+                    rx.link(
+                        row.bill_link,
+                        href=routes.BILL + "?month=" + row.bill_month,
+                        size="2",
+                        style={"min_height": "24px", "display": "inline-flex", "align_items": "center"},
+                    ),
+                ),
                 spacing="0",
                 min_width="0",
                 flex="1",

@@ -8,6 +8,7 @@ from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.pages import (
     autopay,
+    bill,
     console,
     dashboard,
     forgot_password,
@@ -27,6 +28,7 @@ from hcpay_app.pages import (
     support,
 )
 from hcpay_app.state.autopay import AutopayState
+from hcpay_app.state.bill import BillState
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.guest import GuestState
@@ -89,6 +91,12 @@ def register_pages(app: rx.App) -> None:
         route=routes.PAYMENT,
         title="Payment status · Health Connector Payments",
         on_load=[SessionState.require_login, PaymentDetailState.load],
+    )
+    app.add_page(
+        bill.page,
+        route=routes.BILL,
+        title="Your bill · Health Connector Payments",
+        on_load=[SessionState.require_login, BillState.load],
     )
     app.add_page(
         pay.page,

@@ -5,7 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.activity import activity_list
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.services.billing.templates import SummaryLine
+from hcpay_app.services.billing.templates import BillLine, SummaryLine
 from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.dashboard import DashboardState
 
@@ -15,6 +15,21 @@ ME = DashboardState.view.profile
 
 def fact(label: str, value: rx.Var) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
+
+
+def premium_fact(line: BillLine) -> rx.Component:
+    """One line of the monthly premium's breakdown: full premium, tax credit, your share."""
+    return rx.data_list.item(
+        rx.data_list.label(line.label),
+        rx.data_list.value(
+            rx.vstack(
+                rx.text(line.amount, weight=rx.cond(line.key == "share", "bold", "regular")),
+                rx.cond(line.detail != "", rx.text(line.detail, size="1", color_scheme="gray")),
+                spacing="0",
+            )
+        ),
+        id="premium-" + line.key,
+    )
 
 
 def past_due_banner() -> rx.Component:
@@ -140,7 +155,11 @@ def status_card() -> rx.Component:
             ),
             fact("Billing account", ME.account_number),
             fact("Plan", ME.plan_name),
-            fact("Monthly premium", ME.monthly_premium),
+            rx.cond(
+                V.has_breakdown,
+                rx.fragment(rx.foreach(V.premium_breakdown, premium_fact)),
+                fact("Monthly premium", ME.monthly_premium),
+            ),
             orientation="vertical",
         ),
     )

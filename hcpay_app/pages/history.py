@@ -157,6 +157,36 @@ def chart() -> rx.Component:
     )
 
 
+def premium_summary() -> rx.Component:
+    """The yearly premium summary for taxes: pick a year with bills, download its PDF."""
+    return rx.cond(
+        HistoryState.tax_years.length() > 0,
+        member_form(
+            rx.vstack(
+                rx.el.label("Tax year", html_for="tax-year", style={"font_weight": "600"}),
+                rx.el.select(
+                    rx.foreach(HistoryState.tax_years, lambda year: rx.el.option(year, value=year)),
+                    id="tax-year",
+                    name="year",
+                    aria_describedby="tax-year-hint tax-year-error",
+                    style=NATIVE_INPUT_STYLE,
+                ),
+                rx.text(
+                    "Month by month: full premium, tax credit, your share and what you paid.",
+                    id="tax-year-hint",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                field_error(HistoryState.download_errors.get("year", "").to(str), "tax-year"),
+                rx.button("Yearly premium summary (PDF)", type="submit", variant="soft", style=TOUCH, width="100%"),
+                spacing="1",
+                width="100%",
+            ),
+            on_submit=HistoryState.download_premium_summary,
+        ),
+    )
+
+
 def downloads() -> rx.Component:
     date_style = {**NATIVE_INPUT_STYLE}
     return rx.card(
@@ -179,6 +209,7 @@ def downloads() -> rx.Component:
                 ),
                 on_submit=HistoryState.download_statement,
             ),
+            premium_summary(),
             member_form(
                 rx.vstack(
                     rx.grid(

@@ -9,6 +9,7 @@ import urllib.parse
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.services.billing import bills
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import documents, history, statuses
 from hcpay_app.services.payments.history import HistoryRow, PaymentDetail
@@ -36,6 +37,7 @@ class HistoryState(MemberState, rx.State):
     export_start: str = ""
     export_end: str = ""
     statement_month: str = ""
+    tax_years: list[str] = []  # years with bills, newest first: the yearly premium summary's choices
     download_errors: dict[str, str] = {}
 
     def _show_error(self, exc: DomainError) -> None:
@@ -76,6 +78,7 @@ class HistoryState(MemberState, rx.State):
         ]
         self.export_start, self.export_end = today.replace(month=1, day=1).isoformat(), today.isoformat()
         self.statement_month = today.strftime("%Y-%m")
+        self.tax_years = [str(year) for year in await call_service(bills.tax_years, actor=actor)]
         await self._show_page(actor)
         self.loaded = True
 
@@ -130,6 +133,17 @@ class HistoryState(MemberState, rx.State):
         return rx.download(
             url=f"{routes.STATEMENT}?{urllib.parse.urlencode({'month': month})}", filename=f"statement-{month}.pdf"
         )
+
+    @rx.event
+    def download_premium_summary(self, form_data: dict):
+        """Start the yearly premium summary's download for a year that has bills (served over HTTP)."""
+        year = form_text(form_data, "year")
+        if year not in self.tax_years:
+            self.download_errors = {"year": "Choose a year."}
+            return None
+        self.download_errors = {}
+        query = urllib.parse.urlencode({"year": year})
+        return rx.download(url=f"{routes.PREMIUM_SUMMARY}?{query}", filename=f"premium-summary-{year}.pdf")
 
     @rx.event
     def export_csv(self, form_data: dict):

@@ -198,3 +198,146 @@ def coverage_line(summary: MoneySummary) -> CoverageLine:
     if summary.past_due_cents > 0:
         return CoverageLine("Payment due", "orange", ("Pay the past-due amount to keep your coverage.",))
     return CoverageLine("Active", "green", ())
+
+
+# --- Bills a member can open (`billing.bills`) and the yearly premium summary for taxes ---------
+
+
+@dataclasses.dataclass(frozen=True)
+class BillLine:
+    """One labelled amount on a bill: `key` names it for pages and tests."""
+
+    key: str
+    label: str
+    amount: str
+    detail: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class PayOption:
+    """One way to pay a bill; `key` tells the page which page to link (make_payment, autopay, guest)."""
+
+    key: str
+    label: str
+    text: str
+
+
+BILL_NOT_FOUND = "We couldn't find a bill for that month on your account."
+NO_SUMMARY = "There are no bills on your account for that year."
+NOT_KNOWN = "—"
+
+
+def bill_title(coverage_month: dt.date) -> str:
+    return f"Bill for {dates.month_label(coverage_month)}"
+
+
+def bill_link_label(coverage_month: dt.date) -> str:
+    """How a link to a bill reads (history rows, the dashboard)."""
+    return f"View bill for {dates.month_label(coverage_month)}"
+
+
+def tax_credit_label(plan_name: str) -> str:
+    """The tax credit (APTC), or for a ConnectorCare plan the tax credit with the state's subsidy."""
+    return "Tax credit and ConnectorCare subsidy" if "connectorcare" in plan_name.casefold() else "Tax credit (APTC)"
+
+
+def premium_lines(share_cents: int, full_cents: int | None, credit_cents: int | None, plan_name: str) -> list[BillLine]:
+    """The premium as the roster gave it: full premium, tax credit and the member's share — or, when
+    the roster had no breakdown, just the premium the member pays."""
+    if full_cents is None or credit_cents is None:
+        return [BillLine("share", "Premium (your share)", money.format_cents(share_cents))]
+    return [
+        BillLine("full", "Full monthly premium", money.format_cents(full_cents)),
+        BillLine("credit", tax_credit_label(plan_name), money.format_cents(-credit_cents), "Paid to your plan for you"),
+        BillLine("share", "Your share", money.format_cents(share_cents)),
+    ]
+
+
+BILL_STATUS_LABELS = {
+    "paid": ("Paid", "green"),
+    "processing": ("Payment processing", "blue"),
+    "past_due": ("Past due", "red"),
+    "partially_paid": ("Partially paid", "amber"),
+    "open": ("Open", "blue"),
+}
+
+
+def bill_status_detail(
+    status: str, *, unpaid_cents: int, processing_cents: int, due_on: dt.date, clears_on: dt.date | None
+) -> str:
+    """What a bill's status means for the member, in one or two sentences."""
+    clearing = ""
+    if processing_cents:
+        when = f"on {dates.short_date(clears_on)}" if clears_on else "in a few business days"
+        on_its_way = money.format_cents(processing_cents)
+        clearing = f"{on_its_way} from your bank is on its way; it counts when it clears {when}."
+    if status == "paid":
+        return "Paid in full. Thank you!"
+    if status == "processing":
+        return clearing
+    owed = money.format_cents(unpaid_cents)
+    if status == "past_due":
+        text = f"{owed} was due {dates.short_date(due_on)}. Pay now to keep your coverage."
+    elif status == "partially_paid":
+        text = f"{owed} is still due by {dates.short_date(due_on)}."
+    else:
+        text = f"{owed} is due by {dates.short_date(due_on)}."
+    return f"{text} {clearing}".strip()
+
+
+def applied_note(processing: bool, clears_on: dt.date | None) -> str:
+    """The note beside a payment applied to a bill: a bank debit still on its way doesn't count yet."""
+    if not processing:
+        return "Received"
+    return f"Processing — counts when it clears on {dates.short_date(clears_on)}" if clears_on else "Processing"
+
+
+def credit_applied_label() -> str:
+    return "Credit on your account"
+
+
+def how_to_pay(account_number: str) -> list[PayOption]:
+    """The ways to pay a bill, the same on the bill page and its PDF."""
+    return [
+        PayOption("make_payment", "Make a Payment", "Log in and pay by card or bank account now, or pick a date."),
+        PayOption(
+            "autopay",
+            "Automatic Payments",
+            "Set it up once in Settings and each bill is paid from your card or bank account.",
+        ),
+        PayOption(
+            "guest",
+            "Pay as a guest",
+            f"Anyone can pay without logging in, with billing account number {account_number}.",
+        ),
+    ]
+
+
+def how_to_pay_text(account_number: str, base_url: str) -> list[str]:
+    """How to pay, for a printed bill (no links to tap): where to go, then each way."""
+    return [f"Online at {base_url}:"] + [f"{o.label}: {o.text}" for o in how_to_pay(account_number)]
+
+
+def summary_title(year: int) -> str:
+    return f"Yearly premium summary for {year}"
+
+
+SUMMARY_HEADERS = ["Month", "Full premium", "Tax credit", "Your share billed", "Paid"]
+
+
+def summary_notes(*, as_of: dt.date, missing_breakdown: bool, fees_cents: int, processing_cents: int) -> list[str]:
+    """The notes under the yearly table: what a blank means, and what the table leaves out."""
+    notes = [f"Paid is what you had paid toward each month's premium as of {dates.short_date(as_of)}."]
+    if missing_breakdown:
+        notes.append(
+            f"{NOT_KNOWN} Your enrollment record had no full premium or tax credit for that month: "
+            "your share is the premium we billed. Your Form 1095-A from the Health Connector has the full figures."
+        )
+    if fees_cents:
+        notes.append(f"Late fees and adjustments ({money.format_cents(fees_cents)}) are not premium and are left out.")
+    if processing_cents:
+        notes.append(
+            f"{money.format_cents(processing_cents)} from your bank is still clearing and is not counted as paid yet."
+        )
+    notes.append("Keep this summary with your tax records.")
+    return notes

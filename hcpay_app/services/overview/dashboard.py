@@ -11,7 +11,7 @@ from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.accounts import access, profile
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import plan_standing, summary, templates
-from hcpay_app.services.billing.templates import SummaryLine
+from hcpay_app.services.billing.templates import BillLine, SummaryLine
 from hcpay_app.services.common import dates, money
 from hcpay_app.services.payments import history, statuses
 from hcpay_app.services.recurring import autopay, plans
@@ -59,6 +59,10 @@ class DashboardView:
     recent: list[history.HistoryRow]
     can_offer_plan: bool
     has_plan: bool
+    # The monthly premium as the roster gave it: full premium, tax credit and the member's share
+    # when it had them (`has_breakdown`), else the premium alone.
+    has_breakdown: bool = False
+    premium_breakdown: list[BillLine] = dataclasses.field(default_factory=list)
 
 
 def _days_left(due_on: dt.date, today: dt.date) -> str:
@@ -123,4 +127,8 @@ def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
         recent=history.page(session, actor, page_size=5, today=today).rows,
         can_offer_plan=bool(plans.offer(session, actor, today).choices),
         has_plan=plan_standing.active_plan(session, account.id) is not None,
+        has_breakdown=account.full_premium_cents is not None and account.tax_credit_cents is not None,
+        premium_breakdown=templates.premium_lines(
+            account.monthly_premium_cents, account.full_premium_cents, account.tax_credit_cents, account.plan_name
+        ),
     )

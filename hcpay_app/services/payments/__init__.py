@@ -1,6 +1,6 @@
 """Taking money exactly once, and its records: Make a Payment (`checkout`), the payment rows and
 their timelines, what each status means, card and bank input checks, saved methods, guest pay,
-history, receipts and statements.
+history, receipts, statements, bills and the yearly premium summary as PDFs (`documents`).
 
 Double-tap protection lives in `checkout`: each Make a Payment form carries an idempotency key
 issued by the server, the payment row is written "processing" under that unique key before the

@@ -1,5 +1,6 @@
-"""Records a member can keep: a PDF receipt per successful payment, a monthly statement PDF and
-a CSV export of history. Each is built only from the acting member's own account."""
+"""Records a member can keep: a PDF receipt per successful payment, a monthly statement PDF, a bill
+per coverage month, the yearly premium summary for taxes and a CSV export of history. Each is built
+only from the acting member's own account."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from hcpay_app import clock
 from hcpay_app.models import EntryKind, LedgerEntry, Payment, PaymentStatus
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing import bills, ledger
+from hcpay_app.services.billing.templates import summary_title
 from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.payments import history, statuses
@@ -58,6 +60,24 @@ class _Document(FPDF):
                 self.cell(width, 6, value[:48])
             self.ln()
 
+    def heading(self, text: str) -> None:
+        self.ln(3)
+        self.set_font("DejaVu", "B", 12)
+        self.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+
+    def amount(self, label: str, value: str, detail: str = "", *, bold: bool = False) -> None:
+        """A labelled amount, right-aligned, with an optional note under it."""
+        self.set_font("DejaVu", "B" if bold else "", 10)
+        self.cell(130, 7, label)
+        self.cell(0, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        if detail:
+            self.set_font("DejaVu", "", 8)
+            self.cell(0, 5, detail, new_x="LMARGIN", new_y="NEXT")
+
+    def paragraph(self, text: str, size: int = 9) -> None:
+        self.set_font("DejaVu", "", size)
+        self.multi_cell(0, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
 
 def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tuple[str, bytes]:
     """(filename, PDF) for one of the member's own successful payments."""
@@ -83,6 +103,59 @@ def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tupl
     doc.set_font("DejaVu", "", 9)
     doc.multi_cell(0, 5, "Keep this receipt for your records. Questions? Contact support with your reference number.")
     return f"receipt-{payment.reference}.pdf", bytes(doc.output())
+
+
+def bill_pdf(session: Session, actor: SessionUser, month: object, today: dt.date | None = None) -> tuple[str, bytes]:
+    """(filename, PDF) of the member's own bill for a coverage month ("2026-12")."""
+    bill = bills.bill_view(session, actor, month, today or clock.today())
+    doc = _Document(bill.title)
+    doc.pair("Member", bill.member_name)
+    doc.pair("Billing account", bill.account_number)
+    doc.pair("Plan", bill.plan_name)
+    doc.pair("Coverage month", bill.month_label)
+    doc.pair("Issued", bill.issued_on)
+    doc.pair("Due date", bill.due_on)
+    doc.pair("Status", f"{bill.status_label}. {bill.status_detail}")
+    doc.heading("Premium")
+    for line in bill.premium:
+        doc.amount(line.label, line.amount, line.detail, bold=line.key == "share")
+    if bill.fees:
+        doc.amount("Late fees and adjustments", bill.fees)
+    doc.amount("Total for this bill", bill.total, bold=True)
+    doc.heading("Payments applied")
+    rows = [[p.label, p.date, p.amount, p.note] for p in bill.payments]
+    doc.table(["Reference", "Date", "Amount", "Note"], [40, 28, 26, 86], rows or [["No payments yet", "", "", ""]])
+    doc.ln(2)
+    doc.amount("Paid", bill.paid)
+    if bill.processing:
+        doc.amount("Processing", bill.processing)
+    doc.amount("Still unpaid", bill.unpaid, bold=True)
+    doc.heading("How to pay")
+    for line in bills.how_to_pay_text(bill.account_number):
+        doc.paragraph(line, size=10)
+    return f"bill-{bill.month}.pdf", bytes(doc.output())
+
+
+def premium_summary_pdf(
+    session: Session, actor: SessionUser, year: object, today: dt.date | None = None
+) -> tuple[str, bytes]:
+    """(filename, PDF) of the yearly premium summary for taxes: month by month, with totals."""
+    summary = bills.year_summary(session, actor, year, today or clock.today())
+    headers, rows, totals = bills.summary_table(summary)
+    doc = _Document(summary_title(summary.year))
+    doc.pair("Member", summary.member_name)
+    doc.pair("Billing account", summary.account_number)
+    doc.pair("Plan", summary.plan_name)
+    doc.ln(3)
+    widths = [40, 34, 34, 40, 32]
+    doc.table(headers, widths, rows)
+    doc.set_font("DejaVu", "B", 9)
+    for value, width in zip(totals, widths, strict=True):
+        doc.cell(width, 7, value, border="T")
+    doc.ln(10)
+    for note in bills.summary_notes(summary):
+        doc.paragraph(note)
+    return f"premium-summary-{summary.year}.pdf", bytes(doc.output())
 
 
 def _month(raw: object) -> dt.date:

@@ -20,6 +20,7 @@ from hcpay_app.models import (
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing import templates as bill_templates
 from hcpay_app.services.common import dates, money, references
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import statuses
@@ -62,6 +63,8 @@ class HistoryRow:
     amount_cents: int
     status: str
     tone: str
+    bill_month: str = ""  # an invoice row's coverage month ("2026-12"): its bill page and PDF
+    bill_link: str = ""  # how the link to that bill reads ("View bill for December 2026")
 
 
 @dataclasses.dataclass
@@ -229,9 +232,12 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
             status=statuses.LABELS.get(r.status, r.status),
             tone=statuses.TONES.get(r.status, "gray"),
         )
-    label, tone = "", "gray"
+    label, tone, bill_month, bill_link = "", "gray", "", ""
     if r.kind == EntryKind.PREMIUM and r.invoice_id in invoice_positions:
-        label, tone = INVOICE_LABELS[invoice_positions[r.invoice_id].status]
+        position = invoice_positions[r.invoice_id]
+        label, tone = INVOICE_LABELS[position.status]
+        bill_month = f"{position.coverage_month:%Y-%m}"
+        bill_link = bill_templates.bill_link_label(position.coverage_month)
     return HistoryRow(
         **common,
         title=ENTRY_TITLES.get(r.kind, r.kind.title()),
@@ -239,6 +245,8 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
         amount=money.format_cents(r.amount),
         status=label,
         tone=tone,
+        bill_month=bill_month,
+        bill_link=bill_link,
     )
 
 
