@@ -1,4 +1,5 @@
-"""The notifications center."""
+"""The notifications center: each notice with a link to the page that acts on it, and a notice
+about a bill marked "Paid — no action needed" once that bill is paid."""
 
 import reflex as rx
 
@@ -19,6 +20,29 @@ def item(notice: NoticeView) -> rx.Component:
                 ),
                 rx.text(notice.when, size="1", color_scheme="gray"),
                 rx.text(notice.body, size="2", white_space="pre-line"),
+                # Once the bill it was about is paid: said in words, not only in color.
+                rx.cond(
+                    notice.resolved != "",
+                    rx.hstack(
+                        rx.icon("circle-check", size=16, color="var(--green-11)", aria_hidden="true"),
+                        rx.text(notice.resolved, size="2", weight="medium", color_scheme="green"),
+                        spacing="1",
+                        align="center",
+                        class_name="notice-resolved",
+                    ),
+                ),
+                # The page that acts on it: a path the server built from its own route constants.
+                rx.cond(
+                    notice.link != "",
+                    rx.link(
+                        notice.action,
+                        href=notice.link,
+                        weight="medium",
+                        style=TOUCH,
+                        display="flex",
+                        align_items="center",
+                    ),
+                ),
                 rx.cond(
                     notice.unread,
                     rx.button(

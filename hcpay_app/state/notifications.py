@@ -1,4 +1,8 @@
-"""The notifications center: the member's notices, newest first, with mark-as-read."""
+"""The notifications center: the member's notices, newest first, with mark-as-read.
+
+Each notice's link and its name come from the service, built from the server's route constants; a
+notice about a bill that is now paid comes resolved (read, with "Paid — no action needed"). Nothing
+the browser sends picks a link: the only argument taken is a notice id, checked by the service."""
 
 from __future__ import annotations
 

@@ -114,7 +114,15 @@ def test_turning_reminders_off_needs_nothing_else(session, avery):
 
 @pytest.mark.parametrize("notice_id", [2**63, -1, 0])
 def test_marking_an_out_of_range_notice_read_marks_nothing(session, avery, notice_id):
-    notices.notify(session, avery.user_id, Message("t", "b"), kind=NoticeKind.PAYMENT_REMINDER, now=NOW, by_email=False)
+    notices.notify(
+        session,
+        avery.user_id,
+        Message("t", "b"),
+        kind=NoticeKind.PAYMENT_REMINDER,
+        now=NOW,
+        link="/pay",
+        by_email=False,
+    )
     session.commit()
     notices.mark_read(session, avery.who, notice_id, now=NOW)
     assert all(n.read_at is None for n in session.exec(select(Notification)).all())

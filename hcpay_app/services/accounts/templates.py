@@ -1,8 +1,28 @@
-"""Every email about the member's login: codes, resets, usernames, and changes to the account."""
+"""Every email about the member's login: codes, resets, usernames, and changes to the account —
+and the words of the notifications center: each notice's link, named for what it does, and what a
+notice about a bill says once that bill is paid."""
 
 from __future__ import annotations
 
+from hcpay_app import routes
+from hcpay_app.models import NoticeKind
 from hcpay_app.services.common.messages import Message
+
+# A notice's link, named for what it does there (the link itself is one of these route constants).
+NOTICE_ACTIONS = {
+    routes.PAY: "Make a Payment",
+    routes.AUTOPAY: "Manage Automatic Payments",
+    routes.SETTINGS: "Update payment methods",
+    routes.PAYMENT_PLAN: "See your payment plan",
+    routes.HISTORY: "See payment history",
+    routes.SUPPORT: "Contact support",
+}
+# Where the same page does something else for a kind of notice.
+NOTICE_ACTIONS_BY_KIND = {(NoticeKind.TICKET_REPLY, routes.SUPPORT): "See My requests"}
+# The link to one payment's status page.
+SEE_PAYMENT = "See payment {reference}"
+# A notice about a bill, once that bill is paid in full.
+NOTICE_RESOLVED = "Paid — no action needed"
 
 
 def verification_code(first_name: str, code: str, minutes: int) -> Message:

@@ -2,7 +2,7 @@
 
 - Subsidized members get a 3-month grace period; if not cured, coverage ends on the last day of
   the first unpaid month.
-- Other members get a delinquency notice with a new due date (30 days later by default); if not
+- Other members get a Past Due Warning with a new due date (30 days later by default); if not
   cured by then, coverage ends on the last day of the last paid month.
 - Paying the past-due balance restores Active (coverage.refresh_after_payment); a current payment
   plan holds off late fees and termination for the invoices it covers. A premium that falls due
@@ -19,6 +19,7 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
+from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     BillingAccount,
@@ -81,10 +82,21 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
                 message = templates.late_fee(
                     invoice.coverage_month, settings.late_fee_after_days, settings.late_fee_cents
                 )
-                notices.notify(s, user_id, message, kind=NoticeKind.LATE_FEE, now=now)
+                notices.notify(
+                    s, user_id, message, kind=NoticeKind.LATE_FEE, now=now, link=routes.PAY, invoice_id=invoice.id
+                )
 
         fees += notices.run_once(session, f"late-fee:{invoice.id}", now, fee)
     return fees
+
+
+def _newest_past_due(session: Session, account_id: int, today: dt.date) -> int | None:
+    """The newest bill in the past-due balance: oldest-first allocation pays it last, so a notice
+    about the balance that carries it resolves once the whole balance is paid."""
+    past_due = [
+        p.invoice_id for p in ledger.positions(session, account_id, today) if p.status == ledger.InvoiceStatus.PAST_DUE
+    ]
+    return past_due[-1] if past_due else None
 
 
 def _first_unpaid_month(position: ledger.AccountPosition) -> dt.date | None:
@@ -164,7 +176,15 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
                 session.rollback()  # another job moved it (and sent the notice) since we read it
                 continue
             if user_id:
-                notices.notify(session, user_id, warning, kind=NoticeKind.PAST_DUE_WARNING, now=now)
+                notices.notify(
+                    session,
+                    user_id,
+                    warning,
+                    kind=NoticeKind.PAST_DUE_WARNING,
+                    now=now,
+                    link=routes.PAY,
+                    invoice_id=_newest_past_due(session, account.id, today),
+                )
                 tally.notices += 1
             session.commit()
             session.expire(account)
@@ -185,18 +205,28 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
         plan = plan_standing.standing(session, account.id)
         if plan is None:
             deadline, owed, first_unpaid = grace_ends_on, position.past_due_cents, _first_unpaid_month(position)
+            newest = None
         else:
             overdue = plan.overdue_beside(today)
             if not overdue:
                 continue  # all of the past-due balance is the plan's: no warning, no termination
             deadline = _deadline_beside_plan(account, overdue[0])
             owed, first_unpaid = sum(b.unpaid_cents for b in overdue), overdue[0].coverage_month
+            newest = overdue[-1].invoice_id
         warn_on = deadline - dt.timedelta(days=settings.termination_warning_days)
         if warn_on <= today <= deadline and user_id:
             message = templates.termination_warning(owed, deadline, beside_a_plan=plan is not None)
 
-            def warning(s: Session, message=message, user_id=user_id) -> None:
-                notices.notify(s, user_id, message, kind=NoticeKind.TERMINATION_WARNING, now=now)
+            def warning(s: Session, message=message, user_id=user_id, account=account, newest=newest) -> None:
+                notices.notify(
+                    s,
+                    user_id,
+                    message,
+                    kind=NoticeKind.TERMINATION_WARNING,
+                    now=now,
+                    link=routes.PAY,
+                    invoice_id=newest or _newest_past_due(s, account.id, today),
+                )
 
             tally.notices += notices.run_once(session, f"termination-warning:{account.id}:{deadline}", now, warning)
         if today > deadline:
@@ -208,7 +238,12 @@ def move_coverage(session: Session, *, today: dt.date, now: dt.datetime) -> Deli
                 continue
             if user_id:
                 notices.notify(
-                    session, user_id, templates.terminated(deadline, terminated_on), kind=NoticeKind.TERMINATED, now=now
+                    session,
+                    user_id,
+                    templates.terminated(deadline, terminated_on),
+                    kind=NoticeKind.TERMINATED,
+                    now=now,
+                    link=routes.SUPPORT,
                 )
                 tally.notices += 1
             session.commit()

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from hcpay_app import routes
 from hcpay_app.models import (
     AutopayMandate,
     BillingAccount,
@@ -189,6 +190,8 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
                         message,
                         kind=NoticeKind.PAYMENT_REMINDER,
                         now=now,
+                        link=routes.PAY,
+                        invoice_id=invoice.id,
                         in_app=prefs.in_app,
                         by_email=prefs.by_email,
                         email=user.email,
@@ -205,8 +208,16 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
                         session,
                         key,
                         now,
-                        lambda s, u=user, m=message, p=prefs: notices.notify(
-                            s, u.id, m, kind=NoticeKind.PAYMENT_REMINDER, now=now, in_app=p.in_app, by_email=p.by_email
+                        lambda s, u=user, m=message, p=prefs, i=invoice: notices.notify(
+                            s,
+                            u.id,
+                            m,
+                            kind=NoticeKind.PAYMENT_REMINDER,
+                            now=now,
+                            link=routes.PAY,
+                            invoice_id=i.id,
+                            in_app=p.in_app,
+                            by_email=p.by_email,
                         ),
                     )
     missed = session.exec(
@@ -226,7 +237,9 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
 
         def past_due(s: Session, user=user, invoice=invoice, position=position) -> None:
             message = templates.past_due(invoice.coverage_month, position.unpaid_cents, invoice.due_on)
-            notices.notify(s, user.id, message, kind=NoticeKind.PAST_DUE, now=now)
+            notices.notify(
+                s, user.id, message, kind=NoticeKind.PAST_DUE, now=now, link=routes.PAY, invoice_id=invoice.id
+            )
 
         sent += notices.run_once(session, f"past-due:{invoice.id}", now, past_due)
     return sent

@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
+from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AutopayMandate,
@@ -66,7 +67,12 @@ def _attempt(
         if method is None or method.removed_at is not None:
             mandate.status = MandateStatus.PAUSED
             notices.notify(
-                session, mandate.user_id, templates.autopay_method_removed(), kind=NoticeKind.AUTOPAY_FAILED, now=now
+                session,
+                mandate.user_id,
+                templates.autopay_method_removed(),
+                kind=NoticeKind.AUTOPAY_FAILED,
+                now=now,
+                link=routes.AUTOPAY,
             )
         else:
             _advance(mandate, run)
@@ -98,6 +104,7 @@ def _attempt(
             templates.autopay_charged(amount, payment.method_label, payment.reference),
             kind=NoticeKind.AUTOPAY_CHARGED,
             now=now,
+            link=notices.payment_link(payment.reference),
             by_email=False,
         )
     else:
@@ -115,12 +122,15 @@ def _attempt(
                 templates.autopay_failed_and_paused(amount, payment.reason_message or ""),
                 kind=NoticeKind.AUTOPAY_FAILED,
                 now=now,
+                link=routes.AUTOPAY,
             )
         else:
             run.status = AutopayRunStatus.RETRYING
             run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
             message = templates.autopay_failed_will_retry(amount, payment.reason_message or "", run.next_attempt_on)
-            notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now)
+            notices.notify(
+                session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now, link=routes.AUTOPAY
+            )
     session.add_all([run, mandate])
     session.commit()
 
@@ -242,6 +252,7 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
                 templates.upcoming_charge(charge_on, amount, method),
                 kind=NoticeKind.AUTOPAY_NOTICE,
                 now=now,
+                link=routes.AUTOPAY,
             )
 
         sent += notices.run_once(session, f"autopay-notice:{mandate.id}:{charge_on:%Y%m%d}", now, pre_debit)
@@ -266,7 +277,7 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             message = templates.card_expiring(
                 methods.label(method.kind, method.brand, method.last4), expires, mandate.next_charge_on
             )
-            notices.notify(s, mandate.user_id, message, kind=NoticeKind.CARD_EXPIRING, now=now)
+            notices.notify(s, mandate.user_id, message, kind=NoticeKind.CARD_EXPIRING, now=now, link=routes.SETTINGS)
 
         sent += notices.run_once(session, f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}", now, expiry)
     return sent
@@ -294,6 +305,8 @@ def payment_returned(session: Session, payment: Payment, *, today: dt.date, now:
         message = templates.autopay_returned_will_retry(
             payment.amount_cents, payment.reason_message or "", run.next_attempt_on
         )
-    notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now, by_email=False)
+    notices.notify(
+        session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_FAILED, now=now, link=routes.AUTOPAY, by_email=False
+    )
     session.add_all([run, mandate])
     return message.body

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.services.billing import delinquency, invoicing, reminders
+from hcpay_app.services.billing import delinquency, invoicing, paid_notices, reminders
 from hcpay_app.services.jobs import (
     autopay_runs,
     plan_installments,
@@ -38,6 +38,7 @@ class DailySummary:
     notices: int = 0
     fees: int = 0
     status_changes: int = 0
+    resolved: int = 0
 
     def line(self) -> str:
         charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
@@ -46,7 +47,8 @@ class DailySummary:
             f"(scheduled={self.scheduled_charged} autopay={self.autopay_charged} plan={self.plan_charged}) "
             f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
-            f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled}"
+            f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
+            f"resolved={self.resolved}"
         )
 
 
@@ -81,6 +83,10 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
     with session_scope() as session:
         moved = delinquency.move_coverage(session, today=today, now=now)
         summary.status_changes, summary.notices = moved.status_changes, summary.notices + moved.notices
+    with session_scope() as session:
+        # Notices about bills paid today in ways no payment announced (a credit, a fee waiver), or
+        # missed: resolved now. Card payments and cleared debits resolve theirs as they arrive.
+        summary.resolved = paid_notices.resolve_all(session, now=now)
     log.info(summary.line())
     return summary
 

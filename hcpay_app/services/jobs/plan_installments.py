@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
+from hcpay_app import routes
 from hcpay_app.models import (
     BillingAccount,
     InstallmentStatus,
@@ -93,13 +94,21 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
                 session.rollback()  # another job ended it (and told the member) since we read it
                 continue
             ended += 1
-            notices.notify(session, user_id, templates.plan_ended(), kind=NoticeKind.PLAN_ENDED, now=now)
+            notices.notify(
+                session, user_id, templates.plan_ended(), kind=NoticeKind.PLAN_ENDED, now=now, link=routes.PAY
+            )
         elif all(status == InstallmentStatus.PAID for status in statuses):
             if not _claim_plan(session, plan_id, PlanStatus.COMPLETED, now):
                 session.rollback()  # another job completed it (and told the member) since we read it
                 continue
             notices.notify(
-                session, user_id, templates.plan_completed(), kind=NoticeKind.PLAN_COMPLETED, now=now, by_email=False
+                session,
+                user_id,
+                templates.plan_completed(),
+                kind=NoticeKind.PLAN_COMPLETED,
+                now=now,
+                link=routes.HISTORY,
+                by_email=False,
             )
         session.commit()
         session.expire_all()  # the conditional UPDATEs bypassed the loaded rows and plan

@@ -9,7 +9,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentSource, PaymentStatus
 from hcpay_app.services.adapters.processor import BankResult, get_processor
-from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.billing import coverage, ledger, paid_notices
 from hcpay_app.services.jobs import autopay_runs
 from hcpay_app.services.payments import checkout, records
 from hcpay_app.services.payments.templates import RETURN_MESSAGES, RETURNED_FALLBACK
@@ -18,8 +18,10 @@ STALE_PROCESSING = dt.timedelta(minutes=2)
 
 
 def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int, int]:
-    """Pending bank debits whose settle date has come: settled → Paid; returned → reversed,
-    the invoice reopened and the member told why. Returns (settled, returned)."""
+    """Pending bank debits whose settle date has come: settled → Paid, and the notices about the
+    bills it paid resolve; returned → reversed, the invoice reopened and the member told why (a
+    notice about its bill was never resolved by a debit still on its way, so none needs undoing).
+    Returns (settled, returned)."""
     due = session.exec(
         select(Payment.id).where(Payment.status == PaymentStatus.PENDING, Payment.expected_settle_on <= today)
     ).all()
@@ -42,7 +44,9 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
         if new_status == PaymentStatus.SUCCEEDED:
             records.add_event(session, payment, new_status, "Cleared by your bank", now)
             coverage.refresh_after_payment(session, account, today)  # a first payment starts coverage now
+            paid_notices.resolve_for_account(session, account.id, now=now)  # the money is here now
             checkout.email_member(session, account, payment, NoticeKind.PAYMENT_SETTLED, now=now)
+            checkout.notice_member(session, account, payment, NoticeKind.PAYMENT_SETTLED, now=now)
             settled += 1
         else:
             payment.reason_code = outcome.code
@@ -54,6 +58,8 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
             if payment.source == PaymentSource.AUTOPAY:
                 consequence = autopay_runs.payment_returned(session, payment, today=today, now=now)
             checkout.email_member(session, account, payment, NoticeKind.PAYMENT_RETURNED, now=now, lead=consequence)
+            if not consequence:  # a returned automatic payment has its notice already (Automatic Payments)
+                checkout.notice_member(session, account, payment, NoticeKind.PAYMENT_RETURNED, now=now)
             returned += 1
         session.commit()
     return settled, returned

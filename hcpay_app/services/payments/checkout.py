@@ -15,14 +15,14 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
-from hcpay_app import clock
+from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
-from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus
-from hcpay_app.services.accounts import access
+from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus, User
+from hcpay_app.services.accounts import access, notices
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.adapters.processor import ChargeResult, ChargeStatus, Token, get_processor
-from hcpay_app.services.billing import coverage, ledger, summary
+from hcpay_app.services.billing import coverage, ledger, paid_notices, summary
 from hcpay_app.services.billing import templates as billing_templates
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
@@ -452,6 +452,12 @@ def finish(
         )
         coverage.refresh_after_payment(session, account, today)
         _email(session, account, payment, NoticeKind.PAYMENT_PENDING if pending else NoticeKind.PAYMENT_RECEIPT, now)
+        if not pending:
+            # Money received: notices about the bills it paid in full resolve with it. (A bank debit
+            # resolves them when it clears: jobs.settlement.)
+            paid_notices.resolve_for_account(session, account.id, now=now)
+            if payment.source != PaymentSource.AUTOPAY:  # autopay leaves its own "Automatic payment made"
+                notice_member(session, account, payment, NoticeKind.PAYMENT_RECEIPT, now=now)
     session.commit()
 
 
@@ -461,6 +467,20 @@ def email_member(
     """Queue one of the payment emails (receipt, canceled, …) to the member, in the caller's
     transaction; `lead` is a paragraph saying why, put first."""
     _email(session, account, payment, kind, now, lead=lead)
+
+
+def notice_member(
+    session: Session, account: BillingAccount, payment: Payment, kind: NoticeKind, *, now: dt.datetime
+) -> None:
+    """The notice in the portal (its email goes separately) that a payment was received, cleared
+    or returned, for the account's member if they have a portal login, in the caller's
+    transaction. It links to the payment's status page — or, for a returned one, to Make a Payment."""
+    user_id = session.exec(select(User.id).where(User.member_id == account.member_id)).first()
+    if user_id is None:
+        return
+    link = routes.PAY if kind == NoticeKind.PAYMENT_RETURNED else notices.payment_link(payment.reference)
+    message = templates.payment_notice(kind, payment)
+    notices.notify(session, user_id, message, kind=kind, now=now, link=link, by_email=False)
 
 
 def _email(

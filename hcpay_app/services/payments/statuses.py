@@ -42,8 +42,9 @@ def explain(payment: Payment) -> str:
             dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else f"in {days} business days"
         )
         return (
-            f"Bank payments take {days} business days. We expect this one to clear by {when}. It already counts "
-            "toward your bill; if your bank returns it, the amount will be owed again and we'll tell you why."
+            f"Bank payments take {days} business days. We expect this one to clear by {when}, and it counts "
+            "toward your bill once it clears. While it's on its way, no late fee is added for the amount it covers. "
+            "If your bank returns it, we'll tell you why."
         )
     if status == PaymentStatus.SUCCEEDED:
         return "Your payment was received and applied to your bill. Keep the reference number for your records."

@@ -1,6 +1,7 @@
 """Every word about one payment: why a card was declined or a bank debit returned (by processor
-code), and the emails — receipt, bank payment submitted, scheduled, declined, returned, cleared and
-canceled. What each status means in plain words is in `statuses`, which these emails quote."""
+code), the emails — receipt, bank payment submitted, scheduled, declined, returned, cleared and
+canceled — and the notices in the portal when a payment is received, clears or is returned. What
+each status means in plain words is in `statuses`, which these emails quote."""
 
 from __future__ import annotations
 
@@ -64,6 +65,29 @@ def payment_email(
         f"{outcome}\n\n"
         + (f"Your account now:\n{account_now}\n\n" if account_now else "")
         + "Save this reference number for your records.",
+    )
+
+
+def payment_notice(kind: NoticeKind, payment: Payment) -> Message:
+    """The notice in the portal when a payment is received, a bank payment clears or a bank returns
+    one: a few words (the email, sent as well, has every detail)."""
+    amount, method = money.format_cents(payment.amount_cents), payment.method_label
+    if kind == NoticeKind.PAYMENT_RECEIPT:
+        body = (
+            f"We received your payment of {amount} ({method}) on {dates.short_date(payment.payment_date)}. Thank you!"
+        )
+    elif kind == NoticeKind.PAYMENT_SETTLED:
+        body = f"Your bank payment of {amount} from {method} has cleared. It now counts toward your bills. Thank you!"
+    elif kind == NoticeKind.PAYMENT_RETURNED:
+        body = (
+            f"Your bank returned your payment of {amount} from {method}: "
+            f"{payment.reason_message or RETURNED_FALLBACK} The amount is owed again. Please make a new "
+            "payment, from another account if needed."
+        )
+    else:
+        raise ValueError(f"no notice for {kind}")
+    return Message(
+        SUBJECTS[kind].format(reference=payment.reference), f"{body}\n\nReference number: {payment.reference}"
     )
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
+from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AmountRule,
@@ -248,7 +249,7 @@ def confirm_change(session: Session, mandate: AutopayMandate, title: str, now: d
         next_charge=v.next_charge,
         paused_until=v.paused_until,
     )
-    notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_CHANGE, now=now)
+    notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_CHANGE, now=now, link=routes.AUTOPAY)
 
 
 def _own_mandate(session: Session, actor: SessionUser) -> AutopayMandate:
@@ -325,7 +326,14 @@ def cancel(session: Session, actor: SessionUser, *, now: dt.datetime) -> None:
     mandate = _own_mandate(session, actor)
     mandate.status, mandate.updated_at = MandateStatus.CANCELED, now
     session.add(mandate)
-    notices.notify(session, mandate.user_id, templates.autopay_canceled(), kind=NoticeKind.AUTOPAY_CHANGE, now=now)
+    notices.notify(
+        session,
+        mandate.user_id,
+        templates.autopay_canceled(),
+        kind=NoticeKind.AUTOPAY_CHANGE,
+        now=now,
+        link=routes.AUTOPAY,
+    )
     audit.record(session, "autopay_canceled", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
 

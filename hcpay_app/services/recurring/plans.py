@@ -15,6 +15,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     InstallmentStatus,
@@ -119,7 +120,7 @@ def create(
         schedule(offered.past_due_cents, installments, today),
         charged_automatically=method is not None,
     )
-    notices.notify(session, actor.user_id, message, kind=NoticeKind.PLAN_CREATED, now=now)
+    notices.notify(session, actor.user_id, message, kind=NoticeKind.PLAN_CREATED, now=now, link=routes.PAYMENT_PLAN)
     audit.record(
         session,
         "payment_plan_created",

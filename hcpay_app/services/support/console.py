@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from hcpay_app import clock
+from hcpay_app import clock, routes
 from hcpay_app.models import (
     AuditEvent,
     BillingAccount,
@@ -30,7 +30,7 @@ from hcpay_app.models import (
 from hcpay_app.services.accounts import notices, recovery
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
-from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing import ledger, paid_notices
 from hcpay_app.services.common import audit, dates, money, references, validators
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 from hcpay_app.services.payments import checkout, records, statuses
@@ -236,6 +236,7 @@ def reply(
         support_templates.support_replied(ticket.ticket_number, text),
         kind=NoticeKind.TICKET_REPLY,
         now=now,
+        link=routes.SUPPORT,
     )
     audit.record(
         session,
@@ -293,6 +294,7 @@ def waive_fee(
             invoice_id=fee.invoice_id,
             description=f"Late fee waived: {why}",
         )
+        paid_notices.resolve_for_account(s, fee.billing_account_id, now=now)  # the waiver may pay the bill
         audit.record(
             s,
             "fee_waived",
@@ -340,6 +342,7 @@ def post_adjustment(
             now=now,
             description=f"Credit: {why}",
         )
+        paid_notices.resolve_for_account(session, account.id, now=now)  # the credit may pay a bill
     elif direction == "charge":
         newest = session.exec(
             select(ledger.Invoice)
@@ -439,6 +442,7 @@ def cancel_payment(
             payment_templates.canceled_by_support(payment),
             kind=NoticeKind.PAYMENT_CANCELED_BY_SUPPORT,
             now=now,
+            link=notices.payment_link(payment.reference),
             by_email=False,
         )  # the email above already says it
     session.commit()
