@@ -105,8 +105,10 @@ def _ssn_for(n: int) -> str:
     return f"7{n // 10000 % 100:02d}{n % 100 + 1:02d}{1000 + n:04d}"[:9]
 
 
-def make_member() -> dict:
-    """Put a fresh member on the roster (no portal account); returns the identity a person would type."""
+def make_member(coverage_start: dt.date = dt.date(2026, 1, 1), *, bill: bool = False) -> dict:
+    """Put a fresh member on the roster (no portal account); returns the identity a person would type.
+    With `bill`, their bills are issued at import, as `import-roster` does for a new member; without
+    it the test writes the member's billing history itself (`tests.support.bills`)."""
     n = next(_serial) + os.getpid() % 1000 * 100
     TYPED_SECRETS["ssn"].add(_ssn_for(n))
     identity = {
@@ -131,18 +133,18 @@ def make_member() -> dict:
         "Silver Select PPO",
         45000,
         False,
-        dt.date(2026, 1, 1),
+        coverage_start,
     )
     with session_scope() as session:
         report = roster.ImportReport()
-        roster.apply_rows(session, [row], report, clock.utcnow())
+        roster.apply_rows(session, [row], report, clock.utcnow(), bill=bill)
         assert not report.errors, report.errors
     return identity
 
 
 def make_user(member: dict) -> dict:
     """Give `member` a verified portal account through the service, as sign-up would."""
-    username = f"user{member['member_number'][-6:]}"
+    username = f"user{member['member_number']}"  # member numbers are unique: so are these
     now = clock.utcnow()
     with session_scope() as session:
         pending = registration.start(

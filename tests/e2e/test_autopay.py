@@ -11,9 +11,9 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import AutopayMandate, BillingAccount, Member, Payment
-from hcpay_app.services.billing import invoicing
 from hcpay_app.services.jobs import daily
 from tests.e2e.harness import log_in_as
+from tests.support.bills import issue_as_scheduled
 
 
 def account_of(identity) -> BillingAccount:
@@ -26,7 +26,7 @@ def account_of(identity) -> BillingAccount:
 def owing_user(new_user):
     with session_scope() as session:
         account = session.get(BillingAccount, account_of(new_user).id)
-        invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         session.commit()
     return new_user
 

@@ -16,10 +16,11 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Member, PaymentStatus
-from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.common import money
 from hcpay_app.services.payments import records
 from tests.e2e.harness import log_in_as
+from tests.support.bills import issue_as_scheduled
 
 
 def _account(identity) -> BillingAccount:
@@ -32,7 +33,7 @@ def _issue(identity) -> BillingAccount:
     account = _account(identity)
     with session_scope() as session:
         account = session.get(BillingAccount, account.id)
-        invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         session.commit()
     return account
 

@@ -27,6 +27,7 @@ from hcpay_app.services.common import dates, money
 from hcpay_app.services.jobs import roster
 from hcpay_app.services.payments import records
 from tests.e2e.harness import TYPED_SECRETS, log_in_as, make_user
+from tests.support.bills import issue_as_scheduled
 
 FULL, CREDIT, SHARE = 60000, 40000, 20000
 _serial = itertools.count(1)
@@ -198,6 +199,10 @@ def test_the_yearly_premium_summary_downloads_from_history(page: Page, billed_me
 @pytest.mark.core
 def test_another_members_bill_is_not_found(page: Page, billed_member, another_member):
     other = make_user(another_member)
+    with session_scope() as session:
+        account = session.get(BillingAccount, _account(other).id)
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
+        session.commit()
     theirs = _months(_account(other))[0]  # covered since Jan 2026: a month this member has no bill for
     assert theirs not in billed_member["months"]
     log_in_as(page, billed_member)

@@ -20,9 +20,10 @@ from hcpay_app.models import (
     Payment,
     PaymentStatus,
 )
-from hcpay_app.services.billing import invoicing, ledger
+from hcpay_app.services.billing import ledger
 from hcpay_app.services.jobs import daily
 from tests.e2e.harness import APP_ENV, latest_email, log_in_as
+from tests.support.bills import issue_as_scheduled
 
 CARD_OK = "4242424242424242"
 ROUTING = "110000000"
@@ -59,7 +60,7 @@ def owing_user(new_user):
     account = account_of(new_user)
     with session_scope() as session:
         account = session.get(BillingAccount, account.id)
-        invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         session.commit()
     return new_user
 

@@ -14,8 +14,8 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Member
-from hcpay_app.services.billing import invoicing
 from tests.e2e.harness import BASE_URL, make_member, make_user
+from tests.support.bills import issue_as_scheduled
 
 SMALL_PHONE = {"width": 360, "height": 640}
 MIN_TARGET = 44
@@ -115,7 +115,7 @@ def owing(user: dict) -> dict:
     with session_scope() as session:
         member = session.exec(select(Member).where(Member.member_number == user["member_number"])).one()
         account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).one()
-        invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         session.commit()
     return {**user, "account_number": account.account_number}
 

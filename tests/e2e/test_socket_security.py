@@ -25,10 +25,10 @@ from hcpay_app import clock
 from hcpay_app.db import get_engine, session_scope
 from hcpay_app.models import BillingAccount, Member
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.billing import invoicing
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.support import tickets
 from tests.e2e.harness import PASSWORD, make_member, make_user
+from tests.support.bills import issue_as_scheduled
 from tests.support.raw_socket import RawClient, text_of
 
 # Reflex's own handlers that exist on every state or serve the framework: `setvar` only reaches
@@ -223,7 +223,7 @@ def victim():
     with session_scope() as session:
         member = session.exec(select(Member).where(Member.member_number == new_user["member_number"])).one()
         account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).one()
-        invoicing.issue_due_invoices(session, account, today=today, now=now)
+        issue_as_scheduled(session, account, today=today, now=now)
         session.commit()
         user_id, token = authn.login(session, username=new_user["username"], password=PASSWORD, ip="127.0.0.1", now=now)
         actor = authn.resolve(session, token, now=now)

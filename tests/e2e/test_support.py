@@ -19,10 +19,11 @@ from hcpay_app.models import (
     LedgerEntry,
     Member,
 )
-from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.payments import records
 from hcpay_app.services.support import console
 from tests.e2e.harness import log_in_as
+from tests.support.bills import issue_as_scheduled
 
 STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
 
@@ -38,7 +39,7 @@ def paid_member(new_user):
     """A member with invoices, one card payment and a late fee."""
     with session_scope() as session:
         account = session.get(BillingAccount, account_of(new_user).id)
-        invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         payment = records.create(
             session,
             account_id=account.id,

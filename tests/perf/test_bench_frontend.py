@@ -30,9 +30,9 @@ from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount
-from hcpay_app.services.billing import invoicing
 from tests.perf.bench_users import make_user
 from tests.support import server
+from tests.support.bills import issue_as_scheduled
 
 LIGHTHOUSE_VERSION = "12.8.2"
 LIGHTHOUSE_HOME = Path.home() / ".cache" / "hcpay-bench" / "lighthouse"
@@ -72,7 +72,7 @@ def hcpay(tmp_path_factory):
     user = make_user(0)
     with session_scope() as session:
         for account in session.exec(select(BillingAccount)).all():
-            invoicing.issue_due_invoices(session, account, today=clock.today(), now=clock.utcnow())
+            issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
         session.commit()
     process = server.start(port, env, tmp / "app.log")
     try:

@@ -25,9 +25,10 @@ from sqlmodel import select
 from hcpay_app import clock
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Payment, PaymentStatus
-from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.payments import records
 from tests.state.state_harness import ALICE, BOB, Person
+from tests.support.bills import issue_as_scheduled
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # 12:00 PM ET
 TODAY = dt.date(2026, 11, 24)
@@ -112,7 +113,7 @@ def _pay(
 def _member(person: Person, plan: list[tuple[int, dt.date, str]]) -> MemberBilling:
     with session_scope() as s:
         account = s.exec(select(BillingAccount).where(BillingAccount.account_number == person.account_number)).one()
-        invoices = invoicing.issue_due_invoices(s, account, today=TODAY, now=NOW)
+        invoices = issue_as_scheduled(s, account, today=TODAY, now=NOW)
         made = {
             status: []
             for status in (

@@ -18,7 +18,7 @@ from reflex_base import constants
 from hcpay_app import clock, routes
 from hcpay_app.db import session_scope
 from hcpay_app.services.accounts import authn
-from hcpay_app.services.billing import coverage, ledger
+from hcpay_app.services.billing import ledger, summary, templates
 from hcpay_app.services.common import money
 from hcpay_app.services.overview import dashboard
 from hcpay_app.services.payments import history
@@ -595,14 +595,16 @@ async def test_dashboard_figures_match_the_ledger_for_a_member_past_due(billing)
     account = account_of(ALICE)
     with session_scope() as s:
         balance = ledger.balance(s, account.id)
-        position = ledger.account_position(s, account.id, TODAY)
+        money_now = summary.for_account(s, account, TODAY)
         recent = history.page(s, resolve(tab.cookie()), page_size=5, today=TODAY).rows
     assert out.events == [] and tab.state(DashboardState).loaded is True
-    assert balance == 80000 and position.past_due_cents == 80000
+    # $800.00 is owed once her $100.00 bank payment clears; until then $900.00 is past due on the
+    # settled view, the $100.00 shows as processing, and the amount to pay now is the $800.00.
+    assert balance == 80000 and (money_now.past_due_cents, money_now.processing_cents) == (90000, 10000)
     assert d.amount_due == money.format_cents(balance) == "$800.00" and d.has_amount_due is True
-    assert d.has_past_due is True and d.past_due == "$800.00" and d.past_due_since == "Oct 23, 2026"
+    assert d.has_past_due is True and d.past_due == "$900.00" and d.past_due_since == "Oct 23, 2026"
     assert d.due_by == "Oct 23, 2026" and d.days_left == "" and d.credit == ""
-    assert d.coverage_text == coverage.describe(account, position.past_due_cents)[0] == "Payment due"
+    assert d.coverage_text == templates.coverage_line(money_now).words == "Payment due"
     assert d.coverage_tone == "orange"
     # The latest successful payment — not the newer declined ones, not the older pending one.
     assert d.last_payment_reference == billing.alice.latest_succeeded

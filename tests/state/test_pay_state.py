@@ -198,7 +198,7 @@ async def test_load_offers_the_amount_due_and_the_date_limits(billing):
     assert (p.amount_due, p.past_due) == ("$800.00", "$800.00")
     assert p.has_amount_due and p.has_past_due and p.amount_choice == "due"
     assert (p.today_iso, p.latest_iso, p.payment_date) == ("2026-11-24", "2027-01-23", "2026-11-24")
-    assert p.maximum == "$6,200.00"  # 12 × $450.00 + the $800.00 balance
+    assert p.maximum == "$6,300.00"  # 12 × $450.00 + the $900.00 owed until her $100.00 bank payment clears
     assert p.saved_methods == [] and p.method_kind == "card" and p.selected_method == ""
     assert p.can_save is True
 
@@ -677,8 +677,8 @@ async def test_pick_amount_and_method_kind_with_junk(billing, value):
         ("1e3", "Enter an amount using digits only, like 125.50 or $1,234.56."),
         ("NaN", "Enter an amount using digits only, like 125.50 or $1,234.56."),
         ("１００", "Enter an amount using digits only, like 125.50 or $1,234.56."),
-        ("6200.01", "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
-        ("9" * 12, "The most you can pay at once is $6,200.00 (12 months of premium plus your balance)."),
+        ("6300.01", "The most you can pay at once is $6,300.00 (12 months of premium plus your balance)."),
+        ("9" * 12, "The most you can pay at once is $6,300.00 (12 months of premium plus your balance)."),
         ("9" * 13, "That amount is too large."),
         ("1" * 10_000, "That amount is too large."),  # the state keeps 20 characters
     ],
@@ -692,7 +692,7 @@ async def test_another_amount_that_isnt_an_amount(billing, typed, message):
     assert p.step == "amount" and p.amount_text == ""
 
 
-@pytest.mark.parametrize(("typed", "shown"), [("1", "$1.00"), ("$1,234.5", "$1,234.50"), (" 6200.00 ", "$6,200.00")])
+@pytest.mark.parametrize(("typed", "shown"), [("1", "$1.00"), ("$1,234.5", "$1,234.50"), (" 6300.00 ", "$6,300.00")])
 async def test_another_amount(billing, typed, shown):
     j = await journey()
     await j.fire("pick_amount", value="other")

@@ -7,10 +7,11 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, Invoice, Member, Payment, PaymentStatus
-from hcpay_app.services.billing import coverage, invoicing, ledger
+from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.common import dates
 from hcpay_app.services.jobs import roster
 from hcpay_app.services.payments import records
+from tests.support.bills import issue_as_scheduled
 
 T0 = dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC)
 
@@ -31,7 +32,7 @@ def new_account(
 
 
 def issue_through(session: Session, account: BillingAccount, today: dt.date) -> list[Invoice]:
-    invoicing.issue_due_invoices(session, account, today=today, now=T0)
+    issue_as_scheduled(session, account, today=today, now=T0)
     session.commit()
     return list(
         session.exec(select(Invoice).where(Invoice.billing_account_id == account.id).order_by(Invoice.due_on)).all()

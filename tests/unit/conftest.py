@@ -181,12 +181,14 @@ def renee() -> roster.RosterRow:
 
 @pytest.fixture
 def add_member(session: Session, now: dt.datetime) -> Callable[..., Member]:
-    """Add (or update) a roster member through the roster service; keyword overrides change RENEE."""
+    """Add (or update) a roster member through the roster service; keyword overrides change RENEE.
+    Bills are not issued at import: a test writes the billing history it needs (`billing_helpers`),
+    as the daily job would have issued it (the rules for a new member's bills: test_enrollment)."""
 
     def add(**overrides) -> Member:
         row = dataclasses.replace(RENEE, **overrides)
         report = roster.ImportReport()
-        roster.apply_rows(session, [row], report, now)
+        roster.apply_rows(session, [row], report, now, bill=False)
         assert report.errors == [], report.errors
         return session.exec(select(Member).where(Member.member_number == row.member_number)).one()
 

@@ -528,10 +528,7 @@ def test_unsubsidized_member_who_never_pays_gets_a_30_day_delinquency_grace(year
         "termination_warning": [D(2026, 4, 8)],
         "terminated": [D(2026, 4, 23)],
     }
-    assert (
-        "Delinquency notice: your new due date is Apr 22, 2026"
-        in notices_of(db, member.user_id, "past_due_warning")[0].body
-    )
+    assert "Your new due date is Apr 22, 2026" in notices_of(db, member.user_id, "past_due_warning")[0].body
     assert fee_story(db, member) == [(D(2026, 4, 7), LATE_FEE, D(2026, 3, 23))]
     assert reminder_days(db, member) == expected_reminders([D(2026, 3, 23), D(2026, 4, 23)])
     assert db.get(BillingAccount, member.account_id).coverage_status == TERMINATED
@@ -559,8 +556,10 @@ def test_no_reminders_or_past_due_notices_after_coverage_has_ended(year, db):
 
 def test_manual_payer_gets_two_reminders_per_invoice_and_stays_active(year, db):
     member = year.members["manual"]
-    due = due_dates(db, member, FIRST_DAY, LAST_DAY)
-    assert len(due) == 12
+    binder, *due = due_dates(db, member, FIRST_DAY, LAST_DAY)
+    # Enrolled Mar 10: the binder is due 10 days after it was issued, and paid at once.
+    assert binder == FIRST_DAY + dt.timedelta(days=10)
+    assert len(due) == 12 and {d.day for d in due} == {23}
     assert reminder_days(db, member) == expected_reminders(due)
     reminder = notices_of(db, member.user_id, "payment_reminder")[0]
     assert reminder.body.startswith("Your April 2026 premium of $512.50 is due Mar 23, 2026.")
