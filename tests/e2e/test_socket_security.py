@@ -14,6 +14,7 @@ import inspect
 import itertools
 import re
 import secrets
+import threading
 
 import pytest
 from reflex.state import State
@@ -22,8 +23,9 @@ from sqlmodel import SQLModel, select
 
 import hcpay_app.hcpay_app  # noqa: F401 — registers every page and state
 from hcpay_app import clock
+from hcpay_app.config import get_settings
 from hcpay_app.db import get_engine, session_scope
-from hcpay_app.models import BillingAccount, Member
+from hcpay_app.models import AuditEvent, BillingAccount, Member, User
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.support import tickets
@@ -402,3 +404,43 @@ def test_the_suite_reaches_every_handler_of_the_app():
         assert any(name.endswith(expected) for name in names), expected
     assert len(OURS) >= 75
     assert next(itertools.islice(iter(argument_sets(["form_data"], [1])), 1, None))  # payloads exist
+
+
+@pytest.mark.core
+def test_twenty_wrong_log_ins_at_once_lock_the_username_after_exactly_the_threshold(app_server, app_log, new_user):
+    """Twenty phones send a wrong password for one username at the same moment: every attempt is
+    answered, none crashes a handler, exactly the threshold are counted, and the right password
+    sent next is refused because the log-in is locked."""
+    login_event = f"{State.get_full_name()}.hcpay_app___state___login____login_state.login"
+    log_before = app_log.read_text()
+    clients = [RawClient(app_server, path="/") for _ in range(20)]
+    start = threading.Barrier(len(clients), timeout=60)
+    answers: list[str] = []
+
+    def attempt(client: RawClient, i: int) -> None:
+        start.wait()
+        form = {"username": new_user["username"], "password": f"Wrong-Guess-{i}-Tulip"}
+        answers.append(text_of(client.call(login_event, {"form_data": form}, path="/", timeout=120)))
+
+    threads = [threading.Thread(target=attempt, args=(c, i)) for i, c in enumerate(clients)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(180)
+        locked = [a for a in answers if "Too many unsuccessful log-in attempts" in a]
+        assert len(answers) == 20 and len(locked) == 20 - get_settings().lockout_threshold + 1
+        with session_scope() as session:
+            user_id = session.exec(select(User.id).where(User.username == new_user["username"])).one()
+            failures = session.exec(
+                select(AuditEvent).where(AuditEvent.action == "login_failed", AuditEvent.subject_user_id == user_id)
+            ).all()
+        assert len(failures) == get_settings().lockout_threshold
+        right = {"username": new_user["username"], "password": new_user["password"]}
+        assert "Too many unsuccessful log-in attempts" in text_of(
+            clients[0].call(login_event, {"form_data": right}, path="/")
+        )
+        assert log_failures(app_log.read_text()[len(log_before) :]) == []
+    finally:
+        for client in clients:
+            client.close()

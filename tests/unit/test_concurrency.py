@@ -1,7 +1,8 @@
 """Many members' requests at once, as the scale-out mode sees them (several workers, PostgreSQL's
 read-committed isolation — run with HCPAY_TEST_DATABASE=postgresql — as well as SQLite): twenty
-payments on the same invoice post exactly, twenty retries of one payment post once, and two daily
-jobs at once charge each automatic payment once (the whole-scenario version is in test_job_once.py)."""
+payments on the same invoice post exactly, twenty retries of one payment post once, two daily
+jobs at once charge each automatic payment once, and twenty wrong log-ins at once lock after exactly the
+threshold (the whole-scenario version is in test_job_once.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,25 @@ import collections
 import datetime as dt
 import threading
 
+import pytest
 from sqlmodel import Session, func, select
 
+from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import (
+    AuditEvent,
     AutopayRun,
     EntryKind,
     LedgerEntry,
+    LoginThrottle,
     Payment,
     PaymentStatus,
     SandboxCharge,
 )
+from hcpay_app.services.accounts import authn
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing.ledger import InvoiceStatus
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
 from hcpay_app.services.jobs import daily
 from tests.unit.autopay_helpers import PREMIUM, enroll, pay_binder, roster_row, save_card, turn_on
 from tests.unit.payment_helpers import TODAY, at, billed_actor, card, new_key, submit
@@ -143,3 +150,32 @@ def test_one_worker_at_a_time_runs_the_daily_job(db_url):
             assert unrelated
     with exclusive("hcpay-daily-job") as after_release:
         assert after_release
+
+
+def test_twenty_wrong_log_ins_at_once_lock_after_exactly_the_threshold(session, registered_user, db_url, now):
+    """A burst of wrong passwords for one username, all at the same moment: each attempt claims its
+    number before the bcrypt work, so exactly the threshold are checked and counted, the rest are
+    refused as locked, nothing crashes, and the right password is refused afterwards."""
+    threshold = get_settings().lockout_threshold
+
+    def wrong(i: int) -> str:
+        with Session(engine_for(db_url), expire_on_commit=False) as own:
+            try:
+                authn.login(own, username="renee.oneil", password=f"Wrong-Guess-{i}", ip=f"198.51.100.{i}", now=now)
+            except AccountLocked:
+                return "locked"
+            except AuthenticationFailed:
+                return "failed"
+            return "in"
+
+    results, errors = together(THREADS, wrong)
+    assert errors == []
+    assert sorted(results) == ["failed"] * (threshold - 1) + ["locked"] * (THREADS - threshold + 1)
+    failed = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login_failed")
+    locked = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account_locked")
+    assert (count(session, failed), count(session, locked)) == (threshold, 1)
+    session.expire_all()
+    throttle = session.exec(select(LoginThrottle)).one()
+    assert throttle.locked_until is not None and throttle.locked_until > now
+    with pytest.raises(AccountLocked):
+        authn.login(session, username="renee.oneil", password=registered_user.password, ip="203.0.113.9", now=now)

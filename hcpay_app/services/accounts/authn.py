@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from sqlalchemy import and_, delete, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select, update
 
 from hcpay_app import clock
@@ -52,37 +55,88 @@ def open_session(session: Session, user_id: int, *, now: dt.datetime) -> str:
     return token
 
 
+def _claim_attempt(session: Session, key: str, now: dt.datetime) -> int | None:
+    """Count one log-in attempt for `key` before any password work, atomically: make sure the
+    throttle row exists, start a new window when the old one (or its lock) has run out, then add
+    one in a single conditional UPDATE … RETURNING. Returns the attempt's number in the window, or
+    None while the key is locked. Committed at once, so no row lock is held during bcrypt and a
+    burst of attempts at the same moment is counted one by one (no lost update, no insert race)."""
+    settings = get_settings()
+    table = LoginThrottle.__table__
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(table)
+        .values(username_key=key, failures=0, window_started_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.username_key])
+    )
+    window_start = now - dt.timedelta(seconds=settings.lockout_window)
+    session.execute(
+        update(table)
+        .where(
+            table.c.username_key == key,
+            or_(
+                and_(table.c.locked_until.is_(None), table.c.window_started_at <= window_start),
+                table.c.locked_until <= now,
+            ),
+        )
+        .values(failures=0, window_started_at=now, locked_until=None)
+    )
+    number = session.execute(
+        update(table)
+        .where(table.c.username_key == key, table.c.locked_until.is_(None))
+        .values(failures=table.c.failures + 1)
+        .returning(table.c.failures)
+    ).scalar_one_or_none()
+    session.commit()
+    return number
+
+
+def _lock(session: Session, key: str, now: dt.datetime) -> dt.datetime:
+    """Lock `key` (once: a lock already set keeps its time); returns until when."""
+    table = LoginThrottle.__table__
+    until = now + dt.timedelta(seconds=get_settings().lockout_duration)
+    session.execute(
+        update(table).where(table.c.username_key == key, table.c.locked_until.is_(None)).values(locked_until=until)
+    )
+    return session.exec(select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)).one() or until
+
+
+def _refuse_locked(session: Session, key: str, now: dt.datetime) -> None:
+    until = session.exec(select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)).first()
+    passwords.burn_equal_work()
+    until = until if until and until > now else now + dt.timedelta(seconds=get_settings().lockout_duration)
+    raise AccountLocked(_locked_message(until), until)
+
+
 def login(session: Session, *, username: object, password: object, ip: str, now: dt.datetime) -> tuple[int, str]:
-    """Check credentials and open a new session. Returns (user id, session token)."""
+    """Check credentials and open a new session. Returns (user id, session token).
+
+    Each attempt claims its number in the window before the password is checked; only the first
+    `HCPAY_LOCKOUT_THRESHOLD` are checked at all, so however many arrive at once, a lockout starts
+    after exactly that many failures."""
     settings = get_settings()
     key = _login_key(username)
-    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.username_key == key)).first()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        passwords.burn_equal_work()
-        raise AccountLocked(_locked_message(throttle.locked_until), throttle.locked_until)
+    number = _claim_attempt(session, key, now)
+    if number is None or number > settings.lockout_threshold:
+        if number is not None:  # over the limit in a burst, before the attempt that locks has written
+            _lock(session, key, now)
+            session.commit()
+        _refuse_locked(session, key, now)
 
     user = session.exec(select(User).where(User.username_key == key)).first() if key else None
     password_text = password if isinstance(password, str) else ""
     if not passwords.verify_password(password_text, user.password_hash if user else None):
-        if throttle is None:
-            throttle = LoginThrottle(username_key=key, window_started_at=now)
-        if throttle.window_started_at <= now - dt.timedelta(seconds=settings.lockout_window) or throttle.locked_until:
-            throttle.window_started_at, throttle.failures, throttle.locked_until = now, 0, None
-        throttle.failures += 1
         subject = user.id if user else None
         audit.record(session, "login_failed", now=now, subject_user_id=subject, ip=ip)
-        locked = throttle.failures >= settings.lockout_threshold
-        if locked:
-            throttle.locked_until = now + dt.timedelta(seconds=settings.lockout_duration)
+        if number >= settings.lockout_threshold:
+            until = _lock(session, key, now)
             audit.record(session, "account_locked", now=now, subject_user_id=subject, ip=ip)
-        session.add(throttle)
+            session.commit()
+            raise AccountLocked(_locked_message(until), until)
         session.commit()
-        if locked:
-            raise AccountLocked(_locked_message(throttle.locked_until), throttle.locked_until)
         raise AuthenticationFailed(LOGIN_FAILED)
 
-    if throttle is not None:
-        session.delete(throttle)
+    session.execute(delete(LoginThrottle.__table__).where(LoginThrottle.__table__.c.username_key == key))
     user.last_login_at = now
     session.add(user)
     token = open_session(session, user.id, now=now)
