@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import bcrypt
 import pytest
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from hcpay_app import clock
+from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import (
     AuditEvent,
@@ -370,15 +372,81 @@ def test_verify_before_credentials(session, begin, member, now, today):
         verify(session, pending_id, "123456", now)
 
 
-def test_other_sign_ups_for_the_member_end_when_one_completes(session, begin, member, now, today, latest_code):
+def test_a_new_sign_up_replaces_the_members_earlier_one(session, begin, member, now, today, latest_code):
     first = begin(now, today)
     second = begin(now, today)
-    credentials(session, second, now, username="other.name")
-    credentials(session, first, now)
-    verify(session, first, latest_code(), now)
     with pytest.raises(VerificationFailed, match="sign-up session has expired"):
-        credentials(session, second, now)
+        credentials(session, first, now)
+    live = select(PendingRegistration.id).where(PendingRegistration.expires_at > now)
+    assert first != second and session.exec(live).all() == [second]  # one live sign-up per member
+    credentials(session, second, now)
+    verify(session, second, latest_code(), now)
     assert len(users(session)) == 1
+
+
+def test_starting_again_buys_no_fresh_code_tries(session, begin, member, now, today, latest_code):
+    """Code tries are capped per member over 24 hours, across every sign-up attempt: after the cap,
+    even the right code is refused until the day has passed."""
+    tries = 0
+    while tries < registration.CODE_TRIES_PER_MEMBER_PER_DAY:
+        moment = now + dt.timedelta(hours=tries // 5 * 1.5)  # a new attempt per hour keeps under the device limit
+        pending = begin(moment, today)
+        credentials(session, pending, moment)
+        for _ in range(5):
+            with pytest.raises(VerificationFailed):
+                verify(session, pending, wrong(latest_code()), moment)
+            tries += 1
+    later = now + dt.timedelta(hours=4)
+    pending = begin(later, today)
+    credentials(session, pending, later)
+    with pytest.raises(VerificationFailed) as refused:
+        verify(session, pending, latest_code(), later)
+    assert refused.value.message == registration.TOO_MANY_CODES_TODAY and users(session) == []
+    next_day = now + dt.timedelta(hours=25)
+    pending = begin(next_day, today)
+    credentials(session, pending, next_day)
+    verify(session, pending, latest_code(), next_day)
+    assert len(users(session)) == 1
+
+
+def test_code_sends_are_capped_per_member_over_a_day(session, begin, member, now, today, outbox):
+    for attempt in range(registration.CODE_SENDS_PER_MEMBER_PER_DAY):
+        moment = now + dt.timedelta(hours=1.5 * attempt)
+        credentials(session, begin(moment, today), moment)
+    sent = len(outbox("verification_code"))
+    moment = now + dt.timedelta(hours=1.5 * registration.CODE_SENDS_PER_MEMBER_PER_DAY)
+    pending = begin(moment, today)
+    with pytest.raises(RateLimited) as refused:
+        credentials(session, pending, moment)
+    assert refused.value.message == registration.TOO_MANY_SENDS_TODAY
+    assert len(outbox("verification_code")) == sent == registration.CODE_SENDS_PER_MEMBER_PER_DAY
+
+
+def test_wrong_codes_sent_at_once_are_each_counted(session, begin, member, now, today, latest_code, db_url):
+    pending = begin(now, today)
+    credentials(session, pending, now)
+    guess = wrong(latest_code())
+    start = threading.Barrier(12, timeout=30)
+    answers: list[str] = []
+
+    def attempt() -> None:
+        start.wait()
+        with Session(engine_for(db_url)) as own:
+            try:
+                registration.verify(own, pending_id=pending, code=guess, ip=CLIENT, now=now)
+            except VerificationFailed as exc:
+                answers.append(exc.message)
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    session.expire_all()
+    assert len(answers) == 12
+    assert session.get(PendingRegistration, pending).code_attempts == get_settings().otp_max_tries
+    with pytest.raises(VerificationFailed, match="Too many incorrect codes"):
+        verify(session, pending, latest_code(), now)
 
 
 # --- usernames ---------------------------------------------------------------------------------

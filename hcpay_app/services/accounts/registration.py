@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import Member, NoticeKind, PendingRegistration, User
@@ -32,6 +32,12 @@ NO_MATCH_MESSAGE = (
 )
 TOO_MANY_ATTEMPTS = "Too many attempts from this device. For your security, please wait an hour and try again."
 PENDING_LIFETIME = dt.timedelta(hours=1)
+# Per member, across every sign-up attempt: starting again never buys fresh code tries or sends.
+MEMBER_WINDOW = dt.timedelta(hours=24)
+CODE_TRIES_PER_MEMBER_PER_DAY = 10
+CODE_SENDS_PER_MEMBER_PER_DAY = 6
+TOO_MANY_CODES_TODAY = "Too many incorrect codes for this account today. For your security, please try again tomorrow."
+TOO_MANY_SENDS_TODAY = "We've sent the most codes we can for this account today. Please try again tomorrow."
 
 
 def start(
@@ -88,6 +94,13 @@ def start(
         session.commit()
         raise RosterMismatch(NO_MATCH_MESSAGE)
 
+    # One live sign-up per member: a new one replaces any other (the per-member caps carry over).
+    # (The earlier rows are ended, not deleted, so their ids are never handed out again.)
+    session.exec(
+        update(PendingRegistration)
+        .where(PendingRegistration.member_id == member.id, PendingRegistration.expires_at > now)
+        .values(expires_at=now)
+    )
     pending = PendingRegistration(member_id=member.id, created_at=now, expires_at=now + PENDING_LIFETIME)
     session.add(pending)
     session.commit()
@@ -95,8 +108,17 @@ def start(
 
 
 def _live_pending(session: Session, pending_id: int | None, now: dt.datetime) -> tuple[PendingRegistration, Member]:
-    pending = session.get(PendingRegistration, pending_id) if isinstance(pending_id, int) else None
+    pending = (  # read from the database, not the identity map: a newer sign-up may have replaced it
+        session.exec(select(PendingRegistration).where(PendingRegistration.id == pending_id)).first()
+        if isinstance(pending_id, int)
+        else None
+    )
     if pending is None or pending.expires_at <= now:
+        raise VerificationFailed("Your sign-up session has expired. Please start again.")
+    newer = select(PendingRegistration.id).where(
+        PendingRegistration.member_id == pending.member_id, PendingRegistration.id > pending.id
+    )
+    if session.exec(newer).first() is not None:  # two sign-ups started at once: only the newest lives
         raise VerificationFailed("Your sign-up session has expired. Please start again.")
     return pending, session.get(Member, pending.member_id)
 
@@ -115,6 +137,10 @@ def _check_send_allowed(pending: PendingRegistration, now: dt.datetime) -> None:
 def _send_code(session: Session, pending: PendingRegistration, member: Member, now: dt.datetime) -> None:
     settings = get_settings()
     _check_send_allowed(pending, now)
+    bucket = f"signup-code-send:{member.id}"
+    if not ratelimit.claim(session, bucket, CODE_SENDS_PER_MEMBER_PER_DAY, now=now, window=MEMBER_WINDOW):
+        session.commit()
+        raise RateLimited(TOO_MANY_SENDS_TODAY)
     code = crypto.new_code()
     pending.code_hash = crypto.hash_code(code, pending.id)
     pending.code_expires_at = now + dt.timedelta(seconds=settings.otp_ttl)
@@ -171,15 +197,26 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
     clean = validators.clean_code(code)
     if pending.code_hash is None or pending.password_hash is None:
         raise VerificationFailed("Choose your username and password first.")
-    if pending.code_attempts >= settings.otp_max_tries:
-        raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
     if pending.code_expires_at is None or pending.code_expires_at <= now:
         raise VerificationFailed("This code has expired. Select “Send a new code” to get another.")
+    # Claim the try before comparing, atomically, so tries sent at once are each counted.
+    table = PendingRegistration.__table__
+    tries = session.execute(
+        update(table)
+        .where(table.c.id == pending.id, table.c.code_attempts < settings.otp_max_tries)
+        .values(code_attempts=table.c.code_attempts + 1)
+        .returning(table.c.code_attempts)
+    ).scalar_one_or_none()
+    within_day = ratelimit.claim(
+        session, f"signup-code-try:{member.id}", CODE_TRIES_PER_MEMBER_PER_DAY, now=now, window=MEMBER_WINDOW
+    )
+    session.commit()
+    if not within_day:
+        raise VerificationFailed(TOO_MANY_CODES_TODAY)
+    if tries is None:
+        raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
     if not crypto.same_hash(pending.code_hash, crypto.hash_code(clean, pending.id)):
-        pending.code_attempts += 1
-        session.add(pending)
-        session.commit()
-        left = settings.otp_max_tries - pending.code_attempts
+        left = settings.otp_max_tries - tries
         if left <= 0:
             raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
         raise VerificationFailed(f"That code isn't right. You have {left} {'try' if left == 1 else 'tries'} left.")

@@ -30,3 +30,12 @@ def hit(session: Session, bucket: str, *, now: dt.datetime) -> None:
 
 def exceeded(session: Session, bucket: str, limit: int, *, now: dt.datetime, window: dt.timedelta) -> bool:
     return count_recent(session, bucket, now=now, window=window) >= limit
+
+
+def claim(session: Session, bucket: str, limit: int, *, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Count one attempt first, then see whether it is within `limit` (in the caller's transaction,
+    which should commit either way). Counting before checking means attempts racing each other can
+    never all slip under the limit: each sees at least itself, so a burst errs toward refusing."""
+    hit(session, bucket, now=now)
+    session.flush()
+    return count_recent(session, bucket, now=now, window=window) <= limit
