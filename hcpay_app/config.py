@@ -26,6 +26,13 @@ class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable portal."""
 
 
+def _readable_file(name: str) -> str | None:
+    path = os.environ.get(name) or None
+    if path is not None and not os.path.isfile(path):
+        raise ConfigurationError(f"{name} names {path!r}, which is not a readable file")
+    return path
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
@@ -48,6 +55,7 @@ class Settings:
     smtp_user: str | None
     smtp_password: str | None
     smtp_starttls: bool
+    smtp_ca_file: str | None  # CA bundle the relay's certificate must chain to (default: the system's)
     mail_from: str
     cors_origins: tuple[str, ...]
     bcrypt_cost: int
@@ -157,6 +165,7 @@ def load_settings() -> Settings:
         smtp_user=os.environ.get("SMTP_USER") or None,
         smtp_password=os.environ.get("SMTP_PASSWORD") or None,
         smtp_starttls=os.environ.get("SMTP_STARTTLS", "true" if env == "production" else "false") == "true",
+        smtp_ca_file=_readable_file("SMTP_CA_FILE"),
         mail_from=os.environ.get("HCPAY_MAIL_FROM", "Health Connector Payments <payments@hcpay.example>"),
         cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
         bcrypt_cost=_int("HCPAY_BCRYPT_COST", 12),

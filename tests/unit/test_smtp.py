@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import ipaddress
 import os
 import re
 import socket
+import ssl
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlmodel import select
 
-from hcpay_app.config import get_settings
+from hcpay_app.config import ConfigurationError, get_settings
 from hcpay_app.models import NoticeKind, OutboundEmail
 from hcpay_app.services.accounts import recovery
 from hcpay_app.services.adapters import mailer
@@ -185,3 +191,72 @@ def test_several_workers_delivering_at_once_send_each_message_once(session, now,
     assert errors == [] and sum(sent) == 12
     assert sorted(e.rcpt_tos[0] for e in smtp_server.envelopes) == sorted(f"member{n}@example.com" for n in range(12))
     assert all(m.attempts == 1 and m.sent_at == now for m in outbox(session))
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 signed by itself, as a relay on a private CA would present."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hcpay test relay")])
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=365 * 30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "relay.pem", tmp_path / "relay.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_relay(smtp_port, monkeypatch, tmp_path):
+    """A relay that requires STARTTLS, with a certificate no public CA signed."""
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SMTP_STARTTLS", "true")
+    get_settings.cache_clear()
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, tls_context=context, require_starttls=True)
+    controller.start()
+    try:
+        yield recorder, cert
+    finally:
+        controller.stop()
+
+
+def test_starttls_refuses_a_relay_whose_certificate_it_cannot_verify(session, now, tls_relay):
+    recorder, _cert = tls_relay
+    queue(session, now)
+    assert mailer.deliver_pending(session, now=now) == 0
+    [message] = outbox(session)
+    assert message.sent_at is None and message.last_error == "SSLCertVerificationError"
+    assert recorder.envelopes == []
+
+
+def test_starttls_delivers_through_a_relay_signed_by_the_configured_ca(session, now, tls_relay, monkeypatch):
+    recorder, cert = tls_relay
+    monkeypatch.setenv("SMTP_CA_FILE", cert)
+    get_settings.cache_clear()
+    queue(session, now)
+    assert mailer.deliver_pending(session, now=now) == 1
+    assert [e.rcpt_tos for e in recorder.envelopes] == [["renee@example.com"]]
+
+
+def test_a_ca_file_that_is_not_there_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("SMTP_CA_FILE", str(tmp_path / "missing.pem"))
+    get_settings.cache_clear()
+    with pytest.raises(ConfigurationError, match="SMTP_CA_FILE"):
+        get_settings()
+    monkeypatch.delenv("SMTP_CA_FILE")
+    get_settings.cache_clear()

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from sqlmodel import Session, select
@@ -58,7 +59,9 @@ def _send(message: OutboundEmail) -> None:
     email.set_content(message.body)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
         if settings.smtp_starttls:
-            smtp.starttls()
+            # Verify the relay's certificate and name: codes, reset links and our SMTP password
+            # must not be readable by whoever sits on the path.
+            smtp.starttls(context=ssl.create_default_context(cafile=settings.smtp_ca_file))
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
         smtp.send_message(email)
