@@ -54,6 +54,7 @@ class NoticeKind(StrEnum):
     AUTOPAY_NOTICE = "autopay_notice"
     CARD_EXPIRING = "card_expiring"
     DUPLICATE_REGISTRATION = "duplicate_registration"
+    EMAIL_CHANGED = "email_changed"
     LATE_FEE = "late_fee"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_RESET = "password_reset"

@@ -13,7 +13,8 @@ from sqlmodel import Session, func, select
 
 from hcpay_app.config import PROJECT_ROOT
 from hcpay_app.db import engine_for
-from hcpay_app.models import BillingAccount, Member
+from hcpay_app.models import BillingAccount, Member, User
+from hcpay_app.services.accounts import recovery
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.jobs import roster
 
@@ -274,3 +275,25 @@ def test_cli_import_roster(tmp_path):
     result = run_cli("import-roster", str(tmp_path / "missing.csv"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_a_new_roster_email_is_the_one_email_of_record(session, registered_user, add_member, now, outbox):
+    """Re-importing the roster with a new email moves the member's portal log-in to it: reset links
+    go to the new address only, the old address is told, and the old address no longer finds the
+    account."""
+    add_member(email="renee.new@example.com")
+    session.expire_all()
+    user = session.get(User, registered_user.user_id)
+    assert user.email == "renee.new@example.com"
+    [told] = outbox("email_changed")
+    assert told.to_address == "Renee.ONeil@example.com" and "r•••@example.com" in told.body
+
+    recovery.request_password_reset(session, identifier="renee.oneil", ip="192.0.2.1", now=now)
+    assert [m.to_address for m in outbox("password_reset")] == ["renee.new@example.com"]
+    recovery.request_password_reset(session, identifier="Renee.ONeil@example.com", ip="192.0.2.2", now=now)
+    assert len(outbox("password_reset")) == 1
+    recovery.request_password_reset(session, identifier="renee.new@example.com", ip="192.0.2.3", now=now)
+    assert [m.to_address for m in outbox("password_reset")] == ["renee.new@example.com"] * 2
+
+    add_member(email="RENEE.NEW@example.com")  # the same address in other case changes nothing
+    assert len(outbox("email_changed")) == 1

@@ -73,3 +73,12 @@ def password_changed(username: str) -> Message:
         f"Hello,\n\nThe password for {username} was just changed and every other signed-in "
         "device was logged out. If this wasn't you, reset your password now and contact support.",
     )
+
+
+def email_changed(first_name: str, masked_new_email: str) -> Message:
+    return Message(
+        "The email on your Health Connector account changed",
+        f"Hello {first_name},\n\nYour enrollment record now has a new email address ({masked_new_email}). "
+        "Codes, reset links and notices go there from now on. If you didn't ask for this change, "
+        "contact support right away.",
+    )

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from hcpay_app import clock
-from hcpay_app.models import BillingAccount, Member
-from hcpay_app.services.adapters import crypto
+from hcpay_app.models import BillingAccount, Member, NoticeKind, User
+from hcpay_app.services.accounts import templates
+from hcpay_app.services.adapters import crypto, mailer
 from hcpay_app.services.billing import invoicing
 from hcpay_app.services.common import money, validators
 from hcpay_app.services.common.errors import ValidationError
@@ -191,6 +192,26 @@ def _conflict(session: Session, row: RosterRow) -> str | None:
     return None
 
 
+def _keep_one_email_of_record(session: Session, member: Member, new_email: str, now: dt.datetime) -> None:
+    """The roster's email is the member's one email of record: when it changes, their portal log-in
+    follows it (so codes and reset links never go to the old address), and the old address is told."""
+    old_email = member.email
+    if not old_email or old_email.casefold() == new_email.casefold() or member.id is None:
+        return
+    users = session.exec(select(User).where(User.member_id == member.id)).all()
+    for user in users:
+        user.email = new_email
+        session.add(user)
+    if users:
+        mailer.enqueue_message(
+            session,
+            to=old_email,
+            message=templates.email_changed(member.first_name, crypto.mask_email(new_email)),
+            kind=NoticeKind.EMAIL_CHANGED,
+            now=now,
+        )
+
+
 def apply_rows(
     session: Session,
     rows: Iterable[RosterRow],
@@ -227,6 +248,7 @@ def apply_rows(
             report.created += 1
         else:
             report.updated += 1
+        _keep_one_email_of_record(session, member, row.email, now)
         member.first_name, member.last_name = row.first_name, row.last_name
         member.name_key = validators.name_key(f"{row.first_name} {row.last_name}")
         member.date_of_birth, member.email, member.zip_code = row.date_of_birth, row.email, row.zip_code
