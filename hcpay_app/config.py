@@ -64,6 +64,7 @@ class Settings:
     lockout_duration: int
     session_idle: int
     session_absolute: int
+    purge_after_days: int  # expired sign-ups, reset links, ended sessions and sent mail bodies are kept this long
     otp_ttl: int
     otp_max_tries: int
     otp_resend_cooldown: int
@@ -174,6 +175,7 @@ def load_settings() -> Settings:
         lockout_duration=_int("HCPAY_LOCKOUT_DURATION", 15 * 60),
         session_idle=_int("HCPAY_SESSION_IDLE", 15 * 60),
         session_absolute=_int("HCPAY_SESSION_ABSOLUTE", 12 * 3600),
+        purge_after_days=_int("HCPAY_PURGE_AFTER_DAYS", 30),
         otp_ttl=_int("HCPAY_OTP_TTL", 10 * 60),
         otp_max_tries=_int("HCPAY_OTP_MAX_TRIES", 5),
         otp_resend_cooldown=_int("HCPAY_OTP_RESEND_COOLDOWN", 60),

@@ -15,6 +15,7 @@ from hcpay_app.services.billing import delinquency, invoicing, paid_notices, rem
 from hcpay_app.services.jobs import (
     autopay_runs,
     plan_installments,
+    purge,
     scheduled_charges,
     settlement,
 )
@@ -39,6 +40,7 @@ class DailySummary:
     fees: int = 0
     status_changes: int = 0
     resolved: int = 0
+    purged: int = 0
 
     def line(self) -> str:
         charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
@@ -48,7 +50,7 @@ class DailySummary:
             f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
             f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
-            f"resolved={self.resolved}"
+            f"resolved={self.resolved} purged={self.purged}"
         )
 
 
@@ -87,6 +89,8 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
         # Notices about bills paid today in ways no payment announced (a credit, a fee waiver), or
         # missed: resolved now. Card payments and cleared debits resolve theirs as they arrive.
         summary.resolved = paid_notices.resolve_all(session, now=now)
+    with session_scope() as session:
+        summary.purged = purge.purge(session, now=now).total
     log.info(summary.line())
     return summary
 
