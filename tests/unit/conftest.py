@@ -182,13 +182,14 @@ def renee() -> roster.RosterRow:
 @pytest.fixture
 def add_member(session: Session, now: dt.datetime) -> Callable[..., Member]:
     """Add (or update) a roster member through the roster service; keyword overrides change RENEE.
-    Bills are not issued at import: a test writes the billing history it needs (`billing_helpers`),
-    as the daily job would have issued it (the rules for a new member's bills: test_enrollment)."""
+    Bills are not issued at import unless `bill=True` (a new member's bills, as `import-roster`
+    issues them): a test writes the billing history it needs (`billing_helpers`), as the daily job
+    would have issued it."""
 
-    def add(**overrides) -> Member:
+    def add(*, bill: bool = False, **overrides) -> Member:
         row = dataclasses.replace(RENEE, **overrides)
         report = roster.ImportReport()
-        roster.apply_rows(session, [row], report, now, bill=False)
+        roster.apply_rows(session, [row], report, now, bill=bill)
         assert report.errors == [], report.errors
         return session.exec(select(Member).where(Member.member_number == row.member_number)).one()
 

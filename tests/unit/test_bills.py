@@ -58,7 +58,7 @@ def account_of(session: Session, who: SessionUser) -> BillingAccount:
 def renee_login(add_member, register):
     """Renée, covered from March 2026 with a breakdown: $800.00 full premium, $287.50 tax credit,
     $512.50 her share. Imported on Mar 10: her March bill (due Mar 20) and April bill (due Mar 23)."""
-    add_member(**BREAKDOWN)
+    add_member(bill=True, **BREAKDOWN)
     return register()
 
 
@@ -71,7 +71,7 @@ def renee(session, renee_login):
 @pytest.fixture
 def ben(session, add_member, register):
     """Ben, covered since January 2025, a roster row without a breakdown (a ConnectorCare plan)."""
-    add_member(**{k: v for k, v in BEN.items() if k != "line"})
+    add_member(bill=True, **{k: v for k, v in BEN.items() if k != "line"})
     who = actor_of(session, register(dataclasses.replace(RENEE, **BEN), username="ben.okafor"))
     return who, account_of(session, who)
 
@@ -186,7 +186,7 @@ def test_without_a_breakdown_a_bill_shows_just_the_premium(session, ben):
 
 
 def test_a_connectorcare_bill_names_the_subsidy(session, add_member, register):
-    add_member(**{**BREAKDOWN, "plan_name": "ConnectorCare Plan 2A"})
+    add_member(bill=True, **{**BREAKDOWN, "plan_name": "ConnectorCare Plan 2A"})
     who = actor_of(session, register())
     labels = [line.label for line in bills.bill_view(session, who, MARCH, TODAY).premium]
     assert labels == ["Full monthly premium", "Tax credit and ConnectorCare subsidy", "Your share"]
