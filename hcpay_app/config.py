@@ -22,6 +22,10 @@ SECRET_NAMES = ("HCPAY_SSN_KEY", "HCPAY_INDEX_KEY", "HCPAY_CODE_KEY")
 SESSION_COOKIE = "hcpay_session"
 
 
+ENVIRONMENTS = ("development", "test", "production")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable portal."""
 
@@ -92,9 +96,18 @@ class Settings:
     clock_start: dt.datetime | None = None
     clock_anchor: dt.datetime | None = None
 
+    # Where Reflex binds the backend (`reflex run --backend-host` sets REFLEX_BACKEND_HOST).
+    backend_host: str = "0.0.0.0"
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def mailbox_enabled(self) -> bool:
+        """The development mailbox shows every code and reset link: only in development or test,
+        and only while the server listens on loopback alone."""
+        return self.env in ("development", "test") and self.backend_host in LOOPBACK_HOSTS
 
 
 def _secrets_file() -> Path:
@@ -144,6 +157,8 @@ def _clock_setting(name: str, env: str, time_zone: str) -> dt.datetime | None:
 def load_settings() -> Settings:
     """Build settings from the current environment."""
     env = os.environ.get("HCPAY_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"HCPAY_ENV must be one of {', '.join(ENVIRONMENTS)}; {env!r} is not")
     keys = _load_keys(env)
     smtp_host = os.environ.get("SMTP_HOST") or None
     if env == "production" and not smtp_host:
@@ -153,6 +168,7 @@ def load_settings() -> Settings:
     origins = os.environ.get("HCPAY_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
     return Settings(
         env=env,
+        backend_host=os.environ.get("REFLEX_BACKEND_HOST", "0.0.0.0"),
         database_url=os.environ.get("DATABASE_URL", default_db),
         # Set: Reflex keeps member state in Redis and runs several backend workers (scale-out mode).
         redis_url=os.environ.get("REDIS_URL") or None,

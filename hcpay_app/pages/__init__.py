@@ -147,5 +147,5 @@ def register_pages(app: rx.App) -> None:
         title="Payment plan · Health Connector Payments",
         on_load=[SessionState.require_login, PlanState.load],
     )
-    if not get_settings().is_production:
+    if get_settings().mailbox_enabled:
         app.add_page(mailbox.page, route=routes.DEV_MAILBOX, title="Development mailbox", on_load=MailboxState.load)

@@ -1,4 +1,5 @@
-"""The development mailbox: the outbox, readable in the browser outside production only."""
+"""The development mailbox: the outbox, readable in the browser only in development or test, on
+loopback (`Settings.mailbox_enabled`)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class MailboxState(rx.State):
 
     @rx.event
     async def load(self):
-        if get_settings().is_production:
+        if not get_settings().mailbox_enabled:
             self.messages = []
             return
         self.messages = await call_service(_recent)

@@ -40,6 +40,7 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="hcpay-state-tests-"))
 TEST_ENV = {
     "HCPAY_ENV": "test",
+    "REFLEX_BACKEND_HOST": "127.0.0.1",  # as `reflex run --backend-host 127.0.0.1` sets it
     "HCPAY_BCRYPT_COST": "4",
     "HCPAY_SECRETS_FILE": str(_TMP / "secrets.json"),
     "DATABASE_URL": f"sqlite:///{_TMP / 'bootstrap.db'}",

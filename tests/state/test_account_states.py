@@ -434,3 +434,13 @@ async def test_mailbox_is_empty_in_production(make_browser, monkeypatch):
     tab.state(MailboxState).messages = [MailView(1, "x@example.com", "stale", "stale", "now")]
     await fire(tab, MailboxState, "load")
     assert tab.state(MailboxState).messages == []
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5"])
+async def test_mailbox_is_empty_when_the_server_listens_beyond_loopback(make_browser, monkeypatch, host):
+    request_reset_for(ALICE)
+    monkeypatch.setenv("REFLEX_BACKEND_HOST", host)
+    get_settings.cache_clear()
+    tab = make_browser(routes.DEV_MAILBOX)
+    await fire(tab, MailboxState, "load")
+    assert tab.state(MailboxState).messages == []

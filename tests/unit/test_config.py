@@ -94,3 +94,25 @@ def test_production_never_loads_the_demo_logins(production_ready, db_url):
     with Session(engine_for(db_url)) as session:
         assert session.exec(select(func.count()).select_from(Member)).one() == 0
         assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+@pytest.mark.parametrize("value", ["staging", "prod", "Production", ""])
+def test_an_unknown_environment_refuses_to_start(monkeypatch, value):
+    monkeypatch.setenv("HCPAY_ENV", value)
+    with pytest.raises(ConfigurationError, match="HCPAY_ENV must be one of development, test, production"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("env", "host", "shown"),
+    [
+        ("development", "127.0.0.1", True),
+        ("test", "localhost", True),
+        ("development", "0.0.0.0", False),
+        ("test", "192.0.2.10", False),
+    ],
+)
+def test_the_mailbox_exists_only_in_development_or_test_on_loopback(monkeypatch, env, host, shown):
+    monkeypatch.setenv("HCPAY_ENV", env)
+    monkeypatch.setenv("REFLEX_BACKEND_HOST", host)
+    assert load_settings().mailbox_enabled is shown
