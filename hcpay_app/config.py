@@ -66,6 +66,9 @@ class Settings:
     lockout_threshold: int
     lockout_window: int
     lockout_duration: int
+    bcrypt_queue: int  # log-ins and sign-ups that may wait for a bcrypt slot; more are told to try again
+    logins_per_address_per_minute: int
+    logins_per_minute: int  # for the whole portal: a flood is absorbed, not served
     session_idle: int
     session_absolute: int
     purge_after_days: int  # expired sign-ups, reset links, ended sessions and sent mail bodies are kept this long
@@ -189,6 +192,9 @@ def load_settings() -> Settings:
         lockout_threshold=_int("HCPAY_LOCKOUT_THRESHOLD", 5),
         lockout_window=_int("HCPAY_LOCKOUT_WINDOW", 15 * 60),
         lockout_duration=_int("HCPAY_LOCKOUT_DURATION", 15 * 60),
+        bcrypt_queue=_int("HCPAY_BCRYPT_QUEUE", 3),
+        logins_per_address_per_minute=_int("HCPAY_LOGINS_PER_ADDRESS_PER_MINUTE", 30),
+        logins_per_minute=_int("HCPAY_LOGINS_PER_MINUTE", 600),
         session_idle=_int("HCPAY_SESSION_IDLE", 15 * 60),
         session_absolute=_int("HCPAY_SESSION_ABSOLUTE", 12 * 3600),
         purge_after_days=_int("HCPAY_PURGE_AFTER_DAYS", 30),

@@ -10,11 +10,12 @@ import bcrypt
 import pytest
 from sqlmodel import select
 
+from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import AuditEvent, AuthSession, LoginThrottle, User
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.adapters import passwords
-from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed, RateLimited, TryAgainSoon
 
 IP = "203.0.113.5"
 MINUTE = dt.timedelta(minutes=1)
@@ -268,3 +269,46 @@ def test_audit_trail(session, registered_user, now):
     ]
     assert all(e.ip for e in events)
     assert not any(registered_user.password in e.detail for e in events)
+
+
+# --- floods -------------------------------------------------------------------------------------
+
+
+def test_log_ins_from_one_address_are_capped_per_minute(session, registered_user, now, monkeypatch):
+    monkeypatch.setenv("HCPAY_LOGINS_PER_ADDRESS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    for n in range(3):
+        fail(session, f"someone.{n}", "Whatever-123", now)
+    with pytest.raises(RateLimited) as refused:
+        login(session, "renee.oneil", registered_user.password, now)
+    assert refused.value.message == authn.TOO_MANY_FROM_HERE
+    # Another address is not affected, and a minute later this one may try again.
+    authn.login(session, username="renee.oneil", password=registered_user.password, ip="198.51.100.9", now=now)
+    login(session, "renee.oneil", registered_user.password, now + MINUTE + SECOND)
+
+
+def test_log_ins_for_the_whole_portal_are_capped_per_minute(session, registered_user, now, monkeypatch):
+    monkeypatch.setenv("HCPAY_LOGINS_PER_MINUTE", "4")
+    get_settings.cache_clear()
+    for n in range(4):
+        with pytest.raises(AuthenticationFailed):
+            authn.login(session, username=f"someone.{n}", password="Whatever-123", ip=f"198.51.100.{n}", now=now)
+    with pytest.raises(TryAgainSoon):
+        authn.login(session, username="renee.oneil", password=registered_user.password, ip="203.0.113.77", now=now)
+
+
+def test_a_full_bcrypt_queue_refuses_at_once_and_counts_nothing(session, registered_user, now, checkpw_calls):
+    admission = passwords._admission(get_settings().bcrypt_queue)
+    taken = 0
+    while admission.acquire(blocking=False):  # every slot and queue place busy with other log-ins
+        taken += 1
+    try:
+        with pytest.raises(TryAgainSoon) as refused:
+            login(session, "renee.oneil", "Wrong-Password", now)
+    finally:
+        for _ in range(taken):
+            admission.release()
+    assert refused.value.message == passwords.BUSY_MESSAGE and checkpw_calls == []
+    throttle = session.exec(select(LoginThrottle)).first()
+    assert throttle is None or throttle.failures == 0  # never checked, so never counted
+    assert fail(session, "renee.oneil", "Wrong-Password", now) == authn.LOGIN_FAILED  # room again: served

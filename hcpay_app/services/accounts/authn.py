@@ -18,10 +18,12 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import AuthSession, LoginThrottle, User
 from hcpay_app.services.adapters import crypto, passwords
-from hcpay_app.services.common import audit, validators
-from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed
+from hcpay_app.services.common import audit, ratelimit, validators
+from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed, RateLimited, TryAgainSoon
 
 LOGIN_FAILED = "The username or password you entered is incorrect."
+TOO_MANY_FROM_HERE = "Too many log-in attempts from this device. Please wait a minute and try again."
+MINUTE = dt.timedelta(minutes=1)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
 
 
@@ -91,6 +93,29 @@ def _claim_attempt(session: Session, key: str, now: dt.datetime) -> int | None:
     return number
 
 
+def _check_login_rates(session: Session, ip: str, now: dt.datetime) -> None:
+    """Per client address and for the whole portal, before any other work: a flood of log-ins is
+    refused cheaply instead of queueing for bcrypt."""
+    settings = get_settings()
+    per_address = ratelimit.claim(
+        session, f"login-ip:{ip}", settings.logins_per_address_per_minute, now=now, window=MINUTE
+    )
+    overall = per_address and ratelimit.claim(session, "login-all", settings.logins_per_minute, now=now, window=MINUTE)
+    session.commit()
+    if not per_address:
+        raise RateLimited(TOO_MANY_FROM_HERE)
+    if not overall:
+        raise TryAgainSoon(passwords.BUSY_MESSAGE)
+
+
+def _give_back_attempt(session: Session, key: str) -> None:
+    table = LoginThrottle.__table__
+    session.execute(
+        update(table).where(table.c.username_key == key, table.c.failures > 0).values(failures=table.c.failures - 1)
+    )
+    session.commit()
+
+
 def _lock(session: Session, key: str, now: dt.datetime) -> dt.datetime:
     """Lock `key` (once: a lock already set keeps its time); returns until when."""
     table = LoginThrottle.__table__
@@ -116,6 +141,7 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
     after exactly that many failures."""
     settings = get_settings()
     key = _login_key(username)
+    _check_login_rates(session, ip, now)
     number = _claim_attempt(session, key, now)
     if number is None or number > settings.lockout_threshold:
         if number is not None:  # over the limit in a burst, before the attempt that locks has written
@@ -125,7 +151,12 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
 
     user = session.exec(select(User).where(User.username_key == key)).first() if key else None
     password_text = password if isinstance(password, str) else ""
-    if not passwords.verify_password(password_text, user.password_hash if user else None):
+    try:
+        matched = passwords.verify_password(password_text, user.password_hash if user else None)
+    except TryAgainSoon:
+        _give_back_attempt(session, key)  # never checked: it mustn't count toward the lockout
+        raise
+    if not matched:
         subject = user.id if user else None
         audit.record(session, "login_failed", now=now, subject_user_id=subject, ip=ip)
         if number >= settings.lockout_threshold:

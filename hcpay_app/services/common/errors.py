@@ -82,6 +82,11 @@ class RateLimited(DomainError):
     """Too many attempts from one client or on one record."""
 
 
+class TryAgainSoon(DomainError):
+    """The portal is refusing work it can't take on right now (a burst of log-ins), fast, rather
+    than making everyone wait."""
+
+
 class RosterMismatch(DomainError):
     """Create Account details that don't lead to a new account — one message for every cause."""
 
