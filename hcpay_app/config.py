@@ -69,6 +69,10 @@ class Settings:
     bcrypt_queue: int  # log-ins and sign-ups that may wait for a bcrypt slot; more are told to try again
     logins_per_address_per_minute: int
     logins_per_minute: int  # for the whole portal: a flood is absorbed, not served
+    declines_per_session: int  # card testing: declined payments or card checks before refusing
+    declines_per_account_per_hour: int
+    declines_per_address_per_hour: int
+    declines_per_card_per_day: int
     session_idle: int
     session_absolute: int
     purge_after_days: int  # expired sign-ups, reset links, ended sessions and sent mail bodies are kept this long
@@ -195,6 +199,10 @@ def load_settings() -> Settings:
         bcrypt_queue=_int("HCPAY_BCRYPT_QUEUE", 3),
         logins_per_address_per_minute=_int("HCPAY_LOGINS_PER_ADDRESS_PER_MINUTE", 30),
         logins_per_minute=_int("HCPAY_LOGINS_PER_MINUTE", 600),
+        declines_per_session=_int("HCPAY_DECLINES_PER_SESSION", 3),
+        declines_per_account_per_hour=_int("HCPAY_DECLINES_PER_ACCOUNT_PER_HOUR", 5),
+        declines_per_address_per_hour=_int("HCPAY_DECLINES_PER_ADDRESS_PER_HOUR", 10),
+        declines_per_card_per_day=_int("HCPAY_DECLINES_PER_CARD_PER_DAY", 3),
         session_idle=_int("HCPAY_SESSION_IDLE", 15 * 60),
         session_absolute=_int("HCPAY_SESSION_ABSOLUTE", 12 * 3600),
         purge_after_days=_int("HCPAY_PURGE_AFTER_DAYS", 30),

@@ -37,6 +37,12 @@ def ssn_blind_index(ssn_digits: str) -> str:
     return hmac.new(get_settings().index_key, b"ssn:" + ssn_digits.encode(), hashlib.sha256).hexdigest()
 
 
+def card_fingerprint(card_digits: str) -> str:
+    """A keyed hash of a card number: the same card is recognised across attempts, and the number
+    can't be recovered from it (nor found by hashing guesses without the key)."""
+    return hmac.new(get_settings().index_key, b"card:" + card_digits.encode(), hashlib.sha256).hexdigest()
+
+
 def mask_ssn(last4: str) -> str:
     return f"•••-••-{last4}"
 
