@@ -28,7 +28,8 @@ def ids(session, model) -> list[int]:
     return sorted(session.exec(select(model.id)).all())
 
 
-def test_what_is_over_goes_after_the_retention_period_and_nothing_else(session, member, registered_user, now):
+def test_what_is_over_goes_after_the_retention_period_and_nothing_else(session, member, registered_user, today):
+    now = purge.start_of(today)  # ages count from the start of the job's date
     keep = dt.timedelta(days=get_settings().purge_after_days)
     old, recent = now - keep - DAY, now - keep + DAY
     user = registered_user.user_id
@@ -80,7 +81,7 @@ def test_what_is_over_goes_after_the_retention_period_and_nothing_else(session, 
     sessions_before = ids(session, AuthSession)
     links_before = ids(session, PasswordResetToken)
 
-    tally = purge.purge(session, now=now)
+    tally = purge.purge(session, today=today)
 
     assert (tally.signups, tally.reset_links, tally.sessions) == (1, 1, 1)
     assert (tally.throttles, tally.rate_limit_hits, tally.mail_bodies) == (1, 1, 1)
@@ -94,12 +95,14 @@ def test_what_is_over_goes_after_the_retention_period_and_nothing_else(session, 
     assert bodies["a@example.com"] == purge.PURGED_BODY
     assert (bodies["b@example.com"], bodies["c@example.com"]) == ("recent body", "queued body")
 
-    assert purge.purge(session, now=now).total == 0  # nothing more the second time
+    assert purge.purge(session, today=today).total == 0  # nothing more the second time
 
 
-def test_the_daily_job_purges(session, now):
-    session.add(RateLimitHit(bucket="register:y", at=now - 3 * DAY))
+def test_the_daily_job_purges_once_a_day(session, now, today):
+    session.add(RateLimitHit(bucket="register:y", at=purge.start_of(today) - 3 * DAY))
+    session.add(RateLimitHit(bucket="register:z", at=purge.start_of(today) - 2 * DAY + dt.timedelta(hours=1)))
     session.commit()
-    summary = daily.run_daily(now.date(), now)
+    summary = daily.run_daily(today, now)
     assert summary.purged == 1 and "purged=1" in summary.line()
-    assert ids(session, RateLimitHit) == []
+    assert daily.run_daily(today, now + dt.timedelta(hours=5)).purged == 0  # later that day: nothing more
+    assert len(ids(session, RateLimitHit)) == 1

@@ -90,7 +90,7 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
         # missed: resolved now. Card payments and cleared debits resolve theirs as they arrive.
         summary.resolved = paid_notices.resolve_all(session, now=now)
     with session_scope() as session:
-        summary.purged = purge.purge(session, now=now).total
+        summary.purged = purge.purge(session, today=today).total
     log.info(summary.line())
     return summary
 

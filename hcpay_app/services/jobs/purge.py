@@ -4,7 +4,8 @@ run out, rate-limit hits older than any window, and the bodies of emails already
 
 Each kind is kept `HCPAY_PURGE_AFTER_DAYS` after it stopped mattering (for support questions and
 audits; the audit log itself is kept). A delivered email keeps its address, subject, kind and times:
-only the body is dropped. Set-based deletes, so running it again removes nothing more.
+only the body is dropped. Ages are measured from the start of the job's date (portal time), like
+every other duty of the day, so a second run that day — even hours later — removes nothing more.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session
 
+from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AuthSession,
@@ -44,9 +46,16 @@ class PurgeTally:
         return sum(dataclasses.astuple(self))
 
 
-def purge(session: Session, *, now: dt.datetime) -> PurgeTally:
-    """Delete (or, for sent mail, empty) what has been over for the retention period; commits."""
+def start_of(today: dt.date) -> dt.datetime:
+    """Midnight starting `today` in the portal's time zone, in UTC."""
+    return dt.datetime.combine(today, dt.time(), tzinfo=clock.portal_zone()).astimezone(dt.UTC)
+
+
+def purge(session: Session, *, today: dt.date) -> PurgeTally:
+    """Delete (or, for sent mail, empty) what had been over for the retention period when `today`
+    began; commits."""
     settings = get_settings()
+    now = start_of(today)
     before = now - dt.timedelta(days=settings.purge_after_days)
     session_cutoff = before - dt.timedelta(seconds=settings.session_absolute)
     throttle_cutoff = now - dt.timedelta(seconds=settings.lockout_window)
