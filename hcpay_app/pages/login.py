@@ -5,7 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.state.login import LoginState
+from hcpay_app.state.login import LoginState, lockout_rule
 from hcpay_app.state.session import SessionState
 
 
@@ -24,6 +24,7 @@ def page() -> rx.Component:
                         errors=rx.Var.create({}),
                         type="password",
                         autocomplete="current-password",
+                        hint=lockout_rule(),
                     ),
                     notice(LoginState.error, tone="red", role="alert"),
                     submit_button("Log in", LoginState.processing, "Logging in…"),

@@ -5,12 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.config import get_settings
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.state.base import ServiceState, client_ip, form_text, query_param
 from hcpay_app.state.session import SessionState
 
 ENTER_BOTH = "Enter your username and password."
+
+
+def lockout_rule() -> str:
+    """What the log-in page says before anyone is locked; the numbers are the settings'."""
+    settings = get_settings()
+    tries, minutes = settings.lockout_threshold, max(1, round(settings.lockout_duration / 60))
+    wrong = "1 wrong try locks" if tries == 1 else f"{tries} wrong tries lock"
+    return f"For your security, {wrong} the log-in for {minutes} minute{'' if minutes == 1 else 's'}."
 
 
 def _both_given(username: str, password: str) -> None:

@@ -18,6 +18,7 @@ from hcpay_app.state.base import (
     form_text,
     query_param,
 )
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
 SENT_RESET = (
@@ -72,7 +73,7 @@ class ForgotUsernameState(OneFieldRequest, rx.State):
             yield event
 
 
-class ResetPasswordState(ServiceState, rx.State):
+class ResetPasswordState(FieldRecheck, ServiceState, rx.State):
     """The page a reset link opens. The token stays in a backend-only var."""
 
     link_valid: bool = False
@@ -86,6 +87,12 @@ class ResetPasswordState(ServiceState, rx.State):
         super()._show_error(exc)
         if not isinstance(exc, ValidationError):
             self.link_valid = False  # the link died meanwhile
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        return {
+            "password": new_password_check("password"),
+            "confirm_password": confirmation_check("confirm_password"),
+        }.get(name)
 
     @rx.event
     async def open_link(self):
