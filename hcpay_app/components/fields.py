@@ -25,7 +25,6 @@ def field_error(error: rx.Var, field_id: str) -> rx.Component:
 
 
 PASSWORD_AUTOCOMPLETE = ("current-password", "new-password")
-RECHECK_DELAY_MS = 300
 
 
 def password_toggle(field_id: str | rx.Var) -> rx.Component:
@@ -43,18 +42,13 @@ def password_toggle(field_id: str | rx.Var) -> rx.Component:
 
 
 def _recheck_on_change(recheck, name: str, error: rx.Var, recheck_with: str, on_change):
-    """While the field is in error, what is typed goes (debounced) to `recheck(name, value,
-    related)`; otherwise "" is sent, so nothing typed in a field without an error leaves the
-    browser this way."""
+    """While the field is in error, each change goes to `recheck(name, value, related)`; a field
+    without an error sends nothing this way (the event is chosen in the browser). Not debounced:
+    Reflex keys a debounce by handler name, so one field's recheck would swallow another's."""
 
     def send(value):
         related = rx.Var(f"(document.getElementById({recheck_with!r})?.value ?? '')", _var_type=str)
-        spec = recheck(
-            name,
-            rx.cond(error != "", value, ""),
-            rx.cond(error != "", related, "") if recheck_with else "",
-        )
-        return spec.debounce(RECHECK_DELAY_MS)
+        return rx.cond(error != "", recheck(name, value, related if recheck_with else ""), rx.noop())
 
     if on_change is None:
         return send

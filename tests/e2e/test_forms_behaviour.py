@@ -12,8 +12,13 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
-from tests.e2e.harness import PASSWORD, latest_code
+from hcpay_app import clock
+from hcpay_app.db import session_scope
+from hcpay_app.models import BillingAccount, Member
+from tests.e2e.harness import PASSWORD, latest_code, log_in_as
+from tests.support.bills import issue_as_scheduled
 
 NEW_PASSWORD = "Lantern-Orchard-Quartz-58"
 
@@ -78,6 +83,7 @@ def test_create_account_marks_errors_clears_them_when_fixed_and_moves_focus(page
         assert is_red(field_border(page, field_id)), (field_id, field_border(page, field_id))
     banner = page.get_by_role("alert").filter(has_text="Please correct the highlighted fields")
     expect(banner).to_be_visible()
+    page.screenshot(path="/tmp/forms-390-step1-errors.png", full_page=True)
 
     # Fixing one field clears its error and its marks at once, without a submit.
     page.get_by_label("First name").fill(new_member["first_name"])
@@ -118,6 +124,7 @@ def test_create_account_marks_errors_clears_them_when_fixed_and_moves_focus(page
     expect(error).to_have_count(0)
     expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "false")
     expect(page.get_by_text("Please correct the highlighted fields")).to_have_count(0)
+    page.screenshot(path="/tmp/forms-390-step2-fixed.png", full_page=True)
 
     # A confirmation that doesn't match is marked; typing it right clears it.
     page.get_by_label("Confirm password").fill(PASSWORD + "x")
@@ -244,3 +251,28 @@ def test_small_phone_marks_focuses_and_shows_password(page: Page, new_member, si
     page.get_by_role("button", name="Show password").click()
     expect(page.get_by_label("Password", exact=True)).to_have_attribute("type", "text")
     page.screenshot(path="/tmp/forms-360-login.png")
+
+
+def test_make_a_payment_gets_the_same_focus_without_page_changes(page: Page, new_user):
+    """The mechanism is generic: Make a Payment (a page this work did not touch) moves focus to
+    each new step's heading and, after a submit, to its first field in error."""
+    with session_scope() as session:
+        member = session.exec(select(Member).where(Member.member_number == new_user["member_number"])).one()
+        account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).one()
+        issue_as_scheduled(session, account, today=clock.today(), now=clock.utcnow())
+        session.commit()
+    log_in_as(page, new_user)
+    page.get_by_role("link", name="Make a Payment").click()
+    page.wait_for_url("**/pay")
+    expect(page.get_by_role("heading", name="How much, and when?")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    wait_for_focus_on_heading(page, "How do you want to pay?")
+
+    page.get_by_label("Credit or debit card").check()
+    page.get_by_role("button", name="Continue to review").click()
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true'"
+    )
+    first_invalid = page.evaluate("() => document.querySelector('form [aria-invalid=\"true\"]').id")
+    assert active_id(page) == first_invalid
+    assert is_red(field_border(page, first_invalid))
