@@ -17,11 +17,18 @@ def page() -> rx.Component:
             member_form(
                 rx.vstack(
                     rx.heading("Log in", as_="h2", size="4"),
-                    text_field("Username", "username", errors=rx.Var.create({}), autocomplete="username"),
+                    text_field(
+                        "Username",
+                        "username",
+                        errors=LoginState.errors,
+                        recheck=LoginState.recheck_field,
+                        autocomplete="username",
+                    ),
                     text_field(
                         "Password",
                         "password",
-                        errors=rx.Var.create({}),
+                        errors=LoginState.errors,
+                        recheck=LoginState.recheck_field,
                         type="password",
                         autocomplete="current-password",
                         hint=lockout_rule(),

@@ -193,6 +193,34 @@ def test_log_in_page_states_the_lockout_rule_before_any_lock(page: Page):
     expect(page.locator("#password-hint")).to_contain_text("5 wrong tries")
 
 
+def test_log_in_marks_the_blank_field_focuses_it_and_clears_it_when_typed(page: Page):
+    page.goto("/")
+    page.get_by_label("Username").fill("someone.here")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#password-error")).to_have_text("Enter your password.")
+    wait_for_focus_on(page, "password")
+    assert aria_invalid(page, "password") == "true" and aria_invalid(page, "username") == "false"
+    assert is_red(field_border(page, "password"))
+    page.get_by_label("Password", exact=True).fill("Something-Typed-1")
+    expect(page.locator("#password-error")).to_have_count(0)
+    expect(page.get_by_text("Enter your username and password.")).to_have_count(0)
+    # A wrong pair blames no field.
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert").filter(has_text="incorrect")).to_be_visible()
+    assert aria_invalid(page, "username") == "false" and aria_invalid(page, "password") == "false"
+
+
+def test_forgot_username_error_clears_when_the_email_is_fixed(page: Page):
+    page.goto("/forgot-username")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Email my username").click()
+    expect(page.locator("#email-error")).to_contain_text("name@example.com")
+    wait_for_focus_on(page, "email")
+    page.get_by_label("Email").fill("someone@example.com")
+    expect(page.locator("#email-error")).to_have_count(0)
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "false")
+
+
 def test_create_account_password_fields_have_show_password(page: Page, new_member):
     page.goto("/register")
     fill_identity(page, new_member)

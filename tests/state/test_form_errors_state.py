@@ -11,8 +11,8 @@ import pytest
 from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.state.form_errors import FIELDS_BANNER
-from hcpay_app.state.login import lockout_rule
-from hcpay_app.state.recovery import ResetPasswordState
+from hcpay_app.state.login import LoginState, lockout_rule
+from hcpay_app.state.recovery import ForgotPasswordState, ForgotUsernameState, ResetPasswordState
 from hcpay_app.state.register import RegisterState
 from hcpay_app.state.settings import SettingsState
 from tests.state.state_harness import ALICE, CAROL, PASSWORD, Browser, fire, logged_in_browser
@@ -179,3 +179,38 @@ async def test_the_lockout_rule_reads_the_settings(monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_log_in_marks_a_blank_field_clears_it_when_typed_and_never_marks_a_wrong_pair():
+    tab = Browser("/")
+    await fire(tab, LoginState, "login", form_data={"username": ALICE.username, "password": ""})
+    s = tab.state(LoginState)
+    assert s.errors == {"password": "Enter your password."} and s.error == "Enter your username and password."
+    out = await fire(tab, LoginState, "recheck_field", name="password", value="typed-something", related="")
+    assert s.errors == {} and s.error == ""
+    assert "typed-something" not in out.seen
+
+    await fire(tab, LoginState, "login", form_data={"username": ALICE.username, "password": "Wrong-Password-000"})
+    assert s.errors == {} and "incorrect" in s.error  # one answer for every failure: no field is blamed
+
+
+async def test_forgot_pages_recheck_their_field_but_a_refusal_stays_until_the_next_submit():
+    tab = Browser(routes.FORGOT_USERNAME)
+    await fire(tab, ForgotUsernameState, "request_username", form_data={"email": "nope"})
+    s = tab.state(ForgotUsernameState)
+    assert "name@example.com" in s.errors["email"]
+    await fire(tab, ForgotUsernameState, "recheck_field", name="email", value="still-nope", related="")
+    assert "email" in s.errors
+    await fire(tab, ForgotUsernameState, "recheck_field", name="email", value=ALICE.email, related="")
+    assert s.errors == {}
+
+    tab = Browser(routes.FORGOT_PASSWORD)
+    await fire(tab, ForgotPasswordState, "request_reset", form_data={"identifier": "  "})
+    s = tab.state(ForgotPasswordState)
+    assert "identifier" in s.errors
+    await fire(tab, ForgotPasswordState, "recheck_field", name="identifier", value=ALICE.username, related="")
+    assert s.errors == {}
+
+    s._refused, s.errors = True, {"identifier": "Too many requests."}
+    await fire(tab, ForgotPasswordState, "recheck_field", name="identifier", value=ALICE.username, related="")
+    assert s.errors == {"identifier": "Too many requests."}
