@@ -12,8 +12,10 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="theme-color", content="#0b4a8b"),
         rx.el.script(src="/card_brand.js", defer=True),
+        # Focus after errors and step changes, Show password: compiled in, as the CSP requires.
+        rx.el.script(src="/forms.js", defer=True),
     ],
-    stylesheets=["/links.css"],
+    stylesheets=["/links.css", "/forms.css"],
     api_transformer=[http.api(), with_security_headers],
     backend_exception_handler=log_handler_failure,
 )

@@ -2,6 +2,12 @@
 
 Inputs are uncontrolled and read on submit, so what a member types (SSN, password, code) is never
 stored in state or echoed back to the browser.
+
+Every form shares the same behaviour, compiled in as static files (the CSP forbids scripts sent
+from the server): a field in error carries `aria-invalid="true"` and a red border
+(`assets/forms.css`); after a submit, focus moves to the first field in error, and when a flow
+changes step, to the new step's heading (`assets/forms.js`, keyed on `aria-invalid` and on
+`data-step-heading`); password fields have a Show password / Hide password button.
 """
 
 from __future__ import annotations
@@ -18,6 +24,37 @@ def field_error(error: rx.Var, field_id: str) -> rx.Component:
     )
 
 
+PASSWORD_AUTOCOMPLETE = ("current-password", "new-password")
+
+
+def password_toggle(field_id: str | rx.Var) -> rx.Component:
+    """ "Show password" / "Hide password" for the password input `field_id`: a real button (Tab,
+    Enter, Space), switched in the browser by assets/forms.js, so the password never leaves it.
+    Its name is the visible words; the hidden half is display:none (assets/forms.css)."""
+    return rx.el.button(
+        rx.el.span("Show password", class_name="pw-show"),
+        rx.el.span("Hide password", class_name="pw-hide"),
+        type="button",
+        class_name="password-toggle",
+        aria_controls=field_id,
+        custom_attrs={"data-password-toggle": field_id},
+    )
+
+
+def _recheck_on_change(recheck, name: str, error: rx.Var, recheck_with: str, on_change):
+    """While the field is in error, each change goes to `recheck(name, value, related)`; a field
+    without an error sends nothing this way (the event is chosen in the browser). Not debounced:
+    Reflex keys a debounce by handler name, so one field's recheck would swallow another's."""
+
+    def send(value):
+        related = rx.Var(f"(document.getElementById({recheck_with!r})?.value ?? '')", _var_type=str)
+        return rx.cond(error != "", recheck(name, value, related if recheck_with else ""), rx.noop())
+
+    if on_change is None:
+        return send
+    return lambda value: [on_change(value) if callable(on_change) else on_change, send(value)]
+
+
 def text_field(
     label: str,
     name: str,
@@ -27,13 +64,25 @@ def text_field(
     hint: str = "",
     autocomplete: str = "off",
     field_id: str | rx.Var = "",
+    recheck=None,
+    recheck_with: str = "",
+    show_toggle: bool | None = None,
     **props,
 ) -> rx.Component:
     """Label, hint, input and error for one field; `errors` is the state's field → message dict.
-    `field_id` keeps ids unique when several forms on a page share a field name."""
+    `field_id` keeps ids unique when several forms on a page share a field name.
+
+    `recheck` (e.g. `State.recheck_field`, see state/form_errors.py) clears the field's error the
+    moment it is fixed; `recheck_with` names the input whose value is checked with it (the first
+    typing of a new password, for its confirmation). A password input (autocomplete
+    current-password / new-password) gets a Show password button unless `show_toggle=False`."""
     error = errors.get(name, "").to(str)
     field_id = field_id if isinstance(field_id, rx.Var) or field_id else name
     described = field_id + "-hint " + field_id + "-error" if hint else field_id + "-error"
+    if show_toggle is None:
+        show_toggle = type == "password" and autocomplete in PASSWORD_AUTOCOMPLETE
+    if recheck is not None:
+        props["on_change"] = _recheck_on_change(recheck, name, error, recheck_with, props.get("on_change"))
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"font_weight": "600"}),
         rx.cond(hint != "", rx.text(hint, id=field_id + "-hint", size="2", color_scheme="gray")),
@@ -49,10 +98,20 @@ def text_field(
             style=TOUCH,
             **props,
         ),
+        password_toggle(field_id) if show_toggle else rx.fragment(),
         field_error(error, field_id),
         spacing="1",
         width="100%",
         align="stretch",
+    )
+
+
+def step_heading(*children, **props) -> rx.Component:
+    """The heading of one step of a flow: when the step changes, focus moves to it
+    (assets/forms.js). An h2 unless `as_` says otherwise."""
+    custom_attrs = {"data-step-heading": "true", **props.pop("custom_attrs", {})}
+    return rx.heading(
+        *children, as_=props.pop("as_", "h2"), size=props.pop("size", "4"), custom_attrs=custom_attrs, **props
     )
 
 

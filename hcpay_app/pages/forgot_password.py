@@ -24,6 +24,7 @@ def page() -> rx.Component:
                             "Username or email",
                             "identifier",
                             errors=ForgotPasswordState.errors,
+                            recheck=ForgotPasswordState.recheck_field,
                             autocomplete="username",
                         ),
                         submit_button("Send reset link", ForgotPasswordState.processing, "Sending…"),

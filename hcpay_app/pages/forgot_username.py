@@ -18,7 +18,12 @@ def page() -> rx.Component:
                     rx.vstack(
                         rx.text("Enter the email address on your account and we'll email you your username."),
                         text_field(
-                            "Email", "email", errors=ForgotUsernameState.errors, type="email", autocomplete="email"
+                            "Email",
+                            "email",
+                            errors=ForgotUsernameState.errors,
+                            recheck=ForgotUsernameState.recheck_field,
+                            type="email",
+                            autocomplete="email",
                         ),
                         submit_button("Email my username", ForgotUsernameState.processing, "Sending…"),
                         spacing="3",

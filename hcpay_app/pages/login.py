@@ -5,7 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.state.login import LoginState
+from hcpay_app.state.login import LoginState, lockout_rule
 from hcpay_app.state.session import SessionState
 
 
@@ -17,13 +17,21 @@ def page() -> rx.Component:
             member_form(
                 rx.vstack(
                     rx.heading("Log in", as_="h2", size="4"),
-                    text_field("Username", "username", errors=rx.Var.create({}), autocomplete="username"),
+                    text_field(
+                        "Username",
+                        "username",
+                        errors=LoginState.errors,
+                        recheck=LoginState.recheck_field,
+                        autocomplete="username",
+                    ),
                     text_field(
                         "Password",
                         "password",
-                        errors=rx.Var.create({}),
+                        errors=LoginState.errors,
+                        recheck=LoginState.recheck_field,
                         type="password",
                         autocomplete="current-password",
+                        hint=lockout_rule(),
                     ),
                     notice(LoginState.error, tone="red", role="alert"),
                     submit_button("Log in", LoginState.processing, "Logging in…"),

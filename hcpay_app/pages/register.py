@@ -3,7 +3,7 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import member_form, submit_button, text_field
+from hcpay_app.components.fields import member_form, step_heading, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.common.validators import PASSWORD_TIP
 from hcpay_app.state.register import RegisterState
@@ -20,14 +20,23 @@ def identity_step() -> rx.Component:
     errors = RegisterState.errors
     return member_form(
         rx.vstack(
-            rx.heading("Your personal information", as_="h2", size="4"),
+            step_heading("Your personal information"),
             rx.text("Enter it exactly as it appears on your Health Connector enrollment.", size="2"),
-            text_field("First name", "first_name", errors=errors, autocomplete="given-name"),
-            text_field("Last name", "last_name", errors=errors, autocomplete="family-name"),
+            text_field(
+                "First name",
+                "first_name",
+                errors=errors,
+                recheck=RegisterState.recheck_field,
+                autocomplete="given-name",
+            ),
+            text_field(
+                "Last name", "last_name", errors=errors, recheck=RegisterState.recheck_field, autocomplete="family-name"
+            ),
             text_field(
                 "Date of birth",
                 "date_of_birth",
                 errors=errors,
+                recheck=RegisterState.recheck_field,
                 type="date",
                 autocomplete="bday",
                 hint="You must be at least 18 to hold an account.",
@@ -36,12 +45,15 @@ def identity_step() -> rx.Component:
                 "Social Security Number",
                 "ssn",
                 errors=errors,
+                recheck=RegisterState.recheck_field,
                 type="password",
                 input_mode="numeric",
                 hint="9 digits, like 123-45-6789. We encrypt it and only ever show the last 4.",
                 max_length=11,
             ),
-            text_field("Email", "email", errors=errors, type="email", autocomplete="email"),
+            text_field(
+                "Email", "email", errors=errors, recheck=RegisterState.recheck_field, type="email", autocomplete="email"
+            ),
             notice(RegisterState.message, tone="red", role="alert"),
             submit_button("Continue", RegisterState.processing, "Checking…"),
             spacing="3",
@@ -74,11 +86,12 @@ def credentials_step() -> rx.Component:
     errors = RegisterState.errors
     return member_form(
         rx.vstack(
-            rx.heading("Choose a username and password", as_="h2", size="4"),
+            step_heading("Choose a username and password"),
             text_field(
                 "Username",
                 "username",
                 errors=errors,
+                recheck=RegisterState.recheck_field,
                 autocomplete="username",
                 hint="4–32 letters, numbers, periods, underscores or hyphens.",
             ),
@@ -93,7 +106,13 @@ def credentials_step() -> rx.Component:
             ),
             strength_meter(),
             text_field(
-                "Confirm password", "confirm_password", errors=errors, type="password", autocomplete="new-password"
+                "Confirm password",
+                "confirm_password",
+                errors=errors,
+                recheck=RegisterState.recheck_field,
+                recheck_with="password",
+                type="password",
+                autocomplete="new-password",
             ),
             notice(RegisterState.message, tone="red", role="alert"),
             submit_button("Continue", RegisterState.processing, "Saving…"),
@@ -107,7 +126,7 @@ def credentials_step() -> rx.Component:
 def verify_step() -> rx.Component:
     return member_form(
         rx.vstack(
-            rx.heading("Verify your identity", as_="h2", size="4"),
+            step_heading("Verify your identity"),
             rx.text(
                 "We sent a 6-digit code to ",
                 rx.text.strong(RegisterState.masked_email),
@@ -117,6 +136,7 @@ def verify_step() -> rx.Component:
                 "Verification code",
                 "code",
                 errors=RegisterState.errors,
+                recheck=RegisterState.recheck_field,
                 input_mode="numeric",
                 autocomplete="one-time-code",
                 max_length=6,

@@ -18,6 +18,7 @@ from hcpay_app.state.base import (
     form_text,
     query_param,
 )
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
 SENT_RESET = (
@@ -36,8 +37,11 @@ class OneFieldRequest(ServiceState, mixin=True):
     processing: bool = False
     _field: ClassVar[str] = ""
 
+    _refused: bool = False  # the last error is a refusal (too many requests), not the field's
+
     def _show_error(self, exc: DomainError) -> None:
         self.errors = field_errors(exc, other=self._field)
+        self._refused = not isinstance(exc, ValidationError)
 
     def _clear_feedback(self) -> None:
         self.errors = {}
@@ -54,8 +58,16 @@ class OneFieldRequest(ServiceState, mixin=True):
         self.reset()
 
 
-class ForgotPasswordState(OneFieldRequest, rx.State):
+def _identifier_given(value: str, _related: str = "") -> None:
+    if not value.strip():
+        raise ValidationError({"identifier": "Enter your username or the email address on your account."})
+
+
+class ForgotPasswordState(FieldRecheck, OneFieldRequest, rx.State):
     _field: ClassVar[str] = "identifier"
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        return _identifier_given if name == self._field and not self._refused else None
 
     @rx.event
     async def request_reset(self, form_data: dict):
@@ -63,8 +75,11 @@ class ForgotPasswordState(OneFieldRequest, rx.State):
             yield event
 
 
-class ForgotUsernameState(OneFieldRequest, rx.State):
+class ForgotUsernameState(FieldRecheck, OneFieldRequest, rx.State):
     _field: ClassVar[str] = "email"
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        return (lambda value, _: validators.clean_email(value)) if name == self._field and not self._refused else None
 
     @rx.event
     async def request_username(self, form_data: dict):
@@ -72,7 +87,7 @@ class ForgotUsernameState(OneFieldRequest, rx.State):
             yield event
 
 
-class ResetPasswordState(ServiceState, rx.State):
+class ResetPasswordState(FieldRecheck, ServiceState, rx.State):
     """The page a reset link opens. The token stays in a backend-only var."""
 
     link_valid: bool = False
@@ -86,6 +101,12 @@ class ResetPasswordState(ServiceState, rx.State):
         super()._show_error(exc)
         if not isinstance(exc, ValidationError):
             self.link_valid = False  # the link died meanwhile
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        return {
+            "password": new_password_check("password"),
+            "confirm_password": confirmation_check("confirm_password"),
+        }.get(name)
 
     @rx.event
     async def open_link(self):

@@ -7,17 +7,34 @@ import asyncio
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.config import get_settings
 from hcpay_app.services.accounts import registration
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "email")
 
 
-class RegisterState(ServiceState, rx.State):
+def _identity_checks() -> dict[str, FieldCheck]:
+    return {
+        "first_name": lambda value, _: validators.clean_name(value, "first_name", "first name"),
+        "last_name": lambda value, _: validators.clean_name(value, "last_name", "last name"),
+        "date_of_birth": lambda value, _: validators.clean_date_of_birth(
+            value, clock.today(), get_settings().min_subscriber_age
+        ),
+        "ssn": lambda value, _: validators.clean_ssn(value),
+        "email": lambda value, _: validators.clean_email(value),
+        "username": lambda value, _: validators.clean_username(value),
+        "confirm_password": confirmation_check("confirm_password"),
+        "code": lambda value, _: validators.clean_code(value),
+    }
+
+
+class RegisterState(FieldRecheck, ServiceState, rx.State):
     """The three Create Account steps. The pending sign-up id lives only on the server."""
 
     step: str = "identity"
@@ -37,6 +54,11 @@ class RegisterState(ServiceState, rx.State):
 
     def _show_error(self, exc: DomainError) -> None:
         self.errors, self.message = field_errors(exc), exc.message
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        if name == "password":
+            return new_password_check("password", list(self._user_inputs))
+        return _identity_checks().get(name)
 
     def _clear_feedback(self) -> None:
         self.errors, self.message, self.info = {}, "", ""
@@ -78,6 +100,7 @@ class RegisterState(ServiceState, rx.State):
             self.strength_advice = f"Use at least {validators.PASSWORD_MIN_CHARS} characters."
         if not value:
             self.strength_score = -1
+        await self._recheck("password", value)  # a strong password clears its error at once
 
     @rx.event
     async def submit_credentials(self, form_data: dict):

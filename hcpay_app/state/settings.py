@@ -9,11 +9,12 @@ from hcpay_app.services.accounts import recovery
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, NotAllowed
 from hcpay_app.state.base import client_ip, field_errors, form_text
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
 
 @holds_member_data
-class SettingsState(MemberState, rx.State):
+class SettingsState(FieldRecheck, MemberState, rx.State):
     errors: dict[str, str] = {}
     saved: str = ""
     processing: bool = False
@@ -29,6 +30,13 @@ class SettingsState(MemberState, rx.State):
 
     def _clear_feedback(self) -> None:
         self.errors, self.saved = {}, ""
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        checks = {
+            "new_password": new_password_check("new_password"),
+            "confirm_password": confirmation_check("confirm_password", label="new passwords"),
+        }
+        return checks.get(name)
 
     @rx.event
     async def change_password(self, form_data: dict):
