@@ -138,7 +138,7 @@ def test_csv_export_has_the_right_rows(page: Page, billed_user):
     page.get_by_label("End date", exact=True).fill(end.isoformat())
     with page.expect_download() as download:
         page.get_by_role("button", name="Export history (CSV)").click()
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     with session_scope() as session:
         account = billed_user["account"]
         expected = {
