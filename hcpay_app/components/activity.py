@@ -23,7 +23,7 @@ def activity_row(row: HistoryRow) -> rx.Component:
             rx.text(row.reference, as_="span", size="2"),
             href=routes.PAYMENT + "?reference=" + row.reference,
             aria_label=row.title + " " + row.reference,
-            style={"flex_direction": "column", "align_items": "flex-start", "justify_content": "center"},
+            class_name="stacked-link",  # title over reference (assets/links.css)
         ),
         rx.vstack(
             rx.text(row.title, weight="medium"),
