@@ -62,14 +62,16 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
     """A page: header (with member navigation on member pages), heading, content, footer.
 
     Nothing moves once the page is up: a member page's navigation is part of the first paint (it
-    is not waiting for the log-in check: a visitor who isn't logged in is sent to log in anyway),
-    and the main column fills the screen, so the footer starts below the fold rather than being
-    pushed down when the page's data arrives."""
+    does not wait for the log-in check), and the main column fills the screen, so the footer starts
+    below the fold rather than being pushed down when the page's data arrives."""
     return rx.box(
         rx.el.header(
             rx.hstack(
                 brand(),
-                *([member_nav()] if member else []),
+                # Shown from the first paint, before the log-in check has answered; it goes away
+                # only once the page is up and nobody turned out to be logged in (on Help, the one
+                # member-shell page anyone may open: protected pages send such a visitor to log in).
+                *([rx.cond(SessionState.logged_in | ~rx.State.is_hydrated, member_nav())] if member else []),
                 justify="between",
                 align="center",
                 wrap="wrap",

@@ -136,6 +136,8 @@ def test_history_rows_chart_counts_and_clear_filters(page: Page, history_user, p
     page.get_by_label("Find a payment by reference number").fill("HC-0000-0000-0000")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#page-status")).to_have_text(re.compile(r"· 0 items$"))
+    page.get_by_role("button", name="Clear filters").scroll_into_view_if_needed()
+    page.screenshot(path=f"/tmp/history-no-match-{phone}.png")
     page.get_by_role("button", name="Clear filters").click()
     expect(page.locator("#page-status")).to_have_text(total)
     expect(page.get_by_label("Status", exact=True)).to_have_value("all")
