@@ -256,3 +256,10 @@ def test_pages_do_not_shift_once_loaded(page: Page, history_user, phone):
         # The member navigation is there from the first paint, the bell included.
         expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_be_visible()
     assert {path: r["total"] < 0.02 for path, r in results.items()} == dict.fromkeys(results, True), results
+
+
+def test_help_shows_no_member_links_to_a_visitor_who_is_not_logged_in(page: Page):
+    page.goto(routes.HELP)
+    expect(page.get_by_role("heading", level=1, name="Help")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_have_count(0)
