@@ -13,12 +13,23 @@ def status_badge(label: rx.Var, tone: rx.Var) -> rx.Component:
 
 
 def activity_row(row: HistoryRow) -> rx.Component:
-    """One transaction: what, when, how much, its status; payments link to their status page and
-    invoices to their bill."""
+    """One transaction: what it is ("Card payment", "Premium bill"…) with its reference number
+    below, when and how, how much, its status; payments link to their status page and bills to
+    their bill."""
     title = rx.cond(
         row.kind == "payment",
-        rx.link(row.title, " ", row.reference, href=routes.PAYMENT + "?reference=" + row.reference, weight="medium"),
-        rx.text(row.title, weight="medium"),
+        rx.link(
+            rx.text(row.title, as_="span", weight="medium"),
+            rx.text(row.reference, as_="span", size="2"),
+            href=routes.PAYMENT + "?reference=" + row.reference,
+            aria_label=row.title + " " + row.reference,
+            class_name="stacked-link",  # title over reference (assets/links.css)
+        ),
+        rx.vstack(
+            rx.text(row.title, weight="medium"),
+            rx.cond(row.reference != "", rx.text(row.reference, size="2", color_scheme="gray")),
+            spacing="0",
+        ),
     )
     return rx.el.li(
         rx.hstack(
@@ -55,9 +66,10 @@ def activity_row(row: HistoryRow) -> rx.Component:
     )
 
 
-def activity_list(rows: rx.Var, empty_text: str) -> rx.Component:
+def activity_list(rows: rx.Var, empty_text: str, empty: rx.Component | None = None) -> rx.Component:
+    """The transactions as a list; `empty` (or `empty_text`) when there are none."""
     return rx.cond(
         rows.length() > 0,
         rx.el.ul(rx.foreach(rows, activity_row), padding="0", margin="0", aria_label="Transactions"),
-        rx.text(empty_text, color_scheme="gray"),
+        empty if empty is not None else rx.text(empty_text, color_scheme="gray"),
     )

@@ -28,11 +28,14 @@ def brand() -> rx.Component:
 def member_nav() -> rx.Component:
     return rx.hstack(
         rx.link(
-            rx.hstack(
+            # The count sits over the bell's corner, so the links beside it never move when it appears.
+            rx.box(
                 rx.icon("bell", size=18, aria_hidden="true"),
-                rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, color_scheme="red", variant="solid")),
-                spacing="1",
-                align="center",
+                rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, class_name="unread-count")),
+                position="relative",
+                display="flex",
+                align_items="center",
+                padding_x="0.5rem",
             ),
             href=routes.NOTIFICATIONS,
             color="white",
@@ -56,12 +59,19 @@ def member_nav() -> rx.Component:
 
 
 def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.Component:
-    """A page: header (with member navigation when logged in), heading, content, footer."""
+    """A page: header (with member navigation on member pages), heading, content, footer.
+
+    Nothing moves once the page is up: a member page's navigation is part of the first paint (it
+    does not wait for the log-in check), and the main column fills the screen, so the footer starts
+    below the fold rather than being pushed down when the page's data arrives."""
     return rx.box(
         rx.el.header(
             rx.hstack(
                 brand(),
-                rx.cond(SessionState.logged_in & member, member_nav()),
+                # Shown from the first paint, before the log-in check has answered; it goes away
+                # only once the page is up and nobody turned out to be logged in (on Help, the one
+                # member-shell page anyone may open: protected pages send such a visitor to log in).
+                *([rx.cond(SessionState.logged_in | ~rx.State.is_hydrated, member_nav())] if member else []),
                 justify="between",
                 align="center",
                 wrap="wrap",
@@ -86,6 +96,7 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
             margin_x="auto",
             padding="1rem",
             width="100%",
+            min_height="100vh",
         ),
         rx.el.footer(
             rx.text(

@@ -91,8 +91,7 @@ def pagination() -> rx.Component:
             " of ",
             HistoryState.pages,
             " · ",
-            HistoryState.total,
-            " items",
+            HistoryState.total_text,
             size="2",
             aria_live="polite",
             id="page-status",
@@ -110,6 +109,27 @@ def pagination() -> rx.Component:
     )
 
 
+def no_rows() -> rx.Component:
+    """No transactions: with a filter set, say so and offer to clear the filters."""
+    return rx.cond(
+        HistoryState.filtering,
+        rx.vstack(
+            rx.text("No transactions match these filters.", color_scheme="gray", id="no-match"),
+            rx.button(
+                "Clear filters",
+                variant="soft",
+                type="button",
+                on_click=HistoryState.clear_filters,
+                style=TOUCH,
+            ),
+            spacing="2",
+            align="start",
+            padding_y="0.5rem",
+        ),
+        rx.text("No transactions yet.", color_scheme="gray", padding_y="0.5rem"),
+    )
+
+
 def legend_key(color: str, label: str) -> rx.Component:
     return rx.hstack(
         rx.box(width="0.75rem", height="0.75rem", background=color, border_radius="2px"),
@@ -122,7 +142,7 @@ def legend_key(color: str, label: str) -> rx.Component:
 def chart_row(point: rx.Var) -> rx.Component:
     bar = {"height": "0.5rem", "border_radius": "2px", "min_width": "1px"}
     return rx.hstack(
-        rx.text(point["month"], size="1", width="3.25rem", flex_shrink="0"),
+        rx.text(point["month"], size="1", width="4.25rem", flex_shrink="0"),
         rx.vstack(
             rx.box(width=point["premiums_width"].to(str), background="var(--blue-9)", **bar),
             rx.box(width=point["payments_width"].to(str), background="var(--green-9)", **bar),
@@ -258,7 +278,7 @@ def page() -> rx.Component:
             HistoryState.loaded,
             rx.vstack(
                 filters(),
-                rx.card(activity_list(HistoryState.rows, "No transactions match."), pagination()),
+                rx.card(activity_list(HistoryState.rows, "", no_rows()), pagination()),
                 chart(),
                 downloads(),
                 spacing="4",

@@ -25,6 +25,7 @@ class HistoryState(MemberState, rx.State):
     loaded: bool = False
     rows: list[HistoryRow] = []
     total: int = 0
+    total_text: str = "0 items"  # "1 item", "27 items"
     page: int = 1
     pages: int = 1
     year: str = ALL
@@ -43,6 +44,7 @@ class HistoryState(MemberState, rx.State):
     def _show_error(self, exc: DomainError) -> None:
         self.search_error = first_message(exc)
         self.rows, self.total, self.pages = [], 0, 1
+        self.total_text = history.items_label(0)
 
     async def _show_page(self, actor) -> None:
         result = await call_service(
@@ -55,6 +57,7 @@ class HistoryState(MemberState, rx.State):
         )
         self.search_error = ""
         self.rows, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
+        self.total_text = history.items_label(result.total)
 
     async def _refresh(self):
         return await self._run(self._show_page)
@@ -108,6 +111,18 @@ class HistoryState(MemberState, rx.State):
     async def clear_search(self):
         self.reference, self.page = "", 1
         return await self._refresh()
+
+    @rx.var
+    def filtering(self) -> bool:
+        """Whether a year, status or reference narrows the list (an empty result offers "Clear filters")."""
+        return self.year != ALL or self.status != ALL or self.reference != ""
+
+    @rx.event
+    async def clear_filters(self):
+        """Every filter back to all (the reference box emptied too), from page 1."""
+        self.year, self.status, self.reference, self.search_error, self.page = ALL, ALL, "", "", 1
+        events = await self._refresh()
+        return events or [rx.set_value("reference", "")]
 
     @rx.event
     async def go_to_page(self, number: int):

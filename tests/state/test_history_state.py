@@ -33,6 +33,7 @@ from tests.state.state_harness import (
     Browser,
     Outcome,
     Person,
+    event_names,
     fire,
     logged_in_browser,
     resolve,
@@ -163,7 +164,7 @@ async def test_load_shows_the_first_page_newest_first_with_the_chart_and_filters
     assert (h.year, h.status, h.reference, h.search_error) == ("all", "all", "", "")
 
     assert len(h.chart) == 12
-    assert [p["month"] for p in h.chart][0] == "Dec 25" and h.chart[-1]["month"] == "Nov 26"
+    assert [p["month"] for p in h.chart][0] == "Dec 2025" and h.chart[-1]["month"] == "Nov 2026"
     assert sum(p["premiums"] for p in h.chart) == 5400 and sum(p["payments"] for p in h.chart) == 4600
     assert h.chart_summary == (
         "From December 2025 to November 2026 you were billed $5,400.00 in premiums and paid $4,600.00."
@@ -267,7 +268,9 @@ async def test_filter_status_shows_only_payments_in_that_status(billing, status,
     h = tab.state(HistoryState)
     assert out.events == [] and h.status == status and h.page == 1
     assert h.total == count == len(h.rows) and h.pages == 1
-    assert all(r.title == "Payment" and r.status == label for r in h.rows)
+    # Titled by what they are: the seed's pending payment is a bank debit, the others card payments.
+    title = "Bank payment" if status == "pending" else "Card payment"
+    assert all(r.title == title and r.status == label for r in h.rows)
     if status == "declined":
         assert [r.reference for r in h.rows] == billing.alice.declined[::-1]
 
@@ -378,6 +381,42 @@ async def test_searching_another_members_reference_finds_nothing(billing):
     # The only trace of Bob's reference is the search box echoing what Alice typed herself.
     assert_no_secrets("\n".join(without_search_echo(f) for f in out.frames), other=BOB, others_billing=billing.bob)
     assert_no_secrets(without_search_echo(tab.public()), other=BOB, others_billing=billing.bob)
+
+
+async def test_the_count_reads_in_words_with_the_right_plural(billing):
+    tab, _ = await history_tab()
+    h = tab.state(HistoryState)
+    assert h.total_text == "27 items"
+    await fire(tab, HistoryState, "search", form_data={"reference": billing.alice.succeeded[3]})
+    assert (h.total, h.total_text) == (1, "1 item")
+    await fire(tab, HistoryState, "search", form_data={"reference": "not a reference"})
+    assert (h.total, h.total_text) == (0, "0 items")
+
+
+async def test_clear_filters_resets_year_status_and_reference_after_an_empty_result(billing):
+    tab, _ = await history_tab()
+    h = tab.state(HistoryState)
+    assert h.filtering is False
+    await fire(tab, HistoryState, "filter_year", value="2025")
+    await fire(tab, HistoryState, "filter_status", value="returned")
+    assert h.rows == [] and h.total == 0 and h.filtering is True
+    out = await fire(tab, HistoryState, "clear_filters")
+    assert (h.year, h.status, h.reference, h.search_error, h.page) == ("all", "all", "", "", 1)
+    assert h.total == 27 and len(h.rows) == 25 and h.filtering is False
+    # The reference box on the page is emptied too; nothing else happens.
+    assert event_names(out) == ["_set_value"] and not out.redirects
+
+    await fire(tab, HistoryState, "search", form_data={"reference": "HC-0000-0000-0000"})
+    assert h.total == 0 and h.filtering is True
+    await fire(tab, HistoryState, "clear_filters")
+    assert h.reference == "" and h.total == 27
+
+
+async def test_clear_filters_after_the_session_ended_goes_to_log_in(billing):
+    tab, _ = await history_tab()
+    revoke(tab.cookie())
+    out = await fire(tab, HistoryState, "clear_filters")
+    assert out.redirects and out.redirects[0].startswith(routes.LOGIN)
 
 
 @pytest.mark.parametrize(

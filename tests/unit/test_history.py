@@ -119,7 +119,7 @@ def test_csv_export_has_exactly_the_rows_in_range(session, two_members):
     inside = pay(session, account, 1234, dt.date(2026, 2, 14))
     outside = pay(session, account, 4321, dt.date(2026, 1, 14))
     _name, body = documents.history_csv(session, renee, "2026-02-01", "2026-02-28")
-    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["reference"] for r in rows if r["type"] == "payment"] == [inside.reference]
     assert outside.reference not in body.decode()
     assert all("2026-02-01" <= r["date"] <= "2026-02-28" for r in rows)

@@ -213,7 +213,10 @@ def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[
 
 
 def history_csv(session: Session, actor: SessionUser, start: object, end: object) -> tuple[str, bytes]:
-    """(filename, CSV) of every transaction between two dates, inclusive, oldest first."""
+    """(filename, CSV) of every transaction between two dates, inclusive, oldest first.
+
+    UTF-8 with a byte-order mark: Excel opens a CSV without one in the PC's legacy code page, and
+    the masking dots of "Visa ••••4242" turn into "â€¢". Serve it as "text/csv; charset=utf-8"."""
     account = access.member_account(session, actor)
     try:
         first, last = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
@@ -251,7 +254,7 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
     writer.writerow(["date", "type", "reference", "description", "amount", "status"])
     for on_date, _order, _id, values in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
         writer.writerow([on_date.isoformat(), *values[:1], *values[1:]])
-    return f"payment-history-{first}-to-{last}.csv", buffer.getvalue().encode("utf-8")
+    return f"payment-history-{first}-to-{last}.csv", buffer.getvalue().encode("utf-8-sig")
 
 
 def _dollars(cents: int) -> str:

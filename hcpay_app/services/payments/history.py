@@ -13,8 +13,10 @@ from hcpay_app import clock
 from hcpay_app.models import (
     EntryKind,
     LedgerEntry,
+    MethodKind,
     Payment,
     PaymentEvent,
+    PaymentSource,
     PaymentStatus,
 )
 from hcpay_app.services.accounts import access
@@ -34,14 +36,20 @@ FILTERABLE_STATUSES = (
     PaymentStatus.RETURNED,
     PaymentStatus.CANCELED,
 )
+# A row is titled by what it is; its reference number, when it has one, is shown below the title.
 ENTRY_TITLES = {
-    EntryKind.PREMIUM: "Invoice",
+    EntryKind.PREMIUM: "Premium bill",
     EntryKind.LATE_FEE: "Late fee",
     EntryKind.FEE_WAIVER: "Late fee waived",
     EntryKind.ADJUSTMENT: "Adjustment",
     EntryKind.CREDIT: "Credit",
     EntryKind.REVERSAL: "Payment returned",
 }
+PAYMENT_TITLES_BY_SOURCE = {
+    PaymentSource.AUTOPAY: "Automatic payment",
+    PaymentSource.PLAN: "Payment plan installment",
+}
+PAYMENT_TITLES_BY_METHOD = {MethodKind.CARD: "Card payment", MethodKind.BANK: "Bank payment"}
 INVOICE_LABELS = {
     ledger.InvoiceStatus.OPEN: ("Open", "blue"),
     ledger.InvoiceStatus.PARTIALLY_PAID: ("Partially paid", "amber"),
@@ -101,9 +109,32 @@ class PaymentDetail:
 
 @dataclasses.dataclass
 class MonthPoint:
-    month: str
+    month: str  # "Dec 2025": a month and its full year, never "Dec 25", which reads as a day
     premiums: float  # dollars, for the chart's axis only — never used in arithmetic
     payments: float
+
+
+def payment_title(method_kind: object, source: object) -> str:
+    """What a payment is, in the member's words: "Automatic payment", "Payment plan installment",
+    else by its method: "Card payment" or "Bank payment"."""
+    if source in PAYMENT_TITLES_BY_SOURCE:
+        return PAYMENT_TITLES_BY_SOURCE[source]
+    return PAYMENT_TITLES_BY_METHOD.get(method_kind, "Payment")
+
+
+def count_words(count: int, one: str, many: str) -> str:
+    """A count with its noun, singular or plural: "1 item", "0 items", "2 items"."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def items_label(count: int) -> str:
+    """How many rows a history listing has: "1 item", "27 items"."""
+    return count_words(count, "item", "items")
+
+
+def entry_title(kind: object) -> str:
+    """What a ledger entry other than a payment is: "Premium bill", "Late fee", "Credit"…"""
+    return ENTRY_TITLES.get(kind, str(kind).replace("_", " ").capitalize())
 
 
 def _as_date(value) -> dt.date:
@@ -123,6 +154,8 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         Payment.method_label.label("detail"),
         cast(null(), Integer).label("invoice_id"),
         literal(EntryKind.PAYMENT).label("kind"),
+        Payment.method_kind.label("method_kind"),
+        Payment.source.label("payment_source"),
     ).where(Payment.billing_account_id == account_id)
     if status:
         payments = payments.where(Payment.status == status)
@@ -145,6 +178,8 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
             LedgerEntry.description.label("detail"),
             LedgerEntry.invoice_id.label("invoice_id"),
             LedgerEntry.kind.label("kind"),
+            literal("").label("method_kind"),
+            literal("").label("payment_source"),
         )
         .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT)
@@ -226,7 +261,7 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
     if r.source == "payment":
         return HistoryRow(
             **common,
-            title="Payment",
+            title=payment_title(r.method_kind, r.payment_source),
             detail=r.detail,
             amount=money.format_cents(r.amount),
             status=statuses.LABELS.get(r.status, r.status),
@@ -240,7 +275,7 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
         bill_link = bill_templates.bill_link_label(position.coverage_month)
     return HistoryRow(
         **common,
-        title=ENTRY_TITLES.get(r.kind, r.kind.title()),
+        title=entry_title(r.kind),
         detail=r.detail,
         amount=money.format_cents(r.amount),
         status=label,
@@ -320,7 +355,7 @@ def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> 
             billed[month] += amount
         else:
             paid[month] -= amount  # payments are negative; a reversal takes its payment back
-    points = [MonthPoint(m.strftime("%b %y"), billed[m] / 100, paid[m] / 100) for m in months]
+    points = [MonthPoint(f"{m:%b %Y}", billed[m] / 100, paid[m] / 100) for m in months]
     total_billed, total_paid = sum(billed.values()), sum(paid.values())
     summary = (
         f"From {dates.month_label(start)} to {dates.month_label(months[-1])} you were billed "
