@@ -156,7 +156,7 @@ def done_step() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.text("Save the reference number for your records. ", GuestState.receipt_note, size="2"),
+        rx.text(GuestState.receipt_note, size="2"),
         spacing="2",
         align="stretch",
     )
@@ -173,7 +173,7 @@ def page() -> rx.Component:
             "Questions about a payment? ",
             rx.link("Get help", href=routes.HELP),
             " or call ",
-            rx.link(SUPPORT.phone, href=SUPPORT.phone_href),
+            rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap"),
             ".",
             size="2",
         ),

@@ -45,19 +45,21 @@ def call_us(details: contact.SupportContact) -> rx.Component:
         rx.el.dl(
             rx.el.dt("Customer Service", style={"font_weight": "600"}),
             rx.el.dd(
-                rx.link(details.phone, href=details.phone_href, id="support-phone"),
+                rx.link(details.phone, href=details.phone_href, id="support-phone", white_space="nowrap"),
                 f" (TTY {details.tty})" if details.tty else "",
-                style={"margin": "0 0 0.25rem 0"},
+                style={"margin": "0 0 0.5rem 0"},
             ),
             rx.el.dt("Hours", style={"font_weight": "600"}),
-            rx.el.dd(details.hours, id="support-hours", style={"margin": "0 0 0.25rem 0"}),
+            rx.el.dd(details.hours, id="support-hours", style={"margin": "0 0 0.5rem 0"}),
             rx.el.dt("Interpreter line", style={"font_weight": "600"}),
             rx.el.dd(
-                rx.link(details.interpreter_line, href=details.interpreter_href, id="interpreter-line"),
+                rx.link(
+                    details.interpreter_line, href=details.interpreter_href, id="interpreter-line", white_space="nowrap"
+                ),
                 " — free, in your language",
                 style={"margin": "0"},
             ),
-            style={"margin": "0"},
+            style={"margin": "0.5rem 0 0 0"},
         ),
         *(
             [
