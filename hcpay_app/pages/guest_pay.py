@@ -171,9 +171,9 @@ def page() -> rx.Component:
         ),
         rx.text(
             "Questions about a payment? ",
-            rx.link("Get help", href=routes.HELP),
+            rx.link("Get help", href=routes.HELP, underline="always"),
             " or call ",
-            rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap"),
+            rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap", underline="always"),
             ".",
             size="2",
         ),

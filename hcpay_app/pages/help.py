@@ -45,7 +45,9 @@ def call_us(details: contact.SupportContact) -> rx.Component:
         rx.el.dl(
             rx.el.dt("Customer Service", style={"font_weight": "600"}),
             rx.el.dd(
-                rx.link(details.phone, href=details.phone_href, id="support-phone", white_space="nowrap"),
+                rx.link(
+                    details.phone, href=details.phone_href, id="support-phone", white_space="nowrap", underline="always"
+                ),
                 f" (TTY {details.tty})" if details.tty else "",
                 style={"margin": "0 0 0.5rem 0"},
             ),
@@ -54,7 +56,11 @@ def call_us(details: contact.SupportContact) -> rx.Component:
             rx.el.dt("Interpreter line", style={"font_weight": "600"}),
             rx.el.dd(
                 rx.link(
-                    details.interpreter_line, href=details.interpreter_href, id="interpreter-line", white_space="nowrap"
+                    details.interpreter_line,
+                    href=details.interpreter_href,
+                    id="interpreter-line",
+                    white_space="nowrap",
+                    underline="always",
                 ),
                 " — free, in your language",
                 style={"margin": "0"},
