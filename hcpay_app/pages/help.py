@@ -40,30 +40,29 @@ TOPICS = [
 
 def call_us(details: contact.SupportContact) -> rx.Component:
     """Phone, TTY, hours, interpreter line and walk-in centers, from the settings."""
+
+    def phone_link(number: str, href: str, link_id: str) -> rx.Component:
+        return rx.link(number, href=href, id=link_id, white_space="nowrap", underline="always")
+
+    def item(term: str, *value, **props) -> list[rx.Component]:
+        return [
+            rx.el.dt(rx.text(term, weight="bold")),
+            rx.el.dd(rx.text(*value, **props), style={"margin": "0 0 0.5rem 0"}),
+        ]
+
     return rx.card(
         rx.heading("Call or visit us", as_="h2", size="3"),
         rx.el.dl(
-            rx.el.dt("Customer Service", style={"font_weight": "600"}),
-            rx.el.dd(
-                rx.link(
-                    details.phone, href=details.phone_href, id="support-phone", white_space="nowrap", underline="always"
-                ),
+            *item(
+                "Customer Service",
+                phone_link(details.phone, details.phone_href, "support-phone"),
                 f" (TTY {details.tty})" if details.tty else "",
-                style={"margin": "0 0 0.5rem 0"},
             ),
-            rx.el.dt("Hours", style={"font_weight": "600"}),
-            rx.el.dd(details.hours, id="support-hours", style={"margin": "0 0 0.5rem 0"}),
-            rx.el.dt("Interpreter line", style={"font_weight": "600"}),
-            rx.el.dd(
-                rx.link(
-                    details.interpreter_line,
-                    href=details.interpreter_href,
-                    id="interpreter-line",
-                    white_space="nowrap",
-                    underline="always",
-                ),
+            *item("Hours", details.hours, id="support-hours"),
+            *item(
+                "Interpreter line",
+                phone_link(details.interpreter_line, details.interpreter_href, "interpreter-line"),
                 " — free, in your language",
-                style={"margin": "0"},
             ),
             style={"margin": "0.5rem 0 0 0"},
         ),
