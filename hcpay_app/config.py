@@ -25,6 +25,19 @@ SESSION_COOKIE = "hcpay_session"
 ENVIRONMENTS = ("development", "test", "production")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
+# Sandbox contact details (made up, in the style of the Massachusetts Health Connector's): a real
+# deployment sets its own. Phone numbers use the 555-01xx range reserved for fiction.
+DEFAULT_SUPPORT_PHONE = "1-877-555-0142"
+DEFAULT_SUPPORT_TTY = "711"
+DEFAULT_SUPPORT_HOURS = "Monday to Friday, 8 a.m. to 6 p.m. Eastern time"
+DEFAULT_INTERPRETER_LINE = "1-877-555-0143"
+# Walk-in centers: one per ";", each "town|street address|hours".
+DEFAULT_WALK_IN_CENTRES = (
+    "Boston|200 Tremont Street, 2nd floor, Boston, MA 02116|Monday to Friday, 9 a.m. to 5 p.m.;"
+    "Worcester|50 Front Street, Worcester, MA 01608|Monday to Friday, 9 a.m. to 5 p.m.;"
+    "Springfield|1500 Main Street, Springfield, MA 01103|Monday to Friday, 9 a.m. to 5 p.m."
+)
+
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable portal."""
@@ -102,6 +115,14 @@ class Settings:
     # Tests and demos only: the moment the clock starts at, and the real moment it read that.
     clock_start: dt.datetime | None = None
     clock_anchor: dt.datetime | None = None
+    # How members reach people (services/common/contact.py turns these into what they read).
+    support_phone: str = DEFAULT_SUPPORT_PHONE
+    support_tty: str = DEFAULT_SUPPORT_TTY
+    support_hours: str = DEFAULT_SUPPORT_HOURS
+    interpreter_line: str = DEFAULT_INTERPRETER_LINE
+    walk_in_centres: str = DEFAULT_WALK_IN_CENTRES
+    support_reply_business_days: int = 1
+    guest_receipt_ttl: int = 30 * 60
 
     # Where Reflex binds the backend (`reflex run --backend-host` sets REFLEX_BACKEND_HOST).
     backend_host: str = "0.0.0.0"
@@ -233,6 +254,15 @@ def load_settings() -> Settings:
         # Support requests a member may open per portal-zone calendar day.
         tickets_per_day=_int("HCPAY_TICKETS_PER_DAY", 5),
         daily_job_hour=_int("HCPAY_DAILY_JOB_HOUR", 6),
+        support_phone=os.environ.get("HCPAY_SUPPORT_PHONE") or DEFAULT_SUPPORT_PHONE,
+        support_tty=os.environ.get("HCPAY_SUPPORT_TTY", DEFAULT_SUPPORT_TTY).strip(),  # "" for none
+        support_hours=os.environ.get("HCPAY_SUPPORT_HOURS") or DEFAULT_SUPPORT_HOURS,
+        interpreter_line=os.environ.get("HCPAY_INTERPRETER_LINE") or DEFAULT_INTERPRETER_LINE,
+        walk_in_centres=os.environ.get("HCPAY_WALK_IN_CENTRES", DEFAULT_WALK_IN_CENTRES),
+        # How soon support answers a request, in business days (Help and the acknowledgment say it).
+        support_reply_business_days=max(_int("HCPAY_SUPPORT_REPLY_BUSINESS_DAYS", 1), 1),
+        # How long a guest's receipt link works after the payment (seconds).
+        guest_receipt_ttl=_int("HCPAY_GUEST_RECEIPT_TTL", 30 * 60),
         clock_start=_clock_setting("HCPAY_CLOCK_START", env, time_zone),
         clock_anchor=_clock_setting("HCPAY_CLOCK_ANCHOR", env, time_zone),
     )

@@ -2,7 +2,9 @@
 yearly premium summary, CSV).
 
 They are authenticated by the same server-issued session cookie as the websocket, and a member
-can only ever get their own documents: anything else reads as not found.
+can only ever get their own documents: anything else reads as not found. The one exception is a
+guest's receipt: a guest has no session, so the random, short-lived token in its path (kept only
+as a hash, bound to one payment) is what opens it — that payment's receipt and nothing else.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from hcpay_app.services.common.errors import (
 from hcpay_app.services.payments import documents
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# The token is in the path: never cached, never sent on as a referrer, never indexed.
+GUEST_HEADERS = {**PRIVATE_HEADERS, "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
 def _build(request: Request, make: Callable[..., tuple[str, bytes]], *args) -> tuple[str, bytes] | Response:
@@ -54,6 +58,25 @@ async def _download(request: Request, media_type: str, make: Callable[..., tuple
     filename, body = result
     headers = {**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type=media_type, headers=headers)
+
+
+def _build_guest_receipt(token: str) -> tuple[str, bytes] | Response:
+    with session_scope() as session:
+        try:
+            return documents.guest_receipt_pdf(session, token, now=clock.utcnow())
+        except NotFound:
+            return PlainTextResponse(
+                "This receipt link has expired or is not valid.", status_code=404, headers=GUEST_HEADERS
+            )
+
+
+async def guest_receipt(request: Request) -> Response:
+    result = await asyncio.to_thread(_build_guest_receipt, request.path_params["token"])
+    if isinstance(result, Response):
+        return result
+    filename, body = result
+    headers = {**GUEST_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type="application/pdf", headers=headers)
 
 
 async def receipt(request: Request) -> Response:
@@ -89,5 +112,6 @@ def api() -> Starlette:
             Route(routes.HISTORY_CSV, history_csv),
             Route(routes.BILL_PDF, bill),
             Route(routes.PREMIUM_SUMMARY, premium_summary),
+            Route(f"{routes.GUEST_RECEIPT}/{{token}}", guest_receipt),
         ]
     )

@@ -544,3 +544,14 @@ class TicketMessage(SQLModel, table=True):
     from_support: bool = False
     body: str = Field(max_length=2000)
     created_at: dt.datetime
+
+
+class GuestReceiptToken(SQLModel, table=True):
+    """A guest's link to the receipt of the one payment they just made (guests have no session):
+    random, kept only as its hash, for that payment only, and short-lived."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    created_at: dt.datetime
+    expires_at: dt.datetime

@@ -29,6 +29,8 @@ STATEMENT = "/documents/statement"  # ?month=YYYY-MM
 HISTORY_CSV = "/documents/history.csv"  # ?start=YYYY-MM-DD&end=YYYY-MM-DD
 BILL_PDF = "/documents/bill"  # ?month=YYYY-MM
 PREMIUM_SUMMARY = "/documents/premium-summary"  # ?year=YYYY: the yearly premium summary for taxes
+# A guest's receipt: no session; the short-lived token in the path opens that one payment only.
+GUEST_RECEIPT = "/documents/guest-receipt"  # /{token}
 
 
 def safe_next(candidate: object, role: str = "member") -> str:

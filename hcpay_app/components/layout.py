@@ -51,6 +51,7 @@ def member_nav() -> rx.Component:
         ),
         rx.link("Dashboard", href=routes.DASHBOARD, color="white", style=TOUCH, display="flex", align_items="center"),
         rx.link("Settings", href=routes.SETTINGS, color="white", style=TOUCH, display="flex", align_items="center"),
+        rx.link("Help", href=routes.HELP, color="white", style=TOUCH, display="flex", align_items="center"),
         rx.button("Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH),
         spacing="3",
         align="center",

@@ -6,7 +6,10 @@ from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields, choice_row
+from hcpay_app.services.support import contact
 from hcpay_app.state.guest import GuestState
+
+SUPPORT = contact.support_contact()  # from the settings the app was built with
 
 
 def verify_step() -> rx.Component:
@@ -27,6 +30,8 @@ def verify_step() -> rx.Component:
 
 
 def pay_step() -> rx.Component:
+    """The amount (what is due, to start with), the method, and an optional email for the payer's
+    own receipt. Hidden, not removed, while the payer reviews: Edit shows it again as typed."""
     errors = GuestState.errors
     return member_form(
         rx.vstack(
@@ -38,7 +43,14 @@ def pay_step() -> rx.Component:
                 id="guest-summary",
             ),
             notice(GuestState.message, tone="red", role="alert"),
-            text_field("Amount in dollars", "amount", errors=errors, input_mode="decimal", default_value=""),
+            text_field(
+                "Amount in dollars",
+                "amount",
+                errors=errors,
+                input_mode="decimal",
+                default_value=GuestState.amount_prefill,
+                hint="We've filled in the amount due. You can change it.",
+            ),
             rx.el.fieldset(
                 rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
@@ -61,33 +73,64 @@ def pay_step() -> rx.Component:
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.cond(GuestState.method_kind == "bank", bank_fields(errors), card_fields(errors)),
+            text_field(
+                "Email for your receipt (optional)",
+                "payer_email",
+                errors=errors,
+                type="email",
+                input_mode="email",
+                autocomplete="email",
+                hint="We'll send your receipt here. The account holder gets a copy either way.",
+            ),
             submit_button("Continue to review", GuestState.processing, "Checking…"),
             spacing="3",
             align="stretch",
         ),
         on_submit=GuestState.choose,
+        display=rx.cond(GuestState.step == "pay", "block", "none"),
+    )
+
+
+def summary_row(label: str, value: rx.Var, row_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, color_scheme="gray", size="2"),
+        rx.text(value, weight="medium", id=row_id, text_align="right"),
+        justify="between",
+        width="100%",
+        spacing="3",
     )
 
 
 def review_step() -> rx.Component:
     return rx.vstack(
-        rx.text(
-            "Pay ",
-            rx.text.strong(GuestState.amount_text),
-            " with ",
-            GuestState.method_label,
-            " for ",
-            GuestState.initials,
-            ".",
+        rx.heading("Review your payment", as_="h2", size="4"),
+        summary_row("Amount", GuestState.amount_text, "guest-review-amount"),
+        summary_row("Payment date", GuestState.payment_date, "guest-review-date"),
+        summary_row("Paying with", GuestState.method_label, "guest-review-method"),
+        summary_row("Paying for", GuestState.initials, "guest-review-for"),
+        rx.cond(
+            GuestState.receipt_email != "",
+            summary_row("Receipt to", GuestState.receipt_email, "guest-review-email"),
         ),
+        rx.text(GuestState.authorization, size="2", id="guest-authorization"),
         notice(GuestState.message, tone="red", role="alert"),
         rx.button(
-            "Submit payment",
+            rx.cond(GuestState.processing, "Submitting…", "Submit payment"),
             on_click=GuestState.submit,
             disabled=GuestState.processing,
             size="4",
             style=TOUCH,
             id="guest-submit",
+            aria_describedby="guest-authorization",
+        ),
+        rx.button(
+            "Edit",
+            on_click=GuestState.edit,
+            disabled=GuestState.processing,
+            variant="outline",
+            size="3",
+            style=TOUCH,
+            aria_label="Edit payment details",
         ),
         spacing="3",
         align="stretch",
@@ -96,20 +139,43 @@ def review_step() -> rx.Component:
 
 def done_step() -> rx.Component:
     return rx.vstack(
+        rx.heading("Thank you", as_="h2", size="4"),
         rx.text("Payment reference number", size="2", color_scheme="gray"),
         rx.text(GuestState.reference, size="6", weight="bold", font_family="monospace", id="guest-reference"),
+        summary_row("Amount", GuestState.amount_text, "guest-done-amount"),
+        summary_row("Payment date", GuestState.payment_date, "guest-done-date"),
+        summary_row("Paid with", GuestState.method_label, "guest-done-method"),
         rx.text("Status: ", GuestState.result_status),
-        rx.text("Save this number for your records. We've emailed a receipt to the address on the account."),
+        rx.text(GuestState.result_detail, size="2"),
+        rx.cond(
+            GuestState.receipt_url != "",
+            rx.link(
+                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                href=GuestState.receipt_url,
+                is_external=True,
+                width="100%",
+            ),
+        ),
+        rx.text(GuestState.receipt_note, size="2"),
         spacing="2",
+        align="stretch",
     )
 
 
 def page() -> rx.Component:
     return page_shell(
         rx.card(
-            rx.match(
-                GuestState.step, ("pay", pay_step()), ("review", review_step()), ("done", done_step()), verify_step()
-            )
+            rx.match(GuestState.step, ("done", done_step()), ("verify", verify_step()), rx.fragment()),
+            rx.cond((GuestState.step == "pay") | (GuestState.step == "review"), pay_step()),
+            rx.cond(GuestState.step == "review", review_step()),
+        ),
+        rx.text(
+            "Questions about a payment? ",
+            rx.link("Get help", href=routes.HELP, underline="always"),
+            " or call ",
+            rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap", underline="always"),
+            ".",
+            size="2",
         ),
         rx.link("Log in instead", href=routes.LOGIN),
         title="Pay as a guest",

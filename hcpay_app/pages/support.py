@@ -10,6 +10,7 @@ from hcpay_app.components.fields import (
     text_field,
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.services.support import contact
 from hcpay_app.services.support.tickets import TOPICS, MessageView, TicketView
 from hcpay_app.state.support import SupportState
 
@@ -90,6 +91,13 @@ def page() -> rx.Component:
             member_form(
                 rx.vstack(
                     rx.heading("Contact support", as_="h2", size="4"),
+                    rx.text(
+                        contact.reply_time_line(),
+                        " Urgent? ",
+                        contact.call_line(),
+                        size="2",
+                        id="support-reply-time",
+                    ),
                     rx.vstack(
                         rx.el.label("What is it about?", html_for="topic", style={"font_weight": "600"}),
                         rx.el.select(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hcpay_app import clock
-from hcpay_app.services.common import money
-from hcpay_app.services.common.errors import DomainError
+from hcpay_app import clock, routes
+from hcpay_app.config import get_settings
+from hcpay_app.services.common import dates, money
+from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
 from hcpay_app.state.base import ServiceState, client_ip, form_text
@@ -14,7 +15,11 @@ from hcpay_app.state.base import ServiceState, client_ip, form_text
 
 class GuestState(ServiceState, rx.State):
     """Holds only the verified account's id (backend-only) and what may be shown: initials and
-    the amount due."""
+    the amount due.
+
+    The details form stays on the page (hidden) while the payer reviews, so Edit brings back
+    everything they typed — the card or bank numbers included — without any of it passing through
+    state."""
 
     step: str = "verify"  # verify | pay | review | done
     errors: dict[str, str] = {}
@@ -22,20 +27,40 @@ class GuestState(ServiceState, rx.State):
     processing: bool = False
     initials: str = ""
     amount_due: str = ""
+    amount_prefill: str = ""  # what is due, as the amount field starts ("800.00")
     method_kind: str = "card"
     amount_text: str = ""
     method_label: str = ""
+    payment_date: str = ""
+    authorization: str = ""
+    receipt_email: str = ""  # where the payer asked for their own receipt ("" for none)
     reference: str = ""
     result_status: str = ""
+    result_detail: str = ""
+    receipt_url: str = ""
+    receipt_note: str = ""
     _account_id: int | None = None
+    _account_ending: str = ""
     _maximum: int = 0
     _amount_cents: int = 0
+    _payer_email: str = ""
     _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
 
-    async def _pick(self, form_data: object) -> tuple[int, checkout.MethodChoice]:
-        cents = method_validation.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum)
-        return cents, await method_form.tokenize(self.method_kind, form_data, save=False)
+    async def _pick(self, form_data: object) -> tuple[int, str, checkout.MethodChoice]:
+        """The amount, the payer's email and the tokenized method — every field's mistake at once."""
+        checks = FieldChecks()
+        cents = checks.run(
+            lambda: method_validation.clean_amount(form_text(form_data, "amount"), maximum_cents=self._maximum), 0
+        )
+        email = checks.run(lambda: guest.clean_payer_email(form_text(form_data, "payer_email")), "")
+        choice = None
+        try:
+            choice = await method_form.tokenize(self.method_kind, form_data, save=False)
+        except ValidationError as exc:
+            checks.errors.update(exc.errors)
+        checks.raise_if_any()
+        return cents, email, choice
 
     def _not_paid(self, exc: DomainError) -> None:
         if isinstance(exc, guest.CoverageEnded):
@@ -65,21 +90,39 @@ class GuestState(ServiceState, rx.State):
         if call.ok:
             found = call.value
             self._account_id, self._maximum = found.account_id, found.maximum_cents
+            self._account_ending = found.account_ending
             self.initials, self.amount_due = found.initials, found.amount_due
+            self.amount_prefill = found.amount_prefill
             self.errors, self.message, self.step = {}, "", "pay"
 
     @rx.event
     async def choose(self, form_data: dict):
-        if self._account_id is None:
+        if self._account_id is None or self.step not in ("pay", "review"):
             return
         call = self._call(self._pick, busy=True, form_data=form_data)
         async for event in call:
             yield event
         if call.ok:
-            self._amount_cents, self._choice = call.value
+            self._amount_cents, self._payer_email, self._choice = call.value
+            today = clock.today()
             self.amount_text, self.method_label = money.format_cents(self._amount_cents), self._choice.label
+            self.payment_date, self.receipt_email = dates.short_date(today), self._payer_email
+            self.authorization = guest.authorization(
+                method_kind=self._choice.kind,
+                amount_cents=self._amount_cents,
+                method_label=self._choice.label,
+                account_ending=self._account_ending,
+                today=today,
+            )
             self._idempotency_key = checkout.new_idempotency_key()
             self.step = "review"
+
+    @rx.event
+    def edit(self):
+        """Back from the review to the details, as typed (the form was only hidden)."""
+        if self.step != "review" or self.processing:
+            return
+        self._choice, self._idempotency_key, self.message, self.step = None, "", "", "pay"
 
     @rx.event
     async def submit(self):
@@ -95,6 +138,7 @@ class GuestState(ServiceState, rx.State):
             choice=self._choice,
             now=clock.utcnow(),
             today=clock.today(),
+            payer_email=self._payer_email,
         )
         if not call.ok:
             return
@@ -102,5 +146,20 @@ class GuestState(ServiceState, rx.State):
         if result.declined:
             self.message, self._choice, self.step = result.message, None, "pay"
             return
-        self.reference, self.result_status, self.step = result.reference, result.status_label, "done"
-        self._choice, self._account_id, self._idempotency_key = None, None, ""
+        self.reference, self.result_status, self.result_detail = result.reference, result.status_label, result.message
+        self.amount_text, self.payment_date = result.amount, result.payment_date
+        self.receipt_url = f"{routes.GUEST_RECEIPT}/{result.receipt_token}" if result.receipt_token else ""
+        self.receipt_note = _receipt_note(result)
+        self.step = "done"
+        self._choice, self._account_id, self._idempotency_key, self._payer_email = None, None, "", ""
+
+
+def _receipt_note(result: guest.GuestResult) -> str:
+    minutes = max(get_settings().guest_receipt_ttl // 60, 1)
+    link = f"The receipt link works for {minutes} minutes: download it now to keep it." if result.receipt_token else ""
+    emailed = (
+        f"We've emailed a copy to {result.emailed_to}, and one to the account holder."
+        if result.emailed_to
+        else "We've emailed a copy to the account holder."
+    )
+    return " ".join(part for part in (link, emailed) if part)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.services.common.errors import DomainError
+from hcpay_app.services.support import templates as support_templates
 from hcpay_app.services.support import tickets
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import (
@@ -58,7 +59,7 @@ class SupportState(MemberState, rx.State):
         )
         if call.ok:
             self.errors, self.reference, self.reply_ticket, self.reply_error = {}, "", "", ""
-            self.created = f"Thank you. Your request number is {call.value.number}. We've emailed you a copy."
+            self.created = support_templates.request_created(call.value.number)
             self.form_key += 1
             self.tickets = await call_service(tickets.my_tickets, actor=call.actor)
         return call.events

@@ -388,7 +388,7 @@ async def test_coverage_ended_before_submit_charges_nothing_and_says_why(billing
     await g.fire("submit")
 
     s = g.state
-    assert s.message == guest.COVERAGE_ENDED
+    assert s.message == guest.coverage_ended_message()
     assert s.message.startswith("The coverage on this billing account has ended")
     assert "Nothing was charged." in s.message
     assert (s.step, s.reference, s.processing, s.initials, s.amount_due) == ("verify", "", False, "", "")

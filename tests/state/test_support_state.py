@@ -80,7 +80,10 @@ async def test_a_request_about_ones_own_payment_is_opened(billing, typed):
     support = tab.state(SupportState)
     assert out.events == [] and support.errors == {}
     [row] = tickets_of(ALICE)
-    assert support.created == f"Thank you. Your request number is {row.ticket_number}. We've emailed you a copy."
+    assert support.created == (
+        f"Thank you. Your request number is {row.ticket_number}. We've emailed you a copy. "
+        "We answer within 1 business day."
+    )
     assert TICKET_RE.fullmatch(row.ticket_number)
     assert row.payment_id == payment_id(reference) and row.topic == "payment_declined" and row.status == "open"
     assert [m.body for m in ticket_messages(row.ticket_number)] == [MESSAGE]

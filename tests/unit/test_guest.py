@@ -101,7 +101,9 @@ def test_verification_reveals_nothing_else_about_the_member(session, account, ve
         "amount_due",
         "amount_due_cents",
         "maximum_cents",
+        "account_ending",  # the last 4 digits of the account number the guest just typed
     ]
+    assert found.account_ending == ACCOUNT[-4:]
     text = repr(found)
     for secret in (
         "Renée",
@@ -394,10 +396,11 @@ def test_coverage_that_ended_after_verification_refuses_the_payment_and_charges_
     choice = card() if kind == "card" else bank()
     with pytest.raises(guest.CoverageEnded) as caught:
         guest_submit(session, found, choice, now=now, today=today)
-    assert caught.value.message == guest.COVERAGE_ENDED
+    assert caught.value.message == guest.coverage_ended_message()
 
     assert caught.value.message.startswith("The coverage on this billing account has ended")
     assert "Nothing was charged." in caught.value.message
+    assert "Call Customer Service at 1-877-555-0142 (TTY 711), Monday to Friday" in caught.value.message
     assert snapshot(session) == before
     assert (
         sandbox_charges(session) == []

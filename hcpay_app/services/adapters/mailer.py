@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
 from hcpay_app.models import OutboundEmail
+from hcpay_app.services.common import contact
 from hcpay_app.services.common.messages import Message
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,16 @@ SIGNATURE = (
 )
 
 
+def with_footer(body: str) -> str:
+    """A message as it is sent: the body, the signature, then how to reach Customer Service
+    (phone, hours, interpreter line, walk-in centers — from the settings)."""
+    return body + SIGNATURE + "\n\n" + contact.footer()
+
+
 def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, now: dt.datetime) -> None:
-    """Queue a message in the caller's transaction: it is sent only if the change commits."""
-    session.add(OutboundEmail(to_address=to, subject=subject, body=body + SIGNATURE, kind=kind, created_at=now))
+    """Queue a message in the caller's transaction: it is sent only if the change commits. Every
+    email ends with the signature and the support footer, added here and nowhere else."""
+    session.add(OutboundEmail(to_address=to, subject=subject, body=with_footer(body), kind=kind, created_at=now))
 
 
 def enqueue_message(session: Session, *, to: str, message: Message, kind: str, now: dt.datetime) -> None:

@@ -262,3 +262,27 @@ def _dollars(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
+
+
+def guest_receipt_pdf(session: Session, token: object, *, now: dt.datetime | None = None) -> tuple[str, bytes]:
+    """(filename, PDF) of the one payment a guest receipt token opens (see `guest.receipt_payment`):
+    the payment, the billing account's last 4 digits and how to reach Customer Service; never the
+    member's name or balance. A pending bank debit gets a payment confirmation, not a receipt."""
+    from hcpay_app.services.common import contact
+    from hcpay_app.services.payments import guest
+
+    payment, account = guest.receipt_payment(session, token, now=now or clock.utcnow())
+    cleared = payment.status == PaymentStatus.SUCCEEDED
+    doc = _Document("Payment receipt" if cleared else "Payment confirmation")
+    doc.pair("Reference number", payment.reference)
+    doc.pair("Amount", money.format_cents(payment.amount_cents))
+    doc.pair("Payment method", payment.method_label)
+    doc.pair("Payment date", dates.short_date(payment.payment_date))
+    doc.pair("Billing account", f"ending {account.account_number[-4:]}")
+    doc.pair("Status", statuses.LABELS[payment.status])
+    doc.ln(2)
+    doc.paragraph(statuses.explain(payment))
+    doc.ln(4)
+    doc.paragraph("Keep this receipt for your records." if cleared else "Keep this confirmation for your records.")
+    doc.paragraph(contact.footer())
+    return f"receipt-{payment.reference}.pdf", bytes(doc.output())

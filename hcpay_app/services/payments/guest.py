@@ -1,7 +1,12 @@
 """Guest payment: pay without logging in, after proving the billing account with its ZIP code and
 the member's date of birth. Rate-limited per client and per account; shows only initials and the
 amount due. The payment itself is submitted through `submit`, which checks the account again: its
-coverage may have ended between verification and the click on "Submit payment"."""
+coverage may have ended between verification and the click on "Submit payment".
+
+A guest has no session to come back with, so a payment that went through comes with a receipt link
+of its own: a random token, kept only as its hash, bound to that one payment and expiring after
+`HCPAY_GUEST_RECEIPT_TTL`. The payer may give an email address for their own copy of the receipt.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +16,44 @@ import re
 
 from sqlmodel import Session, select
 
-from hcpay_app.models import BillingAccount, CoverageStatus, Member, Payment
-from hcpay_app.services.common import money, ratelimit, validators
+from hcpay_app.config import get_settings
+from hcpay_app.models import (
+    BillingAccount,
+    CoverageStatus,
+    GuestReceiptToken,
+    Member,
+    MethodKind,
+    NoticeKind,
+    Payment,
+    PaymentStatus,
+)
+from hcpay_app.services.adapters import crypto, mailer
+from hcpay_app.services.common import contact, dates, money, ratelimit, validators
 from hcpay_app.services.common.errors import (
     FieldChecks,
     NotAllowed,
+    NotFound,
     RateLimited,
     VerificationFailed,
 )
-from hcpay_app.services.payments import checkout
+from hcpay_app.services.common.messages import Message
+from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
+from hcpay_app.services.payments import checkout, statuses
 
 NO_MATCH = "We couldn't find a billing account with those details. Check them against your bill and try again."
 COVERAGE_ENDED = (
     "The coverage on this billing account has ended, so we can't take a payment for it online. "
     "Nothing was charged. Please call Customer Service about your balance or about enrolling again."
 )
+RECEIPT_NOT_FOUND = "This receipt link has expired or is not valid."
 PER_CLIENT_PER_HOUR = 10
 PER_ACCOUNT_PER_HOUR = 5
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{40,64}")
+
+
+def coverage_ended_message() -> str:
+    """Why no payment is taken for an ended coverage, with Customer Service's number and hours."""
+    return contact.contact_us(COVERAGE_ENDED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +63,18 @@ class GuestAccount:
     amount_due: str
     amount_due_cents: int
     maximum_cents: int
+    account_ending: str = ""  # the billing account's last 4 digits, for "account ending 4321"
+
+    @property
+    def amount_prefill(self) -> str:
+        """What the amount field starts with: what is due, as plain dollars ("800.00"), or empty."""
+        return plain_dollars(self.amount_due_cents) if self.amount_due_cents >= MINIMUM_PAYMENT_CENTS else ""
+
+
+def plain_dollars(cents: int) -> str:
+    """ "1234.50": dollars as a member would type them, exact from cents."""
+    whole, part = divmod(max(cents, 0), 100)
+    return f"{whole}.{part:02d}"
 
 
 def verify(
@@ -81,14 +119,59 @@ def verify(
         money.format_cents(offered.amount_due_cents),
         offered.amount_due_cents,
         offered.maximum_cents,
+        account.account_number[-4:],
     )
 
 
 class CoverageEnded(NotAllowed):
     """The account's coverage ended after the guest verified it: no payment is taken."""
 
-    def __init__(self, message: str = COVERAGE_ENDED):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or coverage_ended_message())
+
+
+def clean_payer_email(raw: object, field: str = "payer_email") -> str:
+    """The optional address the payer wants their own receipt at: "" when left blank."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return ""
+    return validators.clean_email(raw, field)
+
+
+def authorization(
+    *,
+    method_kind: str,
+    amount_cents: int,
+    method_label: str,
+    account_ending: str,
+    today: dt.date,
+    contact_details: contact.SupportContact | None = None,
+) -> str:
+    """The words the payer agrees to on the review: amount, date, the masked method and billing
+    account, and how to revoke (a bank debit) or dispute (a card charge) — with the number to call."""
+    details = contact_details or contact.support_contact()
+    amount, day = money.format_cents(amount_cents), dates.short_date(today)
+    billing = f"billing account ending {account_ending}" if account_ending else "this billing account"
+    call = f"{contact.CUSTOMER_SERVICE} at {details.phone}" + (f" ({details.hours})" if details.hours else "")
+    if method_kind == MethodKind.BANK:
+        return (
+            f"By selecting Submit payment, you authorize the Health Connector to make a one-time electronic "
+            f"debit of {amount} from your {method_label} on {day}, for {billing}. You confirm you may "
+            f"authorize debits from this bank account. To revoke this authorization, call {call} before "
+            f"the debit is sent to your bank. A debit that comes back unpaid may be charged again by your bank."
+        )
+    return (
+        f"By selecting Submit payment, you authorize the Health Connector to charge {amount} to your "
+        f"{method_label} on {day}, for {billing}. This is a one-time charge. If you did not mean to make "
+        f"it, or to question it, call {call}."
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestResult(checkout.PaymentResult):
+    """How a guest payment went, plus the raw receipt token (shown once, only to this payer)."""
+
+    receipt_token: str = ""
+    emailed_to: str = ""
 
 
 def submit(
@@ -100,10 +183,16 @@ def submit(
     choice: checkout.MethodChoice,
     now: dt.datetime,
     today: dt.date,
-) -> checkout.PaymentResult:
+    payer_email: object = "",
+) -> GuestResult:
     """Submit a verified guest's payment, checking first that the account's coverage hasn't ended
     since `verify` (the daily job may have terminated it meanwhile). Refused, nothing is charged or
-    written. A payment already made with this idempotency key is still reported as made."""
+    written. A payment already made with this idempotency key is still reported as made.
+
+    A payment that went through (paid, or a bank debit on its way) comes with a new receipt token;
+    the first time, the payer's own receipt is emailed to `payer_email` when they gave one (the
+    account holder gets theirs from checkout as always)."""
+    email = clean_payer_email(payer_email)
     account = session.get(BillingAccount, account_id) if type(account_id) is int else None
     if account is not None:
         session.refresh(account)  # the status now, not as this session first read it
@@ -113,7 +202,7 @@ def submit(
         )
         if account.coverage_status == CoverageStatus.TERMINATED and not made:
             raise CoverageEnded()
-    return checkout.submit_guest(
+    result = checkout.submit_guest(
         session,
         account_id=account_id,
         idempotency_key=idempotency_key,
@@ -122,3 +211,87 @@ def submit(
         now=now,
         today=today,
     )
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(checkout.PaymentResult)}
+    payment = session.exec(select(Payment).where(Payment.reference == result.reference)).first()
+    if result.declined or payment is None or payment.status not in RECEIPT_STATUSES:
+        return GuestResult(**fields)
+    first_time = (
+        session.exec(select(GuestReceiptToken.id).where(GuestReceiptToken.payment_id == payment.id)).first() is None
+    )
+    token = issue_receipt_token(session, payment, now=now)
+    account = session.get(BillingAccount, payment.billing_account_id)
+    holder = session.get(Member, account.member_id)
+    if email and first_time and email.casefold() != holder.email.casefold():  # the holder gets theirs anyway
+        mailer.enqueue_message(
+            session,
+            to=email,
+            message=payer_receipt(payment, account.account_number[-4:]),
+            kind=NoticeKind.PAYMENT_PENDING if payment.status == PaymentStatus.PENDING else NoticeKind.PAYMENT_RECEIPT,
+            now=now,
+        )
+    session.commit()
+    return GuestResult(**fields, receipt_token=token, emailed_to=email if first_time else "")
+
+
+# What a guest receipt covers: money received, or a bank debit on its way.
+RECEIPT_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING)
+
+
+def payer_receipt(payment: Payment, account_ending: str) -> Message:
+    """The payer's own copy: the payment only — no name, no balance, nothing about the account
+    beyond its last 4 digits."""
+    cleared = payment.status == PaymentStatus.SUCCEEDED
+    subject = (
+        f"Your Health Connector payment receipt {payment.reference}"
+        if cleared
+        else f"We received your Health Connector payment {payment.reference}"
+    )
+    body = "\n".join(
+        [
+            "Thank you for your payment.",
+            "",
+            f"Reference number: {payment.reference}",
+            f"Amount: {money.format_cents(payment.amount_cents)}",
+            f"Paid with: {payment.method_label}",
+            f"Payment date: {dates.short_date(payment.payment_date)}",
+            f"For: billing account ending {account_ending}",
+            f"Status: {statuses.LABELS.get(payment.status, payment.status)}",
+            "",
+            statuses.explain(payment),
+            "Keep this email for your records.",
+        ]
+    )
+    return Message(subject, body)
+
+
+def issue_receipt_token(session: Session, payment: Payment, *, now: dt.datetime) -> str:
+    """A new receipt link token for this payment, in the caller's transaction: returns the raw
+    token (never stored); the table keeps its hash, the payment and when it expires."""
+    raw = crypto.new_token()
+    ttl = dt.timedelta(seconds=get_settings().guest_receipt_ttl)
+    session.add(
+        GuestReceiptToken(
+            token_hash=crypto.hash_token(raw), payment_id=payment.id, created_at=now, expires_at=now + ttl
+        )
+    )
+    return raw
+
+
+def receipt_payment(session: Session, token: object, *, now: dt.datetime) -> tuple[Payment, BillingAccount]:
+    """The payment a receipt token opens, while it is valid. Anything else — a malformed, unknown
+    or expired token, or a payment that is no longer paid or on its way — reads as not found."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        raise NotFound(RECEIPT_NOT_FOUND)
+    row = session.exec(
+        select(GuestReceiptToken).where(GuestReceiptToken.token_hash == crypto.hash_token(token))
+    ).first()
+    if row is None or _aware(row.expires_at) <= now:
+        raise NotFound(RECEIPT_NOT_FOUND)
+    payment = session.get(Payment, row.payment_id)
+    if payment is None or payment.status not in RECEIPT_STATUSES:
+        raise NotFound(RECEIPT_NOT_FOUND)
+    return payment, session.get(BillingAccount, payment.billing_account_id)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
