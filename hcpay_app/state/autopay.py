@@ -36,6 +36,13 @@ CANCELED = "Automatic Payments are canceled. Remember to pay by each due date."
 NEW_METHODS = {"new_card": "card", "new_bank": "bank"}
 
 
+def _method_choice(value: object) -> str:
+    """A saved method's id (as the form holds it) or a new kind; anything else: nothing chosen."""
+    if isinstance(value, str) and value in NEW_METHODS:
+        return value
+    return str(parse_id(value) or "")
+
+
 @holds_member_data
 class AutopayState(MemberState, rx.State):
     loaded: bool = False
@@ -98,8 +105,7 @@ class AutopayState(MemberState, rx.State):
         }
 
     async def _preview(self, actor, form_data: object) -> None:
-        choice = form_text(form_data, "method_id")
-        self.method_id = choice if choice in NEW_METHODS else str(parse_id(choice) or "")
+        self.method_id = _method_choice(form_text(form_data, "method_id"))
         self.fixed_amount = form_text(form_data, "fixed_amount")[:20]
         self.frequency = form_text(form_data, "frequency") or "monthly"
         self.charge_day = form_text(form_data, "charge_day")
@@ -149,7 +155,7 @@ class AutopayState(MemberState, rx.State):
     @rx.event
     def pick_method(self, value: str):
         """Which method the set-up uses: a saved one (its id) or a new card or bank account."""
-        self.method_id = value if value in NEW_METHODS else str(parse_id(value) or "")
+        self.method_id = _method_choice(value)
 
     @rx.event
     def back_to_setup(self):
