@@ -20,6 +20,7 @@ from hcpay_app.services.common import dates
 from hcpay_app.services.payments import records
 from hcpay_app.services.recurring import autopay
 from tests.e2e.harness import log_in_as
+from tests.e2e.test_accessibility import serious
 from tests.support.bills import issue_as_scheduled
 
 SHOTS = "/tmp/autopay-e2e"
@@ -137,6 +138,7 @@ def test_the_preview_counts_a_credit(page: Page, owing_user):
     expect(page.get_by_text(re.compile(r"Your \$450\.00 credit is used first"))).to_be_visible()
     expect(page.locator("#review-first-charge")).to_have_text(f"{first_charge_day()}: $0.00")
     page.screenshot(path=f"{SHOTS}-credit.png", full_page=True)
+    assert serious(page) == []  # axe on the review
 
 
 def test_the_pause_rules_show_first_and_a_pause_names_the_charge_to_pay_by_hand(page: Page, owing_user):
@@ -164,6 +166,7 @@ def test_the_pause_rules_show_first_and_a_pause_names_the_charge_to_pay_by_hand(
     expect(skipped).to_contain_text(f"on {dates.short_date(first)}")
     expect(skipped).to_contain_text("You need to pay it yourself with Make a Payment")
     page.screenshot(path=f"{SHOTS}-paused.png", full_page=True)
+    assert serious(page) == []  # axe on the paused set-up
     skipped.locator("xpath=..").get_by_role("link", name="Make a Payment").click()
     page.wait_for_url("**/pay")
 
