@@ -11,12 +11,14 @@ from hcpay_app.components.fields import (
     text_field,
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
-from hcpay_app.components.payment_fields import choice_row
+from hcpay_app.components.payment_fields import bank_fields, card_fields, choice_row
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.services.recurring.autopay import ChargePreview
 from hcpay_app.state.autopay import AutopayState
 
 M = AutopayState.mandate
+LEGEND = {"font_weight": "600", "margin_bottom": "0.5rem"}
+PLAIN_FIELDSET = {"border": "none", "padding": "0", "margin": "0"}
 
 
 def current_card() -> rx.Component:
@@ -47,13 +49,32 @@ def current_card() -> rx.Component:
                 ),
                 orientation="vertical",
             ),
+            rx.cond(
+                M.pay_by_hand != "",
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("triangle-alert")),
+                    rx.callout.text(M.pay_by_hand, id="autopay-pay-by-hand"),
+                    rx.link("Make a Payment", href=routes.PAY, weight="medium"),
+                    color_scheme="orange",
+                ),
+            ),
             rx.button("Edit Automatic Payments", variant="soft", on_click=AutopayState.start_setup, style=TOUCH),
             rx.cond(
                 M.status == "active",
                 member_form(
                     rx.vstack(
                         rx.el.label("Pause until", html_for="paused_until", style={"font_weight": "600"}),
-                        rx.el.input(id="paused_until", name="paused_until", type="date", style=NATIVE_INPUT_STYLE),
+                        rx.text(AutopayState.pause_rules, id="paused_until-hint", size="2", color_scheme="gray"),
+                        rx.el.input(
+                            id="paused_until",
+                            name="paused_until",
+                            type="date",
+                            min=AutopayState.pause_min,
+                            max=AutopayState.pause_max,
+                            aria_describedby="paused_until-hint paused_until-error",
+                            aria_invalid=rx.cond(AutopayState.errors.contains("paused_until"), "true", "false"),
+                            style=NATIVE_INPUT_STYLE,
+                        ),
                         field_error(AutopayState.errors.get("paused_until", "").to(str), "paused_until"),
                         rx.button("Pause", type="submit", variant="soft", style=TOUCH),
                         spacing="1",
@@ -88,8 +109,39 @@ def current_card() -> rx.Component:
 
 
 def method_option(method: MethodView) -> rx.Component:
+    value = method.id.to_string()
     return choice_row(
-        "method_id", method.id.to_string(), method.label, checked=AutopayState.method_id == method.id.to_string()
+        "method_id",
+        value,
+        method.label,
+        checked=AutopayState.method_id == value,
+        on_change=AutopayState.pick_method(value),
+    )
+
+
+def new_method_fields() -> rx.Component:
+    """A card or bank account entered here, saved to Payment methods when the member goes on."""
+    errors = AutopayState.errors
+    return rx.vstack(
+        rx.cond(AutopayState.method_id == "new_bank", bank_fields(errors), card_fields(errors)),
+        rx.text(
+            "We'll save it to your payment methods, so you can use it again.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            AutopayState.needs_password,
+            text_field(
+                "Current password",
+                "password",
+                errors=errors,
+                type="password",
+                autocomplete="current-password",
+                hint="For your security, confirm your password to add a payment method.",
+            ),
+        ),
+        spacing="3",
+        width="100%",
     )
 
 
@@ -99,15 +151,32 @@ def setup_form() -> rx.Component:
         rx.vstack(
             rx.heading("Set up Automatic Payments", as_="h2", size="4"),
             rx.el.fieldset(
-                rx.el.legend("Pay from", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
-                rx.cond(
-                    AutopayState.saved_methods.length() > 0,
-                    rx.vstack(rx.foreach(AutopayState.saved_methods, method_option), spacing="2", width="100%"),
-                    rx.text("You have no saved payment methods yet."),
+                rx.el.legend("Pay from", style=LEGEND),
+                rx.vstack(
+                    rx.foreach(AutopayState.saved_methods, method_option),
+                    choice_row(
+                        "method_id",
+                        "new_card",
+                        "A new card",
+                        checked=AutopayState.method_id == "new_card",
+                        on_change=AutopayState.pick_method("new_card"),
+                    ),
+                    choice_row(
+                        "method_id",
+                        "new_bank",
+                        "A new bank account",
+                        checked=AutopayState.method_id == "new_bank",
+                        on_change=AutopayState.pick_method("new_bank"),
+                    ),
+                    spacing="2",
+                    width="100%",
                 ),
-                rx.link("Add a card or bank account", href=routes.SETTINGS),
                 field_error(errors.get("method", "").to(str), "method"),
-                style={"border": "none", "padding": "0", "margin": "0"},
+                style=PLAIN_FIELDSET,
+            ),
+            rx.cond(
+                (AutopayState.method_id == "new_card") | (AutopayState.method_id == "new_bank"),
+                new_method_fields(),
             ),
             rx.el.fieldset(
                 rx.el.legend("Amount each time", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
@@ -172,7 +241,7 @@ def setup_form() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            submit_button("Review", rx.Var.create(False)),
+            submit_button("Review", AutopayState.processing, "Checking…"),
             spacing="3",
             align="stretch",
         ),
@@ -181,14 +250,30 @@ def setup_form() -> rx.Component:
 
 
 def preview_row(charge: ChargePreview) -> rx.Component:
-    return rx.el.li(rx.text(charge.date, ": ", rx.text.strong(charge.amount)))
+    return rx.el.li(
+        rx.text(charge.date, ": ", rx.text.strong(charge.amount)),
+        rx.cond(charge.note != "", rx.text(charge.note, size="2", color_scheme="gray")),
+    )
+
+
+def term(label: str, value: rx.Var, field_id: str) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value, id=field_id))
 
 
 def review_card() -> rx.Component:
     return member_form(
         rx.vstack(
             rx.heading("Review Automatic Payments", as_="h2", size="4"),
-            rx.text("Method: ", rx.text.strong(AutopayState.method_label)),
+            rx.data_list.root(
+                term("Pay from", AutopayState.method_label, "review-method"),
+                term("Amount", AutopayState.amount_rule_text, "review-amount"),
+                term("How often", AutopayState.frequency_text, "review-frequency"),
+                term("Charge day", AutopayState.charge_day_text, "review-charge-day"),
+                term("First charge", AutopayState.first_charge, "review-first-charge"),
+                orientation="vertical",
+                aria_label="Terms",
+            ),
+            rx.cond(AutopayState.counts != "", rx.text(AutopayState.counts, size="2")),
             rx.text("Your next three charges:", weight="medium"),
             rx.el.ul(rx.foreach(AutopayState.preview, preview_row), aria_label="Next three charges"),
             rx.cond(

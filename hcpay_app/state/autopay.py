@@ -1,7 +1,14 @@
-"""Settings → Automatic Payments: set up (method, amount, frequency, day) → review (next three
-charges, authorization) → activate; then edit, pause, resume or cancel."""
+"""Settings → Automatic Payments: set up (a saved method or a new card or bank account, amount,
+frequency, day) → review (every term, the next three charges, authorization) → activate; then edit,
+pause, resume or cancel.
+
+A new card or bank account entered in the set-up is saved for later exactly as Settings → Payment
+methods saves one (after the same recent-log-in check), and the member stays in the flow with it
+chosen."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import reflex as rx
 
@@ -9,8 +16,9 @@ from hcpay_app import clock
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
-from hcpay_app.services.recurring import autopay
+from hcpay_app.services.recurring import autopay, templates
 from hcpay_app.services.recurring.autopay import ChargePreview, MandateView
+from hcpay_app.state import method_form
 from hcpay_app.state.base import (
     call_service,
     field_errors,
@@ -24,6 +32,15 @@ ACTIVATED = "Automatic Payments are on. Your next charge is {mandate.next_charge
 PAUSED = "Automatic Payments are paused until {mandate.paused_until}."
 RESUMED = "Automatic Payments resumed. Your next charge is {mandate.next_charge}."
 CANCELED = "Automatic Payments are canceled. Remember to pay by each due date."
+# The set-up's choices for a method not saved yet: entered in the flow, saved on Review.
+NEW_METHODS = {"new_card": "card", "new_bank": "bank"}
+
+
+def _method_choice(value: object) -> str:
+    """A saved method's id (as the form holds it) or a new kind; anything else: nothing chosen."""
+    if isinstance(value, str) and value in NEW_METHODS:
+        return value
+    return str(parse_id(value) or "")
 
 
 @holds_member_data
@@ -34,6 +51,8 @@ class AutopayState(MemberState, rx.State):
     saved_methods: list[MethodView] = []
     errors: dict[str, str] = {}
     message: str = ""
+    processing: bool = False
+    needs_password: bool = False
     # The set-up form (non-secret choices, kept to re-fill the form)
     method_id: str = ""
     amount_rule: str = "full"
@@ -44,7 +63,16 @@ class AutopayState(MemberState, rx.State):
     preview: list[ChargePreview] = []
     warning: str = ""
     method_label: str = ""
+    amount_rule_text: str = ""
+    frequency_text: str = ""
+    charge_day_text: str = ""
+    first_charge: str = ""
+    counts: str = ""
     authorization: str = autopay.AUTHORIZATION
+    # Pausing: the rules for the date, shown before any error, and the range the date picker allows
+    pause_rules: str = ""
+    pause_min: str = ""
+    pause_max: str = ""
 
     def _show_error(self, exc: DomainError) -> None:
         """Field errors next to the form; anything else in the message at the top."""
@@ -55,29 +83,46 @@ class AutopayState(MemberState, rx.State):
 
     async def _load(self, actor) -> None:
         self.reset()
-        self.mandate = await call_service(autopay.current, actor=actor)
+        today = clock.today()
+        self.mandate = await call_service(autopay.current, actor=actor, today=today)
         self.saved_methods = await call_service(methods.list_methods, actor=actor)
+        self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
         self.charge_day = str(autopay.default_charge_day())
         default = next((m for m in self.saved_methods if m.is_default), None)
-        self.method_id = str(default.id) if default else ""
+        self.method_id = str(default.id) if default else "new_card"
+        self.pause_rules = autopay.pause_rules(today)
+        self.pause_min = (today + dt.timedelta(days=1)).isoformat()
+        self.pause_max = autopay.last_pause_date(today).isoformat()
         self.mode = "view" if self.mandate else "setup"
         self.loaded = True
 
+    def _terms(self) -> dict:
+        return {
+            "amount_rule": self.amount_rule,
+            "fixed_amount": self.fixed_amount,
+            "frequency": self.frequency,
+            "charge_day": self.charge_day,
+        }
+
     async def _preview(self, actor, form_data: object) -> None:
-        self.method_id = str(parse_id(form_text(form_data, "method_id")) or "")
+        self.method_id = _method_choice(form_text(form_data, "method_id"))
         self.fixed_amount = form_text(form_data, "fixed_amount")[:20]
         self.frequency = form_text(form_data, "frequency") or "monthly"
         self.charge_day = form_text(form_data, "charge_day")
-        self.preview, self.warning, self.method_label = await call_service(
-            autopay.preview,
-            actor=actor,
-            method_id=parse_id(self.method_id),
-            amount_rule=self.amount_rule,
-            fixed_amount=self.fixed_amount,
-            frequency=self.frequency,
-            charge_day=self.charge_day,
-            today=clock.today(),
+        if self.method_id in NEW_METHODS:
+            # The terms first (cheap), so a card is only saved for a set-up that can go ahead.
+            autopay.check_terms(**self._terms())
+            added = await method_form.save_new(actor, NEW_METHODS[self.method_id], form_data)
+            self.saved_methods = await call_service(methods.list_methods, actor=actor)
+            self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
+            self.method_id = str(added.id)
+            self.message = templates.SAVED_FOR_LATER.format(label=added.label)
+        terms = await call_service(
+            autopay.review, actor=actor, method_id=parse_id(self.method_id), today=clock.today(), **self._terms()
         )
+        self.preview, self.warning, self.method_label = terms.charges, terms.warning, terms.method
+        self.amount_rule_text, self.frequency_text = terms.amount_rule, terms.frequency
+        self.charge_day_text, self.first_charge, self.counts = terms.charge_day, terms.first_charge, terms.counts
         self.errors, self.mode = {}, "review"
 
     async def _change(self, action, done: str, /, **kwargs):
@@ -85,6 +130,7 @@ class AutopayState(MemberState, rx.State):
         gone) and say `done`."""
         call = await self._call(action, **kwargs)
         if call.ok:
+            self.needs_password = methods.needs_recent_login(call.actor, clock.utcnow())
             self.mandate, self.errors = call.value, {}
             self.mode = "view" if call.value is not None else "setup"
             self.message = done.format(mandate=call.value)
@@ -107,12 +153,19 @@ class AutopayState(MemberState, rx.State):
         self.amount_rule = value if value in ("full", "fixed") else "full"
 
     @rx.event
+    def pick_method(self, value: str):
+        """Which method the set-up uses: a saved one (its id) or a new card or bank account."""
+        self.method_id = _method_choice(value)
+
+    @rx.event
     def back_to_setup(self):
-        self.mode = "setup"
+        self.mode, self.errors = "setup", {}
 
     @rx.event
     async def review(self, form_data: dict):
-        return await self._run(self._preview, form_data=form_data)
+        call = self._call(self._preview, busy=True, form_data=form_data)
+        async for event in call:
+            yield event
 
     @rx.event
     async def activate(self, form_data: dict):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from hcpay_app import clock
-from hcpay_app.services.payments import checkout
-from hcpay_app.state.base import form_text
+from hcpay_app.services.adapters.processor import Token
+from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.state.base import call_service, form_text
 
 
 async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.MethodChoice:
@@ -32,3 +34,15 @@ async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.Meth
         save=save,
         today=clock.today(),
     )
+
+
+async def save_new(actor, kind: str, form_data: object, *, nickname: object = "") -> MethodView:
+    """Settings' add, wherever a member adds a method (Settings → Payment methods, Automatic
+    Payments): confirm a recent log-in (or the password), tokenize the new card or account, save the
+    token for later. Raises ValidationError with per-field messages; nothing is saved then."""
+    await call_service(
+        methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"), now=clock.utcnow()
+    )
+    choice = await tokenize(kind, form_data, save=True)
+    token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
+    return await call_service(methods.add, actor=actor, token=token, nickname=nickname, now=clock.utcnow())

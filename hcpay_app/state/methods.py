@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
-from hcpay_app.services.adapters.processor import Token
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
@@ -38,14 +37,7 @@ class MethodsState(MemberState, rx.State):
 
     async def _add(self, actor, form_data: object) -> MethodView:
         """Confirm the password, tokenize the new card or account, save the token."""
-        await call_service(
-            methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"), now=clock.utcnow()
-        )
-        choice = await method_form.tokenize(self.add_kind, form_data, save=True)
-        token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
-        return await call_service(
-            methods.add, actor=actor, token=token, nickname=form_text(form_data, "nickname"), now=clock.utcnow()
-        )
+        return await method_form.save_new(actor, self.add_kind, form_data, nickname=form_text(form_data, "nickname"))
 
     async def _change(self, action, done: str, /, **kwargs):
         """Change one saved method through `action`; then list them afresh and say `done`."""

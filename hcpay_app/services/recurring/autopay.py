@@ -7,22 +7,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlmodel import Session, select, update
+from sqlmodel import Session, func, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AmountRule,
     AutopayMandate,
+    AutopayRun,
+    AutopayRunStatus,
     BillingAccount,
     Frequency,
+    Invoice,
     MandateStatus,
     NoticeKind,
+    Payment,
     PaymentMethod,
+    PaymentStatus,
 )
 from hcpay_app.services.accounts import access, notices
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.billing import ledger
+from hcpay_app.services.billing import invoicing, ledger, summary
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, NotFound, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
@@ -41,6 +46,21 @@ AUTHORIZATION = (
 class ChargePreview:
     date: str
     amount: str
+    note: str = ""  # e.g. "Nothing to charge: already paid or covered by your credit"
+
+
+@dataclasses.dataclass(frozen=True)
+class Review:
+    """Every term of a set-up, in words, for the review step before the member accepts it."""
+
+    charges: list[ChargePreview]
+    warning: str
+    method: str
+    amount_rule: str  # "The full amount due each time" / "A fixed $400.00 each time"
+    frequency: str  # "Monthly" / "Quarterly (every 3 months)"
+    charge_day: str  # "The 18th of every month"
+    first_charge: str  # "Mar 18, 2026: $512.50"
+    counts: str  # how credits and payments already made are counted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +76,7 @@ class MandateView:
     paused_until: str
     method_id: int
     fixed_amount: str
+    pay_by_hand: str = ""  # while paused: the charge(s) skipped and that the member pays by hand
 
 
 def default_charge_day() -> int:
@@ -69,30 +90,70 @@ def first_charge_on(charge_day: int, today: dt.date) -> dt.date:
 
 
 def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAccount, today: dt.date) -> int:
-    """Full rule: what is due now (quarterly adds the next two months' premium); fixed: as set."""
+    """Full rule: what is due now (quarterly adds the next two months' premium), less any credit;
+    fixed: as set."""
     if mandate.amount_rule == AmountRule.FIXED:
         return mandate.fixed_amount_cents or 0
-    due = ledger.account_position(session, account.id, today).amount_due_cents
+    balance = ledger.account_position(session, account.id, today).balance_cents
     extra_months = FREQUENCY_MONTHS[mandate.frequency] - 1
-    return due + extra_months * account.monthly_premium_cents
+    return max(balance + extra_months * account.monthly_premium_cents, 0)
 
 
-def _validate(
+def project_charges(
     session: Session,
-    actor: SessionUser,
+    account: BillingAccount,
     *,
-    method_id: object,
-    amount_rule: object,
-    fixed_amount: object,
-    frequency: object,
-    charge_day: object,
-) -> tuple[PaymentMethod, str, int | None, str, int]:
+    rule: str,
+    fixed_cents: int | None,
+    months: int,
+    charge_days: list[dt.date],
+    today: dt.date,
+) -> list[int]:
+    """What each of `charge_days` (ascending, after `today`) would charge, as the daily job will work
+    it out: from today's balance (credits and payments already made, a debit on its way counted as
+    paid), plus each bill issued by that day, less payments scheduled by then and the charges
+    before it."""
+    balance = ledger.account_position(session, account.id, today).balance_cents
+    billed = set(session.exec(select(Invoice.coverage_month).where(Invoice.billing_account_id == account.id)).all())
+    last_month = dates.first_of_month(account.terminated_on) if account.terminated_on else None
+    scheduled = session.exec(
+        select(Payment.payment_date, func.sum(Payment.amount_cents))
+        .where(Payment.billing_account_id == account.id, Payment.status == PaymentStatus.SCHEDULED)
+        .group_by(Payment.payment_date)
+    ).all()
+    counted: set[dt.date] = set()
+    amounts = []
+    for day in charge_days:
+        for month in invoicing.months_billable(account.coverage_start, day, last_month):
+            if month not in billed:
+                billed.add(month)
+                balance += account.monthly_premium_cents
+        for paid_on, cents in scheduled:
+            if paid_on <= day and paid_on not in counted:
+                counted.add(paid_on)
+                balance -= int(cents)
+        if rule == AmountRule.FIXED:
+            amount = fixed_cents or 0
+        else:
+            amount = max(balance + (months - 1) * account.monthly_premium_cents, 0)
+        # The job charges nothing below the minimum (the period counts as paid).
+        amount = amount if amount >= MINIMUM_PAYMENT_CENTS else 0
+        balance -= amount
+        amounts.append(amount)
+    return amounts
+
+
+def check_terms(*, amount_rule: object, fixed_amount: object, frequency: object, charge_day: object) -> None:
+    """The set-up's terms without the method (before a new card or bank account is saved for it)."""
     errors: dict[str, str] = {}
-    method = None
-    try:
-        method = methods._own(session, actor, method_id)
-    except NotFound:
-        errors["method"] = "Choose a saved card or bank account (add one under Payment methods)."
+    _check_terms(errors, amount_rule, fixed_amount, frequency, charge_day)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_terms(
+    errors: dict[str, str], amount_rule: object, fixed_amount: object, frequency: object, charge_day: object
+) -> tuple[int | None, int]:
     if amount_rule not in tuple(AmountRule):
         errors["amount_rule"] = "Choose the amount to pay each time."
     fixed = None
@@ -119,9 +180,89 @@ def _validate(
     )
     if not 1 <= day <= 28:
         errors["charge_day"] = "Choose a charge day from 1 to 28."
+    return fixed, day
+
+
+def _validate(
+    session: Session,
+    actor: SessionUser,
+    *,
+    method_id: object,
+    amount_rule: object,
+    fixed_amount: object,
+    frequency: object,
+    charge_day: object,
+) -> tuple[PaymentMethod, str, int | None, str, int]:
+    errors: dict[str, str] = {}
+    method = None
+    try:
+        method = methods._own(session, actor, method_id)
+    except NotFound:
+        errors["method"] = templates.NO_METHOD
+    fixed, day = _check_terms(errors, amount_rule, fixed_amount, frequency, charge_day)
     if errors:
         raise ValidationError(errors)
     return method, amount_rule, fixed, frequency, day
+
+
+def review(
+    session: Session,
+    actor: SessionUser,
+    *,
+    method_id: object,
+    amount_rule: object,
+    fixed_amount: object,
+    frequency: object,
+    charge_day: object,
+    today: dt.date,
+) -> Review:
+    """Every term of a set-up in words: the method, the amount rule, how often, the charge day, the
+    first charge (date and amount) and the next three charges — counting credits and payments
+    already made — and a warning when a fixed amount won't cover the premium."""
+    account = access.member_account(session, actor)
+    method, rule, fixed, freq, day = _validate(
+        session,
+        actor,
+        method_id=method_id,
+        amount_rule=amount_rule,
+        fixed_amount=fixed_amount,
+        frequency=frequency,
+        charge_day=charge_day,
+    )
+    months = FREQUENCY_MONTHS[freq]
+    first = first_charge_on(day, today)
+    days = [dates.add_months(first, n * months) for n in range(3)]
+    amounts = project_charges(
+        session, account, rule=rule, fixed_cents=fixed, months=months, charge_days=days, today=today
+    )
+    charges = [
+        ChargePreview(dates.short_date(when), money.format_cents(amount), "" if amount else templates.CREDIT_COVERS)
+        for when, amount in zip(days, amounts, strict=True)
+    ]
+    warning = ""
+    needed = months * account.monthly_premium_cents
+    if rule == AmountRule.FIXED and fixed < needed:
+        warning = (
+            f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
+            f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
+            "remain due and may lead to late fees or loss of coverage."
+        )
+    credit = ledger.account_position(session, account.id, today).credit_cents
+    counts = (
+        templates.COUNTS_CREDIT.format(credit=money.format_cents(credit))
+        if credit and rule == AmountRule.FULL
+        else (templates.COUNTS_PAYMENTS if rule == AmountRule.FULL else "")
+    )
+    return Review(
+        charges=charges,
+        warning=warning,
+        method=methods.label(method.kind, method.brand, method.last4),
+        amount_rule=templates.amount_rule_text(rule, fixed),
+        frequency=templates.frequency_text(months),
+        charge_day=templates.charge_day_text(day, months),
+        first_charge=templates.first_charge_text(first, amounts[0]),
+        counts=counts,
+    )
 
 
 def preview(
@@ -136,9 +277,8 @@ def preview(
     today: dt.date,
 ) -> tuple[list[ChargePreview], str, str]:
     """The next three charges, a warning when a fixed amount won't cover the premium, and the
-    method's label."""
-    account = access.member_account(session, actor)
-    method, rule, fixed, freq, day = _validate(
+    method's label (`review` has every term)."""
+    terms = review(
         session,
         actor,
         method_id=method_id,
@@ -146,29 +286,9 @@ def preview(
         fixed_amount=fixed_amount,
         frequency=frequency,
         charge_day=charge_day,
+        today=today,
     )
-    months = FREQUENCY_MONTHS[freq]
-    first = first_charge_on(day, today)
-    due_now = ledger.account_position(session, account.id, today).amount_due_cents
-    charges = []
-    for n in range(3):
-        when = dates.add_months(first, n * months)
-        if rule == AmountRule.FIXED:
-            amount = fixed
-        else:
-            amount = (max(due_now, account.monthly_premium_cents) if n == 0 else account.monthly_premium_cents) + (
-                months - 1
-            ) * account.monthly_premium_cents
-        charges.append(ChargePreview(dates.short_date(when), money.format_cents(amount)))
-    warning = ""
-    needed = months * account.monthly_premium_cents
-    if rule == AmountRule.FIXED and fixed < needed:
-        warning = (
-            f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
-            f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
-            "remain due and may lead to late fees or loss of coverage."
-        )
-    return charges, warning, methods.label(method.kind, method.brand, method.last4)
+    return terms.charges, terms.warning, terms.method
 
 
 def _live(session: Session, account: BillingAccount) -> AutopayMandate | None:
@@ -239,8 +359,10 @@ def activate(
     return view(session, mandate)
 
 
-def confirm_change(session: Session, mandate: AutopayMandate, title: str, now: dt.datetime) -> None:
-    v = view(session, mandate)
+def confirm_change(
+    session: Session, mandate: AutopayMandate, title: str, now: dt.datetime, *, today: dt.date | None = None
+) -> None:
+    v = view(session, mandate, today=today)
     message = templates.autopay_changed(
         title,
         method=v.method,
@@ -248,6 +370,7 @@ def confirm_change(session: Session, mandate: AutopayMandate, title: str, now: d
         frequency=v.frequency,
         next_charge=v.next_charge,
         paused_until=v.paused_until,
+        pay_by_hand=v.pay_by_hand,
     )
     notices.notify(session, mandate.user_id, message, kind=NoticeKind.AUTOPAY_CHANGE, now=now, link=routes.AUTOPAY)
 
@@ -266,14 +389,69 @@ def pause(session: Session, actor: SessionUser, *, until: object, now: dt.dateti
         resume_on = dt.date.fromisoformat(until) if isinstance(until, str) else None
     except ValueError:
         resume_on = None
-    if resume_on is None or not today < resume_on <= today + dt.timedelta(days=366):
-        raise ValidationError({"paused_until": "Choose a date within the next year to resume on."})
+    last = last_pause_date(today)
+    if resume_on is None or not today < resume_on <= last:
+        raise ValidationError({"paused_until": templates.pause_date_refused(today, last)})
     mandate.status, mandate.paused_until, mandate.updated_at = MandateStatus.PAUSED, resume_on, now
     session.add(mandate)
-    confirm_change(session, mandate, "Automatic Payments paused", now)
+    confirm_change(session, mandate, "Automatic Payments paused", now, today=today)
     audit.record(session, "autopay_paused", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
-    return view(session, mandate)
+    return view(session, mandate, today=today)
+
+
+def last_pause_date(today: dt.date) -> dt.date:
+    """The latest date a pause may run to (within the next year)."""
+    return today + dt.timedelta(days=366)
+
+
+def pause_rules(today: dt.date) -> str:
+    """The rules for a pause date, shown under the field before any error."""
+    return templates.pause_rules(today, last_pause_date(today))
+
+
+def skipped_while_paused(session: Session, mandate: AutopayMandate, today: dt.date) -> list[tuple[dt.date, int]]:
+    """The charge days a pause until `mandate.paused_until` skips (from today on), each with what it
+    would have charged: the member pays those by hand."""
+    if mandate.paused_until is None or mandate.next_charge_on is None:
+        return []
+    months = FREQUENCY_MONTHS[mandate.frequency]
+    days = []
+    on, n = mandate.next_charge_on, 0
+    while on < mandate.paused_until and len(days) < 14:
+        if on >= today:
+            days.append(on)
+        n += 1
+        on = dates.add_months(mandate.next_charge_on, n * months)
+    if not days:
+        return []
+    account = session.get(BillingAccount, mandate.billing_account_id)
+    amounts = project_charges(
+        session,
+        account,
+        rule=mandate.amount_rule,
+        fixed_cents=mandate.fixed_amount_cents,
+        months=months,
+        charge_days=days,
+        today=today,
+    )
+    return [(on, cents) for on, cents in zip(days, amounts, strict=True) if cents]
+
+
+def _pay_by_hand(session: Session, mandate: AutopayMandate, today: dt.date) -> str:
+    if mandate.status != MandateStatus.PAUSED:
+        return ""
+    if mandate.paused_until is not None:
+        return templates.skipped_charges(skipped_while_paused(session, mandate, today))
+    account = session.get(BillingAccount, mandate.billing_account_id)
+    failed = session.exec(
+        select(Payment.payment_date, Payment.amount_cents)
+        .join(AutopayRun, AutopayRun.last_payment_id == Payment.id)
+        .where(AutopayRun.mandate_id == mandate.id, AutopayRun.status == AutopayRunStatus.FAILED)
+        .order_by(AutopayRun.period.desc())
+    ).first()
+    due = summary.for_account(session, account, today).payable_now_cents
+    return templates.paused_without_date(due, tuple(failed) if failed else None)
 
 
 def charge_after_resuming(mandate: AutopayMandate, resume_on: dt.date) -> dt.date:
@@ -338,7 +516,9 @@ def cancel(session: Session, actor: SessionUser, *, now: dt.datetime) -> None:
     session.commit()
 
 
-def view(session: Session, mandate: AutopayMandate) -> MandateView:
+def view(session: Session, mandate: AutopayMandate, *, today: dt.date | None = None) -> MandateView:
+    """The arrangement as the member reads it; with `today`, a paused one also says what the member
+    pays by hand."""
     method = session.get(PaymentMethod, mandate.payment_method_id)
     amount = (
         "The full amount due"
@@ -362,12 +542,13 @@ def view(session: Session, mandate: AutopayMandate) -> MandateView:
         paused_until=dates.short_date(mandate.paused_until) if mandate.paused_until else "",
         method_id=method.id,
         fixed_amount=f"{(mandate.fixed_amount_cents or 0) / 100:.2f}" if mandate.fixed_amount_cents else "",
+        pay_by_hand=_pay_by_hand(session, mandate, today) if today is not None else "",
     )
 
 
-def current(session: Session, actor: SessionUser) -> MandateView | None:
+def current(session: Session, actor: SessionUser, today: dt.date | None = None) -> MandateView | None:
     mandate = _live(session, access.member_account(session, actor))
-    return view(session, mandate) if mandate else None
+    return view(session, mandate, today=today) if mandate else None
 
 
 def status_text(session: Session, account: BillingAccount) -> str:
