@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from hcpay_app.models import BillingAccount, Member, Payment, Role
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.common import references
+from hcpay_app.services.common import contact, references
 from hcpay_app.services.common.errors import NotAllowed, NotFound
 
 
@@ -19,7 +19,7 @@ def member_account(session: Session, actor: SessionUser | None) -> BillingAccoun
         select(BillingAccount).where(BillingAccount.member_id == actor.member_id).order_by(BillingAccount.id)
     ).first()
     if account is None:
-        raise NotAllowed("We couldn't find a billing account for you. Please contact support.")
+        raise NotAllowed(contact.contact_us("We couldn't find a billing account for you."))
     return account
 
 

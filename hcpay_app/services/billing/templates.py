@@ -9,7 +9,7 @@ import datetime as dt
 
 from hcpay_app.models import CoverageStatus
 from hcpay_app.services.billing.summary import MoneySummary
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import contact, dates, money
 from hcpay_app.services.common.messages import Message
 
 
@@ -71,7 +71,7 @@ def terminated(deadline: dt.date, terminated_on: dt.date) -> Message:
     return Message(
         "Your coverage has ended",
         f"We didn't receive the past-due premium by {dates.short_date(deadline)}, so your coverage ended on "
-        f"{dates.short_date(terminated_on)}. Contact customer service about re-enrolling.",
+        f"{dates.short_date(terminated_on)}. To re-enroll: {contact.call_line()}",
     )
 
 
@@ -168,7 +168,7 @@ def coverage_line(summary: MoneySummary) -> CoverageLine:
         return CoverageLine(
             f"Coverage ended{ended}",
             "red",
-            (f"Your coverage ended{ended}.", "Contact customer service about re-enrolling."),
+            (f"Your coverage ended{ended}.", f"To re-enroll: {contact.call_line()}"),
         )
     if status == CoverageStatus.PENDING_FIRST_PAYMENT:
         start = dates.short_date(summary.coverage_start)

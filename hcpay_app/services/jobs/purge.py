@@ -20,6 +20,7 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import (
     AuthSession,
+    GuestReceiptToken,
     LoginThrottle,
     OutboundEmail,
     PasswordResetToken,
@@ -66,6 +67,7 @@ def purge(session: Session, *, today: dt.date) -> PurgeTally:
 
     tally.signups = run(delete(PendingRegistration).where(PendingRegistration.expires_at <= before))
     tally.reset_links = run(delete(PasswordResetToken).where(PasswordResetToken.expires_at <= before))
+    tally.reset_links += run(delete(GuestReceiptToken).where(GuestReceiptToken.expires_at <= before))
     tally.sessions = run(
         delete(AuthSession).where(
             or_(
