@@ -29,6 +29,7 @@ from hcpay_app.state.base import (
 from hcpay_app.state.session import MemberState, holds_member_data
 
 ACTIVATED = "Automatic Payments are on. Your next charge is {mandate.next_charge}."
+REVIEW_AGAIN = "Something changed since your review. Please review your Automatic Payments again."
 PAUSED = "Automatic Payments are paused until {mandate.paused_until}."
 RESUMED = "Automatic Payments resumed. Your next charge is {mandate.next_charge}."
 CANCELED = "Automatic Payments are canceled. Remember to pay by each due date."
@@ -73,6 +74,9 @@ class AutopayState(MemberState, rx.State):
     pause_rules: str = ""
     pause_min: str = ""
     pause_max: str = ""
+    # The terms the member reviewed, as the server checked them (backend only): activation uses
+    # exactly these, and any change after the review clears them, so the member reviews again.
+    _reviewed: dict = {}
 
     def _show_error(self, exc: DomainError) -> None:
         """Field errors next to the form; anything else in the message at the top."""
@@ -123,7 +127,14 @@ class AutopayState(MemberState, rx.State):
         self.preview, self.warning, self.method_label = terms.charges, terms.warning, terms.method
         self.amount_rule_text, self.frequency_text = terms.amount_rule, terms.frequency
         self.charge_day_text, self.first_charge, self.counts = terms.charge_day, terms.first_charge, terms.counts
+        self._reviewed = {"method_id": parse_id(self.method_id), **self._terms()}
         self.errors, self.mode = {}, "review"
+
+    def _terms_changed(self) -> None:
+        """Anything changed after the review: back to the set-up, to be reviewed again."""
+        self._reviewed = {}
+        if self.mode == "review":
+            self.mode = "setup"
 
     async def _change(self, action, done: str, /, **kwargs):
         """Change the arrangement through `action`; then show it (or the set-up form once it is
@@ -146,19 +157,23 @@ class AutopayState(MemberState, rx.State):
             self.method_id = str(self.mandate.method_id)
             self.amount_rule, self.fixed_amount = self.mandate.amount_rule, self.mandate.fixed_amount
             self.frequency, self.charge_day = self.mandate.frequency.lower(), str(self.mandate.charge_day)
+        self._reviewed = {}
         self.mode, self.errors, self.message = "setup", {}, ""
 
     @rx.event
     def pick_rule(self, value: str):
         self.amount_rule = value if value in ("full", "fixed") else "full"
+        self._terms_changed()
 
     @rx.event
     def pick_method(self, value: str):
         """Which method the set-up uses: a saved one (its id) or a new card or bank account."""
         self.method_id = _method_choice(value)
+        self._terms_changed()
 
     @rx.event
     def back_to_setup(self):
+        self._terms_changed()
         self.mode, self.errors = "setup", {}
 
     @rx.event
@@ -169,18 +184,22 @@ class AutopayState(MemberState, rx.State):
 
     @rx.event
     async def activate(self, form_data: dict):
-        return await self._change(
+        reviewed = self._reviewed
+        if self.mode != "review" or not reviewed:
+            self._terms_changed()
+            self.mode, self.message = "setup", REVIEW_AGAIN
+            return None
+        events = await self._change(
             autopay.activate,
             ACTIVATED,
-            method_id=parse_id(self.method_id),
-            amount_rule=self.amount_rule,
-            fixed_amount=self.fixed_amount,
-            frequency=self.frequency,
-            charge_day=self.charge_day,
+            **reviewed,
             accepted=form_flag(form_data, "accept"),
             now=clock.utcnow(),
             today=clock.today(),
         )
+        if self.mode == "view":  # activated: those terms are spent
+            self._reviewed = {}
+        return events
 
     @rx.event
     async def pause(self, form_data: dict):

@@ -217,3 +217,78 @@ async def test_without_a_live_session_review_saves_nothing(db, cookie):
     assert out.redirects == [AUTOPAY_REDIRECT]
     assert counts() == before and method_rows(ALICE) == []
     assert clock.today() == TODAY
+
+
+# ---- Issue 14: activation binds the reviewed terms --------------------------------------------
+
+
+async def test_activation_stores_exactly_the_reviewed_terms(db):
+    card = saved_card(ALICE)
+    tab = await autopay_page()
+    await tab.fire("pick_rule", value="fixed")
+    await tab.fire(
+        "review",
+        form_data={
+            "method_id": str(card),
+            "amount_rule": "fixed",
+            "fixed_amount": "300.00",
+            "frequency": "quarterly",
+            "charge_day": "9",
+        },
+    )
+    assert tab.state.mode == "review"
+    await tab.fire("activate", form_data={"accept": True})
+    [mandate] = mandates()
+    assert (mandate.payment_method_id, mandate.amount_rule, mandate.fixed_amount_cents) == (card, "fixed", 30000)
+    assert (mandate.frequency, mandate.charge_day) == ("quarterly", 9)
+
+
+@pytest.mark.parametrize(
+    ("handler", "payload"), [("pick_rule", {"value": "fixed"}), ("pick_method", {"value": "new_bank"})]
+)
+async def test_a_change_after_the_review_sends_the_member_back_to_review(db, handler, payload):
+    card = saved_card(ALICE)
+    tab = await autopay_page()
+    await tab.fire("review", form_data={"method_id": str(card), **TERMS})
+    await tab.fire(handler, **payload)
+    assert tab.state.mode == "setup"
+    await tab.fire("activate", form_data={"accept": True})
+    assert mandates() == [] and tab.state.message.startswith("Something changed since your review")
+    await tab.fire("pick_rule", value="full")
+    await tab.fire("review", form_data={"method_id": str(card), **TERMS})
+    await tab.fire("activate", form_data={"accept": True})
+    assert len(mandates()) == 1
+
+
+async def test_activate_without_a_review_activates_nothing(db):
+    saved_card(ALICE)
+    tab = await autopay_page()
+    await tab.fire("activate", form_data={"accept": True})
+    assert mandates() == [] and tab.state.mode == "setup"
+
+
+async def test_an_unaccepted_authorization_keeps_the_review(db):
+    card = saved_card(ALICE)
+    tab = await autopay_page()
+    await tab.fire("review", form_data={"method_id": str(card), **TERMS})
+    await tab.fire("activate", form_data={})
+    assert mandates() == [] and tab.state.mode == "review" and "accept" in tab.state.errors
+    await tab.fire("activate", form_data={"accept": True})
+    assert len(mandates()) == 1
+
+
+async def test_a_fixed_amount_above_the_one_time_maximum_is_refused(db):
+    card = saved_card(ALICE)
+    tab = await autopay_page()
+    await tab.fire("pick_rule", value="fixed")
+    form = {
+        "method_id": str(card),
+        "amount_rule": "fixed",
+        "fixed_amount": "9" * 12,
+        "frequency": "monthly",
+        "charge_day": "18",
+    }
+    await tab.fire("review", form_data=form)
+    assert tab.state.mode == "setup" and tab.state.errors["fixed_amount"].startswith("The most an automatic payment")
+    await tab.fire("activate", form_data={"accept": True})
+    assert mandates() == []

@@ -283,3 +283,33 @@ def test_a_pause_after_a_failed_charge_names_it_and_what_is_owed(session, avery)
         "Your automatic payment of $512.50 on Mar 18, 2026 wasn't made. We won't charge anything until you resume "
         "Automatic Payments. You owe $512.50 now: pay it yourself with Make a Payment."
     )
+
+
+# ---- Issue 14: bounded ---------------------------------------------------------------------------
+
+
+def test_a_fixed_amount_above_the_one_time_maximum_is_refused_at_review_and_activation(session, avery, visa):
+    most = autopay.one_time_maximum(session, session.get(BillingAccount, avery.account_id), TODAY)
+    assert most == 12 * PREMIUM + 51250  # 12 months of premium plus the April bill owed
+    above = f"{(most + 1) / 100:.2f}"
+    for attempt in (
+        lambda: review(session, avery, visa.id, amount_rule="fixed", fixed_amount=above),
+        lambda: turn_on(session, avery, visa, rule="fixed", fixed=above),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            attempt()
+        assert refused.value.errors == {"fixed_amount": templates.fixed_above_maximum(most)}
+    assert mandate_of(session, avery.account_id) is None
+    turn_on(session, avery, visa, rule="fixed", fixed=f"{most / 100:.2f}")  # the maximum itself is allowed
+
+
+def test_a_charge_never_exceeds_the_one_time_maximum(session, avery, visa):
+    turn_on(session, avery, visa, rule="fixed", fixed="400.00")
+    mandate = mandate_of(session, avery.account_id)
+    mandate.fixed_amount_cents = 99_999_999_99  # a stored amount from before the cap, or tampered with
+    session.add(mandate)
+    session.commit()
+    account = session.get(BillingAccount, avery.account_id)
+    assert autopay.charge_amount(session, mandate, account, TODAY) == autopay.one_time_maximum(session, account, TODAY)
+    mandate.fixed_amount_cents = 40000
+    assert autopay.charge_amount(session, mandate, account, TODAY) == 40000  # within the terms: as set

@@ -31,7 +31,7 @@ from hcpay_app.services.billing import invoicing, ledger, summary
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, NotFound, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
-from hcpay_app.services.payments import methods
+from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.recurring import templates
 
 FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
@@ -89,14 +89,22 @@ def first_charge_on(charge_day: int, today: dt.date) -> dt.date:
     return this_month if this_month > today else dates.add_months(this_month, 1)
 
 
+def one_time_maximum(session: Session, account: BillingAccount, today: dt.date) -> int:
+    """The most one payment may be (Make a Payment's limit): no automatic payment is set, or
+    charged, above it."""
+    return checkout.account_options(session, account, today).maximum_cents
+
+
 def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAccount, today: dt.date) -> int:
     """Full rule: what is due now (quarterly adds the next two months' premium), less any credit;
-    fixed: as set."""
+    fixed: as set. Never above the stored terms, nor above the one-time maximum."""
     if mandate.amount_rule == AmountRule.FIXED:
-        return mandate.fixed_amount_cents or 0
-    balance = ledger.account_position(session, account.id, today).balance_cents
-    extra_months = FREQUENCY_MONTHS[mandate.frequency] - 1
-    return max(balance + extra_months * account.monthly_premium_cents, 0)
+        amount = mandate.fixed_amount_cents or 0
+    else:
+        balance = ledger.account_position(session, account.id, today).balance_cents
+        extra_months = FREQUENCY_MONTHS[mandate.frequency] - 1
+        amount = max(balance + extra_months * account.monthly_premium_cents, 0)
+    return min(amount, one_time_maximum(session, account, today))
 
 
 def project_charges(
@@ -192,6 +200,7 @@ def _validate(
     fixed_amount: object,
     frequency: object,
     charge_day: object,
+    today: dt.date,
 ) -> tuple[PaymentMethod, str, int | None, str, int]:
     errors: dict[str, str] = {}
     method = None
@@ -200,6 +209,10 @@ def _validate(
     except NotFound:
         errors["method"] = templates.NO_METHOD
     fixed, day = _check_terms(errors, amount_rule, fixed_amount, frequency, charge_day)
+    if fixed is not None and "fixed_amount" not in errors:
+        most = one_time_maximum(session, access.member_account(session, actor), today)
+        if fixed > most:
+            errors["fixed_amount"] = templates.fixed_above_maximum(most)
     if errors:
         raise ValidationError(errors)
     return method, amount_rule, fixed, frequency, day
@@ -228,6 +241,7 @@ def review(
         fixed_amount=fixed_amount,
         frequency=frequency,
         charge_day=charge_day,
+        today=today,
     )
     months = FREQUENCY_MONTHS[freq]
     first = first_charge_on(day, today)
@@ -323,6 +337,7 @@ def activate(
         fixed_amount=fixed_amount,
         frequency=frequency,
         charge_day=charge_day,
+        today=today,
     )
     if accepted is not True:
         raise ValidationError({"accept": "Please read and accept the authorization to continue."})

@@ -208,3 +208,10 @@ def plan_ended() -> Message:
 
 def plan_completed() -> Message:
     return Message("Payment plan complete", "You've paid every installment of your payment plan. Thank you!")
+
+
+def fixed_above_maximum(maximum_cents: int) -> str:
+    return (
+        f"The most an automatic payment can be is {money.format_cents(maximum_cents)} "
+        "(12 months of premium plus your balance)."
+    )
