@@ -6,6 +6,8 @@ and emotion CSS), so those stay allowed; nothing may frame the portal, and pages
 
 from __future__ import annotations
 
+from hcpay_app.config import get_settings
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -28,10 +30,19 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+# Sent only when the portal is served over https (HCPAY_BASE_URL): browsers then refuse plain http
+# to it for two years, so a network attacker can't strip TLS from a member's next visit.
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+
+def headers_for(base_url: str) -> list[tuple[bytes, bytes]]:
+    return [*HEADERS, HSTS] if base_url.startswith("https://") else list(HEADERS)
 
 
 def with_security_headers(app):
     """Wrap an ASGI app so every HTTP response carries the headers above; HTML is never cached."""
+    security = headers_for(get_settings().base_url)
+    names = {k for k, _ in security}
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http":
@@ -40,8 +51,8 @@ def with_security_headers(app):
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(HEADERS)]
-                headers.extend(HEADERS)
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                headers.extend(security)
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if content_type.startswith(b"text/html") and not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
