@@ -47,7 +47,7 @@ def amount_step() -> rx.Component:
                         ),
                     ),
                     rx.cond(
-                        PayState.has_past_due,
+                        PayState.shows_past_due,
                         choice_row(
                             "amount_choice",
                             "past_due",
@@ -205,11 +205,7 @@ def method_step() -> rx.Component:
                         "Bank transfer from a new account",
                         checked=PayState.method_kind == "bank",
                         on_change=PayState.pick_method_kind("bank"),
-                        hint=rx.text(
-                            "A checking or savings account. Takes 2 business days to clear.",
-                            size="2",
-                            color_scheme="gray",
-                        ),
+                        hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray"),
                     ),
                     spacing="2",
                     width="100%",
@@ -221,7 +217,14 @@ def method_step() -> rx.Component:
                 (
                     "saved",
                     rx.vstack(
-                        rx.foreach(PayState.saved_methods, saved_option),
+                        rx.cond(
+                            PayState.saved_methods.length() == 1,
+                            # One saved method: the choice above names it; no second radio for it.
+                            rx.el.input(
+                                type="hidden", name="saved_method", value=PayState.saved_methods[0].id.to_string()
+                            ),
+                            rx.foreach(PayState.saved_methods, saved_option),
+                        ),
                         field_error(PayState.errors.get("saved_method", "").to(str), "saved_method"),
                         spacing="2",
                         width="100%",

@@ -23,6 +23,16 @@ from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
 from hcpay_app.state.session import MemberState, holds_member_data
 
 STEPS = ("amount", "method", "review", "done")
+
+
+def _saved_choice(saved: list[MethodView]) -> str:
+    """The saved-method choice, named exactly: "Visa ••••4242 · Everyday", or "Saved: Visa ••••4242
+    or Checking ••••6789" above the list to pick from."""
+    if len(saved) == 1:
+        return saved[0].label + (f" · {saved[0].nickname}" if saved[0].nickname else "")
+    return "Saved: " + " or ".join(m.label for m in saved) if saved else ""
+
+
 AMOUNT_CHOICES = ("due", "past_due", "current", "all", "first_premium", "other")
 
 
@@ -46,6 +56,7 @@ class PayState(MemberState, rx.State):
     other_amount: str = ""
     # The itemised choices (the money summary's figures, worded by payments.templates)
     past_due_label: str = ""
+    shows_past_due: bool = False
     has_current: bool = False
     current_label: str = ""
     shows_owed: bool = False
@@ -116,16 +127,17 @@ class PayState(MemberState, rx.State):
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso
         self.past_due_label = templates.past_due_choice(offered.past_due_cents)
-        self.has_current = offered.has_current
+        self.shows_past_due = offered.shows_past_due
+        self.has_current = offered.shows_current
         self.current_label = templates.current_choice(
-            offered.current_cents, offered.current_month, offered.current_due_on
+            offered.current_cents, offered.current_months or offered.current_month, offered.current_due_on
         )
         self.shows_owed = offered.shows_everything_owed
         self.owed_label = templates.everything_owed_choice(offered.owed_cents)
         self.has_first_premium = offered.has_first_premium
         self.first_premium_label = templates.first_premium_choice(offered.first_premium_cents, offered.coverage_start)
         self.amount_choice = offered.default_choice()
-        self.saved_choice_label = " or ".join(m.label for m in self.saved_methods)
+        self.saved_choice_label = _saved_choice(self.saved_methods)
         default = next((m for m in self.saved_methods if m.is_default), None)
         self.method_kind = "saved" if default else "card"
         self.selected_method = str(default.id) if default else ""

@@ -63,12 +63,13 @@ class PaymentOptions:
     has_amount_due: bool = False
     has_past_due: bool = False
     current_cents: int = 0  # the bill due next (every bill due that day), less what is clearing
-    current_month: dt.date | None = None  # its coverage month
+    current_month: dt.date | None = None  # its coverage month (the first, when several bills share the date)
     current_due_on: dt.date | None = None
     owed_cents: int = 0  # everything owed: past due, due next and issued bills not yet due
     first_premium_cents: int = 0  # a new member's first premium (binder), still to pay
     coverage_start: dt.date | None = None
     grace_ends_on: dt.date | None = None
+    current_months: tuple[dt.date, ...] = ()  # every coverage month due that day
 
     @property
     def has_current(self) -> bool:
@@ -81,6 +82,17 @@ class PaymentOptions:
     @property
     def has_owed(self) -> bool:
         return self.owed_cents >= MINIMUM_PAYMENT_CENTS
+
+    @property
+    def shows_past_due(self) -> bool:
+        """The past-due choice, unless it is just the first premium (offered as that)."""
+        return self.has_past_due and not (self.has_first_premium and self.past_due_cents == self.first_premium_cents)
+
+    @property
+    def shows_current(self) -> bool:
+        """The bill due next, unless it is just the first premium (offered as that)."""
+        first_is_next = self.has_first_premium and self.past_due_cents == 0
+        return self.has_current and not (first_is_next and self.current_cents == self.first_premium_cents)
 
     @property
     def shows_everything_owed(self) -> bool:
@@ -103,8 +115,8 @@ class PaymentOptions:
         else the bill due next, else everything owed, else another amount."""
         for choice, shown in (
             ("first_premium", self.has_first_premium),
-            ("past_due", self.has_past_due),
-            ("current", self.has_current),
+            ("past_due", self.shows_past_due),
+            ("current", self.shows_current),
             ("all", self.has_owed),
         ):
             if shown:
@@ -150,13 +162,15 @@ def account_options(session: Session, account: BillingAccount, today: dt.date) -
     past_due = max(money_now.past_due_cents - clearing, 0)
     current = max(money_now.due_next_cents - max(clearing - money_now.past_due_cents, 0), 0)
     owed = max(money_now.owed_cents - clearing, 0)
-    current_month = None
+    current_months: tuple[dt.date, ...] = ()
     if money_now.due_next_on is not None:
-        current_month = session.exec(
-            select(Invoice.coverage_month)
-            .where(Invoice.billing_account_id == account.id, Invoice.due_on == money_now.due_next_on)
-            .order_by(Invoice.coverage_month)
-        ).first()
+        current_months = tuple(
+            session.exec(
+                select(Invoice.coverage_month)
+                .where(Invoice.billing_account_id == account.id, Invoice.due_on == money_now.due_next_on)
+                .order_by(Invoice.coverage_month)
+            ).all()
+        )
     return PaymentOptions(
         account.account_number,
         money_now.payable_now_cents,
@@ -166,12 +180,13 @@ def account_options(session: Session, account: BillingAccount, today: dt.date) -
         has_amount_due=money_now.has_amount_due,
         has_past_due=past_due >= MINIMUM_PAYMENT_CENTS,
         current_cents=current,
-        current_month=current_month,
+        current_month=current_months[0] if current_months else None,
         current_due_on=money_now.due_next_on,
         owed_cents=owed,
         first_premium_cents=_first_premium_cents(session, account, money_now, today),
         coverage_start=account.coverage_start,
         grace_ends_on=money_now.grace_ends_on,
+        current_months=current_months,
     )
 
 

@@ -122,9 +122,18 @@ def past_due_choice(past_due_cents: int) -> str:
     return f"Past due: {money.format_cents(past_due_cents)}"
 
 
-def current_choice(current_cents: int, coverage_month: dt.date | None, due_on: dt.date | None) -> str:
-    """ "December 2026 bill: $450.00, due Nov 23, 2026"."""
-    name = f"{dates.month_label(coverage_month)} bill" if coverage_month else "Bill due next"
+def current_choice(
+    current_cents: int, coverage_month: dt.date | tuple[dt.date, ...] | None, due_on: dt.date | None
+) -> str:
+    """ "December 2026 bill: $450.00, due Nov 23, 2026" — or, when several bills fall due that
+    day, "January and February 2027 bills: $900.00, due Feb 8, 2027"."""
+    months = tuple(coverage_month) if isinstance(coverage_month, (tuple, list)) else (coverage_month,)
+    months = tuple(m for m in months if m is not None)
+    if len(months) > 1:
+        names = [m.strftime("%B") if m.year == months[-1].year else dates.month_label(m) for m in months]
+        name = f"{', '.join(names[:-1])} and {dates.month_label(months[-1])} bills"
+    else:
+        name = f"{dates.month_label(months[0])} bill" if months else "Bill due next"
     due = f", due {dates.short_date(due_on)}" if due_on else ""
     return f"{name}: {money.format_cents(current_cents)}{due}"
 
