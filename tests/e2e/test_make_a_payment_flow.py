@@ -177,13 +177,21 @@ def test_a_new_member_is_offered_the_first_premium(page: Page):
     member = make_member(coverage_start=dates.first_of_month(clock.today()), bill=True)
     user = make_user(member)
     options = offered(user)
+    amount = money.format_cents(options.first_premium_cents)
     open_pay(page, user)
-    first = page.get_by_label(
-        re.compile(r"^First premium: " + re.escape(money.format_cents(options.first_premium_cents)))
-    )
-    expect(first).to_be_checked()
+    first = page.get_by_label(re.compile(r"^First premium: " + re.escape(amount)))
+    expect(first).to_be_visible()
     expect(page.get_by_text("Your coverage is Pending first payment until it is paid.")).to_be_visible()
     page.screenshot(path="/tmp/pay-first-premium.png", full_page=True)
+    first.check()
+    page.get_by_role("button", name="Continue").click()
+    fill_card(page)
+    to_review(page)
+    page.get_by_role("button", name="Submit payment").click()
+    confirmation_reference(page)
+    expect(page.locator("#confirmation-amount")).to_have_text(amount)
+    page.goto("/dashboard")
+    expect(page.locator("#coverage-status")).to_have_text("Active")
 
 
 def test_a_card_payment_confirmation_tells_everything_and_the_receipt_downloads(page: Page, owing_user):
@@ -198,9 +206,8 @@ def test_a_card_payment_confirmation_tells_everything_and_the_receipt_downloads(
     reference = confirmation_reference(page)
     expect(page.locator("#confirmation-date")).to_have_text(today)
     expect(page.get_by_text("Today", exact=True)).to_have_count(0)
-    # What step 1 picked for this member (never paid: their first premium, the binder).
-    assert options.default_choice() == "first_premium"
-    expect(page.locator("#confirmation-amount")).to_have_text(money.format_cents(options.first_premium_cents))
+    # What step 1 picked: what the dashboard calls the amount due.
+    expect(page.locator("#confirmation-amount")).to_have_text(money.format_cents(options.amount_due_cents))
     expect(page.locator("#confirmation-method")).to_have_text("Visa ••••4242")
     expect(page.locator("#confirmation-balance")).to_have_text(re.compile(r"^\$[0-9,]+\.[0-9]{2}"))
     expect(page.locator("#confirmation-next-due")).to_have_text(re.compile(r"^[A-Z][a-z]{2} [0-9]{1,2}, 20[0-9]{2}$"))

@@ -51,6 +51,7 @@ def choose(session, member, choice, today, other="", on=None):
 
 
 def test_a_new_member_is_offered_the_first_premium_first(session):
+    """March (the first premium) is due Mar 20, April Mar 23: the amount due now is the first premium."""
     member = new_member(session)
     offered = checkout.options(session, member.who, IMPORTED)
     assert offered.first_premium_cents == PREMIUM and offered.has_first_premium
@@ -87,7 +88,9 @@ def test_past_due_the_current_bill_with_its_month_and_everything_owed(session):
     assert (offered.current_month, offered.current_due_on) == (D(2026, 4, 1), D(2026, 3, 23))
     assert offered.current_months == (D(2026, 4, 1),)
     assert offered.shows_past_due and offered.shows_current and offered.shows_everything_owed
-    assert not offered.has_first_premium and offered.default_choice() == "past_due"
+    # Step 1 starts on what the dashboard calls the amount due: here, everything owed.
+    assert offered.amount_due_cents == 2 * PREMIUM
+    assert not offered.has_first_premium and offered.default_choice() == "all"
     assert templates.past_due_choice(offered.past_due_cents) == "Past due: $512.50"
     assert templates.current_choice(offered.current_cents, offered.current_month, offered.current_due_on) == (
         "April 2026 bill: $512.50, due Mar 23, 2026"
@@ -107,6 +110,27 @@ def test_money_on_its_way_pays_the_oldest_first_in_every_choice(session):
     assert (offered.past_due_cents, offered.current_cents, offered.owed_cents) == (0, 42500, 42500)
     assert not offered.shows_past_due and offered.default_choice() == "current"
     assert not offered.shows_everything_owed  # the same as the bill due next
+
+
+def test_the_default_is_what_the_dashboard_calls_the_amount_due():
+    base = dict(account_number="1", maximum_cents=10**7, latest_date=LATE, has_amount_due=True)
+    # A new member whose first two bills fall due the same day: both, as the dashboard says.
+    both = checkout.PaymentOptions(
+        amount_due_cents=90000,
+        past_due_cents=0,
+        current_cents=90000,
+        owed_cents=90000,
+        first_premium_cents=45000,
+        **base,
+    )
+    assert both.shows_current and both.default_choice() == "current"
+    # Past due and due next, with a later bill issued: no single choice is the amount due.
+    apart = checkout.PaymentOptions(
+        amount_due_cents=90000, past_due_cents=45000, current_cents=45000, owed_cents=135000, has_past_due=True, **base
+    )
+    assert apart.default_choice() == "past_due"
+    nothing = checkout.PaymentOptions(amount_due_cents=0, past_due_cents=0, **{**base, "has_amount_due": False})
+    assert nothing.default_choice() == "other"
 
 
 @pytest.mark.parametrize(

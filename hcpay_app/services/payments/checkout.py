@@ -111,15 +111,20 @@ class PaymentOptions:
         }.get(choice if isinstance(choice, str) else "")
 
     def default_choice(self) -> str:
-        """What step 1 starts with: the first premium for a new member, else what is past due,
-        else the bill due next, else everything owed, else another amount."""
-        for choice, shown in (
+        """What step 1 starts with: the choice that is exactly what the dashboard calls the amount
+        due, if one is; else the first premium, what is past due, the bill due next, everything
+        owed; else another amount."""
+        shown = (
             ("first_premium", self.has_first_premium),
             ("past_due", self.shows_past_due),
             ("current", self.shows_current),
-            ("all", self.has_owed),
-        ):
-            if shown:
+            ("all", self.shows_everything_owed),
+        )
+        for choice, offered in shown:
+            if offered and self.has_amount_due and self.cents_for(choice) == self.amount_due_cents:
+                return choice
+        for choice, offered in (*shown, ("all", self.has_owed)):
+            if offered:
                 return choice
         return "other"
 
