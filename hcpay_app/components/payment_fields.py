@@ -10,8 +10,11 @@ import reflex as rx
 from hcpay_app.components.fields import field_error, text_field
 
 
-def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=None) -> rx.Component:
-    """A native radio with its label: big enough to tap, read by screen readers."""
+def choice_row(
+    name: str, value: str, label, *, checked, on_change=None, hint=None, full_width: bool = False
+) -> rx.Component:
+    """A native radio with its label: big enough to tap, read by screen readers. `full_width`
+    makes every choice in a list as wide as the form."""
     field_id = f"{name}-{value}"
     return rx.el.label(
         rx.hstack(
@@ -31,6 +34,7 @@ def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=No
         html_for=field_id,
         style={
             "display": "block",
+            **({"width": "100%", "box_sizing": "border-box"} if full_width else {}),
             "padding": "0.6rem 0.75rem",
             "min_height": "44px",
             "border": "1px solid var(--gray-a6)",

@@ -39,6 +39,7 @@ def amount_step() -> rx.Component:
                             PayState.first_premium_label,
                             checked=PayState.amount_choice == "first_premium",
                             on_change=PayState.pick_amount("first_premium"),
+                            full_width=True,
                             hint=rx.text(
                                 "Your coverage is Pending first payment until it is paid.",
                                 size="2",
@@ -54,6 +55,7 @@ def amount_step() -> rx.Component:
                             PayState.past_due_label,
                             checked=PayState.amount_choice == "past_due",
                             on_change=PayState.pick_amount("past_due"),
+                            full_width=True,
                         ),
                     ),
                     rx.cond(
@@ -64,6 +66,7 @@ def amount_step() -> rx.Component:
                             PayState.current_label,
                             checked=PayState.amount_choice == "current",
                             on_change=PayState.pick_amount("current"),
+                            full_width=True,
                         ),
                     ),
                     rx.cond(
@@ -74,6 +77,7 @@ def amount_step() -> rx.Component:
                             PayState.owed_label,
                             checked=PayState.amount_choice == "all",
                             on_change=PayState.pick_amount("all"),
+                            full_width=True,
                         ),
                     ),
                     choice_row(
@@ -82,6 +86,7 @@ def amount_step() -> rx.Component:
                         "Another amount",
                         checked=PayState.amount_choice == "other",
                         on_change=PayState.pick_amount("other"),
+                        full_width=True,
                     ),
                     spacing="2",
                     width="100%",
@@ -190,6 +195,7 @@ def method_step() -> rx.Component:
                             PayState.saved_choice_label,
                             checked=PayState.method_kind == "saved",
                             on_change=PayState.pick_method_kind("saved"),
+                            full_width=True,
                         ),
                     ),
                     choice_row(
@@ -198,6 +204,7 @@ def method_step() -> rx.Component:
                         "Credit or debit card",
                         checked=PayState.method_kind == "card",
                         on_change=PayState.pick_method_kind("card"),
+                        full_width=True,
                     ),
                     choice_row(
                         "method_kind",
@@ -205,6 +212,7 @@ def method_step() -> rx.Component:
                         "Bank transfer from a new account",
                         checked=PayState.method_kind == "bank",
                         on_change=PayState.pick_method_kind("bank"),
+                        full_width=True,
                         hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray"),
                     ),
                     spacing="2",
