@@ -25,7 +25,7 @@ def choice_row(
                 id=field_id,
                 default_checked=checked,
                 on_change=on_change,
-                style={"width": "1.25rem", "height": "1.25rem"},
+                style={"width": "1.25rem", "height": "1.25rem", "flex_shrink": "0"},  # long labels don't squeeze it
             ),
             rx.vstack(rx.text(label, weight="medium"), hint or rx.fragment(), spacing="0"),
             align="center",
