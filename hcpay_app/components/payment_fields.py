@@ -10,8 +10,11 @@ import reflex as rx
 from hcpay_app.components.fields import field_error, text_field
 
 
-def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=None) -> rx.Component:
-    """A native radio with its label: big enough to tap, read by screen readers."""
+def choice_row(
+    name: str, value: str, label, *, checked, on_change=None, hint=None, full_width: bool = False
+) -> rx.Component:
+    """A native radio with its label: big enough to tap, read by screen readers. `full_width`
+    makes every choice in a list as wide as the form."""
     field_id = f"{name}-{value}"
     return rx.el.label(
         rx.hstack(
@@ -22,7 +25,7 @@ def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=No
                 id=field_id,
                 default_checked=checked,
                 on_change=on_change,
-                style={"width": "1.25rem", "height": "1.25rem"},
+                style={"width": "1.25rem", "height": "1.25rem", "flex_shrink": "0"},  # long labels don't squeeze it
             ),
             rx.vstack(rx.text(label, weight="medium"), hint or rx.fragment(), spacing="0"),
             align="center",
@@ -31,6 +34,7 @@ def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=No
         html_for=field_id,
         style={
             "display": "block",
+            **({"width": "100%", "box_sizing": "border-box"} if full_width else {}),
             "padding": "0.6rem 0.75rem",
             "min_height": "44px",
             "border": "1px solid var(--gray-a6)",
@@ -40,7 +44,16 @@ def choice_row(name: str, value: str, label, *, checked, on_change=None, hint=No
     )
 
 
-def card_fields(errors: rx.Var, *, expiry="", name="", billing_zip="") -> rx.Component:
+def card_fields(
+    errors: rx.Var, *, expiry="", name="", billing_zip="", on_expiry_blur=None, expiry_key=None
+) -> rx.Component:
+    """`on_expiry_blur` (optional) gets the expiry as typed when the field loses focus, so the
+    state can show it as MM/YY ("1224" → "12/24"); the field is re-drawn with that value (keyed on
+    `expiry_key`, default the value), without a script in the page. The server accepts "1224" on
+    submit either way."""
+    expiry_props = {}
+    if on_expiry_blur is not None:
+        expiry_props = {"on_blur": on_expiry_blur, "key": expiry if expiry_key is None else expiry_key}
     return rx.vstack(
         text_field(
             "Card number", "card_number", errors=errors, input_mode="numeric", autocomplete="cc-number", max_length=23
@@ -48,7 +61,14 @@ def card_fields(errors: rx.Var, *, expiry="", name="", billing_zip="") -> rx.Com
         rx.text("", id="card-brand", size="2", aria_live="polite"),
         rx.grid(
             text_field(
-                "Expiration (MM/YY)", "expiry", errors=errors, autocomplete="cc-exp", max_length=7, default_value=expiry
+                "Expiration (MM/YY)",
+                "expiry",
+                errors=errors,
+                autocomplete="cc-exp",
+                input_mode="numeric",
+                max_length=7,
+                default_value=expiry,
+                **expiry_props,
             ),
             text_field(
                 "Security code (CVC)", "cvc", errors=errors, input_mode="numeric", autocomplete="cc-csc", max_length=4

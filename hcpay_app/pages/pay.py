@@ -15,6 +15,7 @@ from hcpay_app.components.payment_fields import bank_fields as shared_bank_field
 from hcpay_app.components.payment_fields import card_fields as shared_card_fields
 from hcpay_app.components.payment_fields import choice_row
 from hcpay_app.services.payments.methods import MethodView
+from hcpay_app.services.payments.templates import AUTOPAY_PROMPT
 from hcpay_app.state.pay import PayState
 
 # run_script compiles this into the page as a function (call_script would need eval, which the CSP forbids).
@@ -31,23 +32,52 @@ def amount_step() -> rx.Component:
                 rx.el.legend("Amount", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
                     rx.cond(
-                        PayState.has_amount_due,
+                        PayState.has_first_premium,
                         choice_row(
                             "amount_choice",
-                            "due",
-                            rx.text("Amount due: ", PayState.amount_due),
-                            checked=PayState.amount_choice == "due",
-                            on_change=PayState.pick_amount("due"),
+                            "first_premium",
+                            PayState.first_premium_label,
+                            checked=PayState.amount_choice == "first_premium",
+                            on_change=PayState.pick_amount("first_premium"),
+                            full_width=True,
+                            hint=rx.text(
+                                "Your coverage is Pending first payment until it is paid.",
+                                size="2",
+                                color_scheme="gray",
+                            ),
                         ),
                     ),
                     rx.cond(
-                        PayState.has_past_due,
+                        PayState.shows_past_due,
                         choice_row(
                             "amount_choice",
                             "past_due",
-                            rx.text("Past-due amount only: ", PayState.past_due),
+                            PayState.past_due_label,
                             checked=PayState.amount_choice == "past_due",
                             on_change=PayState.pick_amount("past_due"),
+                            full_width=True,
+                        ),
+                    ),
+                    rx.cond(
+                        PayState.has_current,
+                        choice_row(
+                            "amount_choice",
+                            "current",
+                            PayState.current_label,
+                            checked=PayState.amount_choice == "current",
+                            on_change=PayState.pick_amount("current"),
+                            full_width=True,
+                        ),
+                    ),
+                    rx.cond(
+                        PayState.shows_owed,
+                        choice_row(
+                            "amount_choice",
+                            "all",
+                            PayState.owed_label,
+                            checked=PayState.amount_choice == "all",
+                            on_change=PayState.pick_amount("all"),
+                            full_width=True,
                         ),
                     ),
                     choice_row(
@@ -56,6 +86,7 @@ def amount_step() -> rx.Component:
                         "Another amount",
                         checked=PayState.amount_choice == "other",
                         on_change=PayState.pick_amount("other"),
+                        full_width=True,
                     ),
                     spacing="2",
                     width="100%",
@@ -95,6 +126,10 @@ def amount_step() -> rx.Component:
                 width="100%",
             ),
             submit_button("Continue", PayState.processing),
+            rx.link(
+                rx.button("Back to dashboard", type="button", variant="ghost", width="100%", style=TOUCH),
+                href=routes.DASHBOARD,
+            ),
             spacing="3",
             align="stretch",
         ),
@@ -131,7 +166,12 @@ def saved_option(method: MethodView) -> rx.Component:
 
 def card_fields() -> rx.Component:
     return shared_card_fields(
-        PayState.errors, expiry=PayState.expiry, name=PayState.card_name, billing_zip=PayState.billing_zip
+        PayState.errors,
+        expiry=PayState.expiry,
+        name=PayState.card_name,
+        billing_zip=PayState.billing_zip,
+        on_expiry_blur=PayState.format_expiry,
+        expiry_key="expiry-" + PayState.expiry_key.to_string(),
     )
 
 
@@ -152,9 +192,10 @@ def method_step() -> rx.Component:
                         choice_row(
                             "method_kind",
                             "saved",
-                            "A saved card or bank account (direct debit)",
+                            PayState.saved_choice_label,
                             checked=PayState.method_kind == "saved",
                             on_change=PayState.pick_method_kind("saved"),
+                            full_width=True,
                         ),
                     ),
                     choice_row(
@@ -163,6 +204,7 @@ def method_step() -> rx.Component:
                         "Credit or debit card",
                         checked=PayState.method_kind == "card",
                         on_change=PayState.pick_method_kind("card"),
+                        full_width=True,
                     ),
                     choice_row(
                         "method_kind",
@@ -170,6 +212,7 @@ def method_step() -> rx.Component:
                         "Bank transfer from a new account",
                         checked=PayState.method_kind == "bank",
                         on_change=PayState.pick_method_kind("bank"),
+                        full_width=True,
                         hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray"),
                     ),
                     spacing="2",
@@ -182,7 +225,14 @@ def method_step() -> rx.Component:
                 (
                     "saved",
                     rx.vstack(
-                        rx.foreach(PayState.saved_methods, saved_option),
+                        rx.cond(
+                            PayState.saved_methods.length() == 1,
+                            # One saved method: the choice above names it; no second radio for it.
+                            rx.el.input(
+                                type="hidden", name="saved_method", value=PayState.saved_methods[0].id.to_string()
+                            ),
+                            rx.foreach(PayState.saved_methods, saved_option),
+                        ),
                         field_error(PayState.errors.get("saved_method", "").to(str), "saved_method"),
                         spacing="2",
                         width="100%",
@@ -210,7 +260,7 @@ def method_step() -> rx.Component:
                 ),
             ),
             submit_button("Continue to review", PayState.processing, "Checking…"),
-            rx.button("Back", type="button", variant="ghost", on_click=PayState.edit("amount"), style=TOUCH),
+            rx.button("Back", type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
             spacing="3",
             align="stretch",
         ),
@@ -253,12 +303,19 @@ def review_step() -> rx.Component:
                 orientation="vertical",
             ),
         ),
-        notice(PayState.message, tone="red", role="alert"),
-        rx.text("By selecting Submit payment you authorize this payment from the method shown.", size="2"),
-        rx.button(
-            rx.cond(
-                PayState.processing, "Processing…", rx.cond(PayState.is_scheduled, "Schedule payment", "Submit payment")
+        rx.foreach(
+            PayState.warnings,
+            lambda warning: rx.callout(
+                warning, icon="triangle-alert", color_scheme="amber", high_contrast=True, role="status"
             ),
+        ),
+        notice(PayState.message, tone="red", role="alert"),
+        rx.box(
+            rx.cond(PayState.is_bank, rx.heading("Debit authorization", as_="h3", size="3", margin_bottom="0.25rem")),
+            rx.text(PayState.authorization, size="2", id="payment-authorization"),
+        ),
+        rx.button(
+            rx.cond(PayState.processing, "Processing…", PayState.submit_label),
             # Disable at once in the browser, so a second tap can't even be sent; the server
             # ignores repeats anyway and the idempotency key makes retries harmless.
             on_click=[rx.run_script(DISABLE_SUBMIT), PayState.submit_payment],
@@ -268,6 +325,7 @@ def review_step() -> rx.Component:
             style=TOUCH,
             id="submit-payment",
         ),
+        rx.button("Back", type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
         spacing="3",
         align="stretch",
     )
@@ -275,6 +333,7 @@ def review_step() -> rx.Component:
 
 def done_step() -> rx.Component:
     return rx.vstack(
+        rx.heading(PayState.confirmation_heading, as_="h2", size="4", id="confirmation-heading"),
         rx.callout(PayState.result_message, icon="circle-check", color_scheme="green", role="status"),
         rx.card(
             rx.vstack(
@@ -300,13 +359,55 @@ def done_step() -> rx.Component:
                         rx.data_list.label("Status"),
                         rx.data_list.value(PayState.result_status, id="confirmation-status"),
                     ),
-                    rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(PayState.amount_text)),
-                    rx.data_list.item(rx.data_list.label("Method"), rx.data_list.value(PayState.method_label)),
-                    rx.data_list.item(rx.data_list.label("Payment date"), rx.data_list.value(PayState.date_text)),
+                    rx.data_list.item(
+                        rx.data_list.label("Amount"),
+                        rx.data_list.value(PayState.amount_text, id="confirmation-amount"),
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label("Method"),
+                        rx.data_list.value(PayState.method_label, id="confirmation-method"),
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label(rx.cond(PayState.is_scheduled, "Scheduled for", "Payment date")),
+                        rx.data_list.value(PayState.date_text, id="confirmation-date"),
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label(rx.cond(PayState.is_scheduled, "Balance until then", "Balance left")),
+                        rx.data_list.value(PayState.balance_left, id="confirmation-balance"),
+                    ),
+                    rx.cond(
+                        PayState.next_due != "",
+                        rx.data_list.item(
+                            rx.data_list.label("Next due date"),
+                            rx.data_list.value(PayState.next_due, id="confirmation-next-due"),
+                        ),
+                    ),
                     orientation="vertical",
                 ),
-                rx.text("We've emailed you a receipt.", size="2"),
+                rx.text(PayState.email_note, size="2", id="confirmation-email"),
                 spacing="2",
+            ),
+        ),
+        rx.cond(
+            PayState.receipt_url != "",
+            rx.link(
+                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                href=PayState.receipt_url,
+                is_external=True,
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ~PayState.autopay_on,
+            rx.callout(
+                rx.text(
+                    AUTOPAY_PROMPT,
+                    " ",
+                    rx.link("Set up Automatic Payments", href=routes.AUTOPAY, weight="medium"),
+                ),
+                icon="calendar-check",
+                color_scheme="blue",
+                high_contrast=True,
             ),
         ),
         rx.link("See this payment's status", href=routes.PAYMENT + "?reference=" + PayState.reference),
@@ -335,12 +436,24 @@ def page() -> rx.Component:
                     ),
                 ),
                 rx.card(
+                    # The amount and method forms stay mounted (hidden) until the payment is made,
+                    # so Back and Edit find them as they were left; a new method form after a decline.
+                    rx.cond(
+                        PayState.step != "done",
+                        rx.fragment(
+                            rx.box(amount_step(), display=rx.cond(PayState.step == "amount", "block", "none")),
+                            rx.box(
+                                method_step(),
+                                display=rx.cond(PayState.step == "method", "block", "none"),
+                                key="method-" + PayState.method_form_key.to_string(),
+                            ),
+                        ),
+                    ),
                     rx.match(
                         PayState.step,
-                        ("method", method_step()),
                         ("review", review_step()),
                         ("done", done_step()),
-                        amount_step(),
+                        rx.fragment(),
                     ),
                 ),
                 spacing="3",

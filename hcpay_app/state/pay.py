@@ -2,7 +2,8 @@
 
 Card and bank numbers are read once from the submitted form, tokenized by the processor and
 dropped: only the token (backend-only) and a masked label survive between steps. The idempotency
-key is created when the review step opens, so double taps and retries make one payment.
+key is created when the review step opens, so double taps and retries make one payment. Back works
+from every step; the page keeps each step's form mounted, so what was typed stays.
 """
 
 from __future__ import annotations
@@ -12,13 +13,27 @@ import datetime as dt
 import reflex as rx
 
 from hcpay_app import clock, routes
-from hcpay_app.services.common import money
+from hcpay_app.models import PaymentStatus
+from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import DomainError, NotFound
-from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.payments import checkout, method_validation, methods, templates
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
 from hcpay_app.state.session import MemberState, holds_member_data
+
+STEPS = ("amount", "method", "review", "done")
+
+
+def _saved_choice(saved: list[MethodView]) -> str:
+    """The saved-method choice, named exactly: "Visa ••••4242 · Everyday", or "Saved: Visa ••••4242
+    or Checking ••••6789" above the list to pick from."""
+    if len(saved) == 1:
+        return saved[0].label + (f" · {saved[0].nickname}" if saved[0].nickname else "")
+    return "Saved: " + " or ".join(m.label for m in saved) if saved else ""
+
+
+AMOUNT_CHOICES = ("due", "past_due", "current", "all", "first_premium", "other")
 
 
 @holds_member_data
@@ -39,9 +54,19 @@ class PayState(MemberState, rx.State):
     latest_iso: str = ""
     amount_choice: str = "due"
     other_amount: str = ""
+    # The itemised choices (the money summary's figures, worded by payments.templates)
+    past_due_label: str = ""
+    shows_past_due: bool = False
+    has_current: bool = False
+    current_label: str = ""
+    shows_owed: bool = False
+    owed_label: str = ""
+    has_first_premium: bool = False
+    first_premium_label: str = ""
     payment_date: str = ""
     # Step 2 (never a card number, CVC or account number)
     saved_methods: list[MethodView] = []
+    saved_choice_label: str = ""
     method_kind: str = "card"
     selected_method: str = ""
     card_name: str = ""
@@ -50,15 +75,27 @@ class PayState(MemberState, rx.State):
     account_name: str = ""
     account_type: str = "checking"
     can_save: bool = False
+    expiry_key: int = 0  # re-draws the expiry field once it is shown as MM/YY
+    method_form_key: int = 0  # a new method form (empty card number and CVC) after a decline
     # Review and result
     amount_text: str = ""
     date_text: str = ""
     is_scheduled: bool = False
     method_label: str = ""
+    is_bank: bool = False
+    submit_label: str = "Submit payment"
+    authorization: str = ""
+    warnings: list[str] = []
     invoices: list[str] = []
     reference: str = ""
     result_status: str = ""
     result_message: str = ""
+    confirmation_heading: str = ""
+    email_note: str = ""
+    balance_left: str = ""
+    next_due: str = ""
+    receipt_url: str = ""
+    autopay_on: bool = True
     _amount_cents: int = 0
     _payment_date: str = ""
     _choice: checkout.MethodChoice | None = None
@@ -89,7 +126,18 @@ class PayState(MemberState, rx.State):
         self.maximum = money.format_cents(offered.maximum_cents)
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso
-        self.amount_choice = "due" if self.has_amount_due else "other"
+        self.past_due_label = templates.past_due_choice(offered.past_due_cents)
+        self.shows_past_due = offered.shows_past_due
+        self.has_current = offered.shows_current
+        self.current_label = templates.current_choice(
+            offered.current_cents, offered.current_months or offered.current_month, offered.current_due_on
+        )
+        self.shows_owed = offered.shows_everything_owed
+        self.owed_label = templates.everything_owed_choice(offered.owed_cents)
+        self.has_first_premium = offered.has_first_premium
+        self.first_premium_label = templates.first_premium_choice(offered.first_premium_cents, offered.coverage_start)
+        self.amount_choice = offered.default_choice()
+        self.saved_choice_label = _saved_choice(self.saved_methods)
         default = next((m for m in self.saved_methods if m.is_default), None)
         self.method_kind = "saved" if default else "card"
         self.selected_method = str(default.id) if default else ""
@@ -109,8 +157,12 @@ class PayState(MemberState, rx.State):
         )
         self._amount_cents, self._payment_date = cents, day.isoformat()
         self.amount_text = money.format_cents(cents)
-        self.date_text = "Today" if day == clock.today() else day.strftime("%b %-d, %Y")
+        self.date_text = dates.short_date(day)  # the real date, never "Today"
         self.is_scheduled = day > clock.today()
+        self.submit_label = templates.submit_words(self.is_scheduled)
+        self.warnings = await call_service(
+            checkout.amount_warnings, actor=actor, amount_cents=cents, payment_date=day, today=clock.today()
+        )
         self.errors, self.message = {}, ""
         self.step = "method" if self._choice is None else "review"
         if self.step == "review":
@@ -132,7 +184,7 @@ class PayState(MemberState, rx.State):
         # Kept to re-fill the form after a decline (never the number or the CVC).
         self.card_name = form_text(form_data, "card_name")[:60]
         self.billing_zip = form_text(form_data, "billing_zip")[:10]
-        self.expiry = form_text(form_data, "expiry")[:7]
+        self.expiry = method_validation.format_expiry(form_text(form_data, "expiry")[:10])[:7]
         return await method_form.tokenize("card", form_data, save=save)
 
     async def _open_review(self, actor) -> None:
@@ -140,6 +192,11 @@ class PayState(MemberState, rx.State):
             checkout.invoices_to_pay, actor=actor, amount_cents=self._amount_cents, today=clock.today()
         )
         self._idempotency_key = checkout.new_idempotency_key()
+        self.is_bank = self._choice is not None and self._choice.kind == "bank"
+        words = templates.debit_authorization if self.is_bank else templates.card_authorization
+        self.authorization = words(
+            amount=self.amount_text, date_text=self.date_text, method=self.method_label, scheduled=self.is_scheduled
+        )
         self.step = "review"
 
     @rx.event
@@ -148,7 +205,7 @@ class PayState(MemberState, rx.State):
 
     @rx.event
     def pick_amount(self, value: str):
-        self.amount_choice = value if value in ("due", "past_due", "other") else "due"
+        self.amount_choice = value if value in AMOUNT_CHOICES else "due"
 
     @rx.event
     def pick_method_kind(self, value: str):
@@ -156,9 +213,23 @@ class PayState(MemberState, rx.State):
         self.errors, self.message = {}, ""
 
     @rx.event
+    def format_expiry(self, value: str):
+        """The expiry field lost focus: show it as MM/YY ("1224" → "12/24")."""
+        self.expiry = method_validation.format_expiry(value if isinstance(value, str) else "")[:7]
+        self.expiry_key += 1
+
+    @rx.event
     def edit(self, step: str):
-        if step in ("amount", "method") and self.step == "review" and not self.processing:
+        """Go back to an earlier step (Back, or Edit on the review); what was typed stays."""
+        earlier = STEPS[: STEPS.index(self.step)] if self.step in STEPS[1:3] else ()
+        if step in earlier and not self.processing:
             self.step, self.errors, self.message = step, {}, ""
+
+    @rx.event
+    def back(self):
+        """Back one step: from the method to the amount, from the review to the method."""
+        if self.step in STEPS[1:3] and not self.processing:
+            self.step, self.errors, self.message = STEPS[STEPS.index(self.step) - 1], {}, ""
 
     @rx.event
     async def submit_amount(self, form_data: dict):
@@ -197,9 +268,19 @@ class PayState(MemberState, rx.State):
         if result.declined:
             # Keep everything entered except the card number and CVC; the member picks again.
             self.message, self._choice, self._idempotency_key, self.step = result.message, None, "", "method"
+            self.method_form_key += 1
             return None
         self.reference, self.result_status, self.result_message = result.reference, result.status_label, result.message
         self._choice, self._idempotency_key = None, ""
+        self.confirmation_heading = templates.confirmation_heading(
+            status=result.status, amount=self.amount_text, date_text=self.date_text
+        )
+        self.email_note = templates.confirmation_email_note(result.status)
+        self.receipt_url = f"{routes.RECEIPT}/{result.reference}" if result.status == PaymentStatus.SUCCEEDED else ""
+        after = await call_service(checkout.after_payment, actor=call.actor, today=clock.today())
+        self.balance_left = templates.balance_left(after.balance_left_cents, after.credit_cents)
+        self.next_due = dates.short_date(after.next_due_on) if after.next_due_on else ""
+        self.autopay_on = after.autopay_on
         self.step = "done"
         return None
 

@@ -125,7 +125,7 @@ def test_a_new_member_pays_the_first_premium_by_card_and_coverage_turns_active(p
 
     pay_amount_due(page)
     enter_card(page, "4242424242424242")
-    expect(page.get_by_text(money.format_cents(owed)).first).to_be_visible()
+    expect(page.get_by_text(money.format_cents(owed), exact=True)).to_be_visible()  # the review's Amount
     reference = submit(page)
     assert reference.startswith("HC-")
 

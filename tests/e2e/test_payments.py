@@ -22,6 +22,7 @@ from hcpay_app.models import (
 )
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.jobs import daily
+from hcpay_app.services.payments import checkout
 from tests.e2e.harness import APP_ENV, latest_email, log_in_as
 from tests.support.bills import issue_as_scheduled
 
@@ -65,11 +66,15 @@ def owing_user(new_user):
     return new_user
 
 
-def start_payment(page: Page, user, *, other_amount: str | None = None, date: dt.date | None = None) -> None:
+def start_payment(
+    page: Page, user, *, other_amount: str | None = None, date: dt.date | None = None, choice: str | None = None
+) -> None:
     log_in_as(page, user)
     page.get_by_role("link", name="Make a Payment").click()
     page.wait_for_url("**/pay")
     expect(page.get_by_role("heading", name="How much, and when?")).to_be_visible()
+    if choice is not None:  # an itemised amount, by the start of its label ("Past due: $…")
+        page.get_by_label(re.compile("^" + re.escape(choice))).check()
     if other_amount is not None:
         page.get_by_label("Another amount").check()
         page.get_by_label("Amount in dollars").fill(other_amount)
@@ -124,9 +129,14 @@ def assert_no_numbers(text: str) -> None:
 @pytest.mark.core
 def test_card_payment_succeeds_with_a_reference_and_receipt(page: Page, owing_user):
     frames = record_frames(page)
-    start_payment(page, owing_user)
+    # Never paid: step 1 starts on the first premium; everything owed pays the account off.
+    with session_scope() as session:
+        offered = checkout.account_options(
+            session, session.get(BillingAccount, account_of(owing_user).id), clock.today()
+        )
+    start_payment(page, owing_user, choice="Everything owed:" if offered.shows_everything_owed else "Past due:")
     enter_card(page, "4242 4242 4242 4242")
-    expect(page.get_by_text("Visa ••••4242")).to_be_visible()
+    expect(page.get_by_text("Visa ••••4242", exact=True)).to_be_visible()  # the review's Method
     reference = submit(page)
     expect(page.locator("#confirmation-status")).to_have_text("Paid")
     expect(page.get_by_text("Save this number for your records.")).to_be_visible()

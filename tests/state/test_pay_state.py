@@ -196,7 +196,14 @@ async def test_load_offers_the_amount_due_and_the_date_limits(billing):
     p = j.pay
     assert (p.step, p.account_number) == ("amount", ALICE.account_number)
     assert (p.amount_due, p.past_due) == ("$800.00", "$800.00")
-    assert p.has_amount_due and p.has_past_due and p.amount_choice == "due"
+    # Itemised: all of Alice's $800.00 is past due, so "Past due" is the one choice and is picked.
+    assert p.has_amount_due and p.has_past_due and p.amount_choice == "past_due"
+    assert (p.past_due_label, p.has_current, p.shows_owed, p.has_first_premium) == (
+        "Past due: $800.00",
+        False,
+        False,
+        False,
+    )
     assert (p.today_iso, p.latest_iso, p.payment_date) == ("2026-11-24", "2027-01-23", "2026-11-24")
     assert p.maximum == "$6,300.00"  # 12 × $450.00 + the $900.00 owed until her $100.00 bank payment clears
     assert p.saved_methods == [] and p.method_kind == "card" and p.selected_method == ""
@@ -210,7 +217,13 @@ async def test_pay_the_amount_due_by_card(billing):
 
     await j.fire("submit_amount", form_data=today_form())
     p = j.pay
-    assert (p.step, p.amount_text, p.date_text, p.is_scheduled, p.errors) == ("method", "$800.00", "Today", False, {})
+    assert (p.step, p.amount_text, p.date_text, p.is_scheduled, p.errors) == (
+        "method",
+        "$800.00",
+        "Nov 24, 2026",
+        False,
+        {},
+    )
 
     out = await j.fire("submit_method", form_data=card_form())
     assert out.busy == [True] and p.processing is False  # "working…" shown at once, then cleared
@@ -632,7 +645,7 @@ async def test_submit_amount_with_a_field_of_the_wrong_type(billing, field, valu
     p = j.pay
     assert len(p.other_amount) <= 20 and len(p.payment_date) <= 10, value
     if field == "payment_date" and not isinstance(value, str):
-        assert p.errors == {} and p.step == "method" and p.date_text == "Today", value  # no date means today
+        assert p.errors == {} and p.step == "method" and p.date_text == "Nov 24, 2026", value  # no date means today
     else:
         assert set(p.errors) == {field} and p.step == "amount", value
 
@@ -641,7 +654,7 @@ async def test_submit_amount_with_a_field_of_the_wrong_type(billing, field, valu
 async def test_submit_amount_with_junk_form_data_pays_the_amount_due_today(billing, form_data):
     j = await journey()
     await j.fire("submit_amount", form_data=form_data)
-    assert (j.pay.step, j.pay.amount_text, j.pay.date_text) == ("method", "$800.00", "Today")
+    assert (j.pay.step, j.pay.amount_text, j.pay.date_text) == ("method", "$800.00", "Nov 24, 2026")
 
 
 @pytest.mark.parametrize("value", [None, 5, ["other"], {"x": 1}, "OTHER", "due ", "x" * 10_000], ids=repr)

@@ -250,7 +250,15 @@ def test_card_number_validation_never_raises_anything_else(raw):
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("03/26", (3, 2026)), ("3/26", (3, 2026)), ("03/2026", (3, 2026)), ("04 / 29", (4, 2029)), ("12/46", (12, 2046))],
+    [
+        ("03/26", (3, 2026)),
+        ("3/26", (3, 2026)),
+        ("03/2026", (3, 2026)),
+        ("04 / 29", (4, 2029)),
+        ("12/46", (12, 2046)),
+        ("0427", (4, 2027)),  # the digits alone, as a phone's number pad types them (issue 13)
+        ("042027", (4, 2027)),
+    ],
 )
 def test_expiry_this_month_or_later_is_accepted(typed, expected):
     assert pv.clean_expiry(typed, TODAY) == expected
@@ -265,7 +273,8 @@ def test_expiry_this_month_or_later_is_accepted(typed, expected):
         ("01/47", "Check the expiration year"),
         ("13/26", "MM/YY"),
         ("00/27", "MM/YY"),
-        ("0427", "MM/YY"),
+        ("1327", "MM/YY"),
+        ("427", "MM/YY"),
         ("", "MM/YY"),
         (None, "MM/YY"),
     ],

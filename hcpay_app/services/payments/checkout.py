@@ -17,7 +17,19 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
-from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentMethod, PaymentSource, PaymentStatus, User
+from hcpay_app.models import (
+    AutopayMandate,
+    BillingAccount,
+    CoverageStatus,
+    Invoice,
+    MandateStatus,
+    NoticeKind,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    PaymentStatus,
+    User,
+)
 from hcpay_app.services.accounts import access, notices
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
@@ -40,7 +52,8 @@ class KeyReused(DomainError):
 @dataclasses.dataclass(frozen=True)
 class PaymentOptions:
     """What step 1 offers: the amounts to choose from and the limits — from the account's money
-    summary, so Make a Payment offers exactly what the dashboard says is due."""
+    summary, so Make a Payment offers exactly what the dashboard says is due. Every amount is less
+    what is already on its way from the bank (it pays the oldest bills first)."""
 
     account_number: str
     amount_due_cents: int  # past due and due next, less what is clearing
@@ -49,6 +62,71 @@ class PaymentOptions:
     latest_date: dt.date
     has_amount_due: bool = False
     has_past_due: bool = False
+    current_cents: int = 0  # the bill due next (every bill due that day), less what is clearing
+    current_month: dt.date | None = None  # its coverage month (the first, when several bills share the date)
+    current_due_on: dt.date | None = None
+    owed_cents: int = 0  # everything owed: past due, due next and issued bills not yet due
+    first_premium_cents: int = 0  # a new member's first premium (binder), still to pay
+    coverage_start: dt.date | None = None
+    grace_ends_on: dt.date | None = None
+    current_months: tuple[dt.date, ...] = ()  # every coverage month due that day
+
+    @property
+    def has_current(self) -> bool:
+        return self.current_cents >= MINIMUM_PAYMENT_CENTS
+
+    @property
+    def has_first_premium(self) -> bool:
+        return self.first_premium_cents >= MINIMUM_PAYMENT_CENTS
+
+    @property
+    def has_owed(self) -> bool:
+        return self.owed_cents >= MINIMUM_PAYMENT_CENTS
+
+    @property
+    def shows_past_due(self) -> bool:
+        """The past-due choice, unless it is just the first premium (offered as that)."""
+        return self.has_past_due and not (self.has_first_premium and self.past_due_cents == self.first_premium_cents)
+
+    @property
+    def shows_current(self) -> bool:
+        """The bill due next, unless it is just the first premium (offered as that)."""
+        first_is_next = self.has_first_premium and self.past_due_cents == 0
+        return self.has_current and not (first_is_next and self.current_cents == self.first_premium_cents)
+
+    @property
+    def shows_everything_owed(self) -> bool:
+        """ "Everything owed" is a choice of its own only when it adds up more than one item."""
+        parts = (self.past_due_cents, self.current_cents, self.first_premium_cents)
+        return self.has_owed and self.owed_cents not in parts
+
+    def cents_for(self, choice: object) -> int | None:
+        """The amount an itemised choice stands for, or None for "another amount" or junk."""
+        return {
+            "due": self.amount_due_cents,
+            "past_due": self.past_due_cents,
+            "current": self.current_cents,
+            "all": self.owed_cents,
+            "first_premium": self.first_premium_cents,
+        }.get(choice if isinstance(choice, str) else "")
+
+    def default_choice(self) -> str:
+        """What step 1 starts with: the choice that is exactly what the dashboard calls the amount
+        due, if one is; else the first premium, what is past due, the bill due next, everything
+        owed; else another amount."""
+        shown = (
+            ("first_premium", self.has_first_premium),
+            ("past_due", self.shows_past_due),
+            ("current", self.shows_current),
+            ("all", self.shows_everything_owed),
+        )
+        for choice, offered in shown:
+            if offered and self.has_amount_due and self.cents_for(choice) == self.amount_due_cents:
+                return choice
+        for choice, offered in (*shown, ("all", self.has_owed)):
+            if offered:
+                return choice
+        return "other"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +163,19 @@ def options(session: Session, actor: SessionUser, today: dt.date) -> PaymentOpti
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
     money_now = summary.for_account(session, account, today)
     maximum = 12 * account.monthly_premium_cents + money_now.owed_cents
-    past_due = max(money_now.past_due_cents - money_now.processing_cents, 0)
+    clearing = money_now.processing_cents
+    past_due = max(money_now.past_due_cents - clearing, 0)
+    current = max(money_now.due_next_cents - max(clearing - money_now.past_due_cents, 0), 0)
+    owed = max(money_now.owed_cents - clearing, 0)
+    current_months: tuple[dt.date, ...] = ()
+    if money_now.due_next_on is not None:
+        current_months = tuple(
+            session.exec(
+                select(Invoice.coverage_month)
+                .where(Invoice.billing_account_id == account.id, Invoice.due_on == money_now.due_next_on)
+                .order_by(Invoice.coverage_month)
+            ).all()
+        )
     return PaymentOptions(
         account.account_number,
         money_now.payable_now_cents,
@@ -94,34 +184,99 @@ def account_options(session: Session, account: BillingAccount, today: dt.date) -
         today + dt.timedelta(days=MAX_DAYS_AHEAD),
         has_amount_due=money_now.has_amount_due,
         has_past_due=past_due >= MINIMUM_PAYMENT_CENTS,
+        current_cents=current,
+        current_month=current_months[0] if current_months else None,
+        current_due_on=money_now.due_next_on,
+        owed_cents=owed,
+        first_premium_cents=_first_premium_cents(session, account, money_now, today),
+        coverage_start=account.coverage_start,
+        grace_ends_on=money_now.grace_ends_on,
+        current_months=current_months,
     )
+
+
+def _first_premium_cents(session: Session, account: BillingAccount, money_now, today: dt.date) -> int:
+    """What is left to pay on a new member's first bill (the binder) — counting a bank debit on
+    its way, so nobody is asked to pay it twice."""
+    if account.coverage_status != CoverageStatus.PENDING_FIRST_PAYMENT or money_now.first_payment_clearing:
+        return 0
+    first = session.exec(
+        select(Invoice.id).where(Invoice.billing_account_id == account.id).order_by(Invoice.coverage_month)
+    ).first()
+    if first is None:
+        return 0
+    position = ledger.statuses_for(session, account.id, [first], today, settled=False).get(first)
+    return max(position.unpaid_cents, 0) if position is not None else 0
 
 
 def choose_amount(
     session: Session, actor: SessionUser, *, choice: object, other_amount: object, payment_date: object, today: dt.date
 ) -> tuple[int, dt.date]:
-    """Step 1: the amount due, the past-due amount only, or another amount; today or a later date."""
+    """Step 1: an itemised amount (past due, the bill due next, everything owed, a new member's
+    first premium) or another amount; today or a later date."""
     offered = options(session, actor, today)
     checks = FieldChecks()
-    cents = 0
-    if choice == "due":
-        cents = offered.amount_due_cents
-    elif choice == "past_due":
-        cents = offered.past_due_cents
-    elif choice == "other":
+    cents = offered.cents_for(choice)
+    if choice == "other":
         cents = checks.run(
             lambda: method_validation.clean_amount(
                 other_amount, maximum_cents=offered.maximum_cents, field="other_amount"
             ),
             0,
         )
-    else:
-        checks.fail("amount_choice", "Choose how much to pay.")
+    elif cents is None:
+        cents = 0
+        checks.fail("amount_choice", templates.CHOOSE_AMOUNT)
     if not checks.errors and cents < MINIMUM_PAYMENT_CENTS:
-        checks.fail("amount_choice", "There's nothing due right now. Choose “Another amount” to pay ahead.")
+        checks.fail("amount_choice", templates.NOTHING_DUE)
     day = checks.run(lambda: method_validation.clean_payment_date(payment_date, today, max_days_ahead=MAX_DAYS_AHEAD))
     checks.raise_if_any()
     return cents, day
+
+
+def amount_warnings(
+    session: Session, actor: SessionUser, *, amount_cents: int, payment_date: dt.date, today: dt.date
+) -> list[str]:
+    """Plain warnings for the review (the member may go on): paying more than everything owed,
+    or paying a past-due amount on a date after the grace period ends."""
+    offered = options(session, actor, today)
+    return templates.amount_warnings(
+        amount_cents=amount_cents,
+        owed_cents=offered.owed_cents,
+        past_due_cents=offered.past_due_cents,
+        payment_date=payment_date,
+        grace_ends_on=offered.grace_ends_on,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class AfterPayment:
+    """What the confirmation says about the account once the payment is made (from the money
+    summary): what is left to pay, any credit, the next due date, and whether Automatic Payments
+    are set up."""
+
+    balance_left_cents: int
+    credit_cents: int
+    next_due_on: dt.date | None
+    autopay_on: bool
+
+
+def after_payment(session: Session, actor: SessionUser, today: dt.date) -> AfterPayment:
+    account = access.member_account(session, actor)
+    money_now = summary.for_account(session, account, today)
+    # Nothing unpaid falls due ahead: the next bill is the one for the month after next.
+    next_due_on = money_now.due_next_on or dates.due_date(dates.add_months(dates.first_of_month(today), 2))
+    autopay = session.exec(
+        select(AutopayMandate.id).where(
+            AutopayMandate.billing_account_id == account.id, AutopayMandate.status != MandateStatus.CANCELED
+        )
+    ).first()
+    return AfterPayment(
+        max(money_now.owed_cents - money_now.processing_cents, 0),
+        money_now.credit_cents,
+        next_due_on,
+        autopay is not None,
+    )
 
 
 def new_card(

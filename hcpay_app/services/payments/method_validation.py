@@ -83,9 +83,23 @@ def clean_card_number(raw: object, field: str = "card_number") -> tuple[str, str
     return digits, brand
 
 
+def format_expiry(raw: object) -> str:
+    """An expiration date as the member typed it, shown as MM/YY: "1224" → "12/24", "122029" →
+    "12/2029", "4/29" → "04/29". Anything that isn't a plain date is returned as typed (trimmed)."""
+    text = _text(raw, 10)
+    digits = re.sub(r"[\s/.-]", "", text)
+    if re.fullmatch(r"(0[1-9]|1[0-2])([0-9]{2}|[0-9]{4})", digits):
+        return f"{digits[:2]}/{digits[2:]}"
+    match = re.fullmatch(r"([1-9])\s*/\s*([0-9]{2}|[0-9]{4})", text)
+    if match:
+        return f"0{match.group(1)}/{match.group(2)}"
+    return text
+
+
 def clean_expiry(raw: object, today: dt.date, field: str = "expiry") -> tuple[int, int]:
-    """(month, year) from "MM/YY" or "MM/YYYY"; the card must not have expired."""
-    match = re.fullmatch(r"(0?[1-9]|1[0-2])\s*/\s*([0-9]{2}|[0-9]{4})", _text(raw, 10))
+    """(month, year) from "MM/YY" or "MM/YYYY" — or the digits alone, "MMYY", as a phone's number
+    pad types them; the card must not have expired."""
+    match = re.fullmatch(r"(0?[1-9]|1[0-2])\s*/\s*([0-9]{2}|[0-9]{4})", format_expiry(raw))
     if not match:
         _fail(field, "Enter the expiration date as MM/YY, like 04/29.")
     month, year = int(match.group(1)), int(match.group(2))

@@ -39,8 +39,12 @@ class MethodView:
 
 
 def label(kind: str, brand: str, last4: str) -> str:
-    """ "Visa ••••4242" or "Checking ••••6789"."""
-    return f"{brand} ••••{last4}"
+    """Exactly what the method is: "Visa ••••4242" or "Checking ••••6789" (a bank account's brand
+    is its account type); "Card ••••4242" or "Bank account ••••6789" when the brand is unknown."""
+    name = brand.strip() if isinstance(brand, str) else ""
+    if not name:
+        name = "Bank account" if kind == "bank" else "Card"
+    return f"{name} ••••{last4}"
 
 
 def _own(session: Session, actor: SessionUser, method_id: object) -> PaymentMethod:

@@ -5,6 +5,8 @@ each status means in plain words is in `statuses`, which these emails quote."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hcpay_app.models import NoticeKind, Payment, PaymentStatus
 from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.messages import Message
@@ -54,6 +56,8 @@ def payment_email(
     """The email for `kind` about `payment`; `lead` is a paragraph saying why, put first;
     `account_now` the account's money summary after it (the same lines as the dashboard)."""
     outcome = payment.reason_message if payment.status == PaymentStatus.DECLINED else statuses.explain(payment)
+    if kind == NoticeKind.PAYMENT_SCHEDULED and not lead:
+        lead = scheduled_lead(payment)
     return Message(
         SUBJECTS[kind].format(reference=payment.reference),
         f"Hello {first_name},\n\n" + (f"{lead}\n\n" if lead else "") + f"Reference number: {payment.reference}\n"
@@ -105,4 +109,135 @@ def canceled_by_support(payment: Payment) -> Message:
     return Message(
         f"Scheduled payment canceled — {payment.reference}",
         f"{canceled_by_support_lead(payment)}\n\nReference number: {payment.reference}",
+    )
+
+
+# --- Make a Payment: amount choices, warnings, authorization and confirmation -----------------
+
+CHOOSE_AMOUNT = "Choose how much to pay."
+NOTHING_DUE = "There's nothing due right now. Choose “Another amount” to pay ahead."
+
+
+def past_due_choice(past_due_cents: int) -> str:
+    return f"Past due: {money.format_cents(past_due_cents)}"
+
+
+def current_choice(
+    current_cents: int, coverage_month: dt.date | tuple[dt.date, ...] | None, due_on: dt.date | None
+) -> str:
+    """ "December 2026 bill: $450.00, due Nov 23, 2026" — or, when several bills fall due that
+    day, "January and February 2027 bills: $900.00, due Feb 8, 2027"."""
+    months = tuple(coverage_month) if isinstance(coverage_month, (tuple, list)) else (coverage_month,)
+    months = tuple(m for m in months if m is not None)
+    if len(months) > 1:
+        names = [m.strftime("%B") if m.year == months[-1].year else dates.month_label(m) for m in months]
+        name = f"{', '.join(names[:-1])} and {dates.month_label(months[-1])} bills"
+    else:
+        name = f"{dates.month_label(months[0])} bill" if months else "Bill due next"
+    due = f", due {dates.short_date(due_on)}" if due_on else ""
+    return f"{name}: {money.format_cents(current_cents)}{due}"
+
+
+def everything_owed_choice(owed_cents: int) -> str:
+    return f"Everything owed: {money.format_cents(owed_cents)}"
+
+
+def first_premium_choice(first_premium_cents: int, coverage_start: dt.date | None) -> str:
+    starts = f" (starts your coverage on {dates.short_date(coverage_start)})" if coverage_start else ""
+    return f"First premium: {money.format_cents(first_premium_cents)}{starts}"
+
+
+def amount_warnings(
+    *,
+    amount_cents: int,
+    owed_cents: int,
+    past_due_cents: int,
+    payment_date: dt.date,
+    grace_ends_on: dt.date | None,
+) -> list[str]:
+    """What a member should know before paying this amount on this date; they may go on."""
+    warnings = []
+    if amount_cents > owed_cents:
+        extra = money.format_cents(amount_cents - owed_cents)
+        warnings.append(
+            f"This is {extra} more than everything you owe ({money.format_cents(owed_cents)}). "
+            f"The extra {extra} becomes a credit toward your future bills."
+        )
+    if past_due_cents > 0 and grace_ends_on is not None and payment_date > grace_ends_on:
+        ends = dates.short_date(grace_ends_on)
+        warnings.append(
+            f"Your grace period ends {ends}. This payment is dated {dates.short_date(payment_date)}, after that "
+            f"date, so your coverage may end before it is made. To keep your coverage, pay the past-due amount "
+            f"by {ends}."
+        )
+    return warnings
+
+
+def submit_words(scheduled: bool) -> str:
+    """The review button's words, which the authorization text quotes."""
+    return "Schedule payment" if scheduled else "Submit payment"
+
+
+def card_authorization(*, amount: str, date_text: str, method: str, scheduled: bool) -> str:
+    return (
+        f"By selecting {submit_words(scheduled)}, you authorize a one-time charge of {amount} to {method} "
+        f"on {date_text}."
+    )
+
+
+def debit_authorization(*, amount: str, date_text: str, method: str, scheduled: bool) -> str:
+    """The authorization a bank expects for an online one-time debit (NACHA WEB): the amount, the
+    date, the account, and how to revoke it."""
+    if scheduled:
+        revoke = (
+            f"You can revoke this authorization by canceling the payment on your dashboard before {date_text}, "
+            "or by contacting support (Help → Contact support) before then."
+        )
+    else:
+        revoke = (
+            "You can revoke this authorization by contacting support (Help → Contact support) before the "
+            "debit is sent to your bank, the same day."
+        )
+    return (
+        f"By selecting {submit_words(scheduled)}, you authorize the Health Connector to make a one-time "
+        f"electronic debit of {amount} from your account {method} on {date_text}. "
+        f"If the debit is returned, the amount is owed again. {revoke}"
+    )
+
+
+def confirmation_heading(*, status: str, amount: str, date_text: str) -> str:
+    if status == PaymentStatus.SCHEDULED:
+        return f"Your payment of {amount} is scheduled for {date_text}."
+    if status == PaymentStatus.PENDING:
+        return f"Your bank payment of {amount} was sent to your bank on {date_text}."
+    return f"Thank you! We received your payment of {amount} on {date_text}."
+
+
+def confirmation_email_note(status: str) -> str:
+    """What we emailed: a receipt only for money received."""
+    if status == PaymentStatus.SCHEDULED:
+        return (
+            "We've emailed you a notice that this payment is scheduled. It is not a receipt: "
+            "we'll email your receipt once the payment is made."
+        )
+    if status == PaymentStatus.PENDING:
+        return "We've emailed you that your bank payment was submitted. Your receipt is ready once it clears."
+    return "We've emailed you a receipt."
+
+
+def balance_left(balance_cents: int, credit_cents: int) -> str:
+    if credit_cents > 0 and balance_cents == 0:
+        return f"$0.00 (a {money.format_cents(credit_cents)} credit toward future bills)"
+    return money.format_cents(balance_cents)
+
+
+AUTOPAY_PROMPT = "Never miss a due date: set up Automatic Payments to pay each bill on time."
+
+
+def scheduled_lead(payment: Payment) -> str:
+    """The first paragraph of the scheduling notice: it is not a receipt."""
+    return (
+        f"Your payment of {money.format_cents(payment.amount_cents)} is scheduled for "
+        f"{dates.short_date(payment.payment_date)}. This is a scheduling notice, not a receipt: nothing has "
+        "been charged yet. We'll email your receipt once the payment is made."
     )
