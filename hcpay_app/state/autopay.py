@@ -25,6 +25,7 @@ from hcpay_app.state.base import (
     form_flag,
     form_text,
     parse_id,
+    payer_of,
 )
 from hcpay_app.state.session import MemberState, holds_member_data
 
@@ -116,7 +117,7 @@ class AutopayState(MemberState, rx.State):
         if self.method_id in NEW_METHODS:
             # The terms first (cheap), so a card is only saved for a set-up that can go ahead.
             autopay.check_terms(**self._terms())
-            added = await method_form.save_new(actor, NEW_METHODS[self.method_id], form_data)
+            added = await method_form.save_new(actor, NEW_METHODS[self.method_id], form_data, payer=payer_of(self))
             self.saved_methods = await call_service(methods.list_methods, actor=actor)
             self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
             self.method_id = str(added.id)

@@ -18,6 +18,7 @@ import reflex as rx
 
 from hcpay_app.db import session_scope
 from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.payments import card_guard
 
 T = TypeVar("T")
 
@@ -194,6 +195,11 @@ class ServiceState(rx.State, mixin=True):
 
 def client_ip(state: rx.State) -> str:
     return state.router.session.client_ip or "unknown"
+
+
+def payer_of(state: rx.State) -> card_guard.Payer:
+    """Who is paying, for the card-testing caps: this browser tab and its address (server-side)."""
+    return card_guard.Payer(session_key=f"tab:{state.router.session.client_token}", ip=client_ip(state))
 
 
 def current_path(state: rx.State) -> str:

@@ -10,7 +10,7 @@ from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
-from hcpay_app.state.base import ServiceState, client_ip, form_text
+from hcpay_app.state.base import ServiceState, client_ip, form_text, payer_of
 
 
 class GuestState(ServiceState, rx.State):
@@ -139,6 +139,7 @@ class GuestState(ServiceState, rx.State):
             now=clock.utcnow(),
             today=clock.today(),
             payer_email=self._payer_email,
+            payer=payer_of(self),
         )
         if not call.ok:
             return

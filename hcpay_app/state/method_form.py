@@ -4,10 +4,12 @@ the one place the numbers pass through on their way to becoming a token."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from hcpay_app import clock
+from hcpay_app.services.accounts import access
 from hcpay_app.services.adapters.processor import Token
-from hcpay_app.services.payments import checkout, methods
+from hcpay_app.services.payments import card_guard, checkout, methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.base import call_service, form_text
 
@@ -36,13 +38,20 @@ async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.Meth
     )
 
 
-async def save_new(actor, kind: str, form_data: object, *, nickname: object = "") -> MethodView:
+async def save_new(
+    actor, kind: str, form_data: object, *, nickname: object = "", payer: card_guard.Payer | None = None
+) -> MethodView:
     """Settings' add, wherever a member adds a method (Settings → Payment methods, Automatic
     Payments): confirm a recent log-in (or the password), tokenize the new card or account, save the
-    token for later. Raises ValidationError with per-field messages; nothing is saved then."""
+    token for later. Raises ValidationError with per-field messages; nothing is saved then. With
+    `payer`, a tab, account, address or card over its decline cap can't add a card either."""
     await call_service(
         methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"), now=clock.utcnow()
     )
     choice = await tokenize(kind, form_data, save=True)
+    if payer is not None:
+        account = await call_service(access.member_account, actor=actor)
+        guarded = dataclasses.replace(payer, account_id=account.id, card_fingerprint=choice.fingerprint)
+        await call_service(card_guard.check, payer=guarded, now=clock.utcnow())
     token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
     return await call_service(methods.add, actor=actor, token=token, nickname=nickname, now=clock.utcnow())

@@ -9,7 +9,7 @@ from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, first_message, form_text, parse_id
+from hcpay_app.state.base import call_service, first_message, form_text, parse_id, payer_of
 from hcpay_app.state.session import MemberState, holds_member_data
 
 
@@ -37,7 +37,9 @@ class MethodsState(MemberState, rx.State):
 
     async def _add(self, actor, form_data: object) -> MethodView:
         """Confirm the password, tokenize the new card or account, save the token."""
-        return await method_form.save_new(actor, self.add_kind, form_data, nickname=form_text(form_data, "nickname"))
+        return await method_form.save_new(
+            actor, self.add_kind, form_data, nickname=form_text(form_data, "nickname"), payer=payer_of(self)
+        )
 
     async def _change(self, action, done: str, /, **kwargs):
         """Change one saved method through `action`; then list them afresh and say `done`."""

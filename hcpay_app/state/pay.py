@@ -19,7 +19,7 @@ from hcpay_app.services.common.errors import DomainError, NotFound
 from hcpay_app.services.payments import checkout, method_validation, methods, templates
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, form_flag, form_text, parse_id
+from hcpay_app.state.base import call_service, form_flag, form_text, parse_id, payer_of
 from hcpay_app.state.session import MemberState, holds_member_data
 
 STEPS = ("amount", "method", "review", "done")
@@ -261,6 +261,7 @@ class PayState(MemberState, rx.State):
             choice=self._choice,
             now=clock.utcnow(),
             today=clock.today(),
+            payer=payer_of(self),
         )
         if not call.ok:
             return call.events

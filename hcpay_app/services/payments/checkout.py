@@ -39,7 +39,7 @@ from hcpay_app.services.billing import templates as billing_templates
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
-from hcpay_app.services.payments import method_validation, methods, records, statuses, templates
+from hcpay_app.services.payments import card_guard, method_validation, methods, records, statuses, templates
 from hcpay_app.services.payments.templates import DECLINE_MESSAGES, DECLINED_FALLBACK
 
 MAX_DAYS_AHEAD = 60
@@ -142,6 +142,7 @@ class MethodChoice:
     last4: str = ""
     exp_month: int | None = None
     exp_year: int | None = None
+    fingerprint: str = ""  # a new card's keyed fingerprint (card_guard), never the number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,7 +292,7 @@ def new_card(
     zip_code = checks.run(lambda: method_validation.clean_zip(billing_zip))
     checks.raise_if_any()
     token = get_processor().tokenize_card(number, brand, month, year, code, holder, zip_code)
-    return _choice(token, save)
+    return dataclasses.replace(_choice(token, save), fingerprint=card_guard.fingerprint(number))
 
 
 def new_bank(
@@ -382,8 +383,10 @@ def submit(
     now: dt.datetime,
     today: dt.date,
     source: PaymentSource = PaymentSource.MEMBER,
+    payer: card_guard.Payer | None = None,
 ) -> PaymentResult:
-    """Submit a member's payment exactly once per idempotency key; returns how it went."""
+    """Submit a member's payment exactly once per idempotency key; returns how it went. With
+    `payer` (who is paying, from the server), declines are counted and capped (`card_guard`)."""
     account = access.member_account(session, actor)
     return _submit(
         session,
@@ -396,6 +399,7 @@ def submit(
         now=now,
         today=today,
         source=source,
+        payer=payer,
     )
 
 
@@ -408,13 +412,14 @@ def submit_guest(
     choice: MethodChoice,
     now: dt.datetime,
     today: dt.date,
+    payer: card_guard.Payer | None = None,
 ) -> PaymentResult:
     """A guest payment (no log-in) for an account already verified by `guest.verify`: same
     idempotency, processor and receipt; no saved methods, paid today."""
     account = session.get(BillingAccount, account_id) if type(account_id) is int else None
     if account is None or choice.payment_method_id is not None or choice.save:
         raise ValidationError({"submit": "Please start your payment again."})
-    return _submit(
+    result = _submit(
         session,
         account,
         None,
@@ -425,7 +430,10 @@ def submit_guest(
         now=now,
         today=today,
         source=PaymentSource.GUEST,
+        payer=payer,
     )
+    # Why a card failed is what a card tester wants to learn: guests get one message for all.
+    return dataclasses.replace(result, message=card_guard.GUEST_DECLINED) if result.declined else result
 
 
 def _submit(
@@ -440,6 +448,7 @@ def _submit(
     now: dt.datetime,
     today: dt.date,
     source: PaymentSource,
+    payer: card_guard.Payer | None = None,
 ) -> PaymentResult:
     if not isinstance(idempotency_key, str) or not 16 <= len(idempotency_key) <= 64:
         raise ValidationError({"submit": "Please review your payment again before submitting."})
@@ -450,6 +459,9 @@ def _submit(
     if type(amount_cents) is not int or not MINIMUM_PAYMENT_CENTS <= amount_cents <= offered.maximum_cents:
         raise ValidationError({"amount": "Please choose the amount again."})
     method_validation.clean_payment_date(payment_date.isoformat(), today, max_days_ahead=MAX_DAYS_AHEAD)
+    if payer is not None:  # before anything reaches the processor
+        payer = dataclasses.replace(payer, account_id=account.id, card_fingerprint=choice.fingerprint)
+        card_guard.check(session, payer, now=now)
     method_id = choice.payment_method_id
     if actor is None and (method_id is not None or choice.save):
         raise ValidationError({"submit": "Please start your payment again."})
@@ -495,6 +507,9 @@ def _submit(
         session.commit()
         return _result(payment)
     charge(session, payment, now=now, today=today)
+    if payer is not None and payment.status == PaymentStatus.DECLINED:
+        card_guard.record_decline(session, payer, now=now)
+        session.commit()
     return _result(payment)
 
 

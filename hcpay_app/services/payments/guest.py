@@ -38,7 +38,7 @@ from hcpay_app.services.common.errors import (
 )
 from hcpay_app.services.common.messages import Message
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
-from hcpay_app.services.payments import checkout, statuses
+from hcpay_app.services.payments import card_guard, checkout, statuses
 
 NO_MATCH = "We couldn't find a billing account with those details. Check them against your bill and try again."
 COVERAGE_ENDED = (
@@ -184,6 +184,7 @@ def submit(
     now: dt.datetime,
     today: dt.date,
     payer_email: object = "",
+    payer: card_guard.Payer | None = None,
 ) -> GuestResult:
     """Submit a verified guest's payment, checking first that the account's coverage hasn't ended
     since `verify` (the daily job may have terminated it meanwhile). Refused, nothing is charged or
@@ -210,6 +211,7 @@ def submit(
         choice=choice,
         now=now,
         today=today,
+        payer=payer,
     )
     fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(checkout.PaymentResult)}
     payment = session.exec(select(Payment).where(Payment.reference == result.reference)).first()
