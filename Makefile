@@ -24,7 +24,7 @@ install:
 
 run: install
 	$(PY) -m hcpay_app setup
-	$(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port 3000 --backend-port 3000
+	REFLEX_BACKEND_HOST=127.0.0.1 $(VENV)/bin/reflex run --env prod --backend-host 127.0.0.1 --frontend-port 3000 --backend-port 3000
 
 # Debian packages the tests drive: Chromium for Playwright; PostgreSQL and Redis for the scale-out
 # mode (the tests start throwaway servers on loopback themselves); libfaketime for the calendar

@@ -5,7 +5,8 @@
 // - After a submit, once the answer arrives, focus moves to the first field of that form marked
 //   aria-invalid="true".
 // - When a flow changes step after a member's action on the same page, focus moves to the new
-//   step's heading: one marked data-step-heading, or else an <h2> in <main> that replaced another.
+//   step's heading: one marked data-step-heading, or else an <h2> in <main> that replaced another,
+//   or that was there all along and has just been shown (flows that keep every step mounted).
 // - Password fields' "Show password" / "Hide password" buttons (data-password-toggle = input id).
 (function () {
   var ANSWER_WAIT_MS = 15000; // how long after a submit its answer may still move focus
@@ -41,8 +42,16 @@
     return true;
   }
 
+  // Headings on screen when the member acted: one of them being restyled is not a new step.
+  var headingsSeen = [];
+
   function noteAction() {
     lastAction = { at: now(), path: location.pathname };
+    headingsSeen = [];
+    var main = document.querySelector("main");
+    if (!main) return;
+    var all = main.querySelectorAll("h2, [data-step-heading]");
+    for (var i = 0; i < all.length; i++) if (visible(all[i])) headingsSeen.push(all[i]);
   }
 
   function recentAction() {
@@ -75,6 +84,10 @@
     return !!(node.closest && node.closest("main"));
   }
 
+  function visible(node) {
+    return node.getClientRects().length > 0;
+  }
+
   function collect(node, selector, out) {
     if (node.nodeType !== 1) return;
     if (node.matches(selector)) out.push(node);
@@ -88,6 +101,7 @@
     var added = [];
     var removedH2 = false;
     var renamed = [];
+    var shown = [];
     for (var i = 0; i < records.length; i++) {
       var record = records[i];
       if (record.type === "childList") {
@@ -104,6 +118,20 @@
           var gone = [];
           collect(record.removedNodes[r], "h2", gone);
           if (gone.length) removedH2 = true;
+        }
+      } else if (record.type === "attributes" && record.attributeName !== "aria-invalid") {
+        // A step kept mounted and just shown (its class or style changed): its heading.
+        var box = record.target;
+        if (box.nodeType === 1 && box.isConnected && inMain(box) && visible(box)) {
+          var inside = [];
+          collect(box, "[data-step-heading]", inside);
+          if (!inside.length) collect(box, "h2", inside);
+          for (var v = 0; v < inside.length; v++) {
+            if (visible(inside[v]) && headingsSeen.indexOf(inside[v]) < 0) {
+              shown.push(inside[v]);
+              break;
+            }
+          }
         }
       } else if (record.type === "characterData" && record.target.parentElement) {
         var owner = record.target.parentElement.closest("h2, [data-step-heading]");
@@ -122,6 +150,7 @@
         if (inMain(added[j])) return added[j];
       }
     }
+    if (shown.length) return shown[0];
     return null;
   }
 
@@ -154,7 +183,7 @@
       characterData: true,
       characterDataOldValue: true,
       attributes: true,
-      attributeFilter: ["aria-invalid"],
+      attributeFilter: ["aria-invalid", "class", "style", "hidden"],
     });
   }
 

@@ -53,7 +53,7 @@ def member_nav() -> rx.Component:
         rx.link("Settings", href=routes.SETTINGS, color="white", style=TOUCH, display="flex", align_items="center"),
         rx.link("Help", href=routes.HELP, color="white", style=TOUCH, display="flex", align_items="center"),
         rx.button("Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH),
-        spacing="3",
+        spacing="2",  # the four links and Log out fit one row at 390 px
         align="center",
         wrap="wrap",
     )

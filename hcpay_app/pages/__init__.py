@@ -147,5 +147,7 @@ def register_pages(app: rx.App) -> None:
         title="Payment plan · Health Connector Payments",
         on_load=[SessionState.require_login, PlanState.load],
     )
-    if get_settings().mailbox_enabled:
+    # Compiled outside production; MailboxState shows the outbox only while `mailbox_enabled`
+    # (development or test, on loopback) — decided by the server, at every load.
+    if not get_settings().is_production:
         app.add_page(mailbox.page, route=routes.DEV_MAILBOX, title="Development mailbox", on_load=MailboxState.load)

@@ -43,7 +43,11 @@ APP_ENV = {
     "HCPAY_CORS_ORIGINS": BASE_URL,
     "HCPAY_REGISTRATION_ATTEMPTS_PER_HOUR": "1000",
     "HCPAY_RECOVERY_REQUESTS_PER_HOUR": "1000",
+    # Every browser of the run is one client (127.0.0.1): the per-address log-in rate is for real
+    # clients (tests/e2e/test_reverse_proxy.py proves it per client behind a proxy).
+    "HCPAY_LOGINS_PER_ADDRESS_PER_MINUTE": "1000",
     "HCPAY_OTP_RESEND_COOLDOWN": "1",
+    "REFLEX_BACKEND_HOST": "127.0.0.1",  # what `--backend-host 127.0.0.1` sets, for every process
 }
 if CLOCK_START != "system":
     APP_ENV.update(HCPAY_CLOCK_START=CLOCK_START, HCPAY_CLOCK_ANCHOR=f"{time.time():.6f}")

@@ -108,8 +108,8 @@ def test_create_account_marks_errors_clears_them_when_fixed_and_moves_focus(page
 
     # A short password: focus goes to it (the first field in error), marked red.
     page.get_by_label("Username").fill(f"forms.{new_member['member_number'][-5:]}")
-    page.get_by_label("Password", exact=True).fill("short")
-    page.get_by_label("Confirm password").fill("short")
+    page.get_by_label("Password", exact=True).fill("Qx7v")
+    page.get_by_label("Confirm password").fill("Qx7v")
     page.get_by_role("button", name="Continue").click()
     error = page.locator("#password-error")
     expect(error).to_contain_text("Use at least 12 characters")

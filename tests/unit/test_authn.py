@@ -297,7 +297,7 @@ def test_log_ins_for_the_whole_portal_are_capped_per_minute(session, registered_
         authn.login(session, username="renee.oneil", password=registered_user.password, ip="203.0.113.77", now=now)
 
 
-def test_a_full_bcrypt_queue_refuses_at_once_and_counts_nothing(session, registered_user, now, checkpw_calls):
+def test_a_full_bcrypt_queue_refuses_at_once_but_still_counts_the_attempt(session, registered_user, now, checkpw_calls):
     admission = passwords._admission(get_settings().bcrypt_queue)
     taken = 0
     while admission.acquire(blocking=False):  # every slot and queue place busy with other log-ins
@@ -309,6 +309,7 @@ def test_a_full_bcrypt_queue_refuses_at_once_and_counts_nothing(session, registe
         for _ in range(taken):
             admission.release()
     assert refused.value.message == passwords.BUSY_MESSAGE and checkpw_calls == []
-    throttle = session.exec(select(LoginThrottle)).first()
-    assert throttle is None or throttle.failures == 0  # never checked, so never counted
+    # Unchecked, yet counted: a flood can't dodge the lockout by outrunning bcrypt.
+    assert session.exec(select(LoginThrottle)).one().failures == 1
     assert fail(session, "renee.oneil", "Wrong-Password", now) == authn.LOGIN_FAILED  # room again: served
+    assert session.exec(select(LoginThrottle)).one().failures == 2

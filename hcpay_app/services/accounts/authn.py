@@ -108,14 +108,6 @@ def _check_login_rates(session: Session, ip: str, now: dt.datetime) -> None:
         raise TryAgainSoon(passwords.BUSY_MESSAGE)
 
 
-def _give_back_attempt(session: Session, key: str) -> None:
-    table = LoginThrottle.__table__
-    session.execute(
-        update(table).where(table.c.username_key == key, table.c.failures > 0).values(failures=table.c.failures - 1)
-    )
-    session.commit()
-
-
 def _lock(session: Session, key: str, now: dt.datetime) -> dt.datetime:
     """Lock `key` (once: a lock already set keeps its time); returns until when."""
     table = LoginThrottle.__table__
@@ -151,12 +143,9 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
 
     user = session.exec(select(User).where(User.username_key == key)).first() if key else None
     password_text = password if isinstance(password, str) else ""
-    try:
-        matched = passwords.verify_password(password_text, user.password_hash if user else None)
-    except TryAgainSoon:
-        _give_back_attempt(session, key)  # never checked: it mustn't count toward the lockout
-        raise
-    if not matched:
+    # A full bcrypt queue refuses with TryAgainSoon; the attempt it claimed still counts, so a
+    # flood can't dodge the lockout by arriving faster than passwords can be checked.
+    if not passwords.verify_password(password_text, user.password_hash if user else None):
         subject = user.id if user else None
         audit.record(session, "login_failed", now=now, subject_user_id=subject, ip=ip)
         if number >= settings.lockout_threshold:
