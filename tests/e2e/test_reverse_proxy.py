@@ -36,6 +36,7 @@ from tests.support import proxy, server
 from tests.support.raw_socket import RawClient, text_of
 
 LOGIN = f"{State.get_full_name()}.hcpay_app___state___login____login_state.login"
+SIGN_UP = f"{State.get_full_name()}.hcpay_app___state___register____register_state.submit_identity"
 PER_ADDRESS = 3
 PROXY_ADDRESS = "127.0.0.2"  # where nginx connects to the app from
 _guess = itertools.count(1)
@@ -139,3 +140,32 @@ def test_a_spoofed_forwarded_for_sent_straight_to_the_app_moves_nothing(proxied)
     answer = log_in(through, "127.0.0.6")
     assert LOGIN_FAILED in answer and TOO_MANY_FROM_HERE not in answer
     assert forged_buckets(*(f"203.0.113.{n}" for n in (1, 2, 3, 99))) == []
+
+
+def test_sign_up_attempts_count_against_the_real_client_too(proxied):
+    """Sign-up attempts per client (the other per-client limit a stranger can reach) key on the same
+    address: through nginx with a forged X-Forwarded-For, and straight to the app with another."""
+    through, direct = proxied
+    identity = {
+        "first_name": "Nobody",
+        "last_name": "Onroster",
+        "date_of_birth": "1980-04-15",
+        "ssn": "212-45-6789",
+        "email": "nobody.onroster@example.org",
+    }
+    for base, source, forged in ((through, "127.0.0.7", "198.51.100.70"), (direct, "127.0.0.8", "198.51.100.80")):
+        client = RawClient(base, path="/register", source_address=source, headers={"X-Forwarded-For": forged})
+        try:
+            client.call(SIGN_UP, {"form_data": identity}, path="/register", timeout=60)
+            deadline = time.monotonic() + 30
+            while not register_hits(source) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            client.close()
+        assert register_hits(source) == 1
+        assert register_hits(forged) == 0
+
+
+def register_hits(address: str) -> int:
+    with session_scope() as session:
+        return len(session.exec(select(RateLimitHit).where(RateLimitHit.bucket == f"register:{address}")).all())
