@@ -28,13 +28,15 @@ run: install
 
 # Debian packages the tests drive: Chromium for Playwright; PostgreSQL and Redis for the scale-out
 # mode (the tests start throwaway servers on loopback themselves); libfaketime for the calendar
-# sweep. Installed only when missing.
+# sweep; nginx for the reverse-proxy test (started by the test on loopback). Installed only when
+# missing.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

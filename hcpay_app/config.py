@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import datetime as dt
 import functools
+import ipaddress
 import json
 import os
 import re
@@ -24,6 +25,8 @@ SESSION_COOKIE = "hcpay_session"
 
 ENVIRONMENTS = ("development", "test", "production")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# The reverse proxy runs on the same host as the app, which listens on loopback (README, production).
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.0/8", "::1/128")
 
 # Sandbox contact details (made up, in the style of the Massachusetts Health Connector's): a real
 # deployment sets its own. Phone numbers use the 555-01xx range reserved for fiction.
@@ -48,6 +51,22 @@ def _readable_file(name: str) -> str | None:
     if path is not None and not os.path.isfile(path):
         raise ConfigurationError(f"{name} names {path!r}, which is not a readable file")
     return path
+
+
+def _networks(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR), checked; unset means `default`."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigurationError(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 def _int(name: str, default: int) -> int:
@@ -126,6 +145,9 @@ class Settings:
 
     # Where Reflex binds the backend (`reflex run --backend-host` sets REFLEX_BACKEND_HOST).
     backend_host: str = "0.0.0.0"
+    # The peers (addresses or networks) whose X-Forwarded-For is believed when
+    # REFLEX_TRUSTED_PROXY_HOPS is set: the reverse proxy. Anyone else is keyed on its own address.
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
 
     @property
     def is_production(self) -> bool:
@@ -265,6 +287,7 @@ def load_settings() -> Settings:
         guest_receipt_ttl=_int("HCPAY_GUEST_RECEIPT_TTL", 30 * 60),
         clock_start=_clock_setting("HCPAY_CLOCK_START", env, time_zone),
         clock_anchor=_clock_setting("HCPAY_CLOCK_ANCHOR", env, time_zone),
+        trusted_proxies=_networks("HCPAY_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES),
     )
 
 

@@ -9,13 +9,16 @@ running the work twice (`busy=True`), runs the service in a worker thread, and t
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import ipaddress
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any, ClassVar, Generic, TypeVar
 
 import reflex as rx
 
+from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import card_guard
@@ -194,7 +197,32 @@ class ServiceState(rx.State, mixin=True):
 
 
 def client_ip(state: rx.State) -> str:
-    return state.router.session.client_ip or "unknown"
+    """The address per-client limits key on: the real client's.
+
+    Behind a reverse proxy, Reflex takes it from X-Forwarded-For (REFLEX_TRUSTED_PROXY_HOPS), from
+    whoever sent that header. Only a peer in HCPAY_TRUSTED_PROXIES (the proxy) may name the client
+    that way; anyone reaching the app directly is keyed on its own address, whatever it claims.
+    """
+    resolved = state.router.session.client_ip or ""
+    peer = state.router.headers.raw_headers.get("asgi-scope-client", "")
+    if peer and resolved != peer and not _is_trusted_proxy(peer):
+        return peer
+    return resolved or peer or "unknown"
+
+
+@functools.lru_cache(maxsize=256)
+def _trusted_networks(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _is_trusted_proxy(peer: str) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _trusted_networks(get_settings().trusted_proxies))
 
 
 def payer_of(state: rx.State) -> card_guard.Payer:

@@ -11,8 +11,10 @@ as a client-storage var in `hydrate_and_load`'s payload.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+import urllib.parse
 import uuid
 
 import socketio
@@ -26,15 +28,33 @@ SESSION_COOKIE_VAR = f"{SESSION_STATE}.auth_token"
 class RawClient:
     """One browser tab, faked. `call` returns the frames the server sent in answer."""
 
-    def __init__(self, base_url: str, *, auth_token: str = "", path: str = "/dashboard") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth_token: str = "",
+        path: str = "/dashboard",
+        headers: dict[str, str] | None = None,
+        source_address: str | None = None,
+    ) -> None:
+        """`headers` are sent with the websocket handshake (e.g. a forged X-Forwarded-For);
+        `source_address` is the local IP the connection comes from (any of 127/8 on loopback), so a
+        test can be several clients at several real addresses."""
         self.frames: list[dict] = []
         self._lock = threading.Lock()
         self._hydrated = False
-        self.sio = socketio.Client(reconnection=False)
+        options = {}
+        if source_address is not None:
+            url = urllib.parse.urlsplit(base_url)
+            where = (url.hostname, url.port or 80)
+            sock = socket.create_connection(where, timeout=20, source_address=(source_address, 0))
+            options["websocket_extra_options"] = {"socket": sock}
+        self.sio = socketio.Client(reconnection=False, **options)
         self.sio.on("event", self._received, namespace=NAMESPACE)
         # websocket-client sends the URL's own origin as Origin: the app's allowed origin.
         self.sio.connect(
             f"{base_url}?token={uuid.uuid4()}",
+            headers=headers or {},
             transports=["websocket"],
             socketio_path="_event",
             namespaces=[NAMESPACE],

@@ -29,8 +29,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: Path = ROOT) -> subprocess.Popen:
-    """`reflex run --env prod` of the app in `cwd` on 127.0.0.1:`port`; returns once the page and the backend answer."""
+def start(
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    timeout: float = 900,
+    cwd: Path = ROOT,
+    *,
+    backend_only: bool = False,
+    host: str = "127.0.0.1",
+) -> subprocess.Popen:
+    """`reflex run --env prod` of the app in `cwd` on `host`:`port`; returns once the page and the backend answer.
+
+    `backend_only` serves the event socket and /ping alone (no frontend build, so a second instance
+    starts in seconds next to the session's app without touching `.web`)."""
     full_env = {**os.environ, **env}
     full_env["PATH"] = f"{Path(sys.executable).parent}:{full_env.get('PATH', '')}"
     full_env.update(REFLEX_USE_NPM="1", REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="false")
@@ -42,9 +54,8 @@ def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: 
                 "--env",
                 "prod",
                 "--backend-host",
-                "127.0.0.1",
-                "--frontend-port",
-                str(port),
+                host,
+                *(["--backend-only"] if backend_only else ["--frontend-port", str(port)]),
                 "--backend-port",
                 str(port),
             ],
@@ -54,16 +65,16 @@ def start(port: int, env: dict[str, str], log: Path, timeout: float = 900, cwd: 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"app exited early:\n{log.read_text()[-4000:]}")
         try:
-            with (
-                urllib.request.urlopen(f"{base}/ping", timeout=2) as ping,
-                urllib.request.urlopen(base, timeout=2) as page,
-            ):
+            with urllib.request.urlopen(f"{base}/ping", timeout=2) as ping:
+                if ping.status == 200 and backend_only:
+                    return process
+            with urllib.request.urlopen(base, timeout=2) as page:
                 if ping.status == 200 and page.status == 200:
                     return process
         except OSError:
