@@ -6,6 +6,7 @@ seed-demo             load the demo roster and accounts
 import-roster FILE    import a Health Connector roster CSV
 run-daily [--date D]  run the daily job for a date (default today)
 create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
+                      and print its single-use enrolment link for the authenticator app
 make-migration MSG    autogenerate a migration (developers)
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
+from hcpay_app.services.accounts import second_factor
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.jobs import daily, demo, roster
 from hcpay_app.services.support import console
@@ -75,13 +77,19 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("HCPAY_STAFF_PASSWORD") or getpass.getpass("Password for the new staff login: ")
         try:
             with session_scope() as session:
-                console.create_staff(
-                    session, username=args.username, email=args.email, password=password, now=clock.utcnow()
+                now = clock.utcnow()
+                user_id = console.create_staff(
+                    session, username=args.username, email=args.email, password=password, now=now
                 )
+                token = second_factor.start_enrolment(session, user_id, now=now)
+                session.commit()
         except ValidationError as exc:
             print("; ".join(exc.errors.values()), file=sys.stderr)
             return 2
+        hours = int(second_factor.ENROL_TTL.total_seconds() // 3600)
         print(f"support login {args.username} created")
+        print(f"Before the first log-in, open this single-use enrolment link (valid {hours} hours) to add an")
+        print(f"authenticator app and get recovery codes: {second_factor.enrol_link(token)}")
     elif args.command == "run-daily":
         print(daily.run_daily(args.date).line())
     elif args.command == "import-roster":
