@@ -11,6 +11,7 @@ import sqlite3
 import pyotp
 import pytest
 from alembic import command
+from cryptography.exceptions import InvalidTag
 from sqlmodel import Session, func, select
 
 from hcpay_app import migrations
@@ -64,7 +65,7 @@ def test_enrolment_shows_the_secret_once_seals_it_and_gives_ten_recovery_codes(s
     factor = session.exec(select(StaffFactor)).one()
     assert shown.secret not in factor.secret_encrypted and factor.enrolled_at is None
     assert crypto.decrypt_totp_secret(factor.secret_encrypted, user_id) == shown.secret
-    with pytest.raises(Exception):  # bound to its owner: another user id can't open it
+    with pytest.raises(InvalidTag):  # bound to its owner: another user id can't open it
         crypto.decrypt_totp_secret(factor.secret_encrypted, user_id + 1)
 
     with pytest.raises(ValidationError) as wrong:
