@@ -9,11 +9,11 @@ import datetime as dt
 import pyotp
 from sqlmodel import Session, select
 
-from hcpay_app.models import StaffFactor
+from hcpay_app.models import StaffFactor, StaffRecoveryCode
 from hcpay_app.services.accounts import second_factor
 
 SECRETS: dict[int, str] = {}
-RECOVERY: dict[int, list[str]] = {}
+RECOVERY: dict[int, list[str]] = {}  # kept: each test database may have spent different ones
 
 
 def enrol(session: Session, user_id: int, *, now: dt.datetime) -> str:
@@ -35,4 +35,14 @@ def next_code(session: Session, user_id: int, *, now: dt.datetime) -> str:
     step = current - 1 if last is None else max(current - 1, last + 1)
     if step <= current + 1:
         return pyotp.TOTP(SECRETS[user_id]).at(step * second_factor.STEP_SECONDS)
-    return RECOVERY[user_id].pop()
+    spent = set(
+        session.exec(
+            select(StaffRecoveryCode.code_hash).where(
+                StaffRecoveryCode.user_id == user_id, StaffRecoveryCode.used_at.is_not(None)
+            )
+        ).all()
+    )
+    for code in RECOVERY[user_id]:
+        if second_factor._recovery_hash(code.replace("-", ""), user_id) not in spent:
+            return code
+    raise AssertionError("every recovery code of this staff login is spent")
