@@ -7,6 +7,8 @@ import-roster FILE    import a Health Connector roster CSV
 run-daily [--date D]  run the daily job for a date (default today)
 create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
                       and print its single-use enrolment link for the authenticator app
+staff-enrol-link      a new enrolment link for a staff login (lost phone): the old authenticator
+                      and recovery codes stop working once the new one is confirmed
 make-migration MSG    autogenerate a migration (developers)
 """
 
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     staff = commands.add_parser("create-staff")
     staff.add_argument("--username", required=True)
     staff.add_argument("--email", required=True)
+    relink = commands.add_parser("staff-enrol-link")
+    relink.add_argument("--username", required=True)
     revision = commands.add_parser("make-migration")
     revision.add_argument("message")
     args = parser.parse_args(argv)
@@ -90,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"support login {args.username} created")
         print(f"Before the first log-in, open this single-use enrolment link (valid {hours} hours) to add an")
         print(f"authenticator app and get recovery codes: {second_factor.enrol_link(token)}")
+    elif args.command == "staff-enrol-link":
+        with session_scope() as session:
+            now = clock.utcnow()
+            user_id = second_factor.staff_user_id(session, args.username)
+            if user_id is None:
+                print(f"no staff login named {args.username}", file=sys.stderr)
+                return 2
+            token = second_factor.start_enrolment(session, user_id, now=now)
+            session.commit()
+        print(f"Single-use enrolment link for {args.username}: {second_factor.enrol_link(token)}")
     elif args.command == "run-daily":
         print(daily.run_daily(args.date).line())
     elif args.command == "import-roster":

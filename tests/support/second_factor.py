@@ -46,3 +46,15 @@ def next_code(session: Session, user_id: int, *, now: dt.datetime) -> str:
         if second_factor._recovery_hash(code.replace("-", ""), user_id) not in spent:
             return code
     raise AssertionError("every recovery code of this staff login is spent")
+
+
+def log_in(session: Session, *, username: str, password: str, ip: str, now: dt.datetime) -> tuple[int, str]:
+    """`authn.login` for an enrolled staff login, completing the code step: (user id, session token)."""
+    from hcpay_app.services.accounts import authn
+
+    try:
+        return authn.login(session, username=username, password=password, ip=ip, now=now)
+    except authn.SecondFactorRequired as step:
+        user_id = second_factor.read_challenge(step.challenge, now=now)
+        code = next_code(session, user_id, now=now)
+        return authn.complete_staff_login(session, challenge=step.challenge, code=code, ip=ip, now=now)

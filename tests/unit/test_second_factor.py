@@ -245,3 +245,13 @@ def test_migration_0010_adds_the_tables_and_goes_back(tmp_path):
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert not tables & {"stafffactor", "staffenroltoken", "staffrecoverycode"}
         assert db.execute("SELECT username FROM user").fetchall() == [("sam",)]
+
+
+def test_a_new_enrolment_link_for_a_lost_phone(db_url, monkeypatch, capsys, session, now):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    _user_id, _secret, _codes = enrolled_staff(session, now)
+    assert main(["staff-enrol-link", "--username", "nobody"]) == 2
+    assert main(["staff-enrol-link", "--username", STAFF_USERNAME.upper()]) == 0
+    token = re.search(r"/staff/enrol\?token=(\S+)", capsys.readouterr().out).group(1)
+    assert second_factor.open_enrolment(session, token=token, now=now).username == STAFF_USERNAME

@@ -24,7 +24,7 @@ from sqlmodel import Session, select, update
 from hcpay_app.config import get_settings
 from hcpay_app.models import Role, StaffEnrolToken, StaffFactor, StaffRecoveryCode, User
 from hcpay_app.services.adapters import crypto
-from hcpay_app.services.common import audit
+from hcpay_app.services.common import audit, validators
 from hcpay_app.services.common.errors import AuthenticationFailed, DomainError, ValidationError
 
 ISSUER = "Health Connector Payments"
@@ -58,6 +58,12 @@ def is_staff(user: User) -> bool:
 def is_enrolled(session: Session, user_id: int) -> bool:
     enrolled = session.exec(select(StaffFactor.enrolled_at).where(StaffFactor.user_id == user_id)).first()
     return enrolled is not None
+
+
+def staff_user_id(session: Session, username: str) -> int | None:
+    """The id of the staff login named `username` (any case), or None."""
+    user = session.exec(select(User).where(User.username_key == validators.username_key(username.strip()))).first()
+    return user.id if user is not None and is_staff(user) else None
 
 
 def enrol_link(token: str) -> str:
