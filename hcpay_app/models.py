@@ -559,11 +559,14 @@ class GuestReceiptToken(SQLModel, table=True):
 
 class StaffFactor(SQLModel, table=True):
     """A staff member's TOTP authenticator: the secret sealed with AES-GCM (never in the clear),
-    when enrolment was confirmed, and the last time step a code was accepted (each code once)."""
+    when enrolment was confirmed, and the last time step a code was accepted (each code once). A
+    secret being enrolled waits in `pending_secret_encrypted`: the one in use keeps working until
+    the new one is confirmed."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", unique=True, index=True)
-    secret_encrypted: str = Field(max_length=200)
+    secret_encrypted: str | None = Field(default=None, max_length=200)
+    pending_secret_encrypted: str | None = Field(default=None, max_length=200)
     enrolled_at: dt.datetime | None = None
     last_step: int | None = None
 

@@ -1,7 +1,7 @@
 """staff second factor
 
-Staff enrol a TOTP authenticator: one row per staff login with the sealed secret, when enrolment
-was confirmed and the last accepted time step; single-use enrolment links (hash only) and
+Staff enrol a TOTP authenticator: one row per staff login with the sealed secret (and one being
+enrolled), when enrolment was confirmed and the last accepted time step; single-use enrolment links (hash only) and
 single-use recovery codes (keyed hashes only). Nothing existing changes.
 
 Revision ID: 0010
@@ -24,7 +24,8 @@ def upgrade() -> None:
         "stafffactor",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("secret_encrypted", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("secret_encrypted", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("pending_secret_encrypted", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("enrolled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_step", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),

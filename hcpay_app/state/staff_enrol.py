@@ -36,7 +36,7 @@ class StaffEnrolState(FieldRecheck, ServiceState, rx.State):
 
     def _show_error(self, exc: DomainError) -> None:
         self.errors = field_errors(exc)
-        self.message = exc.message
+        self.message = "" if isinstance(exc, ValidationError) else exc.message  # next to the field instead
         if not isinstance(exc, ValidationError):
             self.link_valid, self.secret, self.qr_code = False, "", ""
 

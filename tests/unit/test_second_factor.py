@@ -63,10 +63,11 @@ def test_enrolment_shows_the_secret_once_seals_it_and_gives_ten_recovery_codes(s
     assert shown.username == STAFF_USERNAME
     assert shown.qr_data_uri.startswith("data:image/svg+xml")
     factor = session.exec(select(StaffFactor)).one()
-    assert shown.secret not in factor.secret_encrypted and factor.enrolled_at is None
-    assert crypto.decrypt_totp_secret(factor.secret_encrypted, user_id) == shown.secret
+    sealed = factor.pending_secret_encrypted
+    assert shown.secret not in sealed and factor.enrolled_at is None and factor.secret_encrypted is None
+    assert crypto.decrypt_totp_secret(sealed, user_id) == shown.secret
     with pytest.raises(InvalidTag):  # bound to its owner: another user id can't open it
-        crypto.decrypt_totp_secret(factor.secret_encrypted, user_id + 1)
+        crypto.decrypt_totp_secret(sealed, user_id + 1)
 
     with pytest.raises(ValidationError) as wrong:
         second_factor.confirm_enrolment(session, token=token, code="000000", ip=IP, now=now)
@@ -250,8 +251,22 @@ def test_migration_0010_adds_the_tables_and_goes_back(tmp_path):
 def test_a_new_enrolment_link_for_a_lost_phone(db_url, monkeypatch, capsys, session, now):
     monkeypatch.setenv("DATABASE_URL", db_url)
     get_settings.cache_clear()
-    _user_id, _secret, _codes = enrolled_staff(session, now)
+    _user_id, secret, codes = enrolled_staff(session, now)
     assert main(["staff-enrol-link", "--username", "nobody"]) == 2
     assert main(["staff-enrol-link", "--username", STAFF_USERNAME.upper()]) == 0
     token = re.search(r"/staff/enrol\?token=(\S+)", capsys.readouterr().out).group(1)
-    assert second_factor.open_enrolment(session, token=token, now=now).username == STAFF_USERNAME
+    shown = second_factor.open_enrolment(session, token=token, now=now)
+    assert shown.username == STAFF_USERNAME
+    # Until the new authenticator is confirmed, the old one (and its recovery codes) still work.
+    later = now + dt.timedelta(minutes=1)
+    challenge = password_step(session, later)
+    authn.complete_staff_login(session, challenge=challenge, code=pyotp.TOTP(secret).at(later), ip=IP, now=later)
+    second_factor.confirm_enrolment(session, token=token, code=pyotp.TOTP(shown.secret).at(later), ip=IP, now=later)
+    # Then only the new one does, and the old recovery codes are spent.
+    even_later = later + dt.timedelta(minutes=1)
+    challenge = password_step(session, even_later)
+    for old_code in (pyotp.TOTP(secret).at(even_later), codes[0]):
+        with pytest.raises(AuthenticationFailed):
+            authn.complete_staff_login(session, challenge=challenge, code=old_code, ip=IP, now=even_later)
+    new_code = pyotp.TOTP(shown.secret).at(even_later)
+    authn.complete_staff_login(session, challenge=challenge, code=new_code, ip=IP, now=even_later)

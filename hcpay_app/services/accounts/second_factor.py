@@ -102,16 +102,15 @@ def _qr(uri: str) -> str:
 
 
 def open_enrolment(session: Session, *, token: object, now: dt.datetime) -> Enrolment:
-    """A fresh secret for the staff user behind a live link, sealed at rest, shown this once.
-    Opening the link again replaces an unconfirmed secret (the old one was never confirmed)."""
+    """A fresh secret for the staff user behind a live link, sealed at rest, shown this once. It
+    waits as the pending secret: an authenticator already in use keeps working until this one is
+    confirmed, and opening the link again replaces only the unconfirmed one."""
     _row, user = _valid_link(session, token, now)
     secret = pyotp.random_base32()
     sealed = crypto.encrypt_totp_secret(secret, user.id)
     factor = session.exec(select(StaffFactor).where(StaffFactor.user_id == user.id)).first()
-    if factor is None:
-        factor = StaffFactor(user_id=user.id, secret_encrypted=sealed)
-    else:
-        factor.secret_encrypted, factor.enrolled_at, factor.last_step = sealed, None, None
+    factor = factor or StaffFactor(user_id=user.id)
+    factor.pending_secret_encrypted = sealed
     session.add(factor)
     session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
@@ -163,12 +162,12 @@ def confirm_enrolment(session: Session, *, token: object, code: object, ip: str,
     10 single-use recovery codes are made (returned once; only their hashes are kept)."""
     row, user = _valid_link(session, token, now)
     factor = session.exec(select(StaffFactor).where(StaffFactor.user_id == user.id)).first()
-    if factor is None:
+    if factor is None or factor.pending_secret_encrypted is None:
         raise DomainError(LINK_DEAD)
     cleaned = _clean_code(code)
     if not cleaned:
         raise ValidationError({"code": "Enter the 6-digit code from your authenticator app."})
-    step = _matching_step(crypto.decrypt_totp_secret(factor.secret_encrypted, user.id), cleaned, now)
+    step = _matching_step(crypto.decrypt_totp_secret(factor.pending_secret_encrypted, user.id), cleaned, now)
     if step is None:
         raise ValidationError({"code": ENROL_WRONG_CODE}, ENROL_WRONG_CODE)
     spent = session.execute(
@@ -179,6 +178,7 @@ def confirm_enrolment(session: Session, *, token: object, code: object, ip: str,
     if spent.rowcount != 1:
         session.rollback()
         raise DomainError(LINK_DEAD)
+    factor.secret_encrypted, factor.pending_secret_encrypted = factor.pending_secret_encrypted, None
     factor.enrolled_at, factor.last_step = now, step
     session.add(factor)
     session.exec(update(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user.id).values(used_at=now))
@@ -197,7 +197,7 @@ def check_code(session: Session, user_id: int, code: object, *, now: dt.datetime
     transaction. Returns "totp" or "recovery", or None when the code is wrong or already used."""
     cleaned = _clean_code(code)
     factor = session.exec(select(StaffFactor).where(StaffFactor.user_id == user_id)).first()
-    if factor is None or factor.enrolled_at is None or not cleaned:
+    if factor is None or factor.enrolled_at is None or factor.secret_encrypted is None or not cleaned:
         return None
     step = _matching_step(crypto.decrypt_totp_secret(factor.secret_encrypted, user_id), cleaned, now)
     if step is not None:
