@@ -47,7 +47,7 @@ def test_staff_enrol_then_log_in_with_a_code(page: Page, enrol_link):
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
     page.wait_for_url("**/staff/enrol")  # the token is taken out of the address bar
     page.screenshot(path="/tmp/totp-enrol.png", full_page=True)
-    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_label("Code from your authenticator app").fill("135790")
     page.get_by_role("button", name="Confirm code").click()
     expect(page.get_by_text(second_factor.ENROL_WRONG_CODE)).to_be_visible()
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).at(clock.utcnow()))
@@ -65,7 +65,7 @@ def test_staff_enrol_then_log_in_with_a_code(page: Page, enrol_link):
     page.get_by_role("button", name="Log in").click()
     code_field = page.get_by_label("Authenticator code")
     expect(code_field).to_be_visible()
-    code_field.fill("000000")
+    code_field.fill("135790")
     page.get_by_role("button", name="Verify code").click()
     expect(page.get_by_role("alert")).to_contain_text("That code is not correct")
     page.screenshot(path="/tmp/totp-wrong.png", full_page=True)

@@ -154,7 +154,10 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
 
     Each attempt claims its number in the window before the password is checked; only the first
     `HCPAY_LOCKOUT_THRESHOLD` are checked at all, so however many arrive at once, a lockout starts
-    after exactly that many failures."""
+    after exactly that many failures.
+
+    Staff (role support) never get a session here: a right password raises `SecondFactorRequired`
+    (continue with `complete_staff_login`), or `AuthenticationFailed` before enrolment."""
     settings = get_settings()
     key = _login_key(username)
     _check_login_rates(session, ip, now)
