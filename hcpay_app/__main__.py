@@ -6,6 +6,9 @@ seed-demo             load the demo roster and accounts
 import-roster FILE    import a Health Connector roster CSV
 run-daily [--date D]  run the daily job for a date (default today)
 create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
+                      and print its single-use enrolment link for the authenticator app
+staff-enrol-link      a new enrolment link for a staff login (lost phone): the old authenticator
+                      and recovery codes stop working once the new one is confirmed
 make-migration MSG    autogenerate a migration (developers)
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
+from hcpay_app.services.accounts import second_factor
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.jobs import daily, demo, roster
 from hcpay_app.services.support import console
@@ -50,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     staff = commands.add_parser("create-staff")
     staff.add_argument("--username", required=True)
     staff.add_argument("--email", required=True)
+    relink = commands.add_parser("staff-enrol-link")
+    relink.add_argument("--username", required=True)
     revision = commands.add_parser("make-migration")
     revision.add_argument("message")
     args = parser.parse_args(argv)
@@ -75,13 +81,29 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("HCPAY_STAFF_PASSWORD") or getpass.getpass("Password for the new staff login: ")
         try:
             with session_scope() as session:
-                console.create_staff(
-                    session, username=args.username, email=args.email, password=password, now=clock.utcnow()
+                now = clock.utcnow()
+                user_id = console.create_staff(
+                    session, username=args.username, email=args.email, password=password, now=now
                 )
+                token = second_factor.start_enrolment(session, user_id, now=now)
+                session.commit()
         except ValidationError as exc:
             print("; ".join(exc.errors.values()), file=sys.stderr)
             return 2
+        hours = int(second_factor.ENROL_TTL.total_seconds() // 3600)
         print(f"support login {args.username} created")
+        print(f"Before the first log-in, open this single-use enrolment link (valid {hours} hours) to add an")
+        print(f"authenticator app and get recovery codes: {second_factor.enrol_link(token)}")
+    elif args.command == "staff-enrol-link":
+        with session_scope() as session:
+            now = clock.utcnow()
+            user_id = second_factor.staff_user_id(session, args.username)
+            if user_id is None:
+                print(f"no staff login named {args.username}", file=sys.stderr)
+                return 2
+            token = second_factor.start_enrolment(session, user_id, now=now)
+            session.commit()
+        print(f"Single-use enrolment link for {args.username}: {second_factor.enrol_link(token)}")
     elif args.command == "run-daily":
         print(daily.run_daily(args.date).line())
     elif args.command == "import-roster":

@@ -555,3 +555,37 @@ class GuestReceiptToken(SQLModel, table=True):
     payment_id: int = Field(foreign_key="payment.id", index=True)
     created_at: dt.datetime
     expires_at: dt.datetime
+
+
+class StaffFactor(SQLModel, table=True):
+    """A staff member's TOTP authenticator: the secret sealed with AES-GCM (never in the clear),
+    when enrolment was confirmed, and the last time step a code was accepted (each code once). A
+    secret being enrolled waits in `pending_secret_encrypted`: the one in use keeps working until
+    the new one is confirmed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True, index=True)
+    secret_encrypted: str | None = Field(default=None, max_length=200)
+    pending_secret_encrypted: str | None = Field(default=None, max_length=200)
+    enrolled_at: dt.datetime | None = None
+    last_step: int | None = None
+
+
+class StaffEnrolToken(SQLModel, table=True):
+    """A single-use, expiring enrolment link printed by `create-staff`; only its hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+
+
+class StaffRecoveryCode(SQLModel, table=True):
+    """One single-use recovery code of a staff member, kept only as a keyed hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: dt.datetime | None = None

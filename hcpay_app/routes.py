@@ -19,6 +19,7 @@ SUPPORT = "/support"  # contact support and "My requests"
 CONSOLE = "/console"  # staff only
 GUEST_PAY = "/guest-pay"
 DEV_MAILBOX = "/dev/mailbox"
+STAFF_ENROL = "/staff/enrol"  # ?token=…: the single-use link create-staff prints
 
 # Pages a member must be logged in to see; the only places `next=` may send them after log-in.
 PROTECTED = frozenset({DASHBOARD, HISTORY, PAYMENT, BILL, PAY, SETTINGS, AUTOPAY, NOTIFICATIONS, PAYMENT_PLAN, SUPPORT})

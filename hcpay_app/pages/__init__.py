@@ -25,6 +25,7 @@ from hcpay_app.pages import (
     register,
     reset_password,
     settings,
+    staff_enrol,
     support,
 )
 from hcpay_app.state.autopay import AutopayState
@@ -45,6 +46,7 @@ from hcpay_app.state.recovery import (
 )
 from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.session import SessionState
+from hcpay_app.state.staff_enrol import StaffEnrolState
 from hcpay_app.state.support import SupportState
 
 
@@ -73,6 +75,12 @@ def register_pages(app: rx.App) -> None:
         route=routes.RESET_PASSWORD,
         title="Reset password · Health Connector Payments",
         on_load=ResetPasswordState.open_link,
+    )
+    app.add_page(
+        staff_enrol.page,
+        route=routes.STAFF_ENROL,
+        title="Set up staff log-in · Health Connector",
+        on_load=StaffEnrolState.open_link,
     )
     app.add_page(
         dashboard.page,

@@ -9,57 +9,91 @@ from hcpay_app.state.login import LoginState, lockout_rule
 from hcpay_app.state.session import SessionState
 
 
+def _password_form() -> rx.Component:
+    return member_form(
+        rx.vstack(
+            rx.heading("Log in", as_="h2", size="4"),
+            text_field(
+                "Username",
+                "username",
+                errors=LoginState.errors,
+                recheck=LoginState.recheck_field,
+                autocomplete="username",
+            ),
+            text_field(
+                "Password",
+                "password",
+                errors=LoginState.errors,
+                recheck=LoginState.recheck_field,
+                type="password",
+                autocomplete="current-password",
+                hint=lockout_rule(),
+            ),
+            notice(LoginState.error, tone="red", role="alert"),
+            submit_button("Log in", LoginState.processing, "Logging in…"),
+            rx.hstack(
+                rx.link(
+                    "Forgot Password",
+                    href=routes.FORGOT_PASSWORD,
+                    style=TOUCH,
+                    display="flex",
+                    align_items="center",
+                ),
+                rx.link(
+                    "Forgot Username",
+                    href=routes.FORGOT_USERNAME,
+                    style=TOUCH,
+                    display="flex",
+                    align_items="center",
+                ),
+                justify="between",
+                width="100%",
+                wrap="wrap",
+            ),
+            spacing="3",
+            align="stretch",
+        ),
+        on_submit=LoginState.login,
+    )
+
+
+def _code_form() -> rx.Component:
+    """Staff only, after a right password: the code from the authenticator app."""
+    return member_form(
+        rx.vstack(
+            rx.heading("Enter your code", as_="h2", size="4"),
+            rx.text("Staff log-ins need a second step. Open your authenticator app to get the current code."),
+            text_field(
+                "Authenticator code",
+                "code",
+                errors=LoginState.errors,
+                recheck=LoginState.recheck_field,
+                autocomplete="one-time-code",
+                hint="6 digits, or one of your recovery codes if you don't have your phone.",
+            ),
+            notice(LoginState.error, tone="red", role="alert"),
+            submit_button("Verify code", LoginState.processing, "Checking…"),
+            rx.button(
+                "Start over",
+                type="button",
+                variant="ghost",
+                size="3",
+                style=TOUCH,
+                on_click=LoginState.start_over,
+            ),
+            spacing="3",
+            align="stretch",
+        ),
+        on_submit=LoginState.verify_code,
+        reset_on_submit=True,
+    )
+
+
 def page() -> rx.Component:
     return page_shell(
         rx.text("Pay your monthly health insurance premium, see what you owe, and keep your records."),
         notice(SessionState.notice),
-        rx.card(
-            member_form(
-                rx.vstack(
-                    rx.heading("Log in", as_="h2", size="4"),
-                    text_field(
-                        "Username",
-                        "username",
-                        errors=LoginState.errors,
-                        recheck=LoginState.recheck_field,
-                        autocomplete="username",
-                    ),
-                    text_field(
-                        "Password",
-                        "password",
-                        errors=LoginState.errors,
-                        recheck=LoginState.recheck_field,
-                        type="password",
-                        autocomplete="current-password",
-                        hint=lockout_rule(),
-                    ),
-                    notice(LoginState.error, tone="red", role="alert"),
-                    submit_button("Log in", LoginState.processing, "Logging in…"),
-                    rx.hstack(
-                        rx.link(
-                            "Forgot Password",
-                            href=routes.FORGOT_PASSWORD,
-                            style=TOUCH,
-                            display="flex",
-                            align_items="center",
-                        ),
-                        rx.link(
-                            "Forgot Username",
-                            href=routes.FORGOT_USERNAME,
-                            style=TOUCH,
-                            display="flex",
-                            align_items="center",
-                        ),
-                        justify="between",
-                        width="100%",
-                        wrap="wrap",
-                    ),
-                    spacing="3",
-                    align="stretch",
-                ),
-                on_submit=LoginState.login,
-            ),
-        ),
+        rx.card(rx.cond(LoginState.needs_code, _code_form(), _password_form())),
         rx.card(
             rx.vstack(
                 rx.heading("New to online payments?", as_="h2", size="4"),

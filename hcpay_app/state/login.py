@@ -6,8 +6,8 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.services.accounts import authn
-from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.services.accounts import authn, second_factor
+from hcpay_app.services.common.errors import AuthenticationFailed, DomainError, ValidationError
 from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, query_param
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import SessionState
@@ -23,6 +23,7 @@ def lockout_rule() -> str:
     return f"For your security, {wrong} the log-in for {minutes} minute{'' if minutes == 1 else 's'}."
 
 
+ENTER_CODE = "Enter the code from your authenticator app, or a recovery code."
 ENTER_USERNAME = "Enter your username."
 ENTER_PASSWORD = "Enter your password."
 
@@ -48,24 +49,39 @@ def _both_given(username: str, password: str) -> None:
         raise ValidationError(missing, ENTER_BOTH)
 
 
+def _code_given(code: str, _related: str = "") -> None:
+    if not code.strip():
+        raise ValidationError({"code": ENTER_CODE}, ENTER_CODE)
+
+
 class LoginState(FieldRecheck, ServiceState, rx.State):
-    """Log in by username and password; the same answer for every kind of failure."""
+    """Log in by username and password; the same answer for every kind of failure. Staff then
+    enter a code from their authenticator app (or a recovery code) as a second step; the proof of
+    the password step stays on the server (`_challenge`), never in the browser."""
 
     error: str = ""
     errors: dict[str, str] = {}
     processing: bool = False
+    needs_code: bool = False
+    _challenge: str = ""
 
     def _show_error(self, exc: DomainError) -> None:
+        if isinstance(exc, authn.SecondFactorRequired):
+            self._challenge, self.needs_code = exc.challenge, True
+            self.error, self.errors = "", {}
+            return
+        if isinstance(exc, AuthenticationFailed) and exc.message == second_factor.CHALLENGE_EXPIRED:
+            self._challenge, self.needs_code = "", False
         self.error, self.errors = exc.message, field_errors(exc)
 
     def _clear_feedback(self) -> None:
         self.error, self.errors = "", {}
 
     def _field_check(self, name: str) -> FieldCheck | None:
-        return {"username": _username_given, "password": _password_given}.get(name)
+        return {"username": _username_given, "password": _password_given, "code": _code_given}.get(name)
 
     def _fields_fixed(self) -> None:
-        if self.error == ENTER_BOTH:
+        if self.error in (ENTER_BOTH, ENTER_CODE):
             self.error = ""
 
     @rx.event
@@ -88,6 +104,38 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
             yield await session._begin(token, next_path=query_param(self, "next"))
 
     @rx.event
+    async def verify_code(self, form_data: dict):
+        """The staff second step: the code after the password."""
+        code = form_text(form_data, "code")
+        if not self._challenge:
+            self.needs_code = False
+            self.error, self.errors = second_factor.CHALLENGE_EXPIRED, {}
+            return
+        call = self._call(
+            authn.complete_staff_login,
+            busy=True,
+            check=lambda: _code_given(code),
+            challenge=self._challenge,
+            code=code,
+            ip=client_ip(self),
+            now=clock.utcnow(),
+        )
+        async for event in call:
+            yield event
+        if call.ok:
+            self._challenge, self.needs_code = "", False
+            _user_id, token = call.value
+            session = await self.get_state(SessionState)
+            yield await session._begin(token, next_path=query_param(self, "next"))
+
+    @rx.event
+    def start_over(self):
+        """Back to username and password (the code step is abandoned)."""
+        self._challenge, self.needs_code = "", False
+        self.error, self.errors = "", {}
+
+    @rx.event
     def clear(self):
         self.error, self.errors = "", {}
         self.processing = False
+        self._challenge, self.needs_code = "", False

@@ -32,6 +32,7 @@ from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.recurring import autopay
 from hcpay_app.services.support import console, tickets
 from tests.e2e.harness import TYPED_SECRETS, log_in_as, make_user
+from tests.support import second_factor
 
 CARD_OK = "4242424242424242"
 RESOLVED = "Paid — no action needed"
@@ -207,10 +208,13 @@ def test_each_notice_opens_the_page_that_acts_on_it(page: Page, reminded_user):
         )
         username = f"staff{account.account_number}"
         password = "Quartz-Meadow-Lantern-58"
-        console.create_staff(
+        staff_id = console.create_staff(
             session, username=username, email=f"{username}@connector.example", password=password, now=now
         )
-        _staff_id, staff_token = authn.login(session, username=username, password=password, ip="fixture", now=now)
+        second_factor.enrol(session, staff_id, now=now)
+        _staff_id, staff_token = second_factor.log_in(
+            session, username=username, password=password, ip="fixture", now=now
+        )
         staff = authn.resolve(session, staff_token, now=now)
         console.reply(session, staff, ticket_number=ticket.number, body="Yes, it is.", close=False, now=now)
 

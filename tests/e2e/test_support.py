@@ -23,6 +23,7 @@ from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.payments import records
 from hcpay_app.services.support import console
 from tests.e2e.harness import log_in_as
+from tests.support import second_factor
 from tests.support.bills import issue_as_scheduled
 
 STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
@@ -71,10 +72,16 @@ def paid_member(new_user):
 def staff():
     name = f"agent{clock.utcnow().microsecond}"
     with session_scope() as session:
-        console.create_staff(
+        staff_id = console.create_staff(
             session, username=name, email=f"{name}@hcpay.example", password=STAFF_PASSWORD, now=clock.utcnow()
         )
-    return {"username": name, "password": STAFF_PASSWORD}
+        second_factor.enrol(session, staff_id, now=clock.utcnow())
+    return {"username": name, "password": STAFF_PASSWORD, "id": staff_id}
+
+
+def staff_code(staff) -> str:
+    with session_scope() as session:
+        return second_factor.next_code(session, staff["id"], now=clock.utcnow())
 
 
 @pytest.mark.core
@@ -98,6 +105,8 @@ def test_member_and_support_agent_resolve_a_request(page: Page, browser, paid_me
     agent.get_by_label("Username").fill(staff["username"])
     agent.get_by_label("Password").fill(staff["password"])
     agent.get_by_role("button", name="Log in").click()
+    agent.get_by_label("Authenticator code").fill(staff_code(staff))
+    agent.get_by_role("button", name="Verify code").click()
     agent.wait_for_url("**/console")
     agent.get_by_label("Search members or payments").fill(paid_member["reference"].lower())
     agent.get_by_role("button", name="Search").click()

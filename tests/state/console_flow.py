@@ -54,6 +54,7 @@ from tests.state.state_harness import (
     resolve,
     service_login,
 )
+from tests.support import second_factor
 
 STAFF_USERNAME = "sam.support"
 STAFF_EMAIL = "sam.support@connector.example"
@@ -98,15 +99,26 @@ def snapshot() -> dict[str, object]:
 def create_staff(username: str = STAFF_USERNAME) -> int:
     """A support login made by the operator command; returns its user id."""
     with session_scope() as s:
-        return console.create_staff(
+        staff_id = console.create_staff(
             s, username=username, email=f"{username}@connector.example", password=STAFF_PASSWORD, now=clock.utcnow()
         )
+        second_factor.enrol(s, staff_id, now=clock.utcnow())
+        return staff_id
+
+
+def staff_code(username: str = STAFF_USERNAME) -> str:
+    """The next code the server accepts for this staff login (see tests/support/second_factor.py)."""
+    with session_scope() as s:
+        staff_id = s.exec(select(User.id).where(User.username_key == username.casefold())).one()
+        return second_factor.next_code(s, staff_id, now=clock.utcnow())
 
 
 async def staff_browser(url: str = routes.CONSOLE, username: str = STAFF_USERNAME) -> Browser:
     """A tab where the support agent logged in through the log-in form (staff land in the console)."""
     tab = Browser("/")
     out = await fire(tab, LoginState, "login", form_data={"username": username, "password": STAFF_PASSWORD})
+    assert out.redirects == [] and tab.state(LoginState).needs_code, out
+    out = await fire(tab, LoginState, "verify_code", form_data={"code": staff_code(username)})
     assert out.redirects == [routes.CONSOLE], out
     who = resolve(tab.cookie())
     assert who is not None and who.role == "support" and who.member_id is None

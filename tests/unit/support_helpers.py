@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlmodel import Session, func, select
 
 from hcpay_app.models import (
@@ -29,6 +30,7 @@ from hcpay_app.services.accounts import authn
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.support import console, tickets
+from tests.support import second_factor
 
 STAFF_USERNAME = "sam.support"
 STAFF_PASSWORD = "Quartz-Meadow-Lantern-58"
@@ -54,10 +56,16 @@ WATCHED = (
 
 def make_staff(session: Session, now: dt.datetime, username: str = STAFF_USERNAME) -> SessionUser:
     """A support login made by the operator command, logged in and resolved like any session."""
-    console.create_staff(
+    user_id = console.create_staff(
         session, username=username, email=f"{username}@connector.example", password=STAFF_PASSWORD, now=now
     )
-    _user_id, token = authn.login(session, username=username, password=STAFF_PASSWORD, ip="10.0.0.5", now=now)
+    second_factor.enrol(session, user_id, now=now)
+    with pytest.raises(authn.SecondFactorRequired) as step:
+        authn.login(session, username=username, password=STAFF_PASSWORD, ip="10.0.0.5", now=now)
+    code = second_factor.next_code(session, user_id, now=now)
+    _user_id, token = authn.complete_staff_login(
+        session, challenge=step.value.challenge, code=code, ip="10.0.0.5", now=now
+    )
     who = authn.resolve(session, token, now=now)
     assert who is not None and who.role == "support" and who.member_id is None
     return who

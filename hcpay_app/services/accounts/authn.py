@@ -17,14 +17,30 @@ from sqlmodel import Session, select, update
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import AuthSession, LoginThrottle, User
+from hcpay_app.services.accounts import second_factor
 from hcpay_app.services.adapters import crypto, passwords
 from hcpay_app.services.common import audit, ratelimit, validators
-from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed, RateLimited, TryAgainSoon
+from hcpay_app.services.common.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    DomainError,
+    RateLimited,
+    TryAgainSoon,
+)
 
 LOGIN_FAILED = "The username or password you entered is incorrect."
 TOO_MANY_FROM_HERE = "Too many log-in attempts from this device. Please wait a minute and try again."
 MINUTE = dt.timedelta(minutes=1)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
+
+
+class SecondFactorRequired(DomainError):
+    """The password of a staff login was right: the log-in continues with a code. `challenge` is
+    the signed proof of the password step, kept by the server (never sent to the browser)."""
+
+    def __init__(self, challenge: str):
+        super().__init__(second_factor.ENTER_CODE)
+        self.challenge = challenge
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +146,10 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
 
     Each attempt claims its number in the window before the password is checked; only the first
     `HCPAY_LOCKOUT_THRESHOLD` are checked at all, so however many arrive at once, a lockout starts
-    after exactly that many failures."""
+    after exactly that many failures.
+
+    Staff (role support) never get a session here: a right password raises `SecondFactorRequired`
+    (continue with `complete_staff_login`), or `AuthenticationFailed` before enrolment."""
     settings = get_settings()
     key = _login_key(username)
     _check_login_rates(session, ip, now)
@@ -157,10 +176,71 @@ def login(session: Session, *, username: object, password: object, ip: str, now:
         raise AuthenticationFailed(LOGIN_FAILED)
 
     session.execute(delete(LoginThrottle.__table__).where(LoginThrottle.__table__.c.username_key == key))
+    if second_factor.is_staff(user):
+        _password_step_for_staff(session, user, ip=ip, now=now)
     user.last_login_at = now
     session.add(user)
     token = open_session(session, user.id, now=now)
     audit.record(session, "login_succeeded", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)
+    session.commit()
+    return user.id, token
+
+
+def _password_step_for_staff(session: Session, user: User, *, ip: str, now: dt.datetime) -> None:
+    """Staff never get a session from a password alone: an unenrolled login is refused (told to
+    use the enrolment link), an enrolled one continues with a code."""
+    if not second_factor.is_enrolled(session, user.id):
+        audit.record(session, "staff_login_not_enrolled", now=now, subject_user_id=user.id, ip=ip)
+        session.commit()
+        raise AuthenticationFailed(second_factor.NOT_ENROLLED)
+    audit.record(session, "staff_password_accepted", now=now, subject_user_id=user.id, ip=ip)
+    session.commit()
+    raise SecondFactorRequired(second_factor.issue_challenge(user.id, now=now))
+
+
+def _code_locked_message(until: dt.datetime) -> str:
+    return (
+        "Too many wrong codes. For your security, log-in is paused until "
+        f"{clock.format_local_time(until)}. Use a recovery code after that if you don't have your phone."
+    )
+
+
+def complete_staff_login(
+    session: Session, *, challenge: object, code: object, ip: str, now: dt.datetime
+) -> tuple[int, str]:
+    """The second step of a staff log-in: a current TOTP code (each accepted once) or an unspent
+    recovery code. Wrong codes are counted per staff user with the same atomic claim as passwords,
+    before the code is checked, so a burst locks after exactly the threshold."""
+    settings = get_settings()
+    user_id = second_factor.read_challenge(challenge, now=now)
+    key = f"2fa:{user_id}"
+    number = _claim_attempt(session, key, now)
+    if number is None or number > settings.lockout_threshold:
+        if number is not None:
+            _lock(session, key, now)
+            session.commit()
+        until = session.exec(select(LoginThrottle.locked_until).where(LoginThrottle.username_key == key)).first()
+        until = until if until and until > now else now + dt.timedelta(seconds=settings.lockout_duration)
+        raise AccountLocked(_code_locked_message(until), until)
+    user = session.get(User, user_id)
+    kind = second_factor.check_code(session, user_id, code, now=now) if user is not None else None
+    if kind is None:
+        audit.record(session, "staff_code_failed", now=now, subject_user_id=user_id, ip=ip)
+        if number >= settings.lockout_threshold:
+            until = _lock(session, key, now)
+            audit.record(session, "account_locked", now=now, subject_user_id=user_id, ip=ip)
+            session.commit()
+            raise AccountLocked(_code_locked_message(until), until)
+        session.commit()
+        raise AuthenticationFailed(second_factor.WRONG_CODE)
+    session.execute(delete(LoginThrottle.__table__).where(LoginThrottle.__table__.c.username_key == key))
+    user.last_login_at = now
+    session.add(user)
+    token = open_session(session, user.id, now=now)
+    detail = "recovery code" if kind == "recovery" else "authenticator code"
+    audit.record(
+        session, "login_succeeded", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip, detail=detail
+    )
     session.commit()
     return user.id, token
 

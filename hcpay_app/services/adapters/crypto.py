@@ -33,6 +33,22 @@ def decrypt_ssn(token: str, member_number: str) -> str:
     return AESGCM(get_settings().ssn_key).decrypt(raw[:12], raw[12:], member_number.encode()).decode()
 
 
+def encrypt_totp_secret(secret: str, user_id: int) -> str:
+    """A staff TOTP secret sealed like an SSN, with its own associated data (purpose and user id),
+    so neither an SSN ciphertext nor another staff member's secret can be swapped in."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(get_settings().ssn_key).encrypt(nonce, secret.encode(), f"totp:{user_id}".encode())
+    return f"{_KEY_VERSION}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt_totp_secret(token: str, user_id: int) -> str:
+    version, _, payload = token.partition(":")
+    if version != _KEY_VERSION:
+        raise ValueError("unknown TOTP key version")
+    raw = base64.urlsafe_b64decode(payload)
+    return AESGCM(get_settings().ssn_key).decrypt(raw[:12], raw[12:], f"totp:{user_id}".encode()).decode()
+
+
 def ssn_blind_index(ssn_digits: str) -> str:
     return hmac.new(get_settings().index_key, b"ssn:" + ssn_digits.encode(), hashlib.sha256).hexdigest()
 
