@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from hcpay_app.models import PaymentMethod, PaymentStatus
-from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
+from hcpay_app.config import get_settings
+from hcpay_app.models import LoginThrottle, PaymentMethod, PaymentStatus
+from hcpay_app.services.accounts import authn
+from hcpay_app.services.common.errors import AccountLocked, NotAllowed, NotFound, ValidationError
 from hcpay_app.services.jobs import scheduled_charges
 from hcpay_app.services.payments import checkout, methods
 from tests.unit.payment_helpers import (
@@ -175,6 +177,23 @@ def test_adding_a_method_needs_a_log_in_within_ten_minutes(session, renee):
     assert not methods.needs_recent_login(renee, NOW + dt.timedelta(minutes=10))
     assert methods.needs_recent_login(renee, NOW + dt.timedelta(minutes=10, seconds=1))
     assert methods.needs_recent_login(renee, NOW + dt.timedelta(hours=2))
+
+
+def test_the_password_asked_again_counts_failures_like_log_in(session, renee, registered_user):
+    later = NOW + dt.timedelta(hours=1)  # the log-in is old: adding a method asks for the password
+    threshold = get_settings().lockout_threshold
+    for _ in range(threshold - 1):
+        with pytest.raises(ValidationError):
+            methods.confirm_recent_login(session, renee, "Not-My-Password-1", later)
+    with pytest.raises(AccountLocked):
+        methods.confirm_recent_login(session, renee, "Not-My-Password-1", later)
+    with pytest.raises(AccountLocked):  # locked: even the right password waits
+        methods.confirm_recent_login(session, renee, registered_user.password, later)
+    # It locks only this prompt, not the log-in.
+    authn.login(session, username="renee.oneil", password=registered_user.password, ip="192.0.2.9", now=later)
+    # After the lock, the right password is accepted and the count starts again.
+    methods.confirm_recent_login(session, renee, registered_user.password, later + dt.timedelta(minutes=16))
+    assert session.exec(select(LoginThrottle).where(LoginThrottle.username_key.startswith("reauth:"))).all() == []
 
 
 def test_no_member_no_methods(session, renee):

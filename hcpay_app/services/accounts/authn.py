@@ -141,6 +141,31 @@ def _refuse_locked(session: Session, key: str, now: dt.datetime) -> None:
     raise AccountLocked(_locked_message(until), until)
 
 
+def check_password_again(session: Session, user: User, password: object, *, now: dt.datetime) -> bool:
+    """The password asked again before a sensitive change (adding a payment method): counted like
+    log-in — each attempt claimed before the bcrypt work, locked after the threshold, for this
+    account (a key of its own, so it doesn't lock the log-in). True when it matched; raises
+    AccountLocked when locked."""
+    key = f"reauth:{user.id}"
+    number = _claim_attempt(session, key, now)
+    if number is None or number > get_settings().lockout_threshold:
+        if number is not None:
+            _lock(session, key, now)
+            session.commit()
+        _refuse_locked(session, key, now)
+    if passwords.verify_password(password if isinstance(password, str) else "", user.password_hash):
+        session.execute(delete(LoginThrottle.__table__).where(LoginThrottle.__table__.c.username_key == key))
+        session.commit()
+        return True
+    audit.record(session, "reauth_failed", now=now, actor_user_id=user.id, subject_user_id=user.id)
+    if number >= get_settings().lockout_threshold:
+        until = _lock(session, key, now)
+        session.commit()
+        raise AccountLocked(_locked_message(until), until)
+    session.commit()
+    return False
+
+
 def login(session: Session, *, username: object, password: object, ip: str, now: dt.datetime) -> tuple[int, str]:
     """Check credentials and open a new session. Returns (user id, session token).
 

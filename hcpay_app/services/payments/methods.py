@@ -19,8 +19,8 @@ from hcpay_app.models import (
     PlanStatus,
     User,
 )
+from hcpay_app.services.accounts import authn
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.adapters import passwords
 from hcpay_app.services.adapters.processor import Token
 from hcpay_app.services.common import audit
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
@@ -66,7 +66,7 @@ def confirm_recent_login(session: Session, actor: SessionUser, password: object,
     if not needs_recent_login(actor, now):
         return
     user = session.get(User, actor.user_id)
-    if not passwords.verify_password(password if isinstance(password, str) else "", user.password_hash):
+    if not authn.check_password_again(session, user, password, now=now):
         raise ValidationError({"password": "Enter your current password to add a payment method."})
 
 
