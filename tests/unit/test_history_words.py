@@ -132,3 +132,20 @@ def test_csv_is_utf8_with_a_byte_order_mark_and_keeps_the_masking_dots(session, 
     ]
     # What Excel does without the mark (cp1252) is exactly what the mark prevents.
     assert "â€¢" in body[3:].decode("cp1252", errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("-450.00", "-450.00"),
+        ("450.00", "450.00"),
+        ("Visa ••••4242", "Visa ••••4242"),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell, safe):
+    assert documents.spreadsheet_safe(cell) == safe

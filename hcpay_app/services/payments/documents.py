@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from fpdf import FPDF
@@ -212,6 +213,18 @@ def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[
     return f"statement-{start:%Y-%m}.pdf", bytes(doc.output())
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell a spreadsheet won't run: text starting with = + - @ (or a tab or carriage return)
+    is a formula to Excel, so it gets a leading apostrophe; plain numbers (-450.00) stay numbers."""
+    text = str(value)
+    if text and text[0] in "=+-@\t\r" and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def history_csv(session: Session, actor: SessionUser, start: object, end: object) -> tuple[str, bytes]:
     """(filename, CSV) of every transaction between two dates, inclusive, oldest first.
 
@@ -253,7 +266,7 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
     writer = csv.writer(buffer)
     writer.writerow(["date", "type", "reference", "description", "amount", "status"])
     for on_date, _order, _id, values in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        writer.writerow([on_date.isoformat(), *values[:1], *values[1:]])
+        writer.writerow([on_date.isoformat(), *(spreadsheet_safe(v) for v in values)])
     return f"payment-history-{first}-to-{last}.csv", buffer.getvalue().encode("utf-8-sig")
 
 
