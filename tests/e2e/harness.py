@@ -218,5 +218,7 @@ def note_typed_secrets(payload: str) -> None:
             if kind == "bank account" and "routing_number" not in form:
                 continue  # the guest form's "account_number" is the (not secret) billing account
             value = form.get(field)
+            if kind == "code" and not (isinstance(value, str) and re.fullmatch(r"[0-9]{6}", value.strip())):
+                continue  # only a whole code is a secret ("12", typed to see an error, is not)
             if isinstance(value, str) and value.strip():
                 TYPED_SECRETS[kind].add(value.strip())
