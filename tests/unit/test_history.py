@@ -8,9 +8,11 @@ import dataclasses
 import datetime as dt
 import io
 
+import pypdf
 import pytest
 from sqlmodel import select
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import BillingAccount, PaymentStatus
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.billing import ledger
@@ -109,6 +111,8 @@ def test_receipt_pdf_only_for_successful_payments(session, two_members):
     ok = pay(session, account, 51250, dt.date(2026, 3, 1))
     name, body = documents.receipt_pdf(session, renee, ok.reference)
     assert name == f"receipt-{ok.reference}.pdf" and body.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+    assert "Your account now" in text and get_settings().support_phone in text  # the summary and how to call
     declined = pay(session, account, 100, dt.date(2026, 3, 1), status=PaymentStatus.DECLINED)
     with pytest.raises(NotFound):
         documents.receipt_pdf(session, renee, declined.reference)

@@ -17,9 +17,10 @@ from hcpay_app import clock
 from hcpay_app.models import EntryKind, LedgerEntry, Payment, PaymentStatus
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.services.billing import bills, ledger
+from hcpay_app.services.billing import bills, ledger, summary
+from hcpay_app.services.billing import templates as billing_templates
 from hcpay_app.services.billing.templates import summary_title
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import contact, dates, money
 from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.payments import history, statuses
 
@@ -100,9 +101,12 @@ def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tupl
         "; ".join(f"{dates.month_label(i.coverage_month)} premium ({money.format_cents(a)})" for i, a in paid)
         or "Credit on your account",
     )
-    doc.ln(6)
-    doc.set_font("DejaVu", "", 9)
-    doc.multi_cell(0, 5, "Keep this receipt for your records. Questions? Contact support with your reference number.")
+    # The one money summary, as the dashboard and the emails say it.
+    doc.heading("Your account now")
+    doc.paragraph(billing_templates.summary_text(summary.for_account(session, account, clock.today())), size=10)
+    doc.ln(4)
+    doc.paragraph("Keep this receipt for your records. Give your reference number when you contact us.")
+    doc.paragraph(contact.footer())
     return f"receipt-{payment.reference}.pdf", bytes(doc.output())
 
 
