@@ -11,7 +11,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 
-.PHONY: install run lint test test-unit test-unit-at-ci-date test-e2e test-scale-out test-calendar system-packages bench clean
+.PHONY: install run lint test test-unit test-unit-at-ci-date test-e2e test-scale-out test-scale-out-core test-calendar system-packages bench clean
 
 # Reinstall only when the content of requirements.txt changes (Reflex rewrites the file's mtime
 # at every start), so the second `make run` starts in seconds.
@@ -68,8 +68,18 @@ test-scale-out: install system-packages
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/unit -q -p no:playwright -n auto
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
 
+# What differs on PostgreSQL — concurrent claims, set-based SQL, migrations, locks — within `make test`'s
+# time budget; `make test-scale-out` runs every service test there.
+PG_SERVICE_TESTS = tests/unit/test_concurrency.py tests/unit/test_job_once.py tests/unit/test_migrations.py \
+	tests/unit/test_enrollment.py tests/unit/test_notices_current.py tests/unit/test_purge.py \
+	tests/unit/test_authn.py tests/unit/test_registration.py tests/unit/test_second_factor.py \
+	tests/unit/test_ledger.py tests/unit/test_jobs.py tests/unit/test_card_guard.py
+test-scale-out-core: install system-packages
+	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest $(PG_SERVICE_TESTS) -q -p no:playwright -n auto
+	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
+
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-test: lint test-unit-at-ci-date test-e2e test-scale-out
+test: lint test-unit-at-ci-date test-e2e test-scale-out-core
 
 bench: install system-packages
 	$(PY) -m pytest tests/perf -q -s
