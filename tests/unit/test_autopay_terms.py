@@ -306,7 +306,7 @@ def test_a_fixed_amount_above_the_one_time_maximum_is_refused_at_review_and_acti
 def test_a_charge_never_exceeds_the_one_time_maximum(session, avery, visa):
     turn_on(session, avery, visa, rule="fixed", fixed="400.00")
     mandate = mandate_of(session, avery.account_id)
-    mandate.fixed_amount_cents = 99_999_999_99  # a stored amount from before the cap, or tampered with
+    mandate.fixed_amount_cents = 2_000_000_000  # stored before the cap, or tampered with (fits an INTEGER)
     session.add(mandate)
     session.commit()
     account = session.get(BillingAccount, avery.account_id)
