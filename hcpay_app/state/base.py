@@ -9,6 +9,7 @@ running the work twice (`busy=True`), runs the service in a worker thread, and t
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import ipaddress
@@ -20,14 +21,26 @@ import reflex as rx
 
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
+from hcpay_app.services.adapters import passwords
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import card_guard
 
 T = TypeVar("T")
 
 
-async def call_service(fn: Callable[..., T], /, **kwargs: Any) -> T:
-    """Run `fn(session, **kwargs)` in a worker thread with its own database session.
+@functools.cache
+def password_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads password work runs in (log-in, sign-up, reset, change, re-confirm), apart from the
+    pool every other handler shares: a log-in flood waiting on bcrypt then queues here, and a
+    member's dashboard still finds a free thread. Sized for the bcrypt slots, their admission queue
+    and a few quick refusals (rate limits, a full queue) flowing past them."""
+    size = passwords.hashing_slots() + get_settings().bcrypt_queue + 2
+    return concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="hcpay-passwords")
+
+
+async def call_service(fn: Callable[..., T], /, *, pool: concurrent.futures.Executor | None = None, **kwargs: Any) -> T:
+    """Run `fn(session, **kwargs)` in a worker thread with its own database session (in `pool`
+    when given, else the loop's shared pool).
 
     bcrypt, SQL and the processor are slow or blocking: never on the event loop.
     """
@@ -36,7 +49,9 @@ async def call_service(fn: Callable[..., T], /, **kwargs: Any) -> T:
         with session_scope() as session:
             return fn(session, **kwargs)
 
-    return await asyncio.to_thread(run)
+    if pool is None:
+        return await asyncio.to_thread(run)
+    return await asyncio.get_running_loop().run_in_executor(pool, run)
 
 
 def field_errors(exc: DomainError, other: str = "") -> dict[str, str]:
@@ -75,9 +90,10 @@ class Call(Generic[T]):
         busy: bool,
         check: Callable[[], object] | None,
         on_error: ErrorView | None,
+        pool: concurrent.futures.Executor | None = None,
     ):
         self._state, self._fn, self._kwargs = state, fn, kwargs
-        self._busy, self._check, self._on_error = busy, check, on_error
+        self._busy, self._check, self._on_error, self._pool = busy, check, on_error, pool
         self.ok = False
         self.value: T | None = None
         self.actor: Any = None
@@ -132,7 +148,7 @@ class Call(Generic[T]):
                 # The state's own steps (several services, a processor call): they stay off the loop themselves.
                 self.value = await self._fn(**who, **self._kwargs)
             else:
-                self.value = await call_service(self._fn, **who, **self._kwargs)
+                self.value = await call_service(self._fn, pool=self._pool, **who, **self._kwargs)
         except DomainError as exc:
             refusal = exc
         finally:
@@ -178,6 +194,7 @@ class ServiceState(rx.State, mixin=True):
         busy: bool = False,
         check: Callable[[], object] | None = None,
         on_error: ErrorView | None = None,
+        pool: concurrent.futures.Executor | None = None,
         **kwargs: Any,
     ) -> Call[T]:
         """A service call, guarded: `fn(session, actor=…, **kwargs)` in a worker thread (or the
@@ -187,9 +204,9 @@ class ServiceState(rx.State, mixin=True):
         `busy`, a call while the state is `processing` is ignored, and `processing` is set for the
         work and cleared after it. `check` runs cheap checks of the form before anything slow. A
         `DomainError` from `check` or the work is shown through `on_error` (default: the state's
-        `_show_error`), never raised.
+        `_show_error`), never raised. Password work passes `pool=password_pool()`.
         """
-        return Call(self, fn, kwargs, busy=busy, check=check, on_error=on_error)
+        return Call(self, fn, kwargs, busy=busy, check=check, on_error=on_error, pool=pool)
 
     async def _run(self, fn: Callable[..., Any], /, **kwargs: Any) -> list[rx.event.EventSpec]:
         """`_call` for a handler with nothing left to do afterwards: the events to return."""

@@ -8,7 +8,7 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.services.accounts import authn, second_factor
 from hcpay_app.services.common.errors import AuthenticationFailed, DomainError, ValidationError
-from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, query_param
+from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool, query_param
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import SessionState
 
@@ -90,6 +90,7 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
         call = self._call(
             authn.login,
             busy=True,
+            pool=password_pool(),
             check=lambda: _both_given(username, password),
             username=username,
             password=password,

@@ -11,7 +11,7 @@ from hcpay_app.services.accounts import access
 from hcpay_app.services.adapters.processor import Token
 from hcpay_app.services.payments import card_guard, checkout, methods
 from hcpay_app.services.payments.methods import MethodView
-from hcpay_app.state.base import call_service, form_text
+from hcpay_app.state.base import call_service, form_text, password_pool
 
 
 async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.MethodChoice:
@@ -46,7 +46,11 @@ async def save_new(
     token for later. Raises ValidationError with per-field messages; nothing is saved then. With
     `payer`, a tab, account, address or card over its decline cap can't add a card either."""
     await call_service(
-        methods.confirm_recent_login, actor=actor, password=form_text(form_data, "password"), now=clock.utcnow()
+        methods.confirm_recent_login,
+        pool=password_pool(),
+        actor=actor,
+        password=form_text(form_data, "password"),
+        now=clock.utcnow(),
     )
     choice = await tokenize(kind, form_data, save=True)
     if payer is not None:

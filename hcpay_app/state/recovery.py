@@ -16,6 +16,7 @@ from hcpay_app.state.base import (
     client_ip,
     field_errors,
     form_text,
+    password_pool,
     query_param,
 )
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
@@ -125,6 +126,7 @@ class ResetPasswordState(FieldRecheck, ServiceState, rx.State):
         call = self._call(
             recovery.reset_password,
             busy=True,
+            pool=password_pool(),
             check=lambda: validators.check_confirmation(password, confirmation),
             token=self._token,
             new_password=password,

@@ -11,7 +11,7 @@ from hcpay_app.config import get_settings
 from hcpay_app.services.accounts import registration
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text
+from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
@@ -108,6 +108,7 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
         call = self._call(
             registration.choose_credentials,
             busy=True,
+            pool=password_pool(),
             check=lambda: validators.check_confirmation(password, confirmation),
             pending_id=self._pending_id,
             username=form_text(form_data, "username"),

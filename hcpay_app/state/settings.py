@@ -8,7 +8,7 @@ from hcpay_app import clock, routes
 from hcpay_app.services.accounts import recovery
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, NotAllowed
-from hcpay_app.state.base import client_ip, field_errors, form_text
+from hcpay_app.state.base import client_ip, field_errors, form_text, password_pool
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
@@ -44,6 +44,7 @@ class SettingsState(FieldRecheck, MemberState, rx.State):
         call = self._call(
             recovery.change_password,
             busy=True,
+            pool=password_pool(),
             check=lambda: validators.check_confirmation(new, confirmation, label="new passwords"),
             current_password=form_text(form_data, "current_password"),
             new_password=new,

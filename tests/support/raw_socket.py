@@ -70,6 +70,15 @@ class RawClient:
     def connected(self) -> bool:
         return self.sio.connected
 
+    def mark(self) -> int:
+        """Where the frames received so far end; `since(mark)` returns what arrived after it."""
+        with self._lock:
+            return len(self.frames)
+
+    def since(self, mark: int) -> list[dict]:
+        with self._lock:
+            return self.frames[mark:]
+
     def emit(self, name: str, payload: object, *, path: str = "/dashboard") -> None:
         self.sio.emit(
             "event",

@@ -23,7 +23,7 @@ from hcpay_app.services.accounts import authn, second_factor
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.common.errors import AccountLocked, AuthenticationFailed, DomainError, ValidationError
 from hcpay_app.services.support import console
-from tests.unit.support_helpers import STAFF_PASSWORD, STAFF_USERNAME
+from tests.unit.support_helpers import STAFF_PASSWORD, STAFF_USERNAME, make_staff
 from tests.unit.test_concurrency import THREADS, together
 
 IP = "10.0.0.5"
@@ -170,6 +170,23 @@ def test_wrong_codes_lock_the_log_in_after_the_threshold(session, now):
     with pytest.raises(AccountLocked):
         authn.complete_staff_login(session, challenge=challenge, code=right, ip=IP, now=now)
     assert sessions(session) == 0
+
+
+def test_support_unlock_also_clears_a_second_factor_lockout(session, now):
+    user_id, secret, _codes = enrolled_staff(session, now)
+    colleague = make_staff(session, now, username="pat.support")
+    challenge = password_step(session, now)
+    for _ in range(get_settings().lockout_threshold):
+        with pytest.raises((AuthenticationFailed, AccountLocked)):
+            authn.complete_staff_login(session, challenge=challenge, code="000000", ip=IP, now=now)
+    right = pyotp.TOTP(secret).at(now + dt.timedelta(seconds=30))
+    with pytest.raises(AccountLocked):
+        authn.complete_staff_login(session, challenge=challenge, code=right, ip=IP, now=now)
+
+    console.unlock(session, colleague, user_id=user_id, reason="Locked out after a phone change", now=now)
+
+    logged_in, token = authn.complete_staff_login(session, challenge=challenge, code=right, ip=IP, now=now)
+    assert logged_in == user_id and authn.resolve(session, token, now=now) is not None
 
 
 def test_a_burst_of_wrong_codes_is_counted_exactly(session, db_url, now):

@@ -223,6 +223,17 @@ def _password_step_for_staff(session: Session, user: User, *, ip: str, now: dt.d
     raise SecondFactorRequired(second_factor.issue_challenge(user.id, now=now))
 
 
+def _second_factor_key(user_id: int) -> str:
+    return f"2fa:{user_id}"
+
+
+def clear_lockouts(session: Session, user: User) -> None:
+    """Support's unlock: forget the wrong passwords and, for staff, the wrong second-factor codes
+    (the caller commits)."""
+    keys = [user.username_key, _second_factor_key(user.id)]
+    session.execute(delete(LoginThrottle).where(LoginThrottle.username_key.in_(keys)))
+
+
 def _code_locked_message(until: dt.datetime) -> str:
     return (
         "Too many wrong codes. For your security, log-in is paused until "
@@ -238,7 +249,7 @@ def complete_staff_login(
     before the code is checked, so a burst locks after exactly the threshold."""
     settings = get_settings()
     user_id = second_factor.read_challenge(challenge, now=now)
-    key = f"2fa:{user_id}"
+    key = _second_factor_key(user_id)
     number = _claim_attempt(session, key, now)
     if number is None or number > settings.lockout_threshold:
         if number is not None:

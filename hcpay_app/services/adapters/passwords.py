@@ -22,6 +22,11 @@ _HASHING_SLOTS = threading.BoundedSemaphore(_SLOTS)
 BUSY_MESSAGE = "Many people are logging in right now. Please try again in a few seconds."
 
 
+def hashing_slots() -> int:
+    """How many hashes run at once."""
+    return _SLOTS
+
+
 @functools.cache
 def _admission(queue: int) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(_SLOTS + queue)

@@ -27,7 +27,7 @@ from hcpay_app.models import (
     TicketStatus,
     User,
 )
-from hcpay_app.services.accounts import notices, recovery
+from hcpay_app.services.accounts import authn, notices, recovery
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.billing import ledger, paid_notices
@@ -380,9 +380,7 @@ def unlock(session: Session, staff: SessionUser, *, user_id: object, reason: obj
     user = session.get(User, user_id) if type(user_id) is int else None
     if user is None:
         raise NotFound("No such user.")
-    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.username_key == user.username_key)).first()
-    if throttle is not None:
-        session.delete(throttle)
+    authn.clear_lockouts(session, user)
     audit.record(session, "account_unlocked", now=now, actor_user_id=staff.user_id, subject_user_id=user.id, detail=why)
     session.commit()
 
