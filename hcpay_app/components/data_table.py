@@ -14,11 +14,25 @@ import reflex as rx
 from hcpay_app.components.fields import select_field
 from hcpay_app.services.support.tables import ALL, TableSpec
 
+# Visually hidden, still read out: the card's heading shows the same name.
+SCREEN_READER_ONLY = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "white_space": "nowrap",
+}
 CELL = {"padding": "0.5rem 0.75rem", "text_align": "left", "white_space": "nowrap", "vertical_align": "top"}
 
 
 def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
-    style = {**CELL, "text_align": "right" if column.numeric else "left", "border_bottom": "2px solid var(--gray-a7)"}
+    style = {
+        **CELL,
+        "text_align": "right" if column.numeric else "left",
+        "vertical_align": "bottom",
+        "border_bottom": "2px solid var(--gray-a7)",
+    }
     if not column.sort_key:
         return rx.el.th(column.label, scope="col", style=style)
     direction = aria[f"{spec.name}.{column.key}"].to(str)
@@ -98,7 +112,7 @@ def data_table(
         rx.text(summary, size="1", color_scheme="gray", aria_live="polite"),
         rx.box(
             rx.el.table(
-                rx.el.caption(spec.caption, style={"text_align": "left", "font_weight": "600", "padding": "0.25rem 0"}),
+                rx.el.caption(spec.caption, style=SCREEN_READER_ONLY),
                 rx.el.thead(rx.el.tr(*[_header(spec, c, aria, on_sort) for c in spec.columns])),
                 rx.el.tbody(rx.foreach(rows, lambda row: _row(spec, row))),
                 style={"border_collapse": "collapse", "width": "100%", "font_size": "0.875rem"},
@@ -113,5 +127,6 @@ def data_table(
         rx.cond(rows.length() == 0, rx.text(spec.empty, size="2")),
         spacing="2",
         width="100%",
+        min_width="0",
         align="stretch",
     )

@@ -260,6 +260,8 @@ def record_view() -> rx.Component:
         rx.card(rx.heading("Notices", as_="h3", size="3"), rx.el.ul(rx.foreach(R.notices, line), padding="0")),
         spacing="3",
         width="100%",
+        min_width="0",
+        align="stretch",  # every card as wide as the panel; a wide table scrolls inside its own region
         key=ConsoleState.form_key,
     )
 
