@@ -4,8 +4,8 @@ disputes). It only displays: the rows arrive sorted and filtered by the state (s
 column and the option, which the state checks against the table's spec.
 
 Accessible markup: a caption, `th scope="col"` headers with `aria-sort` on the sorted column, the
-row's reference as its `th scope="row"`, and a named, focusable region that scrolls sideways on its
-own at phone width (the page itself never does)."""
+row's reference as its `th scope="row"`, inside a named, focusable region. Below 640 px each row
+shows as a small card of labelled values (see `NARROW`), so nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -25,6 +25,37 @@ SCREEN_READER_ONLY = {
 }
 CELL = {"padding": "0.5rem 0.75rem", "text_align": "left", "white_space": "nowrap", "vertical_align": "top"}
 
+# On a phone each row becomes a small card (two columns of labelled values), and the header row a
+# line of sort buttons, so the table fits the screen without scrolling sideways. Explicit roles
+# keep it a table for screen readers whatever `display` the cells get.
+NARROW = {
+    "@media (max-width: 639px)": {
+        "& thead tr": {"display": "flex", "flex_wrap": "wrap", "column_gap": "1.25rem"},
+        "& thead th": {"display": "block", "border": "none", "padding": "0"},
+        "& thead th[data-sortable='no']": {"display": "none"},
+        "& tbody tr": {
+            "display": "grid",
+            "grid_template_columns": "minmax(0, 1fr) minmax(0, 1fr)",
+            "border_top": "1px solid var(--gray-a5)",
+            "padding": "0.5rem 0",
+        },
+        "& tbody th, & tbody td": {
+            "display": "block",
+            "border": "none",
+            "padding": "0.125rem 0.25rem",
+            "text_align": "left",
+            "white_space": "normal",
+            "overflow_wrap": "anywhere",
+        },
+        "& tbody [data-label]::before": {
+            "content": "attr(data-label)",
+            "display": "block",
+            "font_size": "0.75rem",
+            "color": "var(--gray-11)",
+        },
+    }
+}
+
 
 def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
     style = {
@@ -34,7 +65,9 @@ def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
         "border_bottom": "2px solid var(--gray-a7)",
     }
     if not column.sort_key:
-        return rx.el.th(column.label, scope="col", style=style)
+        return rx.el.th(
+            column.label, scope="col", role="columnheader", custom_attrs={"data-sortable": "no"}, style=style
+        )
     direction = aria[f"{spec.name}.{column.key}"].to(str)
     arrow = rx.match(direction, ("ascending", " ▲"), ("descending", " ▼"), " ↕")
     return rx.el.th(
@@ -56,6 +89,7 @@ def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
             },
         ),
         scope="col",
+        role="columnheader",
         custom_attrs={"aria-sort": rx.cond(direction == "", "none", direction)},
         style=style,
     )
@@ -65,11 +99,20 @@ def _row(spec: TableSpec, row: rx.Var) -> rx.Component:
     cells = []
     for column in spec.columns:
         style = {**CELL, "text_align": "right" if column.numeric else "left", "border_top": "1px solid var(--gray-a5)"}
+        label = {"data-label": column.label}
         if column.key == "reference":
-            cells.append(rx.el.th(row[column.key], scope="row", style={**style, "font_weight": "normal"}))
+            cells.append(
+                rx.el.th(
+                    row[column.key],
+                    scope="row",
+                    role="rowheader",
+                    custom_attrs=label,
+                    style={**style, "font_weight": "normal"},
+                )
+            )
         else:
-            cells.append(rx.el.td(row[column.key], style=style))
-    return rx.el.tr(*cells)
+            cells.append(rx.el.td(row[column.key], role="cell", custom_attrs=label, style=style))
+    return rx.el.tr(*cells, role="row")
 
 
 def data_table(
@@ -113,9 +156,12 @@ def data_table(
         rx.box(
             rx.el.table(
                 rx.el.caption(spec.caption, style=SCREEN_READER_ONLY),
-                rx.el.thead(rx.el.tr(*[_header(spec, c, aria, on_sort) for c in spec.columns])),
-                rx.el.tbody(rx.foreach(rows, lambda row: _row(spec, row))),
-                style={"border_collapse": "collapse", "width": "100%", "font_size": "0.875rem"},
+                rx.el.thead(
+                    rx.el.tr(*[_header(spec, c, aria, on_sort) for c in spec.columns], role="row"), role="rowgroup"
+                ),
+                rx.el.tbody(rx.foreach(rows, lambda row: _row(spec, row)), role="rowgroup"),
+                role="table",
+                style={"border_collapse": "collapse", "width": "100%", "font_size": "0.875rem", **NARROW},
             ),
             role="region",
             aria_label=spec.caption + " table",

@@ -200,5 +200,7 @@ def test_an_agent_works_the_queue_and_a_members_payments(page: Page, busy_member
     else:
         assert panel_box["y"] > queue_box["y"] and abs(panel_box["x"] - queue_box["x"]) < 40
     no_sideways_scroll(page)
+    region = page.get_by_role("region", name="Payments table")
+    assert region.evaluate("(el) => el.scrollWidth <= el.clientWidth"), "the payments table scrolls sideways"
     page.get_by_label("Payment method").select_option("")
     page.screenshot(path=f"/tmp/h18c-console-{width}.png", full_page=True)
