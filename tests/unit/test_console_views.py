@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from hcpay_app.config import get_settings
 from hcpay_app.models import PaymentSource, PaymentStatus
 from hcpay_app.services.common.errors import NotAllowed, NotFound
 from hcpay_app.services.payments import records
@@ -197,7 +198,7 @@ def test_declines_below_the_threshold_spread_out_or_long_ago_raise_no_flag(sessi
     assert watchlist.flags_for_accounts(session, [account.id], now=now) == {}
     # …and a lower threshold (as a setting would give) does flag the four.
     stricter = Thresholds(declines=Rule(4, dt.timedelta(minutes=5)))
-    [flag] = watchlist.flags_for_accounts(session, [account.id], now=now, thresholds=stricter)[account.id]
+    [flag] = watchlist.flags_for_accounts(session, [account.id], now=now, limits=stricter)[account.id]
     assert flag.detail.startswith("4 declined payments within 1 min, last")  # members', so no "by guests"
 
 
@@ -211,7 +212,14 @@ def test_two_returned_payments_within_sixty_days_are_flagged(session, now, renee
     assert (flag.kind, flag.label) == ("returns", "Returns")
     assert flag.detail == "2 returned payments within 47 d, last Mar 7 at 12:00 PM ET"
     shorter = Thresholds(returns=Rule(2, dt.timedelta(days=30)))
-    assert watchlist.flags_for_accounts(session, [account.id], now=now, thresholds=shorter) == {}
+    assert watchlist.flags_for_accounts(session, [account.id], now=now, limits=shorter) == {}
+
+
+def test_many_declines_means_the_card_guards_per_account_cap(monkeypatch):
+    assert watchlist.thresholds().declines == Rule(5, dt.timedelta(hours=1))  # the default cap
+    monkeypatch.setenv("HCPAY_DECLINES_PER_ACCOUNT_PER_HOUR", "8")
+    get_settings.cache_clear()  # the unit conftest clears it again afterwards
+    assert watchlist.thresholds().declines == Rule(8, dt.timedelta(hours=1))
 
 
 def test_no_accounts_no_queries():

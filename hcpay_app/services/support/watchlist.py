@@ -2,8 +2,11 @@
 testing through guest pay shows up here), bank payments returned, card disputes.
 
 Read-only. Each flag is a burst: at least `count` events of one kind within any `window`, among
-the events of the last `LOOKBACK`. The thresholds are named here (`THRESHOLDS`); tests and callers
-may pass their own. Console functions call this after checking the agent (`console.require_staff`).
+the events of the last `LOOKBACK`. The thresholds are named here (`Thresholds`, `thresholds()`):
+many declines means the card guard's per-account cap within its hour
+(`HCPAY_DECLINES_PER_ACCOUNT_PER_HOUR`, 5 by default), so every account the guard starts refusing
+is flagged; tests and callers may pass their own. Console functions call this after checking the
+agent (`console.require_staff`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from hcpay_app import clock
+from hcpay_app.config import get_settings
 from hcpay_app.models import Payment, PaymentEvent, PaymentSource, PaymentStatus
 
 LOOKBACK = dt.timedelta(days=90)  # older events never raise a flag
@@ -28,14 +32,21 @@ class Rule:
     window: dt.timedelta
 
 
+DECLINE_WINDOW = dt.timedelta(hours=1)  # the card guard's per-account window
+RETURNS = Rule(2, dt.timedelta(days=60))
+DISPUTES = Rule(1, dt.timedelta(days=90))  # any dispute is worth a look
+
+
 @dataclasses.dataclass(frozen=True)
 class Thresholds:
-    declines: Rule = Rule(5, dt.timedelta(hours=1))  # the card guard's per-account hour, as a burst
-    returns: Rule = Rule(2, dt.timedelta(days=60))
-    disputes: Rule = Rule(1, dt.timedelta(days=90))  # any dispute is worth a look
+    declines: Rule = Rule(5, DECLINE_WINDOW)
+    returns: Rule = RETURNS
+    disputes: Rule = DISPUTES
 
 
-THRESHOLDS = Thresholds()
+def thresholds() -> Thresholds:
+    """The thresholds in force: declines at the card guard's per-account cap (a setting)."""
+    return Thresholds(declines=Rule(get_settings().declines_per_account_per_hour, DECLINE_WINDOW))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,19 +145,20 @@ def _disputes(session: Session, account_ids: list[int], since: dt.datetime) -> d
 
 
 def flags_for_accounts(
-    session: Session, account_ids: Iterable[int], *, now: dt.datetime, thresholds: Thresholds = THRESHOLDS
+    session: Session, account_ids: Iterable[int], *, now: dt.datetime, limits: Thresholds | None = None
 ) -> dict[int, list[Flag]]:
-    """Every flag of each account (accounts with none are left out), in three queries in all."""
+    """Every flag of each account (accounts with none are left out), in two or three queries in all."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
+    limits = limits or thresholds()
     since = now - LOOKBACK
     found: dict[int, list[Flag]] = defaultdict(list)
 
     for account_id, events in _declines(session, ids, since).items():
         events.sort()
-        burst = busiest([at for at, _guest in events], thresholds.declines.window)
-        if burst and burst.count >= thresholds.declines.count:
+        burst = busiest([at for at, _guest in events], limits.declines.window)
+        if burst and burst.count >= limits.declines.count:
             guests = sum(1 for i in burst.members if events[i][1])
             by_guests = f" ({guests} by guests)" if guests else ""
             found[account_id].append(
@@ -162,7 +174,7 @@ def flags_for_accounts(
         ("returns", _returns, "Returns", "returned payment", "returned payments"),
         ("disputes", _disputes, "Disputes", "card dispute", "card disputes"),
     ):
-        rule: Rule = getattr(thresholds, kind)
+        rule: Rule = getattr(limits, kind)
         for account_id, times in times_of(session, ids, since).items():
             burst = busiest(times, rule.window)
             if burst and burst.count >= rule.count:
