@@ -137,7 +137,7 @@ def no_sideways_scroll(page: Page) -> None:
 
 
 @pytest.mark.core
-@pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844), (360, 640)], ids=["desktop", "phone", "small-phone"])
 def test_an_agent_works_the_queue_and_a_members_payments(page: Page, busy_member, staff, size):
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
