@@ -1,15 +1,25 @@
-"""The support console (staff only): search, member records, tickets, actions with reasons, audit."""
+"""The support console (staff only): search, the ticket queue, member records with their tables
+and flags, actions with reasons, audit.
+
+At 1024 px and wider the queue and the member panel sit side by side in a wide shell; below that
+everything stacks in one column, and nothing scrolls the page sideways (a wide table scrolls
+inside its own region)."""
 
 import reflex as rx
 
+from hcpay_app.components.data_table import data_table
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_field
-from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.components.layout import TOUCH, brand, notice
+from hcpay_app.services.support import tables
 from hcpay_app.services.support.console import Line, MemberRow
 from hcpay_app.services.support.tickets import TicketView
+from hcpay_app.services.support.watchlist import Flag
 from hcpay_app.state.console import ConsoleState
 from hcpay_app.state.session import SessionState
 
 R = ConsoleState.record
+DESKTOP = "@media (min-width: 1024px)"
+WIDE = "90rem"  # the console's width on a desktop screen (member pages keep their phone column)
 
 
 def reason_field(field_id) -> rx.Component:
@@ -59,17 +69,55 @@ def fee_row(item: Line) -> rx.Component:
     )
 
 
-def ticket_block(ticket: TicketView, place: str) -> rx.Component:
-    """A ticket with its reply form; `place` keeps element ids unique when a ticket shows twice."""
+def flag_badges(labels) -> rx.Component:
+    return rx.foreach(labels, lambda label: rx.badge(label, color_scheme="orange", variant="solid", high_contrast=True))
+
+
+def ticket_block(ticket: TicketView, place: str, member_id=None) -> rx.Component:
+    """A ticket with its reply form; `place` keeps element ids unique when a ticket shows twice.
+    In the queue (`member_id` given) it names the member, with a button opening their record."""
     field = place + "-body-" + ticket.number
     closer = place + "-close-" + ticket.number
     return rx.el.li(
         rx.card(
-            rx.text(rx.text.strong(ticket.number), " · ", ticket.topic, " · ", ticket.status, size="2"),
+            rx.flex(
+                rx.text(rx.text.strong(ticket.number), " · ", ticket.topic, " · ", ticket.status, size="2"),
+                rx.badge("Opened ", ticket.age, " ago", color_scheme="gray", title=ticket.opened),
+                flag_badges(ticket.flags),
+                gap="0.5rem",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                ticket.member_name != "",
+                rx.text(
+                    rx.text.strong(ticket.member_name), " · account ", ticket.account_number, size="2", class_name="who"
+                ),
+            ),
+            *(
+                [
+                    rx.button(
+                        "Open " + ticket.member_name,
+                        variant="soft",
+                        size="1",
+                        style=TOUCH,
+                        on_click=ConsoleState.open_member(member_id),
+                    )
+                ]
+                if member_id is not None
+                else []
+            ),
             rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
             rx.cond(ticket.follows != "", rx.text("Follows closed ticket ", rx.text.strong(ticket.follows), size="2")),
             rx.cond(ticket.followed_by != "", rx.text("Continued in ", rx.text.strong(ticket.followed_by), size="2")),
-            rx.foreach(ticket.messages, lambda m: rx.text(rx.text.strong(m.author), ": ", m.body, size="2")),
+            rx.foreach(
+                ticket.messages,
+                lambda m: rx.box(
+                    rx.text(rx.text.strong(m.author), " · ", m.when, size="1", color_scheme="gray"),
+                    rx.text(m.body, size="2", style={"overflow_wrap": "anywhere"}),
+                    padding_y="0.25rem",
+                ),
+            ),
             member_form(
                 rx.vstack(
                     rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
@@ -94,6 +142,33 @@ def ticket_block(ticket: TicketView, place: str) -> rx.Component:
     )
 
 
+def flag_item(flag: Flag) -> rx.Component:
+    return rx.el.li(
+        rx.badge(flag.label, color_scheme="orange", variant="solid", high_contrast=True),
+        " ",
+        rx.text(flag.detail, as_="span", size="2"),
+        list_style="none",
+        padding_y="0.25rem",
+    )
+
+
+def table_section(spec: tables.TableSpec) -> rx.Component:
+    """A table of the open record (payments, and the refunds and disputes slots)."""
+    return rx.card(
+        rx.heading(spec.caption, as_="h3", size="3"),
+        data_table(
+            spec,
+            rows=ConsoleState.table_rows[spec.name].to(list[dict[str, str]]),
+            aria=ConsoleState.table_aria,
+            chosen=ConsoleState.table_filters,
+            summary=ConsoleState.table_summary[spec.name].to(str),
+            on_sort=ConsoleState.sort_table,
+            on_filter=ConsoleState.filter_table,
+        ),
+        id=f"console-{spec.name}",
+    )
+
+
 def record_view() -> rx.Component:
     return rx.vstack(
         rx.card(
@@ -101,11 +176,17 @@ def record_view() -> rx.Component:
             rx.text("Member ", R.member_number, " · SSN ", R.masked_ssn, " · ", R.email, size="2"),
             rx.text("Account ", R.account_number, " · ", R.plan, " · ", R.coverage, " · balance ", R.balance, size="2"),
             rx.cond(R.locked, rx.badge("Log-in locked", color_scheme="red")),
+            rx.cond(
+                R.flags.length() > 0,
+                rx.box(
+                    rx.heading("Worth a look", as_="h3", size="2", margin_top="0.5rem"),
+                    rx.el.ul(rx.foreach(R.flags, flag_item), padding="0", margin="0", aria_label="Flags"),
+                ),
+            ),
         ),
-        rx.card(
-            rx.heading("Payments", as_="h3", size="3"),
-            rx.el.ul(rx.foreach(R.payments, line), padding="0", aria_label="Member payments"),
-        ),
+        table_section(tables.PAYMENTS),
+        table_section(tables.REFUNDS),  # SLOT: rows arrive once refunds exist (console.member_tables)
+        table_section(tables.DISPUTES),  # SLOT: likewise for disputes
         rx.card(
             rx.heading("Late fees", as_="h3", size="3"),
             rx.cond(
@@ -122,62 +203,161 @@ def record_view() -> rx.Component:
         ),
         rx.card(
             rx.heading("Actions", as_="h3", size="3"),
-            member_form(
-                rx.vstack(
-                    text_field("Adjustment amount", "amount", errors=ConsoleState.errors, field_id="adjust-amount"),
-                    rx.el.select(
-                        rx.el.option("Credit to the member", value="credit"),
-                        rx.el.option("Charge on newest invoice", value="charge"),
-                        name="direction",
-                        aria_label="Adjustment type",
-                        style=NATIVE_INPUT_STYLE,
+            rx.box(
+                member_form(
+                    rx.vstack(
+                        text_field("Adjustment amount", "amount", errors=ConsoleState.errors, field_id="adjust-amount"),
+                        rx.el.select(
+                            rx.el.option("Credit to the member", value="credit"),
+                            rx.el.option("Charge on newest invoice", value="charge"),
+                            name="direction",
+                            aria_label="Adjustment type",
+                            style=NATIVE_INPUT_STYLE,
+                        ),
+                        reason_field("reason-adjust"),
+                        rx.button("Post adjustment", type="submit", style=TOUCH),
+                        spacing="1",
                     ),
-                    reason_field("reason-adjust"),
-                    rx.button("Post adjustment", type="submit", style=TOUCH),
-                    spacing="1",
+                    on_submit=ConsoleState.adjust,
                 ),
-                on_submit=ConsoleState.adjust,
-            ),
-            member_form(
-                rx.vstack(
-                    reason_field("reason-unlock"), rx.button("Unlock log-in", type="submit", style=TOUCH), spacing="1"
-                ),
-                on_submit=ConsoleState.unlock,
-            ),
-            member_form(
-                rx.vstack(
-                    reason_field("reason-reset"),
-                    rx.button("Send password reset email", type="submit", style=TOUCH),
-                    spacing="1",
-                ),
-                on_submit=ConsoleState.send_reset,
-            ),
-            member_form(
-                rx.vstack(
-                    text_field(
-                        "Scheduled payment reference",
-                        "reference",
-                        errors=ConsoleState.errors,
-                        field_id="cancel-reference",
+                member_form(
+                    rx.vstack(
+                        reason_field("reason-unlock"),
+                        rx.button("Unlock log-in", type="submit", style=TOUCH),
+                        spacing="1",
                     ),
-                    reason_field("reason-cancel"),
-                    rx.button("Cancel scheduled payment", type="submit", style=TOUCH),
-                    spacing="1",
+                    on_submit=ConsoleState.unlock,
                 ),
-                on_submit=ConsoleState.cancel_payment,
+                member_form(
+                    rx.vstack(
+                        reason_field("reason-reset"),
+                        rx.button("Send password reset email", type="submit", style=TOUCH),
+                        spacing="1",
+                    ),
+                    on_submit=ConsoleState.send_reset,
+                ),
+                member_form(
+                    rx.vstack(
+                        text_field(
+                            "Scheduled payment reference",
+                            "reference",
+                            errors=ConsoleState.errors,
+                            field_id="cancel-reference",
+                        ),
+                        reason_field("reason-cancel"),
+                        rx.button("Cancel scheduled payment", type="submit", style=TOUCH),
+                        spacing="1",
+                    ),
+                    on_submit=ConsoleState.cancel_payment,
+                ),
+                style={
+                    "display": "grid",
+                    "gap": "1rem",
+                    "grid_template_columns": "repeat(auto-fit, minmax(min(100%, 18rem), 1fr))",
+                },
             ),
-            rx.card(rx.heading("Notices", as_="h3", size="3"), rx.el.ul(rx.foreach(R.notices, line), padding="0")),
         ),
+        rx.card(rx.heading("Notices", as_="h3", size="3"), rx.el.ul(rx.foreach(R.notices, line), padding="0")),
         spacing="3",
         width="100%",
+        min_width="0",
+        align="stretch",  # every card as wide as the panel; a wide table scrolls inside its own region
         key=ConsoleState.form_key,
     )
 
 
+def console_shell(*children: rx.Component) -> rx.Component:
+    """The layout shell of `components.layout.page_shell`, wide enough for a desktop console."""
+    return rx.box(
+        rx.el.header(
+            rx.hstack(
+                brand(),
+                rx.hstack(
+                    rx.text("Signed in as ", SessionState.display_name, " (support)", size="2"),
+                    rx.button(
+                        "Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                justify="between",
+                align="center",
+                wrap="wrap",
+                spacing="2",
+                max_width=WIDE,
+                margin_x="auto",
+                padding_x="1rem",
+                padding_y="0.5rem",
+            ),
+            background="#0b4a8b",
+            color="white",
+        ),
+        rx.el.main(
+            rx.vstack(
+                rx.heading("Support console", as_="h1", size="6"),
+                *children,
+                spacing="4",
+                width="100%",
+                align="stretch",
+            ),
+            max_width=WIDE,
+            margin_x="auto",
+            padding="1rem",
+            width="100%",
+            min_height="100vh",
+        ),
+        rx.el.footer(
+            rx.text(
+                "Health Connector Payment Portal · We never ask for your password or codes by phone or email.",
+                size="1",
+                color_scheme="gray",
+            ),
+            max_width=WIDE,
+            margin_x="auto",
+            padding="1rem",
+        ),
+        min_height="100vh",
+        overflow_x="hidden",
+    )
+
+
+def queue() -> rx.Component:
+    return rx.el.section(
+        rx.heading("Ticket queue", as_="h2", size="4", id="queue-heading"),
+        rx.text("Open and answered requests, oldest first.", size="1", color_scheme="gray"),
+        rx.cond(
+            ConsoleState.tickets.length() > 0,
+            rx.el.ul(
+                rx.foreach(
+                    ConsoleState.tickets,
+                    lambda t, i: ticket_block(t, "queue", ConsoleState.ticket_members[i]),
+                ),
+                padding="0",
+                margin="0",
+                aria_label="Open tickets",
+            ),
+            rx.text("No open tickets.", size="2"),
+        ),
+        aria_labelledby="queue-heading",
+        style={"min_width": "0"},
+    )
+
+
+def member_panel() -> rx.Component:
+    return rx.el.section(
+        rx.cond(
+            R,
+            record_view(),
+            rx.card(rx.text("Search for a member or a payment, or open a ticket's member from the queue.", size="2")),
+        ),
+        aria_label="Member record",
+        style={"min_width": "0"},
+    )
+
+
 def page() -> rx.Component:
-    return page_shell(
-        rx.text("Signed in as ", SessionState.display_name, " (support)."),
-        rx.button("Log out", on_click=SessionState.logout, variant="soft", style=TOUCH, width="fit-content"),
+    return console_shell(
         member_form(
             rx.hstack(
                 rx.input(
@@ -190,23 +370,26 @@ def page() -> rx.Component:
                 ),
                 rx.button("Search", type="submit", style=TOUCH),
                 width="100%",
+                max_width="48rem",
             ),
             on_submit=ConsoleState.search,
         ),
         notice(ConsoleState.message),
         rx.el.ul(rx.foreach(ConsoleState.results, result_row), padding="0", aria_label="Search results"),
-        rx.cond(R, record_view()),
-        rx.card(
-            rx.heading("Open tickets", as_="h2", size="3"),
-            rx.el.ul(
-                rx.foreach(ConsoleState.tickets, lambda t: ticket_block(t, "queue")),
-                padding="0",
-                aria_label="Open tickets",
-            ),
+        rx.box(
+            queue(),
+            member_panel(),
+            style={
+                "display": "grid",
+                "gap": "1rem",
+                "grid_template_columns": "minmax(0, 1fr)",
+                "align_items": "start",
+                DESKTOP: {"grid_template_columns": "minmax(20rem, 26rem) minmax(0, 1fr)"},
+            },
+            width="100%",
         ),
         rx.card(
             rx.heading("Audit trail", as_="h2", size="3"),
             rx.el.ul(rx.foreach(ConsoleState.audit, line), padding="0", aria_label="Audit trail"),
         ),
-        title="Support console",
     )

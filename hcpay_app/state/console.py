@@ -6,7 +6,7 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.services.support import console
+from hcpay_app.services.support import console, tables
 from hcpay_app.services.support.console import Line, MemberRecord, MemberRow
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import (
@@ -32,6 +32,16 @@ class ConsoleState(StaffState, rx.State):
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
+    # The record's tables (`tables.SPECS`: payments, refunds, disputes), display-ready: the rows to
+    # show per table, aria-sort per "table.column", the chosen filter per "table.filter", and a
+    # "Showing 3 of 11" line per table. Sorting and filtering run here, on `_table_source`.
+    table_rows: dict[str, list[dict[str, str]]] = {}
+    table_aria: dict[str, str] = {}
+    table_filters: dict[str, str] = {}
+    table_summary: dict[str, str] = {}
+    _table_source: dict[str, list[dict]] = {}
+    _table_view: dict[str, tables.TableState] = {}
+    _table_member: int = 0
 
     def _show_error(self, exc: DomainError) -> None:
         # Shown next to the field where there is one, and always in the message at the top.
@@ -40,8 +50,49 @@ class ConsoleState(StaffState, rx.State):
     def _no_match(self, exc: DomainError) -> None:
         self.message, self.results = exc.message, []
 
+    def _show_table(self, spec: tables.TableSpec) -> None:
+        view = self._table_view.get(spec.name) or tables.initial(spec)
+        source = self._table_source.get(spec.name, [])
+        rows = tables.view(spec, source, view)
+        self.table_rows = {**self.table_rows, spec.name: rows}
+        self.table_aria = {
+            **self.table_aria,
+            **{f"{spec.name}.{key}": value for key, value in tables.aria_sort(spec, view).items()},
+        }
+        self.table_filters = {
+            **self.table_filters,
+            **{f"{spec.name}.{key}": value for key, value in view.filters.items()},
+        }
+        self.table_summary = {**self.table_summary, spec.name: f"Showing {len(rows)} of {len(source)}"}
+
+    async def _load_tables(self, staff, member_id: int) -> None:
+        """The open record's tables afresh; the agent's sorting and filters stay for the same member."""
+        self._table_source = await call_service(console.member_tables, staff=staff, member_id=member_id)
+        if member_id != self._table_member:
+            self._table_view, self._table_member = {}, member_id
+        for spec in tables.SPECS.values():
+            self._show_table(spec)
+
+    async def _sort(self, staff, table: object, column: object) -> None:
+        del staff  # checked by `_call`: the rows sorted are the ones stored for this agent's record
+        spec = tables.SPECS.get(table) if isinstance(table, str) else None
+        if spec is None or self.record is None:
+            return
+        view = self._table_view.get(spec.name) or tables.initial(spec)
+        self._table_view = {**self._table_view, spec.name: tables.clean_sort(spec, view, column)}
+        self._show_table(spec)
+
+    async def _filter(self, staff, table: object, key: object, value: object) -> None:
+        del staff
+        spec = tables.SPECS.get(table) if isinstance(table, str) else None
+        if spec is None or self.record is None:
+            return
+        view = self._table_view.get(spec.name) or tables.initial(spec)
+        self._table_view = {**self._table_view, spec.name: tables.clean_filter(spec, view, key, value)}
+        self._show_table(spec)
+
     async def _refresh_lists(self, staff) -> None:
-        pairs = await call_service(console.open_tickets, staff=staff)
+        pairs = await call_service(console.open_tickets, staff=staff, now=clock.utcnow())
         self.ticket_members, self.tickets = [m for m, _ in pairs], [t for _, t in pairs]
         self.audit = await call_service(console.audit_trail, staff=staff, limit=30)
 
@@ -65,6 +116,7 @@ class ConsoleState(StaffState, rx.State):
         self.record = await call_service(
             console.member_record, staff=staff, member_id=member_id, today=clock.today(), now=clock.utcnow()
         )
+        await self._load_tables(staff, member_id)
         self.form_key += 1
 
     async def _act(self, action, **kwargs):
@@ -88,6 +140,16 @@ class ConsoleState(StaffState, rx.State):
     @rx.event
     async def open_member(self, member_id: int):
         return await self._run(self._open, member_id=parse_id(member_id))
+
+    @rx.event
+    async def sort_table(self, table: str, column: str):
+        """Sort one of the open record's tables by a column (again: the other way round)."""
+        return await self._run(self._sort, table=table, column=column)
+
+    @rx.event
+    async def filter_table(self, table: str, key: str, value: str):
+        """Narrow one of the open record's tables to a filter's option ("" shows every row)."""
+        return await self._run(self._filter, table=table, key=key, value=value)
 
     @rx.event
     async def reply(self, form_data: dict):

@@ -111,7 +111,7 @@ def test_member_and_support_agent_resolve_a_request(page: Page, browser, paid_me
     agent.get_by_label("Search members or payments").fill(paid_member["reference"].lower())
     agent.get_by_role("button", name="Search").click()
     expect(agent.locator("#console-member")).to_contain_text("Ana-Lucía")
-    expect(agent.get_by_role("list", name="Member payments")).to_contain_text(paid_member["reference"])
+    expect(agent.get_by_role("table", name="Payments")).to_contain_text(paid_member["reference"])
     expect(agent.get_by_text(paid_member["ssn"])).to_have_count(0)
 
     fees = agent.get_by_role("list", name="Late fees")

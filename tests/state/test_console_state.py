@@ -433,7 +433,8 @@ async def test_a_reply_answers_the_ticket_and_notifies_the_member(world):
     assert row.detail == world.ticket_number
     # the queue and the open record both show the answer
     [queued] = [t for t in console.tickets if t.number == world.ticket_number]
-    assert queued.status == "Answered" and queued.messages[-1].author == "Support"
+    assert queued.status == "Answered" and queued.messages[-1].author == "Staff — sam.support"
+    assert queued.messages[0].author == "Member — Bob Okonkwo"  # authors by role, never "You"
     assert console.record.tickets[0].status == "Answered"
     assert notifications(ALICE) == []
 

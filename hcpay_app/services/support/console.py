@@ -35,8 +35,10 @@ from hcpay_app.services.common import audit, dates, money, references, validator
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
 from hcpay_app.services.payments import checkout, records, statuses
 from hcpay_app.services.payments import templates as payment_templates
+from hcpay_app.services.support import tables, watchlist
 from hcpay_app.services.support import templates as support_templates
-from hcpay_app.services.support.tickets import TicketView, ticket_view
+from hcpay_app.services.support.tickets import TicketView, staff_ticket_view
+from hcpay_app.services.support.watchlist import Flag
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +77,10 @@ class MemberRecord:
     fees: list[Line]
     notices: list[Line]
     tickets: list[TicketView]
+    flags: list[Flag] = dataclasses.field(default_factory=list)  # patterns worth a look (watchlist)
+
+
+TABLE_ROWS_LIMIT = 500  # a member's payments in the console's table (newest first)
 
 
 def require_staff(actor: SessionUser | None) -> SessionUser:
@@ -160,6 +166,8 @@ def member_record(
         .order_by(SupportTicket.id.desc())
         .limit(20)
     ).all()
+    moment = now or clock.utcnow()
+    flags = watchlist.flags_for_accounts(session, [account.id], now=moment).get(account.id, [])
     return MemberRecord(
         member_id=member.id,
         user_id=user.id if user else 0,
@@ -190,12 +198,55 @@ def member_record(
         ],
         fees=[Line(e.id, f"Late fee {money.format_cents(e.amount_cents)}", e.description) for e in fees],
         notices=[Line(n.id, n.title, f"{clock.local_date(n.created_at):%b %-d, %Y}") for n in notes],
-        tickets=[ticket_view(session, t) for t in tickets],
+        tickets=[staff_ticket_view(session, t, now=moment, flags=[f.label for f in flags]) for t in tickets],
+        flags=flags,
     )
 
 
-def open_tickets(session: Session, staff: SessionUser) -> list[tuple[int, TicketView]]:
+def payment_row(payment: Payment) -> dict:
+    """A payment as a row of the console's payments table (`tables.PAYMENTS`): display strings,
+    and the raw values sorting and filtering compare."""
+    return {
+        "date": dates.short_date(payment.payment_date),
+        "reference": payment.reference,
+        "method": payment.method_label,
+        "amount": money.format_cents(payment.amount_cents),
+        "status": statuses.LABELS.get(payment.status, str(payment.status)),
+        "_date": (payment.payment_date.isoformat(), payment.id),
+        "_amount": (payment.amount_cents, payment.id),
+        "_status": str(payment.status),
+        "_method": str(payment.method_kind),
+    }
+
+
+def member_tables(session: Session, staff: SessionUser, member_id: object) -> dict[str, list[dict]]:
+    """Every table of a member's record, by `tables.SPECS` name, rows newest first (see `tables`).
+
+    Refunds and disputes are slots: empty lists until their rows are built here (issue 18)."""
     require_staff(staff)
+    member = session.get(Member, member_id) if type(member_id) is int else None
+    if member is None:
+        raise NotFound("No such member.")
+    account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).first()
+    payments = session.exec(
+        select(Payment)
+        .where(Payment.billing_account_id == account.id)
+        .order_by(Payment.payment_date.desc(), Payment.id.desc())
+        .limit(TABLE_ROWS_LIMIT)
+    ).all()
+    return {
+        tables.PAYMENTS.name: [payment_row(p) for p in payments],
+        tables.REFUNDS.name: [],  # SLOT: refund rows (keys: tables.REFUNDS columns + _date, _amount, _status)
+        tables.DISPUTES.name: [],  # SLOT: dispute rows (keys: tables.DISPUTES columns + _date, _amount, _status)
+    }
+
+
+def open_tickets(
+    session: Session, staff: SessionUser, *, now: dt.datetime | None = None
+) -> list[tuple[int, TicketView]]:
+    """The queue: every request not closed, oldest first, with its member, age and watchlist badges."""
+    require_staff(staff)
+    moment = now or clock.utcnow()
     rows = session.exec(
         select(SupportTicket, BillingAccount)
         .join(BillingAccount)
@@ -203,7 +254,14 @@ def open_tickets(session: Session, staff: SessionUser) -> list[tuple[int, Ticket
         .order_by(SupportTicket.id)
         .limit(50)
     ).all()
-    return [(account.member_id, ticket_view(session, t)) for t, account in rows]
+    flags = watchlist.flags_for_accounts(session, [account.id for _t, account in rows], now=moment)
+    return [
+        (
+            account.member_id,
+            staff_ticket_view(session, t, now=moment, flags=[f.label for f in flags.get(account.id, [])]),
+        )
+        for t, account in rows
+    ]
 
 
 def _ticket(session: Session, number: object) -> SupportTicket:

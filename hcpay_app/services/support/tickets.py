@@ -60,6 +60,11 @@ class TicketView:
     messages: list[MessageView]
     follows: str = ""  # the closed request this one continues, if any
     followed_by: str = ""  # the later requests that continue this one, newest last ("T-…, T-…")
+    # Filled in for staff only (`staff_ticket_view`): who asked, and how long ago.
+    member_name: str = ""
+    account_number: str = ""
+    age: str = ""  # "25 min", "3 h", "2 d"
+    flags: list[str] = dataclasses.field(default_factory=list)  # watchlist badges: "Many declines"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,7 +273,18 @@ def reply(
     return ReplyResult(ticket_view(session, follow_up), new_request=True, earlier=ticket.ticket_number)
 
 
+def age_words(since: dt.datetime, now: dt.datetime) -> str:
+    """How long ago, the way a queue shows it: "5 min", "3 h", "2 d" (whole units, rounded down)."""
+    seconds = max(0.0, (now - (since if since.tzinfo else since.replace(tzinfo=dt.UTC))).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
 def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
+    """A request as its member reads it: their own messages are "You", staff's are "Support"."""
     messages = session.exec(
         select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
     ).all()
@@ -288,6 +304,34 @@ def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
         [MessageView("Support" if m.from_support else "You", m.body, _when(m.created_at)) for m in messages],
         follows=earlier.ticket_number if earlier else "",
         followed_by=", ".join(later),
+    )
+
+
+def staff_ticket_view(
+    session: Session, ticket: SupportTicket, *, now: dt.datetime, flags: list[str] | None = None
+) -> TicketView:
+    """A request as staff read it: the member's name and account, its age, and each message
+    labelled by its author's role ("Member — Jane Doe", "Staff — sam.support")."""
+    account = session.get(BillingAccount, ticket.billing_account_id)
+    member = access.account_member(session, account)
+    member_name = f"{member.first_name} {member.last_name}"
+    rows = session.exec(
+        select(TicketMessage, User.username)
+        .join(User, User.id == TicketMessage.author_user_id)
+        .where(TicketMessage.ticket_id == ticket.id)
+        .order_by(TicketMessage.id)
+    ).all()
+    messages = [
+        MessageView(f"Staff — {username}" if m.from_support else f"Member — {member_name}", m.body, _when(m.created_at))
+        for m, username in rows
+    ]
+    return dataclasses.replace(
+        ticket_view(session, ticket),
+        messages=messages,
+        member_name=member_name,
+        account_number=account.account_number,
+        age=age_words(ticket.created_at, now),
+        flags=list(flags or []),
     )
 
 
