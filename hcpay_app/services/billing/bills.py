@@ -136,10 +136,14 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.invoice_id.is_(None))
         .order_by(LedgerEntry.effective_on, LedgerEntry.id)
     ).all()
-    reversed_payments = {entry.payment_id for entry, _payment in rows if entry.kind == EntryKind.REVERSAL}
+    reversed_payments = {entry.payment_id for entry, _payment in rows if entry.kind in ledger.TAKEN_BACK_KINDS}
+    # Refunds pay money back out of what was received: the newest cleared money goes first, as the
+    # ledger's oldest-first allocation leaves it (the bills it paid are the ones left unpaid).
+    refunded = sum(entry.amount_cents for entry, _payment in rows if entry.kind == EntryKind.REFUND)
     cleared, on_the_way = [], []
     for entry, payment in rows:
-        if entry.amount_cents >= 0 or (entry.payment_id is not None and entry.payment_id in reversed_payments):
+        taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments
+        if entry.amount_cents >= 0 or taken_back:
             continue
         pending = payment is not None and payment.status == PaymentStatus.PENDING
         money_in = Applied(
@@ -150,6 +154,11 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
             clears_on=payment.expected_settle_on if pending else None,
         )
         (on_the_way if pending else cleared).append(money_in)
+    while refunded > 0 and cleared:
+        last = cleared.pop()
+        if last.cents > refunded:
+            cleared.append(dataclasses.replace(last, cents=last.cents - refunded))
+        refunded -= last.cents
     return cleared + on_the_way
 
 

@@ -14,6 +14,7 @@ from hcpay_app.db import session_scope
 from hcpay_app.services.billing import delinquency, invoicing, paid_notices, reminders
 from hcpay_app.services.jobs import (
     autopay_runs,
+    money_back,
     plan_installments,
     purge,
     scheduled_charges,
@@ -41,6 +42,9 @@ class DailySummary:
     status_changes: int = 0
     resolved: int = 0
     purged: int = 0
+    disputes: int = 0
+    disputes_closed: int = 0
+    refunds: int = 0
 
     def line(self) -> str:
         charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
@@ -50,7 +54,8 @@ class DailySummary:
             f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
             f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
-            f"resolved={self.resolved} purged={self.purged}"
+            f"resolved={self.resolved} purged={self.purged} disputes={self.disputes} "
+            f"disputes_closed={self.disputes_closed} refunds={self.refunds}"
         )
 
 
@@ -71,6 +76,9 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
         summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now)
     with session_scope() as session:
         summary.settled, summary.returned = settlement.settle_bank_payments(session, today=today, now=now)
+    with session_scope() as session:
+        # Disputes reopen bills before autopay, reminders and late fees look at them.
+        summary.disputes, summary.disputes_closed, summary.refunds = money_back.run(session, today=today, now=now)
     with session_scope() as session:
         tally = autopay_runs.run_due(session, today=today, now=now)
         summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed
