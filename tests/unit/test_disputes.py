@@ -150,3 +150,22 @@ def test_the_daily_job_receives_disputes(session, registered_user):
     session.expire_all()
     assert session.get(Payment, payment.id).status == PaymentStatus.DISPUTED
     assert disputes.view(session, session.exec(select(Dispute)).one()).status_label == "Dispute open"
+
+
+def test_history_and_the_csv_show_the_dispute_with_its_reference(session, registered_user, fee):
+    from hcpay_app.services.payments import documents, history
+    from tests.unit.payment_helpers import actor_for
+
+    account, payment, _owed = paid_with(session, registered_user, LOSES)
+    job(OPENS, session)
+    who = actor_for(session, registered_user)
+    dispute = session.exec(select(Dispute)).one()
+    rows = history.page(session, who, today=OPENS).rows
+    taken = next(r for r in rows if r.title == "Payment disputed")
+    assert taken.reference == dispute.reference
+    paid_row = next(r for r in rows if r.reference == payment.reference)
+    assert paid_row.status == "Disputed"
+    assert dispute.reference in history.payment_detail(session, who, payment.reference).dispute
+    _name, body = documents.history_csv(session, who, OPENS.isoformat(), OPENS.isoformat())
+    text = body.decode("utf-8-sig")
+    assert f"dispute,{dispute.reference}," in text and f"dispute_fee,{dispute.reference}," in text

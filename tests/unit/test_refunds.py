@@ -224,3 +224,41 @@ def test_members_cannot_refund(session, registered_user, now):
     with pytest.raises(NotAllowed):
         refunds.preview_refund(session, who.user_id, payment_reference=payment.reference, amount_cents=1, today=TODAY)
     assert session.exec(select(func.count()).select_from(Refund)).one() == 0
+
+
+def pdf_text(body: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+
+
+def test_history_receipts_statements_the_yearly_summary_and_the_csv_show_refunds(session, registered_user, now):
+    from hcpay_app.services.billing import bills
+    from hcpay_app.services.payments import documents, history
+
+    who, account, payment = overpaid(session, registered_user)
+    staff = make_staff(session, now)
+    done = refund(session, staff, payment, CREDIT, reason="Member asked for the credit back")
+
+    rows = history.page(session, who, today=TODAY).rows
+    refund_row = next(r for r in rows if r.title == "Refund")
+    assert refund_row.reference == done.reference and refund_row.amount == "$100.00"
+    detail = history.payment_detail(session, who, payment.reference)
+    assert detail.refunds and done.reference in detail.refunds[0]
+    assert any(done.reference in step.note for step in detail.timeline)
+
+    _name, receipt = documents.receipt_pdf(session, who, payment.reference)
+    assert done.reference in pdf_text(receipt)
+    _name, statement = documents.statement_pdf(session, who, f"{TODAY:%Y-%m}")
+    assert done.reference in pdf_text(statement)
+    _name, body = documents.history_csv(session, who, TODAY.isoformat(), TODAY.isoformat())
+    lines = body.decode("utf-8-sig").splitlines()
+    assert any(line.startswith(f"{TODAY.isoformat()},refund,{done.reference},") for line in lines)
+    yearly = bills.year_summary(session, who, TODAY.year, TODAY)
+    assert any(done.reference in note for note in bills.summary_notes(yearly))
+    # The balance every view shows is the ledger's sum: $0.00 once the credit went back.
+    assert summary.for_account(session, account, TODAY).credit_cents == 0
+    assert ledger.balance(session, account.id) == 0
+    assert_balanced(session, account)
