@@ -75,7 +75,9 @@ def credit_refund_state(session: Session, actor: SessionUser, today: dt.date) ->
         ticket_number=ticket.ticket_number if ticket else "",
         status=request.status if request else "",
         status_words=STATUS_WORDS.get(request.status, "") if request else "",
-        decision_reason=(request.decision_reason or "") if request else "",
+        decision_reason=(request.decision_reason or "")
+        if request and request.status == RefundRequestStatus.DECLINED
+        else "",
     )
 
 
