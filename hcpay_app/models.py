@@ -287,6 +287,8 @@ class EntryKind(StrEnum):
     DISPUTE = "dispute"
     DISPUTE_FEE = "dispute_fee"
     DISPUTE_WON = "dispute_won"
+    # A credit taken by a new bill: a pair (applied −, used +) that records it and sums to zero.
+    CREDIT_APPLIED = "credit_applied"
 
 
 class Invoice(SQLModel, table=True):

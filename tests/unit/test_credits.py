@@ -191,3 +191,33 @@ def test_members_never_reach_the_staff_desk_and_need_a_credit_to_ask(session, re
     ):
         with pytest.raises(NotAllowed):
             call()
+
+
+def test_a_credit_pays_the_next_bill_and_each_application_is_recorded_once(session, registered_user):
+    from hcpay_app.services.billing import bills
+    from hcpay_app.services.payments import history
+
+    who, account, _payment = overpaid(session, registered_user, extra=60000)
+    premium = account.monthly_premium_cents
+    may_issued = dt.date(2026, 4, 1)
+
+    first = daily.run_daily(may_issued, at(may_issued))
+    again = daily.run_daily(may_issued, at(may_issued))
+
+    assert (first.credits_applied, again.credits_applied) == (1, 0)
+    session.expire_all()
+    pair = session.exec(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.CREDIT_APPLIED)).all()
+    assert sorted(e.amount_cents for e in pair) == [-premium, premium]  # the balance never moves
+    money = summary.for_account(session, account, may_issued)
+    assert money.credit_cents == 60000 - premium and money.owed_cents == 0
+    may = bills.bill_view(session, who, "2026-05", may_issued)
+    assert may.status_label == "Paid"
+    rows = history.page(session, who, today=may_issued).rows
+    applied = [r for r in rows if r.title == "Credit applied"]
+    assert len(applied) == 1 and "applied to the May 2026 bill" in applied[0].detail
+    assert_balanced(session, account)
+
+
+def test_no_credit_no_application(session, registered_user):
+    _who, _account, _payment = overpaid(session, registered_user, extra=0)
+    assert daily.run_daily(dt.date(2026, 4, 1), at(dt.date(2026, 4, 1))).credits_applied == 0

@@ -143,7 +143,7 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
     cleared, on_the_way = [], []
     for entry, payment in rows:
         taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments
-        if entry.amount_cents >= 0 or taken_back:
+        if entry.amount_cents >= 0 or taken_back or entry.kind == EntryKind.CREDIT_APPLIED:
             continue
         pending = payment is not None and payment.status == PaymentStatus.PENDING
         money_in = Applied(

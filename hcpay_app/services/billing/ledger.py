@@ -376,6 +376,8 @@ def invoices_paid_by(session: Session, payment: Payment) -> list[tuple[Invoice, 
     cursor = 0  # cents of credit applied so far, excluding payments that were later reversed
     for entry in movements:
         taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments
+        if entry.kind == EntryKind.CREDIT_APPLIED:
+            continue  # a record of credit a bill took, not money
         if entry.amount_cents >= 0 or (taken_back and entry.payment_id != payment.id):
             continue
         start, cursor = cursor, cursor - entry.amount_cents

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.services.billing import delinquency, invoicing, paid_notices, reminders
+from hcpay_app.services.billing import credits, delinquency, invoicing, paid_notices, reminders
 from hcpay_app.services.jobs import (
     autopay_runs,
     money_back,
@@ -45,6 +45,7 @@ class DailySummary:
     disputes: int = 0
     disputes_closed: int = 0
     refunds: int = 0
+    credits_applied: int = 0
 
     def line(self) -> str:
         charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
@@ -55,7 +56,7 @@ class DailySummary:
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
             f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
             f"resolved={self.resolved} purged={self.purged} disputes={self.disputes} "
-            f"disputes_closed={self.disputes_closed} refunds={self.refunds}"
+            f"disputes_closed={self.disputes_closed} refunds={self.refunds} credits_applied={self.credits_applied}"
         )
 
 
@@ -72,6 +73,8 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
     with session_scope() as session:
         summary.reconciled = settlement.reconcile_processing(session, now=now, today=today)
     summary.invoices = issue_invoices(today, now)
+    with session_scope() as session:
+        summary.credits_applied = credits.apply_to_new_bills(session, today=today, now=now)
     with session_scope() as session:
         summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now)
     with session_scope() as session:

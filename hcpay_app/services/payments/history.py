@@ -52,6 +52,7 @@ ENTRY_TITLES = {
     EntryKind.DISPUTE: "Payment disputed",
     EntryKind.DISPUTE_FEE: "Dispute fee",
     EntryKind.DISPUTE_WON: "Dispute closed: payment counts again",
+    EntryKind.CREDIT_APPLIED: "Credit applied",
 }
 # Entries about a dispute show the dispute's reference; a refund's entry shows the refund's.
 DISPUTE_KINDS = (EntryKind.DISPUTE, EntryKind.DISPUTE_FEE, EntryKind.DISPUTE_WON)
@@ -197,13 +198,17 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
         .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
         .outerjoin(Dispute, and_(Dispute.payment_id == LedgerEntry.payment_id, LedgerEntry.kind.in_(DISPUTE_KINDS)))
-        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT)
+        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT, _NOT_COUNTERPART)
     )
     if year:
         entries = entries.where(
             LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31)
         )
     return payments, entries
+
+
+# A credit application is a pair summing to zero: history shows its "applied" half.
+_NOT_COUNTERPART = ~((LedgerEntry.kind == EntryKind.CREDIT_APPLIED) & (LedgerEntry.amount_cents > 0))
 
 
 def _count(session: Session, query) -> int:
