@@ -142,6 +142,14 @@ class Settings:
     walk_in_centres: str = DEFAULT_WALK_IN_CENTRES
     support_reply_business_days: int = 1
     guest_receipt_ttl: int = 30 * 60
+    # Money going back (issue 18). A terminated member's remaining credit is refunded this many
+    # days after coverage ended; the sandbox's dispute test cards are disputed this many days after
+    # a charge, and the processor decides the dispute this many days after it opened; the dispute
+    # fee passed on to the member (0: none).
+    auto_refund_after_days: int = 30
+    dispute_after_days: int = 7
+    dispute_decided_after_days: int = 30
+    dispute_fee_cents: int = 0
 
     # Where Reflex binds the backend (`reflex run --backend-host` sets REFLEX_BACKEND_HOST).
     backend_host: str = "0.0.0.0"
@@ -285,6 +293,10 @@ def load_settings() -> Settings:
         support_reply_business_days=max(_int("HCPAY_SUPPORT_REPLY_BUSINESS_DAYS", 1), 1),
         # How long a guest's receipt link works after the payment (seconds).
         guest_receipt_ttl=_int("HCPAY_GUEST_RECEIPT_TTL", 30 * 60),
+        auto_refund_after_days=max(_int("HCPAY_AUTO_REFUND_AFTER_DAYS", 30), 0),
+        dispute_after_days=max(_int("HCPAY_DISPUTE_AFTER_DAYS", 7), 0),
+        dispute_decided_after_days=max(_int("HCPAY_DISPUTE_DECIDED_AFTER_DAYS", 30), 1),
+        dispute_fee_cents=max(_int("HCPAY_DISPUTE_FEE_CENTS", 0), 0),
         clock_start=_clock_setting("HCPAY_CLOCK_START", env, time_zone),
         clock_anchor=_clock_setting("HCPAY_CLOCK_ANCHOR", env, time_zone),
         trusted_proxies=_networks("HCPAY_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES),

@@ -63,15 +63,21 @@ class NoticeKind(StrEnum):
     PAYMENT_CANCELED = "payment_canceled"
     PAYMENT_CANCELED_BY_SUPPORT = "payment_canceled_by_support"
     PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_DISPUTED = "payment_disputed"
     PAYMENT_PENDING = "payment_pending"
     PAYMENT_RECEIPT = "payment_receipt"
     PAYMENT_REMINDER = "payment_reminder"
     PAYMENT_RETURNED = "payment_returned"
     PAYMENT_SCHEDULED = "payment_scheduled"
     PAYMENT_SETTLED = "payment_settled"
+    DISPUTE_CLOSED = "dispute_closed"
     PLAN_COMPLETED = "plan_completed"
     PLAN_CREATED = "plan_created"
     PLAN_ENDED = "plan_ended"
+    REFUND_DECLINED = "refund_declined"
+    REFUND_FAILED = "refund_failed"
+    REFUND_ISSUED = "refund_issued"
+    REFUND_REQUESTED = "refund_requested"
     TERMINATED = "terminated"
     TERMINATION_WARNING = "termination_warning"
     TICKET_RECEIVED = "ticket_received"
@@ -274,6 +280,15 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     REVERSAL = "reversal"
     CREDIT = "credit"
+    # Money going back (issue 18): a refund paid out of a payment; a card payment the cardholder
+    # disputed (taken back like a returned bank debit), the processor's dispute fee (a charge on a
+    # bill), and a dispute the portal won (the payment counts again).
+    REFUND = "refund"
+    DISPUTE = "dispute"
+    DISPUTE_FEE = "dispute_fee"
+    DISPUTE_WON = "dispute_won"
+    # A credit taken by a new bill: a pair (applied −, used +) that records it and sums to zero.
+    CREDIT_APPLIED = "credit_applied"
 
 
 class Invoice(SQLModel, table=True):
@@ -316,6 +331,8 @@ class LedgerEntry(SQLModel, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
     description: str = Field(default="", max_length=200)
+    # A refund's entry names its refund (a payment may be refunded in several parts).
+    refund_id: int | None = Field(default=None, foreign_key="refund.id", index=True)
 
 
 class PaymentStatus(StrEnum):
@@ -326,6 +343,7 @@ class PaymentStatus(StrEnum):
     DECLINED = "declined"
     RETURNED = "returned"
     CANCELED = "canceled"
+    DISPUTED = "disputed"
 
 
 class PaymentSource(StrEnum):
@@ -367,6 +385,9 @@ class Payment(SQLModel, table=True):
     # or interrupted payment can be charged or reconciled later.
     processor_token: str | None = Field(default=None, max_length=80)
     processor_ref: str | None = Field(default=None, max_length=80)
+    # What has been refunded of it, pending refunds included: raised by one conditional UPDATE that
+    # refuses to pass `amount_cents`, so two refunds at once can never return more than was paid.
+    refunded_cents: int = 0
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -589,3 +610,78 @@ class StaffRecoveryCode(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     code_hash: str = Field(max_length=64)
     used_at: dt.datetime | None = None
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+
+class Refund(SQLModel, table=True):
+    """Money paid back out of one settled payment, to its original method (a card refund or an ACH
+    credit), with its own reference number (`RF-…`). Unique per idempotency key: a double click or
+    a retried request refunds once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=24, unique=True, index=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
+    amount_cents: int
+    status: RefundStatus = enum_field(RefundStatus, 12, index=True)
+    reason: str = Field(max_length=300)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    # The staff member who issued it; None when the daily job refunded a terminated member's credit.
+    staff_user_id: int | None = Field(default=None, foreign_key="user.id")
+    refund_request_id: int | None = Field(default=None, foreign_key="refundrequest.id", index=True)
+    processor_ref: str | None = Field(default=None, max_length=80)
+    failure_code: str | None = Field(default=None, max_length=30)
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RefundRequestStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class RefundRequest(SQLModel, table=True):
+    """A member's request to have their credit paid back: a support ticket carries the
+    conversation; staff approve (the refund is issued) or decline it with a reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    ticket_id: int = Field(foreign_key="supportticket.id", index=True)
+    amount_cents: int
+    status: RefundRequestStatus = enum_field(RefundRequestStatus, 12, index=True)
+    decided_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    decision_reason: str | None = Field(default=None, max_length=300)
+    created_at: dt.datetime
+    decided_at: dt.datetime | None = None
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class Dispute(SQLModel, table=True):
+    """A cardholder's dispute (chargeback) of a card payment, as the processor reported it. One per
+    payment; its outcome (won or lost) is applied once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=24, unique=True, index=True)
+    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    billing_account_id: int = Field(foreign_key="billingaccount.id", index=True)
+    processor_dispute_ref: str = Field(max_length=80, unique=True)
+    amount_cents: int
+    fee_cents: int = 0
+    reason: str = Field(max_length=60)
+    status: DisputeStatus = enum_field(DisputeStatus, 8, index=True)
+    opened_on: dt.date
+    closed_on: dt.date | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime

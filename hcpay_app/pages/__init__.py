@@ -44,6 +44,7 @@ from hcpay_app.state.recovery import (
     ForgotUsernameState,
     ResetPasswordState,
 )
+from hcpay_app.state.refund_request import RefundRequestState
 from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.session import SessionState
 from hcpay_app.state.staff_enrol import StaffEnrolState
@@ -86,7 +87,7 @@ def register_pages(app: rx.App) -> None:
         dashboard.page,
         route=routes.DASHBOARD,
         title="Dashboard · Health Connector Payments",
-        on_load=[SessionState.require_login, DashboardState.load],
+        on_load=[SessionState.require_login, DashboardState.load, RefundRequestState.load],
     )
     app.add_page(
         history.page,

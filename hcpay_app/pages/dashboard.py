@@ -8,6 +8,9 @@ from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.services.billing.templates import BillLine, SummaryLine
 from hcpay_app.services.payments.checkout import PaymentResult
 from hcpay_app.state.dashboard import DashboardState
+from hcpay_app.state.refund_request import RefundRequestState
+
+R = RefundRequestState
 
 V = DashboardState.view
 ME = DashboardState.view.profile
@@ -100,9 +103,64 @@ def amount_due_card() -> rx.Component:
                 style={"margin": "0", "padding": "0"},
             ),
             rx.link(rx.button("Make a Payment", size="4", width="100%", style=TOUCH), href=routes.PAY, width="100%"),
+            credit_refund(),
             spacing="2",
             align="stretch",
         ),
+    )
+
+
+def credit_refund() -> rx.Component:
+    """Beside a credit: "Request a refund" (support decides), and the latest request's outcome."""
+    return rx.vstack(
+        rx.cond(
+            R.can_request,
+            rx.alert_dialog.root(
+                rx.alert_dialog.trigger(
+                    rx.button("Request a refund", variant="soft", size="3", width="100%", style=TOUCH)
+                ),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Request a refund of your credit?"),
+                    rx.alert_dialog.description(
+                        "We'll ask our support team to send your ",
+                        R.credit,
+                        " credit back to the card or bank account you paid with. "
+                        "Until then it keeps paying your next bills.",
+                    ),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button("Keep my credit", variant="soft", style=TOUCH)),
+                        rx.alert_dialog.action(
+                            rx.button("Send request", style=TOUCH, on_click=R.request_refund, loading=R.processing)
+                        ),
+                        justify="end",
+                        spacing="3",
+                        margin_top="1rem",
+                        wrap="wrap",
+                    ),
+                ),
+            ),
+        ),
+        rx.cond(R.message != "", rx.text(R.message, size="2", role="status", id="refund-request-message")),
+        rx.cond(
+            R.errors.contains("refund"),
+            rx.text(R.errors["refund"], size="2", color_scheme="red", role="alert"),
+        ),
+        rx.cond(
+            (R.status != "") & (R.message == ""),
+            rx.text(
+                "Refund request ",
+                R.ticket_number,
+                ": ",
+                R.status_words,
+                rx.cond(R.decision_reason != "", rx.text.span(" — ", R.decision_reason)),
+                size="2",
+                color_scheme="gray",
+                id="refund-request-status",
+            ),
+        ),
+        spacing="1",
+        align="stretch",
+        width="100%",
     )
 
 

@@ -10,10 +10,15 @@ Sandbox cards (any future expiry, any CVC of the right length):
   4000000000009995 insufficient funds      4000000000000069 expired card
   4000000000000127 incorrect CVC           4000000000000119 processing error
   4000000000000341 saves fine, every charge fails
+  4000000000005126 charges succeed, every refund to it fails
+  4000000000000259 charges succeed, then are disputed; the processor loses the dispute
+  4000000000002685 charges succeed, then are disputed; the processor wins the dispute
 Sandbox bank accounts with routing number 110000000:
   000123456789 settles   000222222227 R01   000111111113 R02   000111111116 R03   000333333335 R10
+  000444444440 settles, every ACH credit (refund) to it fails
 Any other valid routing/account settles. Bank debits settle after HCPAY_BANK_SETTLE_BUSINESS_DAYS
-business days (2 by default).
+business days (2 by default). Disputes open HCPAY_DISPUTE_AFTER_DAYS days after the charge (7 by
+default) and are decided HCPAY_DISPUTE_DECIDED_AFTER_DAYS days after they open (30 by default).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from hcpay_app import clock
+from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import MethodKind, SandboxCharge
 
@@ -68,6 +75,36 @@ class ChargeResult:
     code: str = ""
 
 
+class RefundOutcome(StrEnum):
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True)
+class RefundResult:
+    """A refund's answer: a card refund or an ACH credit, `refunded` or `failed` with a code."""
+
+    status: RefundOutcome
+    processor_ref: str
+    code: str = ""
+
+
+class DisputeOutcome(StrEnum):
+    WON = "won"
+    LOST = "lost"
+
+
+@dataclasses.dataclass(frozen=True)
+class DisputeNotice:
+    """The processor's word that a charge was disputed (a chargeback): the money is taken back."""
+
+    charge_ref: str
+    dispute_ref: str
+    amount_cents: int
+    reason: str
+    opened_on: dt.date
+
+
 @dataclasses.dataclass(frozen=True)
 class BankOutcome:
     """`settled`, or `returned` with a NACHA code."""
@@ -87,6 +124,14 @@ class Processor(Protocol):
 
     def bank_outcome(self, processor_ref: str) -> BankOutcome: ...
 
+    def refund(
+        self, charge_ref: str, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime
+    ) -> RefundResult: ...
+
+    def disputes_opened(self, today: dt.date) -> list[DisputeNotice]: ...
+
+    def dispute_outcome(self, dispute_ref: str, today: dt.date) -> DisputeOutcome | None: ...
+
 
 # Codes after which trying again can never succeed (a closed or unknown account, an expired card).
 HARD_DECLINES = frozenset({"expired_card", "R02", "R03", "R04"})
@@ -99,13 +144,20 @@ _SANDBOX_CARDS = {
     "4000000000000127": "incorrect_cvc",
     "4000000000000119": "processing_error",
     "4000000000000341": "card_declined",
+    "4000000000005126": "refund_fail",
+    "4000000000000259": "dispute_lost",
+    "4000000000002685": "dispute_won",
 }
+# Card scenarios whose charges succeed (what happens later differs).
+_CHARGE_OK = frozenset({"ok", "refund_fail", "dispute_lost", "dispute_won"})
+_DISPUTED = ("dispute_lost", "dispute_won")
 _SANDBOX_BANK = {
     "000123456789": "settle",
     "000222222227": "R01",
     "000111111113": "R02",
     "000111111116": "R03",
     "000333333335": "R10",
+    "000444444440": "refund_fail",
 }
 SANDBOX_ROUTING = "110000000"
 
@@ -132,7 +184,7 @@ class SandboxProcessor:
     def charge(self, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime) -> ChargeResult:
         kind, scenario = self._scenario(token)
         if kind == "card":
-            outcome = ChargeStatus.SUCCEEDED if scenario == "ok" else scenario
+            outcome = ChargeStatus.SUCCEEDED if scenario in _CHARGE_OK else scenario
         elif kind == "bank":
             outcome = ChargeStatus.PENDING
         else:
@@ -169,7 +221,74 @@ class SandboxProcessor:
         if charge is None:
             return BankOutcome(BankResult.RETURNED, "R03")
         _kind, scenario = self._scenario(charge.token)
-        return BankOutcome(BankResult.SETTLED) if scenario == "settle" else BankOutcome(BankResult.RETURNED, scenario)
+        if scenario in ("settle", "refund_fail"):
+            return BankOutcome(BankResult.SETTLED)
+        return BankOutcome(BankResult.RETURNED, scenario)
+
+    def refund(
+        self, charge_ref: str, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime
+    ) -> RefundResult:
+        """Pay back part or all of a charge to its method (card refund or ACH credit). A repeated
+        key returns the first answer and never pays out twice."""
+        _kind, scenario = self._scenario(token)
+        outcome = RefundOutcome.FAILED if scenario == "refund_fail" else RefundOutcome.REFUNDED
+        key = f"refund:{idempotency_key}"[:64]
+        with session_scope() as session:
+            existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).first()
+            if existing is None:
+                existing = SandboxCharge(
+                    idempotency_key=key,
+                    processor_ref=f"re_{_random_id(24)}",
+                    token=token,
+                    amount_cents=amount_cents,
+                    outcome=outcome,
+                    created_at=now,
+                )
+                session.add(existing)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).one()
+        if existing.outcome == RefundOutcome.REFUNDED:
+            return RefundResult(RefundOutcome.REFUNDED, existing.processor_ref)
+        return RefundResult(RefundOutcome.FAILED, existing.processor_ref, "refund_failed")
+
+    @staticmethod
+    def _opened_on(charge: SandboxCharge) -> dt.date:
+        return clock.local_date(charge.created_at) + dt.timedelta(days=get_settings().dispute_after_days)
+
+    def disputes_opened(self, today: dt.date) -> list[DisputeNotice]:
+        """Charges of the dispute test cards whose dispute has opened by `today` (the same ones
+        again on every call: the portal records each once)."""
+        with session_scope() as session:
+            charges = session.exec(
+                select(SandboxCharge).where(
+                    SandboxCharge.outcome == ChargeStatus.SUCCEEDED,
+                    SandboxCharge.token.startswith("sbx_card_dispute_"),
+                )
+            ).all()
+        return [
+            DisputeNotice(c.processor_ref, "dp_" + c.processor_ref[3:], c.amount_cents, "fraudulent", opened)
+            for c in charges
+            if (opened := self._opened_on(c)) <= today
+        ]
+
+    def dispute_outcome(self, dispute_ref: str, today: dt.date) -> DisputeOutcome | None:
+        """Won or lost once the processor has decided (HCPAY_DISPUTE_DECIDED_AFTER_DAYS after it
+        opened); None while it is still open."""
+        charge_ref = "ch_" + dispute_ref.removeprefix("dp_")
+        with session_scope() as session:
+            charge = session.exec(select(SandboxCharge).where(SandboxCharge.processor_ref == charge_ref)).first()
+        if charge is None:
+            return None
+        _kind, scenario = self._scenario(charge.token)
+        if scenario not in _DISPUTED:
+            return None
+        decided = self._opened_on(charge) + dt.timedelta(days=get_settings().dispute_decided_after_days)
+        if today < decided:
+            return None
+        return DisputeOutcome.WON if scenario == "dispute_won" else DisputeOutcome.LOST
 
     def charges_for(self, idempotency_key: str) -> int:
         """How many charges exist for a key (tests use it to prove exactly-once)."""

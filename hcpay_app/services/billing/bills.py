@@ -22,7 +22,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import BillingAccount, EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
+from hcpay_app.models import BillingAccount, Dispute, EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus, Refund
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger, templates
@@ -136,10 +136,14 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.invoice_id.is_(None))
         .order_by(LedgerEntry.effective_on, LedgerEntry.id)
     ).all()
-    reversed_payments = {entry.payment_id for entry, _payment in rows if entry.kind == EntryKind.REVERSAL}
+    reversed_payments = {entry.payment_id for entry, _payment in rows if entry.kind in ledger.TAKEN_BACK_KINDS}
+    # Refunds pay money back out of what was received: the newest cleared money goes first, as the
+    # ledger's oldest-first allocation leaves it (the bills it paid are the ones left unpaid).
+    refunded = sum(entry.amount_cents for entry, _payment in rows if entry.kind == EntryKind.REFUND)
     cleared, on_the_way = [], []
     for entry, payment in rows:
-        if entry.amount_cents >= 0 or (entry.payment_id is not None and entry.payment_id in reversed_payments):
+        taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments
+        if entry.amount_cents >= 0 or taken_back or entry.kind == EntryKind.CREDIT_APPLIED:
             continue
         pending = payment is not None and payment.status == PaymentStatus.PENDING
         money_in = Applied(
@@ -150,6 +154,11 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
             clears_on=payment.expected_settle_on if pending else None,
         )
         (on_the_way if pending else cleared).append(money_in)
+    while refunded > 0 and cleared:
+        last = cleared.pop()
+        if last.cents > refunded:
+            cleared.append(dataclasses.replace(last, cents=last.cents - refunded))
+        refunded -= last.cents
     return cleared + on_the_way
 
 
@@ -326,6 +335,7 @@ class YearSummary:
     fees_cents: int
     processing_cents: int
     today: dt.date
+    money_back: tuple[str, ...] = ()  # refunds and disputes dated in the year, with their references
 
     @property
     def missing_breakdown(self) -> bool:
@@ -392,7 +402,45 @@ def year_summary(session: Session, actor: SessionUser | None, year: object, toda
         fees_cents=sum(b.fees_cents for b in bills),
         processing_cents=sum(b.processing_cents for b in bills),
         today=today,
+        money_back=tuple(money_back_lines(session, account.id, wanted)),
     )
+
+
+def money_back_lines(session: Session, account_id: int, year: int) -> list[str]:
+    """Refunds sent and card disputes opened in `year`, oldest first, in the member's words."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    lines: list[tuple[dt.date, str]] = []
+    for entry, refund, payment in session.exec(
+        select(LedgerEntry, Refund, Payment)
+        .join(Refund, Refund.id == LedgerEntry.refund_id)
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(
+            LedgerEntry.billing_account_id == account_id,
+            LedgerEntry.kind == EntryKind.REFUND,
+            LedgerEntry.effective_on >= first,
+            LedgerEntry.effective_on <= last,
+        )
+    ).all():
+        lines.append(
+            (
+                entry.effective_on,
+                templates.refund_line(entry.effective_on, refund.amount_cents, refund.reference, payment.reference),
+            )
+        )
+    for dispute, payment in session.exec(
+        select(Dispute, Payment)
+        .join(Payment, Payment.id == Dispute.payment_id)
+        .where(Dispute.billing_account_id == account_id, Dispute.opened_on >= first, Dispute.opened_on <= last)
+    ).all():
+        lines.append(
+            (
+                dispute.opened_on,
+                templates.dispute_line(
+                    dispute.opened_on, dispute.amount_cents, dispute.reference, payment.reference, str(dispute.status)
+                ),
+            )
+        )
+    return [text for _on, text in sorted(lines, key=lambda pair: pair[0])]
 
 
 def summary_table(summary: YearSummary) -> tuple[list[str], list[list[str]], list[str]]:
@@ -429,4 +477,5 @@ def summary_notes(summary: YearSummary) -> list[str]:
         missing_breakdown=summary.missing_breakdown,
         fees_cents=summary.fees_cents,
         processing_cents=summary.processing_cents,
+        money_back=summary.money_back,
     )

@@ -21,7 +21,11 @@ from sqlmodel import Session, select
 
 from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
 
-CHARGE_KINDS = frozenset({EntryKind.PREMIUM, EntryKind.LATE_FEE, EntryKind.FEE_WAIVER, EntryKind.ADJUSTMENT})
+CHARGE_KINDS = frozenset(
+    {EntryKind.PREMIUM, EntryKind.LATE_FEE, EntryKind.FEE_WAIVER, EntryKind.ADJUSTMENT, EntryKind.DISPUTE_FEE}
+)
+# Movements that take a payment back (a returned bank debit, a disputed card payment).
+TAKEN_BACK_KINDS = frozenset({EntryKind.REVERSAL, EntryKind.DISPUTE})
 
 
 class InvoiceStatus:
@@ -85,6 +89,7 @@ def post(
     invoice_id: int | None = None,
     payment_id: int | None = None,
     description: str = "",
+    refund_id: int | None = None,
 ) -> LedgerEntry:
     """Add one entry to the caller's transaction. Charges need an invoice; movements must not have one."""
     if type(amount_cents) is not int:
@@ -106,6 +111,7 @@ def post(
         invoice_id=invoice_id,
         payment_id=payment_id,
         description=description[:200],
+        refund_id=refund_id,
     )
     session.add(entry)
     session.flush()
@@ -290,6 +296,65 @@ def post_reversal(
     )
 
 
+def post_refund(
+    session: Session,
+    *,
+    account_id: int,
+    refund_id: int,
+    amount_cents: int,
+    description: str,
+    effective_on: dt.date,
+    now: dt.datetime,
+) -> LedgerEntry:
+    """Money paid back to the member: it adds to the balance (takes a credit away, or leaves a bill
+    unpaid). Names its refund, not the payment: a payment may be refunded in several parts."""
+    if amount_cents <= 0:
+        raise ValueError("a refund pays back a positive amount")
+    return post(
+        session,
+        account_id=account_id,
+        kind=EntryKind.REFUND,
+        amount_cents=amount_cents,
+        effective_on=effective_on,
+        now=now,
+        refund_id=refund_id,
+        description=description,
+    )
+
+
+def post_dispute(
+    session: Session, payment: Payment, amount_cents: int, *, effective_on: dt.date, now: dt.datetime, reference: str
+) -> LedgerEntry:
+    """A disputed card payment taken back by the cardholder's bank: like a returned debit, what it
+    paid is owed again (once: the unique constraint refuses a second)."""
+    return post(
+        session,
+        account_id=payment.billing_account_id,
+        kind=EntryKind.DISPUTE,
+        amount_cents=amount_cents,
+        effective_on=effective_on,
+        now=now,
+        payment_id=payment.id,
+        description=f"Disputed payment {payment.reference} ({reference})",
+    )
+
+
+def post_dispute_won(
+    session: Session, payment: Payment, amount_cents: int, *, effective_on: dt.date, now: dt.datetime, reference: str
+) -> LedgerEntry:
+    """A dispute decided for the portal: the payment's money comes back and counts again (once)."""
+    return post(
+        session,
+        account_id=payment.billing_account_id,
+        kind=EntryKind.DISPUTE_WON,
+        amount_cents=-amount_cents,
+        effective_on=effective_on,
+        now=now,
+        payment_id=payment.id,
+        description=f"Dispute {reference} closed: payment {payment.reference} counts again",
+    )
+
+
 def invoices_paid_by(session: Session, payment: Payment) -> list[tuple[Invoice, int]]:
     """Which invoices a payment paid (and how much of each), replaying the pool oldest-first."""
     account_id = payment.billing_account_id
@@ -307,10 +372,13 @@ def invoices_paid_by(session: Session, payment: Payment) -> list[tuple[Invoice, 
         .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.invoice_id.is_(None))
         .order_by(LedgerEntry.effective_on, LedgerEntry.id)
     ).all()
-    reversed_payments = {m.payment_id for m in movements if m.kind == EntryKind.REVERSAL}
+    reversed_payments = {m.payment_id for m in movements if m.kind in TAKEN_BACK_KINDS}
     cursor = 0  # cents of credit applied so far, excluding payments that were later reversed
     for entry in movements:
-        if entry.amount_cents >= 0 or (entry.payment_id in reversed_payments and entry.payment_id != payment.id):
+        taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments
+        if entry.kind == EntryKind.CREDIT_APPLIED:
+            continue  # a record of credit a bill took, not money
+        if entry.amount_cents >= 0 or (taken_back and entry.payment_id != payment.id):
             continue
         start, cursor = cursor, cursor - entry.amount_cents
         if entry.payment_id == payment.id:

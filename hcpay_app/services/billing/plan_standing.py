@@ -58,7 +58,7 @@ class Standing:
         return [b for b in self.beside if b.due_on < today and b.unpaid_cents > 0]
 
 
-_MONEY_KINDS = (EntryKind.PAYMENT, EntryKind.REVERSAL, EntryKind.CREDIT)
+_MONEY_KINDS = (EntryKind.PAYMENT, EntryKind.REVERSAL, EntryKind.CREDIT, EntryKind.DISPUTE, EntryKind.DISPUTE_WON)
 
 
 def standing_of(session: Session, plan: PaymentPlan) -> Standing:

@@ -325,7 +325,30 @@ def summary_title(year: int) -> str:
 SUMMARY_HEADERS = ["Month", "Full premium", "Tax credit", "Your share billed", "Paid"]
 
 
-def summary_notes(*, as_of: dt.date, missing_breakdown: bool, fees_cents: int, processing_cents: int) -> list[str]:
+def refund_line(on: dt.date, amount_cents: int, reference: str, payment_reference: str) -> str:
+    return (
+        f"Refund {reference}: {money.format_cents(amount_cents)} sent back to you on {dates.short_date(on)}, "
+        f"from payment {payment_reference}."
+    )
+
+
+DISPUTE_OUTCOMES = {
+    "open": "still open",
+    "won": "closed, the payment counts",
+    "lost": "closed, the money was taken back",
+}
+
+
+def dispute_line(on: dt.date, amount_cents: int, reference: str, payment_reference: str, status: str) -> str:
+    return (
+        f"Dispute {reference}: your payment {payment_reference} of {money.format_cents(amount_cents)} was disputed "
+        f"on {dates.short_date(on)} ({DISPUTE_OUTCOMES.get(status, status)})."
+    )
+
+
+def summary_notes(
+    *, as_of: dt.date, missing_breakdown: bool, fees_cents: int, processing_cents: int, money_back: tuple[str, ...] = ()
+) -> list[str]:
     """The notes under the yearly table: what a blank means, and what the table leaves out."""
     notes = [f"Paid is what you had paid toward each month's premium as of {dates.short_date(as_of)}."]
     if missing_breakdown:
@@ -339,5 +362,8 @@ def summary_notes(*, as_of: dt.date, missing_breakdown: bool, fees_cents: int, p
         notes.append(
             f"{money.format_cents(processing_cents)} from your bank is still clearing and is not counted as paid yet."
         )
+    if money_back:
+        notes.append("Paid counts what stayed paid: money sent back or disputed is not counted.")
+        notes.extend(money_back)
     notes.append("Keep this summary with your tax records.")
     return notes

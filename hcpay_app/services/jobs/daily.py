@@ -11,9 +11,10 @@ from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.services.billing import delinquency, invoicing, paid_notices, reminders
+from hcpay_app.services.billing import credits, delinquency, invoicing, paid_notices, reminders
 from hcpay_app.services.jobs import (
     autopay_runs,
+    money_back,
     plan_installments,
     purge,
     scheduled_charges,
@@ -41,6 +42,10 @@ class DailySummary:
     status_changes: int = 0
     resolved: int = 0
     purged: int = 0
+    disputes: int = 0
+    disputes_closed: int = 0
+    refunds: int = 0
+    credits_applied: int = 0
 
     def line(self) -> str:
         charges = self.scheduled_charged + self.autopay_charged + self.plan_charged
@@ -50,7 +55,8 @@ class DailySummary:
             f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
             f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
-            f"resolved={self.resolved} purged={self.purged}"
+            f"resolved={self.resolved} purged={self.purged} disputes={self.disputes} "
+            f"disputes_closed={self.disputes_closed} refunds={self.refunds} credits_applied={self.credits_applied}"
         )
 
 
@@ -68,9 +74,14 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
         summary.reconciled = settlement.reconcile_processing(session, now=now, today=today)
     summary.invoices = issue_invoices(today, now)
     with session_scope() as session:
+        summary.credits_applied = credits.apply_to_new_bills(session, today=today, now=now)
+    with session_scope() as session:
         summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now)
     with session_scope() as session:
         summary.settled, summary.returned = settlement.settle_bank_payments(session, today=today, now=now)
+    with session_scope() as session:
+        # Disputes reopen bills before autopay, reminders and late fees look at them.
+        summary.disputes, summary.disputes_closed, summary.refunds = money_back.run(session, today=today, now=now)
     with session_scope() as session:
         tally = autopay_runs.run_due(session, today=today, now=now)
         summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from sqlmodel import Session, select
 
 from hcpay_app import clock
-from hcpay_app.models import EntryKind, LedgerEntry, Payment, PaymentStatus
+from hcpay_app.models import Dispute, EntryKind, LedgerEntry, Payment, PaymentStatus, Refund
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import bills, ledger, summary
@@ -101,6 +101,8 @@ def receipt_pdf(session: Session, actor: SessionUser, reference: object) -> tupl
         "; ".join(f"{dates.month_label(i.coverage_month)} premium ({money.format_cents(a)})" for i, a in paid)
         or "Credit on your account",
     )
+    for line in history.refund_lines(session, payment.id):
+        doc.pair("Refund", line)
     # The one money summary, as the dashboard and the emails say it.
     doc.heading("Your account now")
     doc.paragraph(billing_templates.summary_text(summary.for_account(session, account, clock.today())), size=10)
@@ -256,6 +258,7 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
             LedgerEntry.effective_on <= last,
         )
     ).all()
+    entry_references = _entry_references(session, account.id)
     rows = [
         (
             p.payment_date,
@@ -265,13 +268,34 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
         )
         for p in payments
     ]
-    rows += [(e.effective_on, 1, e.id, [e.kind, "", e.description, _dollars(e.amount_cents), ""]) for e in entries]
+    rows += [
+        (e.effective_on, 1, e.id, [e.kind, entry_references.get(e.id, ""), e.description, _dollars(e.amount_cents), ""])
+        for e in entries
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["date", "type", "reference", "description", "amount", "status"])
     for on_date, _order, _id, values in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
         writer.writerow([on_date.isoformat(), *(spreadsheet_safe(v) for v in values)])
     return f"payment-history-{first}-to-{last}.csv", buffer.getvalue().encode("utf-8-sig")
+
+
+def _entry_references(session: Session, account_id: int) -> dict[int, str]:
+    """The reference each refund or dispute entry of an account goes by (`RF-…`, `DP-…`)."""
+    found: dict[int, str] = {}
+    for entry_id, reference in session.exec(
+        select(LedgerEntry.id, Refund.reference)
+        .join(Refund, Refund.id == LedgerEntry.refund_id)
+        .where(LedgerEntry.billing_account_id == account_id)
+    ).all():
+        found[entry_id] = reference
+    for entry_id, reference in session.exec(
+        select(LedgerEntry.id, Dispute.reference)
+        .join(Dispute, Dispute.payment_id == LedgerEntry.payment_id)
+        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind.in_(history.DISPUTE_KINDS))
+    ).all():
+        found[entry_id] = reference
+    return found
 
 
 def _dollars(cents: int) -> str:

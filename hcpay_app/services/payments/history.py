@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import Integer, cast, literal, null, union_all
+from sqlalchemy import Integer, and_, cast, literal, null, union_all
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
 from hcpay_app.models import (
+    Dispute,
     EntryKind,
     LedgerEntry,
     MethodKind,
@@ -18,6 +19,8 @@ from hcpay_app.models import (
     PaymentEvent,
     PaymentSource,
     PaymentStatus,
+    Refund,
+    RefundStatus,
 )
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
@@ -25,7 +28,7 @@ from hcpay_app.services.billing import ledger
 from hcpay_app.services.billing import templates as bill_templates
 from hcpay_app.services.common import dates, money, references
 from hcpay_app.services.common.errors import ValidationError
-from hcpay_app.services.payments import statuses
+from hcpay_app.services.payments import statuses, templates
 
 PAGE_SIZE = 25
 FILTERABLE_STATUSES = (
@@ -35,6 +38,7 @@ FILTERABLE_STATUSES = (
     PaymentStatus.DECLINED,
     PaymentStatus.RETURNED,
     PaymentStatus.CANCELED,
+    PaymentStatus.DISPUTED,
 )
 # A row is titled by what it is; its reference number, when it has one, is shown below the title.
 ENTRY_TITLES = {
@@ -44,7 +48,14 @@ ENTRY_TITLES = {
     EntryKind.ADJUSTMENT: "Adjustment",
     EntryKind.CREDIT: "Credit",
     EntryKind.REVERSAL: "Payment returned",
+    EntryKind.REFUND: "Refund",
+    EntryKind.DISPUTE: "Payment disputed",
+    EntryKind.DISPUTE_FEE: "Dispute fee",
+    EntryKind.DISPUTE_WON: "Dispute closed: payment counts again",
+    EntryKind.CREDIT_APPLIED: "Credit applied",
 }
+# Entries about a dispute show the dispute's reference; a refund's entry shows the refund's.
+DISPUTE_KINDS = (EntryKind.DISPUTE, EntryKind.DISPUTE_FEE, EntryKind.DISPUTE_WON)
 PAYMENT_TITLES_BY_SOURCE = {
     PaymentSource.AUTOPAY: "Automatic payment",
     PaymentSource.PLAN: "Payment plan installment",
@@ -105,6 +116,9 @@ class PaymentDetail:
     invoices: list[str]
     timeline: list[TimelineStep]
     receipt_available: bool
+    # "Refunded $40.00 on Mar 10, 2026 (RF-…)": every refund of it that went through.
+    refunds: list[str] = dataclasses.field(default_factory=list)
+    dispute: str = ""  # "Disputed on …, DP-… (Dispute open)" when it was disputed
 
 
 @dataclasses.dataclass
@@ -174,7 +188,7 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
             LedgerEntry.effective_on.label("on_date"),
             literal("").label("status"),
             LedgerEntry.amount_cents.label("amount"),
-            func.coalesce(Payment.reference, "").label("reference"),
+            func.coalesce(Refund.reference, Dispute.reference, Payment.reference, "").label("reference"),
             LedgerEntry.description.label("detail"),
             LedgerEntry.invoice_id.label("invoice_id"),
             LedgerEntry.kind.label("kind"),
@@ -182,13 +196,19 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
             literal("").label("payment_source"),
         )
         .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
-        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT)
+        .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
+        .outerjoin(Dispute, and_(Dispute.payment_id == LedgerEntry.payment_id, LedgerEntry.kind.in_(DISPUTE_KINDS)))
+        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT, _NOT_COUNTERPART)
     )
     if year:
         entries = entries.where(
             LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31)
         )
     return payments, entries
+
+
+# A credit application is a pair summing to zero: history shows its "applied" half.
+_NOT_COUNTERPART = ~((LedgerEntry.kind == EntryKind.CREDIT_APPLIED) & (LedgerEntry.amount_cents > 0))
 
 
 def _count(session: Session, query) -> int:
@@ -329,7 +349,31 @@ def payment_detail(session: Session, actor: SessionUser, reference: object) -> P
             for e in events
         ],
         receipt_available=payment.status == PaymentStatus.SUCCEEDED,
+        refunds=refund_lines(session, payment.id),
+        dispute=dispute_line(session, payment.id),
     )
+
+
+def refund_lines(session: Session, payment_id: int) -> list[str]:
+    """Every refund of a payment that went through, oldest first, with its reference."""
+    rows = session.exec(
+        select(Refund)
+        .where(Refund.payment_id == payment_id, Refund.status == RefundStatus.REFUNDED)
+        .order_by(Refund.id)
+    ).all()
+    return [
+        f"Refunded {money.format_cents(r.amount_cents)} on {dates.short_date(clock.local_date(r.updated_at))} "
+        f"({r.reference})"
+        for r in rows
+    ]
+
+
+def dispute_line(session: Session, payment_id: int) -> str:
+    dispute = session.exec(select(Dispute).where(Dispute.payment_id == payment_id)).first()
+    if dispute is None:
+        return ""
+    label = templates.DISPUTE_STATUS_LABELS.get(dispute.status, str(dispute.status))
+    return f"Disputed on {dates.short_date(dispute.opened_on)} ({dispute.reference}): {label}"
 
 
 def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> tuple[list[MonthPoint], str]:
@@ -341,7 +385,16 @@ def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> 
         select(LedgerEntry.effective_on, LedgerEntry.kind, LedgerEntry.amount_cents).where(
             LedgerEntry.billing_account_id == account.id,
             LedgerEntry.effective_on >= start,
-            LedgerEntry.kind.in_([EntryKind.PREMIUM, EntryKind.PAYMENT, EntryKind.REVERSAL]),
+            LedgerEntry.kind.in_(
+                [
+                    EntryKind.PREMIUM,
+                    EntryKind.PAYMENT,
+                    EntryKind.REVERSAL,
+                    EntryKind.REFUND,
+                    EntryKind.DISPUTE,
+                    EntryKind.DISPUTE_WON,
+                ]
+            ),
         )
     ).all()
     months = [dates.add_months(start, i) for i in range(12)]
@@ -354,7 +407,7 @@ def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> 
         if kind == EntryKind.PREMIUM:
             billed[month] += amount
         else:
-            paid[month] -= amount  # payments are negative; a reversal takes its payment back
+            paid[month] -= amount  # payments are negative; a reversal, refund or dispute takes money back
     points = [MonthPoint(f"{m:%b %Y}", billed[m] / 100, paid[m] / 100) for m in months]
     total_billed, total_paid = sum(billed.values()), sum(paid.values())
     summary = (

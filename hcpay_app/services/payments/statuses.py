@@ -14,6 +14,7 @@ LABELS = {
     PaymentStatus.DECLINED: "Declined",
     PaymentStatus.RETURNED: "Returned",
     PaymentStatus.CANCELED: "Canceled",
+    PaymentStatus.DISPUTED: "Disputed",
 }
 TONES = {
     PaymentStatus.SCHEDULED: "blue",
@@ -23,6 +24,7 @@ TONES = {
     PaymentStatus.DECLINED: "red",
     PaymentStatus.RETURNED: "red",
     PaymentStatus.CANCELED: "gray",
+    PaymentStatus.DISPUTED: "red",
 }
 
 
@@ -58,6 +60,11 @@ def explain(payment: Payment) -> str:
         return (
             f"Your bank returned this payment: {reason} The amount is owed again. "
             "Please make a new payment, from another account if needed."
+        )
+    if status == PaymentStatus.DISPUTED:
+        return (
+            "This payment was disputed with your card issuer, who took the money back. It no longer counts "
+            "toward your bills: please pay what is due."
         )
     if status == PaymentStatus.CANCELED:
         return "This payment was canceled before it was made. Nothing was charged."

@@ -241,3 +241,145 @@ def scheduled_lead(payment: Payment) -> str:
         f"{dates.short_date(payment.payment_date)}. This is a scheduling notice, not a receipt: nothing has "
         "been charged yet. We'll email your receipt once the payment is made."
     )
+
+
+# --- Money going back: refunds and card disputes ----------------------------------------------
+
+REFUND_STATUS_LABELS = {"pending": "Refund pending", "refunded": "Refunded", "failed": "Refund failed"}
+DISPUTE_STATUS_LABELS = {"open": "Dispute open", "won": "Dispute closed — payment kept", "lost": "Dispute closed"}
+REFUND_REFUSALS = {
+    "returned": "This payment was returned by the bank, so its money never arrived: there is nothing to refund.",
+    "disputed": (
+        "This payment was disputed with the card issuer, who already took the money back: it can't be refunded."
+    ),
+    "pending": "This bank payment hasn't cleared yet. It can be refunded once it clears.",
+    "other": "Only a payment that went through can be refunded.",
+    "nothing_left": "This payment has already been refunded in full.",
+}
+
+
+def refund_exceeds(remaining_cents: int) -> str:
+    return f"Only {money.format_cents(remaining_cents)} of this payment is left to refund."
+
+
+def refund_leaves_unpaid(unpaid_cents: int) -> str:
+    """The warning staff read before confirming a refund larger than the member's credit."""
+    return (
+        f"This refund is more than the member's credit: it would leave {money.format_cents(unpaid_cents)} "
+        "unpaid on their bills."
+    )
+
+
+def refund_method_words(method_kind: str) -> str:
+    return "a refund to the card" if method_kind == "card" else "a deposit (ACH credit) to the bank account"
+
+
+def refund_issued(
+    *,
+    first_name: str,
+    amount_cents: int,
+    refund_reference: str,
+    payment_reference: str,
+    method_label: str,
+    method_kind: str,
+    reason: str,
+    account_now: str = "",
+) -> Message:
+    """The email and notice telling a member money was sent back to them."""
+    timing = (
+        "It can take 5 to 10 business days to show on your statement."
+        if method_kind == "card"
+        else ("It usually reaches your account within 2 business days.")
+    )
+    return Message(
+        f"Refund issued — {refund_reference}",
+        f"Hello {first_name},\n\nWe sent you {money.format_cents(amount_cents)} back, as "
+        f"{refund_method_words(method_kind)} {method_label}. {timing}\n\n"
+        f"Refund reference: {refund_reference}\n"
+        f"From payment: {payment_reference}\n"
+        f"Reason: {reason}\n\n"
+        + (f"Your account now:\n{account_now}\n\n" if account_now else "")
+        + "Save this reference number for your records.",
+    )
+
+
+def refund_notice(*, amount_cents: int, refund_reference: str, method_label: str) -> Message:
+    return Message(
+        f"Refund issued — {refund_reference}",
+        f"We sent you {money.format_cents(amount_cents)} back to {method_label}. You'll see it in your payment "
+        f"history.\n\nRefund reference: {refund_reference}",
+    )
+
+
+def refund_requested(first_name: str, amount_cents: int, ticket_number: str) -> Message:
+    return Message(
+        f"We received your refund request {ticket_number}",
+        f"Hello {first_name},\n\nYou asked us to pay back your {money.format_cents(amount_cents)} credit. "
+        f"Your request number is {ticket_number}. Our support team will review it and tell you the outcome, "
+        "in the portal and by email. The refund goes back to the card or bank account you paid with.",
+    )
+
+
+REFUND_REQUEST_MESSAGE = "Please refund my credit of {amount} to the card or bank account I paid with."
+
+
+def refund_request_declined(amount_cents: int, ticket_number: str, reason: str) -> Message:
+    return Message(
+        f"Your refund request {ticket_number} was declined",
+        f"We reviewed your request to refund your {money.format_cents(amount_cents)} credit and can't refund "
+        f"it: {reason} The credit stays on your account and pays your next bills. Questions? Reply under "
+        "Help → My requests.",
+    )
+
+
+def refund_request_approved_reply(amount_cents: int, references: list[str]) -> str:
+    return (
+        f"Your refund of {money.format_cents(amount_cents)} was approved and sent "
+        f"(refund reference {', '.join(references)})."
+    )
+
+
+def auto_refund_reason(terminated_on: dt.date) -> str:
+    return f"Credit left after coverage ended on {dates.short_date(terminated_on)}"
+
+
+def payment_disputed(
+    *,
+    first_name: str,
+    amount_cents: int,
+    payment_reference: str,
+    dispute_reference: str,
+    method_label: str,
+    fee_cents: int,
+    account_now: str = "",
+) -> Message:
+    """Plain words for a chargeback: what happened, what it means, what to do."""
+    fee = f" A dispute fee of {money.format_cents(fee_cents)} was added to your bill." if fee_cents > 0 else ""
+    return Message(
+        f"Your card payment was disputed — {payment_reference}",
+        f"Hello {first_name},\n\nYour card issuer told us you disputed your payment of "
+        f"{money.format_cents(amount_cents)} ({method_label}), and took the money back. So that payment no "
+        f"longer counts, and the bill it paid is open again.{fee}\n\n"
+        "If you didn't mean to dispute it, tell your card issuer and contact us under Help → Contact support. "
+        "To keep your coverage, please pay the bill again.\n\n"
+        f"Dispute reference: {dispute_reference}\nPayment: {payment_reference}\n\n"
+        + (f"Your account now:\n{account_now}\n\n" if account_now else "")
+        + "Save this reference number for your records.",
+    )
+
+
+def dispute_closed(*, won: bool, amount_cents: int, payment_reference: str, dispute_reference: str) -> Message:
+    if won:
+        body = (
+            f"The dispute of your payment of {money.format_cents(amount_cents)} was closed in our favor: the "
+            "payment counts toward your bills again."
+        )
+    else:
+        body = (
+            f"The dispute of your payment of {money.format_cents(amount_cents)} was closed: your card issuer "
+            "kept the money, so the payment doesn't count toward your bills. Please pay any amount due."
+        )
+    return Message(
+        f"Dispute closed — {dispute_reference}",
+        f"{body}\n\nDispute reference: {dispute_reference}\nPayment: {payment_reference}",
+    )

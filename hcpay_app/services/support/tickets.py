@@ -41,6 +41,12 @@ TOPICS = {
     "account_access": "Logging in or my account",
     "other": "Something else",
 }
+# Topics of requests the portal opens itself (not offered in the Contact support form).
+PORTAL_TOPICS = {"refund_request": "Refund of my credit"}
+
+
+def topic_label(topic: str) -> str:
+    return TOPICS.get(topic) or PORTAL_TOPICS.get(topic, topic)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,7 +208,7 @@ def _new_ticket(
     message = templates.request_received(
         member.first_name,
         ticket.ticket_number,
-        TOPICS.get(topic, topic),
+        topic_label(topic),
         follows.ticket_number if follows is not None else None,
     )
     mailer.enqueue_message(session, to=member.email, message=message, kind=NoticeKind.TICKET_RECEIVED, now=now)
@@ -297,7 +303,7 @@ def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
     ).all()
     return TicketView(
         ticket.ticket_number,
-        TOPICS.get(ticket.topic, ticket.topic),
+        topic_label(ticket.topic),
         ticket.status.title(),
         payment.reference if payment else "",
         _when(ticket.created_at),
