@@ -41,6 +41,13 @@ def password_toggle(field_id: str | rx.Var) -> rx.Component:
     )
 
 
+def recheck_on_change(recheck, name: str, errors: rx.Var, *, recheck_with: str = "", on_change=None):
+    """`on_change` for a field drawn without `text_field` (a native date input, a select, a text
+    area): while field `name` is in error, its new value goes to `recheck(name, value, related)`
+    (see state/form_errors.py), so its message clears the moment it is fixed."""
+    return _recheck_on_change(recheck, name, errors.get(name, "").to(str), recheck_with, on_change)
+
+
 def _recheck_on_change(recheck, name: str, error: rx.Var, recheck_with: str, on_change):
     """While the field is in error, each change goes to `recheck(name, value, related)`; a field
     without an error sends nothing this way (the event is chosen in the browser). Not debounced:

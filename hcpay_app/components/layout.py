@@ -26,37 +26,48 @@ def brand() -> rx.Component:
 
 
 def member_nav() -> rx.Component:
-    return rx.hstack(
-        rx.link(
-            # The count sits over the bell's corner, so the links beside it never move when it appears.
-            rx.box(
-                rx.icon("bell", size=18, aria_hidden="true"),
-                rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, class_name="unread-count")),
-                position="relative",
+    """The member's links: the bell (with the unread count), Dashboard, Settings and Help. One row
+    of its own under the brand, down to a 360 px screen."""
+    return rx.el.nav(
+        rx.hstack(
+            rx.link(
+                # The count sits over the bell's corner, so the links beside it never move when it appears.
+                rx.box(
+                    rx.icon("bell", size=18, aria_hidden="true"),
+                    rx.cond(SessionState.unread > 0, rx.badge(SessionState.unread, class_name="unread-count")),
+                    position="relative",
+                    display="flex",
+                    align_items="center",
+                    padding_x="0.5rem",
+                ),
+                href=routes.NOTIFICATIONS,
+                color="white",
+                style=TOUCH,
                 display="flex",
                 align_items="center",
-                padding_x="0.5rem",
+                aria_label=rx.cond(
+                    SessionState.unread > 0,
+                    "Notifications, " + SessionState.unread.to_string() + " unread",
+                    "Notifications",
+                ),
+                id="notifications-bell",
             ),
-            href=routes.NOTIFICATIONS,
-            color="white",
-            style=TOUCH,
-            display="flex",
-            align_items="center",
-            aria_label=rx.cond(
-                SessionState.unread > 0,
-                "Notifications, " + SessionState.unread.to_string() + " unread",
-                "Notifications",
+            rx.link(
+                "Dashboard", href=routes.DASHBOARD, color="white", style=TOUCH, display="flex", align_items="center"
             ),
-            id="notifications-bell",
+            rx.link("Settings", href=routes.SETTINGS, color="white", style=TOUCH, display="flex", align_items="center"),
+            rx.link("Help", href=routes.HELP, color="white", style=TOUCH, display="flex", align_items="center"),
+            spacing="2",
+            align="center",
         ),
-        rx.link("Dashboard", href=routes.DASHBOARD, color="white", style=TOUCH, display="flex", align_items="center"),
-        rx.link("Settings", href=routes.SETTINGS, color="white", style=TOUCH, display="flex", align_items="center"),
-        rx.link("Help", href=routes.HELP, color="white", style=TOUCH, display="flex", align_items="center"),
-        rx.button("Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH),
-        spacing="2",  # the four links and Log out fit one row at 390 px
-        align="center",
-        wrap="wrap",
+        aria_label="Member",
+        style={"grid_column": "1 / -1"},  # the whole second row of the header
     )
+
+
+def log_out_button() -> rx.Component:
+    """Log out, at the right of the brand: on a phone the links below would leave it no room."""
+    return rx.button("Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH)
 
 
 def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.Component:
@@ -67,16 +78,25 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
     below the fold rather than being pushed down when the page's data arrives."""
     return rx.box(
         rx.el.header(
-            rx.hstack(
+            rx.box(
                 brand(),
                 # Shown from the first paint, before the log-in check has answered; it goes away
                 # only once the page is up and nobody turned out to be logged in (on Help, the one
                 # member-shell page anyone may open: protected pages send such a visitor to log in).
-                *([rx.cond(SessionState.logged_in | ~rx.State.is_hydrated, member_nav())] if member else []),
-                justify="between",
-                align="center",
-                wrap="wrap",
-                spacing="2",
+                # Two rows whatever the width: the brand with Log out, then the links.
+                *(
+                    [
+                        rx.cond(SessionState.logged_in | ~rx.State.is_hydrated, log_out_button()),
+                        rx.cond(SessionState.logged_in | ~rx.State.is_hydrated, member_nav()),
+                    ]
+                    if member
+                    else []
+                ),
+                display="grid",
+                grid_template_columns="minmax(0, 1fr) auto",
+                align_items="center",
+                column_gap="0.5rem",
+                row_gap="0.5rem",
                 max_width="40rem",
                 margin_x="auto",
                 padding_x="1rem",

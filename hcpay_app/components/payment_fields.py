@@ -45,18 +45,25 @@ def choice_row(
 
 
 def card_fields(
-    errors: rx.Var, *, expiry="", name="", billing_zip="", on_expiry_blur=None, expiry_key=None
+    errors: rx.Var, *, expiry="", name="", billing_zip="", on_expiry_blur=None, expiry_key=None, recheck=None
 ) -> rx.Component:
     """`on_expiry_blur` (optional) gets the expiry as typed when the field loses focus, so the
     state can show it as MM/YY ("1224" → "12/24"); the field is re-drawn with that value (keyed on
     `expiry_key`, default the value), without a script in the page. The server accepts "1224" on
-    submit either way."""
+    submit either way. `recheck` (optional, `State.recheck_field`) clears a field's error the
+    moment it is fixed; the security code is checked with the card number typed above it."""
     expiry_props = {}
     if on_expiry_blur is not None:
         expiry_props = {"on_blur": on_expiry_blur, "key": expiry if expiry_key is None else expiry_key}
     return rx.vstack(
         text_field(
-            "Card number", "card_number", errors=errors, input_mode="numeric", autocomplete="cc-number", max_length=23
+            "Card number",
+            "card_number",
+            errors=errors,
+            input_mode="numeric",
+            autocomplete="cc-number",
+            max_length=23,
+            recheck=recheck,
         ),
         rx.text("", id="card-brand", size="2", aria_live="polite"),
         rx.grid(
@@ -68,16 +75,26 @@ def card_fields(
                 input_mode="numeric",
                 max_length=7,
                 default_value=expiry,
+                recheck=recheck,
                 **expiry_props,
             ),
             text_field(
-                "Security code (CVC)", "cvc", errors=errors, input_mode="numeric", autocomplete="cc-csc", max_length=4
+                "Security code (CVC)",
+                "cvc",
+                errors=errors,
+                input_mode="numeric",
+                autocomplete="cc-csc",
+                max_length=4,
+                recheck=recheck,
+                recheck_with="card_number",
             ),
             columns="2",
             spacing="3",
             width="100%",
         ),
-        text_field("Name on card", "card_name", errors=errors, autocomplete="cc-name", default_value=name),
+        text_field(
+            "Name on card", "card_name", errors=errors, autocomplete="cc-name", default_value=name, recheck=recheck
+        ),
         text_field(
             "Billing ZIP code",
             "billing_zip",
@@ -85,13 +102,16 @@ def card_fields(
             input_mode="numeric",
             autocomplete="postal-code",
             default_value=billing_zip,
+            recheck=recheck,
         ),
         spacing="3",
         width="100%",
     )
 
 
-def bank_fields(errors: rx.Var, *, account_type="checking", name="") -> rx.Component:
+def bank_fields(errors: rx.Var, *, account_type="checking", name="", recheck=None) -> rx.Component:
+    """`recheck` (optional, `State.recheck_field`): as for `card_fields`; the account number and
+    its confirmation are checked with each other."""
     return rx.vstack(
         text_field(
             "Routing number",
@@ -100,9 +120,17 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="") -> rx.Compo
             input_mode="numeric",
             max_length=9,
             hint="9 digits, at the bottom left of a check.",
+            recheck=recheck,
         ),
         text_field(
-            "Account number", "account_number", errors=errors, input_mode="numeric", type="password", autocomplete="off"
+            "Account number",
+            "account_number",
+            errors=errors,
+            input_mode="numeric",
+            type="password",
+            autocomplete="off",
+            recheck=recheck,
+            recheck_with="confirm_account_number",
         ),
         text_field(
             "Confirm account number",
@@ -111,6 +139,8 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="") -> rx.Compo
             input_mode="numeric",
             type="password",
             autocomplete="off",
+            recheck=recheck,
+            recheck_with="account_number",
         ),
         rx.el.fieldset(
             rx.el.legend("Account type", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
@@ -122,7 +152,9 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="") -> rx.Compo
             field_error(errors.get("account_type", "").to(str), "account_type"),
             style={"border": "none", "padding": "0", "margin": "0"},
         ),
-        text_field("Name on account", "account_name", errors=errors, autocomplete="name", default_value=name),
+        text_field(
+            "Name on account", "account_name", errors=errors, autocomplete="name", default_value=name, recheck=recheck
+        ),
         spacing="3",
         width="100%",
     )

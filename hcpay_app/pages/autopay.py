@@ -7,6 +7,7 @@ from hcpay_app.components.fields import (
     NATIVE_INPUT_STYLE,
     field_error,
     member_form,
+    recheck_on_change,
     submit_button,
     text_field,
 )
@@ -73,6 +74,9 @@ def current_card() -> rx.Component:
                             max=AutopayState.pause_max,
                             aria_describedby="paused_until-hint paused_until-error",
                             aria_invalid=rx.cond(AutopayState.errors.contains("paused_until"), "true", "false"),
+                            on_change=recheck_on_change(
+                                AutopayState.recheck_field, "paused_until", AutopayState.errors
+                            ),
                             style=NATIVE_INPUT_STYLE,
                         ),
                         field_error(AutopayState.errors.get("paused_until", "").to(str), "paused_until"),
@@ -123,7 +127,11 @@ def new_method_fields() -> rx.Component:
     """A card or bank account entered here, saved to Payment methods when the member goes on."""
     errors = AutopayState.errors
     return rx.vstack(
-        rx.cond(AutopayState.method_id == "new_bank", bank_fields(errors), card_fields(errors)),
+        rx.cond(
+            AutopayState.method_id == "new_bank",
+            bank_fields(errors, recheck=AutopayState.recheck_field),
+            card_fields(errors, recheck=AutopayState.recheck_field),
+        ),
         rx.text(
             "We'll save it to your payment methods, so you can use it again.",
             size="2",
@@ -208,6 +216,7 @@ def setup_form() -> rx.Component:
                     errors=errors,
                     input_mode="decimal",
                     default_value=AutopayState.fixed_amount,
+                    recheck=AutopayState.recheck_field,
                 ),
             ),
             rx.el.fieldset(

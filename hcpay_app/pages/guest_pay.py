@@ -19,7 +19,7 @@ def verify_step() -> rx.Component:
             rx.text("Find your bill with the details on it. You don't need an account."),
             text_field("Billing account number", "account_number", errors=errors, input_mode="numeric", max_length=9),
             text_field("ZIP code", "zip_code", errors=errors, input_mode="numeric", max_length=5),
-            text_field("Date of birth", "date_of_birth", errors=errors, type="date"),
+            text_field("Date of birth", "date_of_birth", errors=errors, type="date", recheck=GuestState.recheck_field),
             notice(GuestState.message, tone="red", role="alert"),
             submit_button("Continue", rx.Var.create(False)),
             spacing="3",
@@ -50,6 +50,7 @@ def pay_step() -> rx.Component:
                 input_mode="decimal",
                 default_value=GuestState.amount_prefill,
                 hint="We've filled in the amount due. You can change it.",
+                recheck=GuestState.recheck_field,
             ),
             rx.el.fieldset(
                 rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
@@ -72,7 +73,11 @@ def pay_step() -> rx.Component:
                 ),
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
-            rx.cond(GuestState.method_kind == "bank", bank_fields(errors), card_fields(errors)),
+            rx.cond(
+                GuestState.method_kind == "bank",
+                bank_fields(errors, recheck=GuestState.recheck_field),
+                card_fields(errors, recheck=GuestState.recheck_field),
+            ),
             text_field(
                 "Email for your receipt (optional)",
                 "payer_email",
@@ -81,6 +86,7 @@ def pay_step() -> rx.Component:
                 input_mode="email",
                 autocomplete="email",
                 hint="We'll send your receipt here. The account holder gets a copy either way.",
+                recheck=GuestState.recheck_field,
             ),
             submit_button("Continue to review", GuestState.processing, "Checking…"),
             spacing="3",

@@ -7,6 +7,7 @@ from hcpay_app.components.fields import (
     NATIVE_INPUT_STYLE,
     field_error,
     member_form,
+    recheck_on_change,
     submit_button,
     text_field,
 )
@@ -103,6 +104,7 @@ def amount_step() -> rx.Component:
                     input_mode="decimal",
                     hint="At least $1.00, like 125.50.",
                     default_value=PayState.other_amount,
+                    recheck=PayState.recheck_field,
                 ),
             ),
             rx.vstack(
@@ -120,6 +122,7 @@ def amount_step() -> rx.Component:
                     style=NATIVE_INPUT_STYLE,
                     aria_describedby="payment_date-hint payment_date-error",
                     aria_invalid=rx.cond(errors.get("payment_date", "").to(str) != "", "true", "false"),
+                    on_change=recheck_on_change(PayState.recheck_field, "payment_date", errors),
                 ),
                 field_error(errors.get("payment_date", "").to(str), "payment_date"),
                 spacing="1",
@@ -172,11 +175,14 @@ def card_fields() -> rx.Component:
         billing_zip=PayState.billing_zip,
         on_expiry_blur=PayState.format_expiry,
         expiry_key="expiry-" + PayState.expiry_key.to_string(),
+        recheck=PayState.recheck_field,
     )
 
 
 def bank_fields() -> rx.Component:
-    return shared_bank_fields(PayState.errors, account_type=PayState.account_type, name=PayState.account_name)
+    return shared_bank_fields(
+        PayState.errors, account_type=PayState.account_type, name=PayState.account_name, recheck=PayState.recheck_field
+    )
 
 
 def method_step() -> rx.Component:

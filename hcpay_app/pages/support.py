@@ -6,6 +6,7 @@ from hcpay_app.components.fields import (
     NATIVE_INPUT_STYLE,
     field_error,
     member_form,
+    recheck_on_change,
     submit_button,
     text_field,
 )
@@ -104,6 +105,9 @@ def page() -> rx.Component:
                             *[rx.el.option(text, value=key) for key, text in TOPICS.items()],
                             id="topic",
                             name="topic",
+                            aria_describedby="topic-error",
+                            aria_invalid=rx.cond(errors.contains("topic"), "true", "false"),
+                            on_change=recheck_on_change(SupportState.recheck_field, "topic", errors),
                             style=NATIVE_INPUT_STYLE,
                         ),
                         field_error(errors.get("topic", "").to(str), "topic"),
@@ -116,11 +120,18 @@ def page() -> rx.Component:
                         errors=errors,
                         hint="Like HC-7KQ4-M9XP-2D3F, from your confirmation or payment history.",
                         default_value=SupportState.reference,
+                        recheck=SupportState.recheck_field,
                     ),
                     rx.vstack(
                         rx.el.label("Your message", html_for="message", style={"font_weight": "600"}),
                         rx.text_area(
-                            id="message", name="message", rows="5", width="100%", aria_describedby="message-error"
+                            id="message",
+                            name="message",
+                            rows="5",
+                            width="100%",
+                            aria_describedby="message-error",
+                            aria_invalid=rx.cond(errors.contains("message"), "true", "false"),
+                            on_change=recheck_on_change(SupportState.recheck_field, "message", errors),
                         ),
                         field_error(errors.get("message", "").to(str), "message"),
                         spacing="1",

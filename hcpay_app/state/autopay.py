@@ -27,6 +27,7 @@ from hcpay_app.state.base import (
     parse_id,
     payer_of,
 )
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
 ACTIVATED = "Automatic Payments are on. Your next charge is {mandate.next_charge}."
@@ -46,7 +47,7 @@ def _method_choice(value: object) -> str:
 
 
 @holds_member_data
-class AutopayState(MemberState, rx.State):
+class AutopayState(FieldRecheck, MemberState, rx.State):
     loaded: bool = False
     mode: str = "view"  # view | setup | review
     mandate: MandateView | None = None
@@ -85,6 +86,19 @@ class AutopayState(MemberState, rx.State):
             self.errors = field_errors(exc)
         else:
             self.message = exc.message
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        """The fixed amount, the pause date and a new card's or bank account's fields, by the
+        validators the submit runs. The current password is only known wrong on a submit."""
+        if name == "fixed_amount":
+            return lambda value, _: autopay.check_terms(
+                amount_rule="fixed", fixed_amount=value, frequency="monthly", charge_day=1
+            )
+        if name == "paused_until":
+            return lambda value, _: autopay.clean_pause_date(value, clock.today())
+        if self.method_id in NEW_METHODS:
+            return method_form.field_checks(NEW_METHODS[self.method_id]).get(name)
+        return None
 
     async def _load(self, actor) -> None:
         self.reset()
@@ -171,6 +185,8 @@ class AutopayState(MemberState, rx.State):
         """Which method the set-up uses: a saved one (its id) or a new card or bank account."""
         self.method_id = _method_choice(value)
         self._terms_changed()
+        if "method" in self.errors:  # a method was chosen: that field is fixed
+            self.errors = {name: error for name, error in self.errors.items() if name != "method"}
 
     @rx.event
     def back_to_setup(self):

@@ -42,6 +42,11 @@ class FieldRecheck(rx.State, mixin=True):
         """How field `name` is checked on its own; None: it is never rechecked live."""
         return None
 
+    async def _live_check(self, name: str) -> FieldCheck | None:
+        """`_field_check`, for a state whose check needs an awaited step first (who is logged in,
+        for a rule that reads their own records)."""
+        return self._field_check(name)
+
     def _fields_fixed(self) -> None:
         """Every field is fixed: the banner that pointed at them goes."""
         if getattr(self, "message", None) == FIELDS_BANNER:
@@ -51,7 +56,7 @@ class FieldRecheck(rx.State, mixin=True):
         """Check field `name` again, if it is in error, and update its message."""
         if name not in self.errors:
             return
-        check = self._field_check(name)
+        check = await self._live_check(name)
         if check is None:
             return
         try:

@@ -6,14 +6,15 @@ import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import dates, money, validators
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
 from hcpay_app.state.base import ServiceState, client_ip, form_text, payer_of
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 
 
-class GuestState(ServiceState, rx.State):
+class GuestState(FieldRecheck, ServiceState, rx.State):
     """Holds only the verified account's id (backend-only) and what may be shown: initials and
     the amount due.
 
@@ -46,6 +47,20 @@ class GuestState(ServiceState, rx.State):
     _payer_email: str = ""
     _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        """A field of the step on screen, by the validators its submit runs. (The billing account
+        and ZIP code are checked inside `guest.verify` itself: they clear on the next Continue.)"""
+        if self.step == "verify":
+            if name == "date_of_birth":
+                return lambda value, _: validators.parse_date(value, "date_of_birth", "date of birth")
+            return None
+        if name == "amount":
+            maximum = self._maximum
+            return lambda value, _: method_validation.clean_amount(value, maximum_cents=maximum)
+        if name == "payer_email":
+            return lambda value, _: guest.clean_payer_email(value)
+        return method_form.field_checks(self.method_kind).get(name)
 
     async def _pick(self, form_data: object) -> tuple[int, str, checkout.MethodChoice]:
         """The amount, the payer's email and the tokenized method — every field's mistake at once."""

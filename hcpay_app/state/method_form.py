@@ -9,9 +9,11 @@ import dataclasses
 from hcpay_app import clock
 from hcpay_app.services.accounts import access
 from hcpay_app.services.adapters.processor import Token
-from hcpay_app.services.payments import card_guard, checkout, methods
+from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.services.payments import card_guard, checkout, method_validation, methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state.base import call_service, form_text, password_pool
+from hcpay_app.state.form_errors import FieldCheck
 
 
 async def tokenize(kind: str, form_data: object, *, save: bool) -> checkout.MethodChoice:
@@ -59,3 +61,31 @@ async def save_new(
         await call_service(card_guard.check, payer=guarded, now=clock.utcnow())
     token = Token(choice.token, choice.kind, choice.brand, choice.last4, choice.exp_month, choice.exp_year)
     return await call_service(methods.add, actor=actor, token=token, nickname=nickname, now=clock.utcnow())
+
+
+def _brand_of(card_number: str) -> str:
+    """The brand the submit checks the security code against: none for a number it refuses."""
+    try:
+        return method_validation.clean_card_number(card_number)[1]
+    except ValidationError:
+        return ""
+
+
+def field_checks(kind: str) -> dict[str, FieldCheck]:
+    """Each field of a new card (`kind` "card") or bank account ("bank") checked on its own, by the
+    same validators `tokenize` runs (see state/form_errors.py). The security code is checked with
+    the card number typed above it; the account number and its confirmation with each other."""
+    if kind == "bank":
+        return {
+            "routing_number": lambda value, _: method_validation.clean_routing(value),
+            "account_number": lambda value, confirm: method_validation.clean_account_number(value, confirm),
+            "confirm_account_number": lambda value, number: method_validation.clean_account_number(number, value),
+            "account_name": lambda value, _: method_validation.clean_holder_name(value, "account_name"),
+        }
+    return {
+        "card_number": lambda value, _: method_validation.clean_card_number(value),
+        "expiry": lambda value, _: method_validation.clean_expiry(value, clock.today()),
+        "cvc": lambda value, number: method_validation.clean_cvc(value, _brand_of(number)),
+        "card_name": lambda value, _: method_validation.clean_holder_name(value, "card_name"),
+        "billing_zip": lambda value, _: method_validation.clean_zip(value),
+    }

@@ -20,6 +20,7 @@ from hcpay_app.services.payments import checkout, method_validation, methods, te
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, form_flag, form_text, parse_id, payer_of
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
 STEPS = ("amount", "method", "review", "done")
@@ -37,7 +38,7 @@ AMOUNT_CHOICES = ("due", "past_due", "current", "all", "first_premium", "other")
 
 
 @holds_member_data
-class PayState(MemberState, rx.State):
+class PayState(FieldRecheck, MemberState, rx.State):
     loaded: bool = False
     step: str = "amount"
     errors: dict[str, str] = {}
@@ -97,6 +98,7 @@ class PayState(MemberState, rx.State):
     receipt_url: str = ""
     autopay_on: bool = True
     _amount_cents: int = 0
+    _maximum_cents: int = 0
     _payment_date: str = ""
     _choice: checkout.MethodChoice | None = None
     _idempotency_key: str = ""
@@ -112,6 +114,20 @@ class PayState(MemberState, rx.State):
         self.message = exc.message
         self._idempotency_key = checkout.new_idempotency_key()
 
+    def _field_check(self, name: str) -> FieldCheck | None:
+        """Step 1's fields and a new card's or bank account's, by the validators the submit runs.
+        The amount's limit is the one the page was loaded with; the submit checks it again."""
+        if name == "other_amount":
+            maximum = self._maximum_cents
+            return lambda value, _: method_validation.clean_amount(value, maximum_cents=maximum, field="other_amount")
+        if name == "payment_date":
+            return lambda value, _: method_validation.clean_payment_date(
+                value, clock.today(), max_days_ahead=checkout.MAX_DAYS_AHEAD
+            )
+        if self.method_kind in ("card", "bank"):
+            return method_form.field_checks(self.method_kind).get(name)
+        return None
+
     async def _load(self, actor) -> None:
         self.reset()
         today = clock.today()
@@ -124,6 +140,7 @@ class PayState(MemberState, rx.State):
         self.has_amount_due = offered.has_amount_due
         self.has_past_due = offered.has_past_due
         self.maximum = money.format_cents(offered.maximum_cents)
+        self._maximum_cents = offered.maximum_cents
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso
         self.past_due_label = templates.past_due_choice(offered.past_due_cents)
@@ -206,6 +223,10 @@ class PayState(MemberState, rx.State):
     @rx.event
     def pick_amount(self, value: str):
         self.amount_choice = value if value in AMOUNT_CHOICES else "due"
+        if "amount_choice" in self.errors:  # a choice was made: that field is fixed
+            self.errors = {name: error for name, error in self.errors.items() if name != "amount_choice"}
+            if not self.errors:
+                self._fields_fixed()
 
     @rx.event
     def pick_method_kind(self, value: str):

@@ -7,6 +7,7 @@ import functools
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.db import session_scope
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.support import templates as support_templates
 from hcpay_app.services.support import tickets
@@ -18,11 +19,23 @@ from hcpay_app.state.base import (
     form_text,
     query_param,
 )
-from hcpay_app.state.session import MemberState, holds_member_data
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
+from hcpay_app.state.session import MemberState, current_user, holds_member_data
+
+
+def _reference_check(actor) -> FieldCheck:
+    """The optional payment reference: blank, or one of `actor`'s own payments (read in the worker
+    thread the recheck runs in)."""
+
+    def check(value: str, _related: str) -> None:
+        with session_scope() as session:
+            tickets.check_reference(session, actor, value)
+
+    return check
 
 
 @holds_member_data
-class SupportState(MemberState, rx.State):
+class SupportState(FieldRecheck, MemberState, rx.State):
     tickets: list[TicketView] = []
     errors: dict[str, str] = {}
     created: str = ""
@@ -35,6 +48,18 @@ class SupportState(MemberState, rx.State):
 
     def _show_error(self, exc: DomainError) -> None:
         self.errors, self.created = field_errors(exc), ""
+
+    async def _live_check(self, name: str) -> FieldCheck | None:
+        """The Contact support form's fields, by the checks `tickets.open_ticket` runs; the
+        reference is looked up among the logged-in member's own payments (re-resolved here)."""
+        if name == "topic":
+            return lambda value, _: tickets.check_topic(value)
+        if name == "message":
+            return lambda value, _: tickets.check_request_text(value)
+        if name == "reference":
+            actor = await current_user(self)
+            return _reference_check(actor) if actor is not None else None
+        return None
 
     def _reply_refused(self, number: str, exc: DomainError) -> None:
         self.reply_ticket, self.reply_error, self.created = number, first_message(exc), ""

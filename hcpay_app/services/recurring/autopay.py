@@ -400,6 +400,17 @@ def _own_mandate(session: Session, actor: SessionUser) -> AutopayMandate:
 
 def pause(session: Session, actor: SessionUser, *, until: object, now: dt.datetime, today: dt.date) -> MandateView:
     mandate = _own_mandate(session, actor)
+    resume_on = clean_pause_date(until, today)
+    mandate.status, mandate.paused_until, mandate.updated_at = MandateStatus.PAUSED, resume_on, now
+    session.add(mandate)
+    confirm_change(session, mandate, "Automatic Payments paused", now, today=today)
+    audit.record(session, "autopay_paused", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
+    session.commit()
+    return view(session, mandate, today=today)
+
+
+def clean_pause_date(until: object, today: dt.date) -> dt.date:
+    """The date a pause runs to: after today, within the next year (`last_pause_date`)."""
     try:
         resume_on = dt.date.fromisoformat(until) if isinstance(until, str) else None
     except ValueError:
@@ -407,12 +418,7 @@ def pause(session: Session, actor: SessionUser, *, until: object, now: dt.dateti
     last = last_pause_date(today)
     if resume_on is None or not today < resume_on <= last:
         raise ValidationError({"paused_until": templates.pause_date_refused(today, last)})
-    mandate.status, mandate.paused_until, mandate.updated_at = MandateStatus.PAUSED, resume_on, now
-    session.add(mandate)
-    confirm_change(session, mandate, "Automatic Payments paused", now, today=today)
-    audit.record(session, "autopay_paused", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
-    session.commit()
-    return view(session, mandate, today=today)
+    return resume_on
 
 
 def last_pause_date(today: dt.date) -> dt.date:

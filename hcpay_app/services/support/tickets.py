@@ -141,6 +141,33 @@ def _message_error(text: str, minimum: int) -> str:
     return ""
 
 
+def check_topic(topic: object) -> str:
+    """A new request's topic: one of `TOPICS`."""
+    if not isinstance(topic, str) or topic not in TOPICS:
+        raise ValidationError({"topic": "Choose what your request is about."})
+    return topic
+
+
+def check_request_text(message: object) -> str:
+    """A new request's message, trimmed: at least 10 characters, under 2,000."""
+    text = message.strip() if isinstance(message, str) else ""
+    if problem := _message_error(text, 10):
+        raise ValidationError({"message": problem})
+    return text
+
+
+def check_reference(session: Session, actor: SessionUser, reference: object) -> Payment | None:
+    """A new request's optional payment reference: blank, or one of the member's own payments."""
+    if not (isinstance(reference, str) and reference.strip()):
+        return None
+    try:
+        return access.own_payment(session, actor, reference)[0]
+    except NotFound:
+        raise ValidationError(
+            {"reference": "That isn't a payment reference number on your account. Check it in your payment history."}
+        ) from None
+
+
 def open_ticket(
     session: Session, actor: SessionUser, *, topic: object, reference: object, message: object, now: dt.datetime
 ) -> TicketView:
@@ -148,19 +175,20 @@ def open_ticket(
     account = access.member_account(session, actor)
     _check_daily_limit(session, actor, now, "request", lock=False)  # before asking to fix any field
     errors: dict[str, str] = {}
-    if not isinstance(topic, str) or topic not in TOPICS:
-        errors["topic"] = "Choose what your request is about."
+    try:
+        check_topic(topic)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     payment: Payment | None = None
-    if isinstance(reference, str) and reference.strip():
-        try:
-            payment, _account = access.own_payment(session, actor, reference)
-        except NotFound:
-            errors["reference"] = (
-                "That isn't a payment reference number on your account. Check it in your payment history."
-            )
-    text = message.strip() if isinstance(message, str) else ""
-    if problem := _message_error(text, 10):
-        errors["message"] = problem
+    try:
+        payment = check_reference(session, actor, reference)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    text = ""
+    try:
+        text = check_request_text(message)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     _check_daily_limit(session, actor, now, "request", lock=True)
