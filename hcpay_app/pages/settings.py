@@ -84,7 +84,11 @@ def add_form() -> rx.Component:
             rx.heading(
                 rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"), as_="h3", size="3"
             ),
-            rx.cond(MethodsState.add_kind == "bank", bank_fields(errors), card_fields(errors)),
+            rx.cond(
+                MethodsState.add_kind == "bank",
+                bank_fields(errors, recheck=MethodsState.recheck_field),
+                card_fields(errors, recheck=MethodsState.recheck_field),
+            ),
             text_field("Nickname (optional)", "nickname", errors=errors),
             rx.cond(
                 MethodsState.needs_password,

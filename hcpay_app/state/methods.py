@@ -10,11 +10,12 @@ from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
 from hcpay_app.state.base import call_service, first_message, form_text, parse_id, payer_of
+from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
 
 @holds_member_data
-class MethodsState(MemberState, rx.State):
+class MethodsState(FieldRecheck, MemberState, rx.State):
     methods: list[MethodView] = []
     needs_password: bool = False
     add_kind: str = "card"
@@ -22,6 +23,9 @@ class MethodsState(MemberState, rx.State):
     errors: dict[str, str] = {}
     message: str = ""
     processing: bool = False
+
+    def _field_check(self, name: str) -> FieldCheck | None:
+        return method_form.field_checks(self.add_kind).get(name)
 
     def _say(self, exc: DomainError) -> None:
         """A refusal about a listed method: one line at the top of the list."""

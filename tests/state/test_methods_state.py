@@ -509,3 +509,33 @@ async def test_the_tab_follows_the_cookie_not_the_tab(two_cards):
     assert [m.id for m in tab.state.methods] == [bobs]
     await tab.fire("remove", method_id=first)
     assert tab.state.message == NO_METHOD and method_row(first).removed_at is None
+
+
+async def test_a_new_card_field_in_error_clears_the_moment_it_is_fixed(db):
+    tab = await settings()
+    await tab.fire("open_add", kind="card")
+    await tab.fire("add_method", form_data=card_form(billing_zip="1"))
+    assert tab.state.errors == {"billing_zip": "Enter the 5-digit billing ZIP code."} and method_rows(ALICE) == []
+
+    await tab.fire("recheck_field", name="card_number", value="123", related="")
+    assert tab.state.errors == {
+        "billing_zip": "Enter the 5-digit billing ZIP code."
+    }  # never marks a field not in error
+    await tab.fire("recheck_field", name="billing_zip", value="021", related="")
+    assert set(tab.state.errors) == {"billing_zip"}
+    await tab.fire("recheck_field", name="billing_zip", value="02110", related="")
+    assert tab.state.errors == {} and method_rows(ALICE) == []  # fixed, and nothing was submitted
+
+
+async def test_a_bank_account_number_clears_when_it_matches_its_confirmation(db):
+    tab = await settings()
+    await tab.fire("open_add", kind="bank")
+    await tab.fire("add_method", form_data={**bank_form(), "confirm_account_number": "000123456780"})
+    assert set(tab.state.errors) == {"confirm_account_number"}
+    await tab.fire(
+        "recheck_field",
+        name="confirm_account_number",
+        value=bank_form()["account_number"],
+        related=bank_form()["account_number"],
+    )
+    assert tab.state.errors == {}
