@@ -17,8 +17,22 @@ def verify_step() -> rx.Component:
     return member_form(
         rx.vstack(
             rx.text("Find your bill with the details on it. You don't need an account."),
-            text_field("Billing account number", "account_number", errors=errors, input_mode="numeric", max_length=9),
-            text_field("ZIP code", "zip_code", errors=errors, input_mode="numeric", max_length=5),
+            text_field(
+                "Billing account number",
+                "account_number",
+                errors=errors,
+                input_mode="numeric",
+                max_length=9,
+                recheck=GuestState.recheck_field,
+            ),
+            text_field(
+                "ZIP code",
+                "zip_code",
+                errors=errors,
+                input_mode="numeric",
+                max_length=5,
+                recheck=GuestState.recheck_field,
+            ),
             text_field("Date of birth", "date_of_birth", errors=errors, type="date", recheck=GuestState.recheck_field),
             notice(GuestState.message, tone="red", role="alert"),
             submit_button("Continue", rx.Var.create(False)),

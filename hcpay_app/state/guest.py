@@ -49,12 +49,13 @@ class GuestState(FieldRecheck, ServiceState, rx.State):
     _idempotency_key: str = ""
 
     def _field_check(self, name: str) -> FieldCheck | None:
-        """A field of the step on screen, by the validators its submit runs. (The billing account
-        and ZIP code are checked inside `guest.verify` itself: they clear on the next Continue.)"""
+        """A field of the step on screen, by the validators its submit runs."""
         if self.step == "verify":
-            if name == "date_of_birth":
-                return lambda value, _: validators.parse_date(value, "date_of_birth", "date of birth")
-            return None
+            return {
+                "account_number": lambda value, _: guest.clean_account_number(value),
+                "zip_code": lambda value, _: guest.clean_zip(value),
+                "date_of_birth": lambda value, _: validators.parse_date(value, "date_of_birth", "date of birth"),
+            }.get(name)
         if name == "amount":
             maximum = self._maximum
             return lambda value, _: method_validation.clean_amount(value, maximum_cents=maximum)

@@ -236,9 +236,12 @@ async def test_guest_bank_fields_and_verify_date_of_birth(billing):
     assert set(s.errors) == {"account_number", "zip_code", "date_of_birth"}
     await g.fire("recheck_field", name="date_of_birth", value=ALICE.date_of_birth.isoformat(), related="")
     assert set(s.errors) == {"account_number", "zip_code"}
-    # The billing account and ZIP code are checked by the verify service itself: on the next Continue.
+    await g.fire("recheck_field", name="account_number", value="12345", related="")
+    assert s.errors["account_number"] == "Billing account numbers are 9 digits, as shown on your bill."
     await g.fire("recheck_field", name="account_number", value=ALICE.account_number, related="")
-    assert set(s.errors) == {"account_number", "zip_code"}
+    assert set(s.errors) == {"zip_code"}
+    await g.fire("recheck_field", name="zip_code", value="02110", related="")
+    assert s.errors == {}
 
     await g.verified()
     await g.fire("pick_method_kind", value="bank")

@@ -34,6 +34,7 @@ from hcpay_app.services.common.errors import (
     NotAllowed,
     NotFound,
     RateLimited,
+    ValidationError,
     VerificationFailed,
 )
 from hcpay_app.services.common.messages import Message
@@ -77,6 +78,23 @@ def plain_dollars(cents: int) -> str:
     return f"{whole}.{part:02d}"
 
 
+def clean_account_number(account_number: object) -> str:
+    """The billing account number as typed on the first step; raises ValidationError if malformed."""
+    number = account_number.strip() if isinstance(account_number, str) else ""
+    if not re.fullmatch(r"[0-9]{9}", number):
+        message = "Billing account numbers are 9 digits, as shown on your bill."
+        raise ValidationError({"account_number": message}, message)
+    return number
+
+
+def clean_zip(zip_code: object) -> str:
+    zip_text = zip_code.strip()[:10] if isinstance(zip_code, str) else ""
+    if not re.fullmatch(r"[0-9]{5}", zip_text):
+        message = "Enter the 5-digit ZIP code on your account."
+        raise ValidationError({"zip_code": message}, message)
+    return zip_text
+
+
 def verify(
     session: Session,
     *,
@@ -87,13 +105,9 @@ def verify(
     now: dt.datetime,
     today: dt.date,
 ) -> GuestAccount:
-    number = account_number.strip() if isinstance(account_number, str) else ""
-    zip_text = zip_code.strip()[:10] if isinstance(zip_code, str) else ""
     checks = FieldChecks()
-    if not re.fullmatch(r"[0-9]{9}", number):
-        checks.fail("account_number", "Billing account numbers are 9 digits, as shown on your bill.")
-    if not re.fullmatch(r"[0-9]{5}", zip_text):
-        checks.fail("zip_code", "Enter the 5-digit ZIP code on your account.")
+    number = checks.run(lambda: clean_account_number(account_number), "")
+    zip_text = checks.run(lambda: clean_zip(zip_code), "")
     born = checks.run(lambda: validators.parse_date(date_of_birth, "date_of_birth", "date of birth"))
     checks.raise_if_any()
     hour = dt.timedelta(hours=1)
