@@ -12,6 +12,7 @@ from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_fi
 from hcpay_app.components.layout import TOUCH, brand, notice
 from hcpay_app.services.support import tables
 from hcpay_app.services.support.console import Line, MemberRow
+from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.services.support.watchlist import Flag
 from hcpay_app.state.console import ConsoleState
@@ -169,6 +170,154 @@ def table_section(spec: tables.TableSpec) -> rx.Component:
     )
 
 
+def refund_option(payment: RefundablePayment) -> rx.Component:
+    return rx.el.option(
+        payment.reference + " · " + payment.date + " · " + payment.method + " · " + payment.refundable + " left",
+        value=payment.reference,
+    )
+
+
+def refund_form() -> rx.Component:
+    """Refund a settled payment to its original method: fill in, review (with any unpaid-bill
+    warning), confirm. The terms confirmed are the ones reviewed, kept on the server."""
+    review = ConsoleState.refund_review
+    errors = ConsoleState.errors
+    return rx.card(
+        rx.heading("Refund a payment", as_="h3", size="3", id="refund-heading"),
+        rx.cond(
+            review,
+            rx.vstack(
+                rx.text(
+                    "Refund ",
+                    rx.text.strong(review.amount),
+                    " of payment ",
+                    review.payment_reference,
+                    " to ",
+                    review.method,
+                    ".",
+                    size="2",
+                ),
+                rx.text("Reason: ", review.reason, size="2"),
+                rx.text("Left to refund on this payment afterwards: ", review.left_after, size="2"),
+                rx.cond(review.warning != "", notice(review.warning, tone="orange", role="alert")),
+                rx.hstack(
+                    rx.button(
+                        "Confirm refund",
+                        on_click=ConsoleState.confirm_refund,
+                        loading=ConsoleState.processing,
+                        style=TOUCH,
+                    ),
+                    rx.button("Change", on_click=ConsoleState.change_refund, variant="soft", style=TOUCH),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                spacing="2",
+                align="stretch",
+            ),
+            rx.cond(
+                ConsoleState.refundable.length() > 0,
+                member_form(
+                    rx.vstack(
+                        rx.el.label("Payment to refund", html_for="refund-payment", style={"font_weight": "600"}),
+                        rx.el.select(
+                            rx.foreach(ConsoleState.refundable, refund_option),
+                            id="refund-payment",
+                            name="payment",
+                            style=NATIVE_INPUT_STYLE,
+                            aria_invalid=rx.cond(errors.contains("payment"), "true", "false"),
+                        ),
+                        rx.cond(
+                            errors.contains("payment"),
+                            rx.text(errors["payment"], color_scheme="red", size="2"),
+                        ),
+                        text_field(
+                            "Refund amount",
+                            "amount",
+                            errors=errors,
+                            field_id="refund-amount",
+                            input_mode="decimal",
+                            hint="Up to what is left of the payment; it goes back to the method it came from.",
+                        ),
+                        text_field(
+                            "Reason",
+                            "reason",
+                            errors=errors,
+                            field_id="refund-reason",
+                            hint="The member reads this in the refund email. Required for the audit trail.",
+                        ),
+                        rx.button("Review refund", type="submit", style=TOUCH),
+                        spacing="1",
+                        align="stretch",
+                    ),
+                    on_submit=ConsoleState.review_refund,
+                ),
+                rx.text("No settled payment of this member is left to refund.", size="2"),
+            ),
+        ),
+        id="console-refund",
+    )
+
+
+def request_item(request: RefundRequestView) -> rx.Component:
+    reason_id = "decline-reason-" + request.id.to_string()
+    return rx.el.li(
+        rx.card(
+            rx.text(
+                rx.text.strong(request.ticket_number),
+                " · ",
+                request.member_name,
+                " · account ",
+                request.account_number,
+                size="2",
+            ),
+            rx.text(
+                "Asks for ",
+                rx.text.strong(request.amount),
+                " · credit now ",
+                request.credit_now,
+                " · requested ",
+                request.requested,
+                size="2",
+            ),
+            rx.button(
+                "Approve refund of " + request.amount,
+                on_click=ConsoleState.approve_refund_request(request.id),
+                style=TOUCH,
+            ),
+            member_form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name="request_id", value=request.id.to_string()),
+                    text_field("Reason for declining", "reason", errors=ConsoleState.errors, field_id=reason_id),
+                    rx.button("Decline request", type="submit", variant="soft", color_scheme="red", style=TOUCH),
+                    spacing="1",
+                    align="stretch",
+                ),
+                on_submit=ConsoleState.decline_refund_request,
+            ),
+        ),
+        list_style="none",
+        margin_bottom="0.5rem",
+    )
+
+
+def refund_requests() -> rx.Component:
+    return rx.el.section(
+        rx.heading("Refund requests", as_="h2", size="4", id="refund-requests-heading"),
+        rx.cond(
+            ConsoleState.refund_requests.length() > 0,
+            rx.el.ul(
+                rx.foreach(ConsoleState.refund_requests, request_item),
+                padding="0",
+                margin="0",
+                aria_label="Refund requests",
+            ),
+            rx.text("No refund requests waiting.", size="2"),
+        ),
+        aria_labelledby="refund-requests-heading",
+        style={"min_width": "0"},
+    )
+
+
 def record_view() -> rx.Component:
     return rx.vstack(
         rx.card(
@@ -185,8 +334,9 @@ def record_view() -> rx.Component:
             ),
         ),
         table_section(tables.PAYMENTS),
-        table_section(tables.REFUNDS),  # SLOT: rows arrive once refunds exist (console.member_tables)
-        table_section(tables.DISPUTES),  # SLOT: likewise for disputes
+        refund_form(),
+        table_section(tables.REFUNDS),
+        table_section(tables.DISPUTES),
         rx.card(
             rx.heading("Late fees", as_="h3", size="3"),
             rx.cond(
@@ -377,7 +527,7 @@ def page() -> rx.Component:
         notice(ConsoleState.message),
         rx.el.ul(rx.foreach(ConsoleState.results, result_row), padding="0", aria_label="Search results"),
         rx.box(
-            queue(),
+            rx.vstack(refund_requests(), queue(), spacing="4", align="stretch", min_width="0"),
             member_panel(),
             style={
                 "display": "grid",

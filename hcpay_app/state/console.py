@@ -6,8 +6,11 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.services.support import console, tables
+from hcpay_app.services.payments import checkout
+from hcpay_app.services.support import console, refund_desk, refund_review, tables
 from hcpay_app.services.support.console import Line, MemberRecord, MemberRow
+from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView
+from hcpay_app.services.support.refund_review import RefundReview
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import (
     call_service,
@@ -32,6 +35,7 @@ class ConsoleState(StaffState, rx.State):
     errors: dict[str, str] = {}
     message: str = ""
     form_key: int = 0
+    processing: bool = False
     # The record's tables (`tables.SPECS`: payments, refunds, disputes), display-ready: the rows to
     # show per table, aria-sort per "table.column", the chosen filter per "table.filter", and a
     # "Showing 3 of 11" line per table. Sorting and filtering run here, on `_table_source`.
@@ -42,6 +46,13 @@ class ConsoleState(StaffState, rx.State):
     _table_source: dict[str, list[dict]] = {}
     _table_view: dict[str, tables.TableState] = {}
     _table_member: int = 0
+    # Refunds: the open record's payments that can be refunded, the refund under review (its terms
+    # and idempotency key stay on the server), and members' refund requests waiting for a decision.
+    refundable: list[RefundablePayment] = []
+    refund_review: RefundReview | None = None
+    refund_requests: list[RefundRequestView] = []
+    _refund_reviewed: RefundReview | None = None
+    _refund_key: str = ""
 
     def _show_error(self, exc: DomainError) -> None:
         # Shown next to the field where there is one, and always in the message at the top.
@@ -94,6 +105,9 @@ class ConsoleState(StaffState, rx.State):
     async def _refresh_lists(self, staff) -> None:
         pairs = await call_service(console.open_tickets, staff=staff, now=clock.utcnow())
         self.ticket_members, self.tickets = [m for m, _ in pairs], [t for _, t in pairs]
+        self.refund_requests = await call_service(
+            refund_desk.refund_requests, staff_user_id=staff.user_id, today=clock.today()
+        )
         self.audit = await call_service(console.audit_trail, staff=staff, limit=30)
 
     async def _load(self, staff) -> None:
@@ -117,7 +131,42 @@ class ConsoleState(StaffState, rx.State):
             console.member_record, staff=staff, member_id=member_id, today=clock.today(), now=clock.utcnow()
         )
         await self._load_tables(staff, member_id)
+        payments = await call_service(refund_desk.refundable_payments, staff_user_id=staff.user_id, member_id=member_id)
+        self.refundable = [p for p in payments if p.refundable_cents > 0]
+        self._forget_refund()
         self.form_key += 1
+
+    def _forget_refund(self) -> None:
+        self.refund_review, self._refund_reviewed, self._refund_key = None, None, ""
+
+    async def _review_refund(self, staff, form_data: object) -> None:
+        reviewed = await call_service(
+            refund_review.review,
+            staff=staff,
+            member_id=self.record.member_id if self.record else None,
+            payment_reference=form_text(form_data, "payment"),
+            amount=form_text(form_data, "amount"),
+            reason=form_text(form_data, "reason"),
+            today=clock.today(),
+        )
+        self.errors, self.message = {}, ""
+        # A fresh key per reviewed refund: a double click on Confirm, or a retry, refunds once.
+        self.refund_review, self._refund_reviewed, self._refund_key = reviewed, reviewed, checkout.new_idempotency_key()
+
+    async def _issue_refund(self, staff) -> str:
+        if self._refund_reviewed is None or self.record is None:
+            return ""
+        done = await call_service(
+            refund_review.issue,
+            staff=staff,
+            reviewed=self._refund_reviewed,
+            idempotency_key=self._refund_key,
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
+        return f"Refund {done.reference} of {done.amount}: {done.status_label}." + (
+            f" {done.failure}" if done.failure else ""
+        )
 
     async def _act(self, action, **kwargs):
         """An audited action on the open record; then the record and the lists are shown afresh."""
@@ -199,6 +248,57 @@ class ConsoleState(StaffState, rx.State):
             user_id=self.record.user_id if self.record else None,
             reason=form_text(form_data, "reason"),
             now=clock.utcnow(),
+        )
+
+    async def _approve_request(self, staff, request_id: int | None) -> None:
+        await call_service(
+            refund_desk.approve_refund_request,
+            staff_user_id=staff.user_id,
+            request_id=request_id,
+            now=clock.utcnow(),
+            today=clock.today(),
+        )
+
+    async def _decline_request(self, staff, request_id: int | None, reason: str) -> None:
+        await call_service(
+            refund_desk.decline_refund_request,
+            staff_user_id=staff.user_id,
+            request_id=request_id,
+            reason=reason,
+            now=clock.utcnow(),
+        )
+
+    @rx.event
+    async def review_refund(self, form_data: dict):
+        """Check the refund form and restate it (with any unpaid-bill warning) before it is confirmed."""
+        return await self._run(self._review_refund, form_data=form_data)
+
+    @rx.event
+    def change_refund(self):
+        self._forget_refund()
+
+    @rx.event
+    async def confirm_refund(self):
+        """Issue the refund under review, as reviewed."""
+        # With nothing under review (already confirmed: a late second click) the call only
+        # re-checks the login and changes nothing on screen.
+        call = await self._call(self._issue_refund, busy=self._refund_reviewed is not None)
+        if call.ok and call.value:
+            await self._open(call.actor, self.record.member_id)
+            await self._refresh_lists(call.actor)
+            self.errors, self.message = {}, call.value
+        return call.events
+
+    @rx.event
+    async def approve_refund_request(self, request_id: int):
+        return await self._act(self._approve_request, request_id=parse_id(request_id))
+
+    @rx.event
+    async def decline_refund_request(self, form_data: dict):
+        return await self._act(
+            self._decline_request,
+            request_id=parse_id(form_text(form_data, "request_id")),
+            reason=form_text(form_data, "reason"),
         )
 
     @rx.event

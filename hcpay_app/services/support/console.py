@@ -13,6 +13,7 @@ from hcpay_app import clock, routes
 from hcpay_app.models import (
     AuditEvent,
     BillingAccount,
+    Dispute,
     EntryKind,
     LedgerEntry,
     LoginThrottle,
@@ -21,6 +22,7 @@ from hcpay_app.models import (
     Notification,
     Payment,
     PaymentStatus,
+    Refund,
     Role,
     SupportTicket,
     TicketMessage,
@@ -33,7 +35,7 @@ from hcpay_app.services.adapters import crypto
 from hcpay_app.services.billing import ledger, paid_notices
 from hcpay_app.services.common import audit, dates, money, references, validators
 from hcpay_app.services.common.errors import NotAllowed, NotFound, ValidationError
-from hcpay_app.services.payments import checkout, records, statuses
+from hcpay_app.services.payments import checkout, disputes, records, refunds, statuses
 from hcpay_app.services.payments import templates as payment_templates
 from hcpay_app.services.support import tables, watchlist
 from hcpay_app.services.support import templates as support_templates
@@ -219,10 +221,37 @@ def payment_row(payment: Payment) -> dict:
     }
 
 
-def member_tables(session: Session, staff: SessionUser, member_id: object) -> dict[str, list[dict]]:
-    """Every table of a member's record, by `tables.SPECS` name, rows newest first (see `tables`).
+def refund_row(refund: Refund, view: refunds.RefundView) -> dict:
+    """A refund as a row of the console's refunds table (`tables.REFUNDS`)."""
+    return {
+        "date": view.created,
+        "reference": view.reference,
+        "payment": view.payment_reference,
+        "amount": view.amount,
+        "reason": view.reason,
+        "status": view.status_label + (f" — {view.failure}" if view.failure else ""),
+        "_date": (refund.created_at.isoformat(), refund.id),
+        "_amount": (refund.amount_cents, refund.id),
+        "_status": str(refund.status),
+    }
 
-    Refunds and disputes are slots: empty lists until their rows are built here (issue 18)."""
+
+def dispute_row(dispute: Dispute, view: disputes.DisputeView) -> dict:
+    """A dispute as a row of the console's disputes table (`tables.DISPUTES`)."""
+    return {
+        "date": view.opened_on,
+        "reference": view.payment_reference,
+        "amount": view.amount,
+        "reason": view.reason,
+        "status": view.status_label,
+        "_date": (dispute.opened_on.isoformat(), dispute.id),
+        "_amount": (dispute.amount_cents, dispute.id),
+        "_status": str(dispute.status),
+    }
+
+
+def member_tables(session: Session, staff: SessionUser, member_id: object) -> dict[str, list[dict]]:
+    """Every table of a member's record, by `tables.SPECS` name, rows newest first (see `tables`)."""
     require_staff(staff)
     member = session.get(Member, member_id) if type(member_id) is int else None
     if member is None:
@@ -234,10 +263,19 @@ def member_tables(session: Session, staff: SessionUser, member_id: object) -> di
         .order_by(Payment.payment_date.desc(), Payment.id.desc())
         .limit(TABLE_ROWS_LIMIT)
     ).all()
+    account_refunds = session.exec(
+        select(Refund).where(Refund.billing_account_id == account.id).order_by(Refund.id.desc()).limit(TABLE_ROWS_LIMIT)
+    ).all()
+    account_disputes = session.exec(
+        select(Dispute)
+        .where(Dispute.billing_account_id == account.id)
+        .order_by(Dispute.id.desc())
+        .limit(TABLE_ROWS_LIMIT)
+    ).all()
     return {
         tables.PAYMENTS.name: [payment_row(p) for p in payments],
-        tables.REFUNDS.name: [],  # SLOT: refund rows (keys: tables.REFUNDS columns + _date, _amount, _status)
-        tables.DISPUTES.name: [],  # SLOT: dispute rows (keys: tables.DISPUTES columns + _date, _amount, _status)
+        tables.REFUNDS.name: [refund_row(r, refunds.view(session, r)) for r in account_refunds],
+        tables.DISPUTES.name: [dispute_row(d, disputes.view(session, d)) for d in account_disputes],
     }
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.models import Payment, PaymentEvent, PaymentSource, PaymentStatus
+from hcpay_app.models import Dispute, Payment, PaymentEvent, PaymentSource, PaymentStatus
 
 LOOKBACK = dt.timedelta(days=90)  # older events never raise a flag
 
@@ -136,12 +136,16 @@ def _returns(session: Session, account_ids: list[int], since: dt.datetime) -> di
 
 
 def _disputes(session: Session, account_ids: list[int], since: dt.datetime) -> dict[int, list[dt.datetime]]:
-    """SLOT (issue 18, point 5): when each account's card disputes were opened, since `since`.
-
-    Empty until disputes are recorded; once the dispute table exists, select its billing account
-    and opened-at time here and the "Disputes" flag lights up with no other change."""
-    del session, account_ids, since
-    return {}
+    """When each account's card disputes were recorded (the processor's notice), since `since`."""
+    rows = session.exec(
+        select(Dispute.billing_account_id, Dispute.created_at).where(
+            Dispute.billing_account_id.in_(account_ids), Dispute.created_at >= since
+        )
+    ).all()
+    found: dict[int, list[dt.datetime]] = defaultdict(list)
+    for account_id, at in rows:
+        found[account_id].append(_aware(at))
+    return found
 
 
 def flags_for_accounts(
