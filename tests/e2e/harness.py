@@ -76,6 +76,8 @@ from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
 from hcpay_app.services.accounts import authn, registration  # noqa: E402
 from hcpay_app.services.jobs import roster  # noqa: E402
+from hcpay_app.services.support import console  # noqa: E402
+from tests.support import second_factor  # noqa: E402
 
 get_settings.cache_clear()
 PASSWORD = "Copper-Meadow-Violin-73"
@@ -208,6 +210,33 @@ def log_in_as(page, user) -> None:
     page.goto("/dashboard")
     page.wait_for_url(re.compile(r"/dashboard/?$"))
     page.get_by_role("button", name="Log out").wait_for()
+
+
+STAFF_PASSWORD = "Lantern-Quartz-Meadow-94"
+
+
+def make_staff(prefix: str = "agent") -> dict:
+    """A support login with its second factor enrolled (as `create-staff` and the enrolment link do)."""
+    name = f"{prefix}{next(_serial)}{clock.utcnow():%H%M%S%f}"[:30]
+    with session_scope() as session:
+        staff_id = console.create_staff(
+            session, username=name, email=f"{name}@hcpay.example", password=STAFF_PASSWORD, now=clock.utcnow()
+        )
+        second_factor.enrol(session, staff_id, now=clock.utcnow())
+    return {"username": name, "password": STAFF_PASSWORD, "id": staff_id}
+
+
+def staff_log_in(page, staff) -> None:
+    """Log in on the landing page with the password, then the authenticator code."""
+    page.goto("/")
+    page.get_by_label("Username").fill(staff["username"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Log in").click()
+    with session_scope() as session:
+        code = second_factor.next_code(session, staff["id"], now=clock.utcnow())
+    page.get_by_label("Authenticator code").fill(code)
+    page.get_by_role("button", name="Verify code").click()
+    page.wait_for_url("**/console")
 
 
 def note_typed_secrets(payload: str) -> None:

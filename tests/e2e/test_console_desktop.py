@@ -24,11 +24,8 @@ from hcpay_app.models import (
     User,
 )
 from hcpay_app.services.payments import records
-from hcpay_app.services.support import console, tickets
-from tests.e2e.harness import make_user
-from tests.support import second_factor
-
-STAFF_PASSWORD = "Harbor-Quartz-Lantern-91"
+from hcpay_app.services.support import tickets
+from tests.e2e.harness import make_staff, make_user, staff_log_in
 
 # The member's own payments: (dollars in cents, method kind, label, status).
 PAYMENTS = [
@@ -106,25 +103,7 @@ def busy_member(new_member):
 
 @pytest.fixture
 def staff():
-    name = f"agent{clock.utcnow().microsecond}"
-    with session_scope() as session:
-        staff_id = console.create_staff(
-            session, username=name, email=f"{name}@hcpay.example", password=STAFF_PASSWORD, now=clock.utcnow()
-        )
-        second_factor.enrol(session, staff_id, now=clock.utcnow())
-    return {"username": name, "password": STAFF_PASSWORD, "id": staff_id}
-
-
-def staff_log_in(page: Page, staff) -> None:
-    page.goto("/")
-    page.get_by_label("Username").fill(staff["username"])
-    page.get_by_label("Password").fill(staff["password"])
-    page.get_by_role("button", name="Log in").click()
-    with session_scope() as session:
-        code = second_factor.next_code(session, staff["id"], now=clock.utcnow())
-    page.get_by_label("Authenticator code").fill(code)
-    page.get_by_role("button", name="Verify code").click()
-    page.wait_for_url("**/console")
+    return make_staff()
 
 
 def cents_of(text: str) -> int:

@@ -1,7 +1,7 @@
 """Money going back, on a phone (390×844, and 360×640): a member overpays by card and sees the
-credit with "Request a refund"; the credit is refunded (by staff through the refund desk — the
-console's buttons call the same service); the member sees the refund in history with its RF-…
-reference, gets the email, and the balance reads $0.00."""
+credit with "Request a refund" and asks; an agent sees the request on the support console and
+refunds the overpayment there with a reason (review, then confirm); the member sees the refund in
+history with its RF-… reference, gets the email, and the balance reads $0.00."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.models import BillingAccount, Member, NoticeKind, Payment
+from hcpay_app.models import BillingAccount, Member, NoticeKind, Payment, Refund
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import money
-from hcpay_app.services.payments import checkout
-from hcpay_app.services.support import console, refund_desk
-from tests.e2e.harness import latest_email, log_in_as
+from hcpay_app.services.payments import refunds
+from tests.e2e.harness import latest_email, log_in_as, make_staff, staff_log_in
 from tests.support.bills import issue_as_scheduled
 
 PHONES = {"390x844": {"width": 390, "height": 844}, "360x640": {"width": 360, "height": 640}}
@@ -83,26 +82,33 @@ def test_a_member_overpays_sees_the_credit_and_the_refund(page: Page, owing_user
     expect(page.locator("#refund-request-message")).to_contain_text("We received your refund request T-")
     expect(page.get_by_role("button", name="Request a refund")).to_have_count(0)
 
-    # Staff refund the credit with a reason (what the console's refund form calls).
+    # Staff, on the console in their own browser: the request waits in the queue; the agent opens
+    # the member, refunds the overpayment with a reason, reads the review, confirms.
+    desk = page.context.browser.new_context(viewport=PHONES[phone], base_url=page.url.split("/dashboard")[0])
+    agent = desk.new_page()
+    try:
+        staff_log_in(agent, make_staff("rf"))
+        requests = agent.get_by_role("list", name="Refund requests")
+        expect(requests).to_contain_text("Asks for $100.00")
+        agent.get_by_label("Search members or payments").fill(reference)
+        agent.get_by_role("button", name="Search").click()
+        expect(agent.locator("#console-member")).to_be_visible()
+        refund = agent.locator("#console-refund")
+        refund.get_by_label("Payment to refund").select_option(reference)
+        refund.get_by_label("Refund amount").fill("100.00")
+        refund.get_by_label("Reason").fill("Member overpaid by card")
+        refund.get_by_role("button", name="Review refund").click()
+        expect(refund).to_contain_text(f"Refund $100.00 of payment {reference}")
+        agent.screenshot(path=f"/tmp/h18-console-refund-review-{phone}.png", full_page=True)
+        refund.get_by_role("button", name="Confirm refund").click()
+        expect(agent.get_by_text(re.compile(r"Refund RF-[0-9A-Z-]+ of \$100\.00: Refunded"))).to_be_visible()
+        agent.screenshot(path=f"/tmp/h18-console-refunded-{phone}.png", full_page=True)
+    finally:
+        desk.close()
     with session_scope() as session:
-        staff_id = console.create_staff(
-            session,
-            username=f"rf{phone.replace('x', '')}{clock.utcnow():%H%M%S%f}"[:30],
-            email="refunds@connector.example",
-            password="Quartz-Meadow-Lantern-58",
-            now=clock.utcnow(),
-        )
-        done = refund_desk.refund_payment(
-            session,
-            staff_id,
-            payment_reference=reference,
-            amount_cents=10000,
-            reason="Member overpaid by card",
-            idempotency_key=checkout.new_idempotency_key(),
-            now=clock.utcnow(),
-            today=clock.today(),
-        )
-    assert done.status == "refunded" and done.reference.startswith("RF-")
+        row = session.exec(select(Refund).order_by(Refund.id.desc())).first()
+        done = refunds.view(session, row)
+    assert done.status == "refunded" and done.payment_reference == reference
 
     page.goto("/history")
     expect(page.get_by_text(done.reference).first).to_be_visible()
