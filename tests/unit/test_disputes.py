@@ -25,6 +25,7 @@ from hcpay_app.services.billing import ledger, summary
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.jobs import daily, money_back
 from hcpay_app.services.payments import checkout, disputes, refunds
+from hcpay_app.services.support import console, watchlist
 from tests.unit.money_back_helpers import TODAY, assert_balanced, at
 from tests.unit.payment_helpers import billed_actor, card, emails, submit
 from tests.unit.support_helpers import make_staff
@@ -169,3 +170,15 @@ def test_history_and_the_csv_show_the_dispute_with_its_reference(session, regist
     _name, body = documents.history_csv(session, who, OPENS.isoformat(), OPENS.isoformat())
     text = body.decode("utf-8-sig")
     assert f"dispute,{dispute.reference}," in text and f"dispute_fee,{dispute.reference}," in text
+
+
+def test_the_console_shows_the_dispute_in_its_table_and_flags_the_account(session, registered_user, fee):
+    account, payment, _owed = paid_with(session, registered_user, LOSES)
+    staff = make_staff(session, at(OPENS))
+    assert console.member_tables(session, staff, account.member_id)["disputes"] == []
+    job(OPENS, session)
+
+    [row] = console.member_tables(session, staff, account.member_id)["disputes"]
+    assert row["reference"] == payment.reference and row["_status"] == DisputeStatus.OPEN
+    flags = watchlist.flags_for_accounts(session, [account.id], now=at(OPENS))[account.id]
+    assert [flag.label for flag in flags] == ["Disputes"]
