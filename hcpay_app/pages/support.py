@@ -28,6 +28,7 @@ def reply_form(ticket: TicketView) -> rx.Component:
     """Write back about a request. A closed request says first that this opens a new request."""
     field = "reply-" + ticket.number
     closed = ticket.status == "Closed"
+    in_error = (SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != "")
     return member_form(
         rx.vstack(
             rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
@@ -46,10 +47,17 @@ def reply_form(ticket: TicketView) -> rx.Component:
                 ),
             ),
             rx.text_area(
-                id=field, name="message", rows="3", width="100%", aria_describedby=field + "-hint " + field + "-error"
+                id=field,
+                name="message",
+                rows="3",
+                width="100%",
+                aria_describedby=field + "-hint " + field + "-error",
+                aria_invalid=rx.cond(in_error, "true", "false"),
+                # While this reply is in error, each change is checked again (nothing is sent otherwise).
+                on_change=lambda value: rx.cond(in_error, SupportState.recheck_reply(ticket.number, value), rx.noop()),
             ),
             rx.cond(
-                (SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != ""),
+                in_error,
                 rx.text(SupportState.reply_error, id=field + "-error", color_scheme="red", size="2", role="alert"),
             ),
             rx.button(

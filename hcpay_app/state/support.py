@@ -8,7 +8,7 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
-from hcpay_app.services.common.errors import DomainError
+from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.support import templates as support_templates
 from hcpay_app.services.support import tickets
 from hcpay_app.services.support.tickets import TicketView
@@ -44,6 +44,7 @@ class SupportState(FieldRecheck, MemberState, rx.State):
     # A reply's error shows under the reply form of the request it was written to.
     reply_ticket: str = ""
     reply_error: str = ""
+    _reply_message_wrong: bool = False
     reply_key: int = 0
 
     def _show_error(self, exc: DomainError) -> None:
@@ -63,6 +64,20 @@ class SupportState(FieldRecheck, MemberState, rx.State):
 
     def _reply_refused(self, number: str, exc: DomainError) -> None:
         self.reply_ticket, self.reply_error, self.created = number, first_message(exc), ""
+        self._reply_message_wrong = isinstance(exc, ValidationError) and "message" in exc.errors
+
+    @rx.event
+    def recheck_reply(self, ticket_number: str, value: str):
+        """A reply whose message was refused: its error clears the moment the message is fixed
+        (a refusal about the request itself stays until the next send)."""
+        if not self._reply_message_wrong or ticket_number != self.reply_ticket:
+            return
+        try:
+            tickets.check_reply_text(value)
+        except ValidationError as exc:
+            self.reply_error = exc.errors["message"]
+            return
+        self.reply_error, self._reply_message_wrong = "", False
 
     async def _load(self, actor) -> None:
         self.errors, self.created, self.reply_ticket, self.reply_error = {}, "", "", ""

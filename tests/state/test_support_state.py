@@ -286,6 +286,29 @@ async def test_a_reply_error_shows_under_that_requests_form(billing):
     assert (tab.state(SupportState).reply_ticket, tab.state(SupportState).reply_error) == ("", "")
 
 
+async def test_a_reply_error_clears_the_moment_the_message_is_fixed(billing):
+    tab = await support_tab()
+    await fire(tab, SupportState, "submit", form_data=form())
+    [row] = tickets_of(ALICE)
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": row.ticket_number, "message": "x"})
+    support = tab.state(SupportState)
+    before = snapshot()
+    await fire(tab, SupportState, "recheck_reply", ticket_number="T-OTHER", value="Long enough now")
+    assert support.reply_error != ""  # another request's form changes nothing here
+    await fire(tab, SupportState, "recheck_reply", ticket_number=row.ticket_number, value=" ")
+    assert support.reply_error == "Tell us a little more (at least 2 characters)."
+    await fire(tab, SupportState, "recheck_reply", ticket_number=row.ticket_number, value="Thanks, that helps")
+    assert support.reply_error == "" and snapshot() == before  # cleared, and nothing was sent
+
+
+async def test_a_not_found_reply_error_stays_until_the_next_send(billing):
+    bobs = open_ticket(BOB, message="Bob's private question about his bill.")
+    tab = await support_tab()
+    await fire(tab, SupportState, "reply", form_data={"ticket_number": bobs, "message": "x"})
+    await fire(tab, SupportState, "recheck_reply", ticket_number=bobs, value="Let me in, please.")
+    assert tab.state(SupportState).reply_error == NOT_FOUND
+
+
 async def test_replying_to_another_members_request_is_not_found_and_reveals_nothing(billing):
     bobs = open_ticket(BOB, message="Bob's private question about his bill.")
     tab = await support_tab()

@@ -156,6 +156,14 @@ def check_request_text(message: object) -> str:
     return text
 
 
+def check_reply_text(message: object) -> str:
+    """A reply's message, trimmed: at least 2 characters, under 2,000."""
+    text = message.strip() if isinstance(message, str) else ""
+    if problem := _message_error(text, 2):
+        raise ValidationError({"message": problem})
+    return text
+
+
 def check_reference(session: Session, actor: SessionUser, reference: object) -> Payment | None:
     """A new request's optional payment reference: blank, or one of the member's own payments."""
     if not (isinstance(reference, str) and reference.strip()):
@@ -265,8 +273,7 @@ def reply(
         raise NotFound(REQUEST_NOT_FOUND)  # the same answer for another member's request
     text = message.strip() if isinstance(message, str) else ""
     if ticket.status != TicketStatus.CLOSED:
-        if problem := _message_error(text, 2):
-            raise ValidationError({"message": problem})
+        check_reply_text(text)
         # Claim it while it is still not closed: staff may be closing it at this very moment.
         claimed = session.exec(
             update(SupportTicket)
