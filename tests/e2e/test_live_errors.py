@@ -7,6 +7,8 @@ every link on screen."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
@@ -242,3 +244,14 @@ def test_contact_support_errors_clear_as_fixed(page: Page, new_user, phone):
     no_sideways_scroll(page)
     page.get_by_role("button", name="Send to support").click()
     expect(page.get_by_text("Your request number is")).to_be_visible()
+
+    # A reply to that request: too short, marked; fixed, and the error is gone before sending.
+    number = re.search(r"T-[0-9A-Z]+", page.get_by_text("Your request number is").inner_text()).group(0)
+    reply = page.locator(f"#reply-{number}")
+    reply.fill("x")
+    page.get_by_role("button", name="Send reply").first.click()
+    expect(page.locator(f"#reply-{number}-error")).to_have_text("Tell us a little more (at least 2 characters).")
+    expect(reply).to_have_attribute("aria-invalid", "true")
+    reply.fill("Thank you")
+    expect(page.locator(f"#reply-{number}-error")).to_have_count(0)
+    expect(reply).to_have_attribute("aria-invalid", "false")
