@@ -59,8 +59,10 @@ test-unit-at-ci-date: install system-packages
 test-calendar: install system-packages
 	$(PY) -m tests.support.calendar_sweep
 
+# Two workers, each with its own app, database and browser (tests/e2e/harness.py): the journeys
+# spend much of their time waiting on a page, so two share the two cores well.
 test-e2e: install system-packages
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e -q -n 2 --dist loadfile
 
 # The scale-out mode: the service suite on PostgreSQL, and the core journeys on PostgreSQL + Redis
 # with two backend workers.

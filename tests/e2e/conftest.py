@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import secret_scan
 from tests.e2e.harness import (
     APP_ENV,
     APP_LOG,
@@ -18,6 +19,8 @@ from tests.e2e.harness import (
     make_member,
     make_user,
     note_typed_secrets,
+    web_workdir_built,
+    web_workdir_ready,
 )
 from tests.support import server
 
@@ -40,11 +43,23 @@ def browser_context_args(browser_context_args, app_server):
 def app_server():
     """Build and serve the app once for the whole run; stop it afterwards."""
     migrations.upgrade()
+    web_workdir_ready()
     process = server.start(PORT, APP_ENV, APP_LOG)
+    web_workdir_built()
     try:
         yield BASE_URL
     finally:
         server.stop(process)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_left_behind():
+    """At the end of the run (of each xdist worker): nothing secret reached the database, the app's
+    log, the emails or the browsers (tests/e2e/secret_scan.py). A leak fails the run at teardown."""
+    yield
+    if RECEIVED_FRAMES:  # pages were driven: there is something to scan
+        hits = secret_scan.leaks(APP_LOG)
+        assert hits == [], hits
 
 
 @pytest.fixture(scope="session")

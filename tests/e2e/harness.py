@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +30,12 @@ TMP = Path(tempfile.mkdtemp(prefix="hcpay-e2e-"))
 APP_LOG = TMP / "app.log"
 
 PORT = int(os.environ.get("HCPAY_E2E_PORT") or server.free_port())
+# Under pytest-xdist each worker serves its own app (port, database, log). The first worker builds
+# in the project's `.web` (installing the frontend's packages on a fresh clone); the others wait
+# until it serves, then build from a copy of it in their own directory (see `web_workdir`).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+FIRST_WORKER = WORKER in ("", "gw0")
+WEB_READY = Path(tempfile.gettempdir()) / f"hcpay-e2e-web-{os.environ.get('PYTEST_XDIST_TESTRUNUID', 'solo')}.ready"
 # The app and this test process share one clock, started at a chosen moment: the Friday before a
 # 1st, mid-afternoon in Boston, so a bank debit settles in the next month and a run of the daily job
 # on its settle date issues the next bills. `HCPAY_E2E_CLOCK_START=system` leaves the clock alone
@@ -52,6 +59,8 @@ APP_ENV = {
     "HCPAY_BCRYPT_COST": "4",
     "REFLEX_BACKEND_HOST": "127.0.0.1",  # what `--backend-host 127.0.0.1` sets, for every process
 }
+if not FIRST_WORKER:
+    APP_ENV.update(REFLEX_WEB_WORKDIR=str(TMP / "web"), REFLEX_STATES_WORKDIR=str(TMP / "states"))
 if CLOCK_START != "system":
     APP_ENV.update(HCPAY_CLOCK_START=CLOCK_START, HCPAY_CLOCK_ANCHOR=f"{time.time():.6f}")
 ON_POSTGRES = os.environ.get("HCPAY_TEST_DATABASE", "sqlite") == "postgresql"
@@ -95,6 +104,7 @@ TYPED_SECRETS: dict[str, set[str]] = {
     "bank account": set(),
     "password": {PASSWORD},
     "code": set(),
+    "session token": set(),
 }
 SECRET_FIELDS = {
     "ssn": "ssn",
@@ -112,6 +122,25 @@ SECRET_FIELDS = {
 
 def _ssn_for(n: int) -> str:
     return f"7{n // 10000 % 100:02d}{n % 100 + 1:02d}{1000 + n:04d}"[:9]
+
+
+def web_workdir_ready(timeout: float = 900) -> None:
+    """Before this worker's app starts: the first worker goes ahead; any other waits until the
+    first serves, then copies its `.web` (packages installed, build done) to build from."""
+    if FIRST_WORKER:
+        return
+    deadline = time.monotonic() + timeout
+    while not WEB_READY.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the first e2e worker's app never started")
+        time.sleep(1)
+    shutil.copytree(server.ROOT / ".web", TMP / "web", symlinks=True)
+
+
+def web_workdir_built() -> None:
+    """The first worker's app serves: the others may copy its `.web` now."""
+    if FIRST_WORKER and WORKER:
+        WEB_READY.touch()
 
 
 def make_member(coverage_start: dt.date = dt.date(2026, 1, 1), *, bill: bool = False) -> dict:
@@ -204,6 +233,7 @@ def log_in_as(page, user) -> None:
         _user_id, token = authn.login(
             session, username=user["username"], password=user["password"], ip="127.0.0.1", now=clock.utcnow()
         )
+    TYPED_SECRETS["session token"].add(token)
     page.context.add_cookies(
         [{"name": SESSION_COOKIE, "value": token, "url": BASE_URL, "sameSite": "Strict", "httpOnly": False}]
     )
