@@ -246,6 +246,7 @@ def test_history_receipts_statements_the_yearly_summary_and_the_csv_show_refunds
     rows = history.page(session, who, today=TODAY).rows
     refund_row = next(r for r in rows if r.title == "Refund")
     assert refund_row.reference == done.reference and refund_row.amount == "$100.00"
+    assert refund_row.status == "Refunded"
     detail = history.payment_detail(session, who, payment.reference)
     assert detail.refunds and done.reference in detail.refunds[0]
     assert any(done.reference in step.note for step in detail.timeline)
