@@ -113,8 +113,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(LEDGER_REFUND_FK, type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_ledgerentry_refund_id"))
         batch_op.drop_column("refund_id")
-    with op.batch_alter_table("payment", schema=None) as batch_op:
-        batch_op.drop_column("refunded_cents")
+    # Not in batch mode: rebuilding `payment` would drop a table the ledger's foreign keys point at.
+    # SQLite (3.35+) and PostgreSQL both drop a plain column in place.
+    op.drop_column("payment", "refunded_cents")
     with op.batch_alter_table("dispute", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dispute_status"))
         batch_op.drop_index(batch_op.f("ix_dispute_reference"))

@@ -44,6 +44,11 @@ def detail() -> rx.Component:
                         rx.text("Not applied to an invoice"),
                     ),
                 ),
+                rx.cond(
+                    D.refunds.length() > 0,
+                    fact("Refunds", rx.vstack(rx.foreach(D.refunds, rx.text), spacing="0", id="payment-refunds")),
+                ),
+                rx.cond(D.dispute != "", fact("Dispute", rx.text(D.dispute, id="payment-dispute"))),
                 orientation="vertical",
             ),
         ),

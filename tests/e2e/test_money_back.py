@@ -113,6 +113,8 @@ def test_a_member_overpays_sees_the_credit_and_the_refund(page: Page, owing_user
     page.goto("/history")
     expect(page.get_by_text(done.reference).first).to_be_visible()
     page.screenshot(path=f"/tmp/h18s-history-refund-{phone}.png", full_page=True)
+    page.goto(f"/payment?reference={reference}")
+    expect(page.locator("#payment-refunds")).to_contain_text(done.reference)
     email = latest_email(owing_user["email"], NoticeKind.REFUND_ISSUED)
     assert done.reference in email.body and "Member overpaid by card" in email.body
     page.goto("/dashboard")

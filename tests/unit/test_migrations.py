@@ -155,3 +155,53 @@ def test_tickets_opened_before_follow_ups_existed_survive_the_upgrade_and_the_wa
         engine_for(url).dispose()
     finally:
         cleanup()
+
+
+def test_payments_made_before_refunds_existed_survive_the_upgrade_and_the_way_back(request, tmp_path):
+    """0011 adds refunds, refund requests and disputes: every existing payment has nothing refunded
+    (`refunded_cents` 0) and every ledger entry names no refund; downgrading keeps them."""
+    url, cleanup = _fresh_database(request, tmp_path, "refunds")
+    try:
+        command.upgrade(migrations.alembic_config(url), "0010")
+        with engine_for(url).begin() as db:
+            db.execute(
+                text(
+                    "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
+                    "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
+                    "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
+                    "'2026-01-01 00:00:00')"
+                )
+            )
+            db.execute(
+                text(
+                    "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
+                    "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
+                )
+            )
+            db.execute(
+                text(
+                    "INSERT INTO payment (reference, billing_account_id, amount_cents, method_kind, method_label, status, "
+                    "payment_date, source, created_at, updated_at) VALUES ('HC-AAAA-BBBB-CCCC', 1, 5000, 'card', "
+                    "'Visa ••••4242', 'succeeded', '2026-01-05', 'member', '2026-01-05 00:00:00', '2026-01-05 00:00:00')"
+                )
+            )
+            db.execute(
+                text(
+                    "INSERT INTO ledgerentry (billing_account_id, kind, amount_cents, effective_on, created_at, "
+                    "payment_id, description) VALUES (1, 'payment', -5000, '2026-01-05', '2026-01-05 00:00:00', 1, 'x')"
+                )
+            )
+        migrations.upgrade(url)
+        with engine_for(url).connect() as db:
+            assert db.execute(text("SELECT reference, refunded_cents FROM payment")).all() == [("HC-AAAA-BBBB-CCCC", 0)]
+            assert db.execute(text("SELECT amount_cents, refund_id FROM ledgerentry")).all() == [(-5000, None)]
+            assert db.execute(text("SELECT count(*) FROM refund")).scalar() == 0
+        command.downgrade(migrations.alembic_config(url), "0010")
+        with engine_for(url).connect() as db:
+            assert db.execute(text("SELECT reference, amount_cents FROM payment")).all() == [
+                ("HC-AAAA-BBBB-CCCC", 5000)
+            ]
+            assert db.execute(text("SELECT amount_cents FROM ledgerentry")).all() == [(-5000,)]
+        engine_for(url).dispose()
+    finally:
+        cleanup()

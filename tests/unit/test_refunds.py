@@ -4,6 +4,7 @@ processor failure that moves nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -245,6 +246,7 @@ def test_history_receipts_statements_the_yearly_summary_and_the_csv_show_refunds
     rows = history.page(session, who, today=TODAY).rows
     refund_row = next(r for r in rows if r.title == "Refund")
     assert refund_row.reference == done.reference and refund_row.amount == "$100.00"
+    assert refund_row.status == "Refunded"
     detail = history.payment_detail(session, who, payment.reference)
     assert detail.refunds and done.reference in detail.refunds[0]
     assert any(done.reference in step.note for step in detail.timeline)
@@ -262,3 +264,46 @@ def test_history_receipts_statements_the_yearly_summary_and_the_csv_show_refunds
     assert summary.for_account(session, account, TODAY).credit_cents == 0
     assert ledger.balance(session, account.id) == 0
     assert_balanced(session, account)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_ledger_stays_balanced_through_refunds_and_disputes(session, registered_user, now, monkeypatch, seed):
+    """Random refunds (some too large, refused) on several payments, one of them disputed: after
+    each step the balance is the sum of the entries, the money summary says the same, and every
+    bill's paid amount agrees with the ledger's own allocation."""
+    import datetime as dt
+    import random
+
+    from hcpay_app.config import get_settings
+    from hcpay_app.services.billing import bills
+    from hcpay_app.services.jobs import money_back
+    from tests.unit.payment_helpers import card
+
+    monkeypatch.setenv("HCPAY_DISPUTE_FEE_CENTS", "1500")
+    get_settings.cache_clear()
+    rng = random.Random(seed)
+    who, account, first = overpaid(session, registered_user, extra=rng.randint(0, 30000))
+    references = [first.reference]
+    for number in ("4242424242424242", "4000000000000259", "4242424242424242"):
+        references.append(submit(session, who, card(number), rng.randint(1000, 60000)).reference)
+    staff = make_staff(session, now)
+
+    def check(day) -> None:
+        assert_balanced(session, account)
+        positions = {p.invoice_id: p.paid_cents for p in ledger.positions(session, account.id, day)}
+        shown = bills.account_bills(session, session.get(type(account), account.id), day)
+        assert sum(b.paid_cents + b.processing_cents for b in shown) == sum(positions.values())
+
+    for _step in range(6):
+        payment = session.exec(select(Payment).where(Payment.reference == rng.choice(references))).one()
+        with contextlib.suppress(ValidationError):  # more than what is left: refused, nothing moved
+            refund(session, staff, payment, rng.randint(1, payment.amount_cents))
+        check(TODAY)
+    opens = TODAY + dt.timedelta(days=7)
+    money_back.run(session, today=opens, now=at(opens))
+    session.expire_all()
+    check(opens)
+    decided = opens + dt.timedelta(days=30)
+    money_back.run(session, today=decided, now=at(decided))
+    session.expire_all()
+    check(decided)

@@ -139,7 +139,17 @@ def _money_received(session: Session, account_id: int) -> list[Applied]:
     reversed_payments = {entry.payment_id for entry, _payment in rows if entry.kind in ledger.TAKEN_BACK_KINDS}
     # Refunds pay money back out of what was received: the newest cleared money goes first, as the
     # ledger's oldest-first allocation leaves it (the bills it paid are the ones left unpaid).
-    refunded = sum(entry.amount_cents for entry, _payment in rows if entry.kind == EntryKind.REFUND)
+    # (A refund of a payment later taken back is part of what was taken back: the dispute took only
+    # the rest.)
+    refunded = sum(
+        cents
+        for cents, refunded_payment in session.exec(
+            select(LedgerEntry.amount_cents, Refund.payment_id)
+            .join(Refund, Refund.id == LedgerEntry.refund_id)
+            .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind == EntryKind.REFUND)
+        ).all()
+        if refunded_payment not in reversed_payments
+    )
     cleared, on_the_way = [], []
     for entry, payment in rows:
         taken_back = entry.kind == EntryKind.PAYMENT and entry.payment_id in reversed_payments

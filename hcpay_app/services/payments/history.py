@@ -54,6 +54,12 @@ ENTRY_TITLES = {
     EntryKind.DISPUTE_WON: "Dispute closed: payment counts again",
     EntryKind.CREDIT_APPLIED: "Credit applied",
 }
+# Money going back is badged by what happened to it.
+ENTRY_BADGES = {
+    EntryKind.REFUND: ("Refunded", "blue"),
+    EntryKind.DISPUTE: ("Disputed", "red"),
+    EntryKind.DISPUTE_WON: ("Dispute closed", "green"),
+}
 # Entries about a dispute show the dispute's reference; a refund's entry shows the refund's.
 DISPUTE_KINDS = (EntryKind.DISPUTE, EntryKind.DISPUTE_FEE, EntryKind.DISPUTE_WON)
 PAYMENT_TITLES_BY_SOURCE = {
@@ -293,6 +299,8 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
         label, tone = INVOICE_LABELS[position.status]
         bill_month = f"{position.coverage_month:%Y-%m}"
         bill_link = bill_templates.bill_link_label(position.coverage_month)
+    elif r.kind in ENTRY_BADGES:
+        label, tone = ENTRY_BADGES[r.kind]
     return HistoryRow(
         **common,
         title=entry_title(r.kind),
