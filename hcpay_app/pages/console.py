@@ -12,7 +12,7 @@ from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_fi
 from hcpay_app.components.layout import TOUCH, brand, notice
 from hcpay_app.services.support import tables
 from hcpay_app.services.support.console import Line, MemberRow
-from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView
+from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView, RefundView
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.services.support.watchlist import Flag
 from hcpay_app.state.console import ConsoleState
@@ -300,6 +300,43 @@ def request_item(request: RefundRequestView) -> rx.Component:
     )
 
 
+def failed_refund(refund: RefundView) -> rx.Component:
+    return rx.el.li(
+        rx.text(
+            rx.text.strong(refund.reference),
+            " · ",
+            refund.amount,
+            " · account ",
+            refund.account_number,
+            " · payment ",
+            refund.payment_reference,
+            size="2",
+        ),
+        rx.text(refund.failure, " ", refund.created, size="1", color_scheme="gray"),
+        list_style="none",
+        padding_y="0.25rem",
+    )
+
+
+def failed_refunds() -> rx.Component:
+    """Refunds the processor couldn't send: nothing went back, and the member still has the money
+    on the account. Shown to every agent until the list is worked."""
+    return rx.cond(
+        ConsoleState.failed_refunds.length() > 0,
+        rx.callout.root(
+            rx.callout.text(rx.text.strong("Refunds that failed"), " — nothing was sent; contact the member."),
+            rx.el.ul(
+                rx.foreach(ConsoleState.failed_refunds, failed_refund),
+                padding="0",
+                margin="0",
+                aria_label="Refunds that failed",
+            ),
+            color_scheme="red",
+            role="alert",
+        ),
+    )
+
+
 def refund_requests() -> rx.Component:
     return rx.el.section(
         rx.heading("Refund requests", as_="h2", size="4", id="refund-requests-heading"),
@@ -527,7 +564,7 @@ def page() -> rx.Component:
         notice(ConsoleState.message),
         rx.el.ul(rx.foreach(ConsoleState.results, result_row), padding="0", aria_label="Search results"),
         rx.box(
-            rx.vstack(refund_requests(), queue(), spacing="4", align="stretch", min_width="0"),
+            rx.vstack(failed_refunds(), refund_requests(), queue(), spacing="4", align="stretch", min_width="0"),
             member_panel(),
             style={
                 "display": "grid",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.models import RefundStatus
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.support import console, refund_desk, refund_review, tables
 from hcpay_app.services.support.console import Line, MemberRecord, MemberRow
-from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView
+from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView, RefundView
 from hcpay_app.services.support.refund_review import RefundReview
 from hcpay_app.services.support.tickets import TicketView
 from hcpay_app.state.base import (
@@ -51,6 +52,7 @@ class ConsoleState(StaffState, rx.State):
     refundable: list[RefundablePayment] = []
     refund_review: RefundReview | None = None
     refund_requests: list[RefundRequestView] = []
+    failed_refunds: list[RefundView] = []
     _refund_reviewed: RefundReview | None = None
     _refund_key: str = ""
 
@@ -107,6 +109,10 @@ class ConsoleState(StaffState, rx.State):
         self.ticket_members, self.tickets = [m for m, _ in pairs], [t for _, t in pairs]
         self.refund_requests = await call_service(
             refund_desk.refund_requests, staff_user_id=staff.user_id, today=clock.today()
+        )
+        # A refund the processor couldn't send (staff's or the daily job's): told to every agent.
+        self.failed_refunds = await call_service(
+            refund_desk.recent_refunds, staff_user_id=staff.user_id, status=RefundStatus.FAILED, limit=20
         )
         self.audit = await call_service(console.audit_trail, staff=staff, limit=30)
 

@@ -39,14 +39,14 @@ def alice_account() -> BillingAccount:
         return s.exec(select(BillingAccount).where(BillingAccount.account_number == ALICE.account_number)).one()
 
 
-def overpay_by_card() -> str:
+def overpay_by_card(number: str = "4242424242424242") -> str:
     """ALICE pays everything owed (as shown) plus $100.00 by card (the sandbox's good Visa); its reference."""
     account = alice_account()
     with session_scope() as s:
         who = authn.resolve(s, service_login(ALICE), now=clock.utcnow())
         owed = settled_balance(s, account.id)
         choice = checkout.new_card(
-            card_number="4242424242424242",
+            card_number=number,
             expiry="12/30",
             cvc="123",
             name="Alice Member",
@@ -221,3 +221,17 @@ async def test_staff_decline_a_refund_request_with_a_reason(world):
     reason = "Your January bill is due next week; the credit pays it."
     await fire(tab, ConsoleState, "decline_refund_request", form_data={"request_id": str(waiting.id), "reason": reason})
     assert tab.state(ConsoleState).refund_requests == [] and refunds() == []
+
+
+async def test_a_refund_the_processor_cannot_send_is_told_to_every_agent(world):
+    reference = overpay_by_card("4000000000005126")  # the sandbox card whose refunds fail
+    tab = await alice_record(world)
+    await fire(tab, ConsoleState, "review_refund", form_data={"payment": reference, "amount": "100", "reason": REASON})
+    await fire(tab, ConsoleState, "confirm_refund")
+    [refund] = refunds()
+    assert refund.status == RefundStatus.FAILED
+    assert "Refund failed" in tab.state(ConsoleState).message
+    other_agent = await staff_browser()
+    await fire(other_agent, ConsoleState, "load")
+    [told] = other_agent.state(ConsoleState).failed_refunds
+    assert told.reference == refund.reference and told.failure
