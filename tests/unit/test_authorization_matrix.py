@@ -14,7 +14,7 @@ from sqlmodel import select
 from hcpay_app.models import LedgerEntry, LoginThrottle, Payment, PaymentStatus
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.common.errors import AuthenticationFailed, NotAllowed
-from hcpay_app.services.support import console, tickets
+from hcpay_app.services.support import console, refund_review, tickets
 from tests.unit.payment_helpers import TODAY, add_ben, billed_actor, card, submit
 from tests.unit.support_helpers import REASON, add_late_fee, make_staff, open_one, snapshot
 
@@ -75,8 +75,11 @@ CALLS = {
         s, who, reference=w.scheduled_reference, reason=REASON, now=w.now
     ),
     "audit_trail": lambda s, who, w: console.audit_trail(s, who),
+    "member_tables": lambda s, who, w: console.member_tables(s, who, w.member_id),
 }
 OPERATOR_COMMANDS = {"create_staff"}  # no acting user: run from the CLI by an operator
+# Pure formatters of rows that `member_tables` (staff-checked) has already read: no session, no data.
+ROW_FORMATTERS = {"payment_row", "refund_row", "dispute_row"}
 
 
 def intruders(w: World) -> dict[str, authn.SessionUser | None]:
@@ -100,7 +103,30 @@ def test_the_matrix_covers_every_console_function():
         for name, fn in inspect.getmembers(console, inspect.isfunction)
         if fn.__module__ == console.__name__ and not name.startswith("_")
     }
-    assert public == set(CALLS) | OPERATOR_COMMANDS
+    assert public == set(CALLS) | OPERATOR_COMMANDS | ROW_FORMATTERS
+    for name in ROW_FORMATTERS:
+        assert "session" not in inspect.signature(getattr(console, name)).parameters
+
+
+def test_no_one_but_staff_can_review_or_issue_a_refund(session, world):
+    reviewed = refund_review.RefundReview("HC-0000-0000-0000", "Visa ••••4242", "$1.00", 100, "$0.00", REASON, "")
+    before = snapshot(session)
+    for label, who in intruders(world).items():
+        with pytest.raises(NotAllowed):
+            refund_review.review(
+                session,
+                who,
+                member_id=world.member_id,
+                payment_reference="HC-0000-0000-0000",
+                amount="1.00",
+                reason=REASON,
+                today=world.today,
+            )
+        with pytest.raises(NotAllowed):
+            refund_review.issue(
+                session, who, reviewed=reviewed, idempotency_key="k" * 32, now=world.now, today=world.today
+            )
+        assert snapshot(session) == before, f"a refund call by {label} wrote something"
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
