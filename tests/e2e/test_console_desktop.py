@@ -55,17 +55,24 @@ def busy_member(new_member):
         account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).one()
         user_id = session.exec(select(User.id).where(User.member_id == member.id)).one()
         for i, (cents, kind, label, status) in enumerate(PAYMENTS):
-            records.create(
+            # Past payments a month apart; the scheduled one is dated ahead, as members schedule
+            # them (a past-dated scheduled row would be charged by any daily job run in this database).
+            months = -2 if status == "scheduled" else len(PAYMENTS) - i
+            payment = records.create(
                 session,
                 account_id=account.id,
                 amount_cents=cents,
                 method_kind=kind,
                 method_label=label,
-                payment_date=today - dt.timedelta(days=30 * (len(PAYMENTS) - i)),
+                payment_date=today - dt.timedelta(days=30 * months),
                 status=status,
                 now=now - dt.timedelta(days=30 * (len(PAYMENTS) - i)),
                 user_id=user_id,
             )
+            if status == "scheduled":  # as Make a Payment leaves it: a key and the method's token
+                payment.idempotency_key = f"e2e-console-{payment.id}-{now.timestamp()}"
+                payment.processor_token = f"sbx_bank_settle_console{payment.id}"
+                session.add(payment)
         for i in range(GUEST_DECLINES):  # one every 13 seconds: 104 s from first to last
             records.create(
                 session,
