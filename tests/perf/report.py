@@ -172,6 +172,11 @@ def member_tables(results: dict) -> list[str]:
             + " |"
         )
         lines.append("| page loads a second | " + " | ".join(f"{s['page_loads_per_s']:g}" for s in steps) + " |")
+        lines.append(
+            "| Locust's share of a core | "
+            + " | ".join(f"{s['generator_cpu_share']:.0%}" if "generator_cpu_share" in s else "–" for s in steps)
+            + " |"
+        )
         if errors := {k: v for s in steps for k, v in s.get("errors", {}).items()}:
             lines += ["", "Failures seen: " + "; ".join(f"{k} ×{v}" for k, v in list(errors.items())[:6])]
     return lines

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,6 +40,7 @@ from hcpay_app.state.login import LoginState
 from hcpay_app.state.pay import PayState
 from hcpay_app.state.session import SessionState
 from tests.perf.bench_users import make_user
+from tests.perf.tools import run_tool
 from tests.support import server, services
 from tests.support.bills import issue_as_scheduled
 
@@ -115,17 +115,14 @@ def run_locust(config: dict, tmp: Path) -> dict:
     config_path, out_path = tmp / "load.json", tmp / "load-result.json"
     config_path.write_text(json.dumps(config))
     budget = sum(n / config["spawn_rate"] + config["hold_s"] + 40 for n in config["steps"]) + 60
-    finished = subprocess.run(
-        [sys.executable, "-m", "tests.perf.load_members", str(config_path), str(out_path)],
+    finished = run_tool(
+        [sys.executable, "-m", "tests.perf.load_members", config_path, out_path],
+        "Locust (tests/perf/load_members.py)",
         cwd=server.ROOT,
         env={**os.environ, "HCPAY_LOAD_CONFIG": str(config_path)},
-        capture_output=True,
-        text=True,
         timeout=budget,
     )
     print(finished.stdout)
-    if finished.returncode != 0:
-        raise AssertionError(f"Locust exited {finished.returncode}:\n{finished.stderr[-4000:]}")
     return json.loads(out_path.read_text())
 
 
