@@ -171,22 +171,29 @@ class Member(User):
         self.timeout = float(CONFIG.get("timeout_s", 10))
         n = next(_members)
         self.member = CONFIG["members"][n % len(CONFIG["members"])]
+        self.address = f"127.0.{1 + n // 250}.{1 + n % 250}" if CONFIG.get("spread_addresses", True) else None
         self.socket = None
         self.token = ""
-        address = f"127.0.{1 + n // 250}.{1 + n % 250}" if CONFIG.get("spread_addresses", True) else None
-        self._timed("connect", lambda: self._connect(address))
-        self.page("/")
-        self._timed("log in", self._log_in)
+        self._arrive()
+
+    def _arrive(self) -> None:
+        """Open the portal in a new tab and log in (again, after a failure that closed the tab)."""
+        if self.socket is None and not self._timed("connect", self._connect):
+            return
+        if self.page("/"):
+            self._timed("log in", self._log_in)
 
     def on_stop(self) -> None:
         if self.socket is not None:
             self.socket.close()
 
-    def _connect(self, address: str | None) -> None:
-        self.socket = ReflexSocket(self.host, source_address=address, timeout=self.timeout)
+    def _connect(self) -> bool:
+        self.socket = ReflexSocket(self.host, source_address=self.address, timeout=self.timeout)
+        return True
 
     def _timed(self, name: str, action: Callable[[], Any]) -> Any:
-        """Run one round trip and report it to Locust as a request."""
+        """Run one round trip and report it to Locust as a request; returns what `action` returned,
+        None if it failed (each action returns something truthy when it succeeds)."""
         began = time.perf_counter()
         mark = len(self.socket.frames) if self.socket else 0
         exception, result = None, None
@@ -211,7 +218,7 @@ class Member(User):
 
     # -- what a member does -------------------------------------------------------------------
 
-    def page(self, path: str) -> None:
+    def page(self, path: str) -> bool | None:
         """A page load: hydrate (with the session cookie) and the page's on_load handlers."""
         page_state = self.names["pages"].get(path)
         root, session = self.names["root"], self.names["session_state"]
@@ -241,10 +248,11 @@ class Member(User):
                 and any(delta_of(f, session).get("logged_in_rx_state_") is False for f in self.socket.frames[mark:])
             ):
                 raise Refused(f"{path}: not logged in")
+            return True
 
-        self._timed(f"page {path}", load)
+        return self._timed(f"page {path}", load)
 
-    def _log_in(self) -> None:
+    def _log_in(self) -> bool:
         login, session = self.names["login_state"], self.names["session_state"]
         form = {"username": self.member["username"], "password": self.member["password"]}
         mark = self.socket.emit(f"{login}.login", {"form_data": form}, "/")
@@ -267,6 +275,7 @@ class Member(User):
         if not token or "/dashboard" not in target:
             raise Refused(f"log-in went to {target!r} without a session cookie")
         self.token = token
+        return True
 
     def _pay_step(self, handler: str, payload: dict, want_step: str) -> dict:
         """One step of Make a Payment; done when PayState answers with its next step."""
@@ -289,34 +298,32 @@ class Member(User):
 
         return self.socket.wait(mark, answered, self.timeout)
 
-    def _quick(self, handler: str, payload: dict) -> None:
+    def _quick(self, handler: str, payload: dict) -> bool:
         """A handler that only flips a choice (no service call): done when PayState answers."""
         pay = self.names["pay_state"]
         mark = self.socket.emit(f"{pay}.{handler}", payload, "/pay")
-        self.socket.wait(mark, lambda frames: any(delta_of(f, pay) for f in frames), self.timeout)
+        return self.socket.wait(mark, lambda frames: any(delta_of(f, pay) for f in frames), self.timeout)
 
     @task
     def visit(self) -> None:
-        if self.socket is None:
-            self._timed("connect", lambda: self._connect(None))
-            if self.socket is None:
-                return
-            self.page("/")
-            self._timed("log in", self._log_in)
+        """Dashboard, history, then a card payment; the visit ends at the first failure (the next
+        one starts from the dashboard; a member whose tab closed or who isn't logged in arrives again)."""
+        if self.socket is None or not self.token:
+            self._arrive()
             return
-        self.page("/dashboard")
-        self.wait()
-        self.page("/history")
-        self.wait()
-        self.page("/pay")
-        self.wait()
-        self._timed("pay: choose another amount", lambda: self._quick("pick_amount", {"value": "other"}))
+        for path in ("/dashboard", "/history", "/pay"):
+            if not self.page(path):
+                return
+            self.wait()
+        if not self._timed("pay: choose another amount", lambda: self._quick("pick_amount", {"value": "other"})):
+            return
         amount = {"form_data": {"other_amount": "5.00", "payment_date": ""}}  # "" is today
-        self._timed("pay: submit amount", lambda: self._pay_step("submit_amount", amount, "method"))
+        if not self._timed("pay: submit amount", lambda: self._pay_step("submit_amount", amount, "method")):
+            return
         self.wait()
-        self._timed("pay: submit card", lambda: self._pay_step("submit_method", {"form_data": CARD}, "review"))
+        if not self._timed("pay: submit card", lambda: self._pay_step("submit_method", {"form_data": CARD}, "review")):
+            return
         self.wait()
         done = self._timed("pay: submit payment", lambda: self._pay_step("submit_payment", {}, "done"))
         if done and done.get("reference_rx_state_"):
             CONFIRMED.append(done["reference_rx_state_"])
-        self.wait()
