@@ -108,7 +108,8 @@ def run(config: dict) -> dict:
             flush=True,
         )
         total = step["count"] or 1
-        if step["failures"] / total > config["stop_failure_share"] or step["p95_ms"] > config["stop_p95_ms"]:
+        overloaded = step["failures"] / total > config["stop_failure_share"] or step["p95_ms"] > config["stop_p95_ms"]
+        if overloaded and members != config["steps"][-1]:
             stopped_after = members
             break
     runner.quit()

@@ -33,7 +33,7 @@ from sqlmodel import func, select
 from hcpay_app import clock, migrations
 from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for, session_scope
-from hcpay_app.models import BillingAccount, Payment, PaymentStatus
+from hcpay_app.models import BillingAccount, MethodKind, Payment, PaymentStatus
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.history import HistoryState
 from hcpay_app.state.login import LoginState
@@ -127,7 +127,7 @@ def run_locust(config: dict, tmp: Path) -> dict:
 
 
 def confirmed_in_database(references: list[str]) -> tuple[int, int]:
-    """(of these references, how many are succeeded payments; all payments in the database)."""
+    """(of these references, how many are succeeded $5.00 card payments; all payments in the database)."""
     with session_scope() as session:
         landed = 0
         for chunk in range(0, len(references), 500):
@@ -137,6 +137,8 @@ def confirmed_in_database(references: list[str]) -> tuple[int, int]:
                 .where(
                     Payment.reference.in_(references[chunk : chunk + 500]),
                     Payment.status == PaymentStatus.SUCCEEDED,
+                    Payment.amount_cents == 500,  # the $5.00 each member typed
+                    Payment.method_kind == MethodKind.CARD,
                 )
             ).one()
         return landed, session.exec(select(func.count()).select_from(Payment)).one()
