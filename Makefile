@@ -83,7 +83,11 @@ test-scale-out-core: install system-packages
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
 test: lint test-unit-at-ci-date test-e2e test-scale-out-core
 
+# The benchmarks (tests/perf; about 20 minutes): figures next to goals in tests/perf/results.json and
+# results.md, written afresh each run. Lighthouse comes from npm into ~/.cache/hcpay-bench at the first
+# run; PostgreSQL and Redis (the concurrent members' scale-out mode) are started on loopback by the test.
 bench: install system-packages
+	rm -f tests/perf/results.json tests/perf/results.md
 	$(PY) -m pytest tests/perf -q -s
 
 clean:

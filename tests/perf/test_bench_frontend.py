@@ -5,7 +5,15 @@ and served in the same run:
   the log-in page at 390×844 (p50 of fresh browser contexts);
 - Lighthouse (npm `lighthouse`, installed at bench time into ~/.cache/hcpay-bench, driving Debian's
   Chromium), mobile form factor, on the log-in page, dashboard, history and Make a Payment (logged
-  in). Goal for every page: performance ≥ 0.90, accessibility 1.0, best practices 1.0.
+  in); the median of three runs a page. Goal for every page: performance ≥ 0.95, accessibility 1.0,
+  best practices 1.0.
+
+Lighthouse audits in a Chromium this module starts with a debugging port (Playwright logs in through
+the same browser, so the logged-in pages keep its cookies). Were that browser not answering,
+Lighthouse would try to launch its own and exit 1 with "Unable to connect to Chrome": so the browser
+is checked before every run, and any tool that fails (npm, Lighthouse, `reflex init`) fails the
+benchmark with its own stderr (tools.py). A run that fails for a busy machine's reasons (no first
+paint, page hung, protocol timeout) is tried once more.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,14 +40,16 @@ from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount
 from tests.perf.bench_users import make_user
+from tests.perf.tools import ToolFailed, run_tool
 from tests.support import server
 from tests.support.bills import issue_as_scheduled
 
 LIGHTHOUSE_VERSION = "12.8.2"
 LIGHTHOUSE_HOME = Path.home() / ".cache" / "hcpay-bench" / "lighthouse"
 COLD_LOADS = 5
+LIGHTHOUSE_RUNS = int(os.environ.get("HCPAY_BENCH_LIGHTHOUSE_RUNS", "3"))  # per page; the median is kept
 CATEGORIES = ("performance", "accessibility", "best-practices")
-GOALS = {"performance": 0.90, "accessibility": 1.0, "best-practices": 1.0}
+GOALS = {"performance": 0.95, "accessibility": 1.0, "best-practices": 1.0}
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -92,18 +103,17 @@ def blank(tmp_path_factory):
     """`reflex init --template blank`, as generated, built and served in production mode."""
     root = tmp_path_factory.mktemp("blank") / "blankapp"
     root.mkdir()
-    subprocess.run(
-        [str(VENV_BIN / "reflex"), "init", "--template", "blank", "--no-agents"],
+    run_tool(
+        [VENV_BIN / "reflex", "init", "--template", "blank", "--no-agents"],
+        "reflex init of the blank app",
         cwd=root,
         env=_env(),
-        check=True,
-        capture_output=True,
         timeout=300,
     )
     config = root / "rxconfig.py"
-    config.write_text(
-        config.read_text().replace('app_name="blankapp",', 'app_name="blankapp",\n    telemetry_enabled=False,')
-    )
+    generated = config.read_text()
+    assert 'app_name="blankapp",' in generated, generated  # telemetry must be switched off below
+    config.write_text(generated.replace('app_name="blankapp",', 'app_name="blankapp",\n    telemetry_enabled=False,'))
     port = server.free_port()
     process = server.start(port, {}, root / "app.log", cwd=root)
     try:
@@ -169,25 +179,41 @@ def test_page_weight_and_cold_load(hcpay, blank, record):
 
 
 def lighthouse_bin() -> Path:
-    binary = LIGHTHOUSE_HOME / "node_modules" / ".bin" / "lighthouse"
-    if not binary.exists():
-        LIGHTHOUSE_HOME.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                str(VENV_BIN / "npm"),
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                f"lighthouse@{LIGHTHOUSE_VERSION}",
-            ],
-            cwd=LIGHTHOUSE_HOME,
+    """Lighthouse LIGHTHOUSE_VERSION from npm, installed once per machine into its own folder.
+
+    Installed into a fresh folder and moved into place only once `lighthouse --version` answers,
+    so an interrupted or failed install never leaves a half-installed Lighthouse for the next run."""
+    home = LIGHTHOUSE_HOME / LIGHTHOUSE_VERSION
+    binary = home / "node_modules" / ".bin" / "lighthouse"
+    if binary.exists() and lighthouse_version(binary) == LIGHTHOUSE_VERSION:
+        return binary
+    LIGHTHOUSE_HOME.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"install-{LIGHTHOUSE_VERSION}-", dir=LIGHTHOUSE_HOME))
+    try:
+        (staging / "package.json").write_text(
+            json.dumps({"private": True, "dependencies": {"lighthouse": LIGHTHOUSE_VERSION}})
+        )
+        run_tool(
+            [VENV_BIN / "npm", "install", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=warn"],
+            f"npm install lighthouse@{LIGHTHOUSE_VERSION}",
+            cwd=staging,
             env=_env(),
-            check=True,
-            capture_output=True,
             timeout=600,
         )
+        installed = lighthouse_version(staging / "node_modules" / ".bin" / "lighthouse")
+        assert installed == LIGHTHOUSE_VERSION, f"npm installed lighthouse {installed!r}"
+        shutil.rmtree(home, ignore_errors=True)
+        staging.rename(home)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return binary
+
+
+def lighthouse_version(binary: Path) -> str:
+    try:
+        return run_tool([binary, "--version"], "lighthouse --version", env=_env(), timeout=60).stdout.strip()
+    except ToolFailed:
+        return ""
 
 
 def free_port() -> int:
@@ -196,30 +222,106 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def audit(binary: Path, port: int, url: str) -> dict:
-    """One Lighthouse run against the Chromium listening on `port` (keeping its cookies)."""
-    out = Path(tempfile.mkdtemp(prefix="hcpay-lh-")) / "report.json"
-    subprocess.run(
-        [
-            str(binary),
-            url,
-            f"--port={port}",
-            "--disable-storage-reset",
-            "--form-factor=mobile",
-            "--screenEmulation.mobile",
-            f"--only-categories={','.join(CATEGORIES)}",
-            "--output=json",
-            f"--output-path={out}",
-            "--quiet",
-            "--max-wait-for-load=60000",
-        ],
-        env={**_env(), "CHROME_PATH": server.CHROMIUM},
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    report = json.loads(out.read_text())
-    shutil.rmtree(out.parent, ignore_errors=True)
+class Chromium:
+    """Debian's Chromium with a debugging port: Playwright logs in through it, Lighthouse audits in
+    it (keeping its cookies). Its output goes to a log, shown when it fails."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="hcpay-lh-chromium-"))
+        self.log = self.root / "chromium.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [
+                    server.CHROMIUM,
+                    "--headless=new",
+                    f"--remote-debugging-port={self.port}",
+                    "--remote-debugging-address=127.0.0.1",
+                    f"--user-data-dir={self.root / 'profile'}",
+                    *server.CHROMIUM_ARGS,
+                    "about:blank",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        # A fresh machine's first Chromium builds its font cache first: give it time, then fail loudly.
+        deadline = time.monotonic() + 120
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"Chromium's debugging port never answered:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def answers(self) -> bool:
+        """Whether the DevTools endpoint answers (not just whether the port is open)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/version", timeout=5) as answer:
+                return answer.status == 200 and "webSocketDebuggerUrl" in json.loads(answer.read())
+        except (OSError, ValueError):
+            return False
+
+    def check(self) -> None:
+        """Before each audit: Lighthouse, finding no browser on the port, would launch its own
+        Chromium (without our cookies, and as root without --no-sandbox it can't start)."""
+        if self.process.poll() is not None or not self.answers():
+            raise RuntimeError(
+                f"Chromium is gone (exit {self.process.poll()}) before a Lighthouse run:\n{self.log_tail()}"
+            )
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# Lighthouse's runtime errors that come from a busy machine rather than the page: worth one more try.
+RETRIED = ("NO_FCP", "PAGE_HUNG", "PROTOCOL_TIMEOUT", "Debugger protocol timed out", "NO_NAVSTART", "NO_LCP")
+
+
+def audit(binary: Path, chromium: Chromium, url: str, attempts: int = 2) -> dict:
+    """One Lighthouse run against `chromium` (keeping its cookies). A run that fails for a busy
+    machine's reasons is tried once more; any other failure fails the benchmark with Lighthouse's
+    own stderr."""
+    for attempt in range(1, attempts + 1):
+        chromium.check()
+        out = Path(tempfile.mkdtemp(prefix="hcpay-lh-")) / "report.json"
+        try:
+            run_tool(
+                [
+                    binary,
+                    url,
+                    f"--port={chromium.port}",
+                    "--hostname=127.0.0.1",
+                    "--disable-storage-reset",
+                    "--form-factor=mobile",
+                    "--screenEmulation.mobile",
+                    f"--only-categories={','.join(CATEGORIES)}",
+                    "--output=json",
+                    f"--output-path={out}",
+                    "--max-wait-for-load=60000",
+                ],
+                f"lighthouse {url} (attempt {attempt} of {attempts})",
+                env={**_env(), "CHROME_PATH": server.CHROMIUM},
+                timeout=300,
+            )
+            report = json.loads(out.read_text())
+        except ToolFailed as failure:
+            if attempt < attempts and any(word in failure.stderr for word in RETRIED):
+                print(f"\n{failure.what}: {failure.stderr.strip().splitlines()[-1:]} — trying again")
+                continue
+            raise
+        finally:
+            shutil.rmtree(out.parent, ignore_errors=True)
+        break
     scores = {category: report["categories"][category]["score"] for category in CATEGORIES}
     failing = {}
     for category in CATEGORIES:
@@ -231,51 +333,37 @@ def audit(binary: Path, port: int, url: str) -> dict:
                 and (report["audits"][ref["id"]].get("score") is not None)
                 and report["audits"][ref["id"]]["score"] < 0.9
             )
-    return {"scores": scores, "below_goal_audits": failing}
+    return {"scores": scores, "below_goal_audits": failing, "attempts": attempt}
+
+
+def audit_median(binary: Path, chromium: Chromium, url: str) -> dict:
+    """LIGHTHOUSE_RUNS audits of `url`; the run with the median performance score is reported, with
+    every run's performance score next to it (one run on a shared 2-core machine varies by ±0.05)."""
+    runs = sorted(
+        (audit(binary, chromium, url) for _ in range(LIGHTHOUSE_RUNS)),
+        key=lambda run: -1 if run["scores"]["performance"] is None else run["scores"]["performance"],
+    )
+    return {**runs[len(runs) // 2], "performance_runs": [run["scores"]["performance"] for run in runs]}
 
 
 @pytest.fixture(scope="module")
 def debuggable_chromium():
-    """Debian's Chromium with a debugging port: Playwright logs in through it, Lighthouse audits in it."""
-    port = free_port()
-    profile = Path(tempfile.mkdtemp(prefix="hcpay-lh-profile-"))
-    process = subprocess.Popen(
-        [
-            server.CHROMIUM,
-            "--headless=new",
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={profile}",
-            *server.CHROMIUM_ARGS,
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
+    chromium = Chromium()
     try:
-        yield port
+        yield chromium
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        shutil.rmtree(profile, ignore_errors=True)
+        chromium.stop()
 
 
 def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
     binary = lighthouse_bin()
-    port = debuggable_chromium
+    chromium = debuggable_chromium
     results = {
-        "blank Reflex app, /": audit(binary, port, blank["base"] + "/"),
-        "log-in page /": audit(binary, port, hcpay["base"] + "/"),
+        "blank Reflex app, /": audit_median(binary, chromium, blank["base"] + "/"),
+        "log-in page /": audit_median(binary, chromium, hcpay["base"] + "/"),
     }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{chromium.port}")
         page = browser.contexts[0].new_page()
         page.goto(hcpay["base"] + "/")
         page.get_by_label("Username").fill(hcpay["user"]["username"])
@@ -284,7 +372,7 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
         page.wait_for_url("**/dashboard")
         page.close()
         for path, name in (("/dashboard", "dashboard"), ("/history", "history"), ("/pay", "Make a Payment")):
-            results[f"{name} {path}"] = audit(binary, port, hcpay["base"] + path)
+            results[f"{name} {path}"] = audit_median(binary, chromium, hcpay["base"] + path)
         browser.close()
     met = all(
         r["scores"][c] is not None and r["scores"][c] >= GOALS[c]
@@ -295,8 +383,9 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
     record(
         "lighthouse_mobile",
         {
-            "goal": "every page: performance >= 0.90, accessibility 1.0, best practices 1.0",
+            "goal": "every page: performance >= 0.95, accessibility 1.0, best practices 1.0",
             "lighthouse": LIGHTHOUSE_VERSION,
+            "runs_per_page": LIGHTHOUSE_RUNS,
             "pages": results,
             "met": met,
         },

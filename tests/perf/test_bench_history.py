@@ -120,7 +120,7 @@ def _member_with_rows(session: Session, n: int, ledger_rows: int) -> SessionUser
                 "method_label": "Visa ••••4242",
                 "status": "succeeded",
                 "payment_date": day,
-                "source": "bench",
+                "source": "member",  # a PaymentSource: the column refuses anything else
                 "created_at": NOW,
                 "updated_at": NOW,
             }

@@ -15,6 +15,7 @@ from tests.support import server
 
 PAYMENTS = 20
 
+ITEMISED_CHOICE = '[id^="amount_choice-"]:not(#amount_choice-other)'
 WAIT_FOR = """([clickSelector, selector, present]) => new Promise(resolve => {
   const done = () => (document.querySelector(selector) !== null) === present;
   const t0 = performance.now();
@@ -46,7 +47,8 @@ def test_submit_to_confirmation_against_a_trivial_event(record, monkeypatch):
                 page.get_by_role("heading", name="How much, and when?").wait_for()
                 for _ in range(2):
                     trivial.append(page.evaluate(WAIT_FOR, ["#amount_choice-other", "#other_amount", True]))
-                    trivial.append(page.evaluate(WAIT_FOR, ["#amount_choice-due", "#other_amount", False]))
+                    # Back to whichever itemised amount the page offers (the first premium, the bill due…).
+                    trivial.append(page.evaluate(WAIT_FOR, [ITEMISED_CHOICE, "#other_amount", False]))
                 page.get_by_label("Another amount").check()
                 page.get_by_label("Amount in dollars").fill("1.00")
                 page.get_by_role("button", name="Continue").click()
