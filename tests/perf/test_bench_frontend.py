@@ -45,6 +45,7 @@ from tests.support import server
 from tests.support.bills import issue_as_scheduled
 
 LIGHTHOUSE_VERSION = "12.8.2"
+CLS_GOAL = 0.02
 LIGHTHOUSE_HOME = Path.home() / ".cache" / "hcpay-bench" / "lighthouse"
 COLD_LOADS = 5
 LIGHTHOUSE_RUNS = int(os.environ.get("HCPAY_BENCH_LIGHTHOUSE_RUNS", "3"))  # per page; the median is kept
@@ -333,7 +334,9 @@ def audit(binary: Path, chromium: Chromium, url: str, attempts: int = 2) -> dict
                 and (report["audits"][ref["id"]].get("score") is not None)
                 and report["audits"][ref["id"]]["score"] < 0.9
             )
-    return {"scores": scores, "below_goal_audits": failing, "attempts": attempt}
+    # Cumulative layout shift (issue 13: the page does not move once drawn; goal < CLS_GOAL).
+    shift = report["audits"].get("cumulative-layout-shift", {}).get("numericValue")
+    return {"scores": scores, "cls": shift, "below_goal_audits": failing, "attempts": attempt}
 
 
 def audit_median(binary: Path, chromium: Chromium, url: str) -> dict:
@@ -379,6 +382,15 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
         for name, r in results.items()
         if not name.startswith("blank")
         for c in CATEGORIES
+    )
+    shifts = {name: r.get("cls") for name, r in results.items() if not name.startswith("blank")}
+    record(
+        "lighthouse_cls",
+        {
+            "goal": f"every page: Lighthouse cumulative layout shift < {CLS_GOAL}",
+            "pages": shifts,
+            "met": all(value is not None and value < CLS_GOAL for value in shifts.values()),
+        },
     )
     record(
         "lighthouse_mobile",
