@@ -147,7 +147,10 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(
             (
                 "Lighthouse cumulative layout shift, each page",
-                ", ".join(f"{page}: {value:.3f}" if value is not None else f"{page}: –" for page, value in cls["pages"].items()),
+                ", ".join(
+                    f"{page}: {value:.3f}" if value is not None else f"{page}: –"
+                    for page, value in cls["pages"].items()
+                ),
                 "< 0.02",
                 _met(cls["met"]),
             )
