@@ -92,9 +92,18 @@ class RawClient:
         Events of one tab are processed in order, so a sentinel sent right after (flipping the root
         state's `is_hydrated`, which always answers with a delta) marks where this event's answer ends.
         """
+        return self.call_many([(name, payload)], path=path, timeout=timeout)
+
+    def call_many(
+        self, events: list[tuple[str, object]], *, path: str = "/dashboard", timeout: float = 20
+    ) -> list[dict]:
+        """Send several events back to back and return every frame they caused (one sentinel after
+        the last: a batch costs one round trip instead of one each)."""
         with self._lock:
             start = len(self.frames)
-        self.emit(name, payload, path=path)
+        for name, payload in events:
+            self.emit(name, payload, path=path)
+        name = events[-1][0] if events else "nothing"
         self._hydrated = not self._hydrated
         marker = self._hydrated
         self.emit(f"{ROOT}.set_is_hydrated", {"value": marker}, path=path)
