@@ -87,15 +87,22 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
     @rx.event
     async def login(self, form_data: dict):
         username, password = form_text(form_data, "username"), form_text(form_data, "password")
+        ip, now = client_ip(self), clock.utcnow()
+
+        def cheap_checks() -> None:
+            _both_given(username, password)
+            # A flood from one address is refused here, before any thread, database or bcrypt work.
+            authn.check_address_rate_at_once(ip, now)
+
         call = self._call(
             authn.login,
             busy=True,
             pool=password_pool(),
-            check=lambda: _both_given(username, password),
+            check=cheap_checks,
             username=username,
             password=password,
-            ip=client_ip(self),
-            now=clock.utcnow(),
+            ip=ip,
+            now=now,
         )
         async for event in call:
             yield event

@@ -50,7 +50,7 @@ def load_dashboard(client: RawClient) -> float:
             elapsed = (time.perf_counter() - began) * 1000
             assert "amount_due" in str(answer), answer  # the real figures came back
             return elapsed
-        time.sleep(0.002)
+        client.wait_for_frames(start + len(answer), timeout=0.5)  # sleeps until a frame arrives
     raise TimeoutError("the dashboard never answered")
 
 
@@ -67,6 +67,52 @@ def answer_kind(frames: list[dict]) -> str:
     return "other"
 
 
+ROUNDS = 3  # floods in a row; the figure is the median round (one round's p95 varies by ±40 ms here)
+
+
+def flood_round(base: str, viewer: RawClient, source: str) -> dict:
+    """One flood of 200 bogus log-ins from `source` while `viewer` loads the dashboard over and over."""
+    attackers = [RawClient(base, path="/", source_address=source) for _ in range(ATTACKERS)]
+    kinds: collections.Counter[str] = collections.Counter()
+    unexpected: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(ATTACKERS + 1)
+
+    def flood(client: RawClient, n: int) -> None:
+        start.wait()
+        for k in range(TRIES_EACH):
+            form = {"username": f"nobody.{source}.{n}.{k}", "password": f"Guess-{n}-{k}-Wrong"}
+            frames = client.call(LOGIN_EVENT, {"form_data": form}, path="/", timeout=120)
+            kind = answer_kind(frames)
+            with lock:
+                kinds[kind] += 1
+                if kind == "other":
+                    unexpected.append(str(frames)[:600])
+
+    threads = [threading.Thread(target=flood, args=(c, n)) for n, c in enumerate(attackers)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    loaded = []
+    while any(thread.is_alive() for thread in threads):
+        loaded.append(load_dashboard(viewer))
+    elapsed = time.perf_counter() - began
+    for thread in threads:
+        thread.join()
+    for client in attackers:
+        client.close()
+    assert sum(kinds.values()) == ATTACKERS * TRIES_EACH and kinds["other"] == 0, (kinds, unexpected)
+    return {
+        "p50_ms": round(statistics.median(loaded), 2),
+        "p95_ms": round(percentile(loaded, 0.95), 2),
+        "max_ms": round(max(loaded), 2),
+        "loads": len(loaded),
+        "answers": dict(kinds),
+        "lasted_s": round(elapsed, 2),
+    }
+
+
 def test_dashboard_stays_fast_during_200_bogus_log_ins(record, monkeypatch):
     tmp = Path(tempfile.mkdtemp(prefix="hcpay-bench-flood-"))
     port = server.free_port()
@@ -81,51 +127,26 @@ def test_dashboard_stays_fast_during_200_bogus_log_ins(record, monkeypatch):
     try:
         viewer = RawClient(base, auth_token=token, path="/dashboard")
         idle = [load_dashboard(viewer) for _ in range(30)]
-        attackers = [RawClient(base, path="/") for _ in range(ATTACKERS)]
-        kinds: collections.Counter[str] = collections.Counter()
-        unexpected: list[str] = []
-        lock = threading.Lock()
-        start = threading.Barrier(ATTACKERS + 1)
-
-        def flood(client: RawClient, n: int) -> None:
-            start.wait()
-            for k in range(TRIES_EACH):
-                form = {"username": f"nobody.{n}.{k}", "password": f"Guess-{n}-{k}-Wrong"}
-                frames = client.call(LOGIN_EVENT, {"form_data": form}, path="/", timeout=120)
-                kind = answer_kind(frames)
-                with lock:
-                    kinds[kind] += 1
-                    if kind == "other":
-                        unexpected.append(str(frames)[:600])
-
-        threads = [threading.Thread(target=flood, args=(c, n)) for n, c in enumerate(attackers)]
-        for thread in threads:
-            thread.start()
-        start.wait()
-        began = time.perf_counter()
-        loaded = []
-        while any(thread.is_alive() for thread in threads):
-            loaded.append(load_dashboard(viewer))
-        elapsed = time.perf_counter() - began
-        for thread in threads:
-            thread.join()
-        for client in [viewer, *attackers]:
-            client.close()
+        # Each round's attackers share one address of their own (127.0.0.11, .12, …): its per-address
+        # log-in rate starts afresh, as a new attacker's would.
+        rounds = [flood_round(base, viewer, f"127.0.0.{11 + n}") for n in range(ROUNDS)]
+        viewer.close()
     finally:
         server.stop(process)
-    assert sum(kinds.values()) == ATTACKERS * TRIES_EACH and kinds["other"] == 0, (kinds, unexpected)
+    median = sorted(rounds, key=lambda r: r["p95_ms"])[len(rounds) // 2]
     record(
         "dashboard_during_200_bogus_log_ins",
         {
             "goal": "member's dashboard load p95 <= 100 ms while 200 bogus log-ins arrive (bcrypt cost 12)",
             "idle_load_p50_ms": round(statistics.median(idle), 2),
             "idle_load_p95_ms": round(percentile(idle, 0.95), 2),
-            "flood_load_p50_ms": round(statistics.median(loaded), 2),
-            "flood_load_p95_ms": round(percentile(loaded, 0.95), 2),
-            "flood_load_max_ms": round(max(loaded), 2),
-            "loads_during_flood": len(loaded),
-            "flood_answers": dict(kinds),
-            "flood_lasted_s": round(elapsed, 2),
-            "met": percentile(loaded, 0.95) <= 100,
+            "flood_load_p50_ms": median["p50_ms"],
+            "flood_load_p95_ms": median["p95_ms"],
+            "flood_load_max_ms": median["max_ms"],
+            "loads_during_flood": median["loads"],
+            "flood_answers": median["answers"],
+            "flood_lasted_s": median["lasted_s"],
+            "rounds_p95_ms": [r["p95_ms"] for r in rounds],
+            "met": median["p95_ms"] <= 100,
         },
     )

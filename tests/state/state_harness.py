@@ -78,7 +78,7 @@ from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
 from hcpay_app.db import engine_for, session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail, User  # noqa: E402
-from hcpay_app.services.accounts import authn, registration  # noqa: E402
+from hcpay_app.services.accounts import address_attempts, authn, registration  # noqa: E402
 from hcpay_app.services.jobs import roster  # noqa: E402
 from hcpay_app.state.login import LoginState  # noqa: E402
 from hcpay_app.state.session import SessionState  # noqa: E402
@@ -357,6 +357,7 @@ def db(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     url = f"sqlite:///{path}"
     _apply_env(monkeypatch, url)
     clock.reset()
+    address_attempts.forget_all()  # each test's tabs start with no log-in attempts remembered
     yield url
     clock.reset()
     _close(url)

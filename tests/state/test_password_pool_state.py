@@ -7,7 +7,11 @@ import asyncio
 import threading
 
 import pytest
+from sqlmodel import func, select
 
+from hcpay_app.config import get_settings
+from hcpay_app.db import session_scope
+from hcpay_app.models import RateLimitHit
 from hcpay_app.services.accounts import authn
 from hcpay_app.state import base
 from hcpay_app.state.dashboard import DashboardState
@@ -52,3 +56,24 @@ async def test_the_dashboard_loads_while_every_password_thread_is_busy():
     finally:
         released.set()
         await asyncio.gather(*held)
+
+
+async def test_a_flood_from_one_address_is_refused_before_any_thread_or_database_work(monkeypatch):
+    monkeypatch.setenv("HCPAY_LOGINS_PER_ADDRESS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    tab = Browser("/", ip="203.0.113.50")
+    wrong = {"username": ALICE.username, "password": "Not-Her-Password-1"}
+    for _ in range(3):
+        await fire(tab, LoginState, "login", form_data=wrong)
+    with session_scope() as s:
+        hits_before = s.exec(select(func.count()).select_from(RateLimitHit)).one()
+
+    out = await fire(tab, LoginState, "login", form_data=wrong)
+
+    assert tab.state(LoginState).error == authn.TOO_MANY_FROM_HERE
+    assert out.busy == []  # answered at once: no "Logging in…" step, no worker thread
+    with session_scope() as s:
+        assert s.exec(select(func.count()).select_from(RateLimitHit)).one() == hits_before
+    other = Browser("/", ip="203.0.113.51")  # another address is not held back
+    await fire(other, LoginState, "login", form_data={"username": ALICE.username, "password": ALICE.password})
+    assert other.cookie()

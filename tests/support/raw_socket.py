@@ -41,7 +41,7 @@ class RawClient:
         `source_address` is the local IP the connection comes from (any of 127/8 on loopback), so a
         test can be several clients at several real addresses."""
         self.frames: list[dict] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified on every frame: waiters sleep until one arrives
         self._hydrated = False
         options = {}
         if source_address is not None:
@@ -65,6 +65,7 @@ class RawClient:
     def _received(self, data) -> None:
         with self._lock:
             self.frames.append(data if isinstance(data, dict) else {"raw": data})
+            self._lock.notify_all()
 
     @property
     def connected(self) -> bool:
@@ -78,6 +79,11 @@ class RawClient:
     def since(self, mark: int) -> list[dict]:
         with self._lock:
             return self.frames[mark:]
+
+    def wait_for_frames(self, count: int, timeout: float) -> None:
+        """Until more than `count` frames have arrived (or `timeout` seconds), without spinning."""
+        with self._lock:
+            self._lock.wait_for(lambda: len(self.frames) > count, timeout=timeout)
 
     def emit(self, name: str, payload: object, *, path: str = "/dashboard") -> None:
         self.sio.emit(
@@ -111,11 +117,12 @@ class RawClient:
         while time.monotonic() < deadline and self.sio.connected:
             with self._lock:
                 answer = self.frames[start:]
+                seen = len(self.frames)
             for index, frame in enumerate(answer):
                 root = (frame.get("delta") or {}).get(ROOT) or {}
                 if root.get("is_hydrated_rx_state_") is marker:
                     return answer[:index]
-            time.sleep(0.005)
+            self.wait_for_frames(seen, timeout=min(0.5, max(0.0, deadline - time.monotonic())))
         raise TimeoutError(f"no answer to {name} (connected={self.sio.connected})")
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from sqlmodel import Session, select, update
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.models import AuthSession, LoginThrottle, User
-from hcpay_app.services.accounts import second_factor
+from hcpay_app.services.accounts import address_attempts, second_factor
 from hcpay_app.services.adapters import crypto, passwords
 from hcpay_app.services.common import audit, ratelimit, validators
 from hcpay_app.services.common.errors import (
@@ -107,6 +107,13 @@ def _claim_attempt(session: Session, key: str, now: dt.datetime) -> int | None:
     ).scalar_one_or_none()
     session.commit()
     return number
+
+
+def check_address_rate_at_once(ip: str, now: dt.datetime) -> None:
+    """Before a log-in is handed to a worker thread: refuse at once, from this process's memory,
+    an address already past its per-minute log-in rate (`address_attempts`). Raises RateLimited."""
+    if address_attempts.over_limit(ip, get_settings().logins_per_address_per_minute, now=now):
+        raise RateLimited(TOO_MANY_FROM_HERE)
 
 
 def _check_login_rates(session: Session, ip: str, now: dt.datetime) -> None:
