@@ -29,6 +29,14 @@ def reason_field(field_id) -> rx.Component:
     )
 
 
+def reason_action(field_id: str, label: str, on_submit) -> rx.Component:
+    """An audited action that needs nothing but its reason."""
+    return member_form(
+        rx.vstack(reason_field(field_id), rx.button(label, type="submit", style=TOUCH), spacing="1"),
+        on_submit=on_submit,
+    )
+
+
 def line(item: Line) -> rx.Component:
     return rx.el.li(
         rx.text(item.text, size="2"),
@@ -407,22 +415,8 @@ def record_view() -> rx.Component:
                     ),
                     on_submit=ConsoleState.adjust,
                 ),
-                member_form(
-                    rx.vstack(
-                        reason_field("reason-unlock"),
-                        rx.button("Unlock log-in", type="submit", style=TOUCH),
-                        spacing="1",
-                    ),
-                    on_submit=ConsoleState.unlock,
-                ),
-                member_form(
-                    rx.vstack(
-                        reason_field("reason-reset"),
-                        rx.button("Send password reset email", type="submit", style=TOUCH),
-                        spacing="1",
-                    ),
-                    on_submit=ConsoleState.send_reset,
-                ),
+                reason_action("reason-unlock", "Unlock log-in", ConsoleState.unlock),
+                reason_action("reason-reset", "Send password reset email", ConsoleState.send_reset),
                 member_form(
                     rx.vstack(
                         text_field(

@@ -100,6 +100,24 @@ def _fresh_database(request, tmp_path, name: str) -> tuple[str, object]:
     return url, cleanup
 
 
+def _insert_member_and_account(db) -> None:
+    """Member 1 (Ana Lee) and her billing account 1, as the older schemas these tests start from hold them."""
+    db.execute(
+        text(
+            "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
+            "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
+            "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"
+        )
+    )
+    db.execute(
+        text(
+            "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
+            "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
+        )
+    )
+
+
 def test_tickets_opened_before_follow_ups_existed_survive_the_upgrade_and_the_way_back(request, tmp_path):
     """0007 adds `supportticket.follows_ticket_id`: older tickets follow nothing, and downgrading
     keeps them."""
@@ -107,20 +125,7 @@ def test_tickets_opened_before_follow_ups_existed_survive_the_upgrade_and_the_wa
     try:
         command.upgrade(migrations.alembic_config(url), "0006")
         with engine_for(url).begin() as db:
-            db.execute(
-                text(
-                    "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
-                    "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
-                    "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
-                    "'2026-01-01 00:00:00')"
-                )
-            )
-            db.execute(
-                text(
-                    "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
-                    "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
-                )
-            )
+            _insert_member_and_account(db)
             db.execute(
                 text(
                     'INSERT INTO "user" (member_id, username, username_key, email, password_hash, role, '
@@ -164,20 +169,7 @@ def test_payments_made_before_refunds_existed_survive_the_upgrade_and_the_way_ba
     try:
         command.upgrade(migrations.alembic_config(url), "0010")
         with engine_for(url).begin() as db:
-            db.execute(
-                text(
-                    "INSERT INTO member (member_number, first_name, last_name, name_key, date_of_birth, ssn_encrypted, "
-                    "ssn_index, ssn_last4, email, zip_code, created_at, updated_at) VALUES ('100000000009', 'Ana', 'Lee', "
-                    "'ana lee', '1980-01-01', 'v1:x', 'idx', '1234', 'ana@example.com', '02110', '2026-01-01 00:00:00', "
-                    "'2026-01-01 00:00:00')"
-                )
-            )
-            db.execute(
-                text(
-                    "INSERT INTO billingaccount (account_number, member_id, plan_name, monthly_premium_cents, subsidized, "
-                    "coverage_start, coverage_status) VALUES ('500000009', 1, 'Plan', 12345, false, '2026-01-01', 'active')"
-                )
-            )
+            _insert_member_and_account(db)
             db.execute(
                 text(
                     "INSERT INTO payment (reference, billing_account_id, amount_cents, method_kind, method_label, status, "
