@@ -11,7 +11,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
 
-.PHONY: install run lint test test-unit test-unit-at-ci-date test-e2e test-scale-out test-scale-out-core test-calendar system-packages bench clean
+.PHONY: catalogs extract install run lint test test-unit test-unit-at-ci-date test-e2e test-scale-out test-scale-out-core test-calendar system-packages bench clean
 
 # Reinstall only when the content of requirements.txt changes (Reflex rewrites the file's mtime
 # at every start), so the second `make run` starts in seconds.
@@ -21,6 +21,24 @@ install:
 	  test -x $(PY) || python3 -m venv $(VENV); \
 	  $(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt && echo "$$want" > $(VENV)/.installed; \
 	fi
+	@$(MAKE) --no-print-directory catalogs
+
+# The gettext catalogs (hcpay_app/locales): the en-XA pseudo-locale written from the template, then
+# every language compiled to .mo. Run at every install; the .mo files are never committed.
+LOCALES := hcpay_app/locales
+catalogs:
+	@$(PY) -m hcpay_app.i18n.pseudo $(LOCALES)/messages.pot $(LOCALES)/en_XA/LC_MESSAGES/messages.po
+	@$(VENV)/bin/pybabel -q compile -d $(LOCALES) -D messages
+
+# After changing member-facing text: pull every message id into the template, then merge it into
+# each language's catalog (new entries arrive empty, for the translator; see README, "Languages").
+BABEL_KEYWORDS := -k _var -k Msg -k plural:1,2 -k N_
+extract: install
+	$(VENV)/bin/pybabel -q extract -F $(LOCALES)/babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file \
+	  --project hcpay --copyright-holder "Health Connector" -o $(LOCALES)/messages.pot hcpay_app
+	$(VENV)/bin/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l es --no-wrap --no-fuzzy-matching
+	$(VENV)/bin/pybabel -q update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l pt --no-wrap --no-fuzzy-matching
+	@$(MAKE) --no-print-directory catalogs
 
 run: install
 	$(PY) -m hcpay_app setup

@@ -5,6 +5,7 @@ import reflex as rx
 from hcpay_app import http
 from hcpay_app.background import daily_job_worker, outbox_worker
 from hcpay_app.event_errors import log_handler_failure
+from hcpay_app.language_routing import with_page_language
 from hcpay_app.pages import register_pages
 from hcpay_app.security_headers import with_security_headers
 
@@ -14,9 +15,11 @@ app = rx.App(
         rx.el.script(src="/card_brand.js", defer=True),
         # Focus after errors and step changes, Show password: compiled in, as the CSP requires.
         rx.el.script(src="/forms.js", defer=True),
+        # <html lang> and the device's remembered language follow the page on screen.
+        rx.el.script(src="/lang.js", defer=True),
     ],
     stylesheets=["/links.css", "/forms.css"],
-    api_transformer=[http.api(), with_security_headers],
+    api_transformer=[http.api(), with_page_language, with_security_headers],
     backend_exception_handler=log_handler_failure,
 )
 register_pages(app)

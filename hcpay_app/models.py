@@ -14,6 +14,8 @@ from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from hcpay_app.i18n.languages import Language
+
 
 class EnumText(TypeDecorator):
     """A StrEnum kept as its plain text value (the column stays VARCHAR, so no data migration).
@@ -185,6 +187,8 @@ class User(SQLModel, table=True):
     password_changed_at: dt.datetime
     created_at: dt.datetime
     last_login_at: dt.datetime | None = None
+    # The language the member reads the portal, emails and documents in (chosen on any page).
+    language: Language = enum_field(Language, 8, default=Language.EN)
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import routes
+from hcpay_app.components.language import language_choice
+from hcpay_app.i18n.build import _, _var, href
 from hcpay_app.state.session import SessionState
 
 TOUCH = {"min_height": "44px"}
@@ -14,14 +16,14 @@ def brand() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("heart-pulse", size=22, aria_hidden="true"),
-            rx.text("Health Connector", weight="bold", size="4"),
+            rx.text(_("Health Connector"), weight="bold", size="4"),
             align="center",
             spacing="2",
         ),
-        href=routes.LOGIN,
+        href=href(routes.LOGIN),
         underline="none",
         color="white",
-        aria_label="Health Connector Payment Portal home",
+        aria_label=_("Health Connector Payment Portal home"),
     )
 
 
@@ -40,34 +42,50 @@ def member_nav() -> rx.Component:
                     align_items="center",
                     padding_x="0.5rem",
                 ),
-                href=routes.NOTIFICATIONS,
+                href=href(routes.NOTIFICATIONS),
                 color="white",
                 style=TOUCH,
                 display="flex",
                 align_items="center",
                 aria_label=rx.cond(
                     SessionState.unread > 0,
-                    "Notifications, " + SessionState.unread.to_string() + " unread",
-                    "Notifications",
+                    _var("Notifications, {count} unread", count=SessionState.unread),
+                    _("Notifications"),
                 ),
                 id="notifications-bell",
             ),
             rx.link(
-                "Dashboard", href=routes.DASHBOARD, color="white", style=TOUCH, display="flex", align_items="center"
+                _("Dashboard"),
+                href=href(routes.DASHBOARD),
+                color="white",
+                style=TOUCH,
+                display="flex",
+                align_items="center",
             ),
-            rx.link("Settings", href=routes.SETTINGS, color="white", style=TOUCH, display="flex", align_items="center"),
-            rx.link("Help", href=routes.HELP, color="white", style=TOUCH, display="flex", align_items="center"),
+            rx.link(
+                _("Settings"),
+                href=href(routes.SETTINGS),
+                color="white",
+                style=TOUCH,
+                display="flex",
+                align_items="center",
+            ),
+            rx.link(
+                _("Help"), href=href(routes.HELP), color="white", style=TOUCH, display="flex", align_items="center"
+            ),
             spacing="2",
             align="center",
         ),
-        aria_label="Member",
+        aria_label=_("Member"),
         style={"grid_column": "1 / -1"},  # the whole second row of the header
     )
 
 
 def log_out_button() -> rx.Component:
     """Log out, at the right of the brand: on a phone the links below would leave it no room."""
-    return rx.button("Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH)
+    return rx.button(
+        _("Log out"), on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH
+    )
 
 
 def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.Component:
@@ -79,6 +97,7 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
     return rx.box(
         rx.el.header(
             rx.box(
+                rx.box(language_choice(), grid_column="1 / -1", display="flex", justify_content="flex-end"),
                 brand(),
                 # Shown from the first paint, before the log-in check has answered; it goes away
                 # only once the page is up and nobody turned out to be logged in (on Help, the one
@@ -121,7 +140,7 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
         ),
         rx.el.footer(
             rx.text(
-                "Health Connector Payment Portal · We never ask for your password or codes by phone or email.",
+                _("Health Connector Payment Portal · We never ask for your password or codes by phone or email."),
                 size="1",
                 color_scheme="gray",
             ),

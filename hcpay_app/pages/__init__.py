@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.build import building
+from hcpay_app.i18n.catalogs import translate
+from hcpay_app.i18n.message import N_, Msg
 from hcpay_app.pages import (
     autopay,
     bill,
@@ -52,111 +58,135 @@ from hcpay_app.state.support import SupportState
 
 
 def register_pages(app: rx.App) -> None:
-    app.add_page(
+    """Every page, compiled once per language: English at its route, the others under their prefix."""
+
+    def add(page: Callable[[], rx.Component], *, route: str, title: str, on_load=None) -> None:
+        for language in languages.offered():
+            app.add_page(
+                _in_language(page, language, route),
+                route=languages.localized(route, language),
+                title=translate(Msg(title), language),
+                on_load=on_load,
+            )
+
+    add(
         login.page,
         route=routes.LOGIN,
-        title="Log in · Health Connector Payments",
+        title=N_("Log in · Health Connector Payments"),
         on_load=SessionState.redirect_if_logged_in,
     )
-    app.add_page(register.page, route=routes.REGISTER, title="Create Account · Health Connector Payments")
-    app.add_page(
+    add(register.page, route=routes.REGISTER, title=N_("Create Account · Health Connector Payments"))
+    add(
         forgot_password.page,
         route=routes.FORGOT_PASSWORD,
-        title="Forgot Password · Health Connector Payments",
+        title=N_("Forgot Password · Health Connector Payments"),
         on_load=ForgotPasswordState.start,
     )
-    app.add_page(
+    add(
         forgot_username.page,
         route=routes.FORGOT_USERNAME,
-        title="Forgot Username · Health Connector Payments",
+        title=N_("Forgot Username · Health Connector Payments"),
         on_load=ForgotUsernameState.start,
     )
-    app.add_page(
+    add(
         reset_password.page,
         route=routes.RESET_PASSWORD,
-        title="Reset password · Health Connector Payments",
+        title=N_("Reset password · Health Connector Payments"),
         on_load=ResetPasswordState.open_link,
     )
-    app.add_page(
+    add(
         staff_enrol.page,
         route=routes.STAFF_ENROL,
-        title="Set up staff log-in · Health Connector",
+        title=N_("Set up staff log-in · Health Connector"),
         on_load=StaffEnrolState.open_link,
     )
-    app.add_page(
+    add(
         dashboard.page,
         route=routes.DASHBOARD,
-        title="Dashboard · Health Connector Payments",
+        title=N_("Dashboard · Health Connector Payments"),
         on_load=[SessionState.require_login, DashboardState.load, RefundRequestState.load],
     )
-    app.add_page(
+    add(
         history.page,
         route=routes.HISTORY,
-        title="Payment history · Health Connector Payments",
+        title=N_("Payment history · Health Connector Payments"),
         on_load=[SessionState.require_login, HistoryState.load],
     )
-    app.add_page(
+    add(
         payment.page,
         route=routes.PAYMENT,
-        title="Payment status · Health Connector Payments",
+        title=N_("Payment status · Health Connector Payments"),
         on_load=[SessionState.require_login, PaymentDetailState.load],
     )
-    app.add_page(
+    add(
         bill.page,
         route=routes.BILL,
-        title="Your bill · Health Connector Payments",
+        title=N_("Your bill · Health Connector Payments"),
         on_load=[SessionState.require_login, BillState.load],
     )
-    app.add_page(
+    add(
         pay.page,
         route=routes.PAY,
-        title="Make a Payment · Health Connector Payments",
+        title=N_("Make a Payment · Health Connector Payments"),
         on_load=[SessionState.require_login, PayState.load],
     )
-    app.add_page(help.page, route=routes.HELP, title="Help · Health Connector Payments")
-    app.add_page(
+    add(help.page, route=routes.HELP, title=N_("Help · Health Connector Payments"))
+    add(
         support.page,
         route=routes.SUPPORT,
-        title="Contact support · Health Connector Payments",
+        title=N_("Contact support · Health Connector Payments"),
         on_load=[SessionState.require_login, SupportState.load],
     )
-    app.add_page(
+    add(
         console.page,
         route=routes.CONSOLE,
-        title="Support console · Health Connector",
+        title=N_("Support console · Health Connector"),
         on_load=[SessionState.require_staff, ConsoleState.load],
     )
-    app.add_page(
+    add(
         guest_pay.page,
         route=routes.GUEST_PAY,
-        title="Pay as a guest · Health Connector Payments",
+        title=N_("Pay as a guest · Health Connector Payments"),
         on_load=GuestState.start,
     )
-    app.add_page(
+    add(
         settings.page,
         route=routes.SETTINGS,
-        title="Settings · Health Connector Payments",
+        title=N_("Settings · Health Connector Payments"),
         on_load=[SessionState.require_login, MethodsState.load, RemindersState.load],
     )
-    app.add_page(
+    add(
         autopay.page,
         route=routes.AUTOPAY,
-        title="Automatic Payments · Health Connector Payments",
+        title=N_("Automatic Payments · Health Connector Payments"),
         on_load=[SessionState.require_login, AutopayState.load],
     )
-    app.add_page(
+    add(
         notifications.page,
         route=routes.NOTIFICATIONS,
-        title="Notifications · Health Connector Payments",
+        title=N_("Notifications · Health Connector Payments"),
         on_load=[SessionState.require_login, NotificationsState.load],
     )
-    app.add_page(
+    add(
         payment_plan.page,
         route=routes.PAYMENT_PLAN,
-        title="Payment plan · Health Connector Payments",
+        title=N_("Payment plan · Health Connector Payments"),
         on_load=[SessionState.require_login, PlanState.load],
     )
     # Compiled outside production; MailboxState shows the outbox only while `mailbox_enabled`
     # (development or test, on loopback) — decided by the server, at every load.
     if not get_settings().is_production:
-        app.add_page(mailbox.page, route=routes.DEV_MAILBOX, title="Development mailbox", on_load=MailboxState.load)
+        add(mailbox.page, route=routes.DEV_MAILBOX, title=N_("Development mailbox"), on_load=MailboxState.load)
+
+
+def _in_language(
+    page: Callable[[], rx.Component], language: languages.Language, route: str
+) -> Callable[[], rx.Component]:
+    """The page's component tree built with its words in `language`."""
+
+    def compiled() -> rx.Component:
+        with building(language, route):
+            return page()
+
+    compiled.__name__ = f"{getattr(page, '__module__', 'page').rsplit('.', 1)[-1]}_{language.value.replace('-', '_')}"
+    return compiled

@@ -21,6 +21,8 @@ import reflex as rx
 
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.catalogs import localize, translate
 from hcpay_app.services.adapters import passwords
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import card_guard
@@ -112,6 +114,7 @@ class Call(Generic[T]):
         return self
 
     async def _refused(self, exc: DomainError) -> AsyncIterator[rx.event.EventSpec]:
+        exc = localized_error(exc, page_language(self._state))
         self.error = exc
         shown = (self._on_error or self._state._show_error)(exc)
         if inspect.isawaitable(shown):
@@ -158,6 +161,8 @@ class Call(Generic[T]):
             async for event in self._refused(refusal):
                 yield event
             return
+        # What the service said, in the member's language (its `Msg`s translated; data as it is).
+        self.value = localize(self.value, page_language(state))
         self.ok = True
 
 
@@ -248,8 +253,37 @@ def payer_of(state: rx.State) -> card_guard.Payer:
 
 
 def current_path(state: rx.State) -> str:
+    """The browser's path, language prefix included ("/es/pay")."""
     path = urllib.parse.urlsplit(str(state.router.url)).path
     return path.rstrip("/") or "/"
+
+
+def page_language(state: rx.State) -> languages.Language:
+    """The language of the page the event came from: its route prefix says it."""
+    return languages.split_path(current_path(state))[0]
+
+
+def page_route(state: rx.State) -> str:
+    """The route of the page the event came from, without its language prefix ("/pay")."""
+    return languages.split_path(current_path(state))[1]
+
+
+def localized_route(state: rx.State, route: str) -> str:
+    """One of the portal's routes in the language of the page the event came from."""
+    return languages.localized(route, page_language(state))
+
+
+def t(state: rx.State, text: str) -> str:
+    """Text a state shows, in its page's language (`Msg`s through the catalog)."""
+    return translate(text, page_language(state))
+
+
+def localized_error(exc: DomainError, language: str) -> DomainError:
+    """A refusal with its messages in `language` (the same exception, its texts translated)."""
+    exc.message = translate(exc.message, language)
+    if isinstance(exc, ValidationError):
+        exc.errors = {name: translate(text, language) for name, text in exc.errors.items()}
+    return exc
 
 
 def query_param(state: rx.State, name: str) -> str:

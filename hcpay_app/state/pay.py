@@ -19,7 +19,7 @@ from hcpay_app.services.common.errors import DomainError, NotFound
 from hcpay_app.services.payments import checkout, method_validation, methods, templates
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, form_flag, form_text, parse_id, payer_of
+from hcpay_app.state.base import call_service, form_flag, form_text, localized_route, parse_id, payer_of
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
@@ -308,4 +308,4 @@ class PayState(FieldRecheck, MemberState, rx.State):
 
     @rx.event
     def start_again(self):
-        return rx.redirect(routes.PAY)
+        return rx.redirect(localized_route(self, routes.PAY))

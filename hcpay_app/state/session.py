@@ -15,12 +15,23 @@ import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.config import SESSION_COOKIE, get_settings
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Role
-from hcpay_app.services.accounts import authn, notices
+from hcpay_app.services.accounts import authn, notices, profile
 from hcpay_app.services.accounts.authn import SessionUser
-from hcpay_app.state.base import ServiceState, call_service, client_ip, current_path
+from hcpay_app.state.base import (
+    ServiceState,
+    call_service,
+    client_ip,
+    localized_route,
+    page_language,
+    page_route,
+    query_param,
+    t,
+)
 
-SESSION_ENDED = "Your session has ended. Please log in again."
+SESSION_ENDED = Msg("Your session has ended. Please log in again.")
 
 # States holding member data: reset on log-out so nothing lingers in the browser.
 MEMBER_STATES: list[type[rx.State]] = []
@@ -57,12 +68,28 @@ class SessionState(rx.State):
             (await self.get_state(cls)).reset()
 
     async def _to_login(self, path: str, notice: str = "") -> rx.event.EventSpec:
+        """To the log-in page in this page's language; `path` (a route, no prefix) is where to return."""
         await self._forget_member_data()
         self.auth_token = ""
         self.logged_in, self.display_name, self.unread = False, "", 0
-        self.notice = notice
+        self.notice = t(self, notice)
         target = routes.LOGIN if path == routes.LOGIN else f"{routes.LOGIN}?{urllib.parse.urlencode({'next': path})}"
-        return rx.redirect(target)
+        return rx.redirect(localized_route(self, target))
+
+    async def _follow_language(self, user: SessionUser) -> rx.event.EventSpec | None:
+        """The member's language follows them: a page opened from the language choice (`?lang=`)
+        saves it on the account; any other page in another language sends them to their own."""
+        here = page_language(self)
+        chosen = languages.parse(query_param(self, "lang"))
+        if chosen is not None and chosen == here:
+            if user.language != here:
+                await call_service(profile.set_language, actor=user, language=here)
+            return None
+        saved = languages.parse(user.language)
+        if saved is None or saved == here:
+            return None
+        query = urllib.parse.urlsplit(str(self.router.url)).query
+        return rx.redirect(languages.localized(page_route(self) + (f"?{query}" if query else ""), saved))
 
     @rx.event
     async def require_login(self):
@@ -70,10 +97,13 @@ class SessionState(rx.State):
         user = await self._resolve()
         if user is None:
             expired = bool(self.auth_token)
-            return await self._to_login(current_path(self), SESSION_ENDED if expired else "")
+            return await self._to_login(page_route(self), SESSION_ENDED if expired else "")
         self.display_name = user.username
         if user.role == Role.SUPPORT:
-            return rx.redirect(routes.CONSOLE)  # staff work in the console, not in member pages
+            return rx.redirect(localized_route(self, routes.CONSOLE))  # staff work in the console
+        away = await self._follow_language(user)
+        if away is not None:
+            return away
         self.unread = await call_service(notices.unread_count, actor=user)
         return None
 
@@ -88,15 +118,16 @@ class SessionState(rx.State):
         if user.role != Role.SUPPORT:
             # A member's cookie in a tab that showed the console: drop whatever the console held.
             await self._forget_member_data()
-            return rx.redirect(routes.DASHBOARD)
-        return None
+            return rx.redirect(localized_route(self, routes.DASHBOARD))
+        return await self._follow_language(user)
 
     @rx.event
     async def redirect_if_logged_in(self):
         """on_load of the landing page: a member who is already logged in goes to the dashboard."""
         user = await self._resolve() if self.auth_token else None
         if user is not None:
-            return rx.redirect(routes.CONSOLE if user.role == Role.SUPPORT else routes.DASHBOARD)
+            home = routes.CONSOLE if user.role == Role.SUPPORT else routes.DASHBOARD
+            return rx.redirect(languages.localized(home, languages.parse(user.language) or page_language(self)))
         return None
 
     @rx.event
@@ -110,8 +141,8 @@ class SessionState(rx.State):
         self.logged_in = False
         self.display_name = ""
         self.unread = 0
-        self.notice = "You have been logged out."
-        return rx.redirect(routes.LOGIN)
+        self.notice = t(self, Msg("You have been logged out."))
+        return rx.redirect(localized_route(self, routes.LOGIN))
 
     async def _begin(self, token: str, destination: str | None = None, next_path: str = "") -> rx.event.EventSpec:
         """Start a fresh session after log-in or sign-up: the tab's previous session (if any) is
@@ -124,7 +155,10 @@ class SessionState(rx.State):
         self.notice = ""
         user = await self._resolve()
         self.display_name = user.username if user else ""
-        return rx.redirect(destination or routes.safe_next(next_path, user.role if user else "member"))
+        target = destination or routes.safe_next(next_path, user.role if user else "member")
+        # After log-in, the member's own language, whatever the device was showing.
+        language = (languages.parse(user.language) if user else None) or page_language(self)
+        return rx.redirect(languages.localized(target, language))
 
 
 async def current_user(state: rx.State) -> SessionUser | None:
@@ -148,7 +182,9 @@ async def staff_login_redirect(state: rx.State) -> rx.event.EventSpec:
     user = await session._resolve() if session.auth_token else None
     if user is not None and user.role == Role.MEMBER:
         await session._forget_member_data()  # nothing the console held may reach this member
-        return rx.redirect(routes.LOGIN)  # refused; the landing page sends a member on to their dashboard
+        return rx.redirect(
+            localized_route(state, routes.LOGIN)
+        )  # refused; the landing page sends a member on to their dashboard
     notice = SESSION_ENDED if session.auth_token else ""
     return await session._to_login(routes.LOGIN, notice)
 
@@ -159,9 +195,9 @@ async def login_redirect(state: rx.State) -> rx.event.EventSpec:
     session = await state.get_state(SessionState)
     user = await session._resolve() if session.auth_token else None
     if user is not None and user.role == Role.SUPPORT:
-        return rx.redirect(routes.CONSOLE)
+        return rx.redirect(localized_route(state, routes.CONSOLE))
     notice = SESSION_ENDED if session.auth_token else ""
-    return await session._to_login(current_path(state), notice)
+    return await session._to_login(page_route(state), notice)
 
 
 class MemberState(ServiceState, mixin=True):

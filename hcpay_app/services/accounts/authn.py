@@ -53,6 +53,7 @@ class SessionUser:
     role: str
     session_id: int
     session_started_at: dt.datetime
+    language: str = "en"  # what the member reads the portal in (follows them to any device)
 
 
 def _login_key(username: object) -> str:
@@ -314,7 +315,7 @@ def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser
         row.last_seen_at = now
         session.add(row)
         session.commit()
-    return SessionUser(user.id, user.member_id, user.username, user.role, row.id, row.created_at)
+    return SessionUser(user.id, user.member_id, user.username, user.role, row.id, row.created_at, str(user.language))
 
 
 def logout(session: Session, token: object, *, ip: str, now: dt.datetime) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 
 from sqlmodel import Session, select
 
+from hcpay_app.i18n import languages
 from hcpay_app.models import BillingAccount, CoverageStatus, Member, User
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
@@ -57,3 +58,24 @@ def overview(session: Session, actor: SessionUser) -> MemberOverview:
         monthly_premium=money.format_cents(account.monthly_premium_cents) if account else "",
         coverage_status=COVERAGE_WORDS.get(account.coverage_status, "") if account else "",
     )
+
+
+def set_language(session: Session, actor: SessionUser, language: str) -> None:
+    """Keep the language the member chose on their login: it follows them to any device and is the
+    language of their emails and documents."""
+    chosen = languages.parse(language)
+    if chosen is None:
+        return
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotAllowed()
+    if user.language != chosen:
+        user.language = chosen
+        session.add(user)
+        session.commit()
+
+
+def language_of(session: Session, user_id: int) -> str:
+    """The language one member reads (for an email or a document sent to them)."""
+    found = session.exec(select(User.language).where(User.id == user_id)).first()
+    return str(found or languages.DEFAULT)
