@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -57,126 +59,140 @@ from hcpay_app.state.staff_enrol import StaffEnrolState
 from hcpay_app.state.support import SupportState
 
 
+@dataclasses.dataclass(frozen=True)
+class PageSpec:
+    page: Callable[[], rx.Component]
+    route: str
+    title: str  # a message id: each language's copy gets its own title
+    on_load: Any = None
+
+
+def page_table() -> list[PageSpec]:
+    """Every page the portal serves, with its guards (the development mailbox outside production:
+    MailboxState shows the outbox only while `mailbox_enabled`, decided by the server at every load)."""
+    table = [
+        PageSpec(
+            login.page,
+            route=routes.LOGIN,
+            title=N_("Log in · Health Connector Payments"),
+            on_load=SessionState.redirect_if_logged_in,
+        ),
+        PageSpec(register.page, route=routes.REGISTER, title=N_("Create Account · Health Connector Payments")),
+        PageSpec(
+            forgot_password.page,
+            route=routes.FORGOT_PASSWORD,
+            title=N_("Forgot Password · Health Connector Payments"),
+            on_load=ForgotPasswordState.start,
+        ),
+        PageSpec(
+            forgot_username.page,
+            route=routes.FORGOT_USERNAME,
+            title=N_("Forgot Username · Health Connector Payments"),
+            on_load=ForgotUsernameState.start,
+        ),
+        PageSpec(
+            reset_password.page,
+            route=routes.RESET_PASSWORD,
+            title=N_("Reset password · Health Connector Payments"),
+            on_load=ResetPasswordState.open_link,
+        ),
+        PageSpec(
+            staff_enrol.page,
+            route=routes.STAFF_ENROL,
+            title=N_("Set up staff log-in · Health Connector"),
+            on_load=StaffEnrolState.open_link,
+        ),
+        PageSpec(
+            dashboard.page,
+            route=routes.DASHBOARD,
+            title=N_("Dashboard · Health Connector Payments"),
+            on_load=[SessionState.require_login, DashboardState.load, RefundRequestState.load],
+        ),
+        PageSpec(
+            history.page,
+            route=routes.HISTORY,
+            title=N_("Payment history · Health Connector Payments"),
+            on_load=[SessionState.require_login, HistoryState.load],
+        ),
+        PageSpec(
+            payment.page,
+            route=routes.PAYMENT,
+            title=N_("Payment status · Health Connector Payments"),
+            on_load=[SessionState.require_login, PaymentDetailState.load],
+        ),
+        PageSpec(
+            bill.page,
+            route=routes.BILL,
+            title=N_("Your bill · Health Connector Payments"),
+            on_load=[SessionState.require_login, BillState.load],
+        ),
+        PageSpec(
+            pay.page,
+            route=routes.PAY,
+            title=N_("Make a Payment · Health Connector Payments"),
+            on_load=[SessionState.require_login, PayState.load],
+        ),
+        PageSpec(help.page, route=routes.HELP, title=N_("Help · Health Connector Payments")),
+        PageSpec(
+            support.page,
+            route=routes.SUPPORT,
+            title=N_("Contact support · Health Connector Payments"),
+            on_load=[SessionState.require_login, SupportState.load],
+        ),
+        PageSpec(
+            console.page,
+            route=routes.CONSOLE,
+            title=N_("Support console · Health Connector"),
+            on_load=[SessionState.require_staff, ConsoleState.load],
+        ),
+        PageSpec(
+            guest_pay.page,
+            route=routes.GUEST_PAY,
+            title=N_("Pay as a guest · Health Connector Payments"),
+            on_load=GuestState.start,
+        ),
+        PageSpec(
+            settings.page,
+            route=routes.SETTINGS,
+            title=N_("Settings · Health Connector Payments"),
+            on_load=[SessionState.require_login, MethodsState.load, RemindersState.load],
+        ),
+        PageSpec(
+            autopay.page,
+            route=routes.AUTOPAY,
+            title=N_("Automatic Payments · Health Connector Payments"),
+            on_load=[SessionState.require_login, AutopayState.load],
+        ),
+        PageSpec(
+            notifications.page,
+            route=routes.NOTIFICATIONS,
+            title=N_("Notifications · Health Connector Payments"),
+            on_load=[SessionState.require_login, NotificationsState.load],
+        ),
+        PageSpec(
+            payment_plan.page,
+            route=routes.PAYMENT_PLAN,
+            title=N_("Payment plan · Health Connector Payments"),
+            on_load=[SessionState.require_login, PlanState.load],
+        ),
+    ]
+    if not get_settings().is_production:
+        table.append(
+            PageSpec(mailbox.page, route=routes.DEV_MAILBOX, title=N_("Development mailbox"), on_load=MailboxState.load)
+        )
+    return table
+
+
 def register_pages(app: rx.App) -> None:
     """Every page, compiled once per language: English at its route, the others under their prefix."""
-
-    def add(page: Callable[[], rx.Component], *, route: str, title: str, on_load=None) -> None:
+    for spec in page_table():
         for language in languages.offered():
             app.add_page(
-                _in_language(page, language, route),
-                route=languages.localized(route, language),
-                title=translate(Msg(title), language),
-                on_load=on_load,
+                _in_language(spec.page, language, spec.route),
+                route=languages.localized(spec.route, language),
+                title=translate(Msg(spec.title), language),
+                on_load=spec.on_load,
             )
-
-    add(
-        login.page,
-        route=routes.LOGIN,
-        title=N_("Log in · Health Connector Payments"),
-        on_load=SessionState.redirect_if_logged_in,
-    )
-    add(register.page, route=routes.REGISTER, title=N_("Create Account · Health Connector Payments"))
-    add(
-        forgot_password.page,
-        route=routes.FORGOT_PASSWORD,
-        title=N_("Forgot Password · Health Connector Payments"),
-        on_load=ForgotPasswordState.start,
-    )
-    add(
-        forgot_username.page,
-        route=routes.FORGOT_USERNAME,
-        title=N_("Forgot Username · Health Connector Payments"),
-        on_load=ForgotUsernameState.start,
-    )
-    add(
-        reset_password.page,
-        route=routes.RESET_PASSWORD,
-        title=N_("Reset password · Health Connector Payments"),
-        on_load=ResetPasswordState.open_link,
-    )
-    add(
-        staff_enrol.page,
-        route=routes.STAFF_ENROL,
-        title=N_("Set up staff log-in · Health Connector"),
-        on_load=StaffEnrolState.open_link,
-    )
-    add(
-        dashboard.page,
-        route=routes.DASHBOARD,
-        title=N_("Dashboard · Health Connector Payments"),
-        on_load=[SessionState.require_login, DashboardState.load, RefundRequestState.load],
-    )
-    add(
-        history.page,
-        route=routes.HISTORY,
-        title=N_("Payment history · Health Connector Payments"),
-        on_load=[SessionState.require_login, HistoryState.load],
-    )
-    add(
-        payment.page,
-        route=routes.PAYMENT,
-        title=N_("Payment status · Health Connector Payments"),
-        on_load=[SessionState.require_login, PaymentDetailState.load],
-    )
-    add(
-        bill.page,
-        route=routes.BILL,
-        title=N_("Your bill · Health Connector Payments"),
-        on_load=[SessionState.require_login, BillState.load],
-    )
-    add(
-        pay.page,
-        route=routes.PAY,
-        title=N_("Make a Payment · Health Connector Payments"),
-        on_load=[SessionState.require_login, PayState.load],
-    )
-    add(help.page, route=routes.HELP, title=N_("Help · Health Connector Payments"))
-    add(
-        support.page,
-        route=routes.SUPPORT,
-        title=N_("Contact support · Health Connector Payments"),
-        on_load=[SessionState.require_login, SupportState.load],
-    )
-    add(
-        console.page,
-        route=routes.CONSOLE,
-        title=N_("Support console · Health Connector"),
-        on_load=[SessionState.require_staff, ConsoleState.load],
-    )
-    add(
-        guest_pay.page,
-        route=routes.GUEST_PAY,
-        title=N_("Pay as a guest · Health Connector Payments"),
-        on_load=GuestState.start,
-    )
-    add(
-        settings.page,
-        route=routes.SETTINGS,
-        title=N_("Settings · Health Connector Payments"),
-        on_load=[SessionState.require_login, MethodsState.load, RemindersState.load],
-    )
-    add(
-        autopay.page,
-        route=routes.AUTOPAY,
-        title=N_("Automatic Payments · Health Connector Payments"),
-        on_load=[SessionState.require_login, AutopayState.load],
-    )
-    add(
-        notifications.page,
-        route=routes.NOTIFICATIONS,
-        title=N_("Notifications · Health Connector Payments"),
-        on_load=[SessionState.require_login, NotificationsState.load],
-    )
-    add(
-        payment_plan.page,
-        route=routes.PAYMENT_PLAN,
-        title=N_("Payment plan · Health Connector Payments"),
-        on_load=[SessionState.require_login, PlanState.load],
-    )
-    # Compiled outside production; MailboxState shows the outbox only while `mailbox_enabled`
-    # (development or test, on loopback) — decided by the server, at every load.
-    if not get_settings().is_production:
-        add(mailbox.page, route=routes.DEV_MAILBOX, title=N_("Development mailbox"), on_load=MailboxState.load)
 
 
 def _in_language(
