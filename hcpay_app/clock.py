@@ -16,6 +16,7 @@ import functools
 from zoneinfo import ZoneInfo
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Timed
 
 _offset = dt.timedelta(0)
 
@@ -70,4 +71,4 @@ def reset() -> None:
 def format_local_time(moment: dt.datetime) -> str:
     """A UTC timestamp as the member reads it, e.g. "7:45 PM ET"."""
     local = moment.astimezone(portal_zone())
-    return local.strftime("%-I:%M %p ") + (local.tzname() or "").replace("EST", "ET").replace("EDT", "ET")
+    return Timed(local, (local.tzname() or "").replace("EST", "ET").replace("EDT", "ET"))

@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 
 from hcpay_app.i18n import formats
 from hcpay_app.i18n.languages import DEFAULT, Language
-from hcpay_app.i18n.message import Dated, DateText, Joined, Money, Msg
+from hcpay_app.i18n.message import Dated, DateText, Joined, Money, Msg, Timed
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -78,6 +78,8 @@ def translate(text: str, language: str) -> str:
         return text
     if isinstance(text, Dated):
         return formats.date_text(text.when.day, text.when.style, language)
+    if isinstance(text, Timed):
+        return formats.time_text(text.moment, text.zone, language)
     if isinstance(text, Joined):
         return "".join(translate(part, language) for part in text.parts)
     if text.plural_id is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 
 # The Babel locale each language formats dates with: Spanish as written in the United States,
 # Portuguese as in Brazil (most of Massachusetts's Portuguese readers are Brazilian; Cape Verdean
@@ -50,3 +50,9 @@ def dollars(cents: int) -> str:
     sign = "−" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}${whole:,}.{part:02d}"
+
+
+def time_text(moment: dt.datetime, zone: str, language: str) -> str:
+    """ "7:45 PM ET" in the language's way of writing a time (the zone's short name as it is)."""
+    text = format_time(moment, "short", locale=_locale(language)).replace("\u202f", " ").replace("\xa0", " ")
+    return f"{text} {zone}".strip()

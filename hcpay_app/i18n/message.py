@@ -136,3 +136,19 @@ class Dated(Msg):
         obj = str.__new__(cls, english_param(when))
         obj.msgid, obj.plural_id, obj.count, obj.params, obj.when = str(obj), None, None, {}, when
         return obj
+
+
+class Timed(Msg):
+    """A time of day on the portal's clock (already in its zone) with the zone's short name:
+    "7:45 PM ET" · "7:45 p. m. ET"."""
+
+    moment: dt.datetime
+    zone: str
+
+    def __new__(cls, moment: dt.datetime, zone: str) -> Timed:
+        from hcpay_app.i18n import formats
+
+        obj = str.__new__(cls, formats.time_text(moment, zone, "en"))
+        obj.msgid, obj.plural_id, obj.count, obj.params = str(obj), None, None, {}
+        obj.moment, obj.zone = moment, zone
+        return obj
