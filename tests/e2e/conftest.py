@@ -16,6 +16,7 @@ from tests.e2e.harness import (
     BASE_URL,
     PORT,
     RECEIVED_FRAMES,
+    catalogs_ready,
     make_member,
     make_user,
     note_typed_secrets,
@@ -43,6 +44,7 @@ def browser_context_args(browser_context_args, app_server):
 def app_server():
     """Build and serve the app once for the whole run; stop it afterwards."""
     migrations.upgrade()
+    catalogs_ready()
     web_workdir_ready()
     process = server.start(PORT, APP_ENV, APP_LOG)
     web_workdir_built()

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ APP_ENV = {
     # app would spend a second of a shared core per log-in and sign-up for nothing.
     "HCPAY_BCRYPT_COST": "4",
     "REFLEX_BACKEND_HOST": "127.0.0.1",  # what `--backend-host 127.0.0.1` sets, for every process
+    # The en-XA pseudo-locale's pages (/xa/…): tests/e2e/test_pseudo_locale.py walks them.
+    "HCPAY_PSEUDO_LOCALE": "1",
 }
 if not FIRST_WORKER:
     APP_ENV.update(REFLEX_WEB_WORKDIR=str(TMP / "web"), REFLEX_STATES_WORKDIR=str(TMP / "states"))
@@ -122,6 +125,13 @@ SECRET_FIELDS = {
 
 def _ssn_for(n: int) -> str:
     return f"7{n // 10000 % 100:02d}{n % 100 + 1:02d}{1000 + n:04d}"[:9]
+
+
+def catalogs_ready() -> None:
+    """The compiled catalogs, en-XA included (what `make catalogs` does at install), before the
+    first worker builds the app: the pages are compiled in every language from them."""
+    if FIRST_WORKER:
+        subprocess.run(["make", "-s", "--no-print-directory", "catalogs"], cwd=server.ROOT, check=True)
 
 
 def web_workdir_ready(timeout: float = 900) -> None:
