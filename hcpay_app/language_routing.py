@@ -122,4 +122,6 @@ async def _with_document_language(app, scope, receive, send, language: languages
         await send({**(start or {"type": "http.response.start", "status": 200}), "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    await app(scope, receive, capture)
+    # The server may send files by path (zero-copy); this one's body is rewritten, so it is read.
+    extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
+    await app({**scope, "extensions": extensions}, receive, capture)

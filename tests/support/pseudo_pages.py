@@ -32,7 +32,8 @@ _PATTERNS = [
     re.compile(r"\+" + _LITERAL + r"|" + _LITERAL + r"\+"),  # "text "+value
     re.compile(r'(?:"aria-label"|placeholder|title|alt|label|"aria-description"):' + _LITERAL),
 ]
-_NOT_TEXT = re.compile(r"^(?:reflex___|/|#|https?://|[\w.-]+@[\w.-]+$)|___")
+# Not text: state names, paths, anchors, addresses, and pieces of element ids ("reply-", "-error").
+_NOT_TEXT = re.compile(r"^(?:reflex___|/|#|https?://|[\w.-]+@[\w.-]+$|[\w-]*-$|-[\w-]*$)|___")
 # Words that are the same in every language: each language's own name, in the language choice.
 _SAME_EVERYWHERE = {*NATIVE_NAMES.values(), "true", "false", "null"}
 
