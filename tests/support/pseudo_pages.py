@@ -35,7 +35,7 @@ _PATTERNS = [
 # Not text: state names, paths, anchors, addresses, and pieces of element ids ("reply-", "-error").
 _NOT_TEXT = re.compile(r"^(?:reflex___|/|#|https?://|[\w.-]+@[\w.-]+$|[\w-]*-$|-[\w-]*$)|___")
 # Words that are the same in every language: each language's own name, in the language choice.
-_SAME_EVERYWHERE = {*NATIVE_NAMES.values(), "true", "false", "null"}
+_SAME_EVERYWHERE = {*NATIVE_NAMES.values(), "true", "false", "null", "none"}  # "none": an aria-sort value
 
 
 def pseudo_catalogs(folder: Path) -> int:
@@ -78,6 +78,7 @@ def _texts(rendered: str) -> set[str]:
 
 def english_left(text: str) -> bool:
     """Plain ASCII words outside ⟦…⟧ (what the catalogs gave) and outside data."""
+    text = text.strip()
     if _NOT_TEXT.search(text) or text in _SAME_EVERYWHERE:
         return False
     outside = re.sub(r"⟦[^⟧]*⟧", " ", text)
