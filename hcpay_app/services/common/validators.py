@@ -13,13 +13,16 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ssn as stdnum_ssn
 from zxcvbn import zxcvbn
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common.errors import ValidationError
 
 MAX_FIELD_LENGTH = 200
 PASSWORD_MIN_CHARS = 12
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything past 72 bytes
 PASSWORD_MIN_SCORE = 3
-PASSWORD_TIP = "Mix upper- and lower-case letters, numbers and symbols; a short phrase of unrelated words works well."
+PASSWORD_TIP = Msg(
+    "Mix upper- and lower-case letters, numbers and symbols; a short phrase of unrelated words works well."
+)
 
 _NAME_SEPARATORS = " '-’"
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{4,32}$")
@@ -27,6 +30,36 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 # zxcvbn keeps each call's user inputs in a module-level dictionary: one call at a time, or one
 # member's details could score another member's password.
 _ZXCVBN_LOCK = threading.Lock()
+
+
+# Whole sentences for each field a label names (a sentence is never glued from a label; each one is
+# translated as it stands). A label not listed here falls back to the general sentence.
+_LABELLED = {
+    ("enter", "first name"): Msg("Enter your first name."),
+    ("enter", "last name"): Msg("Enter your last name."),
+    ("enter", "date of birth"): Msg("Enter your date of birth."),
+    ("enter", "coverage start"): Msg("Enter your coverage start."),
+    ("too_long", "first name"): Msg("Your first name must be 60 characters or fewer."),
+    ("too_long", "last name"): Msg("Your last name must be 60 characters or fewer."),
+    ("letters", "first name"): Msg("Your first name can use letters, spaces, hyphens (-) and apostrophes (') only."),
+    ("letters", "last name"): Msg("Your last name can use letters, spaces, hyphens (-) and apostrophes (') only."),
+    ("format", "date of birth"): Msg("Enter your date of birth as MM/DD/YYYY, like 04/15/1985."),
+    ("format", "coverage start"): Msg("Enter your coverage start as MM/DD/YYYY, like 04/15/1985."),
+    ("match", "passwords"): Msg("The passwords don't match."),
+    ("match", "new passwords"): Msg("The new passwords don't match."),
+}
+_GENERAL = {
+    "enter": "Enter your {label}.",
+    "too_long": "Your {label} must be 60 characters or fewer.",
+    "letters": "Your {label} can use letters, spaces, hyphens (-) and apostrophes (') only.",
+    "format": "Enter your {label} as MM/DD/YYYY, like 04/15/1985.",
+    "match": "The {label} don't match.",
+}
+
+
+def _labelled(kind: str, label: str) -> Msg:
+    found = _LABELLED.get((kind, label))
+    return found if found is not None else Msg(_GENERAL[kind], label=label)
 
 
 def _fail(field: str, message: str):
@@ -41,11 +74,11 @@ def clean_name(raw: object, field: str, label: str) -> str:
     """A person's name: letters in any script, with single spaces, hyphens or apostrophes between."""
     value = unicodedata.normalize("NFC", " ".join(_text(raw).split()))
     if not value:
-        _fail(field, f"Enter your {label}.")
+        _fail(field, _labelled("enter", label))
     if len(value) > 60:
-        _fail(field, f"Your {label} must be 60 characters or fewer.")
+        _fail(field, _labelled("too_long", label))
     if not _is_name(value):
-        _fail(field, f"Your {label} can use letters, spaces, hyphens (-) and apostrophes (') only.")
+        _fail(field, _labelled("letters", label))
     return value
 
 
@@ -78,38 +111,38 @@ def clean_ssn(raw: object, field: str = "ssn") -> str:
     """Nine SSN digits from `123-45-6789` or `123456789`; refuses numbers never issued."""
     value = _text(raw)
     if not value:
-        _fail(field, "Enter your Social Security Number.")
+        _fail(field, Msg("Enter your Social Security Number."))
     if not re.fullmatch(r"[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{9}", value):
-        _fail(field, "Enter your 9-digit Social Security Number, like 123-45-6789 or 123456789.")
+        _fail(field, Msg("Enter your 9-digit Social Security Number, like 123-45-6789 or 123456789."))
     try:
         return stdnum_ssn.validate(value.replace("-", ""))
     except StdnumError:
-        _fail(field, "That is not a valid Social Security Number. Check the digits and try again.")
+        _fail(field, Msg("That is not a valid Social Security Number. Check the digits and try again."))
 
 
 def parse_date(raw: object, field: str, label: str) -> dt.date:
     """A calendar date typed as YYYY-MM-DD (what a date input sends) or MM/DD/YYYY."""
     value = _text(raw)
     if not value:
-        _fail(field, f"Enter your {label}.")
+        _fail(field, _labelled("enter", label))
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    _fail(field, f"Enter your {label} as MM/DD/YYYY, like 04/15/1985.")
+    _fail(field, _labelled("format", label))
 
 
 def clean_date_of_birth(raw: object, today: dt.date, min_age: int, field: str = "date_of_birth") -> dt.date:
     """A real date in the past, at most 120 years ago, for a subscriber at least `min_age`."""
     born = parse_date(raw, field, "date of birth")
     if born >= today:
-        _fail(field, "Your date of birth must be in the past.")
+        _fail(field, Msg("Your date of birth must be in the past."))
     if born.year < today.year - 120:
-        _fail(field, "Check the year of your date of birth.")
+        _fail(field, Msg("Check the year of your date of birth."))
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age < min_age:
-        _fail(field, f"The account holder must be at least {min_age} years old.")
+        _fail(field, Msg("The account holder must be at least {min_age} years old.", min_age=min_age))
     return born
 
 
@@ -117,21 +150,23 @@ def clean_email(raw: object, field: str = "email") -> str:
     """A syntactically valid email address (no DNS look-up: the portal runs offline)."""
     value = _text(raw)
     if not value:
-        _fail(field, "Enter your email address.")
+        _fail(field, Msg("Enter your email address."))
     if len(value) > 254:
-        _fail(field, "That email address is too long.")
+        _fail(field, Msg("That email address is too long."))
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        _fail(field, "Enter an email address like name@example.com.")
+        _fail(field, Msg("Enter an email address like name@example.com."))
 
 
 def clean_username(raw: object, field: str = "username") -> str:
     value = _text(raw)
     if not value:
-        _fail(field, "Choose a username.")
+        _fail(field, Msg("Choose a username."))
     if not _USERNAME_RE.fullmatch(value):
-        _fail(field, "Usernames are 4–32 characters: letters, numbers, periods (.), underscores (_) and hyphens (-).")
+        _fail(
+            field, Msg("Usernames are 4–32 characters: letters, numbers, periods (.), underscores (_) and hyphens (-).")
+        )
     return value
 
 
@@ -155,16 +190,20 @@ def check_new_password(raw: object, user_inputs: list[str], field: str = "passwo
     """A password that is long enough, fits bcrypt, and is not common or guessable."""
     password = raw if isinstance(raw, str) else ""
     if not password:
-        _fail(field, "Choose a password.")
+        _fail(field, Msg("Choose a password."))
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
         _fail(
-            field, f"Your password is too long: use at most {PASSWORD_MAX_BYTES} bytes (about 72 letters or numbers)."
+            field,
+            Msg(
+                "Your password is too long: use at most {max_bytes} bytes (about 72 letters or numbers).",
+                max_bytes=PASSWORD_MAX_BYTES,
+            ),
         )
     if len(password) < PASSWORD_MIN_CHARS:
-        _fail(field, f"Use at least {PASSWORD_MIN_CHARS} characters. {PASSWORD_TIP}")
+        _fail(field, Msg("Use at least {count} characters.", count=PASSWORD_MIN_CHARS) + " " + PASSWORD_TIP)
     score, advice = password_strength(password, user_inputs)
     if score < PASSWORD_MIN_SCORE:
-        _fail(field, f"This password is too easy to guess. {advice or PASSWORD_TIP}".strip())
+        _fail(field, Msg("This password is too easy to guess.") + " " + (advice or PASSWORD_TIP))
     return password
 
 
@@ -175,11 +214,11 @@ def check_confirmation(
     Account, the reset link, Settings). Checked before anything slow; the field's message says it
     all, so the refusal carries no general message."""
     if password != confirmation:
-        raise ValidationError({field: f"The {label} don't match."}, message="")
+        raise ValidationError({field: _labelled("match", label)}, message="")
 
 
 def clean_code(raw: object, field: str = "code") -> str:
     value = _text(raw).replace(" ", "")
     if not re.fullmatch(r"[0-9]{6}", value):
-        _fail(field, "Enter the 6-digit code from the email.")
+        _fail(field, Msg("Enter the 6-digit code from the email."))
     return value
