@@ -13,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ssn as stdnum_ssn
 from zxcvbn import zxcvbn
 
-from hcpay_app.i18n.message import Msg
+from hcpay_app.i18n.message import N_, Msg
 from hcpay_app.services.common.errors import ValidationError
 
 MAX_FIELD_LENGTH = 200
@@ -49,11 +49,11 @@ _LABELLED = {
     ("match", "new passwords"): Msg("The new passwords don't match."),
 }
 _GENERAL = {
-    "enter": "Enter your {label}.",
-    "too_long": "Your {label} must be 60 characters or fewer.",
-    "letters": "Your {label} can use letters, spaces, hyphens (-) and apostrophes (') only.",
-    "format": "Enter your {label} as MM/DD/YYYY, like 04/15/1985.",
-    "match": "The {label} don't match.",
+    "enter": N_("Enter your {label}."),
+    "too_long": N_("Your {label} must be 60 characters or fewer."),
+    "letters": N_("Your {label} can use letters, spaces, hyphens (-) and apostrophes (') only."),
+    "format": N_("Enter your {label} as MM/DD/YYYY, like 04/15/1985."),
+    "match": N_("The {label} don't match."),
 }
 
 
