@@ -13,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ssn as stdnum_ssn
 from zxcvbn import zxcvbn
 
-from hcpay_app.i18n.message import N_, Msg
+from hcpay_app.i18n.message import N_, Msg, join
 from hcpay_app.services.common.errors import ValidationError
 
 MAX_FIELD_LENGTH = 200
@@ -22,6 +22,40 @@ PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything past 72 bytes
 PASSWORD_MIN_SCORE = 3
 PASSWORD_TIP = Msg(
     "Mix upper- and lower-case letters, numbers and symbols; a short phrase of unrelated words works well."
+)
+
+# zxcvbn's advice (its own English sentences), marked for the catalogs so a member reads it in their
+# language; advice it gives that is not listed here is shown as zxcvbn wrote it.
+ZXCVBN_ADVICE = frozenset(
+    {
+        N_("Add another word or two. Uncommon words are better."),
+        N_("Capitalization doesn't help very much."),
+        N_("Reversed words aren't much harder to guess."),
+        N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+        N_("Use a few words, avoid common phrases."),
+        N_("No need for symbols, digits, or uppercase letters."),
+        N_("Straight rows of keys are easy to guess."),
+        N_("Short keyboard patterns are easy to guess."),
+        N_("This is a top-10 common password."),
+        N_("This is similar to a commonly used password."),
+        N_("A word by itself is easy to guess."),
+        N_("All-uppercase is almost as easy to guess as all-lowercase."),
+        N_("Use a longer keyboard pattern with more turns."),
+        N_('Repeats like "aaa" are easy to guess.'),
+        N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+        N_("This is a top-100 common password."),
+        N_("This is a very common password."),
+        N_("Names and surnames by themselves are easy to guess."),
+        N_("Common names and surnames are easy to guess."),
+        N_("Avoid repeated words and characters."),
+        N_('Sequences like "abc" or "6543" are easy to guess.'),
+        N_("Avoid sequences."),
+        N_("Recent years are easy to guess."),
+        N_("Dates are often easy to guess."),
+        N_("Avoid recent years."),
+        N_("Avoid years that are associated with you."),
+        N_("Avoid dates and years that are associated with you."),
+    }
 )
 
 _NAME_SEPARATORS = " '-’"
@@ -182,7 +216,8 @@ def password_strength(password: str, user_inputs: list[str]) -> tuple[int, str]:
     with _ZXCVBN_LOCK:
         result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
     feedback = result["feedback"]
-    advice = " ".join(filter(None, [feedback.get("warning") or "", *feedback.get("suggestions", [])]))
+    parts = [part for part in [feedback.get("warning") or "", *feedback.get("suggestions", [])] if part]
+    advice = join(" ", [Msg(part) if part in ZXCVBN_ADVICE else part for part in parts]) if parts else ""
     return int(result["score"]), advice
 
 
