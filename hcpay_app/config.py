@@ -18,6 +18,8 @@ import re
 import secrets
 from pathlib import Path
 
+from hcpay_app.i18n.message import N_
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_NAMES = ("HCPAY_SSN_KEY", "HCPAY_INDEX_KEY", "HCPAY_CODE_KEY")
 SESSION_COOKIE = "hcpay_session"
@@ -32,7 +34,8 @@ DEFAULT_TRUSTED_PROXIES = ("127.0.0.0/8", "::1/128")
 # deployment sets its own. Phone numbers use the 555-01xx range reserved for fiction.
 DEFAULT_SUPPORT_PHONE = "1-877-555-0142"
 DEFAULT_SUPPORT_TTY = "711"
-DEFAULT_SUPPORT_HOURS = "Monday to Friday, 8 a.m. to 6 p.m. Eastern time"
+# Marked for the catalogs: the default hours are shown in the member's language (services.common.contact).
+DEFAULT_SUPPORT_HOURS = N_("Monday to Friday, 8 a.m. to 6 p.m. Eastern time")
 DEFAULT_INTERPRETER_LINE = "1-877-555-0143"
 # Walk-in centers: one per ";", each "town|street address|hours".
 DEFAULT_WALK_IN_CENTRES = (

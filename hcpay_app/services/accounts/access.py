@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import BillingAccount, Member, Payment, Role
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.common import contact, references
@@ -19,7 +20,7 @@ def member_account(session: Session, actor: SessionUser | None) -> BillingAccoun
         select(BillingAccount).where(BillingAccount.member_id == actor.member_id).order_by(BillingAccount.id)
     ).first()
     if account is None:
-        raise NotAllowed(contact.contact_us("We couldn't find a billing account for you."))
+        raise NotAllowed(contact.contact_us(Msg("We couldn't find a billing account for you.")))
     return account
 
 
@@ -38,5 +39,5 @@ def own_payment(session: Session, actor: SessionUser | None, reference: object) 
             select(Payment).where(Payment.reference == canonical, Payment.billing_account_id == account.id)
         ).first()
     if payment is None:
-        raise NotFound("We couldn't find a payment with that reference number on your account.")
+        raise NotFound(Msg("We couldn't find a payment with that reference number on your account."))
     return payment, account

@@ -16,6 +16,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import AuthSession, LoginThrottle, User
 from hcpay_app.services.accounts import address_attempts, second_factor
 from hcpay_app.services.adapters import crypto, passwords
@@ -28,8 +29,8 @@ from hcpay_app.services.common.errors import (
     TryAgainSoon,
 )
 
-LOGIN_FAILED = "The username or password you entered is incorrect."
-TOO_MANY_FROM_HERE = "Too many log-in attempts from this device. Please wait a minute and try again."
+LOGIN_FAILED = Msg("The username or password you entered is incorrect.")
+TOO_MANY_FROM_HERE = Msg("Too many log-in attempts from this device. Please wait a minute and try again.")
 MINUTE = dt.timedelta(minutes=1)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
 
@@ -61,9 +62,10 @@ def _login_key(username: object) -> str:
 
 
 def _locked_message(until: dt.datetime) -> str:
-    return (
-        "Too many unsuccessful log-in attempts. For your security, log-in is paused until "
-        f"{clock.format_local_time(until)}. You can also reset your password with Forgot Password."
+    return Msg(
+        "Too many unsuccessful log-in attempts. For your security, log-in is paused until {time}. "
+        "You can also reset your password with Forgot Password.",
+        time=clock.format_local_time(until),
     )
 
 
@@ -243,9 +245,10 @@ def clear_lockouts(session: Session, user: User) -> None:
 
 
 def _code_locked_message(until: dt.datetime) -> str:
-    return (
-        "Too many wrong codes. For your security, log-in is paused until "
-        f"{clock.format_local_time(until)}. Use a recovery code after that if you don't have your phone."
+    return Msg(
+        "Too many wrong codes. For your security, log-in is paused until {time}. "
+        "Use a recovery code after that if you don't have your phone.",
+        time=clock.format_local_time(until),
     )
 
 

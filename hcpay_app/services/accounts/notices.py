@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select, update
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.catalogs import translate
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Notification, OnceMarker, User
-from hcpay_app.services.accounts import templates
+from hcpay_app.services.accounts import profile, templates
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import mailer
 from hcpay_app.services.common import references
@@ -110,10 +112,12 @@ def notify(
 
     `link` is the page that acts on it: a route constant, or `payment_link(reference)`.
     `invoice_id` is the bill it is about, if any: the notice resolves once that bill is paid.
+    Both are written in the member's own language (`User.language`), whoever triggered them.
     """
     if not action_for(kind, link):
         raise ValueError(f"a notice links to one of the portal's pages, not {link!r}")
-    title, body = message.subject, message.body
+    language = profile.language_of(session, user_id)
+    title, body = translate(message.subject, language), translate(message.body, language)
     if in_app:
         session.add(
             Notification(
@@ -129,7 +133,7 @@ def notify(
     if by_email:
         address = email or session.exec(select(User.email).where(User.id == user_id)).first()
         if address:
-            mailer.enqueue(session, to=address, subject=title, body=body, kind=kind, now=now)
+            mailer.enqueue(session, to=address, subject=title, body=body, kind=kind, now=now, language=language)
 
 
 def _member(actor: SessionUser | None) -> SessionUser:
@@ -160,7 +164,7 @@ def _view(n: Notification) -> NoticeView:
         n.id,
         n.title,
         n.body,
-        f"{clock.local_date(n.created_at):%b %-d, %Y} {clock.format_local_time(n.created_at)}",
+        Msg("{day} {time}", day=clock.local_date(n.created_at), time=clock.format_local_time(n.created_at)),
         n.read_at is None and not resolved,
         link if action else "",
         action,

@@ -7,6 +7,7 @@ import dataclasses
 from sqlmodel import Session, select
 
 from hcpay_app.i18n import languages
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import BillingAccount, CoverageStatus, Member, User
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.adapters import crypto
@@ -14,10 +15,10 @@ from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import NotAllowed
 
 COVERAGE_WORDS = {
-    CoverageStatus.PENDING_FIRST_PAYMENT: "Pending first payment",
-    CoverageStatus.ACTIVE: "Active",
-    CoverageStatus.IN_GRACE: "In grace period",
-    CoverageStatus.TERMINATED: "Terminated",
+    CoverageStatus.PENDING_FIRST_PAYMENT: Msg("Pending first payment"),
+    CoverageStatus.ACTIVE: Msg("Active"),
+    CoverageStatus.IN_GRACE: Msg("In grace period"),
+    CoverageStatus.TERMINATED: Msg("Terminated"),
 }
 
 
@@ -52,7 +53,7 @@ def overview(session: Session, actor: SessionUser) -> MemberOverview:
         member_number=member.member_number,
         masked_ssn=crypto.mask_ssn(member.ssn_last4),
         masked_email=crypto.mask_email(user.email),
-        date_of_birth=member.date_of_birth.strftime("%m/%d/%Y"),
+        date_of_birth=Dated(member.date_of_birth),
         account_number=account.account_number if account else "",
         plan_name=account.plan_name if account else "",
         monthly_premium=money.format_cents(account.monthly_premium_cents) if account else "",

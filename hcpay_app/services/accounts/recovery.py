@@ -11,7 +11,10 @@ import urllib.parse
 
 from sqlmodel import Session, func, select, update
 
+from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import LoginThrottle, Member, NoticeKind, PasswordResetToken, User
 from hcpay_app.services.accounts import authn, templates
 from hcpay_app.services.adapters import crypto, mailer, passwords
@@ -22,7 +25,7 @@ from hcpay_app.services.common.errors import (
     VerificationFailed,
 )
 
-LINK_DEAD = "This reset link has expired or has already been used. Please request a new one."
+LINK_DEAD = Msg("This reset link has expired or has already been used. Please request a new one.")
 
 
 def _allowed(session: Session, buckets: list[str], now: dt.datetime) -> bool:
@@ -47,7 +50,7 @@ def request_password_reset(session: Session, *, identifier: object, ip: str, now
     """Email a reset link to the account named by username or email, if there is one."""
     ident = identifier.strip()[:254] if isinstance(identifier, str) else ""
     if not ident:
-        raise ValidationError({"identifier": "Enter your username or the email address on your account."})
+        raise ValidationError({"identifier": Msg("Enter your username or the email address on your account.")})
     if not _allowed(session, [f"reset-ip:{ip}", f"reset-id:{ident.casefold()}"], now):
         session.commit()
         return
@@ -70,13 +73,17 @@ def issue_reset_link(session: Session, user: User, *, now: dt.datetime) -> None:
             expires_at=now + dt.timedelta(seconds=settings.reset_ttl),
         )
     )
-    link = f"{settings.base_url}/reset-password?{urllib.parse.urlencode({'token': token})}"
+    # The link opens the page in the member's own language, like the email itself.
+    language = str(languages.parse(user.language) or languages.DEFAULT)
+    path = languages.localized(routes.RESET_PASSWORD, language)
+    link = f"{settings.base_url}{path}?{urllib.parse.urlencode({'token': token})}"
     mailer.enqueue_message(
         session,
         to=user.email,
         message=templates.password_reset(user.username, link, settings.reset_ttl // 60),
         kind=NoticeKind.PASSWORD_RESET,
         now=now,
+        language=language,
     )
 
 
@@ -187,12 +194,12 @@ def change_password(
             authn.revoke_all(session, user.id, now=now, only_session_id=actor.session_id)
             audit.record(session, "session_ended_wrong_passwords", now=now, subject_user_id=user.id, ip=ip)
             session.commit()
-            raise NotAllowed("Too many incorrect passwords. For your security you have been logged out.")
+            raise NotAllowed(Msg("Too many incorrect passwords. For your security you have been logged out."))
         session.commit()
-        raise ValidationError({"current_password": "Your current password is incorrect."})
+        raise ValidationError({"current_password": Msg("Your current password is incorrect.")})
     password = validators.check_new_password(new_password, _user_inputs(session, user), field="new_password")
     if password == current:
-        raise ValidationError({"new_password": "Choose a password different from your current one."})
+        raise ValidationError({"new_password": Msg("Choose a password different from your current one.")})
     _set_password(session, user, password, now)
     authn.revoke_all(session, user.id, now=now, except_session_id=actor.session_id)
     audit.record(session, "password_changed", now=now, actor_user_id=user.id, subject_user_id=user.id, ip=ip)

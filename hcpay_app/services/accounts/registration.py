@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select, update
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Member, NoticeKind, PendingRegistration, User
 from hcpay_app.services.accounts import authn, templates
 from hcpay_app.services.adapters import crypto, mailer, passwords
@@ -25,19 +27,29 @@ from hcpay_app.services.common.errors import (
     VerificationFailed,
 )
 
-NO_MATCH_MESSAGE = (
+NO_MATCH_MESSAGE = Msg(
     "We couldn't create an account with the information you entered. Check that it matches your "
     "enrollment exactly, including the spelling of your name. If you already have an account, "
     "log in, or use Forgot Username or Forgot Password."
 )
-TOO_MANY_ATTEMPTS = "Too many attempts from this device. For your security, please wait an hour and try again."
+TOO_MANY_ATTEMPTS = Msg("Too many attempts from this device. For your security, please wait an hour and try again.")
 PENDING_LIFETIME = dt.timedelta(hours=1)
 # Per member, across every sign-up attempt: starting again never buys fresh code tries or sends.
 MEMBER_WINDOW = dt.timedelta(hours=24)
 CODE_TRIES_PER_MEMBER_PER_DAY = 10
 CODE_SENDS_PER_MEMBER_PER_DAY = 6
-TOO_MANY_CODES_TODAY = "Too many incorrect codes for this account today. For your security, please try again tomorrow."
-TOO_MANY_SENDS_TODAY = "We've sent the most codes we can for this account today. Please try again tomorrow."
+TOO_MANY_CODES_TODAY = Msg(
+    "Too many incorrect codes for this account today. For your security, please try again tomorrow."
+)
+TOO_MANY_SENDS_TODAY = Msg("We've sent the most codes we can for this account today. Please try again tomorrow.")
+SESSION_EXPIRED = Msg("Your sign-up session has expired. Please start again.")
+CHOOSE_FIRST = Msg("Choose your username and password first.")
+NEW_CODE_TOO_MANY = Msg("Too many incorrect codes. Select “Send a new code” to get another.")
+
+
+def _language(raw: object) -> str:
+    """The language the new member chose (English unless it is one the portal offers)."""
+    return str(languages.parse(raw) or languages.DEFAULT)
 
 
 def start(
@@ -114,12 +126,12 @@ def _live_pending(session: Session, pending_id: int | None, now: dt.datetime) ->
         else None
     )
     if pending is None or pending.expires_at <= now:
-        raise VerificationFailed("Your sign-up session has expired. Please start again.")
+        raise VerificationFailed(SESSION_EXPIRED)
     newer = select(PendingRegistration.id).where(
         PendingRegistration.member_id == pending.member_id, PendingRegistration.id > pending.id
     )
     if session.exec(newer).first() is not None:  # two sign-ups started at once: only the newest lives
-        raise VerificationFailed("Your sign-up session has expired. Please start again.")
+        raise VerificationFailed(SESSION_EXPIRED)
     return pending, session.get(Member, pending.member_id)
 
 
@@ -127,14 +139,22 @@ def _check_send_allowed(pending: PendingRegistration, now: dt.datetime) -> None:
     """A new code only after the cooldown and within the send limit, however it is asked for."""
     settings = get_settings()
     if pending.code_sends >= settings.otp_max_sends:
-        raise RateLimited("We've sent the most codes we can for this sign-up. Please start again later.")
+        raise RateLimited(Msg("We've sent the most codes we can for this sign-up. Please start again later."))
     cooldown = dt.timedelta(seconds=settings.otp_resend_cooldown)
     if pending.code_sent_at and now < pending.code_sent_at + cooldown:
         wait = int((pending.code_sent_at + cooldown - now).total_seconds()) + 1
-        raise RateLimited(f"Please wait {wait} seconds before asking for another code.")
+        raise RateLimited(
+            Msg.plural(
+                "Please wait {count} second before asking for another code.",
+                "Please wait {count} seconds before asking for another code.",
+                wait,
+            )
+        )
 
 
-def _send_code(session: Session, pending: PendingRegistration, member: Member, now: dt.datetime) -> None:
+def _send_code(
+    session: Session, pending: PendingRegistration, member: Member, now: dt.datetime, language: str = "en"
+) -> None:
     settings = get_settings()
     _check_send_allowed(pending, now)
     bucket = f"signup-code-send:{member.id}"
@@ -154,13 +174,21 @@ def _send_code(session: Session, pending: PendingRegistration, member: Member, n
         message=templates.verification_code(member.first_name, code, settings.otp_ttl // 60),
         kind=NoticeKind.VERIFICATION_CODE,
         now=now,
+        language=_language(language),
     )
 
 
 def choose_credentials(
-    session: Session, *, pending_id: int | None, username: object, password: object, now: dt.datetime
+    session: Session,
+    *,
+    pending_id: int | None,
+    username: object,
+    password: object,
+    now: dt.datetime,
+    language: str = "en",
 ) -> str:
-    """Step 2: username and password; sends the code. Returns the masked address it went to."""
+    """Step 2: username and password; sends the code (in `language`, the one the member is
+    signing up in). Returns the masked address it went to."""
     pending, member = _live_pending(session, pending_id, now)
     user_inputs = [member.first_name, member.last_name, member.email, str(member.date_of_birth.year)]
     values = FieldChecks.collect(
@@ -171,34 +199,38 @@ def choose_credentials(
     )
     key = validators.username_key(values["username"])
     if session.exec(select(User.id).where(User.username_key == key)).first() is not None:
-        raise ValidationError({"username": "That username is taken. Please choose another."})
+        raise ValidationError({"username": Msg("That username is taken. Please choose another.")})
     pending.username = values["username"]
     pending.username_key = key
     pending.password_hash = passwords.hash_password(values["password"])
-    _send_code(session, pending, member, now)
+    _send_code(session, pending, member, now, language)
     session.commit()
     return crypto.mask_email(member.email)
 
 
-def resend_code(session: Session, *, pending_id: int | None, now: dt.datetime) -> str:
-    """Send a fresh code, after a cooldown and up to a limit. Returns the masked address."""
+def resend_code(session: Session, *, pending_id: int | None, now: dt.datetime, language: str = "en") -> str:
+    """Send a fresh code (in `language`), after a cooldown and up to a limit. Returns the masked
+    address."""
     pending, member = _live_pending(session, pending_id, now)
     if pending.password_hash is None:
-        raise VerificationFailed("Choose your username and password first.")
-    _send_code(session, pending, member, now)
+        raise VerificationFailed(CHOOSE_FIRST)
+    _send_code(session, pending, member, now, language)
     session.commit()
     return crypto.mask_email(member.email)
 
 
-def verify(session: Session, *, pending_id: int | None, code: object, ip: str, now: dt.datetime) -> tuple[int, str]:
-    """Step 3: check the code, create the account and log in. Returns (user id, session token)."""
+def verify(
+    session: Session, *, pending_id: int | None, code: object, ip: str, now: dt.datetime, language: str = "en"
+) -> tuple[int, str]:
+    """Step 3: check the code, create the account and log in. Returns (user id, session token).
+    The new login keeps `language` (the one the member signed up in) for its pages and emails."""
     settings = get_settings()
     pending, member = _live_pending(session, pending_id, now)
     clean = validators.clean_code(code)
     if pending.code_hash is None or pending.password_hash is None:
-        raise VerificationFailed("Choose your username and password first.")
+        raise VerificationFailed(CHOOSE_FIRST)
     if pending.code_expires_at is None or pending.code_expires_at <= now:
-        raise VerificationFailed("This code has expired. Select “Send a new code” to get another.")
+        raise VerificationFailed(Msg("This code has expired. Select “Send a new code” to get another."))
     # Claim the try before comparing, atomically, so tries sent at once are each counted.
     table = PendingRegistration.__table__
     tries = session.execute(
@@ -214,12 +246,18 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
     if not within_day:
         raise VerificationFailed(TOO_MANY_CODES_TODAY)
     if tries is None:
-        raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
+        raise VerificationFailed(NEW_CODE_TOO_MANY)
     if not crypto.same_hash(pending.code_hash, crypto.hash_code(clean, pending.id)):
         left = settings.otp_max_tries - tries
         if left <= 0:
-            raise VerificationFailed("Too many incorrect codes. Select “Send a new code” to get another.")
-        raise VerificationFailed(f"That code isn't right. You have {left} {'try' if left == 1 else 'tries'} left.")
+            raise VerificationFailed(NEW_CODE_TOO_MANY)
+        raise VerificationFailed(
+            Msg.plural(
+                "That code isn't right. You have {count} try left.",
+                "That code isn't right. You have {count} tries left.",
+                left,
+            )
+        )
 
     user = User(
         member_id=member.id,
@@ -231,6 +269,7 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
         password_changed_at=now,
         created_at=now,
         last_login_at=now,
+        language=_language(language),
     )
     session.add(user)
     try:
@@ -241,7 +280,7 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
         if taken:
             raise RosterMismatch(NO_MATCH_MESSAGE) from None
         raise ValidationError(
-            {"username": "That username was just taken. Please go back and choose another."}
+            {"username": Msg("That username was just taken. Please go back and choose another.")}
         ) from None
     session.exec(delete(PendingRegistration).where(PendingRegistration.member_id == member.id))
     token = authn.open_session(session, user.id, now=now)
@@ -252,6 +291,7 @@ def verify(session: Session, *, pending_id: int | None, code: object, ip: str, n
         message=templates.account_created(member.first_name, user.username),
         kind=NoticeKind.ACCOUNT_CREATED,
         now=now,
+        language=_language(language),
     )
     session.commit()
     return user.id, token

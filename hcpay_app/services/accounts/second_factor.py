@@ -22,6 +22,7 @@ import segno
 from sqlmodel import Session, select, update
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Role, StaffEnrolToken, StaffFactor, StaffRecoveryCode, User
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.common import audit, validators
@@ -32,14 +33,14 @@ ENROL_TTL = dt.timedelta(hours=72)
 CHALLENGE_TTL = dt.timedelta(minutes=5)
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
-LINK_DEAD = "This enrolment link has expired or has already been used. Ask an administrator for a new one."
-NOT_ENROLLED = (
+LINK_DEAD = Msg("This enrolment link has expired or has already been used. Ask an administrator for a new one.")
+NOT_ENROLLED = Msg(
     "Your staff log-in needs an authenticator app first. Open the enrolment link you were given to set it up."
 )
-ENTER_CODE = "Enter the 6-digit code from your authenticator app, or a recovery code."
-WRONG_CODE = "That code is not correct. Enter the current code from your authenticator app, or a recovery code."
-CHALLENGE_EXPIRED = "Your log-in took too long. Please enter your username and password again."
-ENROL_WRONG_CODE = "That code does not match. Check that your phone's time is right and enter the current code."
+ENTER_CODE = Msg("Enter the 6-digit code from your authenticator app, or a recovery code.")
+WRONG_CODE = Msg("That code is not correct. Enter the current code from your authenticator app, or a recovery code.")
+CHALLENGE_EXPIRED = Msg("Your log-in took too long. Please enter your username and password again.")
+ENROL_WRONG_CODE = Msg("That code does not match. Check that your phone's time is right and enter the current code.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +167,7 @@ def confirm_enrolment(session: Session, *, token: object, code: object, ip: str,
         raise DomainError(LINK_DEAD)
     cleaned = _clean_code(code)
     if not cleaned:
-        raise ValidationError({"code": "Enter the 6-digit code from your authenticator app."})
+        raise ValidationError({"code": Msg("Enter the 6-digit code from your authenticator app.")})
     step = _matching_step(crypto.decrypt_totp_secret(factor.pending_secret_encrypted, user.id), cleaned, now)
     if step is None:
         raise ValidationError({"code": ENROL_WRONG_CODE}, ENROL_WRONG_CODE)

@@ -1,6 +1,10 @@
 """Email through the outbox: services add messages in their own transaction; `deliver_pending`
 sends them by SMTP when `SMTP_HOST` is set. Without SMTP (local runs, tests) messages stay in the
-outbox, readable at /dev/mailbox outside production."""
+outbox, readable at /dev/mailbox outside production.
+
+Every email is written in its recipient's language: the subject, the body and the footer are
+translated here (`catalogs.translate`) from the `Msg`s the templates give, in the language given,
+or else the language of the login with that address (English when there is none)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ from email.message import EmailMessage
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
-from hcpay_app.models import OutboundEmail
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.catalogs import translate
+from hcpay_app.i18n.message import Msg
+from hcpay_app.models import NoticeKind, OutboundEmail, User
 from hcpay_app.services.common import contact
 from hcpay_app.services.common.messages import Message
 
@@ -29,33 +36,71 @@ _REMOVED_AFTER_DELIVERY = (
 )
 
 
-def without_secrets(body: str) -> str:
+# In any language, a code email's code stands alone as six digits (the English pattern above
+# catches it too; this one finds it in a translated email).
+_CODE_ALONE = re.compile(r"(?<![0-9A-Za-z$.,\-])[0-9]{6}(?![0-9A-Za-z,\-]|\.[0-9])")
+_CODE_KINDS = {NoticeKind.VERIFICATION_CODE}
+
+
+def without_secrets(body: str, kind: str | None = None) -> str:
     for pattern, replacement in _REMOVED_AFTER_DELIVERY:
         body = pattern.sub(replacement, body)
+    if kind in _CODE_KINDS:
+        body = _CODE_ALONE.sub("[removed after delivery]", body)
     return body
 
 
 SIGNATURE = (
-    "\n\n— Health Connector Payment Portal\n"
-    "We will never ask for your password, Social Security Number or a one-time code by email or phone."
+    "\n\n"
+    + Msg("— Health Connector Payment Portal")
+    + "\n"
+    + Msg("We will never ask for your password, Social Security Number or a one-time code by email or phone.")
 )
 
 
-def with_footer(body: str) -> str:
+def with_footer(body: str, language: str = languages.DEFAULT) -> str:
     """A message as it is sent: the body, the signature, then how to reach Customer Service
-    (phone, hours, interpreter line, walk-in centers — from the settings)."""
-    return body + SIGNATURE + "\n\n" + contact.footer()
+    (phone, hours, interpreter line, walk-in centers — from the settings), in `language`."""
+    return translate(body, language) + translate(SIGNATURE, language) + "\n\n" + translate(contact.footer(), language)
 
 
-def enqueue(session: Session, *, to: str, subject: str, body: str, kind: str, now: dt.datetime) -> None:
+def recipient_language(session: Session, to: str) -> str:
+    """The language of the login with this email address, or English when there is none."""
+    found = session.exec(select(User.language).where(User.email == to).order_by(User.id)).first()
+    return str(languages.parse(found) or languages.DEFAULT)
+
+
+def enqueue(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str,
+    now: dt.datetime,
+    language: str | None = None,
+) -> None:
     """Queue a message in the caller's transaction: it is sent only if the change commits. Every
-    email ends with the signature and the support footer, added here and nowhere else."""
-    session.add(OutboundEmail(to_address=to, subject=subject, body=with_footer(body), kind=kind, created_at=now))
+    email ends with the signature and the support footer, added here and nowhere else. It is
+    written in `language`, or else in the language of the login with the address `to`."""
+    chosen = languages.parse(language) if language else None
+    language = str(chosen or recipient_language(session, to))
+    session.add(
+        OutboundEmail(
+            to_address=to,
+            subject=translate(subject, language),
+            body=with_footer(body, language),
+            kind=kind,
+            created_at=now,
+        )
+    )
 
 
-def enqueue_message(session: Session, *, to: str, message: Message, kind: str, now: dt.datetime) -> None:
+def enqueue_message(
+    session: Session, *, to: str, message: Message, kind: str, now: dt.datetime, language: str | None = None
+) -> None:
     """Queue a templated message (see each domain's `templates` module)."""
-    enqueue(session, to=to, subject=message.subject, body=message.body, kind=kind, now=now)
+    enqueue(session, to=to, subject=message.subject, body=message.body, kind=kind, now=now, language=language)
 
 
 def _send(message: OutboundEmail) -> None:
@@ -105,7 +150,7 @@ def deliver_pending(session: Session, *, now: dt.datetime, limit: int = 50) -> i
             log.warning("email %s not sent (attempt %s): %s", message.id, message.attempts, type(exc).__name__)
         else:
             message.sent_at = now
-            message.body = without_secrets(message.body)
+            message.body = without_secrets(message.body, message.kind)
             sent += 1
         session.add(message)
         session.commit()

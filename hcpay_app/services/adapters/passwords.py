@@ -10,6 +10,7 @@ import threading
 import bcrypt
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common.errors import TryAgainSoon
 from hcpay_app.services.common.validators import PASSWORD_MAX_BYTES
 
@@ -19,7 +20,7 @@ from hcpay_app.services.common.validators import PASSWORD_MAX_BYTES
 # of starving every other member's taps.
 _SLOTS = max(1, (os.cpu_count() or 2) - 1)
 _HASHING_SLOTS = threading.BoundedSemaphore(_SLOTS)
-BUSY_MESSAGE = "Many people are logging in right now. Please try again in a few seconds."
+BUSY_MESSAGE = Msg("Many people are logging in right now. Please try again in a few seconds.")
 
 
 def hashing_slots() -> int:

@@ -16,9 +16,18 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from hcpay_app.config import Settings, get_settings
+from hcpay_app.config import DEFAULT_SUPPORT_HOURS, Settings, get_settings
+from hcpay_app.i18n.message import N_, Msg, join
 
-CUSTOMER_SERVICE = "Customer Service"
+CUSTOMER_SERVICE = Msg("Customer Service")
+# Settings text the catalogs know (the sandbox defaults): shown in the member's language. Any other
+# text an operator sets is shown as it was written.
+KNOWN_SETTING_TEXTS = {DEFAULT_SUPPORT_HOURS, N_("Monday to Friday, 9 a.m. to 5 p.m.")}
+
+
+def setting_text(text: str) -> str:
+    """A setting's words: translatable when the catalogs know them, otherwise as written."""
+    return Msg(text) if text in KNOWN_SETTING_TEXTS else text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +61,7 @@ class SupportContact:
     @property
     def reply_time(self) -> str:
         """ "1 business day", "2 business days"."""
-        days = self.reply_business_days
-        return f"{days} business day" if days == 1 else f"{days} business days"
+        return Msg.plural("{count} business day", "{count} business days", self.reply_business_days)
 
 
 def tel_href(number: str) -> str:
@@ -70,7 +78,7 @@ def parse_centres(raw: str) -> tuple[WalkInCentre, ...]:
     for entry in raw.split(";"):
         parts = [part.strip() for part in entry.split("|")]
         if len(parts) >= 2 and parts[0] and parts[1]:
-            centres.append(WalkInCentre(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+            centres.append(WalkInCentre(parts[0], parts[1], setting_text(parts[2]) if len(parts) > 2 else ""))
     return tuple(centres)
 
 
@@ -80,7 +88,7 @@ def support_contact(settings: Settings | None = None) -> SupportContact:
     return SupportContact(
         phone=settings.support_phone,
         tty=settings.support_tty,
-        hours=settings.support_hours,
+        hours=setting_text(settings.support_hours),
         interpreter_line=settings.interpreter_line,
         centres=parse_centres(settings.walk_in_centres),
         reply_business_days=settings.support_reply_business_days,
@@ -90,24 +98,36 @@ def support_contact(settings: Settings | None = None) -> SupportContact:
 def call_line(contact: SupportContact | None = None) -> str:
     """ "Call Customer Service at 1-877-555-0142 (TTY 711), Monday to Friday, 8 a.m. to 6 p.m. …" """
     contact = contact or support_contact()
-    tty = f" (TTY {contact.tty})" if contact.tty else ""
-    hours = f", {contact.hours}" if contact.hours else ""
-    return _sentence(f"Call {CUSTOMER_SERVICE} at {contact.phone}{tty}{hours}")
-
-
-def _sentence(text: str) -> str:
-    """End with one full stop ("… 6 p.m." stays as it is)."""
-    return text if text.endswith(".") else text + "."
+    # The hours may end with their own full stop ("… 6 p.m."): the sentence then adds none.
+    stop = "" if str(contact.hours).endswith(".") else "."
+    if contact.tty and contact.hours:
+        line = Msg(
+            "Call Customer Service at {phone} (TTY {tty}), {hours}{stop}",
+            phone=contact.phone,
+            tty=contact.tty,
+            hours=contact.hours,
+            stop=stop,
+        )
+    elif contact.tty:
+        line = Msg("Call Customer Service at {phone} (TTY {tty}).", phone=contact.phone, tty=contact.tty)
+    elif contact.hours:
+        line = Msg(
+            "Call Customer Service at {phone}, {hours}{stop}", phone=contact.phone, hours=contact.hours, stop=stop
+        )
+    else:
+        line = Msg("Call Customer Service at {phone}.", phone=contact.phone)
+    return line
 
 
 def interpreter_line(contact: SupportContact | None = None) -> str:
     contact = contact or support_contact()
-    return f"Free interpreter in your language: call {contact.interpreter_line}."
+    return Msg("Free interpreter in your language: call {number}.", number=contact.interpreter_line)
 
 
 def centre_line(centre: WalkInCentre) -> str:
-    hours = f" ({centre.hours})" if centre.hours else ""
-    return f"{centre.town}: {centre.address}{hours}"
+    if centre.hours:
+        return Msg("{town}: {address} ({hours})", town=centre.town, address=centre.address, hours=centre.hours)
+    return Msg("{town}: {address}", town=centre.town, address=centre.address)
 
 
 def walk_in_line(contact: SupportContact | None = None) -> str:
@@ -115,12 +135,12 @@ def walk_in_line(contact: SupportContact | None = None) -> str:
     contact = contact or support_contact()
     if not contact.centres:
         return ""
-    return "Walk-in centers: " + "; ".join(centre_line(c) for c in contact.centres) + "."
+    return Msg("Walk-in centers: {centres}.", centres=join("; ", [centre_line(c) for c in contact.centres]))
 
 
 def reply_time_line(contact: SupportContact | None = None) -> str:
     contact = contact or support_contact()
-    return f"We answer support requests within {contact.reply_time}."
+    return Msg("We answer support requests within {time}.", time=contact.reply_time)
 
 
 def lines(contact: SupportContact | None = None) -> list[str]:
@@ -131,11 +151,11 @@ def lines(contact: SupportContact | None = None) -> list[str]:
 
 def footer(contact: SupportContact | None = None) -> str:
     """The block at the end of every email and receipt."""
-    return "Questions? " + "\n".join(lines(contact))
+    return Msg("Questions?") + " " + join("\n", lines(contact))
 
 
 def contact_us(lead: str = "", contact: SupportContact | None = None) -> str:
     """A message that sends the member to support, with the number to call: `lead` first
     ("Nothing was charged."), then "Call Customer Service at …"."""
     text = call_line(contact)
-    return f"{lead} {text}" if lead else text
+    return lead + " " + text if lead else text

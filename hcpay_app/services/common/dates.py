@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -52,9 +53,10 @@ def add_business_days(day: dt.date, count: int) -> dt.date:
 
 
 def month_label(month: dt.date) -> str:
-    return month.strftime("%B %Y")
+    """ "December 2026" (in the member's language at the edge)."""
+    return Dated(month, "month")
 
 
 def short_date(day: dt.date) -> str:
-    """ "Dec 23, 2026" — the way dates read on a phone."""
-    return f"{day.strftime('%b')} {day.day}, {day.year}"
+    """ "Dec 23, 2026" — the way dates read on a phone (in the member's language at the edge)."""
+    return Dated(day)

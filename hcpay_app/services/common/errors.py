@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
+from hcpay_app.i18n.message import Msg
+
 T = TypeVar("T")
 
 
@@ -20,7 +22,7 @@ class DomainError(Exception):
 class ValidationError(DomainError):
     """Bad input: `errors` maps each field to a specific message shown next to it."""
 
-    def __init__(self, errors: dict[str, str], message: str = "Please correct the highlighted fields."):
+    def __init__(self, errors: dict[str, str], message: str = Msg("Please correct the highlighted fields.")):
         super().__init__(message)
         self.errors = errors
 
@@ -59,12 +61,12 @@ class FieldChecks:
 class NotAllowed(DomainError):
     """The acting user may not do this (or is not logged in)."""
 
-    def __init__(self, message: str = "You are not allowed to do that."):
+    def __init__(self, message: str = Msg("You are not allowed to do that.")):
         super().__init__(message)
 
 
 class NotFound(DomainError):
-    def __init__(self, message: str = "We couldn't find that."):
+    def __init__(self, message: str = Msg("We couldn't find that.")):
         super().__init__(message)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.accounts import access, profile
 from hcpay_app.services.accounts.authn import SessionUser
@@ -68,10 +69,8 @@ class DashboardView:
 def _days_left(due_on: dt.date, today: dt.date) -> str:
     days = (due_on - today).days
     if days == 0:
-        return "Due today"
-    if days == 1:
-        return "1 day left"
-    return f"{days} days left"
+        return Msg("Due today")
+    return Msg.plural("{count} day left", "{count} days left", days)
 
 
 def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
