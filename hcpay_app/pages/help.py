@@ -70,7 +70,7 @@ def call_us(details: contact.SupportContact) -> rx.Component:
                 _("Customer Service"),
                 *(sentence_parts(N_("{phone} (TTY {tty})"), phone=phone, tty=details.tty) if details.tty else [phone]),
             ),
-            *item(_("Hours"), tr(details.hours), id="support-hours"),
+            *item(_("Hours"), tr(details.hours) if details.hours else "", id="support-hours"),  # tr("") is the header
             *item(
                 _("Interpreter line"),
                 *sentence_parts(
