@@ -12,9 +12,28 @@ changes step, to the new step's heading (`assets/forms.js`, keyed on `aria-inval
 
 from __future__ import annotations
 
+import re
+
 import reflex as rx
 
 from hcpay_app.components.layout import TOUCH
+from hcpay_app.i18n.build import _
+
+
+def sentence_parts(msgid: str, /, **parts: object) -> list:
+    """One translated sentence with components inside it: `rx.text(*sentence_parts(N_("We sent a
+    code to {email}."), email=rx.text.strong(State.email)))` (`N_` marks the id for extraction).
+    The translation decides where each part sits; the sentence stays one message for the
+    translator."""
+    marks = {name: f"\x00{name}\x00" for name in parts}
+    text = _(msgid, **marks)
+    pieces: list = []
+    for index, piece in enumerate(re.split("\x00(\\w+)\x00", text)):
+        if index % 2:
+            pieces.append(parts[piece])
+        elif piece:
+            pieces.append(piece)
+    return pieces
 
 
 def field_error(error: rx.Var, field_id: str) -> rx.Component:
@@ -32,8 +51,8 @@ def password_toggle(field_id: str | rx.Var) -> rx.Component:
     Enter, Space), switched in the browser by assets/forms.js, so the password never leaves it.
     Its name is the visible words; the hidden half is display:none (assets/forms.css)."""
     return rx.el.button(
-        rx.el.span("Show password", class_name="pw-show"),
-        rx.el.span("Hide password", class_name="pw-hide"),
+        rx.el.span(_("Show password"), class_name="pw-show"),
+        rx.el.span(_("Hide password"), class_name="pw-hide"),
         type="button",
         class_name="password-toggle",
         aria_controls=field_id,
@@ -122,9 +141,11 @@ def step_heading(*children, **props) -> rx.Component:
     )
 
 
-def submit_button(label: str, processing: rx.Var, busy_label: str = "Please wait…") -> rx.Component:
+def submit_button(label: str, processing: rx.Var, busy_label: str = "") -> rx.Component:
+    """`label` and `busy_label` are page text already translated (`_("Continue")`); the busy label
+    defaults to "Please wait…" in the page's language."""
     return rx.button(
-        rx.cond(processing, busy_label, label),
+        rx.cond(processing, busy_label or _("Please wait…"), label),
         type="submit",
         size="3",
         width="100%",

@@ -5,6 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import page_shell
+from hcpay_app.i18n.build import _, href, tr
 from hcpay_app.state.recovery import SENT_USERNAME, ForgotUsernameState
 
 
@@ -12,20 +13,20 @@ def page() -> rx.Component:
     return page_shell(
         rx.cond(
             ForgotUsernameState.sent,
-            rx.callout(SENT_USERNAME, icon="mail", color_scheme="green", role="status"),
+            rx.callout(tr(SENT_USERNAME), icon="mail", color_scheme="green", role="status"),
             rx.card(
                 member_form(
                     rx.vstack(
-                        rx.text("Enter the email address on your account and we'll email you your username."),
+                        rx.text(_("Enter the email address on your account and we'll email you your username.")),
                         text_field(
-                            "Email",
+                            _("Email"),
                             "email",
                             errors=ForgotUsernameState.errors,
                             recheck=ForgotUsernameState.recheck_field,
                             type="email",
                             autocomplete="email",
                         ),
-                        submit_button("Email my username", ForgotUsernameState.processing, "Sending…"),
+                        submit_button(_("Email my username"), ForgotUsernameState.processing, _("Sending…")),
                         spacing="3",
                         align="stretch",
                     ),
@@ -33,6 +34,6 @@ def page() -> rx.Component:
                 ),
             ),
         ),
-        rx.link("Back to log in", href=routes.LOGIN),
-        title="Forgot Username",
+        rx.link(_("Back to log in"), href=href(routes.LOGIN)),
+        title=_("Forgot Username"),
     )

@@ -3,9 +3,11 @@
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.fields import member_form, submit_button, text_field
+from hcpay_app.components.fields import member_form, sentence_parts, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields, choice_row
+from hcpay_app.i18n.build import _, _var, href
+from hcpay_app.i18n.message import N_
 from hcpay_app.services.support import contact
 from hcpay_app.state.guest import GuestState
 
@@ -16,9 +18,9 @@ def verify_step() -> rx.Component:
     errors = GuestState.errors
     return member_form(
         rx.vstack(
-            rx.text("Find your bill with the details on it. You don't need an account."),
+            rx.text(_("Find your bill with the details on it. You don't need an account.")),
             text_field(
-                "Billing account number",
+                _("Billing account number"),
                 "account_number",
                 errors=errors,
                 input_mode="numeric",
@@ -26,16 +28,18 @@ def verify_step() -> rx.Component:
                 recheck=GuestState.recheck_field,
             ),
             text_field(
-                "ZIP code",
+                _("ZIP code"),
                 "zip_code",
                 errors=errors,
                 input_mode="numeric",
                 max_length=5,
                 recheck=GuestState.recheck_field,
             ),
-            text_field("Date of birth", "date_of_birth", errors=errors, type="date", recheck=GuestState.recheck_field),
+            text_field(
+                _("Date of birth"), "date_of_birth", errors=errors, type="date", recheck=GuestState.recheck_field
+            ),
             notice(GuestState.message, tone="red", role="alert"),
-            submit_button("Continue", rx.Var.create(False)),
+            submit_button(_("Continue"), rx.Var.create(False)),
             spacing="3",
             align="stretch",
         ),
@@ -50,36 +54,37 @@ def pay_step() -> rx.Component:
     return member_form(
         rx.vstack(
             rx.text(
-                "Paying for ",
-                rx.text.strong(GuestState.initials),
-                " · amount due ",
-                rx.text.strong(GuestState.amount_due),
+                *sentence_parts(
+                    N_("Paying for {initials} · amount due {amount}"),
+                    initials=rx.text.strong(GuestState.initials),
+                    amount=rx.text.strong(GuestState.amount_due),
+                ),
                 id="guest-summary",
             ),
             notice(GuestState.message, tone="red", role="alert"),
             text_field(
-                "Amount in dollars",
+                _("Amount in dollars"),
                 "amount",
                 errors=errors,
                 input_mode="decimal",
                 default_value=GuestState.amount_prefill,
-                hint="We've filled in the amount due. You can change it.",
+                hint=_("We've filled in the amount due. You can change it."),
                 recheck=GuestState.recheck_field,
             ),
             rx.el.fieldset(
-                rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(_("Payment method"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
                     choice_row(
                         "method_kind",
                         "card",
-                        "Card",
+                        _("Card"),
                         checked=GuestState.method_kind == "card",
                         on_change=GuestState.pick_method_kind("card"),
                     ),
                     choice_row(
                         "method_kind",
                         "bank",
-                        "Bank transfer",
+                        _("Bank transfer"),
                         checked=GuestState.method_kind == "bank",
                         on_change=GuestState.pick_method_kind("bank"),
                     ),
@@ -93,21 +98,21 @@ def pay_step() -> rx.Component:
                 card_fields(errors, recheck=GuestState.recheck_field),
             ),
             text_field(
-                "Email for your receipt (optional)",
+                _("Email for your receipt (optional)"),
                 "payer_email",
                 errors=errors,
                 type="email",
                 input_mode="email",
                 autocomplete="email",
-                hint="We'll send your receipt here. The account holder gets a copy either way.",
+                hint=_("We'll send your receipt here. The account holder gets a copy either way."),
                 recheck=GuestState.recheck_field,
             ),
-            submit_button("Continue to review", GuestState.processing, "Checking…"),
+            submit_button(_("Continue to review"), GuestState.processing, _("Checking…")),
             spacing="3",
             align="stretch",
         ),
         on_submit=GuestState.choose,
-        display=rx.cond(GuestState.step == "pay", "block", "none"),
+        hidden=GuestState.step != "pay",
     )
 
 
@@ -123,19 +128,19 @@ def summary_row(label: str, value: rx.Var, row_id: str) -> rx.Component:
 
 def review_step() -> rx.Component:
     return rx.vstack(
-        rx.heading("Review your payment", as_="h2", size="4"),
-        summary_row("Amount", GuestState.amount_text, "guest-review-amount"),
-        summary_row("Payment date", GuestState.payment_date, "guest-review-date"),
-        summary_row("Paying with", GuestState.method_label, "guest-review-method"),
-        summary_row("Paying for", GuestState.initials, "guest-review-for"),
+        rx.heading(_("Review your payment"), as_="h2", size="4"),
+        summary_row(_("Amount"), GuestState.amount_text, "guest-review-amount"),
+        summary_row(_("Payment date"), GuestState.payment_date, "guest-review-date"),
+        summary_row(_("Paying with"), GuestState.method_label, "guest-review-method"),
+        summary_row(_("Paying for"), GuestState.initials, "guest-review-for"),
         rx.cond(
             GuestState.receipt_email != "",
-            summary_row("Receipt to", GuestState.receipt_email, "guest-review-email"),
+            summary_row(_("Receipt to"), GuestState.receipt_email, "guest-review-email"),
         ),
         rx.text(GuestState.authorization, size="2", id="guest-authorization"),
         notice(GuestState.message, tone="red", role="alert"),
         rx.button(
-            rx.cond(GuestState.processing, "Submitting…", "Submit payment"),
+            rx.cond(GuestState.processing, _("Submitting…"), _("Submit payment")),
             on_click=GuestState.submit,
             disabled=GuestState.processing,
             size="4",
@@ -144,13 +149,13 @@ def review_step() -> rx.Component:
             aria_describedby="guest-authorization",
         ),
         rx.button(
-            "Edit",
+            _("Edit"),
             on_click=GuestState.edit,
             disabled=GuestState.processing,
             variant="outline",
             size="3",
             style=TOUCH,
-            aria_label="Edit payment details",
+            aria_label=_("Edit payment details"),
         ),
         spacing="3",
         align="stretch",
@@ -159,20 +164,20 @@ def review_step() -> rx.Component:
 
 def done_step() -> rx.Component:
     return rx.vstack(
-        rx.heading("Thank you", as_="h2", size="4"),
-        rx.text("Payment reference number", size="2", color_scheme="gray"),
+        rx.heading(_("Thank you"), as_="h2", size="4"),
+        rx.text(_("Payment reference number"), size="2", color_scheme="gray"),
         rx.text(GuestState.reference, size="6", weight="bold", font_family="monospace", id="guest-reference"),
-        summary_row("Amount", GuestState.amount_text, "guest-done-amount"),
-        summary_row("Payment date", GuestState.payment_date, "guest-done-date"),
-        summary_row("Paid with", GuestState.method_label, "guest-done-method"),
-        rx.text("Status: ", GuestState.result_status),
+        summary_row(_("Amount"), GuestState.amount_text, "guest-done-amount"),
+        summary_row(_("Payment date"), GuestState.payment_date, "guest-done-date"),
+        summary_row(_("Paid with"), GuestState.method_label, "guest-done-method"),
+        rx.text(_var("Status: {status}", status=GuestState.result_status)),
         rx.text(GuestState.result_detail, size="2"),
         rx.cond(
             GuestState.receipt_url != "",
             rx.link(
-                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                rx.button(_("Download receipt (PDF)"), variant="soft", size="3", width="100%", style=TOUCH),
                 href=GuestState.receipt_url,
-                is_external=True,
+                target="_blank",  # a new tab (is_external=True, without a literal in a ternary)
                 width="100%",
             ),
         ),
@@ -190,13 +195,15 @@ def page() -> rx.Component:
             rx.cond(GuestState.step == "review", review_step()),
         ),
         rx.text(
-            "Questions about a payment? ",
-            rx.link("Get help", href=routes.HELP, underline="always"),
-            " or call ",
-            rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap", underline="always"),
-            ".",
+            _("Questions about a payment?"),
+            " ",
+            *sentence_parts(
+                N_("{get_help} or call {phone}."),
+                get_help=rx.link(_("Get help"), href=href(routes.HELP), underline="always"),
+                phone=rx.link(SUPPORT.phone, href=SUPPORT.phone_href, white_space="nowrap", underline="always"),
+            ),
             size="2",
         ),
-        rx.link("Log in instead", href=routes.LOGIN),
-        title="Pay as a guest",
+        rx.link(_("Log in instead"), href=href(routes.LOGIN)),
+        title=_("Pay as a guest"),
     )

@@ -5,6 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.i18n.build import _, href, tr
 from hcpay_app.state.login import LoginState, lockout_rule
 from hcpay_app.state.session import SessionState
 
@@ -12,36 +13,36 @@ from hcpay_app.state.session import SessionState
 def _password_form() -> rx.Component:
     return member_form(
         rx.vstack(
-            rx.heading("Log in", as_="h2", size="4"),
+            rx.heading(_("Log in"), as_="h2", size="4"),
             text_field(
-                "Username",
+                _("Username"),
                 "username",
                 errors=LoginState.errors,
                 recheck=LoginState.recheck_field,
                 autocomplete="username",
             ),
             text_field(
-                "Password",
+                _("Password"),
                 "password",
                 errors=LoginState.errors,
                 recheck=LoginState.recheck_field,
                 type="password",
                 autocomplete="current-password",
-                hint=lockout_rule(),
+                hint=tr(lockout_rule()),
             ),
             notice(LoginState.error, tone="red", role="alert"),
-            submit_button("Log in", LoginState.processing, "Logging in…"),
+            submit_button(_("Log in"), LoginState.processing, _("Logging in…")),
             rx.hstack(
                 rx.link(
-                    "Forgot Password",
-                    href=routes.FORGOT_PASSWORD,
+                    _("Forgot Password"),
+                    href=href(routes.FORGOT_PASSWORD),
                     style=TOUCH,
                     display="flex",
                     align_items="center",
                 ),
                 rx.link(
-                    "Forgot Username",
-                    href=routes.FORGOT_USERNAME,
+                    _("Forgot Username"),
+                    href=href(routes.FORGOT_USERNAME),
                     style=TOUCH,
                     display="flex",
                     align_items="center",
@@ -61,20 +62,20 @@ def _code_form() -> rx.Component:
     """Staff only, after a right password: the code from the authenticator app."""
     return member_form(
         rx.vstack(
-            rx.heading("Enter your code", as_="h2", size="4"),
-            rx.text("Staff log-ins need a second step. Open your authenticator app to get the current code."),
+            rx.heading(_("Enter your code"), as_="h2", size="4"),
+            rx.text(_("Staff log-ins need a second step. Open your authenticator app to get the current code.")),
             text_field(
-                "Authenticator code",
+                _("Authenticator code"),
                 "code",
                 errors=LoginState.errors,
                 recheck=LoginState.recheck_field,
                 autocomplete="one-time-code",
-                hint="6 digits, or one of your recovery codes if you don't have your phone.",
+                hint=_("6 digits, or one of your recovery codes if you don't have your phone."),
             ),
             notice(LoginState.error, tone="red", role="alert"),
-            submit_button("Verify code", LoginState.processing, "Checking…"),
+            submit_button(_("Verify code"), LoginState.processing, _("Checking…")),
             rx.button(
-                "Start over",
+                _("Start over"),
                 type="button",
                 variant="ghost",
                 size="3",
@@ -91,21 +92,21 @@ def _code_form() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.text("Pay your monthly health insurance premium, see what you owe, and keep your records."),
+        rx.text(_("Pay your monthly health insurance premium, see what you owe, and keep your records.")),
         notice(SessionState.notice),
         rx.card(rx.cond(LoginState.needs_code, _code_form(), _password_form())),
         rx.card(
             rx.vstack(
-                rx.heading("New to online payments?", as_="h2", size="4"),
-                rx.text("Create an account with the details from your enrollment. It takes about three minutes."),
+                rx.heading(_("New to online payments?"), as_="h2", size="4"),
+                rx.text(_("Create an account with the details from your enrollment. It takes about three minutes.")),
                 rx.link(
-                    rx.button("Create Account", size="3", width="100%", variant="soft", style=TOUCH),
-                    href=routes.REGISTER,
+                    rx.button(_("Create Account"), size="3", width="100%", variant="soft", style=TOUCH),
+                    href=href(routes.REGISTER),
                     width="100%",
                 ),
                 rx.link(
-                    "Pay as a guest, without an account",
-                    href=routes.GUEST_PAY,
+                    _("Pay as a guest, without an account"),
+                    href=href(routes.GUEST_PAY),
                     style=TOUCH,
                     display="flex",
                     align_items="center",
@@ -114,5 +115,5 @@ def page() -> rx.Component:
                 align="stretch",
             ),
         ),
-        title="Health Connector Payment Portal",
+        title=_("Health Connector Payment Portal"),
     )

@@ -5,7 +5,8 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import notice, page_shell
-from hcpay_app.services.common.validators import PASSWORD_TIP
+from hcpay_app.i18n.build import _, href, tr
+from hcpay_app.services.common.validators import PASSWORD_MIN_CHARS, PASSWORD_TIP
 from hcpay_app.state.recovery import ResetPasswordState
 
 
@@ -19,16 +20,16 @@ def page() -> rx.Component:
                 member_form(
                     rx.vstack(
                         text_field(
-                            "New password",
+                            _("New password"),
                             "password",
                             errors=errors,
                             recheck=ResetPasswordState.recheck_field,
                             type="password",
                             autocomplete="new-password",
-                            hint=f"At least 12 characters. {PASSWORD_TIP}",
+                            hint=_("At least {count} characters.", count=PASSWORD_MIN_CHARS) + " " + tr(PASSWORD_TIP),
                         ),
                         text_field(
-                            "Confirm new password",
+                            _("Confirm new password"),
                             "confirm_password",
                             errors=errors,
                             recheck=ResetPasswordState.recheck_field,
@@ -36,7 +37,7 @@ def page() -> rx.Component:
                             type="password",
                             autocomplete="new-password",
                         ),
-                        submit_button("Set new password", ResetPasswordState.processing, "Saving…"),
+                        submit_button(_("Set new password"), ResetPasswordState.processing, _("Saving…")),
                         spacing="3",
                         align="stretch",
                     ),
@@ -46,7 +47,7 @@ def page() -> rx.Component:
             rx.cond(
                 ResetPasswordState.checked & (ResetPasswordState.message == ""),
                 rx.callout(
-                    "This reset link has expired or has already been used. Please request a new one.",
+                    _("This reset link has expired or has already been used. Please request a new one."),
                     icon="triangle-alert",
                     color_scheme="red",
                     role="alert",
@@ -63,9 +64,9 @@ def page() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.link("Request a new link", href=routes.FORGOT_PASSWORD),
-            rx.link("Back to log in", href=routes.LOGIN),
+            rx.link(_("Request a new link"), href=href(routes.FORGOT_PASSWORD)),
+            rx.link(_("Back to log in"), href=href(routes.LOGIN)),
             justify="between",
         ),
-        title="Choose a new password",
+        title=_("Choose a new password"),
     )

@@ -5,6 +5,7 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.fields import member_form, submit_button, text_field
 from hcpay_app.components.layout import notice, page_shell
+from hcpay_app.i18n.build import _, href
 from hcpay_app.state.staff_enrol import StaffEnrolState
 
 
@@ -12,30 +13,32 @@ def _enrol_form() -> rx.Component:
     return rx.card(
         member_form(
             rx.vstack(
-                rx.heading("1. Scan the QR code", as_="h2", size="4"),
+                rx.heading(_("1. Scan the QR code"), as_="h2", size="4"),
                 rx.text(
-                    "Open your authenticator app (for example Google Authenticator, Microsoft Authenticator "
-                    "or 1Password), add an account and scan this code. It is shown only now."
+                    _(
+                        "Open your authenticator app (for example Google Authenticator, Microsoft Authenticator "
+                        "or 1Password), add an account and scan this code. It is shown only now."
+                    )
                 ),
                 rx.center(
                     rx.image(
                         src=StaffEnrolState.qr_code,
-                        alt="QR code for your authenticator app",
+                        alt=_("QR code for your authenticator app"),
                         width="220px",
                         height="220px",
                     ),
                 ),
-                rx.text("Can't scan it? Enter this key in the app instead:", size="2"),
+                rx.text(_("Can't scan it? Enter this key in the app instead:"), size="2"),
                 rx.code(StaffEnrolState.secret, id="staff-secret", style={"word_break": "break-all"}),
-                rx.heading("2. Enter the current code", as_="h2", size="4"),
+                rx.heading(_("2. Enter the current code"), as_="h2", size="4"),
                 text_field(
-                    "Code from your authenticator app",
+                    _("Code from your authenticator app"),
                     "code",
                     errors=StaffEnrolState.errors,
                     recheck=StaffEnrolState.recheck_field,
                     autocomplete="one-time-code",
                 ),
-                submit_button("Confirm code", StaffEnrolState.processing, "Checking…"),
+                submit_button(_("Confirm code"), StaffEnrolState.processing, _("Checking…")),
                 spacing="3",
                 align="stretch",
             ),
@@ -47,20 +50,22 @@ def _enrol_form() -> rx.Component:
 def _recovery_codes() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Your recovery codes", as_="h2", size="4"),
+            rx.heading(_("Your recovery codes"), as_="h2", size="4"),
             rx.text(
-                "Your authenticator app is set up. Keep these recovery codes somewhere safe: each one lets "
-                "you log in once if you don't have your phone. They are shown only now."
+                _(
+                    "Your authenticator app is set up. Keep these recovery codes somewhere safe: each one lets "
+                    "you log in once if you don't have your phone. They are shown only now."
+                )
             ),
             rx.el.ul(
                 rx.foreach(
                     StaffEnrolState.recovery_codes,
                     lambda code: rx.el.li(rx.code(code, size="3")),
                 ),
-                aria_label="Recovery codes",
+                aria_label=_("Recovery codes"),
                 style={"columns": "2", "list_style": "none", "padding": "0", "line_height": "2"},
             ),
-            rx.link(rx.button("Go to log in", size="3", width="100%"), href=routes.LOGIN, width="100%"),
+            rx.link(rx.button(_("Go to log in"), size="3", width="100%"), href=href(routes.LOGIN), width="100%"),
             spacing="3",
             align="stretch",
         ),
@@ -79,7 +84,10 @@ def page() -> rx.Component:
                 rx.cond(
                     StaffEnrolState.checked & (StaffEnrolState.message == ""),
                     rx.callout(
-                        "This enrolment link has expired or has already been used. Ask an administrator for a new one.",
+                        _(
+                            "This enrolment link has expired or has already been used. "
+                            "Ask an administrator for a new one."
+                        ),
                         icon="triangle-alert",
                         color_scheme="red",
                         role="alert",
@@ -95,5 +103,5 @@ def page() -> rx.Component:
                 on_mount=rx.run_script(f"window.history.replaceState(null, '', '{routes.STAFF_ENROL}')"),
             ),
         ),
-        title="Set up staff log-in",
+        title=_("Set up staff log-in"),
     )

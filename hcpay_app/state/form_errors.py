@@ -17,6 +17,7 @@ import reflex as rx
 
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, ValidationError
+from hcpay_app.state.base import t
 
 FIELDS_BANNER = ValidationError({}).message
 
@@ -49,7 +50,7 @@ class FieldRecheck(rx.State, mixin=True):
 
     def _fields_fixed(self) -> None:
         """Every field is fixed: the banner that pointed at them goes."""
-        if getattr(self, "message", None) == FIELDS_BANNER:
+        if getattr(self, "message", None) in (FIELDS_BANNER, t(self, FIELDS_BANNER)):
             self.message = ""
 
     async def _recheck(self, name: str, value: str, related: str = "") -> None:
@@ -63,7 +64,7 @@ class FieldRecheck(rx.State, mixin=True):
             await asyncio.to_thread(check, value, related)  # zxcvbn takes a while: off the event loop
             still_wrong = ""
         except ValidationError as exc:
-            still_wrong = exc.errors.get(name, "")
+            still_wrong = t(self, exc.errors.get(name, ""))  # in the page's language
         except DomainError:
             return
         if name not in self.errors:  # a submit answered meanwhile

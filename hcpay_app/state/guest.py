@@ -6,11 +6,12 @@ import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg, join
 from hcpay_app.services.common import dates, money, validators
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
-from hcpay_app.state.base import ServiceState, client_ip, form_text, payer_of
+from hcpay_app.state.base import ServiceState, client_ip, form_text, payer_of, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 
 
@@ -121,14 +122,17 @@ class GuestState(FieldRecheck, ServiceState, rx.State):
         if call.ok:
             self._amount_cents, self._payer_email, self._choice = call.value
             today = clock.today()
-            self.amount_text, self.method_label = money.format_cents(self._amount_cents), self._choice.label
-            self.payment_date, self.receipt_email = dates.short_date(today), self._payer_email
-            self.authorization = guest.authorization(
-                method_kind=self._choice.kind,
-                amount_cents=self._amount_cents,
-                method_label=self._choice.label,
-                account_ending=self._account_ending,
-                today=today,
+            self.amount_text, self.method_label = money.format_cents(self._amount_cents), t(self, self._choice.label)
+            self.payment_date, self.receipt_email = t(self, dates.short_date(today)), self._payer_email
+            self.authorization = t(
+                self,
+                guest.authorization(
+                    method_kind=self._choice.kind,
+                    amount_cents=self._amount_cents,
+                    method_label=self._choice.label,
+                    account_ending=self._account_ending,
+                    today=today,
+                ),
             )
             self._idempotency_key = checkout.new_idempotency_key()
             self.step = "review"
@@ -166,17 +170,26 @@ class GuestState(FieldRecheck, ServiceState, rx.State):
         self.reference, self.result_status, self.result_detail = result.reference, result.status_label, result.message
         self.amount_text, self.payment_date = result.amount, result.payment_date
         self.receipt_url = f"{routes.GUEST_RECEIPT}/{result.receipt_token}" if result.receipt_token else ""
-        self.receipt_note = _receipt_note(result)
+        self.receipt_note = t(self, _receipt_note(result))
         self.step = "done"
         self._choice, self._account_id, self._idempotency_key, self._payer_email = None, None, "", ""
 
 
-def _receipt_note(result: guest.GuestResult) -> str:
+def _receipt_note(result: guest.GuestResult) -> Msg:
+    """Where the receipt went (in English; the state shows it in the page's language)."""
     minutes = max(get_settings().guest_receipt_ttl // 60, 1)
-    link = f"The receipt link works for {minutes} minutes: download it now to keep it." if result.receipt_token else ""
-    emailed = (
-        f"We've emailed a copy to {result.emailed_to}, and one to the account holder."
-        if result.emailed_to
-        else "We've emailed a copy to the account holder."
+    link = (
+        Msg.plural(
+            "The receipt link works for {count} minute: download it now to keep it.",
+            "The receipt link works for {count} minutes: download it now to keep it.",
+            minutes,
+        )
+        if result.receipt_token
+        else ""
     )
-    return " ".join(part for part in (link, emailed) if part)
+    emailed = (
+        Msg("We've emailed a copy to {email}, and one to the account holder.", email=result.emailed_to)
+        if result.emailed_to
+        else Msg("We've emailed a copy to the account holder.")
+    )
+    return join(" ", [part for part in (link, emailed) if part])

@@ -6,26 +6,37 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import authn, second_factor
 from hcpay_app.services.common.errors import AuthenticationFailed, DomainError, ValidationError
-from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool, query_param
+from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool, query_param, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import SessionState
 
-ENTER_BOTH = "Enter your username and password."
+ENTER_BOTH = Msg("Enter your username and password.")
 
 
-def lockout_rule() -> str:
+def lockout_rule() -> Msg:
     """What the log-in page says before anyone is locked; the numbers are the settings'."""
     settings = get_settings()
     tries, minutes = settings.lockout_threshold, max(1, round(settings.lockout_duration / 60))
-    wrong = "1 wrong try locks" if tries == 1 else f"{tries} wrong tries lock"
-    return f"For your security, {wrong} the log-in for {minutes} minute{'' if minutes == 1 else 's'}."
+    if tries == 1:
+        return Msg.plural(
+            "For your security, 1 wrong try locks the log-in for {count} minute.",
+            "For your security, 1 wrong try locks the log-in for {count} minutes.",
+            minutes,
+        )
+    return Msg.plural(
+        "For your security, {tries} wrong tries lock the log-in for {count} minute.",
+        "For your security, {tries} wrong tries lock the log-in for {count} minutes.",
+        minutes,
+        tries=tries,
+    )
 
 
-ENTER_CODE = "Enter the code from your authenticator app, or a recovery code."
-ENTER_USERNAME = "Enter your username."
-ENTER_PASSWORD = "Enter your password."
+ENTER_CODE = Msg("Enter the code from your authenticator app, or a recovery code.")
+ENTER_USERNAME = Msg("Enter your username.")
+ENTER_PASSWORD = Msg("Enter your password.")
 
 
 def _username_given(username: str, _related: str = "") -> None:
@@ -70,7 +81,10 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
             self._challenge, self.needs_code = exc.challenge, True
             self.error, self.errors = "", {}
             return
-        if isinstance(exc, AuthenticationFailed) and exc.message == second_factor.CHALLENGE_EXPIRED:
+        if isinstance(exc, AuthenticationFailed) and exc.message in (
+            second_factor.CHALLENGE_EXPIRED,
+            t(self, second_factor.CHALLENGE_EXPIRED),
+        ):
             self._challenge, self.needs_code = "", False
         self.error, self.errors = exc.message, field_errors(exc)
 
@@ -81,7 +95,7 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
         return {"username": _username_given, "password": _password_given, "code": _code_given}.get(name)
 
     def _fields_fixed(self) -> None:
-        if self.error in (ENTER_BOTH, ENTER_CODE):
+        if self.error in (t(self, ENTER_BOTH), t(self, ENTER_CODE)):
             self.error = ""
 
     @rx.event
@@ -117,7 +131,7 @@ class LoginState(FieldRecheck, ServiceState, rx.State):
         code = form_text(form_data, "code")
         if not self._challenge:
             self.needs_code = False
-            self.error, self.errors = second_factor.CHALLENGE_EXPIRED, {}
+            self.error, self.errors = t(self, second_factor.CHALLENGE_EXPIRED), {}
             return
         call = self._call(
             authn.complete_staff_login,

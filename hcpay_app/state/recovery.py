@@ -7,6 +7,7 @@ from typing import ClassVar
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import recovery
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, ValidationError
@@ -22,12 +23,12 @@ from hcpay_app.state.base import (
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
-SENT_RESET = (
+SENT_RESET = Msg(
     "If an account matches what you entered, we've sent a link to reset your password to the email "
     "on file. It works once, for 30 minutes. Check your spam folder if it doesn't arrive."
 )
-SENT_USERNAME = "If an account uses that email address, we've sent its username there."
-PASSWORD_CHANGED = "Your password has been changed. Log in with your new password."
+SENT_USERNAME = Msg("If an account uses that email address, we've sent its username there.")
+PASSWORD_CHANGED = Msg("Your password has been changed. Log in with your new password.")
 
 
 class OneFieldRequest(ServiceState, mixin=True):
@@ -61,7 +62,7 @@ class OneFieldRequest(ServiceState, mixin=True):
 
 def _identifier_given(value: str, _related: str = "") -> None:
     if not value.strip():
-        raise ValidationError({"identifier": "Enter your username or the email address on your account."})
+        raise ValidationError({"identifier": Msg("Enter your username or the email address on your account.")})
 
 
 class ForgotPasswordState(FieldRecheck, OneFieldRequest, rx.State):

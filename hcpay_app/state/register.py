@@ -8,14 +8,17 @@ import reflex as rx
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import registration
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool
+from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
-STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
+STRENGTH_WORDS = (Msg("Very weak"), Msg("Weak"), Msg("Fair"), Msg("Strong"), Msg("Very strong"))
+# The meter's colour for each score (not text: a Radix colour scheme).
+STRENGTH_COLORS = ("red", "red", "orange", "green", "green")
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "ssn", "email")
 
 
@@ -45,12 +48,13 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
     masked_email: str = ""
     strength_score: int = -1
     strength_advice: str = ""
+    strength_label: str = ""  # the score in words, in the page's language ("" before any typing)
     _pending_id: int | None = None
     _user_inputs: list[str] = []
 
     @rx.var
-    def strength_label(self) -> str:
-        return STRENGTH_WORDS[self.strength_score] if 0 <= self.strength_score < len(STRENGTH_WORDS) else ""
+    def strength_color(self) -> str:
+        return STRENGTH_COLORS[self.strength_score] if 0 <= self.strength_score < len(STRENGTH_COLORS) else "gray"
 
     def _show_error(self, exc: DomainError) -> None:
         self.errors, self.message = field_errors(exc), exc.message
@@ -91,15 +95,18 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
         stored or echoed."""
         if not isinstance(value, str):
             return
-        self.strength_score, self.strength_advice = await asyncio.to_thread(
-            validators.password_strength, value, list(self._user_inputs)
-        )
+        score, advice = await asyncio.to_thread(validators.password_strength, value, list(self._user_inputs))
+        self.strength_score, self.strength_advice = score, t(self, advice)
         if value and len(value.encode("utf-8")) > validators.PASSWORD_MAX_BYTES:
-            self.strength_advice = "Too long: use at most 72 bytes."
+            self.strength_advice = t(
+                self, Msg("Too long: use at most {limit} bytes.", limit=validators.PASSWORD_MAX_BYTES)
+            )
         elif value and len(value) < validators.PASSWORD_MIN_CHARS:
-            self.strength_advice = f"Use at least {validators.PASSWORD_MIN_CHARS} characters."
+            self.strength_advice = t(self, Msg("Use at least {count} characters.", count=validators.PASSWORD_MIN_CHARS))
         if not value:
             self.strength_score = -1
+        words = STRENGTH_WORDS[self.strength_score] if 0 <= self.strength_score < len(STRENGTH_WORDS) else ""
+        self.strength_label = t(self, words)
         await self._recheck("password", value)  # a strong password clears its error at once
 
     @rx.event
@@ -127,7 +134,7 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
             yield event
         if call.ok:
             self.masked_email = call.value
-            self.info = f"We sent a new code to {self.masked_email}."
+            self.info = t(self, Msg("We sent a new code to {email}.", email=self.masked_email))
 
     @rx.event
     async def submit_code(self, form_data: dict):

@@ -6,12 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import second_factor
 from hcpay_app.services.common.errors import DomainError, ValidationError
-from hcpay_app.state.base import ServiceState, call_service, client_ip, field_errors, form_text, query_param
+from hcpay_app.state.base import ServiceState, call_service, client_ip, field_errors, form_text, query_param, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 
-ENTER_CODE = "Enter the 6-digit code from your authenticator app."
+ENTER_CODE = Msg("Enter the 6-digit code from your authenticator app.")
 
 
 def _code_given(code: str, _related: str = "") -> None:
@@ -44,7 +45,7 @@ class StaffEnrolState(FieldRecheck, ServiceState, rx.State):
         return {"code": _code_given}.get(name)
 
     def _fields_fixed(self) -> None:
-        if self.message == ENTER_CODE:
+        if self.message in (ENTER_CODE, t(self, ENTER_CODE)):
             self.message = ""
 
     @rx.event
