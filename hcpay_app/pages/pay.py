@@ -305,9 +305,9 @@ def review_step() -> rx.Component:
         rx.heading(_("Review your payment"), as_="h2", size="4"),
         rx.card(
             rx.data_list.root(
-                review_item(_("Amount"), rx.text(PayState.amount_text, weight="bold"), "amount", _("Edit the amount")),
-                review_item(_("Payment date"), rx.text(PayState.date_text), "amount", _("Edit the payment date")),
-                review_item(_("Method"), rx.text(PayState.method_label), "method", _("Edit the payment method")),
+                review_item(_("Amount"), rx.text(PayState.amount_text, weight="bold"), "amount", _("Edit amount")),
+                review_item(_("Payment date"), rx.text(PayState.date_text), "amount", _("Edit payment date")),
+                review_item(_("Method"), rx.text(PayState.method_label), "method", _("Edit method")),
                 review_item(_("Billing account"), rx.text(PayState.account_number)),
                 review_item(_("Pays"), rx.vstack(rx.foreach(PayState.invoices, rx.text), spacing="0")),
                 orientation="vertical",
