@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app.components.fields import field_error, text_field
+from hcpay_app.i18n.build import _
 
 
 def choice_row(
@@ -21,7 +22,9 @@ def choice_row(
             rx.el.input(
                 type="radio",
                 name=name,
-                value=value,
+                # A plain attribute: the value is a code, not text (as a prop it would be compiled
+                # into a ternary that reads like page text).
+                custom_attrs={"value": value},
                 id=field_id,
                 default_checked=checked,
                 on_change=on_change,
@@ -57,7 +60,7 @@ def card_fields(
         expiry_props = {"on_blur": on_expiry_blur, "key": expiry if expiry_key is None else expiry_key}
     return rx.vstack(
         text_field(
-            "Card number",
+            _("Card number"),
             "card_number",
             errors=errors,
             input_mode="numeric",
@@ -68,7 +71,7 @@ def card_fields(
         rx.text("", id="card-brand", size="2", aria_live="polite"),
         rx.grid(
             text_field(
-                "Expiration (MM/YY)",
+                _("Expiration (MM/YY)"),
                 "expiry",
                 errors=errors,
                 autocomplete="cc-exp",
@@ -79,7 +82,7 @@ def card_fields(
                 **expiry_props,
             ),
             text_field(
-                "Security code (CVC)",
+                _("Security code (CVC)"),
                 "cvc",
                 errors=errors,
                 input_mode="numeric",
@@ -93,10 +96,10 @@ def card_fields(
             width="100%",
         ),
         text_field(
-            "Name on card", "card_name", errors=errors, autocomplete="cc-name", default_value=name, recheck=recheck
+            _("Name on card"), "card_name", errors=errors, autocomplete="cc-name", default_value=name, recheck=recheck
         ),
         text_field(
-            "Billing ZIP code",
+            _("Billing ZIP code"),
             "billing_zip",
             errors=errors,
             input_mode="numeric",
@@ -114,16 +117,16 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="", recheck=Non
     its confirmation are checked with each other."""
     return rx.vstack(
         text_field(
-            "Routing number",
+            _("Routing number"),
             "routing_number",
             errors=errors,
             input_mode="numeric",
             max_length=9,
-            hint="9 digits, at the bottom left of a check.",
+            hint=_("9 digits, at the bottom left of a check."),
             recheck=recheck,
         ),
         text_field(
-            "Account number",
+            _("Account number"),
             "account_number",
             errors=errors,
             input_mode="numeric",
@@ -133,7 +136,7 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="", recheck=Non
             recheck_with="confirm_account_number",
         ),
         text_field(
-            "Confirm account number",
+            _("Confirm account number"),
             "confirm_account_number",
             errors=errors,
             input_mode="numeric",
@@ -143,17 +146,22 @@ def bank_fields(errors: rx.Var, *, account_type="checking", name="", recheck=Non
             recheck_with="account_number",
         ),
         rx.el.fieldset(
-            rx.el.legend("Account type", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+            rx.el.legend(_("Account type"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
             rx.hstack(
-                choice_row("account_type", "checking", "Checking", checked=account_type == "checking"),
-                choice_row("account_type", "savings", "Savings", checked=account_type == "savings"),
+                choice_row("account_type", "checking", _("Checking"), checked=account_type == "checking"),
+                choice_row("account_type", "savings", _("Savings"), checked=account_type == "savings"),
                 spacing="3",
             ),
             field_error(errors.get("account_type", "").to(str), "account_type"),
             style={"border": "none", "padding": "0", "margin": "0"},
         ),
         text_field(
-            "Name on account", "account_name", errors=errors, autocomplete="name", default_value=name, recheck=recheck
+            _("Name on account"),
+            "account_name",
+            errors=errors,
+            autocomplete="name",
+            default_value=name,
+            recheck=recheck,
         ),
         spacing="3",
         width="100%",

@@ -13,6 +13,7 @@ from hcpay_app.components.fields import (
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields, choice_row
+from hcpay_app.i18n.build import _, href
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.services.recurring.autopay import ChargePreview
 from hcpay_app.state.autopay import AutopayState
@@ -22,31 +23,30 @@ LEGEND = {"font_weight": "600", "margin_bottom": "0.5rem"}
 PLAIN_FIELDSET = {"border": "none", "padding": "0", "margin": "0"}
 
 
+def status_badge(color: str) -> rx.Component:
+    return rx.badge(M.status_text, color_scheme=color, size="2", id="autopay-state")
+
+
 def current_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading("Automatic Payments", as_="h2", size="4"),
-                rx.badge(
-                    M.status_text,
-                    color_scheme=rx.cond(M.status == "active", "green", "orange"),
-                    size="2",
-                    id="autopay-state",
-                ),
+                rx.heading(_("Automatic Payments"), as_="h2", size="4"),
+                rx.cond(M.status == "active", status_badge("green"), status_badge("orange")),
             ),
             rx.data_list.root(
-                rx.data_list.item(rx.data_list.label("Method"), rx.data_list.value(M.method)),
-                rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(M.amount_text)),
-                rx.data_list.item(rx.data_list.label("Frequency"), rx.data_list.value(M.frequency)),
+                rx.data_list.item(rx.data_list.label(_("Method")), rx.data_list.value(M.method)),
+                rx.data_list.item(rx.data_list.label(_("Amount")), rx.data_list.value(M.amount_text)),
+                rx.data_list.item(rx.data_list.label(_("Frequency")), rx.data_list.value(M.frequency)),
                 rx.cond(
                     M.next_charge != "",
                     rx.data_list.item(
-                        rx.data_list.label("Next charge"), rx.data_list.value(M.next_charge, id="autopay-next")
+                        rx.data_list.label(_("Next charge")), rx.data_list.value(M.next_charge, id="autopay-next")
                     ),
                 ),
                 rx.cond(
                     M.paused_until != "",
-                    rx.data_list.item(rx.data_list.label("Paused until"), rx.data_list.value(M.paused_until)),
+                    rx.data_list.item(rx.data_list.label(_("Paused until")), rx.data_list.value(M.paused_until)),
                 ),
                 orientation="vertical",
             ),
@@ -55,16 +55,16 @@ def current_card() -> rx.Component:
                 rx.callout.root(
                     rx.callout.icon(rx.icon("triangle-alert")),
                     rx.callout.text(M.pay_by_hand, id="autopay-pay-by-hand"),
-                    rx.link("Make a Payment", href=routes.PAY, weight="medium"),
+                    rx.link(_("Make a Payment"), href=href(routes.PAY), weight="medium"),
                     color_scheme="orange",
                 ),
             ),
-            rx.button("Edit Automatic Payments", variant="soft", on_click=AutopayState.start_setup, style=TOUCH),
+            rx.button(_("Edit Automatic Payments"), variant="soft", on_click=AutopayState.start_setup, style=TOUCH),
             rx.cond(
                 M.status == "active",
                 member_form(
                     rx.vstack(
-                        rx.el.label("Pause until", html_for="paused_until", style={"font_weight": "600"}),
+                        rx.el.label(_("Pause until"), html_for="paused_until", style={"font_weight": "600"}),
                         rx.text(AutopayState.pause_rules, id="paused_until-hint", size="2", color_scheme="gray"),
                         rx.el.input(
                             id="paused_until",
@@ -80,25 +80,25 @@ def current_card() -> rx.Component:
                             style=NATIVE_INPUT_STYLE,
                         ),
                         field_error(AutopayState.errors.get("paused_until", "").to(str), "paused_until"),
-                        rx.button("Pause", type="submit", variant="soft", style=TOUCH),
+                        rx.button(_("Pause"), type="submit", variant="soft", style=TOUCH),
                         spacing="1",
                         width="100%",
                     ),
                     on_submit=AutopayState.pause,
                 ),
-                rx.button("Resume Automatic Payments", on_click=AutopayState.resume, style=TOUCH),
+                rx.button(_("Resume Automatic Payments"), on_click=AutopayState.resume, style=TOUCH),
             ),
             rx.alert_dialog.root(
                 rx.alert_dialog.trigger(
-                    rx.button("Cancel Automatic Payments", variant="soft", color_scheme="red", style=TOUCH)
+                    rx.button(_("Cancel Automatic Payments"), variant="soft", color_scheme="red", style=TOUCH)
                 ),
                 rx.alert_dialog.content(
-                    rx.alert_dialog.title("Turn off Automatic Payments?"),
-                    rx.alert_dialog.description("You'll need to pay each premium yourself by its due date."),
+                    rx.alert_dialog.title(_("Turn off Automatic Payments?")),
+                    rx.alert_dialog.description(_("You'll need to pay each premium yourself by its due date.")),
                     rx.hstack(
-                        rx.alert_dialog.cancel(rx.button("Keep them on", variant="soft", style=TOUCH)),
+                        rx.alert_dialog.cancel(rx.button(_("Keep them on"), variant="soft", style=TOUCH)),
                         rx.alert_dialog.action(
-                            rx.button("Turn off", color_scheme="red", on_click=AutopayState.cancel, style=TOUCH)
+                            rx.button(_("Turn off"), color_scheme="red", on_click=AutopayState.cancel, style=TOUCH)
                         ),
                         justify="end",
                         spacing="3",
@@ -133,19 +133,19 @@ def new_method_fields() -> rx.Component:
             card_fields(errors, recheck=AutopayState.recheck_field),
         ),
         rx.text(
-            "We'll save it to your payment methods, so you can use it again.",
+            _("We'll save it to your payment methods, so you can use it again."),
             size="2",
             color_scheme="gray",
         ),
         rx.cond(
             AutopayState.needs_password,
             text_field(
-                "Current password",
+                _("Current password"),
                 "password",
                 errors=errors,
                 type="password",
                 autocomplete="current-password",
-                hint="For your security, confirm your password to add a payment method.",
+                hint=_("For your security, confirm your password to add a payment method."),
             ),
         ),
         spacing="3",
@@ -157,22 +157,22 @@ def setup_form() -> rx.Component:
     errors = AutopayState.errors
     return member_form(
         rx.vstack(
-            rx.heading("Set up Automatic Payments", as_="h2", size="4"),
+            rx.heading(_("Set up Automatic Payments"), as_="h2", size="4"),
             rx.el.fieldset(
-                rx.el.legend("Pay from", style=LEGEND),
+                rx.el.legend(_("Pay from"), style=LEGEND),
                 rx.vstack(
                     rx.foreach(AutopayState.saved_methods, method_option),
                     choice_row(
                         "method_id",
                         "new_card",
-                        "A new card",
+                        _("A new card"),
                         checked=AutopayState.method_id == "new_card",
                         on_change=AutopayState.pick_method("new_card"),
                     ),
                     choice_row(
                         "method_id",
                         "new_bank",
-                        "A new bank account",
+                        _("A new bank account"),
                         checked=AutopayState.method_id == "new_bank",
                         on_change=AutopayState.pick_method("new_bank"),
                     ),
@@ -187,19 +187,19 @@ def setup_form() -> rx.Component:
                 new_method_fields(),
             ),
             rx.el.fieldset(
-                rx.el.legend("Amount each time", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(_("Amount each time"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
                     choice_row(
                         "amount_rule",
                         "full",
-                        "The full amount due (recommended)",
+                        _("The full amount due (recommended)"),
                         checked=AutopayState.amount_rule == "full",
                         on_change=AutopayState.pick_rule("full"),
                     ),
                     choice_row(
                         "amount_rule",
                         "fixed",
-                        "A fixed amount",
+                        _("A fixed amount"),
                         checked=AutopayState.amount_rule == "fixed",
                         on_change=AutopayState.pick_rule("fixed"),
                     ),
@@ -211,7 +211,7 @@ def setup_form() -> rx.Component:
             rx.cond(
                 AutopayState.amount_rule == "fixed",
                 text_field(
-                    "Fixed amount in dollars",
+                    _("Fixed amount in dollars"),
                     "fixed_amount",
                     errors=errors,
                     input_mode="decimal",
@@ -220,15 +220,15 @@ def setup_form() -> rx.Component:
                 ),
             ),
             rx.el.fieldset(
-                rx.el.legend("How often", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(_("How often"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.hstack(
-                    choice_row("frequency", "monthly", "Monthly", checked=AutopayState.frequency == "monthly"),
+                    choice_row("frequency", "monthly", _("Monthly"), checked=AutopayState.frequency == "monthly"),
                     choice_row(
                         "frequency",
                         "quarterly",
-                        "Quarterly",
+                        _("Quarterly"),
                         checked=AutopayState.frequency == "quarterly",
-                        hint=rx.text("3 months of premium", size="1", color_scheme="gray"),
+                        hint=rx.text(_("3 months of premium"), size="1", color_scheme="gray"),
                     ),
                     spacing="3",
                     wrap="wrap",
@@ -237,8 +237,8 @@ def setup_form() -> rx.Component:
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.vstack(
-                rx.el.label("Charge day of the month", html_for="charge_day", style={"font_weight": "600"}),
-                rx.text("We suggest a few days before your due date (the 23rd).", size="2", color_scheme="gray"),
+                rx.el.label(_("Charge day of the month"), html_for="charge_day", style={"font_weight": "600"}),
+                rx.text(_("We suggest a few days before your due date (the 23rd)."), size="2", color_scheme="gray"),
                 rx.el.select(
                     *[rx.el.option(str(day), value=str(day)) for day in range(1, 29)],
                     id="charge_day",
@@ -250,7 +250,7 @@ def setup_form() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            submit_button("Review", AutopayState.processing, "Checking…"),
+            submit_button(_("Review"), AutopayState.processing, _("Checking…")),
             spacing="3",
             align="stretch",
         ),
@@ -272,19 +272,19 @@ def term(label: str, value: rx.Var, field_id: str) -> rx.Component:
 def review_card() -> rx.Component:
     return member_form(
         rx.vstack(
-            rx.heading("Review Automatic Payments", as_="h2", size="4"),
+            rx.heading(_("Review Automatic Payments"), as_="h2", size="4"),
             rx.data_list.root(
-                term("Pay from", AutopayState.method_label, "review-method"),
-                term("Amount", AutopayState.amount_rule_text, "review-amount"),
-                term("How often", AutopayState.frequency_text, "review-frequency"),
-                term("Charge day", AutopayState.charge_day_text, "review-charge-day"),
-                term("First charge", AutopayState.first_charge, "review-first-charge"),
+                term(_("Pay from"), AutopayState.method_label, "review-method"),
+                term(_("Amount"), AutopayState.amount_rule_text, "review-amount"),
+                term(_("How often"), AutopayState.frequency_text, "review-frequency"),
+                term(_("Charge day"), AutopayState.charge_day_text, "review-charge-day"),
+                term(_("First charge"), AutopayState.first_charge, "review-first-charge"),
                 orientation="vertical",
-                aria_label="Terms",
+                aria_label=_("Terms"),
             ),
             rx.cond(AutopayState.counts != "", rx.text(AutopayState.counts, size="2")),
-            rx.text("Your next three charges:", weight="medium"),
-            rx.el.ul(rx.foreach(AutopayState.preview, preview_row), aria_label="Next three charges"),
+            rx.text(_("Your next three charges:"), weight="medium"),
+            rx.el.ul(rx.foreach(AutopayState.preview, preview_row), aria_label=_("Next three charges")),
             rx.cond(
                 AutopayState.warning != "",
                 rx.callout(AutopayState.warning, icon="triangle-alert", color_scheme="orange", role="alert"),
@@ -295,7 +295,7 @@ def review_card() -> rx.Component:
                     rx.el.input(
                         type="checkbox", name="accept", id="accept", style={"width": "1.25rem", "height": "1.25rem"}
                     ),
-                    rx.text("I accept this authorization"),
+                    rx.text(_("I accept this authorization")),
                     align="center",
                     spacing="2",
                 ),
@@ -303,8 +303,8 @@ def review_card() -> rx.Component:
                 style={"min_height": "44px", "display": "flex", "align_items": "center"},
             ),
             field_error(AutopayState.errors.get("accept", "").to(str), "accept"),
-            submit_button("Activate", rx.Var.create(False)),
-            rx.button("Back", type="button", variant="ghost", on_click=AutopayState.back_to_setup, style=TOUCH),
+            submit_button(_("Activate"), rx.Var.create(False)),
+            rx.button(_("Back"), type="button", variant="ghost", on_click=AutopayState.back_to_setup, style=TOUCH),
             spacing="3",
             align="stretch",
         ),
@@ -324,12 +324,12 @@ def page() -> rx.Component:
                     ("setup", rx.card(setup_form())),
                     rx.cond(AutopayState.mandate, current_card(), rx.card(setup_form())),
                 ),
-                rx.link("Back to Settings", href=routes.SETTINGS),
+                rx.link(_("Back to Settings"), href=href(routes.SETTINGS)),
                 spacing="4",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
-        title="Automatic Payments",
+        title=_("Automatic Payments"),
         member=True,
     )

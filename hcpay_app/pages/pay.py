@@ -15,6 +15,7 @@ from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields as shared_bank_fields
 from hcpay_app.components.payment_fields import card_fields as shared_card_fields
 from hcpay_app.components.payment_fields import choice_row
+from hcpay_app.i18n.build import _, _var, href, tr
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.services.payments.templates import AUTOPAY_PROMPT
 from hcpay_app.state.pay import PayState
@@ -28,9 +29,9 @@ def amount_step() -> rx.Component:
     errors = PayState.errors
     return member_form(
         rx.vstack(
-            rx.heading("How much, and when?", as_="h2", size="4"),
+            rx.heading(_("How much, and when?"), as_="h2", size="4"),
             rx.el.fieldset(
-                rx.el.legend("Amount", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(_("Amount"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
                     rx.cond(
                         PayState.has_first_premium,
@@ -42,7 +43,7 @@ def amount_step() -> rx.Component:
                             on_change=PayState.pick_amount("first_premium"),
                             full_width=True,
                             hint=rx.text(
-                                "Your coverage is Pending first payment until it is paid.",
+                                _("Your coverage is Pending first payment until it is paid."),
                                 size="2",
                                 color_scheme="gray",
                             ),
@@ -84,7 +85,7 @@ def amount_step() -> rx.Component:
                     choice_row(
                         "amount_choice",
                         "other",
-                        "Another amount",
+                        _("Another amount"),
                         checked=PayState.amount_choice == "other",
                         on_change=PayState.pick_amount("other"),
                         full_width=True,
@@ -98,19 +99,22 @@ def amount_step() -> rx.Component:
             rx.cond(
                 PayState.amount_choice == "other",
                 text_field(
-                    "Amount in dollars",
+                    _("Amount in dollars"),
                     "other_amount",
                     errors=errors,
                     input_mode="decimal",
-                    hint="At least $1.00, like 125.50.",
+                    hint=_("At least $1.00, like 125.50."),
                     default_value=PayState.other_amount,
                     recheck=PayState.recheck_field,
                 ),
             ),
             rx.vstack(
-                rx.el.label("Payment date", html_for="payment_date", style={"font_weight": "600"}),
+                rx.el.label(_("Payment date"), html_for="payment_date", style={"font_weight": "600"}),
                 rx.text(
-                    "Today, or schedule it up to 60 days ahead.", size="2", color_scheme="gray", id="payment_date-hint"
+                    _("Today, or schedule it up to 60 days ahead."),
+                    size="2",
+                    color_scheme="gray",
+                    id="payment_date-hint",
                 ),
                 rx.el.input(
                     id="payment_date",
@@ -128,10 +132,10 @@ def amount_step() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            submit_button("Continue", PayState.processing),
+            submit_button(_("Continue"), PayState.processing),
             rx.link(
-                rx.button("Back to dashboard", type="button", variant="ghost", width="100%", style=TOUCH),
-                href=routes.DASHBOARD,
+                rx.button(_("Back to dashboard"), type="button", variant="ghost", width="100%", style=TOUCH),
+                href=href(routes.DASHBOARD),
             ),
             spacing="3",
             align="stretch",
@@ -174,7 +178,7 @@ def card_fields() -> rx.Component:
         name=PayState.card_name,
         billing_zip=PayState.billing_zip,
         on_expiry_blur=PayState.format_expiry,
-        expiry_key="expiry-" + PayState.expiry_key.to_string(),
+        expiry_key=PayState.expiry_key.to_string(),
         recheck=PayState.recheck_field,
     )
 
@@ -188,10 +192,10 @@ def bank_fields() -> rx.Component:
 def method_step() -> rx.Component:
     return member_form(
         rx.vstack(
-            rx.heading("How do you want to pay?", as_="h2", size="4"),
+            rx.heading(_("How do you want to pay?"), as_="h2", size="4"),
             notice(PayState.message, tone="red", role="alert"),
             rx.el.fieldset(
-                rx.el.legend("Payment method", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(_("Payment method"), style={"font_weight": "600", "margin_bottom": "0.5rem"}),
                 rx.vstack(
                     rx.cond(
                         PayState.saved_methods.length() > 0,
@@ -207,7 +211,7 @@ def method_step() -> rx.Component:
                     choice_row(
                         "method_kind",
                         "card",
-                        "Credit or debit card",
+                        _("Credit or debit card"),
                         checked=PayState.method_kind == "card",
                         on_change=PayState.pick_method_kind("card"),
                         full_width=True,
@@ -215,11 +219,11 @@ def method_step() -> rx.Component:
                     choice_row(
                         "method_kind",
                         "bank",
-                        "Bank transfer from a new account",
+                        _("Bank transfer from a new account"),
                         checked=PayState.method_kind == "bank",
                         on_change=PayState.pick_method_kind("bank"),
                         full_width=True,
-                        hint=rx.text("Takes 2 business days to clear.", size="2", color_scheme="gray"),
+                        hint=rx.text(_("Takes 2 business days to clear."), size="2", color_scheme="gray"),
                     ),
                     spacing="2",
                     width="100%",
@@ -257,7 +261,7 @@ def method_step() -> rx.Component:
                             id="save_method",
                             style={"width": "1.25rem", "height": "1.25rem"},
                         ),
-                        rx.text("Save this method for later"),
+                        rx.text(_("Save this method for later")),
                         align="center",
                         spacing="2",
                     ),
@@ -265,8 +269,8 @@ def method_step() -> rx.Component:
                     style={"min_height": "44px", "display": "flex", "align_items": "center"},
                 ),
             ),
-            submit_button("Continue to review", PayState.processing, "Checking…"),
-            rx.button("Back", type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
+            submit_button(_("Continue to review"), PayState.processing, _("Checking…")),
+            rx.button(_("Back"), type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
             spacing="3",
             align="stretch",
         ),
@@ -274,7 +278,7 @@ def method_step() -> rx.Component:
     )
 
 
-def review_item(label: str, value, edit_step: str = "") -> rx.Component:
+def review_item(label: str, value, edit_step: str = "", edit_label: str = "") -> rx.Component:
     return rx.data_list.item(
         rx.data_list.label(label),
         rx.data_list.value(
@@ -283,10 +287,10 @@ def review_item(label: str, value, edit_step: str = "") -> rx.Component:
                 rx.cond(
                     edit_step != "",
                     rx.link(
-                        "Edit",
+                        _("Edit"),
                         href="#",
                         on_click=PayState.edit(edit_step).prevent_default,
-                        aria_label=f"Edit {label.lower()}",
+                        aria_label=edit_label,
                     ),
                 ),
                 spacing="3",
@@ -298,14 +302,14 @@ def review_item(label: str, value, edit_step: str = "") -> rx.Component:
 
 def review_step() -> rx.Component:
     return rx.vstack(
-        rx.heading("Review your payment", as_="h2", size="4"),
+        rx.heading(_("Review your payment"), as_="h2", size="4"),
         rx.card(
             rx.data_list.root(
-                review_item("Amount", rx.text(PayState.amount_text, weight="bold"), "amount"),
-                review_item("Payment date", rx.text(PayState.date_text), "amount"),
-                review_item("Method", rx.text(PayState.method_label), "method"),
-                review_item("Billing account", rx.text(PayState.account_number)),
-                review_item("Pays", rx.vstack(rx.foreach(PayState.invoices, rx.text), spacing="0")),
+                review_item(_("Amount"), rx.text(PayState.amount_text, weight="bold"), "amount", _("Edit amount")),
+                review_item(_("Payment date"), rx.text(PayState.date_text), "amount", _("Edit payment date")),
+                review_item(_("Method"), rx.text(PayState.method_label), "method", _("Edit method")),
+                review_item(_("Billing account"), rx.text(PayState.account_number)),
+                review_item(_("Pays"), rx.vstack(rx.foreach(PayState.invoices, rx.text), spacing="0")),
                 orientation="vertical",
             ),
         ),
@@ -317,11 +321,13 @@ def review_step() -> rx.Component:
         ),
         notice(PayState.message, tone="red", role="alert"),
         rx.box(
-            rx.cond(PayState.is_bank, rx.heading("Debit authorization", as_="h3", size="3", margin_bottom="0.25rem")),
+            rx.cond(
+                PayState.is_bank, rx.heading(_("Debit authorization"), as_="h3", size="3", margin_bottom="0.25rem")
+            ),
             rx.text(PayState.authorization, size="2", id="payment-authorization"),
         ),
         rx.button(
-            rx.cond(PayState.processing, "Processing…", PayState.submit_label),
+            rx.cond(PayState.processing, _("Processing…"), PayState.submit_label),
             # Disable at once in the browser, so a second tap can't even be sent; the server
             # ignores repeats anyway and the idempotency key makes retries harmless.
             on_click=[rx.run_script(DISABLE_SUBMIT), PayState.submit_payment],
@@ -331,7 +337,7 @@ def review_step() -> rx.Component:
             style=TOUCH,
             id="submit-payment",
         ),
-        rx.button("Back", type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
+        rx.button(_("Back"), type="button", variant="ghost", on_click=PayState.back, style=TOUCH),
         spacing="3",
         align="stretch",
     )
@@ -343,7 +349,7 @@ def done_step() -> rx.Component:
         rx.callout(PayState.result_message, icon="circle-check", color_scheme="green", role="status"),
         rx.card(
             rx.vstack(
-                rx.text("Payment reference number", size="2", color_scheme="gray"),
+                rx.text(_("Payment reference number"), size="2", color_scheme="gray"),
                 rx.text(
                     PayState.reference,
                     size="6",
@@ -352,39 +358,39 @@ def done_step() -> rx.Component:
                     id="confirmation-reference",
                     style={"letter_spacing": "0.05em", "word_break": "break-all"},
                 ),
-                rx.text("Save this number for your records.", weight="medium"),
+                rx.text(_("Save this number for your records."), weight="medium"),
                 rx.button(
-                    "Copy reference number",
+                    _("Copy reference number"),
                     variant="soft",
                     style=TOUCH,
                     # Compiled into the page: scripts sent from the server need eval, which the CSP forbids.
-                    on_click=[rx.set_clipboard(PayState.reference), rx.toast.success("Reference number copied")],
+                    on_click=[rx.set_clipboard(PayState.reference), rx.toast.success(_("Reference number copied"))],
                 ),
                 rx.data_list.root(
                     rx.data_list.item(
-                        rx.data_list.label("Status"),
+                        rx.data_list.label(_("Status")),
                         rx.data_list.value(PayState.result_status, id="confirmation-status"),
                     ),
                     rx.data_list.item(
-                        rx.data_list.label("Amount"),
+                        rx.data_list.label(_("Amount")),
                         rx.data_list.value(PayState.amount_text, id="confirmation-amount"),
                     ),
                     rx.data_list.item(
-                        rx.data_list.label("Method"),
+                        rx.data_list.label(_("Method")),
                         rx.data_list.value(PayState.method_label, id="confirmation-method"),
                     ),
                     rx.data_list.item(
-                        rx.data_list.label(rx.cond(PayState.is_scheduled, "Scheduled for", "Payment date")),
+                        rx.data_list.label(rx.cond(PayState.is_scheduled, _("Scheduled for"), _("Payment date"))),
                         rx.data_list.value(PayState.date_text, id="confirmation-date"),
                     ),
                     rx.data_list.item(
-                        rx.data_list.label(rx.cond(PayState.is_scheduled, "Balance until then", "Balance left")),
+                        rx.data_list.label(rx.cond(PayState.is_scheduled, _("Balance until then"), _("Balance left"))),
                         rx.data_list.value(PayState.balance_left, id="confirmation-balance"),
                     ),
                     rx.cond(
                         PayState.next_due != "",
                         rx.data_list.item(
-                            rx.data_list.label("Next due date"),
+                            rx.data_list.label(_("Next due date")),
                             rx.data_list.value(PayState.next_due, id="confirmation-next-due"),
                         ),
                     ),
@@ -397,9 +403,9 @@ def done_step() -> rx.Component:
         rx.cond(
             PayState.receipt_url != "",
             rx.link(
-                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                rx.button(_("Download receipt (PDF)"), variant="soft", size="3", width="100%", style=TOUCH),
                 href=PayState.receipt_url,
-                is_external=True,
+                target="_blank",  # a new tab (is_external would compile "_blank" into a ternary)
                 width="100%",
             ),
         ),
@@ -407,17 +413,19 @@ def done_step() -> rx.Component:
             ~PayState.autopay_on,
             rx.callout(
                 rx.text(
-                    AUTOPAY_PROMPT,
+                    tr(AUTOPAY_PROMPT),
                     " ",
-                    rx.link("Set up Automatic Payments", href=routes.AUTOPAY, weight="medium"),
+                    rx.link(_("Set up Automatic Payments"), href=href(routes.AUTOPAY), weight="medium"),
                 ),
                 icon="calendar-check",
                 color_scheme="blue",
                 high_contrast=True,
             ),
         ),
-        rx.link("See this payment's status", href=routes.PAYMENT + "?reference=" + PayState.reference),
-        rx.link(rx.button("Back to dashboard", variant="soft", width="100%", style=TOUCH), href=routes.DASHBOARD),
+        rx.link(_("See this payment's status"), href=href(routes.PAYMENT) + "?reference=" + PayState.reference),
+        rx.link(
+            rx.button(_("Back to dashboard"), variant="soft", width="100%", style=TOUCH), href=href(routes.DASHBOARD)
+        ),
         spacing="3",
         align="stretch",
     )
@@ -432,10 +440,11 @@ def page() -> rx.Component:
                 rx.cond(
                     PayState.step != "done",
                     rx.text(
-                        "Step ",
-                        step_number,
-                        " of 4 · Billing account ",
-                        PayState.account_number,
+                        _var(
+                            "Step {step} of 4 · Billing account {account}",
+                            step=step_number,
+                            account=PayState.account_number,
+                        ),
                         size="2",
                         color_scheme="gray",
                         aria_live="polite",
@@ -447,11 +456,11 @@ def page() -> rx.Component:
                     rx.cond(
                         PayState.step != "done",
                         rx.fragment(
-                            rx.box(amount_step(), display=rx.cond(PayState.step == "amount", "block", "none")),
-                            rx.box(
+                            rx.el.div(amount_step(), hidden=PayState.step != "amount"),
+                            rx.el.div(
                                 method_step(),
-                                display=rx.cond(PayState.step == "method", "block", "none"),
-                                key="method-" + PayState.method_form_key.to_string(),
+                                hidden=PayState.step != "method",
+                                key=PayState.method_form_key.to_string(),
                             ),
                         ),
                     ),
@@ -465,8 +474,8 @@ def page() -> rx.Component:
                 spacing="3",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
-        title="Make a Payment",
+        title=_("Make a Payment"),
         member=True,
     )

@@ -11,6 +11,7 @@ from hcpay_app.components.fields import (
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields
+from hcpay_app.i18n.build import _, _var, href, ngettext, tr
 from hcpay_app.services.billing.reminders import OFFSET_CHOICES
 from hcpay_app.services.common.validators import PASSWORD_TIP
 from hcpay_app.services.payments.methods import MethodView
@@ -24,8 +25,11 @@ def method_row(method: MethodView) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(method.label, weight="medium"),
-                rx.cond(method.is_default, rx.badge("Default", color_scheme="blue")),
-                rx.cond(method.expires != "", rx.text("Expires ", method.expires, size="2", color_scheme="gray")),
+                rx.cond(method.is_default, rx.badge(_("Default"), color_scheme="blue")),
+                rx.cond(
+                    method.expires != "",
+                    rx.text(_var("Expires {date}", date=method.expires), size="2", color_scheme="gray"),
+                ),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -36,13 +40,13 @@ def method_row(method: MethodView) -> rx.Component:
                     rx.input(
                         name="nickname",
                         default_value=method.nickname,
-                        placeholder="Nickname",
-                        aria_label="Nickname for " + method.label,
+                        placeholder=_("Nickname"),
+                        aria_label=_var("Nickname for {method}", method=method.label),
                         size="3",
                         style=TOUCH,
                         flex="1",
                     ),
-                    rx.button("Save name", type="submit", variant="soft", style=TOUCH),
+                    rx.button(_("Save name"), type="submit", variant="soft", style=TOUCH),
                     width="100%",
                 ),
                 on_submit=MethodsState.rename,
@@ -51,20 +55,20 @@ def method_row(method: MethodView) -> rx.Component:
                 rx.cond(
                     ~method.is_default,
                     rx.button(
-                        "Make default",
+                        _("Make default"),
                         variant="soft",
                         on_click=MethodsState.make_default(method.id),
                         style=TOUCH,
-                        aria_label="Make " + method.label + " the default",
+                        aria_label=_var("Make {method} the default", method=method.label),
                     ),
                 ),
                 rx.button(
-                    "Remove",
+                    _("Remove"),
                     variant="soft",
                     color_scheme="red",
                     on_click=MethodsState.remove(method.id),
                     style=TOUCH,
-                    aria_label="Remove " + method.label,
+                    aria_label=_var("Remove {method}", method=method.label),
                 ),
                 spacing="2",
             ),
@@ -82,27 +86,27 @@ def add_form() -> rx.Component:
     return member_form(
         rx.vstack(
             rx.heading(
-                rx.cond(MethodsState.add_kind == "bank", "Add a bank account", "Add a card"), as_="h3", size="3"
+                rx.cond(MethodsState.add_kind == "bank", _("Add a bank account"), _("Add a card")), as_="h3", size="3"
             ),
             rx.cond(
                 MethodsState.add_kind == "bank",
                 bank_fields(errors, recheck=MethodsState.recheck_field),
                 card_fields(errors, recheck=MethodsState.recheck_field),
             ),
-            text_field("Nickname (optional)", "nickname", errors=errors),
+            text_field(_("Nickname (optional)"), "nickname", errors=errors),
             rx.cond(
                 MethodsState.needs_password,
                 text_field(
-                    "Current password",
+                    _("Current password"),
                     "password",
                     errors=errors,
                     type="password",
                     autocomplete="current-password",
-                    hint="For your security, confirm your password to add a payment method.",
+                    hint=_("For your security, confirm your password to add a payment method."),
                 ),
             ),
-            submit_button("Save payment method", MethodsState.processing, "Saving…"),
-            rx.button("Cancel", type="button", variant="ghost", on_click=MethodsState.close_add, style=TOUCH),
+            submit_button(_("Save payment method"), MethodsState.processing, _("Saving…")),
+            rx.button(_("Cancel"), type="button", variant="ghost", on_click=MethodsState.close_add, style=TOUCH),
             spacing="3",
             align="stretch",
         ),
@@ -113,7 +117,7 @@ def add_form() -> rx.Component:
 def methods_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Payment methods", as_="h2", size="4"),
+            rx.heading(_("Payment methods"), as_="h2", size="4"),
             notice(MethodsState.message),
             rx.cond(
                 MethodsState.methods.length() > 0,
@@ -121,17 +125,17 @@ def methods_card() -> rx.Component:
                     rx.foreach(MethodsState.methods, method_row),
                     padding="0",
                     margin="0",
-                    aria_label="Saved payment methods",
+                    aria_label=_("Saved payment methods"),
                 ),
-                rx.text("No saved payment methods yet.", color_scheme="gray"),
+                rx.text(_("No saved payment methods yet."), color_scheme="gray"),
             ),
             rx.cond(
                 MethodsState.adding,
                 add_form(),
                 rx.hstack(
-                    rx.button("Add a card", variant="soft", on_click=MethodsState.open_add("card"), style=TOUCH),
+                    rx.button(_("Add a card"), variant="soft", on_click=MethodsState.open_add("card"), style=TOUCH),
                     rx.button(
-                        "Add a bank account", variant="soft", on_click=MethodsState.open_add("bank"), style=TOUCH
+                        _("Add a bank account"), variant="soft", on_click=MethodsState.open_add("bank"), style=TOUCH
                     ),
                     spacing="2",
                     wrap="wrap",
@@ -148,25 +152,25 @@ def password_card() -> rx.Component:
     return rx.card(
         member_form(
             rx.vstack(
-                rx.heading("Change password", as_="h2", size="4"),
+                rx.heading(_("Change password"), as_="h2", size="4"),
                 text_field(
-                    "Current password",
+                    _("Current password"),
                     "current_password",
                     errors=errors,
                     type="password",
                     autocomplete="current-password",
                 ),
                 text_field(
-                    "New password",
+                    _("New password"),
                     "new_password",
                     errors=errors,
                     recheck=SettingsState.recheck_field,
                     type="password",
                     autocomplete="new-password",
-                    hint=f"At least 12 characters. {PASSWORD_TIP}",
+                    hint=_("At least 12 characters.") + " " + tr(PASSWORD_TIP),
                 ),
                 text_field(
-                    "Confirm new password",
+                    _("Confirm new password"),
                     "confirm_password",
                     errors=errors,
                     recheck=SettingsState.recheck_field,
@@ -175,7 +179,7 @@ def password_card() -> rx.Component:
                     autocomplete="new-password",
                 ),
                 notice(SettingsState.saved, tone="green"),
-                submit_button("Change password", SettingsState.processing, "Saving…"),
+                submit_button(_("Change password"), SettingsState.processing, _("Saving…")),
                 spacing="3",
                 align="stretch",
             ),
@@ -209,26 +213,26 @@ def reminders_card() -> rx.Component:
     return rx.card(
         member_form(
             rx.vstack(
-                rx.heading("Reminders", as_="h2", size="4"),
+                rx.heading(_("Reminders"), as_="h2", size="4"),
                 rx.text(
-                    "We remind you before each premium is due. On by default unless you use Automatic Payments.",
+                    _("We remind you before each premium is due. On by default unless you use Automatic Payments."),
                     size="2",
                 ),
-                checkbox("enabled", "Send me payment reminders", RemindersState.prefs.enabled),
+                checkbox("enabled", _("Send me payment reminders"), RemindersState.prefs.enabled),
                 rx.el.fieldset(
-                    rx.el.legend("How", style={"font_weight": "600"}),
-                    checkbox("by_email", "By email", RemindersState.prefs.by_email),
-                    checkbox("in_app", "In the portal's notifications", RemindersState.prefs.in_app),
+                    rx.el.legend(_("How"), style={"font_weight": "600"}),
+                    checkbox("by_email", _("By email"), RemindersState.prefs.by_email),
+                    checkbox("in_app", _("In the portal's notifications"), RemindersState.prefs.in_app),
                     field_error(RemindersState.errors.get("channels", "").to(str), "channels"),
                     style={"border": "none", "padding": "0", "margin": "0"},
                 ),
                 rx.el.fieldset(
-                    rx.el.legend("Days before the due date", style={"font_weight": "600"}),
+                    rx.el.legend(_("Days before the due date"), style={"font_weight": "600"}),
                     rx.hstack(
                         *[
                             checkbox(
                                 f"days_{d}",
-                                f"{d} day{'s' if d != 1 else ''}",
+                                ngettext("{count} day", "{count} days", d),
                                 RemindersState.prefs.days_before.contains(d),
                             )
                             for d in OFFSET_CHOICES
@@ -240,7 +244,7 @@ def reminders_card() -> rx.Component:
                     style={"border": "none", "padding": "0", "margin": "0"},
                 ),
                 notice(RemindersState.saved, tone="green"),
-                submit_button("Save reminder settings", rx.Var.create(False)),
+                submit_button(_("Save reminder settings"), rx.Var.create(False)),
                 spacing="3",
                 align="stretch",
             ),
@@ -253,11 +257,11 @@ def reminders_card() -> rx.Component:
 def autopay_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Automatic Payments", as_="h2", size="4"),
-            rx.text("Pay your premium automatically each month or quarter from a saved card or bank account."),
+            rx.heading(_("Automatic Payments"), as_="h2", size="4"),
+            rx.text(_("Pay your premium automatically each month or quarter from a saved card or bank account.")),
             rx.link(
-                rx.button("Automatic Payments", variant="soft", width="100%", style=TOUCH),
-                href=routes.AUTOPAY,
+                rx.button(_("Automatic Payments"), variant="soft", width="100%", style=TOUCH),
+                href=href(routes.AUTOPAY),
                 width="100%",
             ),
             spacing="2",
@@ -267,4 +271,6 @@ def autopay_card() -> rx.Component:
 
 
 def page() -> rx.Component:
-    return page_shell(autopay_card(), methods_card(), reminders_card(), password_card(), title="Settings", member=True)
+    return page_shell(
+        autopay_card(), methods_card(), reminders_card(), password_card(), title=_("Settings"), member=True
+    )

@@ -1,4 +1,4 @@
-"""Contact support, and "My requests" with their replies."""
+"""Contact support, and _("My requests") with their replies."""
 
 import reflex as rx
 
@@ -11,6 +11,7 @@ from hcpay_app.components.fields import (
     text_field,
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.i18n.build import _, _var, tr
 from hcpay_app.services.support import contact
 from hcpay_app.services.support.tickets import TOPICS, MessageView, TicketView
 from hcpay_app.state.support import SupportState
@@ -27,20 +28,25 @@ def message_view(message: MessageView) -> rx.Component:
 def reply_form(ticket: TicketView) -> rx.Component:
     """Write back about a request. A closed request says first that this opens a new request."""
     field = "reply-" + ticket.number
-    closed = ticket.status == "Closed"
+    # By the request's state, not its (translated) status words.
+    closed = SupportState.closed_tickets.contains(ticket.number)
     in_error = (SupportState.reply_ticket == ticket.number) & (SupportState.reply_error != "")
     return member_form(
         rx.vstack(
             rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
             rx.el.label(
-                rx.cond(closed, "Write to us again about " + ticket.number, "Reply to " + ticket.number),
+                rx.cond(
+                    closed,
+                    _var("Write to us again about {number}", number=ticket.number),
+                    _var("Reply to {number}", number=ticket.number),
+                ),
                 html_for=field,
                 style={"font_weight": "600"},
             ),
             rx.cond(
                 closed,
                 rx.text(
-                    "This request is closed. Sending opens a new request that follows it.",
+                    _("This request is closed. Sending opens a new request that follows it."),
                     id=field + "-hint",
                     size="2",
                     color_scheme="gray",
@@ -61,7 +67,7 @@ def reply_form(ticket: TicketView) -> rx.Component:
                 rx.text(SupportState.reply_error, id=field + "-error", color_scheme="red", size="2", role="alert"),
             ),
             rx.button(
-                rx.cond(closed, "Send as a new request", "Send reply"), type="submit", variant="soft", style=TOUCH
+                rx.cond(closed, _("Send as a new request"), _("Send reply")), type="submit", variant="soft", style=TOUCH
             ),
             spacing="1",
             align="stretch",
@@ -76,14 +82,25 @@ def ticket_card(ticket: TicketView) -> rx.Component:
         rx.card(
             rx.hstack(
                 rx.text(ticket.number, weight="bold", font_family="monospace"),
-                rx.badge(ticket.status, color_scheme=rx.cond(ticket.status == "Answered", "green", "blue")),
+                rx.cond(
+                    SupportState.answered_tickets.contains(ticket.number),
+                    rx.badge(ticket.status, color_scheme="green"),
+                    rx.badge(ticket.status, color_scheme="blue"),
+                ),
                 justify="between",
                 width="100%",
             ),
-            rx.text(ticket.topic, " · opened ", ticket.opened, size="2", color_scheme="gray"),
-            rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
-            rx.cond(ticket.follows != "", rx.text("Follows your closed request ", ticket.follows, size="2")),
-            rx.cond(ticket.followed_by != "", rx.text("Continued in ", ticket.followed_by, size="2")),
+            rx.text(
+                _var("{topic} · opened {date}", topic=ticket.topic, date=ticket.opened), size="2", color_scheme="gray"
+            ),
+            rx.cond(ticket.reference != "", rx.text(_var("Payment {reference}", reference=ticket.reference), size="2")),
+            rx.cond(
+                ticket.follows != "",
+                rx.text(_var("Follows your closed request {number}", number=ticket.follows), size="2"),
+            ),
+            rx.cond(
+                ticket.followed_by != "", rx.text(_var("Continued in {numbers}", numbers=ticket.followed_by), size="2")
+            ),
             rx.foreach(ticket.messages, message_view),
             reply_form(ticket),
         ),
@@ -99,18 +116,17 @@ def page() -> rx.Component:
         rx.card(
             member_form(
                 rx.vstack(
-                    rx.heading("Contact support", as_="h2", size="4"),
+                    rx.heading(_("Contact support"), as_="h2", size="4"),
                     rx.text(
-                        contact.reply_time_line(),
-                        " Urgent? ",
-                        contact.call_line(),
+                        # Three whole sentences, each translated on its own.
+                        tr(contact.reply_time_line()) + " " + _("Urgent?") + " " + tr(contact.call_line()),
                         size="2",
                         id="support-reply-time",
                     ),
                     rx.vstack(
-                        rx.el.label("What is it about?", html_for="topic", style={"font_weight": "600"}),
+                        rx.el.label(_("What is it about?"), html_for="topic", style={"font_weight": "600"}),
                         rx.el.select(
-                            *[rx.el.option(text, value=key) for key, text in TOPICS.items()],
+                            *[rx.el.option(tr(text), value=key) for key, text in TOPICS.items()],
                             id="topic",
                             name="topic",
                             aria_describedby="topic-error",
@@ -123,15 +139,15 @@ def page() -> rx.Component:
                         width="100%",
                     ),
                     text_field(
-                        "Payment reference number (optional)",
+                        _("Payment reference number (optional)"),
                         "reference",
                         errors=errors,
-                        hint="Like HC-7KQ4-M9XP-2D3F, from your confirmation or payment history.",
+                        hint=_("Like HC-7KQ4-M9XP-2D3F, from your confirmation or payment history."),
                         default_value=SupportState.reference,
                         recheck=SupportState.recheck_field,
                     ),
                     rx.vstack(
-                        rx.el.label("Your message", html_for="message", style={"font_weight": "600"}),
+                        rx.el.label(_("Your message"), html_for="message", style={"font_weight": "600"}),
                         rx.text_area(
                             id="message",
                             name="message",
@@ -146,7 +162,7 @@ def page() -> rx.Component:
                         width="100%",
                     ),
                     field_error(errors.get("request", "").to(str), "request"),  # the day's limit
-                    submit_button("Send to support", rx.Var.create(False)),
+                    submit_button(_("Send to support"), rx.Var.create(False)),
                     spacing="3",
                     align="stretch",
                 ),
@@ -154,12 +170,14 @@ def page() -> rx.Component:
                 key=SupportState.form_key,
             ),
         ),
-        rx.heading("My requests", as_="h2", size="4"),
+        rx.heading(_("My requests"), as_="h2", size="4"),
         rx.cond(
             SupportState.tickets.length() > 0,
-            rx.el.ul(rx.foreach(SupportState.tickets, ticket_card), padding="0", margin="0", aria_label="My requests"),
-            rx.text("You haven't contacted support yet.", color_scheme="gray"),
+            rx.el.ul(
+                rx.foreach(SupportState.tickets, ticket_card), padding="0", margin="0", aria_label=_("My requests")
+            ),
+            rx.text(_("You haven't contacted support yet."), color_scheme="gray"),
         ),
-        title="Help: contact support",
+        title=_("Help: contact support"),
         member=True,
     )

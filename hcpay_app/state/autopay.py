@@ -13,6 +13,7 @@ import datetime as dt
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import N_, Msg
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
@@ -24,19 +25,28 @@ from hcpay_app.state.base import (
     field_errors,
     form_flag,
     form_text,
+    localize,
+    page_language,
     parse_id,
     payer_of,
+    t,
 )
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
-ACTIVATED = "Automatic Payments are on. Your next charge is {mandate.next_charge}."
-REVIEW_AGAIN = "Something changed since your review. Please review your Automatic Payments again."
-PAUSED = "Automatic Payments are paused until {mandate.paused_until}."
-RESUMED = "Automatic Payments resumed. Your next charge is {mandate.next_charge}."
-CANCELED = "Automatic Payments are canceled. Remember to pay by each due date."
+# Message ids: `_change` fills in the arrangement's next charge or pause date.
+ACTIVATED = N_("Automatic Payments are on. Your next charge is {next_charge}.")
+REVIEW_AGAIN = N_("Something changed since your review. Please review your Automatic Payments again.")
+PAUSED = N_("Automatic Payments are paused until {paused_until}.")
+RESUMED = N_("Automatic Payments resumed. Your next charge is {next_charge}.")
+CANCELED = N_("Automatic Payments are canceled. Remember to pay by each due date.")
 # The set-up's choices for a method not saved yet: entered in the flow, saved on Review.
 NEW_METHODS = {"new_card": "card", "new_bank": "bank"}
+
+
+def _text(text: str, **params: object) -> Msg:
+    """A service's message constant (a `Msg` or its English id) with its values, to translate."""
+    return Msg(str(text), **params)
 
 
 def _method_choice(value: object) -> str:
@@ -71,7 +81,7 @@ class AutopayState(FieldRecheck, MemberState, rx.State):
     charge_day_text: str = ""
     first_charge: str = ""
     counts: str = ""
-    authorization: str = autopay.AUTHORIZATION
+    authorization: str = str(autopay.AUTHORIZATION)
     # Pausing: the rules for the date, shown before any error, and the range the date picker allows
     pause_rules: str = ""
     pause_min: str = ""
@@ -103,13 +113,15 @@ class AutopayState(FieldRecheck, MemberState, rx.State):
     async def _load(self, actor) -> None:
         self.reset()
         today = clock.today()
-        self.mandate = await call_service(autopay.current, actor=actor, today=today)
-        self.saved_methods = await call_service(methods.list_methods, actor=actor)
+        language = page_language(self)
+        self.mandate = localize(await call_service(autopay.current, actor=actor, today=today), language)
+        self.saved_methods = localize(await call_service(methods.list_methods, actor=actor), language)
         self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
         self.charge_day = str(autopay.default_charge_day())
         default = next((m for m in self.saved_methods if m.is_default), None)
         self.method_id = str(default.id) if default else "new_card"
-        self.pause_rules = autopay.pause_rules(today)
+        self.pause_rules = t(self, autopay.pause_rules(today))
+        self.authorization = t(self, _text(autopay.AUTHORIZATION))
         self.pause_min = (today + dt.timedelta(days=1)).isoformat()
         self.pause_max = autopay.last_pause_date(today).isoformat()
         self.mode = "view" if self.mandate else "setup"
@@ -132,13 +144,15 @@ class AutopayState(FieldRecheck, MemberState, rx.State):
             # The terms first (cheap), so a card is only saved for a set-up that can go ahead.
             autopay.check_terms(**self._terms())
             added = await method_form.save_new(actor, NEW_METHODS[self.method_id], form_data, payer=payer_of(self))
-            self.saved_methods = await call_service(methods.list_methods, actor=actor)
+            self.saved_methods = localize(await call_service(methods.list_methods, actor=actor), page_language(self))
             self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
             self.method_id = str(added.id)
-            self.message = templates.SAVED_FOR_LATER.format(label=added.label)
+            self.message = t(self, _text(templates.SAVED_FOR_LATER, label=added.label))
         terms = await call_service(
             autopay.review, actor=actor, method_id=parse_id(self.method_id), today=clock.today(), **self._terms()
         )
+        terms = localize(terms, page_language(self))
+        self.authorization = t(self, _text(autopay.AUTHORIZATION))
         self.preview, self.warning, self.method_label = terms.charges, terms.warning, terms.method
         self.amount_rule_text, self.frequency_text = terms.amount_rule, terms.frequency
         self.charge_day_text, self.first_charge, self.counts = terms.charge_day, terms.first_charge, terms.counts
@@ -159,7 +173,15 @@ class AutopayState(FieldRecheck, MemberState, rx.State):
             self.needs_password = methods.needs_recent_login(call.actor, clock.utcnow())
             self.mandate, self.errors = call.value, {}
             self.mode = "view" if call.value is not None else "setup"
-            self.message = done.format(mandate=call.value)
+            mandate = call.value
+            self.message = t(
+                self,
+                Msg(
+                    done,
+                    next_charge=mandate.next_charge if mandate else "",
+                    paused_until=mandate.paused_until if mandate else "",
+                ),
+            )
         return call.events
 
     @rx.event
@@ -204,7 +226,7 @@ class AutopayState(FieldRecheck, MemberState, rx.State):
         reviewed = self._reviewed
         if self.mode != "review" or not reviewed:
             self._terms_changed()
-            self.mode, self.message = "setup", REVIEW_AGAIN
+            self.mode, self.message = "setup", t(self, Msg(REVIEW_AGAIN))
             return None
         events = await self._change(
             autopay.activate,

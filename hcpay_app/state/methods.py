@@ -5,11 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, first_message, form_text, parse_id, payer_of
+from hcpay_app.state.base import (
+    call_service,
+    first_message,
+    form_text,
+    localize,
+    page_language,
+    parse_id,
+    payer_of,
+    t,
+)
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
@@ -32,7 +42,7 @@ class MethodsState(FieldRecheck, MemberState, rx.State):
         self.message = first_message(exc)
 
     async def _reload(self, actor) -> None:
-        self.methods = await call_service(methods.list_methods, actor=actor)
+        self.methods = localize(await call_service(methods.list_methods, actor=actor), page_language(self))
         self.needs_password = methods.needs_recent_login(actor, clock.utcnow())
 
     async def _load(self, actor) -> None:
@@ -45,11 +55,11 @@ class MethodsState(FieldRecheck, MemberState, rx.State):
             actor, self.add_kind, form_data, nickname=form_text(form_data, "nickname"), payer=payer_of(self)
         )
 
-    async def _change(self, action, done: str, /, **kwargs):
+    async def _change(self, action, done: Msg, /, **kwargs):
         """Change one saved method through `action`; then list them afresh and say `done`."""
         call = await self._call(action, on_error=self._say, **kwargs)
         if call.ok:
-            self.message = done
+            self.message = t(self, done)
             await self._reload(call.actor)
         return call.events
 
@@ -72,24 +82,26 @@ class MethodsState(FieldRecheck, MemberState, rx.State):
         async for event in call:
             yield event
         if call.ok:
-            self.adding, self.message = False, f"{call.value.label} was added."
+            self.adding, self.message = False, t(self, Msg("{method} was added.", method=call.value.label))
             await self._reload(call.actor)
 
     @rx.event
     async def rename(self, form_data: dict):
         return await self._change(
             methods.rename,
-            "Nickname saved.",
+            Msg("Nickname saved."),
             method_id=parse_id(form_text(form_data, "method_id")),
             nickname=form_text(form_data, "nickname"),
         )
 
     @rx.event
     async def make_default(self, method_id: int):
-        return await self._change(methods.set_default, "Default payment method updated.", method_id=parse_id(method_id))
+        return await self._change(
+            methods.set_default, Msg("Default payment method updated."), method_id=parse_id(method_id)
+        )
 
     @rx.event
     async def remove(self, method_id: int):
         return await self._change(
-            methods.remove, "Payment method removed.", method_id=parse_id(method_id), now=clock.utcnow()
+            methods.remove, Msg("Payment method removed."), method_id=parse_id(method_id), now=clock.utcnow()
         )

@@ -13,13 +13,24 @@ import datetime as dt
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Msg, join
 from hcpay_app.models import PaymentStatus
 from hcpay_app.services.common import dates, money
 from hcpay_app.services.common.errors import DomainError, NotFound
 from hcpay_app.services.payments import checkout, method_validation, methods, templates
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.state import method_form
-from hcpay_app.state.base import call_service, form_flag, form_text, localized_route, parse_id, payer_of
+from hcpay_app.state.base import (
+    call_service,
+    form_flag,
+    form_text,
+    localize,
+    localized_route,
+    page_language,
+    parse_id,
+    payer_of,
+    t,
+)
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, holds_member_data
 
@@ -28,10 +39,17 @@ STEPS = ("amount", "method", "review", "done")
 
 def _saved_choice(saved: list[MethodView]) -> str:
     """The saved-method choice, named exactly: "Visa ••••4242 · Everyday", or "Saved: Visa ••••4242
-    or Checking ••••6789" above the list to pick from."""
+    or Checking ••••6789" above the list to pick from (a `Msg`: the state translates it; the labels
+    in it are the methods' own, already in the member's language)."""
     if len(saved) == 1:
-        return saved[0].label + (f" · {saved[0].nickname}" if saved[0].nickname else "")
-    return "Saved: " + " or ".join(m.label for m in saved) if saved else ""
+        if saved[0].nickname:
+            return Msg("{method} · {nickname}", method=saved[0].label, nickname=saved[0].nickname)
+        return saved[0].label
+    if not saved:
+        return ""
+    if len(saved) == 2:
+        return Msg("Saved: {first} or {last}", first=saved[0].label, last=saved[1].label)
+    return Msg("Saved: {methods} or {last}", methods=join(", ", [m.label for m in saved[:-1]]), last=saved[-1].label)
 
 
 AMOUNT_CHOICES = ("due", "past_due", "current", "all", "first_premium", "other")
@@ -132,7 +150,8 @@ class PayState(FieldRecheck, MemberState, rx.State):
         self.reset()
         today = clock.today()
         offered = await call_service(checkout.options, actor=actor, today=today)
-        self.saved_methods = await call_service(methods.list_methods, actor=actor)
+        language = page_language(self)
+        self.saved_methods = localize(await call_service(methods.list_methods, actor=actor), language)
         self.account_number = offered.account_number
         self.amount_due = money.format_cents(offered.amount_due_cents)
         self.past_due = money.format_cents(offered.past_due_cents)
@@ -143,18 +162,23 @@ class PayState(FieldRecheck, MemberState, rx.State):
         self._maximum_cents = offered.maximum_cents
         self.today_iso, self.latest_iso = today.isoformat(), offered.latest_date.isoformat()
         self.payment_date = self.today_iso
-        self.past_due_label = templates.past_due_choice(offered.past_due_cents)
+        self.past_due_label = t(self, templates.past_due_choice(offered.past_due_cents))
         self.shows_past_due = offered.shows_past_due
         self.has_current = offered.shows_current
-        self.current_label = templates.current_choice(
-            offered.current_cents, offered.current_months or offered.current_month, offered.current_due_on
+        self.current_label = t(
+            self,
+            templates.current_choice(
+                offered.current_cents, offered.current_months or offered.current_month, offered.current_due_on
+            ),
         )
         self.shows_owed = offered.shows_everything_owed
-        self.owed_label = templates.everything_owed_choice(offered.owed_cents)
+        self.owed_label = t(self, templates.everything_owed_choice(offered.owed_cents))
         self.has_first_premium = offered.has_first_premium
-        self.first_premium_label = templates.first_premium_choice(offered.first_premium_cents, offered.coverage_start)
+        self.first_premium_label = t(
+            self, templates.first_premium_choice(offered.first_premium_cents, offered.coverage_start)
+        )
         self.amount_choice = offered.default_choice()
-        self.saved_choice_label = _saved_choice(self.saved_methods)
+        self.saved_choice_label = t(self, _saved_choice(self.saved_methods))
         default = next((m for m in self.saved_methods if m.is_default), None)
         self.method_kind = "saved" if default else "card"
         self.selected_method = str(default.id) if default else ""
@@ -174,12 +198,13 @@ class PayState(FieldRecheck, MemberState, rx.State):
         )
         self._amount_cents, self._payment_date = cents, day.isoformat()
         self.amount_text = money.format_cents(cents)
-        self.date_text = dates.short_date(day)  # the real date, never "Today"
+        self.date_text = t(self, dates.short_date(day))  # the real date, never "Today"
         self.is_scheduled = day > clock.today()
-        self.submit_label = templates.submit_words(self.is_scheduled)
-        self.warnings = await call_service(
+        self.submit_label = t(self, templates.submit_words(self.is_scheduled))
+        warnings = await call_service(
             checkout.amount_warnings, actor=actor, amount_cents=cents, payment_date=day, today=clock.today()
         )
+        self.warnings = localize(warnings, page_language(self))
         self.errors, self.message = {}, ""
         self.step = "method" if self._choice is None else "review"
         if self.step == "review":
@@ -205,14 +230,19 @@ class PayState(FieldRecheck, MemberState, rx.State):
         return await method_form.tokenize("card", form_data, save=save)
 
     async def _open_review(self, actor) -> None:
-        self.invoices = await call_service(
+        invoices = await call_service(
             checkout.invoices_to_pay, actor=actor, amount_cents=self._amount_cents, today=clock.today()
         )
+        self.invoices = localize(invoices, page_language(self))
         self._idempotency_key = checkout.new_idempotency_key()
         self.is_bank = self._choice is not None and self._choice.kind == "bank"
         words = templates.debit_authorization if self.is_bank else templates.card_authorization
-        self.authorization = words(
-            amount=self.amount_text, date_text=self.date_text, method=self.method_label, scheduled=self.is_scheduled
+        # One whole authorization text (amount, date and method are its parameters), translated whole.
+        self.authorization = t(
+            self,
+            words(
+                amount=self.amount_text, date_text=self.date_text, method=self.method_label, scheduled=self.is_scheduled
+            ),
         )
         self.step = "review"
 
@@ -294,14 +324,15 @@ class PayState(FieldRecheck, MemberState, rx.State):
             return None
         self.reference, self.result_status, self.result_message = result.reference, result.status_label, result.message
         self._choice, self._idempotency_key = None, ""
-        self.confirmation_heading = templates.confirmation_heading(
-            status=result.status, amount=self.amount_text, date_text=self.date_text
+        self.confirmation_heading = t(
+            self,
+            templates.confirmation_heading(status=result.status, amount=self.amount_text, date_text=self.date_text),
         )
-        self.email_note = templates.confirmation_email_note(result.status)
+        self.email_note = t(self, templates.confirmation_email_note(result.status))
         self.receipt_url = f"{routes.RECEIPT}/{result.reference}" if result.status == PaymentStatus.SUCCEEDED else ""
         after = await call_service(checkout.after_payment, actor=call.actor, today=clock.today())
-        self.balance_left = templates.balance_left(after.balance_left_cents, after.credit_cents)
-        self.next_due = dates.short_date(after.next_due_on) if after.next_due_on else ""
+        self.balance_left = t(self, templates.balance_left(after.balance_left_cents, after.credit_cents))
+        self.next_due = t(self, dates.short_date(after.next_due_on)) if after.next_due_on else ""
         self.autopay_on = after.autopay_on
         self.step = "done"
         return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import recovery
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError, NotAllowed
-from hcpay_app.state.base import client_ip, field_errors, form_text, password_pool
+from hcpay_app.state.base import client_ip, field_errors, form_text, password_pool, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
@@ -54,5 +55,5 @@ class SettingsState(FieldRecheck, MemberState, rx.State):
         async for event in call:
             yield event
         if call.ok:
-            self.saved = "Your password has been changed. Other devices have been logged out."
+            self.saved = t(self, Msg("Your password has been changed. Other devices have been logged out."))
             self.form_key += 1

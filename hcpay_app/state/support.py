@@ -8,6 +8,7 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.support import templates as support_templates
 from hcpay_app.services.support import tickets
@@ -17,7 +18,10 @@ from hcpay_app.state.base import (
     field_errors,
     first_message,
     form_text,
+    localize,
+    page_language,
     query_param,
+    t,
 )
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 from hcpay_app.state.session import MemberState, current_user, holds_member_data
@@ -37,6 +41,10 @@ def _reference_check(actor) -> FieldCheck:
 @holds_member_data
 class SupportState(FieldRecheck, MemberState, rx.State):
     tickets: list[TicketView] = []
+    # The numbers of the member's closed and answered requests: the page picks its words and colours
+    # by these, not by the status words (which are in the member's language).
+    closed_tickets: list[str] = []
+    answered_tickets: list[str] = []
     errors: dict[str, str] = {}
     created: str = ""
     reference: str = ""
@@ -62,6 +70,13 @@ class SupportState(FieldRecheck, MemberState, rx.State):
             return _reference_check(actor) if actor is not None else None
         return None
 
+    async def _list_tickets(self, actor) -> None:
+        """The member's requests, in the page's language."""
+        views = await call_service(tickets.my_tickets, actor=actor)
+        self.closed_tickets = [view.number for view in views if view.status == "Closed"]
+        self.answered_tickets = [view.number for view in views if view.status == "Answered"]
+        self.tickets = localize(views, page_language(self))
+
     def _reply_refused(self, number: str, exc: DomainError) -> None:
         self.reply_ticket, self.reply_error, self.created = number, first_message(exc), ""
         self._reply_message_wrong = isinstance(exc, ValidationError) and "message" in exc.errors
@@ -75,14 +90,14 @@ class SupportState(FieldRecheck, MemberState, rx.State):
         try:
             tickets.check_reply_text(value)
         except ValidationError as exc:
-            self.reply_error = exc.errors["message"]
+            self.reply_error = t(self, exc.errors["message"])
             return
         self.reply_error, self._reply_message_wrong = "", False
 
     async def _load(self, actor) -> None:
         self.errors, self.created, self.reply_ticket, self.reply_error = {}, "", "", ""
         self.reference = query_param(self, "reference")[:24]
-        self.tickets = await call_service(tickets.my_tickets, actor=actor)
+        await self._list_tickets(actor)
 
     @rx.event
     async def load(self):
@@ -99,9 +114,9 @@ class SupportState(FieldRecheck, MemberState, rx.State):
         )
         if call.ok:
             self.errors, self.reference, self.reply_ticket, self.reply_error = {}, "", "", ""
-            self.created = support_templates.request_created(call.value.number)
+            self.created = t(self, support_templates.request_created(call.value.number))
             self.form_key += 1
-            self.tickets = await call_service(tickets.my_tickets, actor=call.actor)
+            await self._list_tickets(call.actor)
         return call.events
 
     @rx.event
@@ -120,12 +135,19 @@ class SupportState(FieldRecheck, MemberState, rx.State):
         result = call.value
         self.reply_ticket, self.reply_error, self.errors = "", "", {}
         if result.new_request:
-            self.created = (
-                f"Your request {result.earlier} was closed, so we opened a new request for your message. "
-                f"Your new request number is {result.ticket.number}. We've emailed you a copy."
+            self.created = t(
+                self,
+                Msg(
+                    "Your request {earlier} was closed, so we opened a new request for your message. "
+                    "Your new request number is {number}. We've emailed you a copy.",
+                    earlier=result.earlier,
+                    number=result.ticket.number,
+                ),
             )
         else:
-            self.created = f"Thank you. We added your message to request {result.ticket.number}."
+            self.created = t(
+                self, Msg("Thank you. We added your message to request {number}.", number=result.ticket.number)
+            )
         self.reply_key += 1
-        self.tickets = await call_service(tickets.my_tickets, actor=call.actor)
+        await self._list_tickets(call.actor)
         return None
