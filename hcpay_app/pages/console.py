@@ -5,11 +5,14 @@ At 1024 px and wider the queue and the member panel sit side by side in a wide s
 everything stacks in one column, and nothing scrolls the page sideways (a wide table scrolls
 inside its own region)."""
 
+import dataclasses
+
 import reflex as rx
 
 from hcpay_app.components.data_table import data_table
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_field
 from hcpay_app.components.layout import TOUCH, brand, notice
+from hcpay_app.i18n.build import _, _var, tr
 from hcpay_app.services.support import tables
 from hcpay_app.services.support.console import Line, MemberRow
 from hcpay_app.services.support.refund_desk import RefundablePayment, RefundRequestView, RefundView
@@ -25,7 +28,7 @@ WIDE = "90rem"  # the console's width on a desktop screen (member pages keep the
 
 def reason_field(field_id) -> rx.Component:
     return text_field(
-        "Reason", "reason", errors=ConsoleState.errors, hint="Required for the audit trail.", field_id=field_id
+        _("Reason"), "reason", errors=ConsoleState.errors, hint=_("Required for the audit trail."), field_id=field_id
     )
 
 
@@ -54,6 +57,8 @@ def result_row(row: MemberRow) -> rx.Component:
             row.account_number,
             " · ",
             row.member_number,
+            " · ",
+            row.language,
             variant="ghost",
             style=TOUCH,
             on_click=ConsoleState.open_member(row.member_id),
@@ -69,7 +74,7 @@ def fee_row(item: Line) -> rx.Component:
                 rx.text(item.text, " · ", item.detail, size="2"),
                 rx.el.input(type="hidden", name="entry_id", value=item.id.to_string()),
                 reason_field("reason-fee-" + item.id.to_string()),
-                rx.button("Waive fee", type="submit", variant="soft", style=TOUCH),
+                rx.button(_("Waive fee"), type="submit", variant="soft", style=TOUCH),
                 spacing="1",
             ),
             on_submit=ConsoleState.waive_fee,
@@ -91,7 +96,7 @@ def ticket_block(ticket: TicketView, place: str, member_id=None) -> rx.Component
         rx.card(
             rx.flex(
                 rx.text(rx.text.strong(ticket.number), " · ", ticket.topic, " · ", ticket.status, size="2"),
-                rx.badge("Opened ", ticket.age, " ago", color_scheme="gray", title=ticket.opened),
+                rx.badge(_var("Opened {age} ago", age=ticket.age), color_scheme="gray", title=ticket.opened),
                 flag_badges(ticket.flags),
                 gap="0.5rem",
                 wrap="wrap",
@@ -100,13 +105,19 @@ def ticket_block(ticket: TicketView, place: str, member_id=None) -> rx.Component
             rx.cond(
                 ticket.member_name != "",
                 rx.text(
-                    rx.text.strong(ticket.member_name), " · account ", ticket.account_number, size="2", class_name="who"
+                    rx.text.strong(ticket.member_name),
+                    " · ",
+                    _var("account {number}", number=ticket.account_number),
+                    " · ",
+                    _var("Language: {language}", language=ticket.member_language),
+                    size="2",
+                    class_name="who",
                 ),
             ),
             *(
                 [
                     rx.button(
-                        "Open " + ticket.member_name,
+                        _var("Open {name}", name=ticket.member_name),
                         variant="soft",
                         size="1",
                         style=TOUCH,
@@ -116,9 +127,15 @@ def ticket_block(ticket: TicketView, place: str, member_id=None) -> rx.Component
                 if member_id is not None
                 else []
             ),
-            rx.cond(ticket.reference != "", rx.text("Payment ", ticket.reference, size="2")),
-            rx.cond(ticket.follows != "", rx.text("Follows closed ticket ", rx.text.strong(ticket.follows), size="2")),
-            rx.cond(ticket.followed_by != "", rx.text("Continued in ", rx.text.strong(ticket.followed_by), size="2")),
+            rx.cond(ticket.reference != "", rx.text(_var("Payment {reference}", reference=ticket.reference), size="2")),
+            rx.cond(
+                ticket.follows != "",
+                rx.text(_var("Follows closed ticket {number}", number=ticket.follows), size="2"),
+            ),
+            rx.cond(
+                ticket.followed_by != "",
+                rx.text(_var("Continued in {numbers}", numbers=ticket.followed_by), size="2"),
+            ),
             rx.foreach(
                 ticket.messages,
                 lambda m: rx.box(
@@ -130,17 +147,19 @@ def ticket_block(ticket: TicketView, place: str, member_id=None) -> rx.Component
             member_form(
                 rx.vstack(
                     rx.el.input(type="hidden", name="ticket_number", value=ticket.number),
-                    rx.el.label("Reply to " + ticket.number, html_for=field, style={"font_weight": "600"}),
+                    rx.el.label(
+                        _var("Reply to {number}", number=ticket.number), html_for=field, style={"font_weight": "600"}
+                    ),
                     rx.text_area(id=field, name="body", rows="3", width="100%"),
                     rx.el.label(
                         rx.hstack(
                             rx.el.input(type="checkbox", name="close", id=closer),
-                            rx.text("Close the ticket"),
+                            rx.text(_("Close the ticket")),
                             spacing="2",
                         ),
                         html_for=closer,
                     ),
-                    rx.button("Send reply", type="submit", style=TOUCH),
+                    rx.button(_("Send reply"), type="submit", style=TOUCH),
                     spacing="1",
                 ),
                 on_submit=ConsoleState.reply,
@@ -161,8 +180,23 @@ def flag_item(flag: Flag) -> rx.Component:
     )
 
 
+def translated(spec: tables.TableSpec) -> tables.TableSpec:
+    """The table's words in the language being built (its name, keys and values stay)."""
+    return dataclasses.replace(
+        spec,
+        caption=tr(spec.caption),
+        columns=tuple(dataclasses.replace(c, label=tr(c.label)) for c in spec.columns),
+        filters=tuple(
+            dataclasses.replace(f, label=tr(f.label), options=tuple((v, tr(label)) for v, label in f.options))
+            for f in spec.filters
+        ),
+        empty=tr(spec.empty),
+    )
+
+
 def table_section(spec: tables.TableSpec) -> rx.Component:
     """A table of the open record (payments, and the refunds and disputes slots)."""
+    spec = translated(spec)
     return rx.card(
         rx.heading(spec.caption, as_="h3", size="3"),
         data_table(
@@ -180,7 +214,13 @@ def table_section(spec: tables.TableSpec) -> rx.Component:
 
 def refund_option(payment: RefundablePayment) -> rx.Component:
     return rx.el.option(
-        payment.reference + " · " + payment.date + " · " + payment.method + " · " + payment.refundable + " left",
+        _var(
+            "{reference} · {date} · {method} · {amount} left",
+            reference=payment.reference,
+            date=payment.date,
+            method=payment.method,
+            amount=payment.refundable,
+        ),
         value=payment.reference,
     )
 
@@ -191,31 +231,32 @@ def refund_form() -> rx.Component:
     review = ConsoleState.refund_review
     errors = ConsoleState.errors
     return rx.card(
-        rx.heading("Refund a payment", as_="h3", size="3", id="refund-heading"),
+        rx.heading(_("Refund a payment"), as_="h3", size="3", id="refund-heading"),
         rx.cond(
             review,
             rx.vstack(
                 rx.text(
-                    "Refund ",
-                    rx.text.strong(review.amount),
-                    " of payment ",
-                    review.payment_reference,
-                    " to ",
-                    review.method,
-                    ".",
+                    _var(
+                        "Refund {amount} of payment {reference} to {method}.",
+                        amount=review.amount,
+                        reference=review.payment_reference,
+                        method=review.method,
+                    ),
                     size="2",
                 ),
-                rx.text("Reason: ", review.reason, size="2"),
-                rx.text("Left to refund on this payment afterwards: ", review.left_after, size="2"),
+                rx.text(_var("Reason: {reason}", reason=review.reason), size="2"),
+                rx.text(
+                    _var("Left to refund on this payment afterwards: {amount}", amount=review.left_after), size="2"
+                ),
                 rx.cond(review.warning != "", notice(review.warning, tone="orange", role="alert")),
                 rx.hstack(
                     rx.button(
-                        "Confirm refund",
+                        _("Confirm refund"),
                         on_click=ConsoleState.confirm_refund,
                         loading=ConsoleState.processing,
                         style=TOUCH,
                     ),
-                    rx.button("Change", on_click=ConsoleState.change_refund, variant="soft", style=TOUCH),
+                    rx.button(_("Change"), on_click=ConsoleState.change_refund, variant="soft", style=TOUCH),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -226,7 +267,7 @@ def refund_form() -> rx.Component:
                 ConsoleState.refundable.length() > 0,
                 member_form(
                     rx.vstack(
-                        rx.el.label("Payment to refund", html_for="refund-payment", style={"font_weight": "600"}),
+                        rx.el.label(_("Payment to refund"), html_for="refund-payment", style={"font_weight": "600"}),
                         rx.el.select(
                             rx.foreach(ConsoleState.refundable, refund_option),
                             id="refund-payment",
@@ -239,27 +280,27 @@ def refund_form() -> rx.Component:
                             rx.text(errors["payment"], color_scheme="red", size="2"),
                         ),
                         text_field(
-                            "Refund amount",
+                            _("Refund amount"),
                             "amount",
                             errors=errors,
                             field_id="refund-amount",
                             input_mode="decimal",
-                            hint="Up to what is left of the payment; it goes back to the method it came from.",
+                            hint=_("Up to what is left of the payment; it goes back to the method it came from."),
                         ),
                         text_field(
-                            "Reason",
+                            _("Reason"),
                             "reason",
                             errors=errors,
                             field_id="refund-reason",
-                            hint="The member reads this in the refund email. Required for the audit trail.",
+                            hint=_("The member reads this in the refund email. Required for the audit trail."),
                         ),
-                        rx.button("Review refund", type="submit", style=TOUCH),
+                        rx.button(_("Review refund"), type="submit", style=TOUCH),
                         spacing="1",
                         align="stretch",
                     ),
                     on_submit=ConsoleState.review_refund,
                 ),
-                rx.text("No settled payment of this member is left to refund.", size="2"),
+                rx.text(_("No settled payment of this member is left to refund."), size="2"),
             ),
         ),
         id="console-refund",
@@ -274,29 +315,31 @@ def request_item(request: RefundRequestView) -> rx.Component:
                 rx.text.strong(request.ticket_number),
                 " · ",
                 request.member_name,
-                " · account ",
-                request.account_number,
+                " · ",
+                _var("account {number}", number=request.account_number),
+                " · ",
+                _var("Language: {language}", language=request.member_language),
                 size="2",
             ),
             rx.text(
-                "Asks for ",
-                rx.text.strong(request.amount),
-                " · credit now ",
-                request.credit_now,
-                " · requested ",
-                request.requested,
+                _var(
+                    "Asks for {amount} · credit now {credit} · requested {day}",
+                    amount=request.amount,
+                    credit=request.credit_now,
+                    day=request.requested,
+                ),
                 size="2",
             ),
             rx.button(
-                "Approve refund of " + request.amount,
+                _var("Approve refund of {amount}", amount=request.amount),
                 on_click=ConsoleState.approve_refund_request(request.id),
                 style=TOUCH,
             ),
             member_form(
                 rx.vstack(
                     rx.el.input(type="hidden", name="request_id", value=request.id.to_string()),
-                    text_field("Reason for declining", "reason", errors=ConsoleState.errors, field_id=reason_id),
-                    rx.button("Decline request", type="submit", variant="soft", color_scheme="red", style=TOUCH),
+                    text_field(_("Reason for declining"), "reason", errors=ConsoleState.errors, field_id=reason_id),
+                    rx.button(_("Decline request"), type="submit", variant="soft", color_scheme="red", style=TOUCH),
                     spacing="1",
                     align="stretch",
                 ),
@@ -313,11 +356,12 @@ def failed_refund(refund: RefundView) -> rx.Component:
         rx.text(
             rx.text.strong(refund.reference),
             " · ",
-            refund.amount,
-            " · account ",
-            refund.account_number,
-            " · payment ",
-            refund.payment_reference,
+            _var(
+                "{amount} · account {account} · payment {payment}",
+                amount=refund.amount,
+                account=refund.account_number,
+                payment=refund.payment_reference,
+            ),
             size="2",
         ),
         rx.text(refund.failure, " ", refund.created, size="1", color_scheme="gray"),
@@ -332,12 +376,14 @@ def failed_refunds() -> rx.Component:
     return rx.cond(
         ConsoleState.failed_refunds.length() > 0,
         rx.callout.root(
-            rx.callout.text(rx.text.strong("Refunds that failed"), " — nothing was sent; contact the member."),
+            rx.callout.text(
+                rx.text.strong(_("Refunds that failed")), " — ", _("nothing was sent; contact the member.")
+            ),
             rx.el.ul(
                 rx.foreach(ConsoleState.failed_refunds, failed_refund),
                 padding="0",
                 margin="0",
-                aria_label="Refunds that failed",
+                aria_label=_("Refunds that failed"),
             ),
             color_scheme="red",
             role="alert",
@@ -347,16 +393,16 @@ def failed_refunds() -> rx.Component:
 
 def refund_requests() -> rx.Component:
     return rx.el.section(
-        rx.heading("Refund requests", as_="h2", size="4", id="refund-requests-heading"),
+        rx.heading(_("Refund requests"), as_="h2", size="4", id="refund-requests-heading"),
         rx.cond(
             ConsoleState.refund_requests.length() > 0,
             rx.el.ul(
                 rx.foreach(ConsoleState.refund_requests, request_item),
                 padding="0",
                 margin="0",
-                aria_label="Refund requests",
+                aria_label=_("Refund requests"),
             ),
-            rx.text("No refund requests waiting.", size="2"),
+            rx.text(_("No refund requests waiting."), size="2"),
         ),
         aria_labelledby="refund-requests-heading",
         style={"min_width": "0"},
@@ -367,14 +413,27 @@ def record_view() -> rx.Component:
     return rx.vstack(
         rx.card(
             rx.heading(R.name, as_="h2", size="4", id="console-member"),
-            rx.text("Member ", R.member_number, " · SSN ", R.masked_ssn, " · ", R.email, size="2"),
-            rx.text("Account ", R.account_number, " · ", R.plan, " · ", R.coverage, " · balance ", R.balance, size="2"),
-            rx.cond(R.locked, rx.badge("Log-in locked", color_scheme="red")),
+            rx.text(
+                _var("Member {number} · SSN {ssn} · {email}", number=R.member_number, ssn=R.masked_ssn, email=R.email),
+                size="2",
+            ),
+            rx.text(
+                _var(
+                    "Account {account} · {plan} · {coverage} · balance {balance}",
+                    account=R.account_number,
+                    plan=R.plan,
+                    coverage=R.coverage,
+                    balance=R.balance,
+                ),
+                size="2",
+            ),
+            rx.text(_var("Language: {language}", language=R.language), size="2", id="console-member-language"),
+            rx.cond(R.locked, rx.badge(_("Log-in locked"), color_scheme="red")),
             rx.cond(
                 R.flags.length() > 0,
                 rx.box(
-                    rx.heading("Worth a look", as_="h3", size="2", margin_top="0.5rem"),
-                    rx.el.ul(rx.foreach(R.flags, flag_item), padding="0", margin="0", aria_label="Flags"),
+                    rx.heading(_("Worth a look"), as_="h3", size="2", margin_top="0.5rem"),
+                    rx.el.ul(rx.foreach(R.flags, flag_item), padding="0", margin="0", aria_label=_("Flags")),
                 ),
             ),
         ),
@@ -383,50 +442,52 @@ def record_view() -> rx.Component:
         table_section(tables.REFUNDS),
         table_section(tables.DISPUTES),
         rx.card(
-            rx.heading("Late fees", as_="h3", size="3"),
+            rx.heading(_("Late fees"), as_="h3", size="3"),
             rx.cond(
                 R.fees.length() > 0,
-                rx.el.ul(rx.foreach(R.fees, fee_row), padding="0", aria_label="Late fees"),
-                rx.text("No late fees to waive.", size="2"),
+                rx.el.ul(rx.foreach(R.fees, fee_row), padding="0", aria_label=_("Late fees")),
+                rx.text(_("No late fees to waive."), size="2"),
             ),
         ),
         rx.card(
-            rx.heading("Tickets", as_="h3", size="3"),
+            rx.heading(_("Tickets"), as_="h3", size="3"),
             rx.el.ul(
-                rx.foreach(R.tickets, lambda t: ticket_block(t, "member")), padding="0", aria_label="Member tickets"
+                rx.foreach(R.tickets, lambda t: ticket_block(t, "member")), padding="0", aria_label=_("Member tickets")
             ),
         ),
         rx.card(
-            rx.heading("Actions", as_="h3", size="3"),
+            rx.heading(_("Actions"), as_="h3", size="3"),
             rx.box(
                 member_form(
                     rx.vstack(
-                        text_field("Adjustment amount", "amount", errors=ConsoleState.errors, field_id="adjust-amount"),
+                        text_field(
+                            _("Adjustment amount"), "amount", errors=ConsoleState.errors, field_id="adjust-amount"
+                        ),
                         rx.el.select(
-                            rx.el.option("Credit to the member", value="credit"),
-                            rx.el.option("Charge on newest invoice", value="charge"),
+                            rx.el.option(_("Credit to the member"), value="credit"),
+                            rx.el.option(_("Charge on newest invoice"), value="charge"),
                             name="direction",
-                            aria_label="Adjustment type",
+                            aria_label=_("Adjustment type"),
                             style=NATIVE_INPUT_STYLE,
                         ),
                         reason_field("reason-adjust"),
-                        rx.button("Post adjustment", type="submit", style=TOUCH),
+                        rx.button(_("Post adjustment"), type="submit", style=TOUCH),
                         spacing="1",
                     ),
                     on_submit=ConsoleState.adjust,
                 ),
-                reason_action("reason-unlock", "Unlock log-in", ConsoleState.unlock),
-                reason_action("reason-reset", "Send password reset email", ConsoleState.send_reset),
+                reason_action("reason-unlock", _("Unlock log-in"), ConsoleState.unlock),
+                reason_action("reason-reset", _("Send password reset email"), ConsoleState.send_reset),
                 member_form(
                     rx.vstack(
                         text_field(
-                            "Scheduled payment reference",
+                            _("Scheduled payment reference"),
                             "reference",
                             errors=ConsoleState.errors,
                             field_id="cancel-reference",
                         ),
                         reason_field("reason-cancel"),
-                        rx.button("Cancel scheduled payment", type="submit", style=TOUCH),
+                        rx.button(_("Cancel scheduled payment"), type="submit", style=TOUCH),
                         spacing="1",
                     ),
                     on_submit=ConsoleState.cancel_payment,
@@ -438,7 +499,7 @@ def record_view() -> rx.Component:
                 },
             ),
         ),
-        rx.card(rx.heading("Notices", as_="h3", size="3"), rx.el.ul(rx.foreach(R.notices, line), padding="0")),
+        rx.card(rx.heading(_("Notices"), as_="h3", size="3"), rx.el.ul(rx.foreach(R.notices, line), padding="0")),
         spacing="3",
         width="100%",
         min_width="0",
@@ -454,9 +515,14 @@ def console_shell(*children: rx.Component) -> rx.Component:
             rx.hstack(
                 brand(),
                 rx.hstack(
-                    rx.text("Signed in as ", SessionState.display_name, " (support)", size="2"),
+                    rx.text(_var("Signed in as {name} (support)", name=SessionState.display_name), size="2"),
                     rx.button(
-                        "Log out", on_click=SessionState.logout, variant="outline", color="white", size="2", style=TOUCH
+                        _("Log out"),
+                        on_click=SessionState.logout,
+                        variant="outline",
+                        color="white",
+                        size="2",
+                        style=TOUCH,
                     ),
                     align="center",
                     spacing="3",
@@ -476,7 +542,7 @@ def console_shell(*children: rx.Component) -> rx.Component:
         ),
         rx.el.main(
             rx.vstack(
-                rx.heading("Support console", as_="h1", size="6"),
+                rx.heading(_("Support console"), as_="h1", size="6"),
                 *children,
                 spacing="4",
                 width="100%",
@@ -490,7 +556,7 @@ def console_shell(*children: rx.Component) -> rx.Component:
         ),
         rx.el.footer(
             rx.text(
-                "Health Connector Payment Portal · We never ask for your password or codes by phone or email.",
+                _("Health Connector Payment Portal · We never ask for your password or codes by phone or email."),
                 size="1",
                 color_scheme="gray",
             ),
@@ -505,8 +571,8 @@ def console_shell(*children: rx.Component) -> rx.Component:
 
 def queue() -> rx.Component:
     return rx.el.section(
-        rx.heading("Ticket queue", as_="h2", size="4", id="queue-heading"),
-        rx.text("Open and answered requests, oldest first.", size="1", color_scheme="gray"),
+        rx.heading(_("Ticket queue"), as_="h2", size="4", id="queue-heading"),
+        rx.text(_("Open and answered requests, oldest first."), size="1", color_scheme="gray"),
         rx.cond(
             ConsoleState.tickets.length() > 0,
             rx.el.ul(
@@ -516,9 +582,9 @@ def queue() -> rx.Component:
                 ),
                 padding="0",
                 margin="0",
-                aria_label="Open tickets",
+                aria_label=_("Open tickets"),
             ),
-            rx.text("No open tickets.", size="2"),
+            rx.text(_("No open tickets."), size="2"),
         ),
         aria_labelledby="queue-heading",
         style={"min_width": "0"},
@@ -530,9 +596,11 @@ def member_panel() -> rx.Component:
         rx.cond(
             R,
             record_view(),
-            rx.card(rx.text("Search for a member or a payment, or open a ticket's member from the queue.", size="2")),
+            rx.card(
+                rx.text(_("Search for a member or a payment, or open a ticket's member from the queue."), size="2")
+            ),
         ),
-        aria_label="Member record",
+        aria_label=_("Member record"),
         style={"min_width": "0"},
     )
 
@@ -543,20 +611,20 @@ def page() -> rx.Component:
             rx.hstack(
                 rx.input(
                     name="query",
-                    placeholder="Name, billing account, member ID or payment reference",
+                    placeholder=_("Name, billing account, member ID or payment reference"),
                     size="3",
                     style=TOUCH,
                     flex="1",
-                    aria_label="Search members or payments",
+                    aria_label=_("Search members or payments"),
                 ),
-                rx.button("Search", type="submit", style=TOUCH),
+                rx.button(_("Search"), type="submit", style=TOUCH),
                 width="100%",
                 max_width="48rem",
             ),
             on_submit=ConsoleState.search,
         ),
         notice(ConsoleState.message),
-        rx.el.ul(rx.foreach(ConsoleState.results, result_row), padding="0", aria_label="Search results"),
+        rx.el.ul(rx.foreach(ConsoleState.results, result_row), padding="0", aria_label=_("Search results")),
         rx.box(
             rx.vstack(failed_refunds(), refund_requests(), queue(), spacing="4", align="stretch", min_width="0"),
             member_panel(),
@@ -570,7 +638,7 @@ def page() -> rx.Component:
             width="100%",
         ),
         rx.card(
-            rx.heading("Audit trail", as_="h2", size="3"),
-            rx.el.ul(rx.foreach(ConsoleState.audit, line), padding="0", aria_label="Audit trail"),
+            rx.heading(_("Audit trail"), as_="h2", size="3"),
+            rx.el.ul(rx.foreach(ConsoleState.audit, line), padding="0", aria_label=_("Audit trail")),
         ),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.catalogs import localize
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import RefundStatus
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import checkout
@@ -19,11 +21,13 @@ from hcpay_app.state.base import (
     first_message,
     form_flag,
     form_text,
+    page_language,
     parse_id,
+    t,
 )
 from hcpay_app.state.session import StaffState, holds_member_data
 
-DONE = "Done. The action was recorded in the audit trail."
+DONE = Msg("Done. The action was recorded in the audit trail.")
 
 
 @holds_member_data
@@ -56,6 +60,10 @@ class ConsoleState(StaffState, rx.State):
     _refund_reviewed: RefundReview | None = None
     _refund_key: str = ""
 
+    async def _service(self, fn, /, **kwargs):
+        """`call_service`, its answer in the language of the page (its `Msg`s translated)."""
+        return localize(await call_service(fn, **kwargs), page_language(self))
+
     def _show_error(self, exc: DomainError) -> None:
         # Shown next to the field where there is one, and always in the message at the top.
         self.errors, self.message = field_errors(exc), first_message(exc)
@@ -76,11 +84,12 @@ class ConsoleState(StaffState, rx.State):
             **self.table_filters,
             **{f"{spec.name}.{key}": value for key, value in view.filters.items()},
         }
-        self.table_summary = {**self.table_summary, spec.name: f"Showing {len(rows)} of {len(source)}"}
+        shown = t(self, Msg("Showing {shown} of {total}", shown=len(rows), total=len(source)))
+        self.table_summary = {**self.table_summary, spec.name: shown}
 
     async def _load_tables(self, staff, member_id: int) -> None:
         """The open record's tables afresh; the agent's sorting and filters stay for the same member."""
-        self._table_source = await call_service(console.member_tables, staff=staff, member_id=member_id)
+        self._table_source = await self._service(console.member_tables, staff=staff, member_id=member_id)
         if member_id != self._table_member:
             self._table_view, self._table_member = {}, member_id
         for spec in tables.SPECS.values():
@@ -105,16 +114,16 @@ class ConsoleState(StaffState, rx.State):
         self._show_table(spec)
 
     async def _refresh_lists(self, staff) -> None:
-        pairs = await call_service(console.open_tickets, staff=staff, now=clock.utcnow())
+        pairs = await self._service(console.open_tickets, staff=staff, now=clock.utcnow())
         self.ticket_members, self.tickets = [m for m, _ in pairs], [t for _, t in pairs]
-        self.refund_requests = await call_service(
+        self.refund_requests = await self._service(
             refund_desk.refund_requests, staff_user_id=staff.user_id, today=clock.today()
         )
         # A refund the processor couldn't send (staff's or the daily job's): told to every agent.
-        self.failed_refunds = await call_service(
+        self.failed_refunds = await self._service(
             refund_desk.recent_refunds, staff_user_id=staff.user_id, status=RefundStatus.FAILED, limit=20
         )
-        self.audit = await call_service(console.audit_trail, staff=staff, limit=30)
+        self.audit = await self._service(console.audit_trail, staff=staff, limit=30)
 
     async def _load(self, staff) -> None:
         self.reset()
@@ -126,18 +135,20 @@ class ConsoleState(StaffState, rx.State):
             _payment, member_id = await call_service(console.find_payment, staff=staff, reference=query)
             await self._open(staff, member_id)
             return
-        self.results = await call_service(console.search_members, staff=staff, query=query)
+        self.results = await self._service(console.search_members, staff=staff, query=query)
         if not self.results:
-            self.message = "No members match."
+            self.message = t(self, Msg("No members match."))
 
     async def _open(self, staff, member_id: int | None) -> None:
         if member_id is None:
             return
-        self.record = await call_service(
+        self.record = await self._service(
             console.member_record, staff=staff, member_id=member_id, today=clock.today(), now=clock.utcnow()
         )
         await self._load_tables(staff, member_id)
-        payments = await call_service(refund_desk.refundable_payments, staff_user_id=staff.user_id, member_id=member_id)
+        payments = await self._service(
+            refund_desk.refundable_payments, staff_user_id=staff.user_id, member_id=member_id
+        )
         self.refundable = [p for p in payments if p.refundable_cents > 0]
         self._forget_refund()
         self.form_key += 1
@@ -146,7 +157,7 @@ class ConsoleState(StaffState, rx.State):
         self.refund_review, self._refund_reviewed, self._refund_key = None, None, ""
 
     async def _review_refund(self, staff, form_data: object) -> None:
-        reviewed = await call_service(
+        reviewed = await self._service(
             refund_review.review,
             staff=staff,
             member_id=self.record.member_id if self.record else None,
@@ -162,7 +173,7 @@ class ConsoleState(StaffState, rx.State):
     async def _issue_refund(self, staff) -> str:
         if self._refund_reviewed is None or self.record is None:
             return ""
-        done = await call_service(
+        done = await self._service(
             refund_review.issue,
             staff=staff,
             reviewed=self._refund_reviewed,
@@ -170,15 +181,19 @@ class ConsoleState(StaffState, rx.State):
             now=clock.utcnow(),
             today=clock.today(),
         )
-        return f"Refund {done.reference} of {done.amount}: {done.status_label}." + (
-            f" {done.failure}" if done.failure else ""
+        outcome = Msg(
+            "Refund {reference} of {amount}: {status}.",
+            reference=done.reference,
+            amount=done.amount,
+            status=done.status_label,
         )
+        return t(self, outcome + (" " + done.failure if done.failure else ""))
 
     async def _act(self, action, **kwargs):
         """An audited action on the open record; then the record and the lists are shown afresh."""
         call = await self._call(action, **kwargs)
         if call.ok:
-            self.errors, self.message = {}, DONE
+            self.errors, self.message = {}, t(self, DONE)
             if self.record is not None:
                 await self._open(call.actor, self.record.member_id)
             await self._refresh_lists(call.actor)

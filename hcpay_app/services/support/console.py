@@ -10,9 +10,11 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Dated, DateText, Msg
 from hcpay_app.models import (
     AuditEvent,
     BillingAccount,
+    CoverageStatus,
     Dispute,
     EntryKind,
     LedgerEntry,
@@ -39,7 +41,7 @@ from hcpay_app.services.payments import checkout, disputes, records, refunds, st
 from hcpay_app.services.payments import templates as payment_templates
 from hcpay_app.services.support import tables, watchlist
 from hcpay_app.services.support import templates as support_templates
-from hcpay_app.services.support.tickets import TicketView, staff_ticket_view
+from hcpay_app.services.support.tickets import TicketView, language_name, staff_ticket_view
 from hcpay_app.services.support.watchlist import Flag
 
 
@@ -50,6 +52,7 @@ class MemberRow:
     member_number: str
     account_number: str
     username: str
+    language: str = ""  # the member's language, in its own name ("Español")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,21 +83,28 @@ class MemberRecord:
     notices: list[Line]
     tickets: list[TicketView]
     flags: list[Flag] = dataclasses.field(default_factory=list)  # patterns worth a look (watchlist)
+    language: str = ""  # the member's language, in its own name ("Español"): the one they read and write in
 
 
+COVERAGE_LABELS = {
+    CoverageStatus.PENDING_FIRST_PAYMENT: Msg("Pending First Payment"),
+    CoverageStatus.ACTIVE: Msg("Active"),
+    CoverageStatus.IN_GRACE: Msg("In Grace"),
+    CoverageStatus.TERMINATED: Msg("Terminated"),
+}
 TABLE_ROWS_LIMIT = 500  # a member's payments in the console's table (newest first)
 
 
 def require_staff(actor: SessionUser | None) -> SessionUser:
     if actor is None or actor.role != Role.SUPPORT:
-        raise NotAllowed("Only support staff can do that.")
+        raise NotAllowed(Msg("Only support staff can do that."))
     return actor
 
 
 def _reason(raw: object) -> str:
     text = " ".join(raw.split()) if isinstance(raw, str) else ""
     if len(text) < 5:
-        raise ValidationError({"reason": "Write the reason for this action (at least 5 characters)."})
+        raise ValidationError({"reason": Msg("Write the reason for this action (at least 5 characters).")})
     return text[:300]
 
 
@@ -113,7 +123,14 @@ def search_members(session: Session, staff: SessionUser, query: object) -> list[
         .limit(25)
     ).all()
     return [
-        MemberRow(m.id, f"{m.first_name} {m.last_name}", m.member_number, a.account_number, u.username if u else "")
+        MemberRow(
+            m.id,
+            f"{m.first_name} {m.last_name}",
+            m.member_number,
+            a.account_number,
+            u.username if u else "",
+            language_name(u.language if u else None),
+        )
         for m, a, u in rows
     ]
 
@@ -124,7 +141,7 @@ def find_payment(session: Session, staff: SessionUser, reference: object) -> tup
     canonical = references.normalize(reference)
     payment = session.exec(select(Payment).where(Payment.reference == canonical)).first() if canonical else None
     if payment is None:
-        raise NotFound("No payment has that reference number.")
+        raise NotFound(Msg("No payment has that reference number."))
     account = session.get(BillingAccount, payment.billing_account_id)
     return payment, account.member_id
 
@@ -135,7 +152,7 @@ def member_record(
     require_staff(staff)
     member = session.get(Member, member_id) if type(member_id) is int else None
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(Msg("No such member."))
     account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).first()
     user = session.exec(select(User).where(User.member_id == member.id)).first()
     throttle = (
@@ -179,29 +196,42 @@ def member_record(
         email=member.email,
         account_number=account.account_number,
         plan=f"{account.plan_name} · {money.format_cents(account.monthly_premium_cents)}",
-        coverage=account.coverage_status.replace("_", " ").title(),
+        coverage=COVERAGE_LABELS.get(account.coverage_status, account.coverage_status.replace("_", " ").title()),
         balance=money.format_cents(ledger.balance(session, account.id)),
         locked=bool(throttle and throttle.locked_until and throttle.locked_until > (now or clock.utcnow())),
         payments=[
             Line(
                 p.id,
-                f"{p.reference} · {money.format_cents(p.amount_cents)} · {statuses.LABELS.get(p.status, p.status)}",
-                f"{dates.short_date(p.payment_date)} · {p.method_label}",
+                Msg(
+                    "{reference} · {amount} · {status}",
+                    reference=p.reference,
+                    amount=money.format_cents(p.amount_cents),
+                    status=statuses.LABELS.get(p.status, p.status),
+                ),
+                Msg("{day} · {method}", day=p.payment_date, method=p.method_label),
             )
             for p in payments
         ],
         ledger=[
             Line(
                 e.id,
-                f"{dates.short_date(e.effective_on)} · {e.kind} · {money.format_cents(e.amount_cents)}",
+                Msg(
+                    "{day} · {kind} · {amount}",
+                    day=e.effective_on,
+                    kind=e.kind,
+                    amount=money.format_cents(e.amount_cents),
+                ),
                 e.description,
             )
             for e in entries
         ],
-        fees=[Line(e.id, f"Late fee {money.format_cents(e.amount_cents)}", e.description) for e in fees],
-        notices=[Line(n.id, n.title, f"{clock.local_date(n.created_at):%b %-d, %Y}") for n in notes],
+        fees=[
+            Line(e.id, Msg("Late fee {amount}", amount=money.format_cents(e.amount_cents)), e.description) for e in fees
+        ],
+        notices=[Line(n.id, n.title, Dated(clock.local_date(n.created_at))) for n in notes],
         tickets=[staff_ticket_view(session, t, now=moment, flags=[f.label for f in flags]) for t in tickets],
         flags=flags,
+        language=language_name(user.language if user else None),
     )
 
 
@@ -255,7 +285,7 @@ def member_tables(session: Session, staff: SessionUser, member_id: object) -> di
     require_staff(staff)
     member = session.get(Member, member_id) if type(member_id) is int else None
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(Msg("No such member."))
     account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).first()
     payments = session.exec(
         select(Payment)
@@ -315,7 +345,7 @@ def _ticket(session: Session, number: object) -> SupportTicket:
         else None
     )
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(Msg("No such ticket."))
     return ticket
 
 
@@ -326,7 +356,7 @@ def reply(
     ticket = _ticket(session, ticket_number)
     text = body.strip() if isinstance(body, str) else ""
     if not 2 <= len(text) <= 2000:
-        raise ValidationError({"body": "Write a reply (up to 2,000 characters)."})
+        raise ValidationError({"body": Msg("Write a reply (up to 2,000 characters).")})
     session.add(
         TicketMessage(ticket_id=ticket.id, author_user_id=staff.user_id, from_support=True, body=text, created_at=now)
     )
@@ -383,7 +413,7 @@ def waive_fee(
     why = _reason(reason)
     fee = session.get(LedgerEntry, entry_id) if type(entry_id) is int else None
     if fee is None or fee.kind != EntryKind.LATE_FEE:
-        raise NotFound("No such late fee.")
+        raise NotFound(Msg("No such late fee."))
 
     def waive(s: Session) -> None:
         ledger.post(
@@ -407,7 +437,7 @@ def waive_fee(
         )
 
     if not notices.run_once(session, f"waive-fee:{fee.id}", now, waive):
-        raise ValidationError({"entry_id": "This fee was already waived."})
+        raise ValidationError({"entry_id": Msg("This fee was already waived.")})
 
 
 def post_adjustment(
@@ -426,14 +456,14 @@ def post_adjustment(
     why = _reason(reason)
     member = session.get(Member, member_id) if type(member_id) is int else None
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(Msg("No such member."))
     account = session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).one()
     try:
         cents = money.parse_dollars(amount)
     except money.AmountError as exc:
-        raise ValidationError({"amount": str(exc)}) from None
+        raise ValidationError({"amount": exc.args[0] if exc.args else str(exc)}) from None  # a Msg stays one
     if not 1 <= cents <= 1_000_000:
-        raise ValidationError({"amount": "Adjustments are between $0.01 and $10,000.00."})
+        raise ValidationError({"amount": Msg("Adjustments are between $0.01 and $10,000.00.")})
     if direction == "credit":
         ledger.post(
             session,
@@ -452,7 +482,7 @@ def post_adjustment(
             .order_by(ledger.Invoice.due_on.desc())
         ).first()
         if newest is None:
-            raise ValidationError({"amount": "There's no invoice to add a charge to."})
+            raise ValidationError({"amount": Msg("There's no invoice to add a charge to.")})
         ledger.post(
             session,
             account_id=account.id,
@@ -464,7 +494,7 @@ def post_adjustment(
             description=f"Adjustment: {why}",
         )
     else:
-        raise ValidationError({"direction": "Choose credit or charge."})
+        raise ValidationError({"direction": Msg("Choose credit or charge.")})
     audit.record(
         session,
         "adjustment_posted",
@@ -481,7 +511,7 @@ def unlock(session: Session, staff: SessionUser, *, user_id: object, reason: obj
     why = _reason(reason)
     user = session.get(User, user_id) if type(user_id) is int else None
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(Msg("No such user."))
     authn.clear_lockouts(session, user)
     audit.record(session, "account_unlocked", now=now, actor_user_id=staff.user_id, subject_user_id=user.id, detail=why)
     session.commit()
@@ -494,7 +524,7 @@ def send_reset_email(
     why = _reason(reason)
     user = session.get(User, user_id) if type(user_id) is int else None
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(Msg("No such user."))
     recovery.issue_reset_link(session, user, now=now)  # not subject to the public rate limits
     audit.record(
         session,
@@ -514,7 +544,7 @@ def cancel_payment(
     why = _reason(reason)
     payment, _member_id = find_payment(session, staff, reference)
     if not records.claim_scheduled(session, payment, now):
-        raise ValidationError({"reference": "Only a scheduled payment can be canceled."})
+        raise ValidationError({"reference": Msg("Only a scheduled payment can be canceled.")})
     records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by support")
     member_user = _subject_user(session, payment.billing_account_id)
     audit.record(
@@ -556,8 +586,18 @@ def audit_trail(session: Session, staff: SessionUser, limit: int = 100) -> list[
     return [
         Line(
             e.id,
-            f"{clock.local_date(e.at):%b %-d} {clock.format_local_time(e.at)} · {e.action}",
-            f"by {names.get(e.actor_user_id, 'system')} · about {names.get(e.subject_user_id, '—')} · {e.detail}",
+            Msg(
+                "{day} {time} · {action}",
+                day=DateText(clock.local_date(e.at), "MMM d"),  # "Nov 30"
+                time=clock.format_local_time(e.at),
+                action=e.action,
+            ),
+            Msg(
+                "by {actor} · about {subject} · {detail}",
+                actor=names.get(e.actor_user_id) or Msg("system"),
+                subject=names.get(e.subject_user_id, "—"),
+                detail=e.detail,
+            ),
         )
         for e in rows
     ]
@@ -572,7 +612,7 @@ def create_staff(session: Session, *, username: str, email: str, password: str, 
     address = validators.clean_email(email)
     secret = validators.check_new_password(password, [name, address])
     if session.exec(select(User.id).where(User.username_key == validators.username_key(name))).first():
-        raise ValidationError({"username": "That username is taken."})
+        raise ValidationError({"username": Msg("That username is taken.")})
     user = User(
         username=name,
         username_key=validators.username_key(name),

@@ -27,6 +27,7 @@ import datetime as dt
 from sqlmodel import Session, select, update
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     BillingAccount,
     Dispute,
@@ -42,6 +43,7 @@ from hcpay_app.models import (
     SupportTicket,
     TicketMessage,
     TicketStatus,
+    User,
 )
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.billing import ledger
@@ -52,6 +54,7 @@ from hcpay_app.services.payments import disputes, refunds, statuses
 from hcpay_app.services.payments import templates as payment_templates
 from hcpay_app.services.payments.disputes import DisputeView
 from hcpay_app.services.payments.refunds import RefundPreview, RefundView, require_staff_id
+from hcpay_app.services.support import tickets
 
 __all__ = [
     "DisputeView",
@@ -71,7 +74,7 @@ __all__ = [
     "refundable_payments",
 ]
 
-ALREADY_DECIDED = "This refund request was already decided."
+ALREADY_DECIDED = Msg("This refund request was already decided.")
 
 # Staff-facing entry points of `payments.refunds` (both check the staff role themselves).
 preview_refund = refunds.preview_refund
@@ -104,6 +107,7 @@ class RefundRequestView:
     status: str
     requested: str
     decision_reason: str
+    member_language: str = ""  # the member's language, in its own name ("Español"), for staff
 
 
 def _account_of(session: Session, member_id: object) -> BillingAccount:
@@ -112,7 +116,7 @@ def _account_of(session: Session, member_id: object) -> BillingAccount:
         session.exec(select(BillingAccount).where(BillingAccount.member_id == member.id)).first() if member else None
     )
     if account is None:
-        raise NotFound("No such member.")
+        raise NotFound(Msg("No such member."))
     return account
 
 
@@ -196,8 +200,11 @@ def _request_view(session: Session, request: RefundRequest, today: dt.date) -> R
         amount_cents=request.amount_cents,
         credit_now=money.format_cents(credit),
         status=request.status,
-        requested=f"{clock.local_date(request.created_at):%b %-d, %Y}",
+        requested=Dated(clock.local_date(request.created_at)),
         decision_reason=request.decision_reason or "",
+        member_language=tickets.language_name(
+            session.exec(select(User.language).where(User.id == request.user_id)).first()
+        ),
     )
 
 
@@ -218,7 +225,7 @@ def refund_requests(
 def _claim(session: Session, request_id: object, status: RefundRequestStatus, staff_id: int, reason: str, now):
     request = session.get(RefundRequest, request_id) if type(request_id) is int else None
     if request is None:
-        raise NotFound("No such refund request.")
+        raise NotFound(Msg("No such refund request."))
     claimed = session.exec(
         update(RefundRequest)
         .where(RefundRequest.id == request.id, RefundRequest.status == RefundRequestStatus.REQUESTED)
@@ -255,13 +262,13 @@ def approve_refund_request(
     staff = require_staff_id(session, staff_user_id)
     request = session.get(RefundRequest, request_id) if type(request_id) is int else None
     if request is None:
-        raise NotFound("No such refund request.")
+        raise NotFound(Msg("No such refund request."))
     if request.status != RefundRequestStatus.REQUESTED:
         raise ValidationError({"request": ALREADY_DECIDED}, ALREADY_DECIDED)
     credit = ledger.account_position(session, request.billing_account_id, today, settled=True).credit_cents
     amount = min(request.amount_cents, credit)
     if amount < MINIMUM_PAYMENT_CENTS:
-        message = "There's no credit left on this account to refund: decline the request."
+        message = Msg("There's no credit left on this account to refund: decline the request.")
         raise ValidationError({"request": message}, message)
     request = _claim(session, request_id, RefundRequestStatus.APPROVED, staff.id, "Approved", now)
     ticket = session.get(SupportTicket, request.ticket_id)

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from hcpay_app import routes
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     NoticeKind,
     RefundRequest,
@@ -29,11 +30,11 @@ from hcpay_app.services.payments import templates as payment_templates
 from hcpay_app.services.support import tickets
 
 TOPIC = "refund_request"
-NO_CREDIT = "There's no credit on your account to refund."
+NO_CREDIT = Msg("There's no credit on your account to refund.")
 STATUS_WORDS = {
-    RefundRequestStatus.REQUESTED: "We're reviewing your request",
-    RefundRequestStatus.APPROVED: "Approved: refund sent",
-    RefundRequestStatus.DECLINED: "Declined",
+    RefundRequestStatus.REQUESTED: Msg("We're reviewing your request"),
+    RefundRequestStatus.APPROVED: Msg("Approved: refund sent"),
+    RefundRequestStatus.DECLINED: Msg("Declined"),
 }
 
 
@@ -94,7 +95,10 @@ def request_credit_refund(session: Session, actor: SessionUser, *, now: dt.datet
     request, ticket = _latest(session, account.id)
     if request is not None and request.status == RefundRequestStatus.REQUESTED:
         session.rollback()
-        message = f"You already asked for a refund (request {ticket.ticket_number}). We'll tell you the outcome."
+        message = Msg(
+            "You already asked for a refund (request {number}). We'll tell you the outcome.",
+            number=ticket.ticket_number,
+        )
         raise ValidationError({"refund": message}, message)
     amount = money.format_cents(credit)
     ticket = tickets._new_ticket(

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import BillingAccount, Payment
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.common import money, references
@@ -16,7 +17,7 @@ from hcpay_app.services.payments import refunds
 from hcpay_app.services.payments.refunds import RefundView
 from hcpay_app.services.support.console import require_staff
 
-PICK_A_PAYMENT = "Choose the payment to refund."
+PICK_A_PAYMENT = Msg("Choose the payment to refund.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _cents(amount: object) -> int:
     try:
         return money.parse_dollars(amount)
     except money.AmountError as exc:
-        raise ValidationError({"amount": str(exc)}) from None
+        raise ValidationError({"amount": exc.args[0] if exc.args else str(exc)}) from None  # a Msg stays one
 
 
 def issue(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import PaymentStatus
 from hcpay_app.services.payments import statuses
 
@@ -55,7 +56,7 @@ class TableSpec:
     filters: tuple[Filter, ...] = ()
     default_sort: str = ""  # a sortable column's key
     default_direction: str = DESCENDING
-    empty: str = "Nothing to show."
+    empty: str = Msg("Nothing to show.")
 
     def column(self, key: object) -> Column | None:
         return next((c for c in self.columns if c.key == key and c.sort_key), None)
@@ -107,7 +108,8 @@ def view(spec: TableSpec, rows: Sequence[dict], state: TableState) -> list[dict[
     column = spec.column(state.sort)
     if column is not None:
         kept = sorted(kept, key=lambda row: row.get(column.sort_key), reverse=state.direction == DESCENDING)
-    return [{k: str(v) for k, v in row.items() if not k.startswith("_")} for row in kept]
+    # Text stays as it is (a `Msg` is translated where the rows are shown); anything else as text.
+    return [{k: v if isinstance(v, str) else str(v) for k, v in row.items() if not k.startswith("_")} for row in kept]
 
 
 def aria_sort(spec: TableSpec, state: TableState) -> dict[str, str]:
@@ -116,60 +118,60 @@ def aria_sort(spec: TableSpec, state: TableState) -> dict[str, str]:
 
 
 PAYMENT_STATUS_OPTIONS = tuple((s.value, statuses.LABELS.get(s, s.value.title())) for s in PaymentStatus)
-METHOD_OPTIONS = (("card", "Card"), ("bank", "Bank account"))
+METHOD_OPTIONS = (("card", Msg("Card")), ("bank", Msg("Bank account")))
 
 PAYMENTS = TableSpec(
     name="payments",
-    caption="Payments",
+    caption=Msg("Payments"),
     columns=(
-        Column("date", "Date", sort_key="_date", first_direction=DESCENDING),
-        Column("reference", "Reference"),
-        Column("method", "Method"),
-        Column("amount", "Amount", sort_key="_amount", first_direction=DESCENDING, numeric=True),
-        Column("status", "Status", sort_key="status"),
+        Column("date", Msg("Date"), sort_key="_date", first_direction=DESCENDING),
+        Column("reference", Msg("Reference")),
+        Column("method", Msg("Method")),
+        Column("amount", Msg("Amount"), sort_key="_amount", first_direction=DESCENDING, numeric=True),
+        Column("status", Msg("Status"), sort_key="status"),
     ),
     filters=(
-        Filter("status", "Payment status", "_status", PAYMENT_STATUS_OPTIONS),
-        Filter("method", "Payment method", "_method", METHOD_OPTIONS),
+        Filter("status", Msg("Payment status"), "_status", PAYMENT_STATUS_OPTIONS),
+        Filter("method", Msg("Payment method"), "_method", METHOD_OPTIONS),
     ),
     default_sort="date",
-    empty="No payments match.",
+    empty=Msg("No payments match."),
 )
 
 # The slots for refunds and disputes (issue 18): the console shows these tables, empty, until
 # their rows are built (same shape: display keys below, raw `_date`, `_amount`, `_status`).
-REFUND_STATUS_OPTIONS = (("pending", "Pending"), ("refunded", "Refunded"), ("failed", "Failed"))
-DISPUTE_STATUS_OPTIONS = (("open", "Open"), ("won", "Won"), ("lost", "Lost"))
+REFUND_STATUS_OPTIONS = (("pending", Msg("Pending")), ("refunded", Msg("Refunded")), ("failed", Msg("Failed")))
+DISPUTE_STATUS_OPTIONS = (("open", Msg("Open")), ("won", Msg("Won")), ("lost", Msg("Lost")))
 
 REFUNDS = TableSpec(
     name="refunds",
-    caption="Refunds",
+    caption=Msg("Refunds"),
     columns=(
-        Column("date", "Date", sort_key="_date", first_direction=DESCENDING),
-        Column("reference", "Reference"),
-        Column("payment", "Payment"),
-        Column("amount", "Amount", sort_key="_amount", first_direction=DESCENDING, numeric=True),
-        Column("reason", "Reason"),
-        Column("status", "Status", sort_key="status"),
+        Column("date", Msg("Date"), sort_key="_date", first_direction=DESCENDING),
+        Column("reference", Msg("Reference")),
+        Column("payment", Msg("Payment")),
+        Column("amount", Msg("Amount"), sort_key="_amount", first_direction=DESCENDING, numeric=True),
+        Column("reason", Msg("Reason")),
+        Column("status", Msg("Status"), sort_key="status"),
     ),
-    filters=(Filter("status", "Refund status", "_status", REFUND_STATUS_OPTIONS),),
+    filters=(Filter("status", Msg("Refund status"), "_status", REFUND_STATUS_OPTIONS),),
     default_sort="date",
-    empty="No refunds yet.",
+    empty=Msg("No refunds yet."),
 )
 
 DISPUTES = TableSpec(
     name="disputes",
-    caption="Disputes",
+    caption=Msg("Disputes"),
     columns=(
-        Column("date", "Opened", sort_key="_date", first_direction=DESCENDING),
-        Column("reference", "Payment"),
-        Column("amount", "Amount", sort_key="_amount", first_direction=DESCENDING, numeric=True),
-        Column("reason", "Reason"),
-        Column("status", "Status", sort_key="status"),
+        Column("date", Msg("Opened"), sort_key="_date", first_direction=DESCENDING),
+        Column("reference", Msg("Payment")),
+        Column("amount", Msg("Amount"), sort_key="_amount", first_direction=DESCENDING, numeric=True),
+        Column("reason", Msg("Reason")),
+        Column("status", Msg("Status"), sort_key="status"),
     ),
-    filters=(Filter("status", "Dispute status", "_status", DISPUTE_STATUS_OPTIONS),),
+    filters=(Filter("status", Msg("Dispute status"), "_status", DISPUTE_STATUS_OPTIONS),),
     default_sort="date",
-    empty="No disputes yet.",
+    empty=Msg("No disputes yet."),
 )
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (PAYMENTS, REFUNDS, DISPUTES)}

@@ -17,6 +17,8 @@ from sqlmodel import Session, func, select, update
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     BillingAccount,
     NoticeKind,
@@ -34,15 +36,20 @@ from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.support import templates
 
 TOPICS = {
-    "payment_not_showing": "My payment isn't showing",
-    "payment_declined": "My payment was declined",
-    "billing_question": "A question about my bill",
-    "autopay": "Automatic Payments",
-    "account_access": "Logging in or my account",
-    "other": "Something else",
+    "payment_not_showing": Msg("My payment isn't showing"),
+    "payment_declined": Msg("My payment was declined"),
+    "billing_question": Msg("A question about my bill"),
+    "autopay": Msg("Automatic Payments"),
+    "account_access": Msg("Logging in or my account"),
+    "other": Msg("Something else"),
 }
 # Topics of requests the portal opens itself (not offered in the Contact support form).
-PORTAL_TOPICS = {"refund_request": "Refund of my credit"}
+PORTAL_TOPICS = {"refund_request": Msg("Refund of my credit")}
+STATUS_LABELS = {
+    TicketStatus.OPEN: Msg("Open"),
+    TicketStatus.ANSWERED: Msg("Answered"),
+    TicketStatus.CLOSED: Msg("Closed"),
+}
 
 
 def topic_label(topic: str) -> str:
@@ -71,6 +78,7 @@ class TicketView:
     account_number: str = ""
     age: str = ""  # "25 min", "3 h", "2 d"
     flags: list[str] = dataclasses.field(default_factory=list)  # watchlist badges: "Many declines"
+    member_language: str = ""  # the member's language, in its own name ("Español"), for staff
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,11 +90,16 @@ class ReplyResult:
     earlier: str = ""  # the closed request's number when `new_request`
 
 
-REQUEST_NOT_FOUND = "We couldn't find that request. Choose one from My requests."
+REQUEST_NOT_FOUND = Msg("We couldn't find that request. Choose one from My requests.")
 
 
 def _when(moment: dt.datetime) -> str:
-    return f"{clock.local_date(moment):%b %-d, %Y} {clock.format_local_time(moment)}"
+    return Msg("{day} {time}", day=clock.local_date(moment), time=clock.format_local_time(moment))
+
+
+def language_name(language: object) -> str:
+    """A member's language as staff see it: its own name ("Español"); English when unknown."""
+    return languages.NATIVE_NAMES[languages.parse(language) or languages.DEFAULT]
 
 
 def new_ticket_number() -> str:
@@ -113,10 +126,12 @@ def opened_on_day(session: Session, user_id: int, now: dt.datetime) -> int:
 
 
 def daily_limit_message(limit: int) -> str:
-    requests = "support request" if limit == 1 else "support requests"
-    return (
-        f"You can open up to {limit} {requests} a day. You can still write to us about a request that is "
-        "open under My requests, or open a new request tomorrow."
+    return Msg.plural(
+        "You can open up to {count} support request a day. You can still write to us about a request that is "
+        "open under My requests, or open a new request tomorrow.",
+        "You can open up to {count} support requests a day. You can still write to us about a request that is "
+        "open under My requests, or open a new request tomorrow.",
+        limit,
     )
 
 
@@ -135,16 +150,16 @@ def _check_daily_limit(session: Session, actor: SessionUser, now: dt.datetime, f
 
 def _message_error(text: str, minimum: int) -> str:
     if len(text) < minimum:
-        return f"Tell us a little more (at least {minimum} characters)."
+        return Msg("Tell us a little more (at least {minimum} characters).", minimum=minimum)
     if len(text) > 2000:
-        return "Please keep your message under 2,000 characters."
+        return Msg("Please keep your message under 2,000 characters.")
     return ""
 
 
 def check_topic(topic: object) -> str:
     """A new request's topic: one of `TOPICS`."""
     if not isinstance(topic, str) or topic not in TOPICS:
-        raise ValidationError({"topic": "Choose what your request is about."})
+        raise ValidationError({"topic": Msg("Choose what your request is about.")})
     return topic
 
 
@@ -172,7 +187,11 @@ def check_reference(session: Session, actor: SessionUser, reference: object) -> 
         return access.own_payment(session, actor, reference)[0]
     except NotFound:
         raise ValidationError(
-            {"reference": "That isn't a payment reference number on your account. Check it in your payment history."}
+            {
+                "reference": Msg(
+                    "That isn't a payment reference number on your account. Check it in your payment history."
+                )
+            }
         ) from None
 
 
@@ -318,10 +337,10 @@ def age_words(since: dt.datetime, now: dt.datetime) -> str:
     """How long ago, the way a queue shows it: "5 min", "3 h", "2 d" (whole units, rounded down)."""
     seconds = max(0.0, (now - (since if since.tzinfo else since.replace(tzinfo=dt.UTC))).total_seconds())
     if seconds < 3600:
-        return f"{int(seconds // 60)} min"
+        return Msg("{count} min", count=int(seconds // 60))
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
+        return Msg("{count} h", count=int(seconds // 3600))
+    return Msg("{count} d", count=int(seconds // 86400))
 
 
 def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
@@ -339,10 +358,10 @@ def ticket_view(session: Session, ticket: SupportTicket) -> TicketView:
     return TicketView(
         ticket.ticket_number,
         topic_label(ticket.topic),
-        ticket.status.title(),
+        STATUS_LABELS.get(ticket.status, ticket.status.title()),
         payment.reference if payment else "",
         _when(ticket.created_at),
-        [MessageView("Support" if m.from_support else "You", m.body, _when(m.created_at)) for m in messages],
+        [MessageView(Msg("Support") if m.from_support else Msg("You"), m.body, _when(m.created_at)) for m in messages],
         follows=earlier.ticket_number if earlier else "",
         followed_by=", ".join(later),
     )
@@ -363,9 +382,16 @@ def staff_ticket_view(
         .order_by(TicketMessage.id)
     ).all()
     messages = [
-        MessageView(f"Staff — {username}" if m.from_support else f"Member — {member_name}", m.body, _when(m.created_at))
+        MessageView(
+            Msg("Staff — {username}", username=username)
+            if m.from_support
+            else Msg("Member — {name}", name=member_name),
+            m.body,  # as the member or the agent wrote it, in whatever language
+            _when(m.created_at),
+        )
         for m, username in rows
     ]
+    language = session.exec(select(User.language).where(User.id == ticket.user_id)).first()
     return dataclasses.replace(
         ticket_view(session, ticket),
         messages=messages,
@@ -373,6 +399,7 @@ def staff_ticket_view(
         account_number=account.account_number,
         age=age_words(ticket.created_at, now),
         flags=list(flags or []),
+        member_language=language_name(language),
     )
 
 

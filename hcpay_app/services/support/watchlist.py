@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import DateText, Msg
 from hcpay_app.models import Dispute, Payment, PaymentEvent, PaymentSource, PaymentStatus
 
 LOOKBACK = dt.timedelta(days=90)  # older events never raise a flag
@@ -86,18 +87,40 @@ def span_words(first: dt.datetime, last: dt.datetime) -> str:
     """How long a burst lasted, rounded up: "2 min", "5 h", "12 d"."""
     seconds = (last - first).total_seconds()
     if seconds < 3600:
-        return f"{max(1, math.ceil(seconds / 60))} min"
+        return Msg("{count} min", count=max(1, math.ceil(seconds / 60)))
     if seconds < 86400:
-        return f"{math.ceil(seconds / 3600)} h"
-    return f"{math.ceil(seconds / 86400)} d"
+        return Msg("{count} h", count=math.ceil(seconds / 3600))
+    return Msg("{count} d", count=math.ceil(seconds / 86400))
 
 
 def _when(moment: dt.datetime) -> str:
-    return f"{clock.local_date(moment):%b %-d} at {clock.format_local_time(moment)}"
+    """ "Nov 30 at 6:58 AM ET"."""
+    return Msg("{day} at {time}", day=DateText(clock.local_date(moment), "MMM d"), time=clock.format_local_time(moment))
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+def _detail(kind: str, burst: Burst) -> str:
+    """The member panel's line for returns or disputes: "3 returned payments within 5 d, last …"."""
+    last = _when(burst.last)
+    if burst.count == 1:
+        if kind == "returns":
+            return Msg("{count} returned payment, last {last}", count=1, last=last)
+        return Msg("{count} card dispute, last {last}", count=1, last=last)
+    span = span_words(burst.first, burst.last)
+    if kind == "returns":
+        return Msg.plural(
+            "{count} returned payment within {span}, last {last}",
+            "{count} returned payments within {span}, last {last}",
+            burst.count,
+            span=span,
+            last=last,
+        )
+    return Msg.plural(
+        "{count} card dispute within {span}, last {last}",
+        "{count} card disputes within {span}, last {last}",
+        burst.count,
+        span=span,
+        last=last,
+    )
 
 
 Declines = dict[int, list[tuple[dt.datetime, bool]]]
@@ -164,26 +187,30 @@ def flags_for_accounts(
         burst = busiest([at for at, _guest in events], limits.declines.window)
         if burst and burst.count >= limits.declines.count:
             guests = sum(1 for i in burst.members if events[i][1])
-            by_guests = f" ({guests} by guests)" if guests else ""
-            found[account_id].append(
-                Flag(
-                    "declines",
-                    "Many declines",
-                    f"{_plural(burst.count, 'declined payment', 'declined payments')} within "
-                    f"{span_words(burst.first, burst.last)}{by_guests}, last {_when(burst.last)}",
+            span, last = span_words(burst.first, burst.last), _when(burst.last)
+            if guests:
+                detail = Msg.plural(
+                    "{count} declined payment within {span} ({guests} by guests), last {last}",
+                    "{count} declined payments within {span} ({guests} by guests), last {last}",
+                    burst.count,
+                    span=span,
+                    guests=guests,
+                    last=last,
                 )
-            )
+            else:
+                detail = Msg.plural(
+                    "{count} declined payment within {span}, last {last}",
+                    "{count} declined payments within {span}, last {last}",
+                    burst.count,
+                    span=span,
+                    last=last,
+                )
+            found[account_id].append(Flag("declines", Msg("Many declines"), detail))
 
-    for kind, times_of, label, one, many in (
-        ("returns", _returns, "Returns", "returned payment", "returned payments"),
-        ("disputes", _disputes, "Disputes", "card dispute", "card disputes"),
-    ):
+    for kind, times_of, label in (("returns", _returns, Msg("Returns")), ("disputes", _disputes, Msg("Disputes"))):
         rule: Rule = getattr(limits, kind)
         for account_id, times in times_of(session, ids, since).items():
             burst = busiest(times, rule.window)
             if burst and burst.count >= rule.count:
-                within = f" within {span_words(burst.first, burst.last)}" if burst.count > 1 else ""
-                found[account_id].append(
-                    Flag(kind, label, f"{_plural(burst.count, one, many)}{within}, last {_when(burst.last)}")
-                )
+                found[account_id].append(Flag(kind, label, _detail(kind, burst)))
     return dict(found)
