@@ -12,6 +12,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app.components.fields import select_field
+from hcpay_app.i18n.build import _, tr
 from hcpay_app.services.support.tables import ALL, TableSpec
 
 # Visually hidden, still read out: the card's heading shows the same name.
@@ -64,19 +65,18 @@ def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
         "vertical_align": "bottom",
         "border_bottom": "2px solid var(--gray-a7)",
     }
+    label = tr(column.label)
     if not column.sort_key:
-        return rx.el.th(
-            column.label, scope="col", role="columnheader", custom_attrs={"data-sortable": "no"}, style=style
-        )
+        return rx.el.th(label, scope="col", role="columnheader", custom_attrs={"data-sortable": "no"}, style=style)
     direction = aria[f"{spec.name}.{column.key}"].to(str)
     arrow = rx.match(direction, ("ascending", " ▲"), ("descending", " ▼"), " ↕")
     return rx.el.th(
         rx.el.button(
-            column.label,
+            label,
             rx.el.span(arrow, aria_hidden="true"),
             type="button",
             on_click=on_sort(spec.name, column.key),
-            title=f"Sort by {column.label.lower()}",
+            title=_("Sort by {column}", column=label.lower()),
             style={
                 "font_weight": "600",
                 "min_height": "44px",
@@ -90,7 +90,7 @@ def _header(spec: TableSpec, column, aria: rx.Var, on_sort) -> rx.Component:
         ),
         scope="col",
         role="columnheader",
-        custom_attrs={"aria-sort": rx.cond(direction == "", "none", direction)},
+        custom_attrs={"aria-sort": direction},  # the state gives "none" for the unsorted columns
         style=style,
     )
 
@@ -99,7 +99,7 @@ def _row(spec: TableSpec, row: rx.Var) -> rx.Component:
     cells = []
     for column in spec.columns:
         style = {**CELL, "text_align": "right" if column.numeric else "left", "border_top": "1px solid var(--gray-a5)"}
-        label = {"data-label": column.label}
+        label = {"data-label": tr(column.label)}
         if column.key == "reference":
             cells.append(
                 rx.el.th(
@@ -125,7 +125,8 @@ def data_table(
     on_sort,
     on_filter,
 ) -> rx.Component:
-    """The table named by `spec`.
+    """The table named by `spec`, its words in the language being built (the spec's labels are
+    message ids, translated here).
 
     Args:
         spec: columns, filters, caption and empty-table words.
@@ -139,9 +140,9 @@ def data_table(
     filters = [
         rx.box(
             select_field(
-                f.label,
+                tr(f.label),
                 f"{spec.name}-filter-{f.key}",
-                options=[(ALL, "All"), *f.options],
+                options=[(ALL, _("All")), *[(value, tr(label)) for value, label in f.options]],
                 value=chosen[f"{spec.name}.{f.key}"].to(str),
                 on_change=lambda value, f=f: on_filter(spec.name, f.key, value),
             ),
@@ -155,7 +156,7 @@ def data_table(
         rx.text(summary, size="1", color_scheme="gray", aria_live="polite"),
         rx.box(
             rx.el.table(
-                rx.el.caption(spec.caption, style=SCREEN_READER_ONLY),
+                rx.el.caption(tr(spec.caption), style=SCREEN_READER_ONLY),
                 rx.el.thead(
                     rx.el.tr(*[_header(spec, c, aria, on_sort) for c in spec.columns], role="row"), role="rowgroup"
                 ),
@@ -164,13 +165,13 @@ def data_table(
                 style={"border_collapse": "collapse", "width": "100%", "font_size": "0.875rem", **NARROW},
             ),
             role="region",
-            aria_label=spec.caption + " table",
+            aria_label=_("{caption} table", caption=tr(spec.caption)),
             tab_index=0,
             overflow_x="auto",
             width="100%",
             max_width="100%",
         ),
-        rx.cond(rows.length() == 0, rx.text(spec.empty, size="2")),
+        rx.cond(rows.length() == 0, rx.text(tr(spec.empty), size="2")),
         spacing="2",
         width="100%",
         min_width="0",

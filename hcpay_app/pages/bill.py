@@ -4,8 +4,9 @@ pay, and the bill as a PDF."""
 import reflex as rx
 
 from hcpay_app import routes
-from hcpay_app.components.activity import status_badge
+from hcpay_app.components.activity import dom_id, status_badge
 from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.i18n.build import _, _var, href
 from hcpay_app.services.billing.bills import AppliedRow
 from hcpay_app.services.billing.templates import BillLine, PayOption
 from hcpay_app.state.bill import BillState
@@ -14,22 +15,23 @@ B = BillState.bill
 
 
 def fact(label: str, value) -> rx.Component:
+    """A labelled value (`label` already translated)."""
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
 
 
 def amount_row(label, amount, key, *, detail="", strong: bool = False) -> rx.Component:
     """A label and its amount on one line (with a note under it): one item of a list."""
-    weight = "bold" if strong else "regular"
+    weight = "700" if strong else "400"
     return rx.el.li(
         rx.hstack(
-            rx.text(label, weight=weight),
-            rx.text(amount, weight=weight, white_space="nowrap"),
+            rx.text(label, font_weight=weight),
+            rx.text(amount, font_weight=weight, white_space="nowrap"),
             justify="between",
             width="100%",
             spacing="2",
         ),
         rx.cond(detail != "", rx.text(detail, size="1", color_scheme="gray")),
-        id="bill-" + key,
+        id=dom_id("bill", key),
         style={"listStyle": "none", "padding": "0.25rem 0"},
     )
 
@@ -45,7 +47,9 @@ def payment_row(row: AppliedRow) -> rx.Component:
                 rx.cond(
                     row.reference != "",
                     rx.link(
-                        "Payment ", row.reference, href=routes.PAYMENT + "?reference=" + row.reference, weight="medium"
+                        _var("Payment {reference}", reference=row.reference),
+                        href=href(routes.PAYMENT) + "?reference=" + row.reference,
+                        weight="medium",
                     ),
                     rx.text(row.label, weight="medium"),
                 ),
@@ -67,14 +71,14 @@ def payment_row(row: AppliedRow) -> rx.Component:
 
 
 def pay_option(option: PayOption) -> rx.Component:
-    href = rx.match(
+    link = rx.match(
         option.key,
-        ("autopay", routes.AUTOPAY),
-        ("guest", routes.GUEST_PAY),
-        routes.PAY,
+        ("autopay", href(routes.AUTOPAY)),
+        ("guest", href(routes.GUEST_PAY)),
+        href(routes.PAY),
     )
     return rx.el.li(
-        rx.link(option.label, href=href, weight="bold", style=TOUCH, display="flex", align_items="center"),
+        rx.link(option.label, href=link, weight="bold", style=TOUCH, display="flex", align_items="center"),
         rx.text(option.text, size="2"),
         list_style="none",
         padding_y="0.25rem",
@@ -94,7 +98,7 @@ def bill() -> rx.Component:
                     width="100%",
                     wrap="wrap",
                 ),
-                rx.text("Still unpaid", size="2", color_scheme="gray"),
+                rx.text(_("Still unpaid"), size="2", color_scheme="gray"),
                 rx.text(B.unpaid, size="7", weight="bold", id="bill-unpaid"),
                 rx.text(B.status_detail, id="bill-status-detail"),
                 spacing="2",
@@ -102,47 +106,47 @@ def bill() -> rx.Component:
         ),
         rx.card(
             rx.data_list.root(
-                fact("Coverage month", B.month_label),
-                fact("Plan", B.plan_name),
-                fact("Billing account", B.account_number),
-                fact("Issued", B.issued_on),
-                fact("Due date", rx.text(B.due_on, id="bill-due")),
+                fact(_("Coverage month"), B.month_label),
+                fact(_("Plan"), B.plan_name),
+                fact(_("Billing account"), B.account_number),
+                fact(_("Issued"), B.issued_on),
+                fact(_("Due date"), rx.text(B.due_on, id="bill-due")),
                 orientation="vertical",
             ),
         ),
         rx.card(
-            rx.heading("Premium", as_="h2", size="3"),
+            rx.heading(_("Premium"), as_="h2", size="3"),
             rx.el.ul(
                 rx.foreach(B.premium, premium_row),
-                rx.cond(B.fees != "", amount_row("Late fees and adjustments", B.fees, "fees")),
-                amount_row("Total for this bill", B.total, "total", strong=True),
-                aria_label="Premium",
+                rx.cond(B.fees != "", amount_row(_("Late fees and adjustments"), B.fees, "fees")),
+                amount_row(_("Total for this bill"), B.total, "total", strong=True),
+                aria_label=_("Premium"),
                 style=lists,
             ),
         ),
         rx.card(
-            rx.heading("Payments applied", as_="h2", size="3"),
+            rx.heading(_("Payments applied"), as_="h2", size="3"),
             rx.cond(
                 B.payments.length() > 0,
-                rx.el.ul(rx.foreach(B.payments, payment_row), aria_label="Payments applied", style=lists),
-                rx.text("No payments yet.", color_scheme="gray"),
+                rx.el.ul(rx.foreach(B.payments, payment_row), aria_label=_("Payments applied"), style=lists),
+                rx.text(_("No payments yet."), color_scheme="gray"),
             ),
             rx.el.ul(
-                amount_row("Paid", B.paid, "paid"),
-                rx.cond(B.processing != "", amount_row("Processing", B.processing, "processing")),
-                amount_row("Still unpaid", B.unpaid, "still-unpaid", strong=True),
-                aria_label="Paid and unpaid",
+                amount_row(_("Paid"), B.paid, "paid"),
+                rx.cond(B.processing != "", amount_row(_("Processing"), B.processing, "processing")),
+                amount_row(_("Still unpaid"), B.unpaid, "still-unpaid", strong=True),
+                aria_label=_("Paid and unpaid"),
                 style={**lists, "marginTop": "0.5rem"},
             ),
         ),
         rx.card(
-            rx.heading("How to pay", as_="h2", size="3"),
-            rx.el.ul(rx.foreach(B.how_to_pay, pay_option), aria_label="Ways to pay", style=lists),
+            rx.heading(_("How to pay"), as_="h2", size="3"),
+            rx.el.ul(rx.foreach(B.how_to_pay, pay_option), aria_label=_("Ways to pay"), style=lists),
         ),
         rx.link(
-            rx.button("Download bill (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+            rx.button(_("Download bill (PDF)"), variant="soft", size="3", width="100%", style=TOUCH),
             href=BillState.pdf_url,
-            is_external=True,
+            target="_blank",
             width="100%",
         ),
         spacing="4",
@@ -160,11 +164,13 @@ def page() -> rx.Component:
                 rx.callout(BillState.not_found, icon="search-x", color_scheme="orange", role="alert"),
                 bill(),
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         rx.hstack(
-            rx.link("Payment history", href=routes.HISTORY), rx.link("Dashboard", href=routes.DASHBOARD), spacing="4"
+            rx.link(_("Payment history"), href=href(routes.HISTORY)),
+            rx.link(_("Dashboard"), href=href(routes.DASHBOARD)),
+            spacing="4",
         ),
-        title="Your bill",
+        title=_("Your bill"),
         member=True,
     )

@@ -10,6 +10,7 @@ from hcpay_app.components.fields import (
     select_field,
 )
 from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.i18n.build import _, _var, tr
 from hcpay_app.state.history import STATUS_CHOICES, HistoryState
 
 
@@ -17,16 +18,16 @@ def filters() -> rx.Component:
     return rx.vstack(
         rx.grid(
             select_field(
-                "Year",
+                _("Year"),
                 "filter-year",
                 options=HistoryState.year_options,
                 value=HistoryState.year,
                 on_change=HistoryState.filter_year,
             ),
             select_field(
-                "Status",
+                _("Status"),
                 "filter-status",
-                options=[list(c) for c in STATUS_CHOICES],
+                options=[[value, tr(label)] for value, label in STATUS_CHOICES],
                 value=HistoryState.status,
                 on_change=HistoryState.filter_status,
             ),
@@ -36,18 +37,20 @@ def filters() -> rx.Component:
         ),
         member_form(
             rx.vstack(
-                rx.el.label("Find a payment by reference number", html_for="reference", style={"font_weight": "600"}),
+                rx.el.label(
+                    _("Find a payment by reference number"), html_for="reference", style={"font_weight": "600"}
+                ),
                 rx.hstack(
                     rx.input(
                         id="reference",
                         name="reference",
-                        placeholder="HC-7KQ4-M9XP-2D3F",
+                        placeholder=_("e.g. {reference}", reference="HC-7KQ4-M9XP-2D3F"),
                         size="3",
                         style=TOUCH,
                         flex="1",
                         aria_describedby="reference-error",
                     ),
-                    rx.button("Search", type="submit", size="3", style=TOUCH),
+                    rx.button(_("Search"), type="submit", size="3", style=TOUCH),
                     width="100%",
                 ),
                 rx.cond(
@@ -59,7 +62,7 @@ def filters() -> rx.Component:
                 rx.cond(
                     HistoryState.reference != "",
                     rx.button(
-                        "Show all transactions",
+                        _("Show all transactions"),
                         variant="ghost",
                         type="button",
                         on_click=HistoryState.clear_search,
@@ -79,17 +82,14 @@ def filters() -> rx.Component:
 def pagination() -> rx.Component:
     return rx.hstack(
         rx.button(
-            "Previous",
+            _("Previous"),
             variant="soft",
             on_click=HistoryState.go_to_page(HistoryState.page - 1),
             disabled=HistoryState.page <= 1,
             style=TOUCH,
         ),
         rx.text(
-            "Page ",
-            HistoryState.page,
-            " of ",
-            HistoryState.pages,
+            _var("Page {page} of {pages}", page=HistoryState.page, pages=HistoryState.pages),
             " · ",
             HistoryState.total_text,
             size="2",
@@ -97,7 +97,7 @@ def pagination() -> rx.Component:
             id="page-status",
         ),
         rx.button(
-            "Next",
+            _("Next"),
             variant="soft",
             on_click=HistoryState.go_to_page(HistoryState.page + 1),
             disabled=HistoryState.page >= HistoryState.pages,
@@ -114,9 +114,9 @@ def no_rows() -> rx.Component:
     return rx.cond(
         HistoryState.filtering,
         rx.vstack(
-            rx.text("No transactions match these filters.", color_scheme="gray", id="no-match"),
+            rx.text(_("No transactions match these filters."), color_scheme="gray", id="no-match"),
             rx.button(
-                "Clear filters",
+                _("Clear filters"),
                 variant="soft",
                 type="button",
                 on_click=HistoryState.clear_filters,
@@ -126,11 +126,12 @@ def no_rows() -> rx.Component:
             align="start",
             padding_y="0.5rem",
         ),
-        rx.text("No transactions yet.", color_scheme="gray", padding_y="0.5rem"),
+        rx.text(_("No transactions yet."), color_scheme="gray", padding_y="0.5rem"),
     )
 
 
 def legend_key(color: str, label: str) -> rx.Component:
+    """A colour and what it stands for (`label` already translated)."""
     return rx.hstack(
         rx.box(width="0.75rem", height="0.75rem", background=color, border_radius="2px"),
         rx.text(label, size="1"),
@@ -158,13 +159,13 @@ def chart_row(point: rx.Var) -> rx.Component:
 
 def chart() -> rx.Component:
     return rx.card(
-        rx.heading("Last 12 months", as_="h2", size="3"),
+        rx.heading(_("Last 12 months"), as_="h2", size="3"),
         rx.text(HistoryState.chart_summary, size="2", id="chart-summary"),
         # Bars drawn with plain boxes: a charting library would add ~100 KB of JavaScript to the page.
         rx.box(
             rx.hstack(
-                legend_key("var(--blue-9)", "Premiums billed"),
-                legend_key("var(--green-9)", "Payments made"),
+                legend_key("var(--blue-9)", _("Premiums billed")),
+                legend_key("var(--green-9)", _("Payments made")),
                 spacing="4",
                 aria_hidden="true",
             ),
@@ -183,7 +184,7 @@ def premium_summary() -> rx.Component:
         HistoryState.tax_years.length() > 0,
         member_form(
             rx.vstack(
-                rx.el.label("Tax year", html_for="tax-year", style={"font_weight": "600"}),
+                rx.el.label(_("Tax year"), html_for="tax-year", style={"font_weight": "600"}),
                 rx.el.select(
                     rx.foreach(HistoryState.tax_years, lambda year: rx.el.option(year, value=year)),
                     id="tax-year",
@@ -192,13 +193,13 @@ def premium_summary() -> rx.Component:
                     style=NATIVE_INPUT_STYLE,
                 ),
                 rx.text(
-                    "Month by month: full premium, tax credit, your share and what you paid.",
+                    _("Month by month: full premium, tax credit, your share and what you paid."),
                     id="tax-year-hint",
                     size="2",
                     color_scheme="gray",
                 ),
                 field_error(HistoryState.download_errors.get("year", "").to(str), "tax-year"),
-                rx.button("Yearly premium summary (PDF)", type="submit", variant="soft", style=TOUCH, width="100%"),
+                rx.button(_("Yearly premium summary (PDF)"), type="submit", variant="soft", style=TOUCH, width="100%"),
                 spacing="1",
                 width="100%",
             ),
@@ -211,10 +212,10 @@ def downloads() -> rx.Component:
     date_style = {**NATIVE_INPUT_STYLE}
     return rx.card(
         rx.vstack(
-            rx.heading("Download your records", as_="h2", size="3"),
+            rx.heading(_("Download your records"), as_="h2", size="3"),
             member_form(
                 rx.vstack(
-                    rx.el.label("Statement month", html_for="statement-month", style={"font_weight": "600"}),
+                    rx.el.label(_("Statement month"), html_for="statement-month", style={"font_weight": "600"}),
                     rx.el.input(
                         id="statement-month",
                         name="month",
@@ -223,7 +224,7 @@ def downloads() -> rx.Component:
                         style=date_style,
                     ),
                     field_error(HistoryState.download_errors.get("month", "").to(str), "statement-month"),
-                    rx.button("Download statement (PDF)", type="submit", variant="soft", style=TOUCH, width="100%"),
+                    rx.button(_("Download statement (PDF)"), type="submit", variant="soft", style=TOUCH, width="100%"),
                     spacing="1",
                     width="100%",
                 ),
@@ -234,7 +235,7 @@ def downloads() -> rx.Component:
                 rx.vstack(
                     rx.grid(
                         rx.vstack(
-                            rx.el.label("Start date", html_for="export-start", style={"font_weight": "600"}),
+                            rx.el.label(_("Start date"), html_for="export-start", style={"font_weight": "600"}),
                             rx.el.input(
                                 id="export-start",
                                 name="start",
@@ -245,7 +246,7 @@ def downloads() -> rx.Component:
                             spacing="1",
                         ),
                         rx.vstack(
-                            rx.el.label("End date", html_for="export-end", style={"font_weight": "600"}),
+                            rx.el.label(_("End date"), html_for="export-end", style={"font_weight": "600"}),
                             rx.el.input(
                                 id="export-end",
                                 name="end",
@@ -260,7 +261,7 @@ def downloads() -> rx.Component:
                         width="100%",
                     ),
                     field_error(HistoryState.download_errors.get("range", "").to(str), "export-range"),
-                    rx.button("Export history (CSV)", type="submit", variant="soft", style=TOUCH, width="100%"),
+                    rx.button(_("Export history (CSV)"), type="submit", variant="soft", style=TOUCH, width="100%"),
                     spacing="2",
                     width="100%",
                 ),
@@ -285,8 +286,8 @@ def page() -> rx.Component:
                 align="stretch",
                 width="100%",
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
-        title="Payment history",
+        title=_("Payment history"),
         member=True,
     )

@@ -4,6 +4,7 @@ about a bill marked "Paid — no action needed" once that bill is paid."""
 import reflex as rx
 
 from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.i18n.build import _
 from hcpay_app.services.accounts.notices import NoticeView
 from hcpay_app.state.notifications import NotificationsState
 
@@ -13,8 +14,8 @@ def item(notice: NoticeView) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text(notice.title, weight=rx.cond(notice.unread, "bold", "regular")),
-                    rx.cond(notice.unread, rx.badge("New", color_scheme="blue")),
+                    rx.text(notice.title, font_weight=rx.cond(notice.unread, "700", "400")),
+                    rx.cond(notice.unread, rx.badge(_("New"), color_scheme="blue")),
                     justify="between",
                     width="100%",
                 ),
@@ -46,7 +47,10 @@ def item(notice: NoticeView) -> rx.Component:
                 rx.cond(
                     notice.unread,
                     rx.button(
-                        "Mark as read", variant="ghost", style=TOUCH, on_click=NotificationsState.mark_read(notice.id)
+                        _("Mark as read"),
+                        variant="ghost",
+                        style=TOUCH,
+                        on_click=NotificationsState.mark_read(notice.id),
                     ),
                 ),
                 spacing="1",
@@ -60,7 +64,7 @@ def item(notice: NoticeView) -> rx.Component:
 def page() -> rx.Component:
     return page_shell(
         rx.button(
-            "Mark all as read",
+            _("Mark all as read"),
             variant="soft",
             on_click=NotificationsState.mark_all_read,
             style=TOUCH,
@@ -68,9 +72,11 @@ def page() -> rx.Component:
         ),
         rx.cond(
             NotificationsState.items.length() > 0,
-            rx.el.ul(rx.foreach(NotificationsState.items, item), padding="0", margin="0", aria_label="Notifications"),
-            rx.text("No notifications yet.", color_scheme="gray"),
+            rx.el.ul(
+                rx.foreach(NotificationsState.items, item), padding="0", margin="0", aria_label=_("Notifications")
+            ),
+            rx.text(_("No notifications yet."), color_scheme="gray"),
         ),
-        title="Notifications",
+        title=_("Notifications"),
         member=True,
     )

@@ -5,12 +5,14 @@ import reflex as rx
 from hcpay_app import routes
 from hcpay_app.components.activity import status_badge
 from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.i18n.build import _, href
 from hcpay_app.state.history import PaymentDetailState
 
 D = PaymentDetailState.detail
 
 
 def fact(label: str, value) -> rx.Component:
+    """A labelled value (`label` already translated)."""
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
 
 
@@ -19,7 +21,7 @@ def detail() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text("Reference number", size="2", color_scheme="gray"),
+                    rx.text(_("Reference number"), size="2", color_scheme="gray"),
                     rx.box(status_badge(D.status_label, D.tone), id="payment-status"),
                     justify="between",
                     width="100%",
@@ -31,29 +33,29 @@ def detail() -> rx.Component:
         ),
         rx.card(
             rx.data_list.root(
-                fact("Amount", D.amount),
-                fact("Payment date", D.payment_date),
-                fact("Method", D.method),
-                fact("Billing account", D.account_number),
-                rx.cond(D.expected_settle_on != "", fact("Expected to clear", D.expected_settle_on)),
+                fact(_("Amount"), D.amount),
+                fact(_("Payment date"), D.payment_date),
+                fact(_("Method"), D.method),
+                fact(_("Billing account"), D.account_number),
+                rx.cond(D.expected_settle_on != "", fact(_("Expected to clear"), D.expected_settle_on)),
                 fact(
-                    "Applied to",
+                    _("Applied to"),
                     rx.cond(
                         D.invoices.length() > 0,
                         rx.vstack(rx.foreach(D.invoices, rx.text), spacing="0"),
-                        rx.text("Not applied to an invoice"),
+                        rx.text(_("Not applied to an invoice")),
                     ),
                 ),
                 rx.cond(
                     D.refunds.length() > 0,
-                    fact("Refunds", rx.vstack(rx.foreach(D.refunds, rx.text), spacing="0", id="payment-refunds")),
+                    fact(_("Refunds"), rx.vstack(rx.foreach(D.refunds, rx.text), spacing="0", id="payment-refunds")),
                 ),
-                rx.cond(D.dispute != "", fact("Dispute", rx.text(D.dispute, id="payment-dispute"))),
+                rx.cond(D.dispute != "", fact(_("Dispute"), rx.text(D.dispute, id="payment-dispute"))),
                 orientation="vertical",
             ),
         ),
         rx.card(
-            rx.heading("Timeline", as_="h2", size="3"),
+            rx.heading(_("Timeline"), as_="h2", size="3"),
             rx.el.ol(
                 rx.foreach(
                     D.timeline,
@@ -69,9 +71,9 @@ def detail() -> rx.Component:
         rx.cond(
             PaymentDetailState.receipt_url != "",
             rx.link(
-                rx.button("Download receipt (PDF)", variant="soft", size="3", width="100%", style=TOUCH),
+                rx.button(_("Download receipt (PDF)"), variant="soft", size="3", width="100%", style=TOUCH),
                 href=PaymentDetailState.receipt_url,
-                is_external=True,
+                target="_blank",
                 width="100%",
             ),
         ),
@@ -90,11 +92,13 @@ def page() -> rx.Component:
                 rx.callout(PaymentDetailState.not_found, icon="search-x", color_scheme="orange", role="alert"),
                 detail(),
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         rx.hstack(
-            rx.link("Payment history", href=routes.HISTORY), rx.link("Dashboard", href=routes.DASHBOARD), spacing="4"
+            rx.link(_("Payment history"), href=href(routes.HISTORY)),
+            rx.link(_("Dashboard"), href=href(routes.DASHBOARD)),
+            spacing="4",
         ),
-        title="Payment status",
+        title=_("Payment status"),
         member=True,
     )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from hcpay_app import routes
+from hcpay_app.components.activity import rich
 from hcpay_app.components.fields import (
     NATIVE_INPUT_STYLE,
     field_error,
@@ -11,6 +12,8 @@ from hcpay_app.components.fields import (
 )
 from hcpay_app.components.layout import TOUCH, notice, page_shell
 from hcpay_app.components.payment_fields import choice_row
+from hcpay_app.i18n.build import _, _var, href
+from hcpay_app.i18n.message import N_
 from hcpay_app.services.payments.methods import MethodView
 from hcpay_app.services.recurring.plans import InstallmentView
 from hcpay_app.state.plan import PlanState
@@ -28,9 +31,11 @@ def plan_form() -> rx.Component:
     errors = PlanState.errors
     return member_form(
         rx.vstack(
-            rx.text("Past-due balance: ", rx.text.strong(PlanState.offer.past_due)),
+            rx.text(*rich(N_("Past-due balance: {amount}"), amount=rx.text.strong(PlanState.offer.past_due))),
             rx.el.fieldset(
-                rx.el.legend("Number of monthly installments", style={"font_weight": "600", "margin_bottom": "0.5rem"}),
+                rx.el.legend(
+                    _("Number of monthly installments"), style={"font_weight": "600", "margin_bottom": "0.5rem"}
+                ),
                 rx.hstack(
                     rx.foreach(
                         PlanState.offer.choices,
@@ -43,9 +48,9 @@ def plan_form() -> rx.Component:
                 style={"border": "none", "padding": "0", "margin": "0"},
             ),
             rx.vstack(
-                rx.el.label("Pay installments with", html_for="method_id", style={"font_weight": "600"}),
+                rx.el.label(_("Pay installments with"), html_for="method_id", style={"font_weight": "600"}),
                 rx.el.select(
-                    rx.el.option("I'll pay each one myself", value=""),
+                    rx.el.option(_("I'll pay each one myself"), value=""),
                     rx.foreach(PlanState.saved_methods, method_option),
                     id="method_id",
                     name="method_id",
@@ -61,7 +66,7 @@ def plan_form() -> rx.Component:
                     rx.el.input(
                         type="checkbox", name="accept", id="accept", style={"width": "1.25rem", "height": "1.25rem"}
                     ),
-                    rx.text("I accept the plan terms"),
+                    rx.text(_("I accept the plan terms")),
                     align="center",
                     spacing="2",
                 ),
@@ -69,7 +74,7 @@ def plan_form() -> rx.Component:
                 style={"min_height": "44px", "display": "flex", "align_items": "center"},
             ),
             field_error(errors.get("accept", "").to(str), "accept"),
-            submit_button("Set up payment plan", rx.Var.create(False)),
+            submit_button(_("Set up payment plan"), rx.Var.create(False), busy_label=_("Please wait…")),
             spacing="3",
             align="stretch",
         ),
@@ -86,22 +91,24 @@ def page() -> rx.Component:
                 rx.cond(
                     PlanState.plan,
                     rx.card(
-                        rx.heading("Your payment plan", as_="h2", size="4"),
-                        rx.text("Total: ", PlanState.plan.total),
-                        rx.el.ul(rx.foreach(PlanState.plan.installments, installment_row), aria_label="Installments"),
+                        rx.heading(_("Your payment plan"), as_="h2", size="4"),
+                        rx.text(_var("Total: {amount}", amount=PlanState.plan.total)),
+                        rx.el.ul(
+                            rx.foreach(PlanState.plan.installments, installment_row), aria_label=_("Installments")
+                        ),
                     ),
                     rx.cond(
                         PlanState.offer.choices.length() > 0,
                         rx.card(plan_form()),
-                        rx.text("There's no past-due balance to put on a plan right now."),
+                        rx.text(_("There's no past-due balance to put on a plan right now.")),
                     ),
                 ),
-                rx.link("Back to dashboard", href=routes.DASHBOARD, style=TOUCH),
+                rx.link(_("Back to dashboard"), href=href(routes.DASHBOARD), style=TOUCH),
                 spacing="4",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label="Loading"), padding="2rem"),
+            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
-        title="Payment plan",
+        title=_("Payment plan"),
         member=True,
     )

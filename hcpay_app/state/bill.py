@@ -7,10 +7,11 @@ import urllib.parse
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.catalogs import localize
 from hcpay_app.services.billing import bills
 from hcpay_app.services.billing.bills import BillView
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import call_service, query_param
+from hcpay_app.state.base import call_service, page_language, query_param
 from hcpay_app.state.session import MemberState, holds_member_data
 
 
@@ -29,7 +30,8 @@ class BillState(MemberState, rx.State):
     async def _load(self, actor) -> None:
         self.reset()
         month = query_param(self, "month")  # the service treats it as hostile: any text, any length
-        self.bill = await call_service(bills.bill_view, actor=actor, month=month, today=clock.today())
+        bill = await call_service(bills.bill_view, actor=actor, month=month, today=clock.today())
+        self.bill = localize(bill, page_language(self))
         self.pdf_url = f"{routes.BILL_PDF}?{urllib.parse.urlencode({'month': self.bill.month})}"
         self.loaded = True
 

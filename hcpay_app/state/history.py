@@ -9,15 +9,18 @@ import urllib.parse
 import reflex as rx
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.catalogs import localize
+from hcpay_app.i18n.message import N_, Msg
 from hcpay_app.services.billing import bills
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import documents, history, statuses
 from hcpay_app.services.payments.history import HistoryRow, PaymentDetail
-from hcpay_app.state.base import call_service, first_message, form_text, query_param
+from hcpay_app.state.base import call_service, first_message, form_text, page_language, query_param, t
 from hcpay_app.state.session import MemberState, holds_member_data
 
 ALL = "all"
-STATUS_CHOICES = [(ALL, "All")] + [(s, statuses.LABELS[s]) for s in history.FILTERABLE_STATUSES]
+# (value, label): the page translates the labels (message ids) when it is built.
+STATUS_CHOICES = [(ALL, N_("All"))] + [(s, statuses.LABELS[s]) for s in history.FILTERABLE_STATUSES]
 
 
 @holds_member_data
@@ -44,7 +47,7 @@ class HistoryState(MemberState, rx.State):
     def _show_error(self, exc: DomainError) -> None:
         self.search_error = first_message(exc)
         self.rows, self.total, self.pages = [], 0, 1
-        self.total_text = history.items_label(0)
+        self.total_text = t(self, history.items_label(0))
 
     async def _show_page(self, actor) -> None:
         result = await call_service(
@@ -56,8 +59,9 @@ class HistoryState(MemberState, rx.State):
             reference=self.reference or None,
         )
         self.search_error = ""
-        self.rows, self.total, self.page, self.pages = result.rows, result.total, result.page, result.pages
-        self.total_text = history.items_label(result.total)
+        self.rows = localize(result.rows, page_language(self))
+        self.total, self.page, self.pages = result.total, result.page, result.pages
+        self.total_text = t(self, history.items_label(result.total))
 
     async def _refresh(self):
         return await self._run(self._show_page)
@@ -65,9 +69,11 @@ class HistoryState(MemberState, rx.State):
     async def _load(self, actor) -> None:
         self.page, self.year, self.status, self.reference, self.search_error = 1, ALL, ALL, "", ""
         years = await call_service(history.years, actor=actor)
-        self.year_options = [[ALL, "All years"]] + [[str(y), str(y)] for y in years]
+        self.year_options = [[ALL, t(self, Msg("All years"))]] + [[str(y), str(y)] for y in years]
         today = clock.today()
-        points, self.chart_summary = await call_service(history.last_twelve_months, actor=actor, today=today)
+        points, self.chart_summary = localize(
+            await call_service(history.last_twelve_months, actor=actor, today=today), page_language(self)
+        )
         top = max([p.premiums for p in points] + [p.payments for p in points] + [1])
         self.chart = [
             {
@@ -80,7 +86,7 @@ class HistoryState(MemberState, rx.State):
             for p in points
         ]
         self.export_start, self.export_end = today.replace(month=1, day=1).isoformat(), today.isoformat()
-        self.statement_month = today.strftime("%Y-%m")
+        self.statement_month = today.isoformat()[:7]  # the month input's value ("2026-12"), not text
         self.tax_years = [str(year) for year in await call_service(bills.tax_years, actor=actor)]
         await self._show_page(actor)
         self.loaded = True
@@ -139,10 +145,10 @@ class HistoryState(MemberState, rx.State):
         except ValueError:
             first_day = None
         if first_day is None or first_day.year < 2000:
-            self.download_errors = {"month": "Choose a month."}
+            self.download_errors = {"month": t(self, Msg("Choose a month."))}
             return None
         if first_day > clock.today():
-            self.download_errors = {"month": "Statements are available for past and current months."}
+            self.download_errors = {"month": t(self, Msg("Statements are available for past and current months."))}
             return None
         self.download_errors = {}
         return rx.download(
@@ -154,7 +160,7 @@ class HistoryState(MemberState, rx.State):
         """Start the yearly premium summary's download for a year that has bills (served over HTTP)."""
         year = form_text(form_data, "year")
         if year not in self.tax_years:
-            self.download_errors = {"year": "Choose a year."}
+            self.download_errors = {"year": t(self, Msg("Choose a year."))}
             return None
         self.download_errors = {}
         query = urllib.parse.urlencode({"year": year})
@@ -166,13 +172,13 @@ class HistoryState(MemberState, rx.State):
             start = dt.date.fromisoformat(form_text(form_data, "start"))
             end = dt.date.fromisoformat(form_text(form_data, "end"))
         except ValueError:
-            self.download_errors = {"range": "Choose a start date and an end date."}
+            self.download_errors = {"range": t(self, Msg("Choose a start date and an end date."))}
             return None
         if start > end:
-            self.download_errors = {"range": "The start date must be on or before the end date."}
+            self.download_errors = {"range": t(self, Msg("The start date must be on or before the end date."))}
             return None
         if (end - start).days > documents.MAX_EXPORT_DAYS:
-            self.download_errors = {"range": "Export at most 7 years at a time."}
+            self.download_errors = {"range": t(self, Msg("Export at most 7 years at a time."))}
             return None
         self.download_errors = {}
         query = urllib.parse.urlencode({"start": start.isoformat(), "end": end.isoformat()})
@@ -193,7 +199,8 @@ class PaymentDetailState(MemberState, rx.State):
 
     async def _load(self, actor) -> None:
         self.reset()
-        self.detail = await call_service(history.payment_detail, actor=actor, reference=query_param(self, "reference"))
+        detail = await call_service(history.payment_detail, actor=actor, reference=query_param(self, "reference"))
+        self.detail = localize(detail, page_language(self))
         self.receipt_url = f"{routes.RECEIPT}/{self.detail.reference}" if self.detail.receipt_available else ""
         self.loaded = True
 

@@ -6,13 +6,17 @@ the browser sends picks a link: the only argument taken is a notice id, checked 
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.catalogs import localize
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.accounts.notices import NoticeView
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import call_service
+from hcpay_app.state.base import call_service, page_language
 from hcpay_app.state.session import MemberState, SessionState, holds_member_data
 
 
@@ -25,7 +29,12 @@ class NotificationsState(MemberState, rx.State):
         return None  # nothing here is refused: a notice that isn't the member's own is simply left alone
 
     async def _refresh(self, actor) -> None:
-        self.items = await call_service(notices.recent, actor=actor)
+        language = page_language(self)
+        self.items = [
+            # Its words in the page's language, and its link to that language's copy of the page.
+            dataclasses.replace(item, link=languages.localized(item.link, language)) if item.link else item
+            for item in localize(await call_service(notices.recent, actor=actor), language)
+        ]
         session = await self.get_state(SessionState)
         session.unread = sum(1 for item in self.items if item.unread)
         self.loaded = True

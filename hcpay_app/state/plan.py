@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.catalogs import localize
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common.errors import DomainError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.payments.methods import MethodView
@@ -15,7 +17,9 @@ from hcpay_app.state.base import (
     field_errors,
     form_flag,
     form_text,
+    page_language,
     parse_id,
+    t,
 )
 from hcpay_app.state.session import MemberState, holds_member_data
 
@@ -28,7 +32,7 @@ class PlanState(MemberState, rx.State):
     plan: PlanView | None = None
     errors: dict[str, str] = {}
     message: str = ""
-    terms: str = plans.TERMS
+    terms: str = str(plans.TERMS)  # set in the page's language when the page loads
 
     def _show_error(self, exc: DomainError) -> None:
         # A refusal that isn't about one field is about the chosen method (a card that can't be charged).
@@ -36,9 +40,11 @@ class PlanState(MemberState, rx.State):
 
     async def _load(self, actor) -> None:
         self.reset()
-        self.offer = await call_service(plans.offer, actor=actor, today=clock.today())
-        self.saved_methods = await call_service(methods.list_methods, actor=actor)
-        self.plan = await call_service(plans.current, actor=actor)
+        language = page_language(self)
+        self.terms = t(self, plans.TERMS)
+        self.offer = localize(await call_service(plans.offer, actor=actor, today=clock.today()), language)
+        self.saved_methods = localize(await call_service(methods.list_methods, actor=actor), language)
+        self.plan = localize(await call_service(plans.current, actor=actor), language)
         self.loaded = True
 
     @rx.event
@@ -57,5 +63,5 @@ class PlanState(MemberState, rx.State):
         )
         if call.ok:
             self.plan = call.value
-            self.errors, self.message = {}, "Your payment plan is set up."
+            self.errors, self.message = {}, t(self, Msg("Your payment plan is set up."))
         return call.events

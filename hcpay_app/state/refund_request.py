@@ -11,8 +11,10 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.support import refund_requests
 from hcpay_app.services.support.refund_requests import CreditRefundState
+from hcpay_app.state.base import t
 from hcpay_app.state.session import MemberState, holds_member_data
 
 
@@ -58,8 +60,12 @@ class RefundRequestState(MemberState, rx.State):
         async for event in call:
             yield event
         if call.ok:
-            self.message = (
-                f"We received your refund request {call.value}. We'll tell you the outcome here and by email."
+            self.message = t(
+                self,
+                Msg(
+                    "We received your refund request {ticket}. We'll tell you the outcome here and by email.",
+                    ticket=call.value,
+                ),
             )
             view = await self._call(_credit_state)
             if view.ok:

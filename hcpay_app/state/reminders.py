@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.billing import reminders
 from hcpay_app.services.billing.reminders import Preferences
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import field_errors, form_flag
+from hcpay_app.state.base import field_errors, form_flag, t
 from hcpay_app.state.session import MemberState, holds_member_data
 
 
@@ -46,5 +47,5 @@ class RemindersState(MemberState, rx.State):
             now=clock.utcnow(),
         )
         if call.ok:
-            self._show(call.value, "Reminder settings saved.")
+            self._show(call.value, t(self, Msg("Reminder settings saved.")))
         return call.events
