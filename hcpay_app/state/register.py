@@ -12,7 +12,15 @@ from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import registration
 from hcpay_app.services.common import validators
 from hcpay_app.services.common.errors import DomainError
-from hcpay_app.state.base import ServiceState, client_ip, field_errors, form_text, password_pool, t
+from hcpay_app.state.base import (
+    ServiceState,
+    client_ip,
+    field_errors,
+    form_text,
+    page_language,
+    password_pool,
+    t,
+)
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck, confirmation_check, new_password_check
 from hcpay_app.state.session import SessionState
 
@@ -121,6 +129,7 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
             username=form_text(form_data, "username"),
             password=password,
             now=clock.utcnow(),
+            language=page_language(self),  # the code email, in the language of the page
         )
         async for event in call:
             yield event
@@ -129,7 +138,13 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
 
     @rx.event
     async def resend_code(self):
-        call = self._call(registration.resend_code, busy=True, pending_id=self._pending_id, now=clock.utcnow())
+        call = self._call(
+            registration.resend_code,
+            busy=True,
+            pending_id=self._pending_id,
+            now=clock.utcnow(),
+            language=page_language(self),
+        )
         async for event in call:
             yield event
         if call.ok:
@@ -145,6 +160,7 @@ class RegisterState(FieldRecheck, ServiceState, rx.State):
             code=form_text(form_data, "code"),
             ip=client_ip(self),
             now=clock.utcnow(),
+            language=page_language(self),  # kept on the new login: it follows the member
         )
         async for event in call:
             yield event
