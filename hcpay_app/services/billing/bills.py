@@ -22,12 +22,13 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import BillingAccount, Dispute, EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus, Refund
 from hcpay_app.services.accounts import access
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger, templates
 from hcpay_app.services.billing.templates import BillLine, PayOption
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import NotFound
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -268,12 +269,12 @@ def _view(bill: Bill, account: BillingAccount, member_name: str) -> BillView:
     return BillView(
         month=f"{bill.coverage_month:%Y-%m}",
         title=templates.bill_title(bill.coverage_month),
-        month_label=dates.month_label(bill.coverage_month),
+        month_label=Dated(bill.coverage_month, "month"),
         member_name=member_name,
         plan_name=account.plan_name,
         account_number=account.account_number,
-        issued_on=dates.short_date(bill.issued_on),
-        due_on=dates.short_date(bill.due_on),
+        issued_on=Dated(bill.issued_on),
+        due_on=Dated(bill.due_on),
         status=bill.status,
         status_label=label,
         status_tone=tone,
@@ -294,7 +295,7 @@ def _view(bill: Bill, account: BillingAccount, member_name: str) -> BillView:
             AppliedRow(
                 reference=a.reference,
                 label=a.reference or templates.credit_applied_label(),
-                date=dates.short_date(a.on),
+                date=Dated(a.on),
                 amount=money.format_cents(a.cents),
                 note=templates.applied_note(a.processing, a.clears_on),
                 processing=a.processing,
@@ -461,7 +462,7 @@ def summary_table(summary: YearSummary) -> tuple[list[str], list[list[str]], lis
 
     rows = [
         [
-            dates.month_label(r.coverage_month),
+            Dated(r.coverage_month, "month"),
             known(r.full_premium_cents),
             known(r.tax_credit_cents),
             money.format_cents(r.share_cents),
@@ -472,7 +473,7 @@ def summary_table(summary: YearSummary) -> tuple[list[str], list[list[str]], lis
     # A total of only the months that had a breakdown would look like the year's: left blank instead.
     unknown = summary.missing_breakdown
     totals = [
-        "Total",
+        Msg("Total"),
         templates.NOT_KNOWN if unknown else money.format_cents(summary.full_premium_cents),
         templates.NOT_KNOWN if unknown else money.format_cents(summary.tax_credit_cents),
         money.format_cents(summary.share_cents),

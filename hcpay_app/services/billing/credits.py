@@ -12,10 +12,11 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import EntryKind, Invoice, LedgerEntry
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.billing import ledger
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import money
 
 
 def _key(invoice_id: int) -> str:
@@ -23,7 +24,19 @@ def _key(invoice_id: int) -> str:
 
 
 def applied_description(amount_cents: int, coverage_month: dt.date) -> str:
-    return f"Credit of {money.format_cents(amount_cents)} applied to the {dates.month_label(coverage_month)} bill"
+    return Msg(
+        "Credit of {amount} applied to the {month} bill",
+        amount=money.format_cents(amount_cents),
+        month=Dated(coverage_month, "month"),
+    )
+
+
+def used_description(amount_cents: int, coverage_month: dt.date) -> str:
+    return Msg(
+        "Credit of {amount} used for the {month} bill",
+        amount=money.format_cents(amount_cents),
+        month=Dated(coverage_month, "month"),
+    )
 
 
 def apply_to_new_bills(session: Session, *, today: dt.date, now: dt.datetime) -> int:
@@ -57,8 +70,9 @@ def apply_to_new_bills(session: Session, *, today: dt.date, now: dt.datetime) ->
             credit -= share
 
             def record(s: Session, invoice=invoice, share=share, account_id=account_id) -> None:
-                text = applied_description(share, invoice.coverage_month)
-                for cents, words in ((-share, text), (share, text.replace("applied to", "used for"))):
+                applied = applied_description(share, invoice.coverage_month)
+                used = used_description(share, invoice.coverage_month)
+                for cents, words in ((-share, applied), (share, used)):
                     ledger.post(
                         s,
                         account_id=account_id,

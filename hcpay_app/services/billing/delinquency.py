@@ -21,6 +21,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     BillingAccount,
     CoverageStatus,
@@ -76,7 +77,7 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
                 effective_on=today,
                 now=now,
                 invoice_id=invoice.id,
-                description=f"Late fee: {dates.month_label(invoice.coverage_month)} premium unpaid",
+                description=Msg("Late fee: {month} premium unpaid", month=Dated(invoice.coverage_month, "month")),
             )
             if user_id:
                 message = templates.late_fee(

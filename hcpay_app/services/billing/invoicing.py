@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     BillingAccount,
     CoverageStatus,
@@ -90,7 +91,7 @@ def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.d
             effective_on=invoice.issued_on,
             now=now,
             invoice_id=invoice.id,
-            description=f"Premium for {dates.month_label(month)}",
+            description=Msg("Premium for {month}", month=Dated(month, "month")),
         )
         created += 1
     return created

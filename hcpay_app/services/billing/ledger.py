@@ -19,6 +19,7 @@ import datetime as dt
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
 
 CHARGE_KINDS = frozenset(
@@ -276,7 +277,7 @@ def post_payment(session: Session, payment: Payment, *, effective_on: dt.date, n
         effective_on=effective_on,
         now=now,
         payment_id=payment.id,
-        description=f"Payment {payment.reference}",
+        description=Msg("Payment {reference}", reference=payment.reference),
     )
 
 
@@ -292,7 +293,7 @@ def post_reversal(
         effective_on=effective_on,
         now=now,
         payment_id=payment.id,
-        description=f"Returned payment {payment.reference}: {reason}",
+        description=Msg("Returned payment {reference}: {reason}", reference=payment.reference, reason=reason),
     )
 
 
@@ -335,7 +336,11 @@ def post_dispute(
         effective_on=effective_on,
         now=now,
         payment_id=payment.id,
-        description=f"Disputed payment {payment.reference} ({reference})",
+        description=Msg(
+            "Disputed payment {payment_reference} ({reference})",
+            payment_reference=payment.reference,
+            reference=reference,
+        ),
     )
 
 
@@ -351,7 +356,11 @@ def post_dispute_won(
         effective_on=effective_on,
         now=now,
         payment_id=payment.id,
-        description=f"Dispute {reference} closed: payment {payment.reference} counts again",
+        description=Msg(
+            "Dispute {reference} closed: payment {payment_reference} counts again",
+            reference=reference,
+            payment_reference=payment.reference,
+        ),
     )
 
 

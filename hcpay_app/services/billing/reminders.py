@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from hcpay_app import routes
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     AutopayMandate,
     BillingAccount,
@@ -82,9 +83,9 @@ def save(
     access.member_account(session, actor)
     days = [d for d in (days_before if isinstance(days_before, list) else []) if type(d) is int and d in OFFSET_CHOICES]
     if enabled and not days:
-        raise ValidationError({"days_before": "Choose at least one day to be reminded."})
+        raise ValidationError({"days_before": Msg("Choose at least one day to be reminded.")})
     if enabled and not (by_email or in_app):
-        raise ValidationError({"channels": "Choose email, in-app, or both."})
+        raise ValidationError({"channels": Msg("Choose email, in-app, or both.")})
     row = session.exec(select(ReminderPreference).where(ReminderPreference.user_id == actor.user_id)).first()
     row = row or ReminderPreference(user_id=actor.user_id, updated_at=now)
     row.enabled, row.by_email, row.in_app = bool(enabled), bool(by_email), bool(in_app)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     AutopayMandate,
     AutopayRun,
@@ -87,7 +88,7 @@ def _attempt(
         amount_cents=amount,
         idempotency_key=key,
         source=PaymentSource.AUTOPAY,
-        note=f"Automatic payment (attempt {run.attempts})",
+        note=Msg("Automatic payment (attempt {attempt})", attempt=run.attempts),
         now=now,
         today=today,
     )

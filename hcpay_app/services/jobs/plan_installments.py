@@ -9,6 +9,7 @@ import datetime as dt
 from sqlmodel import Session, select, update
 
 from hcpay_app import routes
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     BillingAccount,
     InstallmentStatus,
@@ -62,7 +63,7 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
                     amount_cents=row.amount_cents,
                     idempotency_key=f"plan-{plan_id}-{row.ordinal}",
                     source=PaymentSource.PLAN,
-                    note=f"Payment plan installment {row.ordinal}",
+                    note=Msg("Payment plan installment {number}", number=row.ordinal),
                     now=now,
                     today=today,
                 )

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import Payment, PaymentStatus
 from hcpay_app.services.payments import checkout, records
 
@@ -29,7 +30,7 @@ def run_scheduled(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         if claimed.rowcount != 1:
             continue
         payment = session.get(Payment, payment_id)
-        records.add_event(session, payment, PaymentStatus.PROCESSING, "Scheduled date reached", now)
+        records.add_event(session, payment, PaymentStatus.PROCESSING, Msg("Scheduled date reached"), now)
         session.commit()
         checkout.charge(session, payment, now=now, today=today, member_waiting=False)
         charged += 1

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, select, update
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import BillingAccount, NoticeKind, Payment, PaymentSource, PaymentStatus
 from hcpay_app.services.adapters.processor import BankResult, get_processor
 from hcpay_app.services.billing import coverage, ledger, paid_notices
@@ -42,7 +43,7 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
         session.refresh(payment)
         account = session.get(BillingAccount, payment.billing_account_id)
         if new_status == PaymentStatus.SUCCEEDED:
-            records.add_event(session, payment, new_status, "Cleared by your bank", now)
+            records.add_event(session, payment, new_status, Msg("Cleared by your bank"), now)
             coverage.refresh_after_payment(session, account, today)  # a first payment starts coverage now
             paid_notices.resolve_for_account(session, account.id, now=now)  # the money is here now
             checkout.email_member(session, account, payment, NoticeKind.PAYMENT_SETTLED, now=now)
@@ -52,7 +53,9 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
             payment.reason_code = outcome.code
             payment.reason_message = RETURN_MESSAGES.get(outcome.code, RETURNED_FALLBACK)
             session.add(payment)
-            records.add_event(session, payment, new_status, f"Returned by your bank: {payment.reason_message}", now)
+            records.add_event(
+                session, payment, new_status, Msg("Returned by your bank: {reason}", reason=payment.reason_message), now
+            )
             ledger.post_reversal(session, payment, effective_on=today, now=now, reason=payment.reason_message)
             consequence = ""
             if payment.source == PaymentSource.AUTOPAY:

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     AmountRule,
     AutopayMandate,
@@ -35,11 +36,12 @@ from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.recurring import templates
 
 FREQUENCY_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
-AUTHORIZATION = (
+AUTHORIZATION = Msg(
     "I authorize Health Connector to charge the payment method shown on the dates and for the amounts "
     "described above until I cancel. I can change, pause or cancel Automatic Payments in Settings at any "
     "time before a charge date."
 )
+FREQUENCY_LABELS = {Frequency.MONTHLY: Msg("Monthly"), Frequency.QUARTERLY: Msg("Quarterly")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,19 +165,20 @@ def _check_terms(
     errors: dict[str, str], amount_rule: object, fixed_amount: object, frequency: object, charge_day: object
 ) -> tuple[int | None, int]:
     if amount_rule not in tuple(AmountRule):
-        errors["amount_rule"] = "Choose the amount to pay each time."
+        errors["amount_rule"] = Msg("Choose the amount to pay each time.")
     fixed = None
     if amount_rule == AmountRule.FIXED:
         try:
             fixed = money.parse_dollars(fixed_amount)
             if fixed < MINIMUM_PAYMENT_CENTS:
-                errors["fixed_amount"] = (
-                    f"The smallest automatic payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}."
+                errors["fixed_amount"] = Msg(
+                    "The smallest automatic payment is {amount}.",
+                    amount=money.format_cents(MINIMUM_PAYMENT_CENTS),
                 )
         except money.AmountError as exc:
             errors["fixed_amount"] = str(exc)
     if frequency not in FREQUENCY_MONTHS:
-        errors["frequency"] = "Choose monthly or quarterly."
+        errors["frequency"] = Msg("Choose monthly or quarterly.")
     # At most two ASCII digits: int() of a huge or non-ASCII digit string raises instead of refusing.
     day = (
         charge_day
@@ -187,7 +190,7 @@ def _check_terms(
         )
     )
     if not 1 <= day <= 28:
-        errors["charge_day"] = "Choose a charge day from 1 to 28."
+        errors["charge_day"] = Msg("Choose a charge day from 1 to 28.")
     return fixed, day
 
 
@@ -250,17 +253,26 @@ def review(
         session, account, rule=rule, fixed_cents=fixed, months=months, charge_days=days, today=today
     )
     charges = [
-        ChargePreview(dates.short_date(when), money.format_cents(amount), "" if amount else templates.CREDIT_COVERS)
+        ChargePreview(Dated(when), money.format_cents(amount), "" if amount else templates.CREDIT_COVERS)
         for when, amount in zip(days, amounts, strict=True)
     ]
     warning = ""
     needed = months * account.monthly_premium_cents
     if rule == AmountRule.FIXED and fixed < needed:
-        warning = (
-            f"{money.format_cents(fixed)} doesn't match your plan's requirements: your premium for each "
-            f"{'month' if months == 1 else 'quarter'} is {money.format_cents(needed)}. The difference will "
-            "remain due and may lead to late fees or loss of coverage."
-        )
+        if months == 1:
+            warning = Msg(
+                "{fixed} doesn't match your plan's requirements: your premium for each month is {needed}. The "
+                "difference will remain due and may lead to late fees or loss of coverage.",
+                fixed=money.format_cents(fixed),
+                needed=money.format_cents(needed),
+            )
+        else:
+            warning = Msg(
+                "{fixed} doesn't match your plan's requirements: your premium for each quarter is {needed}. The "
+                "difference will remain due and may lead to late fees or loss of coverage.",
+                fixed=money.format_cents(fixed),
+                needed=money.format_cents(needed),
+            )
     credit = ledger.account_position(session, account.id, today).credit_cents
     counts = (
         templates.COUNTS_CREDIT.format(credit=money.format_cents(credit))
@@ -340,7 +352,7 @@ def activate(
         today=today,
     )
     if accepted is not True:
-        raise ValidationError({"accept": "Please read and accept the authorization to continue."})
+        raise ValidationError({"accept": Msg("Please read and accept the authorization to continue.")})
     previous = _live(session, account)
     if previous is not None:
         previous.status, previous.updated_at = MandateStatus.CANCELED, now
@@ -361,8 +373,8 @@ def activate(
     )
     session.add(mandate)
     session.flush()
-    verb = "updated" if previous is not None else "turned on"
-    confirm_change(session, mandate, f"Automatic Payments {verb}", now)
+    title = Msg("Automatic Payments updated") if previous is not None else Msg("Automatic Payments turned on")
+    confirm_change(session, mandate, title, now)
     audit.record(
         session,
         "autopay_" + ("updated" if previous else "activated"),
@@ -394,7 +406,7 @@ def _own_mandate(session: Session, actor: SessionUser) -> AutopayMandate:
     account = access.member_account(session, actor)
     mandate = _live(session, account)
     if mandate is None:
-        raise NotFound("Automatic Payments are off.")
+        raise NotFound(Msg("Automatic Payments are off."))
     return mandate
 
 
@@ -403,7 +415,7 @@ def pause(session: Session, actor: SessionUser, *, until: object, now: dt.dateti
     resume_on = clean_pause_date(until, today)
     mandate.status, mandate.paused_until, mandate.updated_at = MandateStatus.PAUSED, resume_on, now
     session.add(mandate)
-    confirm_change(session, mandate, "Automatic Payments paused", now, today=today)
+    confirm_change(session, mandate, Msg("Automatic Payments paused"), now, today=today)
     audit.record(session, "autopay_paused", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
     return view(session, mandate, today=today)
@@ -514,8 +526,8 @@ def resume(session: Session, actor: SessionUser, *, now: dt.datetime, today: dt.
         mandate = _own_mandate(session, actor)
         if mandate.status == MandateStatus.ACTIVE:
             return view(session, mandate)
-        raise DomainError("Your Automatic Payments settings just changed. Please check them and try again.")
-    confirm_change(session, mandate, "Automatic Payments resumed", now)
+        raise DomainError(Msg("Your Automatic Payments settings just changed. Please check them and try again."))
+    confirm_change(session, mandate, Msg("Automatic Payments resumed"), now)
     audit.record(session, "autopay_resumed", now=now, actor_user_id=actor.user_id, subject_user_id=actor.user_id)
     session.commit()
     return view(session, mandate)
@@ -542,25 +554,27 @@ def view(session: Session, mandate: AutopayMandate, *, today: dt.date | None = N
     pays by hand."""
     method = session.get(PaymentMethod, mandate.payment_method_id)
     amount = (
-        "The full amount due"
+        Msg("The full amount due")
         if mandate.amount_rule == AmountRule.FULL
         else money.format_cents(mandate.fixed_amount_cents or 0)
     )
-    status_text = {MandateStatus.ACTIVE: "On", MandateStatus.PAUSED: "Paused", MandateStatus.CANCELED: "Off"}[
-        mandate.status
-    ]
+    status_text = {
+        MandateStatus.ACTIVE: Msg("On"),
+        MandateStatus.PAUSED: Msg("Paused"),
+        MandateStatus.CANCELED: Msg("Off"),
+    }[mandate.status]
     return MandateView(
         status=mandate.status,
         status_text=status_text,
         method=methods.label(method.kind, method.brand, method.last4),
         amount_rule=mandate.amount_rule,
         amount_text=amount,
-        frequency=mandate.frequency.title(),
+        frequency=FREQUENCY_LABELS.get(mandate.frequency, mandate.frequency.title()),
         charge_day=mandate.charge_day,
-        next_charge=dates.short_date(mandate.next_charge_on)
+        next_charge=Dated(mandate.next_charge_on)
         if mandate.next_charge_on and mandate.status == MandateStatus.ACTIVE
         else "",
-        paused_until=dates.short_date(mandate.paused_until) if mandate.paused_until else "",
+        paused_until=Dated(mandate.paused_until) if mandate.paused_until else "",
         method_id=method.id,
         fixed_amount=f"{(mandate.fixed_amount_cents or 0) / 100:.2f}" if mandate.fixed_amount_cents else "",
         pay_by_hand=_pay_by_hand(session, mandate, today) if today is not None else "",
@@ -576,7 +590,11 @@ def status_text(session: Session, account: BillingAccount) -> str:
     """For the dashboard: "Off", "On — next charge Dec 18, 2026" or "Paused until …"."""
     mandate = _live(session, account)
     if mandate is None:
-        return "Off"
+        return Msg("Off")
     if mandate.status == MandateStatus.PAUSED:
-        return f"Paused until {dates.short_date(mandate.paused_until)}" if mandate.paused_until else "Paused"
-    return f"On — next charge {dates.short_date(mandate.next_charge_on)}" if mandate.next_charge_on else "On"
+        if mandate.paused_until:
+            return Msg("Paused until {day}", day=mandate.paused_until)
+        return Msg("Paused")
+    if mandate.next_charge_on:
+        return Msg("On — next charge {day}", day=mandate.next_charge_on)
+    return Msg("On")

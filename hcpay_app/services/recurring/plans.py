@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     InstallmentStatus,
     NoticeKind,
@@ -32,10 +33,16 @@ from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import methods
 from hcpay_app.services.recurring import templates
 
-TERMS = (
+TERMS = Msg(
     "I agree to pay the installments below by their due dates. If an installment is missed, the plan ends and "
     "the remaining past-due balance is due at once; my coverage may then end under the grace-period rules."
 )
+
+INSTALLMENT_LABELS = {
+    InstallmentStatus.DUE: Msg("Due"),
+    InstallmentStatus.PAID: Msg("Paid"),
+    InstallmentStatus.MISSED: Msg("Missed"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,10 +102,10 @@ def create(
     account = access.member_account(session, actor)
     offered = offer(session, actor, today)
     if type(installments) is not int or installments not in offered.choices:
-        raise ValidationError({"installments": "Choose how many monthly installments (2 to 6)."})
+        raise ValidationError({"installments": Msg("Choose how many monthly installments (2 to 6).")})
     method = methods._own(session, actor, method_id) if method_id is not None else None
     if accepted is not True:
-        raise ValidationError({"accept": "Please read and accept the plan terms."})
+        raise ValidationError({"accept": Msg("Please read and accept the plan terms.")})
     plan = PaymentPlan(
         billing_account_id=account.id,
         user_id=actor.user_id,
@@ -141,7 +148,12 @@ def view(session: Session, plan: PaymentPlan) -> PlanView:
         plan.status,
         money.format_cents(plan.total_cents),
         [
-            InstallmentView(r.ordinal, dates.short_date(r.due_on), money.format_cents(r.amount_cents), r.status.title())
+            InstallmentView(
+                r.ordinal,
+                Dated(r.due_on),
+                money.format_cents(r.amount_cents),
+                INSTALLMENT_LABELS.get(r.status, r.status.title()),
+            )
             for r in rows
         ],
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hcpay_app.services.common import dates, money
+from hcpay_app.i18n.message import Msg, join
+from hcpay_app.services.common import money
 from hcpay_app.services.common.messages import Message
 
-WHERE_TO_CHANGE = "Settings → Automatic Payments"
+WHERE_TO_CHANGE = Msg("Settings → Automatic Payments")
 
 
 def autopay_changed(
@@ -22,25 +23,36 @@ def autopay_changed(
     pay_by_hand: str = "",
 ) -> Message:
     """Confirmation of turning Automatic Payments on, updating, pausing or resuming them."""
-    body = f"{title}.\n\nMethod: {method}\nAmount: {amount}\nFrequency: {frequency}\n"
+    parts: list[str] = [
+        Msg("{title}.", title=title),
+        "\n\n",
+        Msg("Method: {method}", method=method),
+        "\n",
+        Msg("Amount: {amount}", amount=amount),
+        "\n",
+        Msg("Frequency: {frequency}", frequency=frequency),
+        "\n",
+    ]
     if next_charge:
-        body += f"Next charge: {next_charge}\n"
+        parts += [Msg("Next charge: {next_charge}", next_charge=next_charge), "\n"]
     if paused_until:
-        body += f"Paused until: {paused_until}\n"
+        parts += [Msg("Paused until: {paused_until}", paused_until=paused_until), "\n"]
     if pay_by_hand:
-        body += f"\n{pay_by_hand}\n"
-    body += "\nYou can change, pause or cancel Automatic Payments in Settings."
-    return Message(title, body)
+        parts += ["\n", pay_by_hand, "\n"]
+    parts += ["\n", Msg("You can change, pause or cancel Automatic Payments in Settings.")]
+    return Message(title, join("", parts))
 
 
 # ---- the set-up's review and a pause, in words -------------------------------------------------
 
-FULL_AMOUNT = "The full amount due each time"
-NO_METHOD = "Choose a card or bank account to pay from, or add a new one."
-SAVED_FOR_LATER = "{label} was saved to your payment methods."
-COUNTS_CREDIT = "Your {credit} credit is used first, so we charge only what it doesn't cover."
-COUNTS_PAYMENTS = "Amounts count payments you've already made or scheduled. If your bill changes, so does the charge."
-CREDIT_COVERS = "Nothing to charge: already paid or covered by your credit"
+FULL_AMOUNT = Msg("The full amount due each time")
+NO_METHOD = Msg("Choose a card or bank account to pay from, or add a new one.")
+SAVED_FOR_LATER = Msg("{label} was saved to your payment methods.")
+COUNTS_CREDIT = Msg("Your {credit} credit is used first, so we charge only what it doesn't cover.")
+COUNTS_PAYMENTS = Msg(
+    "Amounts count payments you've already made or scheduled. If your bill changes, so does the charge."
+)
+CREDIT_COVERS = Msg("Nothing to charge: already paid or covered by your credit")
 
 
 def ordinal(day: int) -> str:
@@ -52,35 +64,51 @@ def ordinal(day: int) -> str:
 def amount_rule_text(rule: str, fixed_cents: int | None) -> str:
     """ "The full amount due each time" or "A fixed $400.00 each time"."""
     if rule == "fixed":
-        return f"A fixed {money.format_cents(fixed_cents or 0)} each time"
+        return Msg("A fixed {amount} each time", amount=money.format_cents(fixed_cents or 0))
     return FULL_AMOUNT
 
 
 def frequency_text(months: int) -> str:
-    return "Monthly" if months == 1 else "Quarterly (every 3 months)"
+    return Msg("Monthly") if months == 1 else Msg("Quarterly (every 3 months)")
 
 
 def charge_day_text(day: int, months: int) -> str:
-    """ "The 18th of every month" or "The 18th, every 3 months"."""
-    return f"The {ordinal(day)} of every month" if months == 1 else f"The {ordinal(day)}, every 3 months"
+    """ "The 18th of every month" or "The 18th, every 3 months" (one message per English suffix, so
+    each language words the day its own way)."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    if months == 1:
+        monthly = {
+            "st": Msg("The {day}st of every month", day=day),
+            "nd": Msg("The {day}nd of every month", day=day),
+            "rd": Msg("The {day}rd of every month", day=day),
+            "th": Msg("The {day}th of every month", day=day),
+        }
+        return monthly[suffix]
+    quarterly = {
+        "st": Msg("The {day}st, every 3 months", day=day),
+        "nd": Msg("The {day}nd, every 3 months", day=day),
+        "rd": Msg("The {day}rd, every 3 months", day=day),
+        "th": Msg("The {day}th, every 3 months", day=day),
+    }
+    return quarterly[suffix]
 
 
 def first_charge_text(on: dt.date, amount_cents: int) -> str:
-    return f"{dates.short_date(on)}: {money.format_cents(amount_cents)}"
+    return Msg("{day}: {amount}", day=on, amount=money.format_cents(amount_cents))
 
 
 def pause_rules(today: dt.date, last: dt.date) -> str:
     """The hint under "Pause until", shown before any error."""
-    return (
-        f"Choose the day Automatic Payments start again: from {dates.short_date(today + dt.timedelta(days=1))} "
-        f"to {dates.short_date(last)}. We skip every charge day before it, and you pay those bills yourself."
+    return Msg(
+        "Choose the day Automatic Payments start again: from {first} to {last}. We skip every charge day before "
+        "it, and you pay those bills yourself.",
+        first=today + dt.timedelta(days=1),
+        last=last,
     )
 
 
 def pause_date_refused(today: dt.date, last: dt.date) -> str:
-    return (
-        f"Choose a date from {dates.short_date(today + dt.timedelta(days=1))} to {dates.short_date(last)} to resume on."
-    )
+    return Msg("Choose a date from {first} to {last} to resume on.", first=today + dt.timedelta(days=1), last=last)
 
 
 def skipped_charges(skipped: list[tuple[dt.date, int]]) -> str:
@@ -88,130 +116,199 @@ def skipped_charges(skipped: list[tuple[dt.date, int]]) -> str:
     if not skipped:
         return ""
     (first_on, first_cents), rest = skipped[0], skipped[1:]
-    text = (
-        f"We won't charge {money.format_cents(first_cents)} on {dates.short_date(first_on)}. "
-        "You need to pay it yourself with Make a Payment by its due date."
+    text = Msg(
+        "We won't charge {amount} on {day}. You need to pay it yourself with Make a Payment by its due date.",
+        amount=money.format_cents(first_cents),
+        day=first_on,
     )
-    if 0 < len(rest) <= 2:
-        listed = " and ".join(f"{money.format_cents(cents)} on {dates.short_date(on)}" for on, cents in rest)
-        text += f" We'll also skip {listed}: pay those yourself too."
+    if len(rest) == 1:
+        (on, cents) = rest[0]
+        text += " " + Msg(
+            "We'll also skip {amount} on {day}: pay those yourself too.", amount=money.format_cents(cents), day=on
+        )
+    elif len(rest) == 2:
+        (on1, cents1), (on2, cents2) = rest
+        text += " " + Msg(
+            "We'll also skip {amount1} on {day1} and {amount2} on {day2}: pay those yourself too.",
+            amount1=money.format_cents(cents1),
+            day1=on1,
+            amount2=money.format_cents(cents2),
+            day2=on2,
+        )
     elif rest:
-        text += f" We'll also skip {len(rest)} more charge days: pay those bills yourself too."
+        text += " " + Msg.plural(
+            "We'll also skip {count} more charge day: pay those bills yourself too.",
+            "We'll also skip {count} more charge days: pay those bills yourself too.",
+            len(rest),
+        )
     return text
 
 
 def paused_without_date(amount_due_cents: int, failed: tuple[dt.date, int] | None = None) -> str:
     """A mandate the job paused (a failed charge or a removed method): nothing is charged until the
     member resumes it."""
-    text = ""
+    parts: list[str] = []
     if failed is not None:
         on, cents = failed
-        text = f"Your automatic payment of {money.format_cents(cents)} on {dates.short_date(on)} wasn't made. "
-    text += "We won't charge anything until you resume Automatic Payments."
+        parts.append(
+            Msg("Your automatic payment of {amount} on {day} wasn't made.", amount=money.format_cents(cents), day=on)
+        )
+    parts.append(Msg("We won't charge anything until you resume Automatic Payments."))
     if amount_due_cents > 0:
-        text += f" You owe {money.format_cents(amount_due_cents)} now: pay it yourself with Make a Payment."
+        parts.append(
+            Msg(
+                "You owe {amount} now: pay it yourself with Make a Payment.",
+                amount=money.format_cents(amount_due_cents),
+            )
+        )
     else:
-        text += " Pay each bill yourself with Make a Payment until then."
-    return text
+        parts.append(Msg("Pay each bill yourself with Make a Payment until then."))
+    return join(" ", parts)
 
 
 def autopay_canceled() -> Message:
     return Message(
-        "Automatic Payments canceled", "Automatic Payments are now off. Remember to pay your premium by each due date."
+        Msg("Automatic Payments canceled"),
+        Msg("Automatic Payments are now off. Remember to pay your premium by each due date."),
     )
 
 
 def upcoming_charge(charge_on: dt.date, amount_cents: int, method: str) -> Message:
     return Message(
-        "Upcoming automatic payment",
-        f"On {dates.short_date(charge_on)} we'll charge {money.format_cents(amount_cents)} to {method} "
-        f"for your Health Connector premium. To change it, go to {WHERE_TO_CHANGE}.",
+        Msg("Upcoming automatic payment"),
+        Msg(
+            "On {day} we'll charge {amount} to {method} for your Health Connector premium. To change it, go to "
+            "{where}.",
+            day=charge_on,
+            amount=money.format_cents(amount_cents),
+            method=method,
+            where=WHERE_TO_CHANGE,
+        ),
     )
 
 
 def card_expiring(method: str, expires: dt.date, next_charge_on: dt.date) -> Message:
+    month_year = expires.strftime("%m/%Y")  # as the card shows it: the same in every language
     return Message(
-        "Your card for Automatic Payments is expiring",
-        f"{method} expires {expires:%m/%Y}, before your next automatic payment on "
-        f"{dates.short_date(next_charge_on)}. Add a new card in Settings → Payment methods and choose it for "
-        "Automatic Payments.",
+        Msg("Your card for Automatic Payments is expiring"),
+        Msg(
+            "{method} expires {expires}, before your next automatic payment on {day}. Add a new card in Settings → "
+            "Payment methods and choose it for Automatic Payments.",
+            method=method,
+            expires=month_year,
+            day=next_charge_on,
+        ),
     )
 
 
 def autopay_method_removed() -> Message:
     return Message(
-        "Automatic payment not made",
-        "Your Automatic Payments method was removed, so we paused Automatic Payments. "
-        f"Choose a new method in {WHERE_TO_CHANGE}.",
+        Msg("Automatic payment not made"),
+        Msg(
+            "Your Automatic Payments method was removed, so we paused Automatic Payments. Choose a new method in "
+            "{where}.",
+            where=WHERE_TO_CHANGE,
+        ),
     )
 
 
 def autopay_charged(amount_cents: int, method: str, reference: str) -> Message:
     return Message(
-        "Automatic payment made",
-        f"We charged {money.format_cents(amount_cents)} to {method}. Reference number: {reference}.",
+        Msg("Automatic payment made"),
+        Msg(
+            "We charged {amount} to {method}. Reference number: {reference}.",
+            amount=money.format_cents(amount_cents),
+            method=method,
+            reference=reference,
+        ),
     )
 
 
 def autopay_failed_and_paused(amount_cents: int, reason: str) -> Message:
     return Message(
-        "Automatic Payments paused",
-        f"Your automatic payment of {money.format_cents(amount_cents)} failed: {reason} We've paused Automatic "
-        f"Payments. Please make a payment and update your method in {WHERE_TO_CHANGE}.",
+        Msg("Automatic Payments paused"),
+        Msg(
+            "Your automatic payment of {amount} failed: {reason} We've paused Automatic Payments. Please make a "
+            "payment and update your method in {where}.",
+            amount=money.format_cents(amount_cents),
+            reason=reason,
+            where=WHERE_TO_CHANGE,
+        ),
     )
 
 
 def autopay_failed_will_retry(amount_cents: int, reason: str, retry_on: dt.date) -> Message:
     return Message(
-        "Automatic payment failed",
-        f"Your automatic payment of {money.format_cents(amount_cents)} failed: {reason} "
-        f"We'll try again on {dates.short_date(retry_on)}.",
+        Msg("Automatic payment failed"),
+        Msg(
+            "Your automatic payment of {amount} failed: {reason} We'll try again on {day}.",
+            amount=money.format_cents(amount_cents),
+            reason=reason,
+            day=retry_on,
+        ),
     )
 
 
 def autopay_returned_and_paused(amount_cents: int, reason: str) -> Message:
     """A returned automatic debit: the notice in the portal, and the lead of the "returned" email."""
     return Message(
-        "Automatic Payments paused",
-        f"Your bank returned your automatic payment of {money.format_cents(amount_cents)}: {reason} We've paused "
-        f"Automatic Payments. Please make a payment and check your bank details in {WHERE_TO_CHANGE}.",
+        Msg("Automatic Payments paused"),
+        Msg(
+            "Your bank returned your automatic payment of {amount}: {reason} We've paused Automatic Payments. Please "
+            "make a payment and check your bank details in {where}.",
+            amount=money.format_cents(amount_cents),
+            reason=reason,
+            where=WHERE_TO_CHANGE,
+        ),
     )
 
 
 def autopay_returned_will_retry(amount_cents: int, reason: str, retry_on: dt.date) -> Message:
     return Message(
-        "Automatic payment returned",
-        f"Your bank returned your automatic payment of {money.format_cents(amount_cents)}: {reason} "
-        f"We'll try again on {dates.short_date(retry_on)}.",
+        Msg("Automatic payment returned"),
+        Msg(
+            "Your bank returned your automatic payment of {amount}: {reason} We'll try again on {day}.",
+            amount=money.format_cents(amount_cents),
+            reason=reason,
+            day=retry_on,
+        ),
     )
 
 
 def plan_created(past_due: str, schedule: list[tuple[dt.date, int]], *, charged_automatically: bool) -> Message:
-    lines = "\n".join(f"  {dates.short_date(day)}: {money.format_cents(amount)}" for day, amount in schedule)
+    lines = join(
+        "\n", ["  " + Msg("{day}: {amount}", day=day, amount=money.format_cents(amount)) for day, amount in schedule]
+    )
     how = (
-        "We'll charge your chosen method on each date."
+        Msg("We'll charge your chosen method on each date.")
         if charged_automatically
-        else "Pay each installment with Make a Payment."
+        else Msg("Pay each installment with Make a Payment.")
     )
-    return Message(
-        "Your payment plan is set up", f"You'll pay {past_due} in {len(schedule)} installments:\n{lines}\n\n{how}"
+    lead = Msg.plural(
+        "You'll pay {past_due} in {count} installment:",
+        "You'll pay {past_due} in {count} installments:",
+        len(schedule),
+        past_due=past_due,
     )
+    return Message(Msg("Your payment plan is set up"), lead + "\n" + lines + "\n\n" + how)
 
 
 def plan_ended() -> Message:
     return Message(
-        "Your payment plan has ended",
-        "An installment was missed, so your payment plan has ended and the remaining past-due balance "
-        "is due now. Please make a payment to keep your coverage.",
+        Msg("Your payment plan has ended"),
+        Msg(
+            "An installment was missed, so your payment plan has ended and the remaining past-due balance is due "
+            "now. Please make a payment to keep your coverage."
+        ),
     )
 
 
 def plan_completed() -> Message:
-    return Message("Payment plan complete", "You've paid every installment of your payment plan. Thank you!")
+    return Message(Msg("Payment plan complete"), Msg("You've paid every installment of your payment plan. Thank you!"))
 
 
 def fixed_above_maximum(maximum_cents: int) -> str:
-    return (
-        f"The most an automatic payment can be is {money.format_cents(maximum_cents)} "
-        "(12 months of premium plus your balance)."
+    return Msg(
+        "The most an automatic payment can be is {amount} (12 months of premium plus your balance).",
+        amount=money.format_cents(maximum_cents),
     )
