@@ -349,7 +349,11 @@ def send(session: Session, refund: Refund, *, now: dt.datetime, today: dt.date) 
             session,
             payment,
             payment.status,
-            f"Refunded {money.format_cents(refund.amount_cents)} ({refund.reference})",
+            Msg(
+                "Refunded {amount} ({reference})",
+                amount=money.format_cents(refund.amount_cents),
+                reference=refund.reference,
+            ),
             now,
         )
         audit.record(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from hcpay_app.config import get_settings
-from hcpay_app.i18n.message import Dated, Msg
+from hcpay_app.i18n.message import N_, Dated, Msg
 from hcpay_app.models import Payment, PaymentStatus
 
 LABELS = {
@@ -24,6 +26,24 @@ NOTE_SENT = Msg("Sent to your bank")
 NOTE_APPROVED = Msg("Approved")
 NOTE_CANCELED_BY_YOU = Msg("Canceled by you")
 NOTES = (NOTE_SCHEDULED, NOTE_SUBMITTED, NOTE_SENT, NOTE_APPROVED, NOTE_CANCELED_BY_YOU)
+# Timeline notes with values in them (a reference, an amount, a bank's reason), as their message ids.
+NOTE_TEMPLATES = (
+    N_("Refunded {amount} ({reference})"),
+    N_("Disputed with your card issuer ({reference})"),
+    N_("Dispute {reference} closed"),
+    N_("Dispute {reference} closed: the issuer kept it"),
+    N_("Returned by your bank: {reason}"),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)) + r"\Z"
+    )
+
+
+_NOTE_PATTERNS = tuple((template, _pattern(template)) for template in NOTE_TEMPLATES)
 TONES = {
     PaymentStatus.SCHEDULED: "blue",
     PaymentStatus.PROCESSING: "blue",
@@ -104,4 +124,8 @@ def known_text(stored: str | None) -> str | None:
             return message
     if str(templates.RETURNED_FALLBACK) == stored:
         return templates.RETURNED_FALLBACK
+    for template, pattern in _NOTE_PATTERNS:
+        found = pattern.match(stored)
+        if found:
+            return Msg(template, **{name: known_text(value) for name, value in found.groupdict().items()})
     return stored
