@@ -138,7 +138,7 @@ def receive(session: Session, notice: DisputeNotice, *, today: dt.date, now: dt.
             now=now,
             invoice_id=fee_invoice,
             payment_id=payment.id,
-            description=f"Dispute fee ({dispute.reference})",
+            description=Msg("Dispute fee ({reference})", reference=dispute.reference),
         )
     audit.record(
         session,
@@ -211,7 +211,9 @@ def apply_outcome(
                     effective_on=today,
                     now=now,
                     invoice_id=fee.invoice_id,
-                    description=f"Dispute fee waived: dispute {dispute.reference} closed in our favor",
+                    description=Msg(
+                        "Dispute fee waived: dispute {reference} closed in our favor", reference=dispute.reference
+                    ),
                 )
         records.move(
             session,

@@ -253,7 +253,7 @@ def statement_pdf(session: Session, actor: SessionUser, month: object) -> tuple[
         [
             Dated(e.effective_on),
             history.ENTRY_TITLES.get(e.kind, history.PAYMENT_TITLE),
-            e.description,
+            statuses.known_text(e.description),
             money.format_cents(e.amount_cents),
         ]
         for e in entries

@@ -341,7 +341,9 @@ def send(session: Session, refund: Refund, *, now: dt.datetime, today: dt.date) 
             account_id=account.id,
             refund_id=refund.id,
             amount_cents=refund.amount_cents,
-            description=f"Refund {refund.reference} of payment {payment.reference}",
+            description=Msg(
+                "Refund {reference} of payment {payment}", reference=refund.reference, payment=payment.reference
+            ),
             effective_on=today,
             now=now,
         )

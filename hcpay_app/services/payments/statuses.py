@@ -33,6 +33,15 @@ NOTE_TEMPLATES = (
     N_("Dispute {reference} closed"),
     N_("Dispute {reference} closed: the issuer kept it"),
     N_("Returned by your bank: {reason}"),
+    # Ledger entries' descriptions (a statement's lines). The billing ledger's own ("Payment {reference}",
+    # "Returned payment {reference}: {reason}", …) are written there; theirs read back the same way.
+    N_("Dispute fee ({reference})"),
+    N_("Dispute fee waived: dispute {reference} closed in our favor"),
+    N_("Refund {reference} of payment {payment}"),
+    N_("Payment {reference}"),
+    N_("Returned payment {reference}: {reason}"),
+    N_("Disputed payment {payment} ({reference})"),
+    N_("Dispute {reference} closed: payment {payment} counts again"),
 )
 
 
