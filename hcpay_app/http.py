@@ -60,7 +60,7 @@ def _build(request: Request, make: Callable[..., tuple[str, bytes]], *args) -> t
             login = languages.localized(routes.LOGIN, device_language(request))
             return RedirectResponse(f"{login}?{back}", status_code=303, headers=PRIVATE_HEADERS)
         # The member's documents and refusals are in their own language (saved on their account).
-        language = actor.language or device_language(request)
+        language = languages.parse(actor.language) or device_language(request)
         try:
             return make(session, actor, *args)
         except (NotFound, NotAllowed):

@@ -14,6 +14,7 @@ from fpdf import FPDF
 from sqlmodel import Session, select
 
 from hcpay_app import clock
+from hcpay_app.i18n import languages
 from hcpay_app.i18n.catalogs import translate
 from hcpay_app.i18n.languages import DEFAULT
 from hcpay_app.i18n.message import Dated, Msg, join
@@ -42,7 +43,7 @@ CSV_HEADERS = (
 
 def _language(actor: SessionUser | None) -> str:
     """The member's language: what their documents are written in."""
-    return getattr(actor, "language", None) or DEFAULT
+    return languages.parse(getattr(actor, "language", None)) or DEFAULT
 
 
 class _Document(FPDF):
@@ -52,7 +53,7 @@ class _Document(FPDF):
 
     def __init__(self, title: str, language: str = DEFAULT):
         super().__init__(format="letter")
-        self.language = language or DEFAULT
+        self.language = languages.parse(language) or DEFAULT
         title = self.tr(title)
         self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
