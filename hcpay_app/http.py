@@ -21,6 +21,9 @@ from starlette.routing import Route
 from hcpay_app import clock, routes
 from hcpay_app.config import SESSION_COOKIE
 from hcpay_app.db import session_scope
+from hcpay_app.i18n import languages
+from hcpay_app.i18n.catalogs import translate
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.common.errors import (
     DomainError,
@@ -35,20 +38,37 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosni
 GUEST_HEADERS = {**PRIVATE_HEADERS, "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
+NOT_FOUND = Msg("Not found")
+GUEST_LINK_GONE = Msg("This receipt link has expired or is not valid.")
+
+
+def device_language(request: Request) -> languages.Language:
+    """The language this device chose (the `hcpay_lang` cookie), English if none: a guest's."""
+    return languages.parse(request.cookies.get(languages.COOKIE)) or languages.DEFAULT
+
+
+def _refusal(text: str, language: str, status_code: int, headers: dict[str, str]) -> Response:
+    """A refusal in the reader's language (a `Msg` translated; plain text as it is)."""
+    return PlainTextResponse(translate(text, language), status_code=status_code, headers=headers)
+
+
 def _build(request: Request, make: Callable[..., tuple[str, bytes]], *args) -> tuple[str, bytes] | Response:
     with session_scope() as session:
         actor = authn.resolve(session, request.cookies.get(SESSION_COOKIE, ""), now=clock.utcnow())
         if actor is None:
             back = urllib.parse.urlencode({"next": routes.HISTORY})
-            return RedirectResponse(f"{routes.LOGIN}?{back}", status_code=303, headers=PRIVATE_HEADERS)
+            login = languages.localized(routes.LOGIN, device_language(request))
+            return RedirectResponse(f"{login}?{back}", status_code=303, headers=PRIVATE_HEADERS)
+        # The member's documents and refusals are in their own language (saved on their account).
+        language = languages.parse(actor.language) or device_language(request)
         try:
             return make(session, actor, *args)
         except (NotFound, NotAllowed):
-            return PlainTextResponse("Not found", status_code=404, headers=PRIVATE_HEADERS)
+            return _refusal(NOT_FOUND, language, 404, PRIVATE_HEADERS)
         except ValidationError as exc:
-            return PlainTextResponse(next(iter(exc.errors.values())), status_code=400, headers=PRIVATE_HEADERS)
+            return _refusal(next(iter(exc.errors.values())), language, 400, PRIVATE_HEADERS)
         except DomainError as exc:
-            return PlainTextResponse(exc.message, status_code=400, headers=PRIVATE_HEADERS)
+            return _refusal(exc.message, language, 400, PRIVATE_HEADERS)
 
 
 async def _download(request: Request, media_type: str, make: Callable[..., tuple[str, bytes]], *args) -> Response:
@@ -60,18 +80,18 @@ async def _download(request: Request, media_type: str, make: Callable[..., tuple
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _build_guest_receipt(token: str) -> tuple[str, bytes] | Response:
+def _build_guest_receipt(token: str, language: str = languages.DEFAULT) -> tuple[str, bytes] | Response:
     with session_scope() as session:
         try:
-            return documents.guest_receipt_pdf(session, token, now=clock.utcnow())
+            return documents.guest_receipt_pdf(session, token, now=clock.utcnow(), language=language)
         except NotFound:
-            return PlainTextResponse(
-                "This receipt link has expired or is not valid.", status_code=404, headers=GUEST_HEADERS
-            )
+            return _refusal(GUEST_LINK_GONE, language, 404, GUEST_HEADERS)
 
 
 async def guest_receipt(request: Request) -> Response:
-    result = await asyncio.to_thread(_build_guest_receipt, request.path_params["token"])
+    # A guest has no account: the receipt is in the language chosen on this device.
+    language = device_language(request)
+    result = await asyncio.to_thread(_build_guest_receipt, request.path_params["token"], language)
     if isinstance(result, Response):
         return result
     filename, body = result

@@ -16,15 +16,16 @@ import datetime as dt
 from sqlmodel import Session
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.common import ratelimit
 from hcpay_app.services.common.errors import RateLimited
 
-TOO_MANY_DECLINES = (
+TOO_MANY_DECLINES = Msg(
     "For your security, we can't take another card payment right now after several were declined. "
     "Please try again later, pay by bank account, or contact support."
 )
-GUEST_DECLINED = (
+GUEST_DECLINED = Msg(
     "We couldn't complete this payment. Check the details you entered, or use another card or a bank account."
 )
 HOUR = dt.timedelta(hours=1)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     AutopayMandate,
     BillingAccount,
@@ -47,6 +48,9 @@ MAX_DAYS_AHEAD = 60
 
 class KeyReused(DomainError):
     """The same idempotency key came back with different payment details."""
+
+
+START_AGAIN = Msg("Please start your payment again.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -352,9 +356,15 @@ def invoices_to_pay(session: Session, actor: SessionUser, amount_cents: int, tod
             continue
         share = min(remaining, position.unpaid_cents)
         remaining -= share
-        lines.append(f"{dates.month_label(position.coverage_month)} premium — {money.format_cents(share)}")
+        lines.append(
+            Msg(
+                "{month} premium — {amount}",
+                month=Dated(position.coverage_month, "month"),
+                amount=money.format_cents(share),
+            )
+        )
     if remaining > 0:
-        lines.append(f"Credit toward future premiums — {money.format_cents(remaining)}")
+        lines.append(Msg("Credit toward future premiums — {amount}", amount=money.format_cents(remaining)))
     return lines
 
 
@@ -366,8 +376,8 @@ def _result(payment: Payment) -> PaymentResult:
         statuses.LABELS.get(payment.status, payment.status),
         money.format_cents(payment.amount_cents),
         payment.method_label,
-        dates.short_date(payment.payment_date),
-        payment.reason_message if declined else statuses.explain(payment),
+        Dated(payment.payment_date),
+        (statuses.reason_text(payment.reason_message) or "") if declined else statuses.explain(payment),
         declined,
     )
 
@@ -418,7 +428,7 @@ def submit_guest(
     idempotency, processor and receipt; no saved methods, paid today."""
     account = session.get(BillingAccount, account_id) if type(account_id) is int else None
     if account is None or choice.payment_method_id is not None or choice.save:
-        raise ValidationError({"submit": "Please start your payment again."})
+        raise ValidationError({"submit": START_AGAIN})
     result = _submit(
         session,
         account,
@@ -451,20 +461,20 @@ def _submit(
     payer: card_guard.Payer | None = None,
 ) -> PaymentResult:
     if not isinstance(idempotency_key, str) or not 16 <= len(idempotency_key) <= 64:
-        raise ValidationError({"submit": "Please review your payment again before submitting."})
+        raise ValidationError({"submit": Msg("Please review your payment again before submitting.")})
     existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
     if existing is not None:
         return _replay(existing, account, amount_cents, choice)
     offered = account_options(session, account, today)
     if type(amount_cents) is not int or not MINIMUM_PAYMENT_CENTS <= amount_cents <= offered.maximum_cents:
-        raise ValidationError({"amount": "Please choose the amount again."})
+        raise ValidationError({"amount": Msg("Please choose the amount again.")})
     method_validation.clean_payment_date(payment_date.isoformat(), today, max_days_ahead=MAX_DAYS_AHEAD)
     if payer is not None:  # before anything reaches the processor
         payer = dataclasses.replace(payer, account_id=account.id, card_fingerprint=choice.fingerprint)
         card_guard.check(session, payer, now=now)
     method_id = choice.payment_method_id
     if actor is None and (method_id is not None or choice.save):
-        raise ValidationError({"submit": "Please start your payment again."})
+        raise ValidationError({"submit": START_AGAIN})
     if method_id is not None:
         saved_method(session, actor, method_id)  # still the member's own, and not removed
     elif choice.save:
@@ -484,7 +494,7 @@ def _submit(
             source=source,
             user_id=actor.user_id if actor else None,
             idempotency_key=idempotency_key,
-            note="Scheduled online" if scheduled else "Submitted online",
+            note=statuses.NOTE_SCHEDULED if scheduled else statuses.NOTE_SUBMITTED,
         )
         payment.payment_method_id, payment.processor_token = method_id, choice.token
         session.add(payment)
@@ -519,7 +529,7 @@ def _replay(existing: Payment, account: BillingAccount, amount_cents: int, choic
         or existing.amount_cents != amount_cents
         or existing.processor_token != choice.token
     ):
-        raise KeyReused("This payment was already submitted with different details. Please start a new payment.")
+        raise KeyReused(Msg("This payment was already submitted with different details. Please start a new payment."))
     return _result(existing)
 
 
@@ -618,7 +628,7 @@ def finish(
             payment,
             PaymentStatus.PENDING if pending else PaymentStatus.SUCCEEDED,
             now=now,
-            note="Sent to your bank" if pending else "Approved",
+            note=statuses.NOTE_SENT if pending else statuses.NOTE_APPROVED,
         )
         coverage.refresh_after_payment(session, account, today)
         _email(session, account, payment, NoticeKind.PAYMENT_PENDING if pending else NoticeKind.PAYMENT_RECEIPT, now)
@@ -673,8 +683,10 @@ def cancel_scheduled(session: Session, actor: SessionUser, reference: object, *,
     """Cancel a scheduled payment of the member's own before it runs."""
     payment, account = access.own_payment(session, actor, reference)
     if not records.claim_scheduled(session, payment, now):
-        raise ValidationError({"cancel": "This payment can no longer be canceled: it has already run or was canceled."})
-    records.move(session, payment, PaymentStatus.CANCELED, now=now, note="Canceled by you")
+        raise ValidationError(
+            {"cancel": Msg("This payment can no longer be canceled: it has already run or was canceled.")}
+        )
+    records.move(session, payment, PaymentStatus.CANCELED, now=now, note=statuses.NOTE_CANCELED_BY_YOU)
     audit.record(
         session,
         "payment_canceled",

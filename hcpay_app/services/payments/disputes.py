@@ -20,6 +20,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     BillingAccount,
     Dispute,
@@ -119,7 +120,11 @@ def receive(session: Session, notice: DisputeNotice, *, today: dt.date, now: dt.
         session.rollback()
         return None
     records.add_event(
-        session, payment, PaymentStatus.DISPUTED, f"Disputed with your card issuer ({dispute.reference})", now
+        session,
+        payment,
+        PaymentStatus.DISPUTED,
+        Msg("Disputed with your card issuer ({reference})", reference=dispute.reference),
+        now,
     )
     if amount > 0:
         ledger.post_dispute(session, payment, amount, effective_on=today, now=now, reference=dispute.reference)
@@ -133,7 +138,7 @@ def receive(session: Session, notice: DisputeNotice, *, today: dt.date, now: dt.
             now=now,
             invoice_id=fee_invoice,
             payment_id=payment.id,
-            description=f"Dispute fee ({dispute.reference})",
+            description=Msg("Dispute fee ({reference})", reference=dispute.reference),
         )
     audit.record(
         session,
@@ -206,13 +211,25 @@ def apply_outcome(
                     effective_on=today,
                     now=now,
                     invoice_id=fee.invoice_id,
-                    description=f"Dispute fee waived: dispute {dispute.reference} closed in our favor",
+                    description=Msg(
+                        "Dispute fee waived: dispute {reference} closed in our favor", reference=dispute.reference
+                    ),
                 )
-        records.move(session, payment, PaymentStatus.SUCCEEDED, now=now, note=f"Dispute {dispute.reference} closed")
+        records.move(
+            session,
+            payment,
+            PaymentStatus.SUCCEEDED,
+            now=now,
+            note=Msg("Dispute {reference} closed", reference=dispute.reference),
+        )
         paid_notices.resolve_for_account(session, account.id, now=now)
     else:
         records.add_event(
-            session, payment, PaymentStatus.DISPUTED, f"Dispute {dispute.reference} closed: the issuer kept it", now
+            session,
+            payment,
+            PaymentStatus.DISPUTED,
+            Msg("Dispute {reference} closed: the issuer kept it", reference=dispute.reference),
+            now,
         )
     audit.record(
         session,

@@ -17,6 +17,7 @@ import re
 from sqlmodel import Session, select
 
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import Dated, Msg, join
 from hcpay_app.models import (
     BillingAccount,
     CoverageStatus,
@@ -28,7 +29,7 @@ from hcpay_app.models import (
     PaymentStatus,
 )
 from hcpay_app.services.adapters import crypto, mailer
-from hcpay_app.services.common import contact, dates, money, ratelimit, validators
+from hcpay_app.services.common import contact, money, ratelimit, validators
 from hcpay_app.services.common.errors import (
     FieldChecks,
     NotAllowed,
@@ -41,12 +42,12 @@ from hcpay_app.services.common.messages import Message
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.payments import card_guard, checkout, statuses
 
-NO_MATCH = "We couldn't find a billing account with those details. Check them against your bill and try again."
-COVERAGE_ENDED = (
+NO_MATCH = Msg("We couldn't find a billing account with those details. Check them against your bill and try again.")
+COVERAGE_ENDED = Msg(
     "The coverage on this billing account has ended, so we can't take a payment for it online. "
     "Nothing was charged. Please call Customer Service about your balance or about enrolling again."
 )
-RECEIPT_NOT_FOUND = "This receipt link has expired or is not valid."
+RECEIPT_NOT_FOUND = Msg("This receipt link has expired or is not valid.")
 PER_CLIENT_PER_HOUR = 10
 PER_ACCOUNT_PER_HOUR = 5
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-]{40,64}")
@@ -82,7 +83,7 @@ def clean_account_number(account_number: object) -> str:
     """The billing account number as typed on the first step; raises ValidationError if malformed."""
     number = account_number.strip() if isinstance(account_number, str) else ""
     if not re.fullmatch(r"[0-9]{9}", number):
-        message = "Billing account numbers are 9 digits, as shown on your bill."
+        message = Msg("Billing account numbers are 9 digits, as shown on your bill.")
         raise ValidationError({"account_number": message}, message)
     return number
 
@@ -90,7 +91,7 @@ def clean_account_number(account_number: object) -> str:
 def clean_zip(zip_code: object) -> str:
     zip_text = zip_code.strip()[:10] if isinstance(zip_code, str) else ""
     if not re.fullmatch(r"[0-9]{5}", zip_text):
-        message = "Enter the 5-digit ZIP code on your account."
+        message = Msg("Enter the 5-digit ZIP code on your account.")
         raise ValidationError({"zip_code": message}, message)
     return zip_text
 
@@ -113,7 +114,7 @@ def verify(
     hour = dt.timedelta(hours=1)
     buckets = [(f"guest-ip:{client_key}", PER_CLIENT_PER_HOUR), (f"guest-account:{number}", PER_ACCOUNT_PER_HOUR)]
     if any(ratelimit.exceeded(session, bucket, limit, now=now, window=hour) for bucket, limit in buckets):
-        raise RateLimited("Too many attempts. For your security, please wait an hour or log in to pay.")
+        raise RateLimited(Msg("Too many attempts. For your security, please wait an hour or log in to pay."))
     row = session.exec(
         select(BillingAccount, Member)
         .join(Member, Member.id == BillingAccount.member_id)
@@ -163,20 +164,31 @@ def authorization(
     """The words the payer agrees to on the review: amount, date, the masked method and billing
     account, and how to revoke (a bank debit) or dispute (a card charge) — with the number to call."""
     details = contact_details or contact.support_contact()
-    amount, day = money.format_cents(amount_cents), dates.short_date(today)
-    billing = f"billing account ending {account_ending}" if account_ending else "this billing account"
-    call = f"{contact.CUSTOMER_SERVICE} at {details.phone}" + (f" ({details.hours})" if details.hours else "")
-    if method_kind == MethodKind.BANK:
-        return (
-            f"By selecting Submit payment, you authorize the Health Connector to make a one-time electronic "
-            f"debit of {amount} from your {method_label} on {day}, for {billing}. You confirm you may "
-            f"authorize debits from this bank account. To revoke this authorization, call {call} before "
-            f"the debit is sent to your bank. A debit that comes back unpaid may be charged again by your bank."
+    amount, day = money.format_cents(amount_cents), Dated(today)
+    if account_ending:
+        billing = Msg("billing account ending {last4}", last4=account_ending)
+    else:
+        billing = Msg("this billing account")
+    if details.hours:
+        call = Msg(
+            "{name} at {phone} ({hours})", name=contact.CUSTOMER_SERVICE, phone=details.phone, hours=details.hours
         )
-    return (
-        f"By selecting Submit payment, you authorize the Health Connector to charge {amount} to your "
-        f"{method_label} on {day}, for {billing}. This is a one-time charge. If you did not mean to make "
-        f"it, or to question it, call {call}."
+    else:
+        call = Msg("{name} at {phone}", name=contact.CUSTOMER_SERVICE, phone=details.phone)
+    words = {"amount": amount, "method": method_label, "day": day, "billing": billing, "call": call}
+    if method_kind == MethodKind.BANK:
+        return Msg(
+            "By selecting Submit payment, you authorize the Health Connector to make a one-time electronic "
+            "debit of {amount} from your {method} on {day}, for {billing}. You confirm you may "
+            "authorize debits from this bank account. To revoke this authorization, call {call} before "
+            "the debit is sent to your bank. A debit that comes back unpaid may be charged again by your bank.",
+            **words,
+        )
+    return Msg(
+        "By selecting Submit payment, you authorize the Health Connector to charge {amount} to your "
+        "{method} on {day}, for {billing}. This is a one-time charge. If you did not mean to make "
+        "it, or to question it, call {call}.",
+        **words,
     )
 
 
@@ -257,25 +269,25 @@ def payer_receipt(payment: Payment, account_ending: str) -> Message:
     """The payer's own copy: the payment only — no name, no balance, nothing about the account
     beyond its last 4 digits."""
     cleared = payment.status == PaymentStatus.SUCCEEDED
-    subject = (
-        f"Your Health Connector payment receipt {payment.reference}"
-        if cleared
-        else f"We received your Health Connector payment {payment.reference}"
-    )
-    body = "\n".join(
+    if cleared:
+        subject = Msg("Your Health Connector payment receipt {reference}", reference=payment.reference)
+    else:
+        subject = Msg("We received your Health Connector payment {reference}", reference=payment.reference)
+    body = join(
+        "\n",
         [
-            "Thank you for your payment.",
+            Msg("Thank you for your payment."),
             "",
-            f"Reference number: {payment.reference}",
-            f"Amount: {money.format_cents(payment.amount_cents)}",
-            f"Paid with: {payment.method_label}",
-            f"Payment date: {dates.short_date(payment.payment_date)}",
-            f"For: billing account ending {account_ending}",
-            f"Status: {statuses.LABELS.get(payment.status, payment.status)}",
+            Msg("Reference number: {reference}", reference=payment.reference),
+            Msg("Amount: {amount}", amount=money.format_cents(payment.amount_cents)),
+            Msg("Paid with: {method}", method=payment.method_label),
+            Msg("Payment date: {day}", day=Dated(payment.payment_date)),
+            Msg("For: billing account ending {last4}", last4=account_ending),
+            Msg("Status: {status}", status=statuses.LABELS.get(payment.status, payment.status)),
             "",
             statuses.explain(payment),
-            "Keep this email for your records.",
-        ]
+            Msg("Keep this email for your records."),
+        ],
     )
     return Message(subject, body)
 

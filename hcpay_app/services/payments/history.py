@@ -10,6 +10,7 @@ from sqlalchemy import Integer, and_, cast, literal, null, union_all
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     Dispute,
     EntryKind,
@@ -42,36 +43,37 @@ FILTERABLE_STATUSES = (
 )
 # A row is titled by what it is; its reference number, when it has one, is shown below the title.
 ENTRY_TITLES = {
-    EntryKind.PREMIUM: "Premium bill",
-    EntryKind.LATE_FEE: "Late fee",
-    EntryKind.FEE_WAIVER: "Late fee waived",
-    EntryKind.ADJUSTMENT: "Adjustment",
-    EntryKind.CREDIT: "Credit",
-    EntryKind.REVERSAL: "Payment returned",
-    EntryKind.REFUND: "Refund",
-    EntryKind.DISPUTE: "Payment disputed",
-    EntryKind.DISPUTE_FEE: "Dispute fee",
-    EntryKind.DISPUTE_WON: "Dispute closed: payment counts again",
-    EntryKind.CREDIT_APPLIED: "Credit applied",
+    EntryKind.PREMIUM: Msg("Premium bill"),
+    EntryKind.LATE_FEE: Msg("Late fee"),
+    EntryKind.FEE_WAIVER: Msg("Late fee waived"),
+    EntryKind.ADJUSTMENT: Msg("Adjustment"),
+    EntryKind.CREDIT: Msg("Credit"),
+    EntryKind.REVERSAL: Msg("Payment returned"),
+    EntryKind.REFUND: Msg("Refund"),
+    EntryKind.DISPUTE: Msg("Payment disputed"),
+    EntryKind.DISPUTE_FEE: Msg("Dispute fee"),
+    EntryKind.DISPUTE_WON: Msg("Dispute closed: payment counts again"),
+    EntryKind.CREDIT_APPLIED: Msg("Credit applied"),
 }
 # Money going back is badged by what happened to it.
 ENTRY_BADGES = {
-    EntryKind.REFUND: ("Refunded", "blue"),
-    EntryKind.DISPUTE: ("Disputed", "red"),
-    EntryKind.DISPUTE_WON: ("Dispute closed", "green"),
+    EntryKind.REFUND: (Msg("Refunded"), "blue"),
+    EntryKind.DISPUTE: (Msg("Disputed"), "red"),
+    EntryKind.DISPUTE_WON: (Msg("Dispute closed"), "green"),
 }
 # Entries about a dispute show the dispute's reference; a refund's entry shows the refund's.
 DISPUTE_KINDS = (EntryKind.DISPUTE, EntryKind.DISPUTE_FEE, EntryKind.DISPUTE_WON)
 PAYMENT_TITLES_BY_SOURCE = {
-    PaymentSource.AUTOPAY: "Automatic payment",
-    PaymentSource.PLAN: "Payment plan installment",
+    PaymentSource.AUTOPAY: Msg("Automatic payment"),
+    PaymentSource.PLAN: Msg("Payment plan installment"),
 }
-PAYMENT_TITLES_BY_METHOD = {MethodKind.CARD: "Card payment", MethodKind.BANK: "Bank payment"}
+PAYMENT_TITLES_BY_METHOD = {MethodKind.CARD: Msg("Card payment"), MethodKind.BANK: Msg("Bank payment")}
+PAYMENT_TITLE = Msg("Payment")
 INVOICE_LABELS = {
-    ledger.InvoiceStatus.OPEN: ("Open", "blue"),
-    ledger.InvoiceStatus.PARTIALLY_PAID: ("Partially paid", "amber"),
-    ledger.InvoiceStatus.PAID: ("Paid", "green"),
-    ledger.InvoiceStatus.PAST_DUE: ("Past due", "red"),
+    ledger.InvoiceStatus.OPEN: (Msg("Open"), "blue"),
+    ledger.InvoiceStatus.PARTIALLY_PAID: (Msg("Partially paid"), "amber"),
+    ledger.InvoiceStatus.PAID: (Msg("Paid"), "green"),
+    ledger.InvoiceStatus.PAST_DUE: (Msg("Past due"), "red"),
 }
 
 
@@ -139,17 +141,18 @@ def payment_title(method_kind: object, source: object) -> str:
     else by its method: "Card payment" or "Bank payment"."""
     if source in PAYMENT_TITLES_BY_SOURCE:
         return PAYMENT_TITLES_BY_SOURCE[source]
-    return PAYMENT_TITLES_BY_METHOD.get(method_kind, "Payment")
+    return PAYMENT_TITLES_BY_METHOD.get(method_kind, PAYMENT_TITLE)
 
 
 def count_words(count: int, one: str, many: str) -> str:
-    """A count with its noun, singular or plural: "1 item", "0 items", "2 items"."""
+    """A count with its noun, singular or plural: "1 item", "0 items", "2 items" (English only:
+    for member text use `Msg.plural`, as `items_label` does)."""
     return f"{count} {one if count == 1 else many}"
 
 
 def items_label(count: int) -> str:
     """How many rows a history listing has: "1 item", "27 items"."""
-    return count_words(count, "item", "items")
+    return Msg.plural("{count} item", "{count} items", count)
 
 
 def entry_title(kind: object) -> str:
@@ -245,7 +248,7 @@ def _clean_filters(year: object, status: object, reference: object) -> tuple[int
     if isinstance(reference, str) and reference.strip():
         clean_reference = references.normalize(reference)
         if clean_reference is None:
-            raise ValidationError({"reference": "Reference numbers look like HC-7KQ4-M9XP-2D3F."})
+            raise ValidationError({"reference": Msg("Reference numbers look like HC-7KQ4-M9XP-2D3F.")})
     return clean_year, clean_status, clean_reference
 
 
@@ -279,7 +282,7 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
     common = {
         "key": f"{r.source}-{r.row_id}",
         "kind": r.kind,
-        "date": dates.short_date(on_date),
+        "date": Dated(on_date),
         "iso_date": on_date.isoformat(),
         "reference": r.reference or "",
         "amount_cents": r.amount,
@@ -333,7 +336,11 @@ def payment_detail(session: Session, actor: SessionUser, reference: object) -> P
         select(PaymentEvent).where(PaymentEvent.payment_id == payment.id).order_by(PaymentEvent.at, PaymentEvent.id)
     ).all()
     invoices = [
-        f"{dates.month_label(invoice.coverage_month)} premium — {money.format_cents(share)}"
+        Msg(
+            "{month} premium — {amount}",
+            month=Dated(invoice.coverage_month, "month"),
+            amount=money.format_cents(share),
+        )
         for invoice, share in ledger.invoices_paid_by(session, payment)
     ]
     return PaymentDetail(
@@ -344,15 +351,15 @@ def payment_detail(session: Session, actor: SessionUser, reference: object) -> P
         tone=statuses.TONES.get(payment.status, "gray"),
         explanation=statuses.explain(payment),
         method=payment.method_label,
-        payment_date=dates.short_date(payment.payment_date),
-        expected_settle_on=dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else "",
+        payment_date=Dated(payment.payment_date),
+        expected_settle_on=Dated(payment.expected_settle_on) if payment.expected_settle_on else "",
         account_number=account.account_number,
         invoices=invoices,
         timeline=[
             TimelineStep(
-                f"{dates.short_date(clock.local_date(e.at))} {clock.format_local_time(e.at)}",
+                Msg("{day} {time}", day=Dated(clock.local_date(e.at)), time=clock.format_local_time(e.at)),
                 statuses.LABELS.get(e.status, e.status),
-                e.note,
+                statuses.known_text(e.note),
             )
             for e in events
         ],
@@ -370,8 +377,12 @@ def refund_lines(session: Session, payment_id: int) -> list[str]:
         .order_by(Refund.id)
     ).all()
     return [
-        f"Refunded {money.format_cents(r.amount_cents)} on {dates.short_date(clock.local_date(r.updated_at))} "
-        f"({r.reference})"
+        Msg(
+            "Refunded {amount} on {day} ({reference})",
+            amount=money.format_cents(r.amount_cents),
+            day=Dated(clock.local_date(r.updated_at)),
+            reference=r.reference,
+        )
         for r in rows
     ]
 
@@ -381,7 +392,12 @@ def dispute_line(session: Session, payment_id: int) -> str:
     if dispute is None:
         return ""
     label = templates.DISPUTE_STATUS_LABELS.get(dispute.status, str(dispute.status))
-    return f"Disputed on {dates.short_date(dispute.opened_on)} ({dispute.reference}): {label}"
+    return Msg(
+        "Disputed on {day} ({reference}): {status}",
+        day=Dated(dispute.opened_on),
+        reference=dispute.reference,
+        status=label,
+    )
 
 
 def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> tuple[list[MonthPoint], str]:
@@ -416,10 +432,13 @@ def last_twelve_months(session: Session, actor: SessionUser, today: dt.date) -> 
             billed[month] += amount
         else:
             paid[month] -= amount  # payments are negative; a reversal, refund or dispute takes money back
-    points = [MonthPoint(f"{m:%b %Y}", billed[m] / 100, paid[m] / 100) for m in months]
+    points = [MonthPoint(Dated(m, "MMM y"), billed[m] / 100, paid[m] / 100) for m in months]
     total_billed, total_paid = sum(billed.values()), sum(paid.values())
-    summary = (
-        f"From {dates.month_label(start)} to {dates.month_label(months[-1])} you were billed "
-        f"{money.format_cents(total_billed)} in premiums and paid {money.format_cents(total_paid)}."
+    summary = Msg(
+        "From {start} to {end} you were billed {billed} in premiums and paid {paid}.",
+        start=Dated(start, "month"),
+        end=Dated(months[-1], "month"),
+        billed=money.format_cents(total_billed),
+        paid=money.format_cents(total_paid),
     )
     return points, summary

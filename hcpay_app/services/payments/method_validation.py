@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import re
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.services.common import money
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
@@ -72,14 +73,14 @@ def clean_card_number(raw: object, field: str = "card_number") -> tuple[str, str
     text = _text(raw, 40)
     digits = re.sub(r"[ -]", "", text)
     if not digits:
-        _fail(field, "Enter your card number.")
+        _fail(field, Msg("Enter your card number."))
     if not re.fullmatch(r"[0-9]{13,19}", digits):
-        _fail(field, "Card numbers are 13 to 19 digits.")
+        _fail(field, Msg("Card numbers are 13 to 19 digits."))
     if not luhn_valid(digits):
-        _fail(field, "That card number isn't valid. Check the digits and try again.")
+        _fail(field, Msg("That card number isn't valid. Check the digits and try again."))
     brand = card_brand(digits)
     if not brand:
-        _fail(field, "We accept Visa, Mastercard, American Express and Discover.")
+        _fail(field, Msg("We accept Visa, Mastercard, American Express and Discover."))
     return digits, brand
 
 
@@ -101,13 +102,13 @@ def clean_expiry(raw: object, today: dt.date, field: str = "expiry") -> tuple[in
     pad types them; the card must not have expired."""
     match = re.fullmatch(r"(0?[1-9]|1[0-2])\s*/\s*([0-9]{2}|[0-9]{4})", format_expiry(raw))
     if not match:
-        _fail(field, "Enter the expiration date as MM/YY, like 04/29.")
+        _fail(field, Msg("Enter the expiration date as MM/YY, like 04/29."))
     month, year = int(match.group(1)), int(match.group(2))
     year = year + 2000 if year < 100 else year
     if (year, month) < (today.year, today.month):
-        _fail(field, "This card has expired. Use another card.")
+        _fail(field, Msg("This card has expired. Use another card."))
     if year > today.year + 20:
-        _fail(field, "Check the expiration year.")
+        _fail(field, Msg("Check the expiration year."))
     return month, year
 
 
@@ -115,25 +116,25 @@ def clean_cvc(raw: object, brand: str, field: str = "cvc") -> str:
     value = _text(raw, 10)
     wanted = 4 if brand == "American Express" else 3
     if not re.fullmatch(r"[0-9]{3,4}", value):
-        _fail(field, "Enter the 3- or 4-digit security code (CVC) from your card.")
+        _fail(field, Msg("Enter the 3- or 4-digit security code (CVC) from your card."))
     if len(value) != wanted:
-        _fail(field, f"The security code on this card has {wanted} digits.")
+        _fail(field, Msg("The security code on this card has {count} digits.", count=wanted))
     return value
 
 
 def clean_holder_name(raw: object, field: str) -> str:
     value = " ".join(_text(raw, 80).split())
     if len(value) < 2:
-        _fail(field, "Enter the name as it appears on the account.")
+        _fail(field, Msg("Enter the name as it appears on the account."))
     if not re.fullmatch(r"[^\d\x00-\x1f<>]{2,60}", value):
-        _fail(field, "Use letters, spaces, hyphens and apostrophes only (60 characters at most).")
+        _fail(field, Msg("Use letters, spaces, hyphens and apostrophes only (60 characters at most)."))
     return value
 
 
 def clean_zip(raw: object, field: str = "billing_zip") -> str:
     value = _text(raw, 12)
     if not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", value):
-        _fail(field, "Enter the 5-digit billing ZIP code.")
+        _fail(field, Msg("Enter the 5-digit billing ZIP code."))
     return value[:5]
 
 
@@ -145,24 +146,24 @@ def aba_checksum_valid(routing: str) -> bool:
 def clean_routing(raw: object, field: str = "routing_number") -> str:
     value = _text(raw, 20).replace(" ", "")
     if not re.fullmatch(r"[0-9]{9}", value):
-        _fail(field, "Routing numbers are 9 digits. You'll find it at the bottom left of a check.")
+        _fail(field, Msg("Routing numbers are 9 digits. You'll find it at the bottom left of a check."))
     if not aba_checksum_valid(value):
-        _fail(field, "That routing number isn't valid. Check it with your bank.")
+        _fail(field, Msg("That routing number isn't valid. Check it with your bank."))
     return value
 
 
 def clean_account_number(raw: object, confirm: object, field: str = "account_number") -> str:
     value = _text(raw, 30).replace(" ", "")
     if not re.fullmatch(r"[0-9]{4,17}", value):
-        _fail(field, "Account numbers are 4 to 17 digits.")
+        _fail(field, Msg("Account numbers are 4 to 17 digits."))
     if value != _text(confirm, 30).replace(" ", ""):
-        _fail("confirm_account_number", "The account numbers don't match.")
+        _fail("confirm_account_number", Msg("The account numbers don't match."))
     return value
 
 
 def clean_account_type(raw: object, field: str = "account_type") -> str:
     if raw not in ("checking", "savings"):
-        _fail(field, "Choose checking or savings.")
+        _fail(field, Msg("Choose checking or savings."))
     return raw
 
 
@@ -171,14 +172,16 @@ def clean_amount(raw: object, *, maximum_cents: int, field: str = "amount") -> i
     try:
         cents = money.parse_dollars(raw)
     except money.AmountError as exc:
-        _fail(field, str(exc))
+        _fail(field, exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
     if cents < MINIMUM_PAYMENT_CENTS:
-        _fail(field, f"The smallest payment is {money.format_cents(MINIMUM_PAYMENT_CENTS)}.")
+        _fail(field, Msg("The smallest payment is {amount}.", amount=money.format_cents(MINIMUM_PAYMENT_CENTS)))
     if cents > maximum_cents:
         _fail(
             field,
-            f"The most you can pay at once is {money.format_cents(maximum_cents)} "
-            "(12 months of premium plus your balance).",
+            Msg(
+                "The most you can pay at once is {amount} (12 months of premium plus your balance).",
+                amount=money.format_cents(maximum_cents),
+            ),
         )
     return cents
 
@@ -190,9 +193,9 @@ def clean_payment_date(
     try:
         day = dt.date.fromisoformat(text) if text else today
     except ValueError:
-        _fail(field, "Choose a payment date.")
+        _fail(field, Msg("Choose a payment date."))
     if day < today:
-        _fail(field, "The payment date can't be in the past.")
+        _fail(field, Msg("The payment date can't be in the past."))
     if day > today + dt.timedelta(days=max_days_ahead):
-        _fail(field, f"You can schedule a payment up to {max_days_ahead} days ahead.")
+        _fail(field, Msg("You can schedule a payment up to {count} days ahead.", count=max_days_ahead))
     return day

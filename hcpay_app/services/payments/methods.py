@@ -9,6 +9,7 @@ import re
 
 from sqlmodel import Session, select
 
+from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     AutopayMandate,
     MandateStatus,
@@ -52,7 +53,7 @@ def _own(session: Session, actor: SessionUser, method_id: object) -> PaymentMeth
         raise NotAllowed()
     method = session.get(PaymentMethod, method_id) if type(method_id) is int and 0 < method_id < 2**62 else None
     if method is None or method.user_id != actor.user_id or method.removed_at is not None:
-        raise NotFound("We couldn't find that payment method.")
+        raise NotFound(Msg("We couldn't find that payment method."))
     return method
 
 
@@ -67,7 +68,7 @@ def confirm_recent_login(session: Session, actor: SessionUser, password: object,
         return
     user = session.get(User, actor.user_id)
     if not authn.check_password_again(session, user, password, now=now):
-        raise ValidationError({"password": "Enter your current password to add a payment method."})
+        raise ValidationError({"password": Msg("Enter your current password to add a payment method.")})
 
 
 def add(session: Session, actor: SessionUser, token: Token, *, nickname: object, now: dt.datetime) -> MethodView:
@@ -148,7 +149,7 @@ def save(
 def _clean_nickname(raw: object) -> str:
     value = " ".join(raw.split())[:40] if isinstance(raw, str) else ""
     if any(ch in value for ch in "<>") or re.search(r"[0-9](?:[ -]?[0-9]){6,}", value):
-        raise ValidationError({"nickname": "Use a short name without long numbers, like “My Visa”."})
+        raise ValidationError({"nickname": Msg("Use a short name without long numbers, like “My Visa”.")})
     return value
 
 
@@ -176,21 +177,21 @@ def in_use(session: Session, method: PaymentMethod) -> str:
         select(Payment.id).where(Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)
     ).first()
     if scheduled is not None:
-        return "A scheduled payment uses this method. Cancel it or choose another method for it first."
+        return Msg("A scheduled payment uses this method. Cancel it or choose another method for it first.")
     autopay = session.exec(
         select(AutopayMandate.id).where(
             AutopayMandate.payment_method_id == method.id, AutopayMandate.status != MandateStatus.CANCELED
         )
     ).first()
     if autopay is not None:
-        return "Automatic Payments use this method. Choose another method for them first."
+        return Msg("Automatic Payments use this method. Choose another method for them first.")
     plan = session.exec(
         select(PaymentPlan.id).where(
             PaymentPlan.payment_method_id == method.id, PaymentPlan.status == PlanStatus.ACTIVE
         )
     ).first()
     if plan is not None:
-        return "Your payment plan uses this method. Choose another method for it first."
+        return Msg("Your payment plan uses this method. Choose another method for it first.")
     return ""
 
 
@@ -202,7 +203,7 @@ def remove(
     if replacement_id is not None:
         replacement = _own(session, actor, replacement_id)
         if replacement.id == method.id:
-            raise ValidationError({"replacement": "Choose a different method."})
+            raise ValidationError({"replacement": Msg("Choose a different method.")})
         for payment in session.exec(
             select(Payment).where(Payment.payment_method_id == method.id, Payment.status == PaymentStatus.SCHEDULED)
         ).all():

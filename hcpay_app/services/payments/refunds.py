@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
 from hcpay_app import clock, routes
+from hcpay_app.i18n.message import Dated, Msg
 from hcpay_app.models import (
     BillingAccount,
     NoticeKind,
@@ -96,14 +97,14 @@ def require_staff_id(session: Session, staff_user_id: object) -> User:
     """The acting staff login, re-read from the database: refused unless it is a support login."""
     user = session.get(User, staff_user_id) if type(staff_user_id) is int else None
     if user is None or user.role != Role.SUPPORT:
-        raise NotAllowed("Only support staff can do that.")
+        raise NotAllowed(Msg("Only support staff can do that."))
     return user
 
 
 def clean_reason(raw: object) -> str:
     text = " ".join(raw.split()) if isinstance(raw, str) else ""
     if len(text) < 5:
-        raise ValidationError({"reason": "Write the reason for this refund (at least 5 characters)."})
+        raise ValidationError({"reason": Msg("Write the reason for this refund (at least 5 characters).")})
     return text[:300]
 
 
@@ -133,7 +134,7 @@ def _payment(session: Session, reference: object) -> Payment:
     canonical = references.normalize(reference)
     payment = session.exec(select(Payment).where(Payment.reference == canonical)).first() if canonical else None
     if payment is None:
-        raise NotFound("No payment has that reference number.")
+        raise NotFound(Msg("No payment has that reference number."))
     return payment
 
 
@@ -141,7 +142,7 @@ def _check_amount(payment: Payment, amount_cents: object) -> int:
     if (refusal := _refusal(payment)) is not None:
         raise ValidationError({"payment": refusal}, refusal)
     if type(amount_cents) is not int or amount_cents <= 0:
-        raise ValidationError({"amount": "Enter the amount to refund."})
+        raise ValidationError({"amount": Msg("Enter the amount to refund.")})
     remaining = refundable_cents(payment)
     if amount_cents > remaining:
         message = templates.refund_exceeds(remaining)
@@ -230,13 +231,13 @@ def refund_payment(
 
 def _clean_key(idempotency_key: object) -> str:
     if not isinstance(idempotency_key, str) or not 16 <= len(idempotency_key) <= 64:
-        raise ValidationError({"submit": "Please review the refund again before confirming."})
+        raise ValidationError({"submit": Msg("Please review the refund again before confirming.")})
     return idempotency_key
 
 
 def _replay(existing: Refund, payment: Payment, amount_cents: object) -> Refund:
     if existing.payment_id != payment.id or existing.amount_cents != amount_cents:
-        raise RefundKeyReused("This refund was already submitted with different details. Start a new refund.")
+        raise RefundKeyReused(Msg("This refund was already submitted with different details. Start a new refund."))
     return existing
 
 
@@ -340,7 +341,9 @@ def send(session: Session, refund: Refund, *, now: dt.datetime, today: dt.date) 
             account_id=account.id,
             refund_id=refund.id,
             amount_cents=refund.amount_cents,
-            description=f"Refund {refund.reference} of payment {payment.reference}",
+            description=Msg(
+                "Refund {reference} of payment {payment}", reference=refund.reference, payment=payment.reference
+            ),
             effective_on=today,
             now=now,
         )
@@ -348,7 +351,11 @@ def send(session: Session, refund: Refund, *, now: dt.datetime, today: dt.date) 
             session,
             payment,
             payment.status,
-            f"Refunded {money.format_cents(refund.amount_cents)} ({refund.reference})",
+            Msg(
+                "Refunded {amount} ({reference})",
+                amount=money.format_cents(refund.amount_cents),
+                reference=refund.reference,
+            ),
             now,
         )
         audit.record(
@@ -466,7 +473,7 @@ def reconcile_pending(session: Session, *, now: dt.datetime, today: dt.date) -> 
 def view(session: Session, refund: Refund) -> RefundView:
     payment = session.get(Payment, refund.payment_id)
     account = session.get(BillingAccount, refund.billing_account_id)
-    failure = "The processor couldn't send this refund. Nothing was refunded." if refund.failure_code else ""
+    failure = Msg("The processor couldn't send this refund. Nothing was refunded.") if refund.failure_code else ""
     return RefundView(
         id=refund.id,
         reference=refund.reference,
@@ -478,6 +485,10 @@ def view(session: Session, refund: Refund) -> RefundView:
         status_label=templates.REFUND_STATUS_LABELS.get(refund.status, str(refund.status)),
         reason=refund.reason,
         method=payment.method_label,
-        created=f"{clock.local_date(refund.created_at):%b %-d, %Y} {clock.format_local_time(refund.created_at)}",
+        created=Msg(
+            "{day} {time}",
+            day=Dated(clock.local_date(refund.created_at)),
+            time=clock.format_local_time(refund.created_at),
+        ),
         failure=failure,
     )

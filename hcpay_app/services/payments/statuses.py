@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+import re
+
 from hcpay_app.config import get_settings
+from hcpay_app.i18n.message import N_, Dated, Msg
 from hcpay_app.models import Payment, PaymentStatus
-from hcpay_app.services.common import dates
 
 LABELS = {
-    PaymentStatus.SCHEDULED: "Scheduled",
-    PaymentStatus.PROCESSING: "Processing",
-    PaymentStatus.PENDING: "Pending",
-    PaymentStatus.SUCCEEDED: "Paid",
-    PaymentStatus.DECLINED: "Declined",
-    PaymentStatus.RETURNED: "Returned",
-    PaymentStatus.CANCELED: "Canceled",
-    PaymentStatus.DISPUTED: "Disputed",
+    PaymentStatus.SCHEDULED: Msg("Scheduled"),
+    PaymentStatus.PROCESSING: Msg("Processing"),
+    PaymentStatus.PENDING: Msg("Pending"),
+    PaymentStatus.SUCCEEDED: Msg("Paid"),
+    PaymentStatus.DECLINED: Msg("Declined"),
+    PaymentStatus.RETURNED: Msg("Returned"),
+    PaymentStatus.CANCELED: Msg("Canceled"),
+    PaymentStatus.DISPUTED: Msg("Disputed"),
 }
+# What a payment's timeline says happened (kept on the payment's events as English words, shown
+# in the member's language through `known_text`).
+NOTE_SCHEDULED = Msg("Scheduled online")
+NOTE_SUBMITTED = Msg("Submitted online")
+NOTE_SENT = Msg("Sent to your bank")
+NOTE_APPROVED = Msg("Approved")
+NOTE_CANCELED_BY_YOU = Msg("Canceled by you")
+NOTES = (NOTE_SCHEDULED, NOTE_SUBMITTED, NOTE_SENT, NOTE_APPROVED, NOTE_CANCELED_BY_YOU)
+# Timeline notes with values in them (a reference, an amount, a bank's reason), as their message ids.
+NOTE_TEMPLATES = (
+    N_("Refunded {amount} ({reference})"),
+    N_("Disputed with your card issuer ({reference})"),
+    N_("Dispute {reference} closed"),
+    N_("Dispute {reference} closed: the issuer kept it"),
+    N_("Returned by your bank: {reason}"),
+    # Ledger entries' descriptions (a statement's lines). The billing ledger's own ("Payment {reference}",
+    # "Returned payment {reference}: {reason}", …) are written there; theirs read back the same way.
+    N_("Dispute fee ({reference})"),
+    N_("Dispute fee waived: dispute {reference} closed in our favor"),
+    N_("Refund {reference} of payment {payment}"),
+    N_("Payment {reference}"),
+    N_("Returned payment {reference}: {reason}"),
+    N_("Disputed payment {payment} ({reference})"),
+    N_("Dispute {reference} closed: payment {payment} counts again"),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)) + r"\Z"
+    )
+
+
+_NOTE_PATTERNS = tuple((template, _pattern(template)) for template in NOTE_TEMPLATES)
 TONES = {
     PaymentStatus.SCHEDULED: "blue",
     PaymentStatus.PROCESSING: "blue",
@@ -32,40 +69,72 @@ def explain(payment: Payment) -> str:
     """What the status means and when to expect the next step."""
     status = payment.status
     if status == PaymentStatus.SCHEDULED:
-        return (
-            f"This payment will be made on {dates.short_date(payment.payment_date)}. "
-            "You can cancel it from your dashboard until then."
+        return Msg(
+            "This payment will be made on {day}. You can cancel it from your dashboard until then.",
+            day=Dated(payment.payment_date),
         )
     if status == PaymentStatus.PROCESSING:
-        return "We're processing this payment. This usually takes a few seconds; refresh the page to see the result."
+        return Msg(
+            "We're processing this payment. This usually takes a few seconds; refresh the page to see the result."
+        )
     if status == PaymentStatus.PENDING:
         days = get_settings().bank_settle_business_days
-        when = (
-            dates.short_date(payment.expected_settle_on) if payment.expected_settle_on else f"in {days} business days"
-        )
-        return (
-            f"Bank payments take {days} business days. We expect this one to clear by {when}, and it counts "
-            "toward your bill once it clears. While it's on its way, no late fee is added for the amount it covers. "
-            "If your bank returns it, we'll tell you why."
+        if payment.expected_settle_on:
+            return Msg(
+                "Bank payments take {days} business days. We expect this one to clear by {day}, and it counts "
+                "toward your bill once it clears. While it's on its way, no late fee is added for the amount it "
+                "covers. If your bank returns it, we'll tell you why.",
+                days=days,
+                day=Dated(payment.expected_settle_on),
+            )
+        return Msg(
+            "Bank payments take {days} business days. We expect this one to clear within {days} business days, "
+            "and it counts toward your bill once it clears. While it's on its way, no late fee is added for the "
+            "amount it covers. If your bank returns it, we'll tell you why.",
+            days=days,
         )
     if status == PaymentStatus.SUCCEEDED:
-        return "Your payment was received and applied to your bill. Keep the reference number for your records."
+        return Msg("Your payment was received and applied to your bill. Keep the reference number for your records.")
     if status == PaymentStatus.DECLINED:
-        return (
-            payment.reason_message
-            or "This payment was declined. Nothing was charged. Try another card or bank account."
+        return reason_text(payment.reason_message) or Msg(
+            "This payment was declined. Nothing was charged. Try another card or bank account."
         )
     if status == PaymentStatus.RETURNED:
-        reason = payment.reason_message or "your bank returned it"
-        return (
-            f"Your bank returned this payment: {reason} The amount is owed again. "
-            "Please make a new payment, from another account if needed."
+        reason = reason_text(payment.reason_message) or Msg("your bank returned it")
+        return Msg(
+            "Your bank returned this payment: {reason} The amount is owed again. "
+            "Please make a new payment, from another account if needed.",
+            reason=reason,
         )
     if status == PaymentStatus.DISPUTED:
-        return (
+        return Msg(
             "This payment was disputed with your card issuer, who took the money back. It no longer counts "
             "toward your bills: please pay what is due."
         )
     if status == PaymentStatus.CANCELED:
-        return "This payment was canceled before it was made. Nothing was charged."
+        return Msg("This payment was canceled before it was made. Nothing was charged.")
     return ""
+
+
+def reason_text(stored: str | None) -> str | None:
+    """A decline or return reason as kept on the payment (its English words) back as the message it
+    was written from, so it reads in the member's language; a reason not among ours stays as it is."""
+    return known_text(stored)
+
+
+def known_text(stored: str | None) -> str | None:
+    """Words of ours kept in the database (a decline reason, a timeline note) back as their message."""
+    if not stored or isinstance(stored, Msg):
+        return stored
+    from hcpay_app.services.payments import templates
+
+    for message in (*templates.DECLINE_MESSAGES.values(), *templates.RETURN_MESSAGES.values(), *NOTES):
+        if str(message) == stored:
+            return message
+    if str(templates.RETURNED_FALLBACK) == stored:
+        return templates.RETURNED_FALLBACK
+    for template, pattern in _NOTE_PATTERNS:
+        found = pattern.match(stored)
+        if found:
+            return Msg(template, **{name: known_text(value) for name, value in found.groupdict().items()})
+    return stored
