@@ -11,7 +11,7 @@ from hcpay_app.services.common import dates, money, validators
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.payments import checkout, guest, method_validation
 from hcpay_app.state import method_form
-from hcpay_app.state.base import ServiceState, client_ip, form_text, payer_of, t
+from hcpay_app.state.base import ServiceState, client_ip, form_text, page_language, payer_of, t
 from hcpay_app.state.form_errors import FieldCheck, FieldRecheck
 
 
@@ -160,6 +160,7 @@ class GuestState(FieldRecheck, ServiceState, rx.State):
             today=clock.today(),
             payer_email=self._payer_email,
             payer=payer_of(self),
+            language=page_language(self),
         )
         if not call.ok:
             return

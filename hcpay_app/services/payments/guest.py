@@ -211,6 +211,7 @@ def submit(
     today: dt.date,
     payer_email: object = "",
     payer: card_guard.Payer | None = None,
+    language: str | None = None,
 ) -> GuestResult:
     """Submit a verified guest's payment, checking first that the account's coverage hasn't ended
     since `verify` (the daily job may have terminated it meanwhile). Refused, nothing is charged or
@@ -218,7 +219,8 @@ def submit(
 
     A payment that went through (paid, or a bank debit on its way) comes with a new receipt token;
     the first time, the payer's own receipt is emailed to `payer_email` when they gave one (the
-    account holder gets theirs from checkout as always)."""
+    account holder gets theirs from checkout as always), in `language` (the page's: a guest has no
+    login to keep one on)."""
     email = clean_payer_email(payer_email)
     account = session.get(BillingAccount, account_id) if type(account_id) is int else None
     if account is not None:
@@ -256,6 +258,7 @@ def submit(
             message=payer_receipt(payment, account.account_number[-4:]),
             kind=NoticeKind.PAYMENT_PENDING if payment.status == PaymentStatus.PENDING else NoticeKind.PAYMENT_RECEIPT,
             now=now,
+            language=language,
         )
     session.commit()
     return GuestResult(**fields, receipt_token=token, emailed_to=email if first_time else "")
