@@ -27,6 +27,17 @@ def brand() -> rx.Component:
     )
 
 
+def language_bar(max_width: str = "40rem") -> rx.Component:
+    """The language choice in a slim bar above the header, as state and health sites put it: the
+    first thing a reader of Spanish or Portuguese sees, on every page, and the header stays as it was."""
+    return rx.box(
+        rx.box(language_choice(), display="flex", justify_content="flex-end", max_width=max_width, margin_x="auto"),
+        padding_x="1rem",
+        background="#eef3f9",  # dark text on it: well above 4.5:1
+        color="#0b2e55",
+    )
+
+
 def member_nav() -> rx.Component:
     """The member's links: the bell (with the unread count), Dashboard, Settings and Help. One row
     of its own under the brand, down to a 360 px screen."""
@@ -95,9 +106,9 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
     does not wait for the log-in check), and the main column fills the screen, so the footer starts
     below the fold rather than being pushed down when the page's data arrives."""
     return rx.box(
+        language_bar(),
         rx.el.header(
             rx.box(
-                rx.box(language_choice(), grid_column="1 / -1", display="flex", justify_content="flex-end"),
                 brand(),
                 # Shown from the first paint, before the log-in check has answered; it goes away
                 # only once the page is up and nobody turned out to be logged in (on Help, the one
