@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.core.banner import has_connection_errors
 
 from hcpay_app import routes
 from hcpay_app.components.language import language_choice
@@ -35,6 +36,32 @@ def language_bar(max_width: str = "40rem") -> rx.Component:
         padding_x="1rem",
         background="#eef3f9",  # dark text on it: well above 4.5:1
         color="#0b2e55",
+    )
+
+
+def connection_overlay() -> rx.Component:
+    """What Reflex's own overlay did, in the page's language: the toasts' region (named for screen
+    readers) and a notice while the connection to the portal is lost. The app turns Reflex's
+    English overlay off (hcpay_app.py)."""
+    return rx.fragment(
+        rx.toast.provider(custom_attrs={"containerAriaLabel": _("Notifications")}),
+        rx.cond(
+            has_connection_errors,
+            rx.box(
+                rx.callout(
+                    _("The connection to the portal was lost. Trying again…"),
+                    icon="wifi-off",
+                    color_scheme="red",
+                    role="alert",
+                    high_contrast=True,
+                ),
+                position="fixed",
+                bottom="1rem",
+                left="1rem",
+                right="1rem",
+                z_index="9999",
+            ),
+        ),
     )
 
 
@@ -107,6 +134,7 @@ def page_shell(*children: rx.Component, title: str, member: bool = False) -> rx.
     below the fold rather than being pushed down when the page's data arrives."""
     return rx.box(
         language_bar(),
+        connection_overlay(),
         rx.el.header(
             rx.box(
                 brand(),

@@ -11,7 +11,7 @@ import reflex as rx
 
 from hcpay_app.components.data_table import data_table
 from hcpay_app.components.fields import NATIVE_INPUT_STYLE, member_form, text_field
-from hcpay_app.components.layout import TOUCH, brand, language_bar, notice
+from hcpay_app.components.layout import TOUCH, brand, connection_overlay, language_bar, notice
 from hcpay_app.i18n.build import _, _var, tr
 from hcpay_app.services.support import tables
 from hcpay_app.services.support.console import Line, MemberRow
@@ -512,6 +512,7 @@ def console_shell(*children: rx.Component) -> rx.Component:
     """The layout shell of `components.layout.page_shell`, wide enough for a desktop console."""
     return rx.box(
         language_bar(WIDE),
+        connection_overlay(),
         rx.el.header(
             rx.hstack(
                 brand(),

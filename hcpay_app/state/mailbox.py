@@ -10,7 +10,8 @@ import reflex as rx
 from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.services.adapters import mailer
-from hcpay_app.state.base import call_service
+from hcpay_app.i18n.catalogs import localize
+from hcpay_app.state.base import call_service, page_language
 
 
 @dataclasses.dataclass
@@ -37,4 +38,4 @@ class MailboxState(rx.State):
         if not get_settings().mailbox_enabled:
             self.messages = []
             return
-        self.messages = await call_service(_recent)
+        self.messages = localize(await call_service(_recent), page_language(self))
