@@ -21,10 +21,10 @@ app = rx.App(
     stylesheets=["/links.css", "/forms.css"],
     api_transformer=[http.api(), with_page_language, with_security_headers],
     backend_exception_handler=log_handler_failure,
-    # Reflex's overlay (connection banner, toaster) speaks English only: each page has its own,
-    # compiled in its language (components/layout.py, connection_overlay).
-    overlay_component=None,
 )
+# Reflex's overlay (connection banner, toaster) speaks English only: each page has its own,
+# compiled in its language (components/layout.py, connection_overlay).
+app.app_wraps.pop((5, "Overlay"), None)
 register_pages(app)
 app.register_lifespan_task(outbox_worker)
 app.register_lifespan_task(daily_job_worker)

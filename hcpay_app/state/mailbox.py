@@ -9,8 +9,8 @@ import reflex as rx
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.services.adapters import mailer
 from hcpay_app.i18n.catalogs import localize
+from hcpay_app.services.adapters import mailer
 from hcpay_app.state.base import call_service, page_language
 
 

@@ -281,7 +281,8 @@ def test_the_console_and_the_mailbox(page: Page, owing_user):
     # The development mailbox: its own words (every member's emails in it are data here; the
     # member journey checks the emails of a member who reads en-XA).
     with session_scope() as session:
-        walk.data |= {text for email in session.exec(select(OutboundEmail)).all() for text in (email.subject, email.body)}
+        emails = session.exec(select(OutboundEmail)).all()
+    walk.data |= {text for email in emails for text in (email.subject, email.body)}
     go(page, "/dev/mailbox")
     expect(page.get_by_role("heading", name=xa("Development mailbox"))).to_be_visible()
     walk.look("/dev/mailbox")
