@@ -40,11 +40,10 @@ def language_bar(max_width: str = "40rem") -> rx.Component:
 
 
 def connection_overlay() -> rx.Component:
-    """What Reflex's own overlay did, in the page's language: the toasts' region (named for screen
-    readers) and a notice while the connection to the portal is lost. The app turns Reflex's
-    English overlay off (hcpay_app.py)."""
+    """What Reflex's own overlay did, in the page's language: a notice while the connection to the
+    portal is lost. The app turns Reflex's English overlay (and its toasts) off (hcpay_app.py); a
+    page says what happened next to what the member tapped instead."""
     return rx.fragment(
-        rx.toast.provider(custom_attrs={"containerAriaLabel": _("Notifications")}),
         rx.cond(
             has_connection_errors,
             rx.box(

@@ -16,19 +16,21 @@ from babel.dates import format_date, format_skeleton, format_time
 
 # The Babel locale each language formats dates with: Spanish as written in the United States,
 # Portuguese as in Brazil (most of Massachusetts's Portuguese readers are Brazilian; Cape Verdean
-# and Portuguese readers read the same long dates). The pseudo-locale uses British order, so an
-# English date that skipped formatting ("Dec 23, 2026") stands out from one that didn't.
+# and Portuguese readers read the same long dates). The pseudo-locale uses British order in
+# accented letters ("23 Ðéç 2026"), so an English date that skipped formatting stands out.
+PSEUDO = "en-XA"
 BABEL_LOCALES = {"en": "en_US", "es": "es_US", "pt": "pt_BR", "en-XA": "en_GB"}
 PATTERNS = {
     "short": "medium",  # Dec 23, 2026 · 23 dic 2026 · 23 de dez. de 2026
     "long": "long",  # December 23, 2026 · 23 de diciembre de 2026
-    "month": "LLLL y",  # December 2026 · diciembre 2026
 }
 # Styles written from a CLDR skeleton: each locale orders the parts its own way.
-SKELETONS = {"weekday": "MMMMEEEEd"}  # Wednesday, December 23 · miércoles, 23 de diciembre
-# Spanish and Portuguese write month names in lower case, but a month that stands alone as a
-# heading or a table cell starts with a capital.
-CAPITALISED = {"month"}
+SKELETONS = {
+    "weekday": "MMMMEEEEd",  # Wednesday, December 23 · miércoles, 23 de diciembre
+    "month": "yMMMM",  # December 2026 · diciembre de 2026 · dezembro de 2026
+}
+# Spanish and Portuguese write month names in lower case, in a sentence and on their own alike.
+CAPITALISED: set[str] = set()
 
 
 @functools.cache
@@ -42,7 +44,16 @@ def date_text(day: dt.date, style: str, language: str) -> str:
         text = format_skeleton(SKELETONS[style], day, locale=locale)
     else:
         text = format_date(day, PATTERNS.get(style, style), locale=locale)
-    return text[:1].upper() + text[1:] if style in CAPITALISED else text
+    text = text[:1].upper() + text[1:] if style in CAPITALISED else text
+    return _pseudo_letters(text) if language == PSEUDO else text
+
+
+def _pseudo_letters(text: str) -> str:
+    """The pseudo-locale's dates in accented letters too: a date that skipped formatting (plain
+    "January 2027") then stands out on its pages."""
+    from hcpay_app.i18n.pseudo import ACCENTED
+
+    return text.translate(ACCENTED)
 
 
 def dollars(cents: int) -> str:

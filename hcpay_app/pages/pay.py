@@ -364,7 +364,12 @@ def done_step() -> rx.Component:
                     variant="soft",
                     style=TOUCH,
                     # Compiled into the page: scripts sent from the server need eval, which the CSP forbids.
-                    on_click=[rx.set_clipboard(PayState.reference), rx.toast.success(_("Reference number copied"))],
+                    on_click=[rx.set_clipboard(PayState.reference), PayState.copied],
+                ),
+                rx.el.span(
+                    rx.cond(PayState.reference_copied, _("Reference number copied"), ""),
+                    role="status",
+                    style={"min_height": "1.5em"},
                 ),
                 rx.data_list.root(
                     rx.data_list.item(

@@ -107,6 +107,7 @@ class PayState(FieldRecheck, MemberState, rx.State):
     warnings: list[str] = []
     invoices: list[str] = []
     reference: str = ""
+    reference_copied: bool = False  # "Copy reference number" was tapped: said on the page, in its language
     result_status: str = ""
     result_message: str = ""
     confirmation_heading: str = ""
@@ -247,6 +248,10 @@ class PayState(FieldRecheck, MemberState, rx.State):
         self.step = "review"
 
     @rx.event
+    def copied(self):
+        self.reference_copied = True
+
+    @rx.event
     async def load(self):
         return await self._run(self._load)
 
@@ -323,6 +328,7 @@ class PayState(FieldRecheck, MemberState, rx.State):
             self.method_form_key += 1
             return None
         self.reference, self.result_status, self.result_message = result.reference, result.status_label, result.message
+        self.reference_copied = False
         self._choice, self._idempotency_key = None, ""
         self.confirmation_heading = t(
             self,

@@ -76,6 +76,15 @@ def member_data(who, account, *payments) -> set[str]:
         "Visa ••••4242",
         "Checking ••••6789",
         *(p.reference for p in payments),
+        *_settings_data(),
+    }
+
+
+def _settings_data() -> set[str]:
+    """What the operator configured: phone numbers, each walk-in center's town and address."""
+    support = contact.support_contact()
+    return {support.phone, support.tty, support.interpreter_line} | {
+        value for centre in support.centres for value in (centre.town, centre.address)
     }
 
 

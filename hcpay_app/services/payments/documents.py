@@ -323,7 +323,18 @@ def history_csv(session: Session, actor: SessionUser, start: object, end: object
         for p in payments
     ]
     rows += [
-        (e.effective_on, 1, e.id, [e.kind, entry_references.get(e.id, ""), e.description, _dollars(e.amount_cents), ""])
+        (
+            e.effective_on,
+            1,
+            e.id,
+            [
+                e.kind,
+                entry_references.get(e.id, ""),
+                statuses.known_text(e.description) or "",
+                _dollars(e.amount_cents),
+                "",
+            ],
+        )
         for e in entries
     ]
     buffer = io.StringIO()

@@ -307,7 +307,7 @@ def _row(r, invoice_positions: dict[int, ledger.InvoicePosition]) -> HistoryRow:
     return HistoryRow(
         **common,
         title=entry_title(r.kind),
-        detail=r.detail,
+        detail=statuses.known_text(r.detail) or "",
         amount=money.format_cents(r.amount),
         status=label,
         tone=tone,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from hcpay_app.config import get_settings
@@ -42,7 +43,20 @@ NOTE_TEMPLATES = (
     N_("Returned payment {reference}: {reason}"),
     N_("Disputed payment {payment} ({reference})"),
     N_("Dispute {reference} closed: payment {payment} counts again"),
+    N_("Disputed payment {payment_reference} ({reference})"),
+    N_("Dispute {reference} closed: payment {payment_reference} counts again"),
+    # Billing's own lines (a premium, a late fee, a credit used) and the console's adjustments,
+    # whose {why} is what the agent wrote.
+    N_("Premium for {month}"),
+    N_("Late fee: {month} premium unpaid"),
+    N_("Credit of {amount} applied to the {month} bill"),
+    N_("Credit of {amount} used for the {month} bill"),
+    N_("Late fee waived: {why}"),
+    N_("Credit: {why}"),
+    N_("Adjustment: {why}"),
 )
+# Parameters stored as English words that are dates: read back as dates, so they show per locale.
+_MONTH_PARAMS = {"month"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -136,5 +150,14 @@ def known_text(stored: str | None) -> str | None:
     for template, pattern in _NOTE_PATTERNS:
         found = pattern.match(stored)
         if found:
-            return Msg(template, **{name: known_text(value) for name, value in found.groupdict().items()})
+            return Msg(template, **{name: _read_back(name, value) for name, value in found.groupdict().items()})
     return stored
+
+
+def _read_back(name: str, value: str):
+    if name in _MONTH_PARAMS:
+        try:
+            return Dated(dt.datetime.strptime(value, "%B %Y").date(), "month")
+        except ValueError:
+            return value
+    return known_text(value)

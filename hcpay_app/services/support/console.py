@@ -221,12 +221,17 @@ def member_record(
                     kind=e.kind,
                     amount=money.format_cents(e.amount_cents),
                 ),
-                e.description,
+                statuses.known_text(e.description) or "",
             )
             for e in entries
         ],
         fees=[
-            Line(e.id, Msg("Late fee {amount}", amount=money.format_cents(e.amount_cents)), e.description) for e in fees
+            Line(
+                e.id,
+                Msg("Late fee {amount}", amount=money.format_cents(e.amount_cents)),
+                statuses.known_text(e.description) or "",
+            )
+            for e in fees
         ],
         notices=[Line(n.id, n.title, Dated(clock.local_date(n.created_at))) for n in notes],
         tickets=[staff_ticket_view(session, t, now=moment, flags=[f.label for f in flags]) for t in tickets],
@@ -424,7 +429,7 @@ def waive_fee(
             effective_on=today,
             now=now,
             invoice_id=fee.invoice_id,
-            description=f"Late fee waived: {why}",
+            description=Msg("Late fee waived: {why}", why=why),
         )
         paid_notices.resolve_for_account(s, fee.billing_account_id, now=now)  # the waiver may pay the bill
         audit.record(
@@ -472,7 +477,7 @@ def post_adjustment(
             amount_cents=-cents,
             effective_on=today,
             now=now,
-            description=f"Credit: {why}",
+            description=Msg("Credit: {why}", why=why),
         )
         paid_notices.resolve_for_account(session, account.id, now=now)  # the credit may pay a bill
     elif direction == "charge":
@@ -491,7 +496,7 @@ def post_adjustment(
             effective_on=today,
             now=now,
             invoice_id=newest.id,
-            description=f"Adjustment: {why}",
+            description=Msg("Adjustment: {why}", why=why),
         )
     else:
         raise ValidationError({"direction": Msg("Choose credit or charge.")})
