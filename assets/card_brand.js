@@ -16,6 +16,8 @@
       if (brands[i][1].test(digits)) { brand = brands[i][0]; break; }
     }
     var out = document.getElementById("card-brand");
-    if (out) out.textContent = brand ? "Card type: " + brand : "";
+    // The page's language's words, with {brand} where the network's name goes.
+    var words = (out && out.getAttribute("data-template")) || "Card type: {brand}";
+    if (out) out.textContent = brand ? words.replace("{brand}", brand) : "";
   });
 })();

@@ -21,6 +21,7 @@ app = rx.App(
     stylesheets=["/links.css", "/forms.css"],
     api_transformer=[http.api(), with_page_language, with_security_headers],
     backend_exception_handler=log_handler_failure,
+    toaster=None,  # its region is named in English only; pages say what happened next to the control
 )
 # Reflex's overlay (connection banner, toaster) speaks English only: each page has its own,
 # compiled in its language (components/layout.py, connection_overlay).

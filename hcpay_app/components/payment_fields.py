@@ -68,7 +68,10 @@ def card_fields(
             max_length=23,
             recheck=recheck,
         ),
-        rx.text("", id="card-brand", size="2", aria_live="polite"),
+        # assets/card_brand.js fills it in the browser from this page's own words ("{brand}" kept).
+        rx.text(
+            "", id="card-brand", size="2", aria_live="polite", custom_attrs={"data-template": _("Card type: {brand}")}
+        ),
         rx.grid(
             text_field(
                 _("Expiration (MM/YY)"),

@@ -63,7 +63,7 @@ READABLE = """() => {
 DATA_PATTERNS = [
     r"[A-Z]{2}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}",  # payment, refund, dispute references
     r"\b(?:T|TK|SR|HC|RF|DP)-[0-9A-Z-]+",  # ticket numbers and other references
-    r"[\w.+-]+@[\w.-]+",  # email addresses
+    r"\S+@[\w.-]+",  # email addresses (masked ones too: m•••@example.com)
     r"https?://\S+",
     r"\b(?:Visa|Mastercard|Amex|American Express|Discover)\b",  # card brands are names
     r"\bET\b",  # the portal's time zone
