@@ -69,8 +69,12 @@ def card_fields(
             recheck=recheck,
         ),
         # assets/card_brand.js fills it in the browser from this page's own words ("{brand}" kept).
-        rx.text(
-            "", id="card-brand", size="2", aria_live="polite", custom_attrs={"data-template": _("Card type: {brand}")}
+        rx.el.p(
+            "",
+            id="card-brand",
+            aria_live="polite",
+            custom_attrs={"data-template": _("Card type: {brand}")},
+            style={"font_size": "var(--font-size-2)", "margin": "0"},
         ),
         rx.grid(
             text_field(
