@@ -19,13 +19,13 @@ branch_labels = None
 depends_on = None
 
 
+# Not in batch mode: rebuilding `user` would drop a table many foreign keys point at. SQLite
+# (3.35+) and PostgreSQL both add and drop a plain column in place.
 def upgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(
-            sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="en")
-        )
+    op.add_column(
+        "user", sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False, server_default="en")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.drop_column("language")
+    op.drop_column("user", "language")

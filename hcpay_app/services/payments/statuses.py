@@ -136,17 +136,22 @@ def reason_text(stored: str | None) -> str | None:
     return known_text(stored)
 
 
+# Messages written elsewhere and kept as their English words (decline and return reasons):
+# `payments.templates` registers them here, as it imports this module (not the other way round).
+_REMEMBERED: list[Msg] = []
+
+
+def remember(*messages: Msg) -> None:
+    _REMEMBERED.extend(messages)
+
+
 def known_text(stored: str | None) -> str | None:
     """Words of ours kept in the database (a decline reason, a timeline note) back as their message."""
     if not stored or isinstance(stored, Msg):
         return stored
-    from hcpay_app.services.payments import templates
-
-    for message in (*templates.DECLINE_MESSAGES.values(), *templates.RETURN_MESSAGES.values(), *NOTES):
+    for message in (*_REMEMBERED, *NOTES):
         if str(message) == stored:
             return message
-    if str(templates.RETURNED_FALLBACK) == stored:
-        return templates.RETURNED_FALLBACK
     for template, pattern in _NOTE_PATTERNS:
         found = pattern.match(stored)
         if found:

@@ -503,3 +503,7 @@ def dispute_closed(*, won: bool, amount_cents: int, payment_reference: str, disp
             ],
         ),
     )
+
+
+# Reasons are kept on payments as their English words: statuses reads them back as these messages.
+statuses.remember(*DECLINE_MESSAGES.values(), *RETURN_MESSAGES.values(), RETURNED_FALLBACK)
