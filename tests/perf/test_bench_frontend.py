@@ -387,6 +387,10 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
     results = {
         "blank Reflex app, /": audit_median(binary, chromium, blank["base"] + "/"),
         "log-in page /": audit_median(binary, chromium, hcpay["base"] + "/"),
+        # The same goals in every language: each language's pages are compiled on their own.
+        "log-in page in Spanish /es": audit_median(binary, chromium, hcpay["base"] + "/es"),
+        "log-in page in Portuguese /pt": audit_median(binary, chromium, hcpay["base"] + "/pt"),
+        "Create Account in Spanish /es/register": audit_median(binary, chromium, hcpay["base"] + "/es/register"),
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{chromium.port}")
