@@ -32,7 +32,7 @@ catalogs:
 
 # After changing member-facing text: pull every message id into the template, then merge it into
 # each language's catalog (new entries arrive empty, for the translator; see README, "Languages").
-BABEL_KEYWORDS := -k _var -k Msg -k plural:1,2 -k N_
+BABEL_KEYWORDS := -k _var -k _var_plural:1,2 -k Msg -k plural:1,2 -k N_
 extract: install
 	$(VENV)/bin/pybabel -q extract -F $(LOCALES)/babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file \
 	  --project hcpay --copyright-holder "Health Connector" -o $(LOCALES)/messages.pot hcpay_app

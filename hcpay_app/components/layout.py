@@ -7,7 +7,7 @@ from reflex_components_core.core.banner import has_connection_errors
 
 from hcpay_app import routes
 from hcpay_app.components.language import language_choice
-from hcpay_app.i18n.build import _, _var, href
+from hcpay_app.i18n.build import _, _var_plural, href
 from hcpay_app.state.session import SessionState
 
 TOUCH = {"min_height": "44px"}
@@ -86,7 +86,7 @@ def member_nav() -> rx.Component:
                 align_items="center",
                 aria_label=rx.cond(
                     SessionState.unread > 0,
-                    _var("Notifications, {count} unread", count=SessionState.unread),
+                    _var_plural("Notifications, {count} unread", "Notifications, {count} unread", SessionState.unread),
                     _("Notifications"),
                 ),
                 id="notifications-bell",

@@ -63,6 +63,26 @@ def _var(msgid: str, /, **values: Any) -> Any:
     return result if result is not None else rx.Var.create("")
 
 
+def _var_plural(singular: str, plural: str, /, count: Any) -> Any:
+    """`_var` with a count: one form for 1, the other for any other number (the forms English,
+    Spanish and Portuguese have), each from the catalog's plural entry."""
+    import reflex as rx
+
+    def form(n: int) -> Any:
+        marks = Msg.plural(singular, plural, n, count="\x00count\x00")
+        text = catalogs.translate(marks, _building.get())
+        pieces = [p for p in text.split("\x00count\x00")]
+        result: Any = None
+        for index, piece in enumerate(pieces):
+            if index:
+                result = (result + _as_text(count)) if result is not None else _as_text(count)
+            if piece:
+                result = piece if result is None else result + piece
+        return result
+
+    return rx.cond(count == 1, form(1), form(2))
+
+
 def _as_text(value: Any) -> Any:
     import reflex as rx
 

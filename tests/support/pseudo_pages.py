@@ -22,7 +22,15 @@ from hcpay_app.i18n import catalogs, pseudo
 from hcpay_app.i18n.languages import NATIVE_NAMES
 
 APP_DIR = Path(catalogs.__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "_var": None, "Msg": None, "N_": None, "plural": (1, 2), "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "_var": None,
+    "_var_plural": (1, 2),
+    "Msg": None,
+    "N_": None,
+    "plural": (1, 2),
+    "ngettext": (1, 2),
+}
 
 _LITERAL = r'"((?:[^"\\]|\\.)*)"'
 _PATTERNS = [
