@@ -23,7 +23,7 @@ from hcpay_app.db import session_scope
 from hcpay_app.i18n.catalogs import translate
 from hcpay_app.i18n.languages import NATIVE_NAMES
 from hcpay_app.i18n.message import Msg
-from hcpay_app.models import BillingAccount, Member, OutboundEmail, User
+from hcpay_app.models import BillingAccount, Member, OutboundEmail, TicketMessage, User
 from hcpay_app.services.accounts import authn
 from hcpay_app.services.common import contact
 from hcpay_app.services.jobs import daily
@@ -280,6 +280,13 @@ def test_the_console_and_the_mailbox(page: Page, owing_user):
         row.language = XA
         session.add(row)
         session.commit()
+    # The console shows every member's tickets: what members and agents wrote, their names and
+    # usernames (this run's other journeys' too) are data here.
+    with session_scope() as session:
+        members = session.exec(select(Member)).all()
+        walk.data |= {f"{m.first_name} {m.last_name}" for m in members} | {m.first_name for m in members}
+        walk.data |= {m.last_name for m in members} | set(session.exec(select(User.username)).all())
+        walk.data |= set(session.exec(select(TicketMessage.body)).all())
     staff_log_in(page, staff)
     page.wait_for_url(f"**{PREFIX}/console")
     expect(page.get_by_role("heading", name=xa("Support console"))).to_be_visible()
