@@ -74,12 +74,13 @@ DATA_PATTERNS = [
 
 
 def leftover(text: str, data: set[str]) -> bool:
-    """Plain English left in `text` once the data in it is taken out."""
+    """Plain English left in `text` once the data in it is taken out (patterns first: a value of
+    the data may be a piece of an address or a reference)."""
+    for pattern in DATA_PATTERNS:
+        text = re.sub(pattern, " ", text)
     for value in sorted(data, key=len, reverse=True):
         if value:
             text = text.replace(value, " ")
-    for pattern in DATA_PATTERNS:
-        text = re.sub(pattern, " ", text)
     return english_left(text)
 
 
