@@ -74,14 +74,20 @@ DATA_PATTERNS = [
 
 
 def leftover(text: str, data: set[str]) -> bool:
-    """Plain English left in `text` once the data in it is taken out (patterns first: a value of
-    the data may be a piece of an address or a reference)."""
+    """Plain English left in `text` once the data in it is taken out: whole values first (an
+    email's body), then the patterns, then the values again (a value may have been a piece of an
+    address or a reference)."""
+
+    def without_values(text: str) -> str:
+        for value in sorted(data, key=len, reverse=True):
+            if value:
+                text = text.replace(value, " ")
+        return text
+
+    text = without_values(text)
     for pattern in DATA_PATTERNS:
         text = re.sub(pattern, " ", text)
-    for value in sorted(data, key=len, reverse=True):
-        if value:
-            text = text.replace(value, " ")
-    return english_left(text)
+    return english_left(without_values(text))
 
 
 def member_data(user: dict) -> set[str]:
