@@ -234,11 +234,8 @@ def session_is_live(token: str) -> bool:
         return authn.resolve(session, token, now=clock.utcnow()) is not None
 
 
-def log_in_as(page, user) -> None:
-    """Open the dashboard already logged in: the session is made by the log-in service and handed
-    to the browser as its cookie, as Playwright's guides reuse a logged-in state. The log-in form
-    itself is walked by tests/e2e/test_accounts.py; journeys that start after it skip the typing
-    and the bcrypt wait."""
+def give_session(page, user) -> None:
+    """A session made by the log-in service, handed to the browser as its cookie."""
     with session_scope() as session:
         _user_id, token = authn.login(
             session, username=user["username"], password=user["password"], ip="127.0.0.1", now=clock.utcnow()
@@ -247,6 +244,14 @@ def log_in_as(page, user) -> None:
     page.context.add_cookies(
         [{"name": SESSION_COOKIE, "value": token, "url": BASE_URL, "sameSite": "Strict", "httpOnly": False}]
     )
+
+
+def log_in_as(page, user) -> None:
+    """Open the dashboard already logged in: the session is made by the log-in service and handed
+    to the browser as its cookie, as Playwright's guides reuse a logged-in state. The log-in form
+    itself is walked by tests/e2e/test_accounts.py; journeys that start after it skip the typing
+    and the bcrypt wait."""
+    give_session(page, user)
     page.goto("/dashboard")
     page.wait_for_url(re.compile(r"/dashboard/?$"))
     page.get_by_role("button", name="Log out").wait_for()

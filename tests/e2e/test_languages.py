@@ -16,16 +16,14 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from hcpay_app import clock
-from hcpay_app.config import SESSION_COOKIE
 from hcpay_app.db import session_scope
 from hcpay_app.i18n import formats
 from hcpay_app.i18n.catalogs import translate
 from hcpay_app.i18n.languages import NATIVE_NAMES, Language
 from hcpay_app.i18n.message import Msg
 from hcpay_app.models import BillingAccount, Member, User
-from hcpay_app.services.accounts import authn
 from hcpay_app.services.accounts import templates as account_templates
-from tests.e2e.harness import BASE_URL, PASSWORD, TYPED_SECRETS, latest_email
+from tests.e2e.harness import BASE_URL, PASSWORD, TYPED_SECRETS, give_session, latest_email
 from tests.support.bills import issue_as_scheduled
 
 LANGUAGES = [Language.ES, Language.PT]
@@ -59,14 +57,7 @@ def set_language(username: str, language: str) -> None:
 
 def open_dashboard_in(page: Page, user: dict, language: str) -> None:
     """Logged in with a session from the log-in service (as `log_in_as`), dashboard in `language`."""
-    with session_scope() as session:
-        _user_id, token = authn.login(
-            session, username=user["username"], password=user["password"], ip="127.0.0.1", now=clock.utcnow()
-        )
-    TYPED_SECRETS["session token"].add(token)
-    page.context.add_cookies(
-        [{"name": SESSION_COOKIE, "value": token, "url": BASE_URL, "sameSite": "Strict", "httpOnly": False}]
-    )
+    give_session(page, user)
     page.goto(f"/{language}/dashboard" if language != "en" else "/dashboard")
     log_out = words(language, "Log out") if language != "en" else "Log out"
     expect(page.get_by_role("button", name=log_out)).to_be_visible()

@@ -18,16 +18,14 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from hcpay_app import clock
-from hcpay_app.config import SESSION_COOKIE
 from hcpay_app.db import session_scope
 from hcpay_app.i18n.catalogs import translate
 from hcpay_app.i18n.languages import NATIVE_NAMES
 from hcpay_app.i18n.message import Msg
 from hcpay_app.models import BillingAccount, Member, OutboundEmail, TicketMessage, User
-from hcpay_app.services.accounts import authn
 from hcpay_app.services.common import contact
 from hcpay_app.services.jobs import daily
-from tests.e2e.harness import BASE_URL, TYPED_SECRETS, make_staff, staff_log_in
+from tests.e2e.harness import give_session, make_staff, staff_log_in
 from tests.support.bills import issue_as_scheduled
 from tests.support.pseudo_pages import english_left
 
@@ -143,13 +141,7 @@ def log_in(page: Page, user: dict) -> None:
         row.language = XA
         session.add(row)
         session.commit()
-        _user_id, token = authn.login(
-            session, username=user["username"], password=user["password"], ip="127.0.0.1", now=clock.utcnow()
-        )
-    TYPED_SECRETS["session token"].add(token)
-    page.context.add_cookies(
-        [{"name": SESSION_COOKIE, "value": token, "url": BASE_URL, "sameSite": "Strict", "httpOnly": False}]
-    )
+    give_session(page, user)
     go(page, "/dashboard")
     expect(page.get_by_role("button", name=translate(Msg("Log out"), XA))).to_be_visible()
 
