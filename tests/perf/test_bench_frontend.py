@@ -394,6 +394,9 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{chromium.port}")
+        # The audits keep storage, so the device now remembers the last page's language (Spanish):
+        # forget it, or the log-in page below would be the Spanish one.
+        browser.contexts[0].clear_cookies()
         page = browser.contexts[0].new_page()
         page.goto(hcpay["base"] + "/")
         page.get_by_label("Username").fill(hcpay["user"]["username"])
