@@ -96,10 +96,12 @@ PG_SERVICE_TESTS = tests/unit/test_concurrency.py tests/unit/test_job_once.py te
 	tests/unit/test_ledger.py tests/unit/test_jobs.py tests/unit/test_card_guard.py
 test-scale-out-core: install system-packages
 	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest $(PG_SERVICE_TESTS) -q -p no:playwright -n auto
-	HCPAY_TEST_DATABASE=postgresql $(PY) -m pytest tests/e2e -q -m core
+	HCPAY_TEST_DATABASE=postgresql HCPAY_E2E_REUSE_BUILD=$(REUSE_BUILD) $(PY) -m pytest tests/e2e -q -m core
 
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-test: lint test-unit-at-ci-date test-e2e test-scale-out-core
+# The PostgreSQL journeys serve the frontend the journeys just built (same source, one build).
+test: lint test-unit-at-ci-date test-e2e
+	@$(MAKE) --no-print-directory test-scale-out-core REUSE_BUILD=1
 
 # The benchmarks (tests/perf; about 20 minutes): figures next to goals in tests/perf/results.json and
 # results.md, written afresh each run. Lighthouse comes from npm into ~/.cache/hcpay-bench at the first

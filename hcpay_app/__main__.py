@@ -4,7 +4,9 @@ migrate               upgrade the database schema to the newest version
 setup                 migrate, then load demo data when the database is empty (used by `make run`)
 seed-demo             load the demo roster and accounts
 import-roster FILE    import a Health Connector roster CSV
-run-daily [--date D]  run the daily job for a date (default today)
+run-daily [--date D]  run the daily job for a date (default today), showing the charges' progress
+charge-worker         work the charges' task queue (Redis) until stopped: add these on any machine
+                      to share the daily job's charges (HCPAY_CHARGE_WORKER_THREADS threads each)
 create-staff          create a support-console login (asks for the password, or reads HCPAY_STAFF_PASSWORD)
                       and print its single-use enrolment link for the authenticator app
 staff-enrol-link      a new enrolment link for a staff login (lost phone): the old authenticator
@@ -38,6 +40,27 @@ def _seed() -> None:
     print(f"ready login: {demo.READY_LOGIN['username']} / {demo.DEMO_PASSWORD}")
 
 
+def charge_worker() -> int:
+    """Work the charges' queue until SIGTERM or SIGINT (then finish the charges in hand)."""
+    import signal
+    import threading
+
+    from hcpay_app.services.jobs import charge_queue
+
+    if not get_settings().redis_url:
+        print("charge-worker needs REDIS_URL: without Redis the daily job charges in-process", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = charge_queue.worker()
+    worker.start()
+    print(f"charge-worker: {worker.worker_threads} threads on the {charge_queue.QUEUE!r} queue", flush=True)
+    stop.wait()
+    worker.stop()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(
@@ -51,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("file", type=Path)
     run_daily = commands.add_parser("run-daily")
     run_daily.add_argument("--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    commands.add_parser("charge-worker")
     staff = commands.add_parser("create-staff")
     staff.add_argument("--username", required=True)
     staff.add_argument("--email", required=True)
@@ -105,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             session.commit()
         print(f"Single-use enrolment link for {args.username}: {second_factor.enrol_link(token)}")
     elif args.command == "run-daily":
-        print(daily.run_daily(args.date).line())
+        print(daily.run_daily(args.date, progress=lambda line: print(line, flush=True)).line())
+    elif args.command == "charge-worker":
+        return charge_worker()
     elif args.command == "import-roster":
         try:
             text = args.file.read_text(encoding="utf-8-sig")

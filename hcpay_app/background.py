@@ -10,10 +10,12 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.db import exclusive, session_scope
 from hcpay_app.services.adapters import mailer
-from hcpay_app.services.jobs import daily
+from hcpay_app.services.jobs import daily, settlement
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 3
+# How often charges the processor left unanswered (a timeout, a rate limit) are asked again.
+RECONCILE_INTERVAL_SECONDS = 60
 
 
 def _deliver() -> int:
@@ -60,3 +62,21 @@ async def daily_job_worker() -> None:
         except Exception:  # noqa: BLE001 — log and try again next round; the job is idempotent
             log.exception("daily job failed")
         await asyncio.sleep(max(60.0, _seconds_until_next_run(get_settings().daily_job_hour)))
+
+
+def _reconcile() -> int:
+    with session_scope() as session:
+        return settlement.reconcile_processing(session, now=clock.utcnow(), today=clock.today())
+
+
+async def reconcile_worker() -> None:
+    """Every minute, finish payments whose charge got no answer, so a member who saw "processing"
+    gets the result (and its email) within minutes, not at the next daily job. Safe on every worker
+    at once: the processor answers a repeated key with its first answer, and only one finisher
+    records it."""
+    while True:
+        await asyncio.sleep(RECONCILE_INTERVAL_SECONDS)
+        try:
+            await asyncio.to_thread(_reconcile)
+        except Exception:  # noqa: BLE001 — the payments stay "processing" for the next round
+            log.exception("reconciling unanswered charges failed")

@@ -153,6 +153,21 @@ class Settings:
     dispute_after_days: int = 7
     dispute_decided_after_days: int = 30
     dispute_fee_cents: int = 0
+    # The sandbox processor's network (services/adapters/sandbox_network.py), ideal unless set.
+    sandbox_latency_ms: int = 0
+    sandbox_jitter_ms: int = 0
+    sandbox_rate_limit: int = 0
+    sandbox_timeout_rate: float = 0.0
+    sandbox_seed: int | None = None
+    # The charges' task queue (services/jobs/charge_queue.py): charges a second across every
+    # worker (0: no limit; keep it below the processor's), threads per worker process and in the
+    # daily job itself (0: leave the work to `charge-worker` processes), and the Redis broker's
+    # heartbeat (a worker silent this long is dead; its messages go to others) and upkeep rate.
+    charge_rate_limit: int = 0
+    charge_worker_threads: int = 8
+    job_worker_threads: int = 8
+    queue_heartbeat_ms: int = 60_000
+    queue_maintenance_chance: int = 1000
 
     # Where Reflex binds the backend (`reflex run --backend-host` sets REFLEX_BACKEND_HOST).
     backend_host: str = "0.0.0.0"
@@ -300,6 +315,16 @@ def load_settings() -> Settings:
         dispute_after_days=max(_int("HCPAY_DISPUTE_AFTER_DAYS", 7), 0),
         dispute_decided_after_days=max(_int("HCPAY_DISPUTE_DECIDED_AFTER_DAYS", 30), 1),
         dispute_fee_cents=max(_int("HCPAY_DISPUTE_FEE_CENTS", 0), 0),
+        sandbox_latency_ms=max(_int("HCPAY_SANDBOX_LATENCY_MS", 0), 0),
+        sandbox_jitter_ms=max(_int("HCPAY_SANDBOX_JITTER_MS", 0), 0),
+        sandbox_rate_limit=max(_int("HCPAY_SANDBOX_RATE_LIMIT", 0), 0),
+        sandbox_timeout_rate=min(max(float(os.environ.get("HCPAY_SANDBOX_TIMEOUT_RATE") or 0), 0.0), 1.0),
+        sandbox_seed=_int("HCPAY_SANDBOX_SEED", 0) if os.environ.get("HCPAY_SANDBOX_SEED") else None,
+        charge_rate_limit=max(_int("HCPAY_CHARGE_RATE_LIMIT", 0), 0),
+        charge_worker_threads=max(_int("HCPAY_CHARGE_WORKER_THREADS", 8), 1),
+        job_worker_threads=max(_int("HCPAY_JOB_WORKER_THREADS", 8), 0),
+        queue_heartbeat_ms=max(_int("HCPAY_QUEUE_HEARTBEAT_MS", 60_000), 1000),
+        queue_maintenance_chance=min(max(_int("HCPAY_QUEUE_MAINTENANCE_CHANCE", 1000), 1), 1_000_000),
         clock_start=_clock_setting("HCPAY_CLOCK_START", env, time_zone),
         clock_anchor=_clock_setting("HCPAY_CLOCK_ANCHOR", env, time_zone),
         trusted_proxies=_networks("HCPAY_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES),

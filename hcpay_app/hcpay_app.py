@@ -3,7 +3,7 @@
 import reflex as rx
 
 from hcpay_app import http
-from hcpay_app.background import daily_job_worker, outbox_worker
+from hcpay_app.background import daily_job_worker, outbox_worker, reconcile_worker
 from hcpay_app.event_errors import log_handler_failure
 from hcpay_app.language_routing import with_page_language
 from hcpay_app.pages import register_pages
@@ -29,3 +29,4 @@ app.app_wraps.pop((5, "Overlay"), None)
 register_pages(app)
 app.register_lifespan_task(outbox_worker)
 app.register_lifespan_task(daily_job_worker)
+app.register_lifespan_task(reconcile_worker)

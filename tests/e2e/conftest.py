@@ -45,8 +45,8 @@ def app_server():
     """Build and serve the app once for the whole run; stop it afterwards."""
     migrations.upgrade()
     catalogs_ready()
-    web_workdir_ready()
-    process = server.start(PORT, APP_ENV, APP_LOG)
+    prebuilt = web_workdir_ready()
+    process = server.start(PORT, APP_ENV, APP_LOG, prebuilt=prebuilt)
     web_workdir_built()
     try:
         yield BASE_URL

@@ -62,7 +62,12 @@ APP_ENV = {
     # The en-XA pseudo-locale's pages (/xa/…): tests/e2e/test_pseudo_locale.py walks them.
     "HCPAY_PSEUDO_LOCALE": "1",
 }
-if not FIRST_WORKER:
+# One frontend build a `make test`: the first worker builds it; any other worker, and the PostgreSQL
+# stage after the journeys (HCPAY_E2E_REUSE_BUILD=1, set by `make test` only, where the source can't
+# have changed in between), serves a copy of that build pointed at its own port.
+REUSE_BUILD = os.environ.get("HCPAY_E2E_REUSE_BUILD") == "1" and (server.ROOT / ".web" / "build" / "client").is_dir()
+BUILDS = FIRST_WORKER and not REUSE_BUILD
+if not BUILDS:
     APP_ENV.update(REFLEX_WEB_WORKDIR=str(TMP / "web"), REFLEX_STATES_WORKDIR=str(TMP / "states"))
 if CLOCK_START != "system":
     APP_ENV.update(HCPAY_CLOCK_START=CLOCK_START, HCPAY_CLOCK_ANCHOR=f"{time.time():.6f}")
@@ -134,22 +139,25 @@ def catalogs_ready() -> None:
         subprocess.run(["make", "-s", "--no-print-directory", "catalogs"], cwd=server.ROOT, check=True)
 
 
-def web_workdir_ready(timeout: float = 900) -> None:
-    """Before this worker's app starts: the first worker goes ahead; any other waits until the
-    first serves, then copies its `.web` (packages installed, build done) to build from."""
-    if FIRST_WORKER:
-        return
+def web_workdir_ready(timeout: float = 900) -> bool:
+    """Before this worker's app starts: the building worker goes ahead (False); any other waits
+    until the first serves, copies its built `.web` and points it at this worker's port (True: serve
+    it as built)."""
+    if BUILDS:
+        return False
     deadline = time.monotonic() + timeout
-    while not WEB_READY.exists():
+    while not REUSE_BUILD and not WEB_READY.exists():
         if time.monotonic() > deadline:
             raise RuntimeError("the first e2e worker's app never started")
         time.sleep(1)
     shutil.copytree(server.ROOT / ".web", TMP / "web", symlinks=True)
+    server.point_build_at(TMP / "web", PORT)
+    return True
 
 
 def web_workdir_built() -> None:
     """The first worker's app serves: the others may copy its `.web` now."""
-    if FIRST_WORKER and WORKER:
+    if BUILDS and WORKER:
         WEB_READY.touch()
 
 

@@ -58,6 +58,18 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 _met(d["ratio"] <= d["goal_ratio"]),
             )
         )
+    if q := results.get("autopay_fan_out_postgresql"):
+        minutes = q["100k_charges_minutes_at_this_rate"]
+        out.append(
+            (
+                f"autopay on the queue, {q['charges']:,} charges at {q['processor_latency_ms']} ms, "
+                f"PostgreSQL, {q['workers']} workers",
+                f"{q['charges_per_second']} a second ({q['speed_up']}× one after another); "
+                f"100,000 would take {minutes} min",
+                "whole job ≤ 15 min",
+                _met(minutes is not None and minutes <= 15),
+            )
+        )
     if e := results.get("event_loop_ping_during_30_logins"):
         out.append(
             (

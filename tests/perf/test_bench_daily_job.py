@@ -32,8 +32,9 @@ RUN_DAY = dt.date(2027, 3, 1)
 NOW = dt.datetime(2027, 3, 1, 11, 0, tzinfo=dt.UTC)
 
 
-def _populate(session: Session) -> None:
-    """Members, accounts starting next month, portal users for half, autopay for a tenth."""
+def _populate(session: Session, accounts: int = ACCOUNTS, autopay_every: int = 10) -> None:
+    """Members, accounts starting next month, portal users for half, autopay for one in
+    `autopay_every` of them (of the users: member numbers ≡ 1 modulo it)."""
     start = dt.date(2027, 4, 1)
     session.execute(
         insert(Member),
@@ -51,7 +52,7 @@ def _populate(session: Session) -> None:
                 "created_at": NOW,
                 "updated_at": NOW,
             }
-            for i in range(1, ACCOUNTS + 1)
+            for i in range(1, accounts + 1)
         ],
     )
     session.execute(
@@ -66,7 +67,7 @@ def _populate(session: Session) -> None:
                 "coverage_start": start,
                 "coverage_status": "active",
             }
-            for i in range(1, ACCOUNTS + 1)
+            for i in range(1, accounts + 1)
         ],
     )
     session.execute(
@@ -82,11 +83,11 @@ def _populate(session: Session) -> None:
                 "password_changed_at": NOW,
                 "created_at": NOW,
             }
-            for i in range(1, ACCOUNTS + 1, 2)
+            for i in range(1, accounts + 1, 2)
         ],
     )
     users = session.exec(select(User.id, User.member_id)).all()
-    autopay = [(uid, member_id) for uid, member_id in users if member_id % 10 == 1]
+    autopay = [(uid, member_id) for uid, member_id in users if member_id % autopay_every == 1 % autopay_every]
     session.execute(
         insert(PaymentMethod),
         [

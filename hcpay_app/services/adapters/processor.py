@@ -38,6 +38,7 @@ from hcpay_app import clock
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.models import MethodKind, SandboxCharge
+from hcpay_app.services.adapters.sandbox_network import Fault, NetworkConditions, SandboxNetwork
 
 
 def _random_id(length: int = 20) -> str:
@@ -113,6 +114,23 @@ class BankOutcome:
     code: str = ""
 
 
+class ProcessorUnavailable(Exception):
+    """The processor gave no answer to a call."""
+
+
+class ProcessorTimedOut(ProcessorUnavailable):
+    """No answer in time: the charge may or may not have happened. Asking again with the same
+    idempotency key finds out (and charges once if it never arrived)."""
+
+
+class ProcessorBusy(ProcessorUnavailable):
+    """Over the processor's rate limit: nothing happened; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited; try again in {retry_after:.3f} s")
+        self.retry_after = retry_after
+
+
 class Processor(Protocol):
     def tokenize_card(
         self, number: str, brand: str, exp_month: int, exp_year: int, cvc: str, name: str, zip_code: str
@@ -181,7 +199,17 @@ class SandboxProcessor:
             return "unknown", "invalid"
         return parts[1], "_".join(parts[2:-1])
 
+    def __init__(self, network: SandboxNetwork | None = None) -> None:
+        self.network = network or SandboxNetwork(NetworkConditions())
+
     def charge(self, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime) -> ChargeResult:
+        """Charge once per idempotency key — through the simulated network, which may refuse the
+        call (ProcessorBusy) or time out before or after the charge (ProcessorTimedOut)."""
+        call = self.network.call()
+        if call.fault == Fault.BUSY:
+            raise ProcessorBusy(call.retry_after_seconds)
+        if call.fault == Fault.TIMEOUT_BEFORE:
+            raise ProcessorTimedOut("timed out before the charge reached the processor")
         kind, scenario = self._scenario(token)
         if kind == "card":
             outcome = ChargeStatus.SUCCEEDED if scenario in _CHARGE_OK else scenario
@@ -189,7 +217,10 @@ class SandboxProcessor:
             outcome = ChargeStatus.PENDING
         else:
             outcome = "card_declined"
-        return self._record(idempotency_key, token, amount_cents, outcome, now)
+        result = self._record(idempotency_key, token, amount_cents, outcome, now)
+        if call.fault == Fault.TIMEOUT_AFTER:
+            raise ProcessorTimedOut("timed out after the processor charged")
+        return result
 
     @staticmethod
     def _record(key: str, token: str, amount: int, outcome: str, now: dt.datetime) -> ChargeResult:
@@ -229,7 +260,9 @@ class SandboxProcessor:
         self, charge_ref: str, token: str, amount_cents: int, idempotency_key: str, now: dt.datetime
     ) -> RefundResult:
         """Pay back part or all of a charge to its method (card refund or ACH credit). A repeated
-        key returns the first answer and never pays out twice."""
+        key returns the first answer and never pays out twice. Refunds take the network's time
+        but are not refused or timed out (only charges are, for now)."""
+        self.network.wait()
         _kind, scenario = self._scenario(token)
         outcome = RefundOutcome.FAILED if scenario == "refund_fail" else RefundOutcome.REFUNDED
         key = f"refund:{idempotency_key}"[:64]
@@ -301,4 +334,12 @@ class SandboxProcessor:
 @functools.lru_cache(maxsize=1)
 def get_processor() -> Processor:
     """The configured processor. Only the sandbox ships; a real one plugs in behind `Processor`."""
-    return SandboxProcessor()
+    settings = get_settings()
+    conditions = NetworkConditions(
+        latency_ms=settings.sandbox_latency_ms,
+        jitter_ms=settings.sandbox_jitter_ms,
+        rate_limit_per_second=settings.sandbox_rate_limit,
+        timeout_rate=settings.sandbox_timeout_rate,
+        seed=settings.sandbox_seed,
+    )
+    return SandboxProcessor(SandboxNetwork(conditions))

@@ -16,6 +16,7 @@ from sqlmodel import Session, select, update
 
 from hcpay_app import routes
 from hcpay_app.config import get_settings
+from hcpay_app.db import session_scope
 from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     AutopayMandate,
@@ -35,6 +36,7 @@ from hcpay_app.services.accounts import notices
 from hcpay_app.services.adapters.processor import HARD_DECLINES
 from hcpay_app.services.common import dates
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
+from hcpay_app.services.jobs import charge_queue
 from hcpay_app.services.payments import checkout, methods
 from hcpay_app.services.recurring import autopay, templates
 
@@ -44,6 +46,12 @@ class AutopayTally:
     charged: int = 0
     failed: int = 0
     notices: int = 0
+    unanswered: int = 0  # the processor gave no answer yet: finished by a later run
+
+
+# A run still "charging" this long after its last touch was interrupted (a crash, or a processor
+# that gave no answer): the next job finishes it with the same idempotency key.
+STALE_CHARGING = dt.timedelta(minutes=2)
 
 
 def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
@@ -52,20 +60,45 @@ def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
         mandate.next_charge_on = dates.add_months(mandate.next_charge_on, autopay.FREQUENCY_MONTHS[mandate.frequency])
 
 
+def _settle(session: Session, run: AutopayRun, status: AutopayRunStatus, now: dt.datetime) -> bool:
+    """Record a run's outcome in the caller's transaction, if it is still this attempt's to record:
+    a conditional UPDATE, so of two workers given the same run (a repeated message, a job finishing
+    an interrupted one) only one advances the mandate and tells the member."""
+    claimed = session.exec(
+        update(AutopayRun)
+        .where(
+            AutopayRun.id == run.id,
+            AutopayRun.status == AutopayRunStatus.CHARGING,
+            AutopayRun.attempts == run.attempts,
+        )
+        .values(status=status, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        return False
+    session.refresh(run)
+    return True
+
+
 def _attempt(
     session: Session, run: AutopayRun, mandate: AutopayMandate, *, now: dt.datetime, today: dt.date, tally: AutopayTally
 ) -> None:
-    """Charge one attempt of a claimed run and record the outcome (the run is already claimed)."""
+    """Charge one attempt of a claimed run and record the outcome once (safe to repeat: the
+    attempt's payment has its own idempotency key, and the outcome is claimed by `_settle`)."""
     settings = get_settings()
     account = session.get(BillingAccount, mandate.billing_account_id)
     method = session.get(PaymentMethod, mandate.payment_method_id)
-    amount = autopay.charge_amount(session, mandate, account, today)
-    if amount < MINIMUM_PAYMENT_CENTS or method is None or method.removed_at is not None:
-        run.status, run.updated_at = (
-            AutopayRunStatus.PAID if amount < MINIMUM_PAYMENT_CENTS else AutopayRunStatus.FAILED,
-            now,
-        )
-        if method is None or method.removed_at is not None:
+    key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
+    charged_before = session.exec(select(Payment).where(Payment.idempotency_key == key)).first()
+    # An interrupted attempt is finished for the amount it asked, whatever is owed by now.
+    amount = charged_before.amount_cents if charged_before else autopay.charge_amount(session, mandate, account, today)
+    if charged_before is None and (amount < MINIMUM_PAYMENT_CENTS or method is None or method.removed_at is not None):
+        removed = method is None or method.removed_at is not None
+        if not _settle(session, run, AutopayRunStatus.FAILED if removed else AutopayRunStatus.PAID, now):
+            return
+        session.refresh(mandate)
+        if removed:
             mandate.status = MandateStatus.PAUSED
             notices.notify(
                 session,
@@ -77,10 +110,9 @@ def _attempt(
             )
         else:
             _advance(mandate, run)
-        session.add_all([run, mandate])
+        session.add(mandate)
         session.commit()
         return
-    key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
     payment = checkout.charge_saved_method(
         session,
         account=account,
@@ -93,10 +125,25 @@ def _attempt(
         today=today,
     )
     session.refresh(run)
+    if payment.status == PaymentStatus.PROCESSING:  # no answer yet: still "charging", finished later
+        tally.unanswered += 1
+        session.exec(
+            update(AutopayRun)
+            .where(AutopayRun.id == run.id, AutopayRun.status == AutopayRunStatus.CHARGING)
+            .values(last_payment_id=payment.id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return
+    succeeded = payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING)
+    retries = settings.autopay_retry_days
+    final = succeeded or payment.reason_code in HARD_DECLINES or run.attempts > len(retries)
+    status = AutopayRunStatus.PAID if succeeded else AutopayRunStatus.FAILED if final else AutopayRunStatus.RETRYING
+    if not _settle(session, run, status, now):
+        return  # another worker recorded this attempt
     session.refresh(mandate)
-    run.last_payment_id, run.updated_at = payment.id, now
-    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
-        run.status = AutopayRunStatus.PAID
+    run.last_payment_id = payment.id
+    if succeeded:
         _advance(mandate, run)
         tally.charged += 1
         notices.notify(
@@ -111,10 +158,8 @@ def _attempt(
     else:
         tally.failed += 1
         run.last_code = payment.reason_code
-        retries = settings.autopay_retry_days
-        hard = payment.reason_code in HARD_DECLINES
-        if hard or run.attempts > len(retries):
-            run.status, run.next_attempt_on = AutopayRunStatus.FAILED, None
+        if final:
+            run.next_attempt_on = None
             mandate.status, mandate.updated_at = MandateStatus.PAUSED, now
             _advance(mandate, run)
             notices.notify(
@@ -126,7 +171,6 @@ def _attempt(
                 link=routes.AUTOPAY,
             )
         else:
-            run.status = AutopayRunStatus.RETRYING
             run.next_attempt_on = today + dt.timedelta(days=retries[run.attempts - 1])
             message = templates.autopay_failed_will_retry(amount, payment.reason_message or "", run.next_attempt_on)
             notices.notify(
@@ -136,9 +180,32 @@ def _attempt(
     session.commit()
 
 
-def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTally:
-    """Resume paused mandates whose date has come, charge due mandates once per period, retry."""
-    tally = AutopayTally()
+def _claim_interrupted(session: Session, *, now: dt.datetime) -> list[int]:
+    """Runs left "charging" by a crash or an unanswered charge, claimed for this job by a
+    conditional UPDATE of their last touch (of two jobs, one takes each)."""
+    stale = session.exec(
+        select(AutopayRun.id, AutopayRun.updated_at).where(
+            AutopayRun.status == AutopayRunStatus.CHARGING, AutopayRun.updated_at <= now - STALE_CHARGING
+        )
+    ).all()
+    claimed_ids = []
+    for run_id, touched in stale:
+        claimed = session.exec(
+            update(AutopayRun)
+            .where(
+                AutopayRun.id == run_id,
+                AutopayRun.status == AutopayRunStatus.CHARGING,
+                AutopayRun.updated_at == touched,
+            )
+            .values(updated_at=now)
+        )
+        session.commit()
+        if claimed.rowcount == 1:
+            claimed_ids.append(run_id)
+    return claimed_ids
+
+
+def _resume_paused(session: Session, *, today: dt.date, now: dt.datetime) -> None:
     for mandate in session.exec(
         select(AutopayMandate).where(
             AutopayMandate.status == MandateStatus.PAUSED, AutopayMandate.paused_until <= today
@@ -149,6 +216,10 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
             continue
         autopay.confirm_change(session, mandate, "Automatic Payments resumed", now)
         session.commit()
+
+
+def _claim_due(session: Session, *, today: dt.date, now: dt.datetime) -> list[int]:
+    """One run per due (mandate, period), inserted under its unique key: the claim."""
     due = session.exec(
         select(AutopayMandate.id, AutopayMandate.next_charge_on)
         .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
@@ -158,13 +229,10 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
             BillingAccount.coverage_status != CoverageStatus.TERMINATED,
         )
     ).all()
+    claimed_ids = []
     for mandate_id, listed_charge_on in due:
-        mandate = session.get(AutopayMandate, mandate_id)
-        session.refresh(mandate)
-        if mandate.status != MandateStatus.ACTIVE or mandate.next_charge_on != listed_charge_on:
-            continue  # another job charged it (and moved it on) since we listed it
         run = AutopayRun(
-            mandate_id=mandate.id,
+            mandate_id=mandate_id,
             period=dates.first_of_month(listed_charge_on),
             attempts=1,
             status=AutopayRunStatus.CHARGING,
@@ -175,35 +243,80 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime) -> AutopayTal
         try:
             session.commit()  # the claim: only one job gets (mandate, period)
         except IntegrityError:
-            session.rollback()
+            session.rollback()  # claimed by another job, or this period was charged already
             continue
-        _attempt(session, run, mandate, now=now, today=today, tally=tally)
-    retry_ids = session.exec(
-        select(AutopayRun.id).where(AutopayRun.status == AutopayRunStatus.RETRYING, AutopayRun.next_attempt_on <= today)
+        claimed_ids.append(run.id)
+    return claimed_ids
+
+
+def _claim_retries(session: Session, *, today: dt.date, now: dt.datetime) -> list[int]:
+    """Failed attempts whose retry day has come, moved to their next attempt (conditional UPDATE)."""
+    due = session.exec(
+        select(AutopayRun.id, AutopayRun.attempts).where(
+            AutopayRun.status == AutopayRunStatus.RETRYING, AutopayRun.next_attempt_on <= today
+        )
     ).all()
-    for run_id in retry_ids:
-        run = session.get(AutopayRun, run_id)
+    claimed_ids = []
+    for run_id, attempts in due:
         claimed = session.exec(
             update(AutopayRun)
             .where(
                 AutopayRun.id == run_id,
                 AutopayRun.status == AutopayRunStatus.RETRYING,
-                AutopayRun.attempts == run.attempts,
+                AutopayRun.attempts == attempts,
             )
-            .values(status=AutopayRunStatus.CHARGING, attempts=run.attempts + 1, updated_at=now)
+            .values(status=AutopayRunStatus.CHARGING, attempts=attempts + 1, updated_at=now)
         )
         session.commit()
-        if claimed.rowcount != 1:
-            continue
-        session.refresh(run)
+        if claimed.rowcount == 1:
+            claimed_ids.append(run_id)
+    return claimed_ids
+
+
+def attempt_run(run_id: str, *, today: dt.date, now: dt.datetime) -> None:
+    """The queue's task: make a claimed run's attempt and record its outcome, once."""
+    with session_scope() as session:
+        run = session.get(AutopayRun, int(run_id))
+        if run is None or run.status != AutopayRunStatus.CHARGING:
+            return  # recorded already (a repeated message)
         mandate = session.get(AutopayMandate, run.mandate_id)
         if mandate.status == MandateStatus.CANCELED:
-            run.status = AutopayRunStatus.FAILED
-            session.add(run)
-            session.commit()
-            continue
-        _attempt(session, run, mandate, now=now, today=today, tally=tally)
+            if _settle(session, run, AutopayRunStatus.FAILED, now):
+                session.commit()
+            return
+        _attempt(session, run, mandate, now=now, today=today, tally=AutopayTally())
+
+
+def _tally(session: Session, run_ids: list[int]) -> AutopayTally:
+    """What the batch's runs came to, read back (the workers may be other processes)."""
+    tally = AutopayTally()
+    for start in range(0, len(run_ids), 5000):
+        rows = session.exec(
+            select(AutopayRun.status, AutopayRun.last_payment_id).where(
+                AutopayRun.id.in_(run_ids[start : start + 5000])
+            )
+        ).all()
+        for status, payment_id in rows:
+            if status == AutopayRunStatus.CHARGING:
+                tally.unanswered += 1
+            elif payment_id is not None and status == AutopayRunStatus.PAID:
+                tally.charged += 1
+            elif payment_id is not None:
+                tally.failed += 1
     return tally
+
+
+def run_due(session: Session, *, today: dt.date, now: dt.datetime, progress=None) -> AutopayTally:
+    """Claim the day's attempts — interrupted runs, due mandates once per period, retries — and
+    charge them on the task queue."""
+    run_ids = _claim_interrupted(session, now=now)
+    _resume_paused(session, today=today, now=now)
+    run_ids += _claim_due(session, today=today, now=now)
+    run_ids += _claim_retries(session, today=today, now=now)
+    charges = [charge_queue.Charge("autopay", str(run_id)) for run_id in run_ids]
+    charge_queue.run_all("automatic payments", charges, today=today, now=now, progress=progress)
+    session.expire_all()
+    return _tally(session, run_ids)
 
 
 def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlmodel import select
 
@@ -34,6 +35,7 @@ class DailySummary:
     reconciled: int = 0
     autopay_charged: int = 0
     autopay_failed: int = 0
+    autopay_unanswered: int = 0
     plan_charged: int = 0
     plans_ended: int = 0
     reminders: int = 0
@@ -52,7 +54,8 @@ class DailySummary:
         return (
             f"daily job {self.date}: invoices={self.invoices} charges={charges} "
             f"(scheduled={self.scheduled_charged} autopay={self.autopay_charged} plan={self.plan_charged}) "
-            f"failures={self.autopay_failed} settled={self.settled} returned={self.returned} "
+            f"failures={self.autopay_failed} unanswered={self.autopay_unanswered} "
+            f"settled={self.settled} returned={self.returned} "
             f"reminders={self.reminders} notices={self.notices} fees={self.fees} "
             f"status_changes={self.status_changes} plans_ended={self.plans_ended} reconciled={self.reconciled} "
             f"resolved={self.resolved} purged={self.purged} disputes={self.disputes} "
@@ -65,8 +68,11 @@ def issue_invoices(today: dt.date, now: dt.datetime) -> int:
         return invoicing.issue_all(session, today=today, now=now)
 
 
-def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> DailySummary:
-    """Run every duty of `today` (default: the portal's today) and log a one-line summary."""
+def run_daily(
+    today: dt.date | None = None, now: dt.datetime | None = None, *, progress: Callable[[str], None] | None = None
+) -> DailySummary:
+    """Run every duty of `today` (default: the portal's today) and log a one-line summary. The
+    charges fan out on the task queue (`charge_queue`); `progress` hears how they go."""
     today = today or clock.today()
     now = now or clock.utcnow()
     summary = DailySummary(today)
@@ -76,17 +82,20 @@ def run_daily(today: dt.date | None = None, now: dt.datetime | None = None) -> D
     with session_scope() as session:
         summary.credits_applied = credits.apply_to_new_bills(session, today=today, now=now)
     with session_scope() as session:
-        summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now)
+        summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now, progress=progress)
     with session_scope() as session:
         summary.settled, summary.returned = settlement.settle_bank_payments(session, today=today, now=now)
     with session_scope() as session:
         # Disputes reopen bills before autopay, reminders and late fees look at them.
         summary.disputes, summary.disputes_closed, summary.refunds = money_back.run(session, today=today, now=now)
     with session_scope() as session:
-        tally = autopay_runs.run_due(session, today=today, now=now)
+        tally = autopay_runs.run_due(session, today=today, now=now, progress=progress)
         summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed
+        summary.autopay_unanswered = tally.unanswered
     with session_scope() as session:
-        summary.plan_charged, summary.plans_ended = plan_installments.process(session, today=today, now=now)
+        summary.plan_charged, summary.plans_ended = plan_installments.process(
+            session, today=today, now=now, progress=progress
+        )
     with session_scope() as session:
         summary.notices += autopay_runs.send_notices(session, today=today, now=now)
     with session_scope() as session:
@@ -131,7 +140,7 @@ def catch_up(today: dt.date | None = None, *, max_days: int = 31) -> list[DailyS
     summaries = []
     day = start
     while day <= today:
-        summaries.append(run_daily(day))
+        summaries.append(run_daily(day, progress=log.info))
         with session_scope() as session:
             notices.run_once(session, _done_key(day), clock.utcnow(), lambda _s: None)
         day += dt.timedelta(days=1)

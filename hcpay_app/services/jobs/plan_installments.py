@@ -9,6 +9,7 @@ import datetime as dt
 from sqlmodel import Session, select, update
 
 from hcpay_app import routes
+from hcpay_app.db import session_scope
 from hcpay_app.i18n.message import Msg
 from hcpay_app.models import (
     BillingAccount,
@@ -23,6 +24,7 @@ from hcpay_app.models import (
 )
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.billing import plan_standing
+from hcpay_app.services.jobs import charge_queue
 from hcpay_app.services.payments import checkout
 from hcpay_app.services.recurring import templates
 
@@ -40,9 +42,53 @@ def _claim_plan(session: Session, plan_id: int, status: str, now: dt.datetime) -
     return claimed.rowcount == 1
 
 
-def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int, int]:
-    """Charge due installments from the plan's method, mark paid ones, end plans with a missed
-    installment. Returns (charged, ended)."""
+def _charge(session: Session, plan: PaymentPlan, row: PlanInstallment, *, today: dt.date, now: dt.datetime):
+    """Charge one due installment from the plan's method (its own key: at most once)."""
+    return checkout.charge_saved_method(
+        session,
+        account=session.get(BillingAccount, plan.billing_account_id),
+        method=session.get(PaymentMethod, plan.payment_method_id),
+        amount_cents=row.amount_cents,
+        idempotency_key=f"plan-{plan.id}-{row.ordinal}",
+        source=PaymentSource.PLAN,
+        note=Msg("Payment plan installment {number}", number=row.ordinal),
+        now=now,
+        today=today,
+    )
+
+
+def charge_installment(installment_id: str, *, today: dt.date, now: dt.datetime) -> None:
+    """The queue's task: charge a due installment of an active plan."""
+    with session_scope() as session:
+        row = session.get(PlanInstallment, int(installment_id))
+        plan = session.get(PaymentPlan, row.plan_id) if row else None
+        if plan is None or plan.status != PlanStatus.ACTIVE or not plan.payment_method_id:
+            return
+        if row.status == InstallmentStatus.DUE and row.due_on <= today:
+            _charge(session, plan, row, today=today, now=now)
+
+
+def _charge_due(session: Session, *, today: dt.date, now: dt.datetime, progress=None) -> None:
+    """Every due installment of an active plan, charged on the task queue (a set-based listing)."""
+    due = session.exec(
+        select(PlanInstallment.id)
+        .join(PaymentPlan, PaymentPlan.id == PlanInstallment.plan_id)
+        .where(
+            PaymentPlan.status == PlanStatus.ACTIVE,
+            PaymentPlan.payment_method_id.is_not(None),
+            PlanInstallment.status == InstallmentStatus.DUE,
+            PlanInstallment.due_on <= today,
+        )
+    ).all()
+    charges = [charge_queue.Charge("installment", str(row_id)) for row_id in due]
+    charge_queue.run_all("plan installments", charges, today=today, now=now, progress=progress)
+
+
+def process(session: Session, *, today: dt.date, now: dt.datetime, progress=None) -> tuple[int, int]:
+    """Charge due installments from the plan's method (on the queue), mark paid ones, end plans
+    with a missed installment. Returns (charged, ended)."""
+    _charge_due(session, today=today, now=now, progress=progress)
+    session.expire_all()
     charged = ended = 0
     for plan in session.exec(select(PaymentPlan).where(PaymentPlan.status == PlanStatus.ACTIVE)).all():
         session.refresh(plan)
@@ -54,19 +100,9 @@ def process(session: Session, *, today: dt.date, now: dt.datetime) -> tuple[int,
         ).all()
         for row in rows:
             if row.status == InstallmentStatus.DUE and row.due_on <= today and plan.payment_method_id:
-                method = session.get(PaymentMethod, plan.payment_method_id)
-                account = session.get(BillingAccount, plan.billing_account_id)
-                payment = checkout.charge_saved_method(
-                    session,
-                    account=account,
-                    method=method,
-                    amount_cents=row.amount_cents,
-                    idempotency_key=f"plan-{plan_id}-{row.ordinal}",
-                    source=PaymentSource.PLAN,
-                    note=Msg("Payment plan installment {number}", number=row.ordinal),
-                    now=now,
-                    today=today,
-                )
+                # Charged on the queue just now: this finds that payment (or charges it, if the
+                # queue's task failed), never a second one.
+                payment = _charge(session, plan, row, today=today, now=now)
                 session.refresh(row)
                 if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING):
                     charged += 1

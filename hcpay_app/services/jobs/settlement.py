@@ -71,11 +71,12 @@ def settle_bank_payments(session: Session, *, today: dt.date, now: dt.datetime) 
 def reconcile_processing(
     session: Session, *, now: dt.datetime, today: dt.date, older_than: dt.timedelta = STALE_PROCESSING
 ) -> int:
-    """Finish payments left "processing" by a crash: ask the processor again with the same key
-    (it returns the first result, or charges once if the first call never arrived)."""
+    """Finish payments left "processing" by a crash or by a processor that gave no answer: ask
+    again with the same key (it returns the first result, or charges once if the first call never
+    arrived). Returns how many got their answer."""
     stuck = session.exec(
         select(Payment).where(Payment.status == PaymentStatus.PROCESSING, Payment.updated_at <= now - older_than)
     ).all()
-    for payment in stuck:
-        checkout.charge(session, payment, now=now, today=today, member_waiting=False)
-    return len(stuck)
+    return sum(
+        checkout.charge(session, payment, now=now, today=today, member_waiting=False) is not None for payment in stuck
+    )

@@ -40,7 +40,7 @@ from hcpay_app.services.billing import templates as billing_templates
 from hcpay_app.services.common import audit, dates, money
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
-from hcpay_app.services.payments import card_guard, method_validation, methods, records, statuses, templates
+from hcpay_app.services.payments import card_guard, charging, method_validation, methods, records, statuses, templates
 from hcpay_app.services.payments.templates import DECLINE_MESSAGES, DECLINED_FALLBACK
 
 MAX_DAYS_AHEAD = 60
@@ -549,6 +549,9 @@ def charge_saved_method(
     write-processing-first, idempotent path as a member's own payment."""
     existing = session.exec(select(Payment).where(Payment.idempotency_key == idempotency_key)).first()
     if existing is not None:
+        if existing.status == PaymentStatus.PROCESSING:  # its charge got no answer: ask again, same key
+            charge(session, existing, now=now, today=today, member_waiting=False)
+            session.refresh(existing)
         return existing
     try:
         payment = records.create(
@@ -579,10 +582,14 @@ def charge_saved_method(
 
 def charge(
     session: Session, payment: Payment, *, now: dt.datetime, today: dt.date, member_waiting: bool = True
-) -> ChargeResult:
-    """Call the processor for a payment already marked processing, and finish it."""
-    result = get_processor().charge(payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now)
-    finish(session, payment, result, now=now, today=today, member_waiting=member_waiting)
+) -> ChargeResult | None:
+    """Call the processor for a payment already marked processing, and finish it. With no answer
+    (timeouts, rate limit) it stays processing, for the reconciler; returns None then."""
+    result = charging.charge(
+        get_processor(), payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now
+    )
+    if result is not None:
+        finish(session, payment, result, now=now, today=today, member_waiting=member_waiting)
     return result
 
 

@@ -262,6 +262,8 @@ def confirmation_heading(*, status: str, amount: str, date_text: str) -> str:
         return Msg("Your payment of {amount} is scheduled for {day}.", amount=amount, day=date_text)
     if status == PaymentStatus.PENDING:
         return Msg("Your bank payment of {amount} was sent to your bank on {day}.", amount=amount, day=date_text)
+    if status == PaymentStatus.PROCESSING:
+        return Msg("Your payment of {amount} is being confirmed.", amount=amount)
     return Msg("Thank you! We received your payment of {amount} on {day}.", amount=amount, day=date_text)
 
 
@@ -274,6 +276,11 @@ def confirmation_email_note(status: str) -> str:
         )
     if status == PaymentStatus.PENDING:
         return Msg("We've emailed you that your bank payment was submitted. Your receipt is ready once it clears.")
+    if status == PaymentStatus.PROCESSING:
+        return Msg(
+            "Your card company or bank has not answered yet. We'll email you the result within a few minutes. "
+            "Please don't pay again: this payment will be charged only once."
+        )
     return Msg("We've emailed you a receipt.")
 
 
