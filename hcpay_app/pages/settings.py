@@ -132,10 +132,22 @@ def methods_card() -> rx.Component:
             rx.cond(
                 MethodsState.adding,
                 add_form(),
+                # Usable once the page has loaded: a tap queued before the page's load would open
+                # the form, and the load (which closes any form left open) would shut it again.
                 rx.hstack(
-                    rx.button(_("Add a card"), variant="soft", on_click=MethodsState.open_add("card"), style=TOUCH),
                     rx.button(
-                        _("Add a bank account"), variant="soft", on_click=MethodsState.open_add("bank"), style=TOUCH
+                        _("Add a card"),
+                        variant="soft",
+                        on_click=MethodsState.open_add("card"),
+                        disabled=~rx.State.is_hydrated,
+                        style=TOUCH,
+                    ),
+                    rx.button(
+                        _("Add a bank account"),
+                        variant="soft",
+                        on_click=MethodsState.open_add("bank"),
+                        disabled=~rx.State.is_hydrated,
+                        style=TOUCH,
                     ),
                     spacing="2",
                     wrap="wrap",

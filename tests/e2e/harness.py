@@ -92,11 +92,14 @@ from hcpay_app.config import SESSION_COOKIE, get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
 from hcpay_app.services.accounts import authn, registration  # noqa: E402
-from hcpay_app.services.jobs import roster  # noqa: E402
+from hcpay_app.services.jobs import charge_queue, roster  # noqa: E402
 from hcpay_app.services.support import console  # noqa: E402
 from tests.support import second_factor  # noqa: E402
 
 get_settings.cache_clear()
+# The daily job run by a test here may start queue workers on Redis: stopped before Redis is (atexit
+# runs the last registered first).
+atexit.register(charge_queue.reset)
 PASSWORD = "Copper-Meadow-Violin-73"
 
 

@@ -30,9 +30,15 @@ def _parent(pid: str) -> str:
 
 
 def backend_workers() -> list[str]:
-    """Worker processes of the app under test: children of its `reflex run` process."""
+    """Worker processes of the app under test: children of its `reflex run` process (or of the
+    launcher that serves a build made earlier in the run, `tests.support.prebuilt_backend`)."""
     pids = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
-    app = [pid for pid in pids if "reflex run" in _cmdline(pid) and f"--backend-port {PORT}" in _cmdline(pid)]
+    app = [
+        pid
+        for pid in pids
+        if ("reflex run" in (line := _cmdline(pid)) or "prebuilt_backend run" in line)
+        and f"--backend-port {PORT}" in line
+    ]
     main = [pid for pid in app if _parent(pid) not in app]
     assert len(main) == 1, app
     return [pid for pid in app if _parent(pid) == main[0]]
