@@ -131,6 +131,14 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _real_time_env() -> dict[str, str]:
+    """This environment without libfaketime: Redis can't start under it (clock_gettime recursion),
+    and needs no faked time — its clients send their own (faked) timestamps where time matters."""
+    return {
+        name: value for name, value in os.environ.items() if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+
+
 @contextlib.contextmanager
 def redis() -> Iterator[str]:
     """A Redis server on a free loopback port with no persistence; yields its URL."""
@@ -158,6 +166,7 @@ def redis() -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=_real_time_env(),
         )
 
     def ready() -> bool:

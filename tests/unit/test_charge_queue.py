@@ -191,6 +191,16 @@ def wait_for(thread: threading.Thread, out: list, seconds: float):
     return out[0]
 
 
+def until_answered(summary: daily.DailySummary) -> None:
+    """Timeouts that outlast the retries leave a charge for the scheduler's next tick: run the job
+    again, five minutes apart, until every charge has its answer."""
+    later = at(CHARGE_DAY)
+    while summary.autopay_unanswered:
+        later += dt.timedelta(minutes=5)
+        thread, out = run_job_in_background(CHARGE_DAY, later)
+        summary = wait_for(thread, out, 120)
+
+
 @pytest.mark.parametrize("worker_count", [2, 4])
 def test_worker_processes_share_the_charges_each_exactly_once(scale_out, tmp_path, worker_count):
     session, workers = scale_out
@@ -198,13 +208,7 @@ def test_worker_processes_share_the_charges_each_exactly_once(scale_out, tmp_pat
     for n in range(worker_count):
         start_worker(workers, seed=n + 1, latency_ms=40, threads=3, log=tmp_path / f"worker{n}.log")
     thread, out = run_job_in_background(CHARGE_DAY, at(CHARGE_DAY))
-    summary = wait_for(thread, out, 120)
-    # Timeouts that outlast the retries leave a charge for the next tick; the next run finishes it.
-    later = at(CHARGE_DAY)
-    while summary.autopay_unanswered:
-        later += dt.timedelta(minutes=5)
-        thread, out = run_job_in_background(CHARGE_DAY, later)
-        summary = wait_for(thread, out, 120)
+    until_answered(wait_for(thread, out, 120))
     charged_once_each(session, members)
     assert all(w.poll() is None for w in workers), "a worker died"
 
@@ -222,12 +226,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(scale_out, tm
     doomed.wait()
     assert thread.is_alive(), "the job must still be waiting for the killed worker's charges"
     start_worker(workers, seed=2, latency_ms=30, threads=3, log=tmp_path / "second.log")
-    summary = wait_for(thread, out, 120)
-    later = at(CHARGE_DAY)
-    while summary.autopay_unanswered:
-        later += dt.timedelta(minutes=5)
-        thread, out = run_job_in_background(CHARGE_DAY, later)
-        summary = wait_for(thread, out, 120)
+    until_answered(wait_for(thread, out, 120))
     charged_once_each(session, members)
 
 
