@@ -72,9 +72,9 @@ DATA_PATTERNS = [
 
 
 def leftover(text: str, data: set[str]) -> bool:
-    """Plain English left in `text` once the data in it is taken out: whole values first (an
-    email's body), then the patterns, then the values again (a value may have been a piece of an
-    address or a reference)."""
+    """Plain English left in `text` once the data in it is taken out, in either order: whole values
+    first (an email's body) then the patterns, or the patterns first (an address that contains a
+    value, such as another member's name) then the values. English left both ways is the portal's."""
 
     def without_values(text: str) -> str:
         for value in sorted(data, key=len, reverse=True):
@@ -82,10 +82,14 @@ def leftover(text: str, data: set[str]) -> bool:
                 text = text.replace(value, " ")
         return text
 
-    text = without_values(text)
-    for pattern in DATA_PATTERNS:
-        text = re.sub(pattern, " ", text)
-    return english_left(without_values(text))
+    def without_patterns(text: str) -> str:
+        for pattern in DATA_PATTERNS:
+            text = re.sub(pattern, " ", text)
+        return text
+
+    values_first = without_values(without_patterns(without_values(text)))
+    patterns_first = without_patterns(without_values(without_patterns(text)))
+    return english_left(values_first) and english_left(patterns_first)
 
 
 def member_data(user: dict) -> set[str]:
