@@ -391,6 +391,7 @@ def test_lighthouse_mobile(hcpay, blank, debuggable_chromium, record):
         "log-in page in Spanish /es": audit_median(binary, chromium, hcpay["base"] + "/es"),
         "log-in page in Portuguese /pt": audit_median(binary, chromium, hcpay["base"] + "/pt"),
         "Create Account in Spanish /es/register": audit_median(binary, chromium, hcpay["base"] + "/es/register"),
+        "Create Account /register": audit_median(binary, chromium, hcpay["base"] + "/register"),
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{chromium.port}")
