@@ -135,20 +135,8 @@ def methods_card() -> rx.Component:
                 # Usable once the page has loaded: a tap queued before the page's load would open
                 # the form, and the load (which closes any form left open) would shut it again.
                 rx.hstack(
-                    rx.button(
-                        _("Add a card"),
-                        variant="soft",
-                        on_click=MethodsState.open_add("card"),
-                        disabled=~rx.State.is_hydrated,
-                        style=TOUCH,
-                    ),
-                    rx.button(
-                        _("Add a bank account"),
-                        variant="soft",
-                        on_click=MethodsState.open_add("bank"),
-                        disabled=~rx.State.is_hydrated,
-                        style=TOUCH,
-                    ),
+                    _add_button(_("Add a card"), "card"),
+                    _add_button(_("Add a bank account"), "bank"),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -285,4 +273,11 @@ def autopay_card() -> rx.Component:
 def page() -> rx.Component:
     return page_shell(
         autopay_card(), methods_card(), reminders_card(), password_card(), title=_("Settings"), member=True
+    )
+
+
+def _add_button(label: str, kind: str) -> rx.Component:
+    """Opens the form for a new card or bank account, once the page has loaded."""
+    return rx.button(
+        label, variant="soft", on_click=MethodsState.open_add(kind), disabled=~rx.State.is_hydrated, style=TOUCH
     )
