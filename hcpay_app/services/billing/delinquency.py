@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
+from sqlalchemy import insert
 from sqlmodel import Session, select, update
 
 from hcpay_app import routes
@@ -27,12 +29,15 @@ from hcpay_app.models import (
     CoverageStatus,
     EntryKind,
     Invoice,
+    LedgerEntry,
     NoticeKind,
     Payment,
+    PaymentPlan,
     PaymentStatus,
+    PlanStatus,
     User,
 )
-from hcpay_app.services.accounts import notices
+from hcpay_app.services.accounts import notice_batch, notices
 from hcpay_app.services.billing import ledger, plan_standing, templates
 from hcpay_app.services.common import dates
 
@@ -49,11 +54,16 @@ def _user_id(session: Session, account: BillingAccount) -> int | None:
 
 
 def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> int:
-    """One late fee per invoice still unpaid N days after its due date (catching up a month)."""
+    """One late fee per invoice still unpaid N days after its due date (catching up a month).
+
+    Invoices already charged (their once-marker exists) are skipped before any reading; the rest
+    are judged set-based (`ledger.unpaid_parts`; a plan is read only for accounts that have one)
+    and written in batches: markers claimed with ON CONFLICT DO NOTHING, then the fees and notices
+    of the claimed ones — so a rerun or a concurrent job charges no fee twice."""
     settings = get_settings()
     cutoff = today - dt.timedelta(days=settings.late_fee_after_days)
     rows = session.exec(
-        select(Invoice, BillingAccount)
+        select(Invoice.id, Invoice.coverage_month, Invoice.due_on, Invoice.billing_account_id, BillingAccount.member_id)
         .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
         .where(
             Invoice.due_on <= cutoff,
@@ -61,34 +71,93 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
             BillingAccount.coverage_status != CoverageStatus.TERMINATED,
         )
     ).all()
+    charged = notice_batch.used(session, [_fee_key(invoice.id) for invoice in rows])
+    rows = [invoice for invoice in rows if _fee_key(invoice.id) not in charged]
+    unpaid = ledger.unpaid_parts(session, [(i.billing_account_id, i.id, i.due_on) for i in rows])
+    with_plan = set(
+        session.exec(select(PaymentPlan.billing_account_id).where(PaymentPlan.status == PlanStatus.ACTIVE)).all()
+    )
+    owing = [
+        invoice
+        for invoice in rows
+        if unpaid.get(invoice.id, 0) > 0
+        # Only an account with a current plan can be protected by one: the rest need no reading.
+        and not (
+            invoice.billing_account_id in with_plan
+            and plan_standing.protects(session, session.get(BillingAccount, invoice.billing_account_id), invoice.id)
+        )
+    ]
     fees = 0
-    for invoice, account in rows:
-        position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
-        if position is None or position.unpaid_cents <= 0 or plan_standing.protects(session, account, invoice.id):
-            continue
-        user_id = _user_id(session, account)
-
-        def fee(s: Session, invoice=invoice, account=account, user_id=user_id) -> None:
-            ledger.post(
-                s,
-                account_id=account.id,
-                kind=EntryKind.LATE_FEE,
-                amount_cents=settings.late_fee_cents,
-                effective_on=today,
-                now=now,
-                invoice_id=invoice.id,
-                description=Msg("Late fee: {month} premium unpaid", month=Dated(invoice.coverage_month, "month")),
-            )
-            if user_id:
-                message = templates.late_fee(
-                    invoice.coverage_month, settings.late_fee_after_days, settings.late_fee_cents
-                )
-                notices.notify(
-                    s, user_id, message, kind=NoticeKind.LATE_FEE, now=now, link=routes.PAY, invoice_id=invoice.id
-                )
-
-        fees += notices.run_once(session, f"late-fee:{invoice.id}", now, fee)
+    for chunk in range(0, len(owing), notice_batch.CHUNK):
+        fees += _charge_fees(session, owing[chunk : chunk + notice_batch.CHUNK], today=today, now=now)
+        session.commit()
     return fees
+
+
+def _fee_key(invoice_id: int) -> str:
+    return f"late-fee:{invoice_id}"
+
+
+def _charge_fees(session: Session, owing: list, *, today: dt.date, now: dt.datetime) -> int:
+    """The late fees of `owing` (invoice rows with their account and member) whose marker this call
+    claims, with their notices, in the caller's transaction. Returns how many were charged."""
+    settings = get_settings()
+    claimed = notice_batch.claim(session, (_fee_key(invoice.id) for invoice in owing), now)
+    mine = [invoice for invoice in owing if _fee_key(invoice.id) in claimed]
+    if not mine:
+        return 0
+    session.execute(
+        insert(LedgerEntry.__table__),
+        [
+            {
+                "billing_account_id": invoice.billing_account_id,
+                "kind": EntryKind.LATE_FEE,
+                "amount_cents": settings.late_fee_cents,
+                "effective_on": today,
+                "created_at": now,
+                "invoice_id": invoice.id,
+                "description": _fee_description(invoice.coverage_month),
+                "refund_id": None,
+                "payment_id": None,
+            }
+            for invoice in mine
+        ],
+    )
+    users = _user_ids(session, sorted({invoice.member_id for invoice in mine}))
+    message = functools.lru_cache(maxsize=64)(templates.late_fee)  # one per coverage month
+    notice_batch.write(
+        session,
+        [
+            notice_batch.Notice(
+                _fee_key(invoice.id),
+                users[invoice.member_id],
+                message(invoice.coverage_month, settings.late_fee_after_days, settings.late_fee_cents),
+                NoticeKind.LATE_FEE,
+                routes.PAY,
+                invoice_id=invoice.id,
+            )
+            for invoice in mine
+            if invoice.member_id in users
+        ],
+        now,
+    )
+    return len(mine)
+
+
+@functools.lru_cache(maxsize=64)
+def _fee_description(coverage_month: dt.date) -> str:
+    """The fee's ledger line, as `ledger.post` stores it (English; translated when shown)."""
+    return str(Msg("Late fee: {month} premium unpaid", month=Dated(coverage_month, "month")))[:200]
+
+
+def _user_ids(session: Session, member_ids: list[int]) -> dict[int, int]:
+    """The login of each member (one at most), read in one query per chunk."""
+    found: dict[int, int] = {}
+    for chunk in range(0, len(member_ids), notice_batch.CHUNK):
+        part = member_ids[chunk : chunk + notice_batch.CHUNK]
+        for member_id, user_id in session.exec(select(User.member_id, User.id).where(User.member_id.in_(part))).all():
+            found[member_id] = user_id
+    return found
 
 
 def _newest_past_due(session: Session, account_id: int, today: dt.date) -> int | None:

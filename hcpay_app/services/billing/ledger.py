@@ -240,6 +240,50 @@ def statuses_for(
     return found
 
 
+_UNPAID_CHUNK = 500
+
+
+def unpaid_parts(session: Session, invoices: list[tuple[int, int, dt.date]]) -> dict[int, int]:
+    """What is unpaid on each of many invoices, given as (account id, invoice id, due on): the same
+    as `statuses_for(…)[invoice id].unpaid_cents`, read set-based — per chunk of accounts, their
+    balances in one grouped query and the amounts of their invoices due on or after the oldest
+    wanted one in another, then the same newest-first walk."""
+    by_account: dict[int, set[int]] = {}
+    oldest: dict[int, dt.date] = {}
+    for account_id, invoice_id, due_on in invoices:
+        by_account.setdefault(account_id, set()).add(invoice_id)
+        oldest[account_id] = min(due_on, oldest.get(account_id, due_on))
+    accounts = sorted(by_account)
+    unpaid: dict[int, int] = {}
+    for start in range(0, len(accounts), _UNPAID_CHUNK):
+        part = accounts[start : start + _UNPAID_CHUNK]
+        balances = dict(
+            session.exec(
+                select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
+                .where(LedgerEntry.billing_account_id.in_(part))
+                .group_by(LedgerEntry.billing_account_id)
+            ).all()
+        )
+        rows = session.exec(
+            select(Invoice.billing_account_id, Invoice.id, Invoice.due_on, func.sum(LedgerEntry.amount_cents))
+            .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id, isouter=True)
+            .where(Invoice.billing_account_id.in_(part), Invoice.due_on >= min(oldest[a] for a in part))
+            .group_by(Invoice.billing_account_id, Invoice.id, Invoice.due_on)
+        ).all()
+        newest_first: dict[int, list[tuple]] = {}
+        for account_id, invoice_id, due_on, amount in rows:
+            newest_first.setdefault(account_id, []).append((_as_date(due_on), invoice_id, int(amount or 0)))
+        for account_id in part:
+            left = max(int(balances.get(account_id) or 0), 0)
+            wanted = by_account[account_id]
+            for _due_on, invoice_id, amount in sorted(newest_first.get(account_id, []), reverse=True):
+                share = max(0, min(amount, left))
+                left -= share
+                if invoice_id in wanted:
+                    unpaid[invoice_id] = share
+    return unpaid
+
+
 def account_position(session: Session, account_id: int, today: dt.date, *, settled: bool = False) -> AccountPosition:
     """Balance, past-due amount and what falls due next and later, reading only the newest
     invoices: the unpaid part of the balance always sits on them. `settled` leaves out pending

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from hcpay_app import routes
@@ -19,11 +19,10 @@ from hcpay_app.models import (
     LedgerEntry,
     MandateStatus,
     NoticeKind,
-    OnceMarker,
     ReminderPreference,
     User,
 )
-from hcpay_app.services.accounts import access, notices
+from hcpay_app.services.accounts import access, notice_batch
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import ledger, templates
 from hcpay_app.services.common.errors import ValidationError
@@ -144,7 +143,7 @@ def _unpaid_parts(session: Session, invoices: list[Invoice], day: dt.date) -> di
 
 def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     """Reminders for invoices due in N days (for each member's offsets) and past-due notices for
-    invoices missed in the last week. Reminders are written in batches; each carries a
+    invoices missed in the last week, written in batches (`notice_batch`); each carries a
     once-marker, so a second (or concurrent) run adds none."""
     sent = 0
     prefs_by_user = {p.user_id: p for p in session.exec(select(ReminderPreference)).all()}
@@ -153,76 +152,67 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             select(AutopayMandate.billing_account_id).where(AutopayMandate.status == MandateStatus.ACTIVE)
         ).all()
     )
+    message = functools.lru_cache(maxsize=4096)(templates.payment_reminder)  # one per distinct text
     for offset in OFFSET_CHOICES:
         day = today + dt.timedelta(days=offset)
+        # Columns, not ORM objects: tens of thousands of rows on an issue day.
         rows = session.exec(
-            select(Invoice, User)
+            select(
+                Invoice.id,
+                Invoice.billing_account_id,
+                Invoice.coverage_month,
+                Invoice.due_on,
+                User.id.label("user_id"),
+                User.email,
+            )
             .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
             .join(User, User.member_id == BillingAccount.member_id)
             .where(Invoice.due_on == day, BillingAccount.coverage_status != CoverageStatus.TERMINATED)
         ).all()
+        done = notice_batch.used(session, [f"reminder:{invoice.id}:{offset}" for invoice in rows])
         wanted = []
-        for invoice, user in rows:
-            row = prefs_by_user.get(user.id)
+        for invoice in rows:
+            if f"reminder:{invoice.id}:{offset}" in done:
+                continue
+            row = prefs_by_user.get(invoice.user_id)
             prefs = (
                 Preferences(row.enabled, row.by_email, row.in_app, _parse_days(row.days_before))
                 if row
                 else Preferences(invoice.billing_account_id not in autopay_accounts, True, True, DEFAULT_OFFSETS)
             )
             if prefs.enabled and offset in prefs.days_before:
-                wanted.append((invoice, user, prefs))
+                wanted.append((invoice, prefs))
         if not wanted:
             continue
-        unpaid = _unpaid_parts(session, [invoice for invoice, _user, _prefs in wanted], day)
-        for chunk in range(0, len(wanted), BATCH):
-            batch = [(i, u, p) for i, u, p in wanted[chunk : chunk + BATCH] if unpaid[i.id] > 0]
-            keys = {f"reminder:{i.id}:{offset}": (i, u, p) for i, u, p in batch}
-            done = set(session.exec(select(OnceMarker.key).where(OnceMarker.key.in_(list(keys)))).all())
-            todo = {k: v for k, v in keys.items() if k not in done}
-            try:
-                for key, (invoice, user, prefs) in todo.items():
-                    notices.mark_once(session, key, now)
-                    message = templates.payment_reminder(
-                        invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset
-                    )
-                    notices.notify(
-                        session,
-                        user.id,
-                        message,
-                        kind=NoticeKind.PAYMENT_REMINDER,
-                        now=now,
-                        link=routes.PAY,
-                        invoice_id=invoice.id,
-                        in_app=prefs.in_app,
-                        by_email=prefs.by_email,
-                        email=user.email,
-                    )
-                session.commit()
-                sent += len(todo)
-            except IntegrityError:
-                session.rollback()  # another job sent some of these just now: fall back to one at a time
-                for key, (invoice, user, prefs) in todo.items():
-                    message = templates.payment_reminder(
-                        invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset
-                    )
-                    sent += notices.run_once(
-                        session,
-                        key,
-                        now,
-                        lambda s, u=user, m=message, p=prefs, i=invoice: notices.notify(
-                            s,
-                            u.id,
-                            m,
-                            kind=NoticeKind.PAYMENT_REMINDER,
-                            now=now,
-                            link=routes.PAY,
-                            invoice_id=i.id,
-                            in_app=p.in_app,
-                            by_email=p.by_email,
-                        ),
-                    )
+        unpaid = _unpaid_parts(session, [invoice for invoice, _prefs in wanted], day)
+        due = [
+            notice_batch.Notice(
+                f"reminder:{invoice.id}:{offset}",
+                invoice.user_id,
+                message(invoice.coverage_month, unpaid[invoice.id], invoice.due_on, offset),
+                NoticeKind.PAYMENT_REMINDER,
+                routes.PAY,
+                invoice_id=invoice.id,
+                in_app=prefs.in_app,
+                by_email=prefs.by_email,
+                email=invoice.email,
+            )
+            for invoice, prefs in wanted
+            if unpaid[invoice.id] > 0
+        ]
+        for chunk in range(0, len(due), BATCH):
+            # Markers claimed with ON CONFLICT DO NOTHING: a rerun or a concurrent job writes none twice.
+            sent += len(notice_batch.send_once(session, due[chunk : chunk + BATCH], now))
+            session.commit()
     missed = session.exec(
-        select(Invoice, BillingAccount, User)
+        select(
+            Invoice.id,
+            Invoice.billing_account_id,
+            Invoice.coverage_month,
+            Invoice.due_on,
+            User.id.label("user_id"),
+            User.email,
+        )
         .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
         .join(User, User.member_id == BillingAccount.member_id)
         .where(
@@ -231,16 +221,23 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             BillingAccount.coverage_status != CoverageStatus.TERMINATED,
         )
     ).all()
-    for invoice, account, user in missed:
-        position = ledger.statuses_for(session, account.id, [invoice.id], today).get(invoice.id)
-        if position is None or position.unpaid_cents <= 0:
-            continue
-
-        def past_due(s: Session, user=user, invoice=invoice, position=position) -> None:
-            message = templates.past_due(invoice.coverage_month, position.unpaid_cents, invoice.due_on)
-            notices.notify(
-                s, user.id, message, kind=NoticeKind.PAST_DUE, now=now, link=routes.PAY, invoice_id=invoice.id
-            )
-
-        sent += notices.run_once(session, f"past-due:{invoice.id}", now, past_due)
+    done = notice_batch.used(session, [f"past-due:{invoice.id}" for invoice in missed])
+    missed = [invoice for invoice in missed if f"past-due:{invoice.id}" not in done]
+    unpaid = ledger.unpaid_parts(session, [(i.billing_account_id, i.id, i.due_on) for i in missed])
+    overdue = [
+        notice_batch.Notice(
+            f"past-due:{invoice.id}",
+            invoice.user_id,
+            templates.past_due(invoice.coverage_month, unpaid[invoice.id], invoice.due_on),
+            NoticeKind.PAST_DUE,
+            routes.PAY,
+            invoice_id=invoice.id,
+            email=invoice.email,
+        )
+        for invoice in missed
+        if unpaid.get(invoice.id, 0) > 0
+    ]
+    for chunk in range(0, len(overdue), BATCH):
+        sent += len(notice_batch.send_once(session, overdue[chunk : chunk + BATCH], now))
+        session.commit()
     return sent

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
 from hcpay_app import routes
@@ -32,9 +31,9 @@ from hcpay_app.models import (
     PaymentSource,
     PaymentStatus,
 )
-from hcpay_app.services.accounts import notices
+from hcpay_app.services.accounts import notice_batch, notices
 from hcpay_app.services.adapters.processor import HARD_DECLINES
-from hcpay_app.services.common import dates
+from hcpay_app.services.common import bulk, dates
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.jobs import charge_queue
 from hcpay_app.services.payments import checkout, methods
@@ -52,6 +51,8 @@ class AutopayTally:
 # A run still "charging" this long after its last touch was interrupted (a crash, or a processor
 # that gave no answer): the next job finishes it with the same idempotency key.
 STALE_CHARGING = dt.timedelta(minutes=2)
+# Runs claimed per statement (and commit): short enough that a concurrent job waits little.
+CLAIM_CHUNK = 5000
 
 
 def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
@@ -219,7 +220,9 @@ def _resume_paused(session: Session, *, today: dt.date, now: dt.datetime) -> Non
 
 
 def _claim_due(session: Session, *, today: dt.date, now: dt.datetime) -> list[int]:
-    """One run per due (mandate, period), inserted under its unique key: the claim."""
+    """One run per due (mandate, period): the claim. Inserted set-based under the unique
+    (mandate, period) key with ON CONFLICT DO NOTHING RETURNING id, so only the runs this job
+    inserted come back — a period claimed by another job, or charged already, is skipped."""
     due = session.exec(
         select(AutopayMandate.id, AutopayMandate.next_charge_on)
         .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
@@ -229,24 +232,27 @@ def _claim_due(session: Session, *, today: dt.date, now: dt.datetime) -> list[in
             BillingAccount.coverage_status != CoverageStatus.TERMINATED,
         )
     ).all()
-    claimed_ids = []
-    for mandate_id, listed_charge_on in due:
-        run = AutopayRun(
-            mandate_id=mandate_id,
-            period=dates.first_of_month(listed_charge_on),
-            attempts=1,
-            status=AutopayRunStatus.CHARGING,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(run)
-        try:
-            session.commit()  # the claim: only one job gets (mandate, period)
-        except IntegrityError:
-            session.rollback()  # claimed by another job, or this period was charged already
-            continue
-        claimed_ids.append(run.id)
-    return claimed_ids
+    runs = [
+        {
+            "mandate_id": mandate_id,
+            "period": dates.first_of_month(listed_charge_on),
+            "attempts": 1,
+            "status": AutopayRunStatus.CHARGING,
+            "next_attempt_on": None,
+            "last_payment_id": None,
+            "last_code": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for mandate_id, listed_charge_on in due
+    ]
+    claimed_ids: list[int] = []
+    for chunk in range(0, len(runs), CLAIM_CHUNK):
+        part = runs[chunk : chunk + CLAIM_CHUNK]
+        unique = ["mandate_id", "period"]
+        claimed_ids += bulk.insert_new(session, AutopayRun, part, unique=unique, returning=AutopayRun.id)
+        session.commit()  # the claim: only one job gets (mandate, period)
+    return sorted(claimed_ids)
 
 
 def _claim_retries(session: Session, *, today: dt.date, now: dt.datetime) -> list[int]:
@@ -353,23 +359,24 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         charge_on = autopay.charge_after_resuming(paused, max(paused.paused_until, today))
         if today < charge_on <= horizon:
             upcoming.append((paused.id, charge_on))
+    batch = []
+    done = notice_batch.used(session, [_notice_key(mandate_id, charge_on) for mandate_id, charge_on in upcoming])
     for mandate_id, charge_on in sorted(upcoming):
+        if _notice_key(mandate_id, charge_on) in done:
+            continue  # announced already: nothing to read
         mandate = session.get(AutopayMandate, mandate_id)
         account = session.get(BillingAccount, mandate.billing_account_id)
         amount = autopay.charge_amount(session, mandate, account, today)
         method = autopay.view(session, mandate).method
-
-        def pre_debit(s: Session, mandate=mandate, amount=amount, method=method, charge_on=charge_on) -> None:
-            notices.notify(
-                s,
+        batch.append(
+            notice_batch.Notice(
+                _notice_key(mandate_id, charge_on),
                 mandate.user_id,
                 templates.upcoming_charge(charge_on, amount, method),
-                kind=NoticeKind.AUTOPAY_NOTICE,
-                now=now,
-                link=routes.AUTOPAY,
+                NoticeKind.AUTOPAY_NOTICE,
+                routes.AUTOPAY,
             )
-
-        sent += notices.run_once(session, f"autopay-notice:{mandate.id}:{charge_on:%Y%m%d}", now, pre_debit)
+        )
     expiring = session.exec(
         select(AutopayMandate, PaymentMethod)
         .join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
@@ -386,15 +393,28 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         expires = dates.add_months(dt.date(method.exp_year, method.exp_month, 1), 1) - dt.timedelta(days=1)
         if expires >= mandate.next_charge_on or today < expires - dt.timedelta(days=settings.card_expiry_notice_days):
             continue
-
-        def expiry(s: Session, mandate=mandate, method=method, expires=expires) -> None:
-            message = templates.card_expiring(
-                methods.label(method.kind, method.brand, method.last4), expires, mandate.next_charge_on
+        message = templates.card_expiring(
+            methods.label(method.kind, method.brand, method.last4), expires, mandate.next_charge_on
+        )
+        batch.append(
+            notice_batch.Notice(
+                f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}",
+                mandate.user_id,
+                message,
+                NoticeKind.CARD_EXPIRING,
+                routes.SETTINGS,
             )
-            notices.notify(s, mandate.user_id, message, kind=NoticeKind.CARD_EXPIRING, now=now, link=routes.SETTINGS)
-
-        sent += notices.run_once(session, f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}", now, expiry)
+        )
+    # Written set-based, each behind its once-marker (ON CONFLICT DO NOTHING): a rerun or a
+    # concurrent job announces nothing twice.
+    for chunk in range(0, len(batch), notice_batch.CHUNK):
+        sent += len(notice_batch.send_once(session, batch[chunk : chunk + notice_batch.CHUNK], now))
+        session.commit()
     return sent
+
+
+def _notice_key(mandate_id: int, charge_on: dt.date) -> str:
+    return f"autopay-notice:{mandate_id}:{charge_on:%Y%m%d}"
 
 
 def payment_returned(session: Session, payment: Payment, *, today: dt.date, now: dt.datetime) -> str:

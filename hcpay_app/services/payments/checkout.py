@@ -165,9 +165,20 @@ def options(session: Session, actor: SessionUser, today: dt.date) -> PaymentOpti
     return account_options(session, access.member_account(session, actor), today)
 
 
+def _maximum(account: BillingAccount, owed_cents: int) -> int:
+    """The most one payment may be: a year of premiums beyond everything owed."""
+    return max(12 * account.monthly_premium_cents + owed_cents, MINIMUM_PAYMENT_CENTS)
+
+
+def maximum_cents(session: Session, account: BillingAccount, today: dt.date) -> int:
+    """`account_options(…).maximum_cents` alone, from the account's settled position (what the
+    money summary's `owed_cents` adds up) — for callers that need only the limit."""
+    position = ledger.account_position(session, account.id, today, settled=True)
+    return _maximum(account, position.past_due_cents + position.next_due_cents + position.later_cents)
+
+
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
     money_now = summary.for_account(session, account, today)
-    maximum = 12 * account.monthly_premium_cents + money_now.owed_cents
     clearing = money_now.processing_cents
     past_due = max(money_now.past_due_cents - clearing, 0)
     current = max(money_now.due_next_cents - max(clearing - money_now.past_due_cents, 0), 0)
@@ -185,7 +196,7 @@ def account_options(session: Session, account: BillingAccount, today: dt.date) -
         account.account_number,
         money_now.payable_now_cents,
         past_due,
-        max(maximum, MINIMUM_PAYMENT_CENTS),
+        _maximum(account, money_now.owed_cents),
         today + dt.timedelta(days=MAX_DAYS_AHEAD),
         has_amount_due=money_now.has_amount_due,
         has_past_due=past_due >= MINIMUM_PAYMENT_CENTS,
@@ -567,9 +578,9 @@ def charge_saved_method(
             user_id=method.user_id,
             idempotency_key=idempotency_key,
             note=note,
+            payment_method_id=method.id,
+            processor_token=method.processor_token,
         )
-        payment.payment_method_id, payment.processor_token = method.id, method.processor_token
-        session.add(payment)
         session.commit()
     except IntegrityError:
         # Another job inserted this key first: that payment is the one.

@@ -24,6 +24,8 @@ def create(
     user_id: int | None = None,
     idempotency_key: str | None = None,
     note: str = "",
+    payment_method_id: int | None = None,
+    processor_token: str | None = None,
 ) -> Payment:
     """A new payment with a fresh reference number and the first step of its timeline."""
     if type(amount_cents) is not int or amount_cents <= 0:
@@ -41,6 +43,8 @@ def create(
         source=source,
         created_at=now,
         updated_at=now,
+        payment_method_id=payment_method_id,
+        processor_token=processor_token,
     )
     session.add(payment)
     session.flush()

@@ -94,7 +94,7 @@ def first_charge_on(charge_day: int, today: dt.date) -> dt.date:
 def one_time_maximum(session: Session, account: BillingAccount, today: dt.date) -> int:
     """The most one payment may be (Make a Payment's limit): no automatic payment is set, or
     charged, above it."""
-    return checkout.account_options(session, account, today).maximum_cents
+    return checkout.maximum_cents(session, account, today)
 
 
 def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAccount, today: dt.date) -> int:
@@ -103,7 +103,7 @@ def charge_amount(session: Session, mandate: AutopayMandate, account: BillingAcc
     if mandate.amount_rule == AmountRule.FIXED:
         amount = mandate.fixed_amount_cents or 0
     else:
-        balance = ledger.account_position(session, account.id, today).balance_cents
+        balance = ledger.balance(session, account.id)  # pending debits count as paid
         extra_months = FREQUENCY_MONTHS[mandate.frequency] - 1
         amount = max(balance + extra_months * account.monthly_premium_cents, 0)
     return min(amount, one_time_maximum(session, account, today))
