@@ -3,12 +3,14 @@ date changes nothing the second time, and two copies at once charge nothing twic
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from hcpay_app import clock
 from hcpay_app.db import session_scope
@@ -69,50 +71,82 @@ def issue_invoices(today: dt.date, now: dt.datetime) -> int:
 
 
 def run_daily(
-    today: dt.date | None = None, now: dt.datetime | None = None, *, progress: Callable[[str], None] | None = None
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> DailySummary:
     """Run every duty of `today` (default: the portal's today) and log a one-line summary. The
-    charges fan out on the task queue (`charge_queue`); `progress` hears how they go."""
+    charges fan out on the task queue (`charge_queue`); `progress` hears how they go. `timings`,
+    if given, gets each duty's seconds (by the names in `CHARGE_DUTIES` and `SET_BASED_DUTIES`)."""
     today = today or clock.today()
     now = now or clock.utcnow()
     summary = DailySummary(today)
-    with session_scope() as session:
+    seconds = timings if timings is not None else {}
+
+    @contextlib.contextmanager
+    def duty(name: str) -> Iterator[Session]:
+        started = time.perf_counter()
+        with session_scope() as session:
+            yield session
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+    with duty("reconcile") as session:
         summary.reconciled = settlement.reconcile_processing(session, now=now, today=today)
-    summary.invoices = issue_invoices(today, now)
-    with session_scope() as session:
+    with duty("invoices") as session:
+        summary.invoices = invoicing.issue_all(session, today=today, now=now)
+    with duty("credits") as session:
         summary.credits_applied = credits.apply_to_new_bills(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("scheduled_charges") as session:
         summary.scheduled_charged = scheduled_charges.run_scheduled(session, today=today, now=now, progress=progress)
-    with session_scope() as session:
+    with duty("settlement") as session:
         summary.settled, summary.returned = settlement.settle_bank_payments(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("money_back") as session:
         # Disputes reopen bills before autopay, reminders and late fees look at them.
         summary.disputes, summary.disputes_closed, summary.refunds = money_back.run(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("autopay_charges") as session:
         tally = autopay_runs.run_due(session, today=today, now=now, progress=progress)
         summary.autopay_charged, summary.autopay_failed = tally.charged, tally.failed
         summary.autopay_unanswered = tally.unanswered
-    with session_scope() as session:
+    with duty("plan_installments") as session:
         summary.plan_charged, summary.plans_ended = plan_installments.process(
             session, today=today, now=now, progress=progress
         )
-    with session_scope() as session:
+    with duty("autopay_notices") as session:
         summary.notices += autopay_runs.send_notices(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("reminders") as session:
         summary.reminders = reminders.send_due(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("late_fees") as session:
         summary.fees = delinquency.assess_late_fees(session, today=today, now=now)
-    with session_scope() as session:
+    with duty("coverage") as session:
         moved = delinquency.move_coverage(session, today=today, now=now)
         summary.status_changes, summary.notices = moved.status_changes, summary.notices + moved.notices
-    with session_scope() as session:
+    with duty("paid_notices") as session:
         # Notices about bills paid today in ways no payment announced (a credit, a fee waiver), or
         # missed: resolved now. Card payments and cleared debits resolve theirs as they arrive.
         summary.resolved = paid_notices.resolve_all(session, now=now)
-    with session_scope() as session:
+    with duty("purge") as session:
         summary.purged = purge.purge(session, today=today).total
     log.info(summary.line())
     return summary
+
+
+# The duties that charge (one processor call each, on the task queue), and the set-based rest.
+CHARGE_DUTIES = ("scheduled_charges", "autopay_charges", "plan_installments")
+SET_BASED_DUTIES = (
+    "reconcile",
+    "invoices",
+    "credits",
+    "settlement",
+    "money_back",
+    "autopay_notices",
+    "reminders",
+    "late_fees",
+    "coverage",
+    "paid_notices",
+    "purge",
+)
 
 
 def _done_key(day: dt.date) -> str:
