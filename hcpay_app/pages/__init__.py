@@ -204,5 +204,10 @@ def _in_language(
         with building(language, route):
             return page()
 
-    compiled.__name__ = f"{getattr(page, '__module__', 'page').rsplit('.', 1)[-1]}_{language.value.replace('-', '_')}"
+    # Reflex writes a page's memoized components into a JS module named after the page function's
+    # __module__: one module per page and language, so a page downloads only its own components
+    # (under one shared name, every page carried every page's components in every language).
+    suffix = "" if language is languages.DEFAULT else "_" + language.value.replace("-", "_")
+    compiled.__module__ = f"{page.__module__}{suffix}"
+    compiled.__name__ = f"{page.__module__.rsplit('.', 1)[-1]}_{language.value.replace('-', '_')}"
     return compiled

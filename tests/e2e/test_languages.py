@@ -9,6 +9,7 @@ the English, so a missing translation fails here too."""
 from __future__ import annotations
 
 import re
+import urllib.request
 
 import pypdf
 import pytest
@@ -222,3 +223,28 @@ def test_a_language_chosen_on_one_device_follows_the_member_to_another(page: Pag
         phone.wait_for_url(re.compile(r"/pt/history/?$"))
     finally:
         other.close()
+
+
+def scripts_fetched_up_front(path: str) -> str:
+    """Every script a first visit to `path` fetches before drawing (its document's modulepreloads)."""
+    with urllib.request.urlopen(BASE_URL + path) as answer:
+        document = answer.read().decode()
+    sources = re.findall(r'rel="modulepreload" href="(/assets/[^"]+)"', document)
+    assert sources, f"{path} preloads no script"
+    texts = []
+    for source in sources:
+        with urllib.request.urlopen(BASE_URL + source) as answer:
+            texts.append(answer.read().decode())
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_page_downloads_its_own_words_only(app_server, language):
+    """Each page's components are compiled per page and language: the English dashboard carries none
+    of its words in another language, nor another page's (the staff console's) words."""
+    theirs = words(language, "Cancel payment")  # a dashboard component's words (a scheduled payment's)
+    english = scripts_fetched_up_front("/dashboard")
+    assert "Cancel payment" in english
+    assert theirs not in english
+    assert "Required for the audit trail." not in english  # the console's own hint
+    assert theirs in scripts_fetched_up_front(f"/{language}/dashboard")
