@@ -85,6 +85,11 @@ def with_page_language(app):
                 )
                 await send({"type": "http.response.body", "body": b""})
                 return
+        if route in PAGES and path != "/" and not path.endswith("/"):
+            # Each page is a folder's index.html: asked for by its plain address (a bookmark, a
+            # typed or shared link), it is sent at once instead of a redirect to "…/" first (a
+            # round trip a phone on a slow network pays before anything is drawn).
+            scope = {**scope, "path": path + "/", "raw_path": (path + "/").encode()}
         if language == languages.DEFAULT or route not in PAGES:
             await app(scope, receive, send)
             return

@@ -7,7 +7,8 @@ import gzip
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 
 from hcpay_app.language_routing import with_page_language
@@ -26,9 +27,13 @@ async def asset(request):
 
 
 @pytest.fixture
-def client():
-    routes = [Route(path, html) for path in ("/", "/pay", "/es", "/es/pay", "/pt/pay")]
-    app = Starlette(routes=[*routes, Route("/assets/x.js", asset)])
+def client(tmp_path):
+    """Pages as the production build serves them: each a folder's index.html (StaticFiles)."""
+    for folder in ("", "pay", "es", "pt/pay"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "index.html").write_text(PAGE)
+    routes = [Route("/es/pay/", html), Route("/assets/x.js", asset)]
+    app = Starlette(routes=[*routes, Mount("/", StaticFiles(directory=tmp_path, html=True))])
     return TestClient(with_page_language(app))
 
 
@@ -59,3 +64,12 @@ def test_english_or_an_explicit_choice_or_anything_else_is_left_alone(client):
     assert client.get("/assets/x.js", follow_redirects=False).text == '<html lang="en">'  # not a page
     client.cookies.set("hcpay_lang", "klingon")
     assert client.get("/pay", follow_redirects=False).status_code == 200
+
+
+def test_a_page_asked_for_without_its_slash_is_sent_at_once(client):
+    """A bookmark or typed address (`/pay`) gets the page, not a redirect to `/pay/` first."""
+    for path, language in (("/pay", "en"), ("/es/pay", "es"), ("/pt/pay", "pt"), ("/es", "es")):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 200, path
+        assert f'<html lang="{language}">' in response.text, path
+    assert client.get("/", follow_redirects=False).status_code == 200
