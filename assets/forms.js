@@ -46,6 +46,7 @@
   var headingsSeen = [];
 
   function noteAction() {
+    watch();
     lastAction = { at: now(), path: location.pathname };
     headingsSeen = [];
     var main = document.querySelector("main");
@@ -176,19 +177,30 @@
     if (pending) focusFirstInvalid();
   });
 
-  function start() {
-    observer.observe(document.documentElement, {
-      subtree: true,
-      childList: true,
-      characterData: true,
-      characterDataOldValue: true,
-      attributes: true,
-      attributeFilter: ["aria-invalid", "class", "style", "hidden"],
-    });
-  }
+  // The page is watched only while an action's answer or new step may still come: watching from
+  // the first byte made every mutation of the page's first render pay for a record nobody reads.
+  var watching = false;
+  var unwatchTimer = null;
 
-  if (document.documentElement) start();
-  else document.addEventListener("DOMContentLoaded", start);
+  function watch() {
+    if (!watching) {
+      observer.observe(document.documentElement, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        characterDataOldValue: true,
+        attributes: true,
+        attributeFilter: ["aria-invalid", "class", "style", "hidden"],
+      });
+      watching = true;
+    }
+    if (unwatchTimer) clearTimeout(unwatchTimer);
+    unwatchTimer = setTimeout(function () {
+      unwatchTimer = null;
+      watching = false;
+      observer.disconnect();
+    }, Math.max(ANSWER_WAIT_MS, STEP_WAIT_MS));
+  }
 
   document.addEventListener("click", function (event) {
     var button = event.target && event.target.closest ? event.target.closest("[data-password-toggle]") : null;
