@@ -377,8 +377,19 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
                 routes.AUTOPAY,
             )
         )
+    # Columns, not ORM objects: every active card mandate is looked at, every day.
     expiring = session.exec(
-        select(AutopayMandate, PaymentMethod)
+        select(
+            AutopayMandate.id,
+            AutopayMandate.user_id,
+            AutopayMandate.next_charge_on,
+            PaymentMethod.id.label("method_id"),
+            PaymentMethod.kind,
+            PaymentMethod.brand,
+            PaymentMethod.last4,
+            PaymentMethod.exp_month,
+            PaymentMethod.exp_year,
+        )
         .join(PaymentMethod, PaymentMethod.id == AutopayMandate.payment_method_id)
         .join(BillingAccount, BillingAccount.id == AutopayMandate.billing_account_id)
         .where(
@@ -387,19 +398,18 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             BillingAccount.coverage_status != CoverageStatus.TERMINATED,
         )
     ).all()
-    for mandate, method in expiring:
-        if not (method.exp_month and method.exp_year and mandate.next_charge_on):
+    for card in expiring:
+        if not (card.exp_month and card.exp_year and card.next_charge_on):
             continue
-        expires = dates.add_months(dt.date(method.exp_year, method.exp_month, 1), 1) - dt.timedelta(days=1)
-        if expires >= mandate.next_charge_on or today < expires - dt.timedelta(days=settings.card_expiry_notice_days):
+        expires = dates.add_months(dt.date(card.exp_year, card.exp_month, 1), 1) - dt.timedelta(days=1)
+        if expires >= card.next_charge_on or today < expires - dt.timedelta(days=settings.card_expiry_notice_days):
             continue
-        message = templates.card_expiring(
-            methods.label(method.kind, method.brand, method.last4), expires, mandate.next_charge_on
-        )
+        label = methods.label(card.kind, card.brand, card.last4)
+        message = templates.card_expiring(label, expires, card.next_charge_on)
         batch.append(
             notice_batch.Notice(
-                f"card-expiry:{mandate.id}:{method.id}:{expires:%Y%m}",
-                mandate.user_id,
+                f"card-expiry:{card.id}:{card.method_id}:{expires:%Y%m}",
+                card.user_id,
                 message,
                 NoticeKind.CARD_EXPIRING,
                 routes.SETTINGS,
