@@ -191,3 +191,19 @@ def test_two_late_fee_runs_at_once_charge_each_fee_once(session, members, db_url
         ]
         assert len(notices_of(session, member.user_id, NoticeKind.LATE_FEE)) == 1
         assert len(emails_to(session, member.email, NoticeKind.LATE_FEE)) == 1
+
+
+def test_two_claims_of_the_same_keys_in_opposite_orders_both_finish(session, db_url):
+    """Keys are claimed in one order whoever lists them: on PostgreSQL, two transactions inserting
+    the same unique keys in opposite orders would wait on each other and one be aborted."""
+    keys = [f"test-order:{n:05d}" for n in range(1500)]
+    claimed: list[set[str]] = []
+
+    def job(order: list[str]) -> None:
+        with Session(engine_for(db_url)) as own:
+            claimed.append(notice_batch.claim(own, order, NOW))
+            own.commit()
+
+    orders = iter([keys, keys[::-1]])
+    assert run_together(2, lambda: job(next(orders))) == []
+    assert sorted(claimed[0] | claimed[1]) == keys and not claimed[0] & claimed[1]

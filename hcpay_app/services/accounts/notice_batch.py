@@ -47,7 +47,9 @@ class Notice:
 def claim(session: Session, keys: Iterable[str], now: dt.datetime) -> set[str]:
     """Insert the once-markers of `keys` in the caller's transaction; returns the keys this call
     inserted (those already used — by an earlier run or a concurrent job — are left out)."""
-    wanted = list(dict.fromkeys(key[:120] for key in keys))
+    # In one order whoever claims: two jobs at once then wait on each other's keys one way only
+    # (PostgreSQL would otherwise abort one of them for a deadlock).
+    wanted = sorted({key[:120] for key in keys})
     claimed: set[str] = set()
     for start in range(0, len(wanted), CHUNK):
         rows = [{"key": key, "created_at": now} for key in wanted[start : start + CHUNK]]

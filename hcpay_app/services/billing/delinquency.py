@@ -88,6 +88,7 @@ def assess_late_fees(session: Session, *, today: dt.date, now: dt.datetime) -> i
         )
     ]
     fees = 0
+    owing.sort(key=lambda invoice: _fee_key(invoice.id))  # batches in one order for every job (`claim`)
     for chunk in range(0, len(owing), notice_batch.CHUNK):
         fees += _charge_fees(session, owing[chunk : chunk + notice_batch.CHUNK], today=today, now=now)
         session.commit()

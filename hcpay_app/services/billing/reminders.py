@@ -200,6 +200,7 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             for invoice, prefs in wanted
             if unpaid[invoice.id] > 0
         ]
+        due.sort(key=lambda notice: notice.key)  # batches in one order for every job (`notice_batch.claim`)
         for chunk in range(0, len(due), BATCH):
             # Markers claimed with ON CONFLICT DO NOTHING: a rerun or a concurrent job writes none twice.
             sent += len(notice_batch.send_once(session, due[chunk : chunk + BATCH], now))
@@ -237,6 +238,7 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         for invoice in missed
         if unpaid.get(invoice.id, 0) > 0
     ]
+    overdue.sort(key=lambda notice: notice.key)
     for chunk in range(0, len(overdue), BATCH):
         sent += len(notice_batch.send_once(session, overdue[chunk : chunk + BATCH], now))
         session.commit()

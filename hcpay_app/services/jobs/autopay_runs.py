@@ -244,7 +244,7 @@ def _claim_due(session: Session, *, today: dt.date, now: dt.datetime) -> list[in
             "created_at": now,
             "updated_at": now,
         }
-        for mandate_id, listed_charge_on in due
+        for mandate_id, listed_charge_on in sorted(due)  # one order for every job: no deadlock between two
     ]
     claimed_ids: list[int] = []
     for chunk in range(0, len(runs), CLAIM_CHUNK):
@@ -417,6 +417,7 @@ def send_notices(session: Session, *, today: dt.date, now: dt.datetime) -> int:
         )
     # Written set-based, each behind its once-marker (ON CONFLICT DO NOTHING): a rerun or a
     # concurrent job announces nothing twice.
+    batch.sort(key=lambda notice: notice.key)  # batches in one order for every job (`notice_batch.claim`)
     for chunk in range(0, len(batch), notice_batch.CHUNK):
         sent += len(notice_batch.send_once(session, batch[chunk : chunk + notice_batch.CHUNK], now))
         session.commit()
