@@ -14,7 +14,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -34,6 +33,7 @@ from hcpay_app.models import (
 from hcpay_app.services.adapters.processor import get_processor
 from hcpay_app.services.jobs import autopay_runs, daily, plan_installments
 from hcpay_app.services.recurring import plans
+from tests.support.together import run_together
 from tests.unit.autopay_helpers import (
     CARDS,
     PREMIUM,
@@ -225,25 +225,6 @@ def test_a_second_run_for_the_same_date_changes_nothing(session, scenario):
     # Notices guarded only by the status change they announce: once when the job runs alone.
     for kind in ("past_due_warning", "terminated", "plan_created", "plan_completed"):
         assert all(len(sent) <= 1 for sent in notice_days(session, scenario.members, kind).values()), kind
-
-
-def run_together(count: int, work) -> list[BaseException]:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        start.wait()
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 — reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def test_two_jobs_for_the_same_date_at_once_do_everything_once(session, scenario):

@@ -5,7 +5,6 @@ a batch. Also the set-based duties that use it: reminders and late fees."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -17,6 +16,7 @@ from hcpay_app.i18n.languages import Language
 from hcpay_app.models import NoticeKind, Notification, OnceMarker, OutboundEmail, User
 from hcpay_app.services.accounts import notice_batch, notices
 from hcpay_app.services.billing import delinquency, reminders, templates
+from tests.support.together import run_together
 from tests.unit.autopay_helpers import NOW, at, billed, emails_to, enroll, late_fees, notices_of, pay_binder, roster_row
 
 D = dt.date
@@ -124,25 +124,6 @@ def test_a_notice_must_link_to_one_of_the_portals_pages(session, members):
     bad = notice_batch.Notice("x", members[0].user_id, reminder(members[0]).message, "payment_reminder", "https://x")
     with pytest.raises(ValueError):
         notice_batch.send_once(session, [bad], NOW)
-
-
-def run_together(count: int, work) -> list[BaseException]:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        start.wait()
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 — reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def test_two_batches_at_once_write_each_notice_once(session, members, db_url):

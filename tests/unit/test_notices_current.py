@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import os
 import sqlite3
-import threading
 import urllib.parse
 from collections.abc import Iterator
 
@@ -42,6 +41,7 @@ from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.jobs import daily
 from hcpay_app.services.recurring import plans
 from hcpay_app.services.support import console, tickets
+from tests.support.together import run_together
 from tests.unit.autopay_helpers import (
     BANKS,
     CARDS,
@@ -245,25 +245,6 @@ def test_a_fee_waiver_that_leaves_the_bill_paid_resolves_at_once(session, avery)
     assert [utc(n.resolved_at) for n in about_bills(session, avery) if n.invoice_id == bill.id] == [
         at(D(2026, 4, 9))
     ] * 5
-
-
-def run_together(count: int, work) -> list[BaseException]:
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        start.wait()
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 — reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def test_two_daily_jobs_at_once_resolve_each_notice_exactly_once(session):
