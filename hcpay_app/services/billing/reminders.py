@@ -141,6 +141,24 @@ def _unpaid_parts(session: Session, invoices: list[Invoice], day: dt.date) -> di
     return unpaid
 
 
+def _bills_with_logins(session: Session, *conditions) -> list:
+    """Bills matching `conditions` on accounts still covered, each with its member's login (id and
+    email): columns, not ORM objects, since an issue day reads tens of thousands of rows."""
+    return session.exec(
+        select(
+            Invoice.id,
+            Invoice.billing_account_id,
+            Invoice.coverage_month,
+            Invoice.due_on,
+            User.id.label("user_id"),
+            User.email,
+        )
+        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+        .join(User, User.member_id == BillingAccount.member_id)
+        .where(*conditions, BillingAccount.coverage_status != CoverageStatus.TERMINATED)
+    ).all()
+
+
 def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     """Reminders for invoices due in N days (for each member's offsets) and past-due notices for
     invoices missed in the last week, written in batches (`notice_batch`); each carries a
@@ -155,20 +173,7 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
     message = functools.lru_cache(maxsize=4096)(templates.payment_reminder)  # one per distinct text
     for offset in OFFSET_CHOICES:
         day = today + dt.timedelta(days=offset)
-        # Columns, not ORM objects: tens of thousands of rows on an issue day.
-        rows = session.exec(
-            select(
-                Invoice.id,
-                Invoice.billing_account_id,
-                Invoice.coverage_month,
-                Invoice.due_on,
-                User.id.label("user_id"),
-                User.email,
-            )
-            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
-            .join(User, User.member_id == BillingAccount.member_id)
-            .where(Invoice.due_on == day, BillingAccount.coverage_status != CoverageStatus.TERMINATED)
-        ).all()
+        rows = _bills_with_logins(session, Invoice.due_on == day)
         done = notice_batch.used(session, [f"reminder:{invoice.id}:{offset}" for invoice in rows])
         wanted = []
         for invoice in rows:
@@ -205,23 +210,7 @@ def send_due(session: Session, *, today: dt.date, now: dt.datetime) -> int:
             # Markers claimed with ON CONFLICT DO NOTHING: a rerun or a concurrent job writes none twice.
             sent += len(notice_batch.send_once(session, due[chunk : chunk + BATCH], now))
             session.commit()
-    missed = session.exec(
-        select(
-            Invoice.id,
-            Invoice.billing_account_id,
-            Invoice.coverage_month,
-            Invoice.due_on,
-            User.id.label("user_id"),
-            User.email,
-        )
-        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
-        .join(User, User.member_id == BillingAccount.member_id)
-        .where(
-            Invoice.due_on < today,
-            Invoice.due_on >= today - dt.timedelta(days=7),
-            BillingAccount.coverage_status != CoverageStatus.TERMINATED,
-        )
-    ).all()
+    missed = _bills_with_logins(session, Invoice.due_on < today, Invoice.due_on >= today - dt.timedelta(days=7))
     done = notice_batch.used(session, [f"past-due:{invoice.id}" for invoice in missed])
     missed = [invoice for invoice in missed if f"past-due:{invoice.id}" not in done]
     unpaid = ledger.unpaid_parts(session, [(i.billing_account_id, i.id, i.due_on) for i in missed])
