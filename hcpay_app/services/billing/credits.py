@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from hcpay_app.i18n.message import Dated, Msg
-from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
+from hcpay_app.models import EntryKind, Invoice, LedgerEntry
 from hcpay_app.services.accounts import notices
 from hcpay_app.services.billing import ledger
 from hcpay_app.services.common import money
@@ -52,25 +52,9 @@ def _credits_before(session: Session, today: dt.date) -> dict[int, tuple[int, di
         .group_by(Invoice.billing_account_id, Invoice.id)
     ).all():
         charges.setdefault(account_id, {})[invoice_id] = int(cents)
-    settled = {
-        account_id: int(cents)
-        for account_id, cents in session.exec(
-            select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-            .where(LedgerEntry.billing_account_id.in_(billed))
-            .group_by(LedgerEntry.billing_account_id)
-        ).all()
-    }
-    for account_id, cents in session.exec(
-        select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-        .join(Payment, Payment.id == LedgerEntry.payment_id)
-        .where(
-            LedgerEntry.billing_account_id.in_(billed),
-            LedgerEntry.kind == EntryKind.PAYMENT,
-            Payment.status == PaymentStatus.PENDING,
-        )
-        .group_by(LedgerEntry.billing_account_id)
-    ).all():
-        settled[account_id] = settled.get(account_id, 0) - int(cents)  # as `ledger.pending_cents`
+    settled = ledger.balances(session, billed)
+    for account_id, pending in ledger.pending_by_account(session, billed).items():
+        settled[account_id] = settled.get(account_id, 0) + pending  # the balance once debits clear
     found = {}
     for account_id, bills in charges.items():
         credit = -(settled.get(account_id, 0) - sum(bills.values()))

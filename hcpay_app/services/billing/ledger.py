@@ -240,6 +240,33 @@ def statuses_for(
     return found
 
 
+def balances(session: Session, account_ids) -> dict[int, int]:
+    """`balance` of many accounts (ids, or a subquery of them) in one grouped query; an account
+    with no entries is left out (its balance is 0)."""
+    rows = session.exec(
+        select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
+        .where(LedgerEntry.billing_account_id.in_(account_ids))
+        .group_by(LedgerEntry.billing_account_id)
+    ).all()
+    return {account_id: int(cents) for account_id, cents in rows}
+
+
+def pending_by_account(session: Session, account_ids) -> dict[int, int]:
+    """`pending_cents` of many accounts (ids, or a subquery of them) in one grouped query; an
+    account with no pending bank debit is left out."""
+    rows = session.exec(
+        select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
+        .join(Payment, Payment.id == LedgerEntry.payment_id)
+        .where(
+            LedgerEntry.billing_account_id.in_(account_ids),
+            LedgerEntry.kind == EntryKind.PAYMENT,
+            Payment.status == PaymentStatus.PENDING,
+        )
+        .group_by(LedgerEntry.billing_account_id)
+    ).all()
+    return {account_id: -int(cents) for account_id, cents in rows}
+
+
 _UNPAID_CHUNK = 500
 
 
@@ -257,13 +284,7 @@ def unpaid_parts(session: Session, invoices: list[tuple[int, int, dt.date]]) -> 
     unpaid: dict[int, int] = {}
     for start in range(0, len(accounts), _UNPAID_CHUNK):
         part = accounts[start : start + _UNPAID_CHUNK]
-        balances = dict(
-            session.exec(
-                select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-                .where(LedgerEntry.billing_account_id.in_(part))
-                .group_by(LedgerEntry.billing_account_id)
-            ).all()
-        )
+        balance_of = balances(session, part)
         rows = session.exec(
             select(Invoice.billing_account_id, Invoice.id, Invoice.due_on, func.sum(LedgerEntry.amount_cents))
             .join(LedgerEntry, LedgerEntry.invoice_id == Invoice.id, isouter=True)
@@ -274,7 +295,7 @@ def unpaid_parts(session: Session, invoices: list[tuple[int, int, dt.date]]) -> 
         for account_id, invoice_id, due_on, amount in rows:
             newest_first.setdefault(account_id, []).append((_as_date(due_on), invoice_id, int(amount or 0)))
         for account_id in part:
-            left = max(int(balances.get(account_id) or 0), 0)
+            left = max(balance_of.get(account_id, 0), 0)
             wanted = by_account[account_id]
             for _due_on, invoice_id, amount in sorted(newest_first.get(account_id, []), reverse=True):
                 share = max(0, min(amount, left))

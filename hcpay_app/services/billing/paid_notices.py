@@ -28,7 +28,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, func, select, update
 
-from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Notification, Payment, PaymentStatus
+from hcpay_app.models import Invoice, LedgerEntry, Notification
+from hcpay_app.services.billing import ledger
 
 BATCH = 500
 
@@ -42,25 +43,8 @@ def paid_invoices(session: Session, account_ids: Iterable[int]) -> set[int]:
     ids = sorted(set(account_ids))
     if not ids:
         return set()
-    balances = dict(
-        session.exec(
-            select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-            .where(LedgerEntry.billing_account_id.in_(ids))
-            .group_by(LedgerEntry.billing_account_id)
-        ).all()
-    )
-    pending = dict(
-        session.exec(
-            select(LedgerEntry.billing_account_id, func.sum(LedgerEntry.amount_cents))
-            .join(Payment, Payment.id == LedgerEntry.payment_id)
-            .where(
-                LedgerEntry.billing_account_id.in_(ids),
-                LedgerEntry.kind == EntryKind.PAYMENT,
-                Payment.status == PaymentStatus.PENDING,
-            )
-            .group_by(LedgerEntry.billing_account_id)
-        ).all()
-    )
+    balances = ledger.balances(session, ids)
+    pending = ledger.pending_by_account(session, ids)
     bills = session.exec(
         select(Invoice.id, Invoice.billing_account_id, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
         .select_from(Invoice)
@@ -70,7 +54,7 @@ def paid_invoices(session: Session, account_ids: Iterable[int]) -> set[int]:
         .order_by(Invoice.billing_account_id, Invoice.due_on.desc(), Invoice.id.desc())
     ).all()
     # What is unpaid on each account's bills once pending debits are left out (they are negative).
-    unpaid = {i: max(int(balances.get(i) or 0) - int(pending.get(i) or 0), 0) for i in ids}
+    unpaid = {i: max(balances.get(i, 0) + pending.get(i, 0), 0) for i in ids}
     paid = set()
     for invoice_id, account_id, amount in bills:
         share = max(0, min(int(amount), unpaid[account_id]))
