@@ -17,6 +17,7 @@ from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.jobs import autopay_runs
 from hcpay_app.services.payments import methods
 from hcpay_app.services.recurring import autopay
+from tests.support.together import run_together
 from tests.unit.autopay_helpers import (
     BANKS,
     PREMIUM,
@@ -543,23 +544,6 @@ def test_a_hard_decline_never_retries_and_a_soft_one_retries_twice(session, aver
     ).all() == ["Automatic Payments paused"]
 
 
-def _together(work, count: int = 2) -> list[BaseException]:
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            work()
-        except Exception as exc:  # noqa: BLE001 — reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
-
-
 def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, db_url, monkeypatch):
     activate(session, avery, visa.id)
     autopay.pause(session, avery.who, until="2026-03-20", now=NOW, today=TODAY)
@@ -577,7 +561,7 @@ def test_two_jobs_at_once_resume_automatic_payments_once(session, avery, visa, d
         with Session(engine_for(db_url)) as own:
             autopay_runs.run_due(own, today=day, now=at(day))
 
-    assert _together(job) == []
+    assert run_together(2, job) == []
     assert [t for _d, t in titles(session, avery, "autopay_change")] == [
         "Automatic Payments turned on",
         "Automatic Payments paused",
