@@ -23,22 +23,58 @@ default) and are decided HCPAY_DISPUTE_DECIDED_AFTER_DAYS days after they open (
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import secrets
 import string
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Protocol
 
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from hcpay_app import clock
 from hcpay_app.config import get_settings
-from hcpay_app.db import session_scope
+from hcpay_app.db import get_engine, session_scope
 from hcpay_app.models import MethodKind, SandboxCharge
 from hcpay_app.services.adapters.sandbox_network import Fault, NetworkConditions, SandboxNetwork
+
+_CHARGE_BY_KEY = (
+    select(SandboxCharge.outcome, SandboxCharge.processor_ref)
+    .where(SandboxCharge.idempotency_key == bindparam("key"))
+    .limit(1)
+)
+
+
+def _insert_new_charge(connection: Connection):
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(SandboxCharge.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+@contextlib.contextmanager
+def _bookkeeping() -> Iterator[Connection]:
+    """A connection for the sandbox's own record of a charge. It stands in for a processor on
+    another machine, so on SQLite its commits don't wait for the disk (synchronous=NORMAL under
+    WAL: a commit survives a crash of the process — `kill -9` — not of the machine; the portal's
+    own next commit syncs it with everything before it). Waiting would cost the daily job a disk
+    flush per charge that no real processor puts on the portal."""
+    with get_engine().connect() as connection:
+        if connection.dialect.name != "sqlite":
+            yield connection
+            return
+        was = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql(f"PRAGMA synchronous={int(was)}")
 
 
 def _random_id(length: int = 20) -> str:
@@ -224,27 +260,26 @@ class SandboxProcessor:
 
     @staticmethod
     def _record(key: str, token: str, amount: int, outcome: str, now: dt.datetime) -> ChargeResult:
-        """Keep the charge on the processor's side; a repeated key returns the first result."""
-        with session_scope() as session:
-            existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).first()
+        """Keep the charge on the processor's side; a repeated key returns the first result (of two
+        calls at once with one key, the first insert wins: ON CONFLICT DO NOTHING, then read)."""
+        with _bookkeeping() as connection:
+            existing = connection.execute(_CHARGE_BY_KEY, {"key": key}).first()
             if existing is None:
-                existing = SandboxCharge(
-                    idempotency_key=key,
-                    processor_ref=f"ch_{_random_id(24)}",
-                    token=token,
-                    amount_cents=amount,
-                    outcome=outcome,
-                    created_at=now,
-                )
-                session.add(existing)
-                try:
-                    session.commit()
-                except IntegrityError:  # the same key raced in from another worker
-                    session.rollback()
-                    existing = session.exec(select(SandboxCharge).where(SandboxCharge.idempotency_key == key)).one()
-        if existing.outcome in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
-            return ChargeResult(ChargeStatus(existing.outcome), existing.processor_ref)
-        return ChargeResult(ChargeStatus.DECLINED, existing.processor_ref, existing.outcome)
+                row = {
+                    "idempotency_key": key,
+                    "processor_ref": f"ch_{_random_id(24)}",
+                    "token": token,
+                    "amount_cents": amount,
+                    "outcome": outcome,
+                    "created_at": now,
+                }
+                connection.execute(_insert_new_charge(connection), row)
+                connection.commit()
+                existing = connection.execute(_CHARGE_BY_KEY, {"key": key}).one()
+        stored_outcome, processor_ref = existing
+        if stored_outcome in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
+            return ChargeResult(ChargeStatus(stored_outcome), processor_ref)
+        return ChargeResult(ChargeStatus.DECLINED, processor_ref, stored_outcome)
 
     def bank_outcome(self, processor_ref: str) -> BankOutcome:
         with session_scope() as session:
