@@ -13,6 +13,7 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Iterable
 from email.message import EmailMessage
 
 from sqlmodel import Session, select
@@ -68,6 +69,17 @@ def recipient_language(session: Session, to: str) -> str:
     """The language of the login with this email address, or English when there is none."""
     found = session.exec(select(User.language).where(User.email == to).order_by(User.id)).first()
     return str(languages.parse(found) or languages.DEFAULT)
+
+
+def recipient_languages(session: Session, addresses: Iterable[str]) -> dict[str, str]:
+    """`recipient_language` of many addresses at once (a few hundred)."""
+    wanted = sorted(set(addresses))
+    found: dict[str, str] = {}
+    if wanted:
+        rows = session.exec(select(User.email, User.language).where(User.email.in_(wanted)).order_by(User.id)).all()
+        for address, language in rows:
+            found.setdefault(address, str(languages.parse(language) or languages.DEFAULT))
+    return {address: found.get(address, str(languages.DEFAULT)) for address in wanted}
 
 
 def enqueue(

@@ -22,6 +22,15 @@ def binder_paid(session: Session, account: BillingAccount, today: dt.date, *, se
     return position is not None and position.status == ledger.InvoiceStatus.PAID
 
 
+def binder_paid_in(books: ledger.Books, today: dt.date, *, settled: bool = True) -> bool:
+    """`binder_paid`, from an account's `ledger.Books` (many accounts at once)."""
+    first = books.first_invoice()
+    if first is None:
+        return False
+    position = books.statuses([first], today, settled=settled).get(first)
+    return position is not None and position.status == ledger.InvoiceStatus.PAID
+
+
 def refresh_after_payment(session: Session, account: BillingAccount, today: dt.date) -> None:
     """Money arrived: a binder paid with cleared money activates coverage (a bank debit activates it
     when it settles, not when it is sent); a past-due balance paid off ends grace."""
@@ -33,3 +42,15 @@ def refresh_after_payment(session: Session, account: BillingAccount, today: dt.d
     ):
         account.coverage_status, account.grace_ends_on = CoverageStatus.ACTIVE, None
     session.add(account)
+
+
+def refresh_from_books(account: BillingAccount, books: ledger.Books, today: dt.date) -> bool:
+    """`refresh_after_payment` for an account whose `ledger.Books` were read with many others (the
+    caller writes the account); True if its coverage changed."""
+    if account.coverage_status == CoverageStatus.PENDING_FIRST_PAYMENT and binder_paid_in(books, today):
+        account.coverage_status = CoverageStatus.ACTIVE
+        return True
+    if account.coverage_status == CoverageStatus.IN_GRACE and books.position(today).past_due_cents == 0:
+        account.coverage_status, account.grace_ends_on = CoverageStatus.ACTIVE, None
+        return True
+    return False

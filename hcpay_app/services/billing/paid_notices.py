@@ -102,6 +102,14 @@ def resolve_for_account(session: Session, account_id: int, *, now: dt.datetime) 
     return _resolve(session, [account_id], bills, now) if bills else 0
 
 
+def resolve_for_accounts(session: Session, account_ids: Iterable[int], *, now: dt.datetime) -> int:
+    """`resolve_for_account` for many accounts at once (a few hundred), in the caller's transaction."""
+    open_bills = _open_bills(session, sorted(set(account_ids)))
+    if not open_bills:
+        return 0
+    return _resolve(session, sorted(open_bills), set().union(*open_bills.values()), now)
+
+
 def resolve_all(session: Session, *, now: dt.datetime) -> int:
     """The daily job's duty: resolve every notice about a bill now paid, a batch of accounts per
     transaction. Running it again resolves nothing more."""

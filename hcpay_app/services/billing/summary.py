@@ -85,6 +85,50 @@ def for_account(session: Session, account: BillingAccount, today: dt.date) -> Mo
     position = ledger.account_position(session, account.id, today, settled=True)
     processing, clears_on = _processing(session, account.id)
     pending_first = account.coverage_status == CoverageStatus.PENDING_FIRST_PAYMENT
+    clearing = (
+        pending_first
+        and processing > 0
+        and not coverage.binder_paid(session, account, today)
+        and coverage.binder_paid(session, account, today, settled=False)
+    )
+    return _summary(account, position, processing, clears_on, clearing, today)
+
+
+def for_accounts(session: Session, accounts: list[BillingAccount], today: dt.date) -> dict[int, MoneySummary]:
+    """`for_account` of many accounts (a few hundred at a time), from a handful of grouped queries."""
+    ids = sorted({account.id for account in accounts})
+    books = ledger.books_for(session, ids)
+    processing_of = {
+        account_id: (int(cents), clears_on)
+        for account_id, cents, clears_on in session.exec(
+            select(Payment.billing_account_id, func.sum(Payment.amount_cents), func.max(Payment.expected_settle_on))
+            .where(Payment.billing_account_id.in_(ids), Payment.status == PaymentStatus.PENDING)
+            .group_by(Payment.billing_account_id)
+        ).all()
+    }
+    found = {}
+    for account in accounts:
+        own = books[account.id]
+        processing, clears_on = processing_of.get(account.id, (0, None))
+        clearing = (
+            account.coverage_status == CoverageStatus.PENDING_FIRST_PAYMENT
+            and processing > 0
+            and not coverage.binder_paid_in(own, today)
+            and coverage.binder_paid_in(own, today, settled=False)
+        )
+        position = own.position(today, settled=True)
+        found[account.id] = _summary(account, position, processing, clears_on, clearing, today)
+    return found
+
+
+def _summary(
+    account: BillingAccount,
+    position: ledger.AccountPosition,
+    processing: int,
+    clears_on: dt.date | None,
+    first_payment_clearing: bool,
+    today: dt.date,
+) -> MoneySummary:
     return MoneySummary(
         past_due_cents=position.past_due_cents,
         past_due_since=position.oldest_unpaid_due_on,
@@ -98,11 +142,6 @@ def for_account(session: Session, account: BillingAccount, today: dt.date) -> Mo
         coverage_start=account.coverage_start,
         grace_ends_on=account.grace_ends_on,
         terminated_on=account.terminated_on,
-        first_payment_clearing=(
-            pending_first
-            and processing > 0
-            and not coverage.binder_paid(session, account, today)
-            and coverage.binder_paid(session, account, today, settled=False)
-        ),
+        first_payment_clearing=first_payment_clearing,
         today=today,
     )

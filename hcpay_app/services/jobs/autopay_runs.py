@@ -53,12 +53,19 @@ class AutopayTally:
 STALE_CHARGING = dt.timedelta(minutes=2)
 # Runs claimed per statement (and commit): short enough that a concurrent job waits little.
 CLAIM_CHUNK = 5000
+# Runs charged per message at most (`autopay_batch`: two commits a chunk).
+CHARGE_CHUNK = 250
 
 
 def _advance(mandate: AutopayMandate, run: AutopayRun) -> None:
     """Move to the next period — once per run, even when a retry after a returned debit succeeds."""
     if dates.first_of_month(mandate.next_charge_on) <= run.period:
         mandate.next_charge_on = dates.add_months(mandate.next_charge_on, autopay.FREQUENCY_MONTHS[mandate.frequency])
+
+
+def attempt_key(mandate_id: int, period: dt.date, attempt: int) -> str:
+    """An attempt's idempotency key: the processor charges it at most once."""
+    return f"autopay-{mandate_id}-{period:%Y%m}-{attempt}"
 
 
 def _settle(session: Session, run: AutopayRun, status: AutopayRunStatus, now: dt.datetime) -> bool:
@@ -90,7 +97,7 @@ def _attempt(
     settings = get_settings()
     account = session.get(BillingAccount, mandate.billing_account_id)
     method = session.get(PaymentMethod, mandate.payment_method_id)
-    key = f"autopay-{mandate.id}-{run.period:%Y%m}-{run.attempts}"
+    key = attempt_key(mandate.id, run.period, run.attempts)
     charged_before = session.exec(select(Payment).where(Payment.idempotency_key == key)).first()
     # An interrupted attempt is finished for the amount it asked, whatever is owed by now.
     amount = charged_before.amount_cents if charged_before else autopay.charge_amount(session, mandate, account, today)
@@ -319,7 +326,11 @@ def run_due(session: Session, *, today: dt.date, now: dt.datetime, progress=None
     _resume_paused(session, today=today, now=now)
     run_ids += _claim_due(session, today=today, now=now)
     run_ids += _claim_retries(session, today=today, now=now)
-    charges = [charge_queue.Charge("autopay", str(run_id)) for run_id in run_ids]
+    # A message per chunk of runs, charged and recorded together (`autopay_batch`); enough chunks
+    # that every thread of the pool has some, so a slow processor is still asked many at a time.
+    per_chunk = charge_queue.chunk_size(len(run_ids), CHARGE_CHUNK)
+    chunks = [run_ids[start : start + per_chunk] for start in range(0, len(run_ids), per_chunk)]
+    charges = [charge_queue.Charge("autopay", ",".join(map(str, chunk)), len(chunk)) for chunk in chunks]
     charge_queue.run_all("automatic payments", charges, today=today, now=now, progress=progress)
     session.expire_all()
     return _tally(session, run_ids)

@@ -41,9 +41,12 @@ QUEUE = "charges"
 # (the jobs import this module, so naming them here avoids an import cycle).
 HANDLERS = {
     "scheduled": ("hcpay_app.services.jobs.scheduled_charges", "charge_claimed"),
-    "autopay": ("hcpay_app.services.jobs.autopay_runs", "attempt_run"),
+    "autopay": ("hcpay_app.services.jobs.autopay_batch", "attempt_runs"),
     "installment": ("hcpay_app.services.jobs.plan_installments", "charge_installment"),
 }
+# Kinds whose message is a chunk of charges ("12,13,14"): the handler waits for the rate limit
+# before each processor call itself.
+CHUNKED = frozenset({"autopay"})
 PROGRESS_EVERY_SECONDS = 5.0
 RATE_BUCKET_MS = 1000
 COUNT_TTL_SECONDS = 7 * 24 * 3600
@@ -51,10 +54,12 @@ COUNT_TTL_SECONDS = 7 * 24 * 3600
 
 @dataclasses.dataclass(frozen=True)
 class Charge:
-    """One charge to make: its kind (a key of HANDLERS) and what identifies it."""
+    """One message: its kind (a key of HANDLERS), what identifies its charge (or, for a CHUNKED
+    kind, its charges), and how many charges it holds."""
 
     kind: str
     key: str
+    count: int = 1
 
 
 @dataclasses.dataclass
@@ -119,9 +124,9 @@ class _Queue:
             self.own_worker.stop()
         self.broker.close()
 
-    def count_done(self, batch: str) -> None:
+    def count_done(self, batch: str, charges: int = 1) -> None:
         key = f"hcpay-charges:done:{batch}"
-        self.redis.incr(key)
+        self.redis.incrby(key, charges)
         self.redis.expire(key, COUNT_TTL_SECONDS)
 
     def done(self, batch: str) -> int:
@@ -164,7 +169,15 @@ def reset() -> None:
     queue.cache_clear()
 
 
-def _wait_for_rate() -> None:
+def chunk_size(charges: int, most: int) -> int:
+    """Charges per message for a CHUNKED kind: at most `most`, and few enough that every thread of
+    the job's pool (or of one charge-worker) gets a message."""
+    settings = get_settings()
+    threads = settings.job_worker_threads or settings.charge_worker_threads
+    return max(1, min(most, -(-charges // max(threads, 1))))
+
+
+def wait_for_rate() -> None:
     """Below the processor's limit, across every worker: wait for a place in this second's bucket."""
     limit = get_settings().charge_rate_limit
     if not limit:
@@ -180,19 +193,21 @@ def _wait_for_rate() -> None:
         time.sleep(0.02)
 
 
-def _run_charge(kind: str, key: str, today: str, now: str, batch: str) -> None:
-    """One message: make the charge (idempotent), then count it done for its batch. A charge that
-    fails here is not retried by the queue: it is left claimed, and the next job finishes it with
-    the same idempotency key (interrupted autopay runs, payments left processing)."""
+def _run_charge(kind: str, key: str, today: str, now: str, batch: str, count: int = 1) -> None:
+    """One message: make the charge, or the chunk of them (idempotent), then count them done for
+    their batch. A charge that fails here is not retried by the queue: it is left claimed, and the
+    next job finishes it with the same idempotency key (interrupted autopay runs, payments left
+    processing)."""
     module, function = HANDLERS[kind]
-    _wait_for_rate()
+    if kind not in CHUNKED:
+        wait_for_rate()
     try:
         handler = getattr(importlib.import_module(module), function)
         handler(key, today=dt.date.fromisoformat(today), now=dt.datetime.fromisoformat(now))
     except Exception:  # noqa: BLE001 — logged; finished by the next job, as after a crash
         log.exception("charge %s %s failed; the next daily job finishes it", kind, key)
     if batch:
-        queue().count_done(batch)
+        queue().count_done(batch, count)
 
 
 def worker(threads: int | None = None) -> dramatiq.Worker:
@@ -212,6 +227,7 @@ def run_all(
     """Send every charge to the queue and return once each is done, working the queue here too
     (HCPAY_JOB_WORKER_THREADS threads; with 0 and Redis, `charge-worker` processes do it all)."""
     charges = list(charges)
+    total = sum(charge.count for charge in charges)
     started = time.monotonic()
     if not charges:
         return BatchReport(label, 0, 0.0)
@@ -220,16 +236,16 @@ def run_all(
     q = queue()
     batch = uuid.uuid4().hex
     for charge in charges:
-        q.actor.send(charge.kind, charge.key, today.isoformat(), now.isoformat(), batch)
+        q.actor.send(charge.kind, charge.key, today.isoformat(), now.isoformat(), batch, charge.count)
     q.work_here()
     last_said = started
-    while (done := q.done(batch)) < len(charges):
+    while (done := q.done(batch)) < total:
         time.sleep(0.02)
         if progress and time.monotonic() - last_said >= PROGRESS_EVERY_SECONDS:
             last_said = time.monotonic()
             elapsed = last_said - started
-            progress(f"{label}: {done} of {len(charges)} charges, {done / elapsed:.1f} a second")
-    report = BatchReport(label, len(charges), time.monotonic() - started)
+            progress(f"{label}: {done} of {total} charges, {done / elapsed:.1f} a second")
+    report = BatchReport(label, total, time.monotonic() - started)
     if progress:
         progress(f"{label}: {report.total} charges in {report.seconds:.1f} s, {report.per_second:.1f} a second")
     return report
@@ -246,6 +262,7 @@ def _run_in_process(
     """Without Redis: the same tasks on a bounded pool of this process's threads (one charge is
     made on the job's own thread)."""
     started = time.monotonic()
+    total = sum(charge.count for charge in charges)
     threads = min(max(get_settings().job_worker_threads, 1), len(charges))
     args = (today.isoformat(), now.isoformat(), "")
     if threads == 1:
@@ -253,14 +270,15 @@ def _run_in_process(
             _run_charge(charge.kind, charge.key, *args)
     else:
         with concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="hcpay-charge") as pool:
-            futures = [pool.submit(_run_charge, charge.kind, charge.key, *args) for charge in charges]
-            last_said = started
-            for done, _future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            futures = {pool.submit(_run_charge, charge.kind, charge.key, *args): charge.count for charge in charges}
+            last_said, done = started, 0
+            for future in concurrent.futures.as_completed(futures):
+                done += futures[future]
                 if progress and time.monotonic() - last_said >= PROGRESS_EVERY_SECONDS:
                     last_said = time.monotonic()
                     rate = done / (last_said - started)
-                    progress(f"{label}: {done} of {len(charges)} charges, {rate:.1f} a second")
-    report = BatchReport(label, len(charges), time.monotonic() - started)
+                    progress(f"{label}: {done} of {total} charges, {rate:.1f} a second")
+    report = BatchReport(label, total, time.monotonic() - started)
     if progress:
         progress(f"{label}: {report.total} charges in {report.seconds:.1f} s, {report.per_second:.1f} a second")
     return report

@@ -173,8 +173,12 @@ def _maximum(account: BillingAccount, owed_cents: int) -> int:
 def maximum_cents(session: Session, account: BillingAccount, today: dt.date) -> int:
     """`account_options(…).maximum_cents` alone, from the account's settled position (what the
     money summary's `owed_cents` adds up) — for callers that need only the limit."""
-    position = ledger.account_position(session, account.id, today, settled=True)
-    return _maximum(account, position.past_due_cents + position.next_due_cents + position.later_cents)
+    return maximum_for(account, ledger.account_position(session, account.id, today, settled=True))
+
+
+def maximum_for(account: BillingAccount, settled: ledger.AccountPosition) -> int:
+    """`maximum_cents` from the account's settled position (read with many others)."""
+    return _maximum(account, settled.past_due_cents + settled.next_due_cents + settled.later_cents)
 
 
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
@@ -596,12 +600,18 @@ def charge(
 ) -> ChargeResult | None:
     """Call the processor for a payment already marked processing, and finish it. With no answer
     (timeouts, rate limit) it stays processing, for the reconciler; returns None then."""
-    result = charging.charge(
-        get_processor(), payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now
-    )
+    result = ask_processor(payment, now)
     if result is not None:
         finish(session, payment, result, now=now, today=today, member_waiting=member_waiting)
     return result
+
+
+def ask_processor(payment: Payment, now: dt.datetime) -> ChargeResult | None:
+    """The processor's answer for a payment marked processing (asked again on a timeout, with its
+    own key), or None when it gave none."""
+    return charging.charge(
+        get_processor(), payment.processor_token or "", payment.amount_cents, payment.idempotency_key, now
+    )
 
 
 def finish(
