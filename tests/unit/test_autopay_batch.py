@@ -23,6 +23,7 @@ from hcpay_app.models import (
     BillingAccount,
     CoverageStatus,
     LedgerEntry,
+    NoticeKind,
     Notification,
     OnceMarker,
     OutboundEmail,
@@ -33,9 +34,11 @@ from hcpay_app.models import (
 )
 from hcpay_app.services.accounts import profile
 from hcpay_app.services.adapters import processor
-from hcpay_app.services.jobs import autopay_runs, charge_queue, daily
+from hcpay_app.services.jobs import autopay_batch, autopay_runs, charge_queue, daily
+from tests.support.together import run_together
 from tests.unit.autopay_helpers import (
     billed,
+    emails_to,
     enroll,
     pay_binder,
     roster_row,
@@ -46,8 +49,7 @@ from tests.unit.autopay_helpers import (
 from tests.unit.billing_helpers import pay
 from tests.unit.conftest import ON_POSTGRES
 from tests.unit.payment_helpers import BANKS, CARDS, at
-
-pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="copies the SQLite file (the paths' rows are dialect-free)")
+from tests.unit.test_charge_queue import autopay_members, charged_once_each
 
 CHARGE_DAY = dt.date(2026, 3, 18)
 RETRY_DAY = CHARGE_DAY + dt.timedelta(days=3)  # the first retry of a declined charge
@@ -140,6 +142,7 @@ def switch_to(monkeypatch, url: str) -> None:
     processor.get_processor.cache_clear()
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="copies the SQLite file (the paths' rows are dialect-free)")
 def test_the_batch_path_writes_exactly_what_one_at_a_time_writes(session, db_url, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("HCPAY_JOB_WORKER_THREADS", "2")  # chunks of several runs, two at once
     get_settings.cache_clear()
@@ -181,3 +184,16 @@ def test_the_batch_path_writes_exactly_what_one_at_a_time_writes(session, db_url
     }
     assert runs == {AutopayRunStatus.PAID, AutopayRunStatus.FAILED, AutopayRunStatus.RETRYING}
     assert CoverageStatus.IN_GRACE not in accounts
+
+
+def test_one_chunk_delivered_twice_at_once_charges_and_tells_once(session):
+    """A repeated message while the first is still being worked: of the two, one writes each
+    payment; the other finds it written and finishes nothing twice."""
+    members = autopay_members(session, 4)
+    run_ids = autopay_runs._claim_due(session, today=CHARGE_DAY, now=at(CHARGE_DAY))
+    chunk = ",".join(map(str, run_ids))
+    errors = run_together(2, lambda: autopay_batch.attempt_runs(chunk, today=CHARGE_DAY, now=at(CHARGE_DAY)))
+    assert errors == []
+    charged_once_each(session, members)
+    for member in members:
+        assert len(emails_to(session, member.email, NoticeKind.PAYMENT_RECEIPT)) == 1
