@@ -17,9 +17,10 @@ same rule through `months_billable` and `bill_dates`, so running either, twice, 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 
-from sqlalchemy import and_, exists, insert, literal, or_, true
+from sqlalchemy import Boolean, Date, String, bindparam, exists, insert, literal, or_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -97,85 +98,130 @@ def issue_due_invoices(session: Session, account: BillingAccount, *, today: dt.d
     return created
 
 
-def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_months: int = 24) -> int:
-    """Issue every missing bill (for the last two years up to next month, and binders of coverage
-    starting within a year) for all accounts at once, set-based, with their premium charges — the
-    same bills `issue_due_invoices` would issue one account at a time. Idempotent: the unique
-    (account, month) key and the NOT EXISTS guards make a second run — or a concurrent one — add
-    nothing."""
-    created = 0
+_WINDOW_COLUMNS = (
+    ("month", Date),
+    ("next_month", Date),
+    ("on_schedule", Boolean),
+    ("issued_on", Date),
+    ("due_on", Date),
+    ("description", String),
+)
+
+
+def _window_parameters(today: dt.date, lookback_months: int) -> dict[str, object]:
+    """The months the job may bill today — the last two years up to next month, and binders of
+    coverage starting within a year — with each month's bill dates and premium description, as the
+    bound values of `_issue_statements`' window (row n's month is `month_n`, and so on)."""
     this_month = dates.first_of_month(today)
-    for offset in range(-lookback_months, BINDER_HORIZON_MONTHS + 1):
+    parameters: dict[str, object] = {}
+    for row, offset in enumerate(range(-lookback_months, BINDER_HORIZON_MONTHS + 1)):
         month = dates.add_months(this_month, offset)
-        on_schedule = dates.issue_date(month) <= today
         issued_on, due_on = bill_dates(month, today)
-        next_month = dates.add_months(month, 1)
-        # The binder: coverage starts this month (and no schedule has billed it yet).
-        binder = and_(BillingAccount.coverage_start >= month, BillingAccount.coverage_start < next_month)
-        already = select(Invoice.id).where(
-            Invoice.billing_account_id == BillingAccount.id, Invoice.coverage_month == month
+        values_of_row = (
+            month,
+            dates.add_months(month, 1),
+            dates.issue_date(month) <= today,
+            issued_on,
+            due_on,
+            f"Premium for {dates.month_label(month)}",
         )
-        accounts = select(
+        for (name, _type), value in zip(_WINDOW_COLUMNS, values_of_row, strict=True):
+            parameters[f"{name}_{row}"] = value
+    return parameters
+
+
+@functools.cache
+def _issue_statements(window_months: int):
+    """(bills, premiums): the INSERT … SELECTs that issue the window's missing bills and post their
+    premium charges. Built once, with the window's months as bound parameters, so each day's job
+    reuses one compiled statement instead of compiling a new one."""
+    # A UNION ALL of one-row SELECTs rather than VALUES: SQLAlchemy caches its compiled form.
+    window = union_all(
+        *(
+            select(*(bindparam(f"{name}_{row}", type_=type_).label(name) for name, type_ in _WINDOW_COLUMNS))
+            for row in range(window_months)
+        )
+    ).cte("billing_window")
+    now = bindparam("now", type_=Invoice.__table__.c.created_at.type)
+    already = select(Invoice.id).where(
+        Invoice.billing_account_id == BillingAccount.id, Invoice.coverage_month == window.c.month
+    )
+    accounts = (
+        select(
             BillingAccount.id,
-            literal(month, Invoice.__table__.c.coverage_month.type),
-            literal(issued_on, Invoice.__table__.c.issued_on.type),
-            literal(due_on, Invoice.__table__.c.due_on.type),
+            window.c.month,
+            window.c.issued_on,
+            window.c.due_on,
             BillingAccount.monthly_premium_cents,
             BillingAccount.full_premium_cents,
             BillingAccount.tax_credit_cents,
-            literal(now, Invoice.__table__.c.created_at.type),
-        ).where(
-            BillingAccount.coverage_start < next_month,
-            true() if on_schedule else binder,
-            or_(BillingAccount.coverage_status != CoverageStatus.TERMINATED, BillingAccount.terminated_on >= month),
+            now,
+        )
+        .select_from(BillingAccount)
+        .join(window, BillingAccount.coverage_start < window.c.next_month)
+        .where(
+            # On schedule; or the binder, the month coverage starts (no schedule has billed it yet).
+            or_(window.c.on_schedule, BillingAccount.coverage_start >= window.c.month),
+            or_(
+                BillingAccount.coverage_status != CoverageStatus.TERMINATED,
+                BillingAccount.terminated_on >= window.c.month,
+            ),
             ~exists(already),
         )
-        try:
-            result = session.execute(
-                insert(Invoice)
-                .from_select(
-                    [
-                        "billing_account_id",
-                        "coverage_month",
-                        "issued_on",
-                        "due_on",
-                        "premium_cents",
-                        "full_premium_cents",
-                        "tax_credit_cents",
-                        "created_at",
-                    ],
-                    accounts,
-                )
-                .returning(Invoice.id)
-            )
-            issued = len(result.all())  # RETURNING: rowcount of INSERT … SELECT is -1 under psycopg
-            charged = select(LedgerEntry.id).where(
-                LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == EntryKind.PREMIUM
-            )
-            session.execute(
-                insert(LedgerEntry).from_select(
-                    [
-                        "billing_account_id",
-                        "kind",
-                        "amount_cents",
-                        "effective_on",
-                        "created_at",
-                        "invoice_id",
-                        "description",
-                    ],
-                    select(
-                        Invoice.billing_account_id,
-                        literal(EntryKind.PREMIUM),
-                        Invoice.premium_cents,
-                        Invoice.issued_on,
-                        literal(now, LedgerEntry.__table__.c.created_at.type),
-                        Invoice.id,
-                        literal(f"Premium for {dates.month_label(month)}"),
-                    ).where(Invoice.coverage_month == month, ~exists(charged)),
-                )
-            )
-            session.commit()
-            created += issued
-        except IntegrityError:
-            session.rollback()  # a concurrent job issued some of them; the next run fills any gap
-    return created
+    )
+    bills = (
+        insert(Invoice)
+        .from_select(
+            [
+                "billing_account_id",
+                "coverage_month",
+                "issued_on",
+                "due_on",
+                "premium_cents",
+                "full_premium_cents",
+                "tax_credit_cents",
+                "created_at",
+            ],
+            accounts,
+        )
+        .returning(Invoice.id)
+    )
+    charged = select(LedgerEntry.id).where(LedgerEntry.invoice_id == Invoice.id, LedgerEntry.kind == EntryKind.PREMIUM)
+    premiums = insert(LedgerEntry).from_select(
+        ["billing_account_id", "kind", "amount_cents", "effective_on", "created_at", "invoice_id", "description"],
+        select(
+            Invoice.billing_account_id,
+            literal(EntryKind.PREMIUM),
+            Invoice.premium_cents,
+            Invoice.issued_on,
+            now,
+            Invoice.id,
+            window.c.description,
+        )
+        .select_from(Invoice)
+        .join(window, Invoice.coverage_month == window.c.month)
+        .where(~exists(charged)),
+    )
+    return bills, premiums
+
+
+def issue_all(session: Session, *, today: dt.date, now: dt.datetime, lookback_months: int = 24) -> int:
+    """Issue every missing bill of the billing window for all accounts at once, set-based, with their
+    premium charges — the same bills `issue_due_invoices` would issue one account at a time: a
+    month on the schedule once its issue date has come, and the binder (the month coverage starts)
+    as soon as the account exists. Two statements and one commit, whatever the window's length.
+    Idempotent: the unique (account, month) key and the NOT EXISTS guards make a second run — or a
+    concurrent one — add nothing."""
+    bills, premiums = _issue_statements(lookback_months + BINDER_HORIZON_MONTHS + 1)
+    parameters = {**_window_parameters(today, lookback_months), "now": now}
+    try:
+        # Core execution on the session's connection: the ORM would read a dict of parameters as
+        # rows to bulk-insert.
+        connection = session.connection()
+        issued = len(connection.execute(bills, parameters).all())  # RETURNING: psycopg's rowcount is -1
+        connection.execute(premiums, parameters)
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # a concurrent job issued some of them; the next run fills any gap
+        return 0
+    return issued
