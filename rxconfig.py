@@ -3,6 +3,7 @@
 import reflex as rx
 
 from hcpay_app.config import get_settings
+from hcpay_app.theme_css import TrimmedRadixThemes
 
 settings = get_settings()
 
@@ -14,9 +15,8 @@ config = rx.Config(
     redis_url=settings.redis_url,
     cors_allowed_origins=list(settings.cors_origins),
     plugins=[
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(appearance="light", accent_color="indigo", radius="medium", scaling="100%")
-        )
+        # Radix Themes with its stylesheet trimmed to the components and colours the pages use.
+        TrimmedRadixThemes(theme=rx.theme(appearance="light", accent_color="indigo", radius="medium", scaling="100%"))
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
