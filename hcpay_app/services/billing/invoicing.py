@@ -108,6 +108,12 @@ _WINDOW_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=64)
+def _premium_description(month: dt.date) -> str:
+    """The premium charge's ledger text, formatted once per month rather than every day."""
+    return f"Premium for {dates.month_label(month)}"
+
+
 def _window_parameters(today: dt.date, lookback_months: int) -> dict[str, object]:
     """The months the job may bill today — the last two years up to next month, and binders of
     coverage starting within a year — with each month's bill dates and premium description, as the
@@ -123,7 +129,7 @@ def _window_parameters(today: dt.date, lookback_months: int) -> dict[str, object
             dates.issue_date(month) <= today,
             issued_on,
             due_on,
-            f"Premium for {dates.month_label(month)}",
+            _premium_description(month),
         )
         for (name, _type), value in zip(_WINDOW_COLUMNS, values_of_row, strict=True):
             parameters[f"{name}_{row}"] = value

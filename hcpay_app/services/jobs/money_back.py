@@ -26,13 +26,20 @@ def refund_terminated_credits(session: Session, *, today: dt.date, now: dt.datet
     """Refund the credit of every account whose coverage ended at least the setting's days ago, to
     the most recent settled payment methods. Returns how many refunds were sent."""
     cutoff = today - dt.timedelta(days=get_settings().auto_refund_after_days)
-    accounts = session.exec(
-        select(BillingAccount).where(
-            BillingAccount.coverage_status == CoverageStatus.TERMINATED,
-            BillingAccount.terminated_on.is_not(None),
-            BillingAccount.terminated_on <= cutoff,
-        )
-    ).all()
+    ended = select(BillingAccount.id).where(
+        BillingAccount.coverage_status == CoverageStatus.TERMINATED,
+        BillingAccount.terminated_on.is_not(None),
+        BillingAccount.terminated_on <= cutoff,
+    )
+    # Ended accounts pile up over the years: their settled credit comes from two grouped queries,
+    # and only the few with credit left are loaded.
+    owed = ledger.balances(session, ended)
+    for account_id, pending in ledger.pending_by_account(session, ended).items():
+        owed[account_id] = owed.get(account_id, 0) + pending
+    with_credit = sorted(account_id for account_id, cents in owed.items() if -cents >= MINIMUM_PAYMENT_CENTS)
+    accounts = (
+        session.exec(select(BillingAccount).where(BillingAccount.id.in_(with_credit))).all() if with_credit else []
+    )
     sent = 0
     for account in accounts:
         credit = ledger.account_position(session, account.id, today, settled=True).credit_cents
