@@ -153,6 +153,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             )
             if len(runs := result.get("performance_runs") or []) > 1:
                 figure += " (performance of each run: " + ", ".join(f"{r:.2f}" for r in runs if r is not None) + ")"
+            if result.get("tbt_ms") is not None:
+                figure += f"; total blocking time {result['tbt_ms']} ms, main thread {result.get('main_thread_ms')} ms"
             below = "; ".join(f"{k}: {', '.join(v)}" for k, v in result["below_goal_audits"].items())
             blank = page.startswith("blank")
             ok = not blank and all(
