@@ -163,8 +163,10 @@ class Settings:
     # worker (0: no limit; keep it below the processor's), threads per worker process and in the
     # daily job itself (0: leave the work to `charge-worker` processes), and the Redis broker's
     # heartbeat (a worker silent this long is dead; its messages go to others) and upkeep rate.
+    # processor_calls: processor calls in flight at once per process (a chunk's calls share them).
     charge_rate_limit: int = 0
     charge_worker_threads: int = 8
+    processor_calls: int = 32
     job_worker_threads: int = 8
     queue_heartbeat_ms: int = 60_000
     queue_maintenance_chance: int = 1000
@@ -322,6 +324,7 @@ def load_settings() -> Settings:
         sandbox_seed=_int("HCPAY_SANDBOX_SEED", 0) if os.environ.get("HCPAY_SANDBOX_SEED") else None,
         charge_rate_limit=max(_int("HCPAY_CHARGE_RATE_LIMIT", 0), 0),
         charge_worker_threads=max(_int("HCPAY_CHARGE_WORKER_THREADS", 8), 1),
+        processor_calls=max(_int("HCPAY_PROCESSOR_CALLS", 32), 1),
         job_worker_threads=max(_int("HCPAY_JOB_WORKER_THREADS", 8), 0),
         queue_heartbeat_ms=max(_int("HCPAY_QUEUE_HEARTBEAT_MS", 60_000), 1000),
         queue_maintenance_chance=min(max(_int("HCPAY_QUEUE_MAINTENANCE_CHANCE", 1000), 1), 1_000_000),
