@@ -1,5 +1,6 @@
 """Benchmark: the daily job's Automatic Payments fanned out on the task queue, against a processor
-that takes 300 ms a charge — PostgreSQL + Redis, two `charge-worker` processes on this machine.
+that takes 300 ms a charge — PostgreSQL + Redis, two `charge-worker` processes on this machine (8 queue threads and 64
+processor calls in flight each).
 
 The issue's goal is the whole job for 300,000 accounts with 100,000 charges in ≤ 15 minutes. This
 measures the charging part with HCPAY_BENCH_QUEUE_CHARGES charges (2,000 by default, bounded in
@@ -10,10 +11,7 @@ they would take 100,000 × 0.3 s ≈ 8.3 hours.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from sqlmodel import Session, func, select
 
@@ -23,14 +21,15 @@ from hcpay_app.db import engine_for
 from hcpay_app.models import Payment, PaymentStatus, SandboxCharge
 from hcpay_app.services.adapters import processor
 from hcpay_app.services.jobs import autopay_runs, charge_queue, daily
+from tests.perf import charge_workers
 from tests.perf.test_bench_daily_job import NOW, RUN_DAY, _populate
 from tests.support import services
 
 CHARGES = int(os.environ.get("HCPAY_BENCH_QUEUE_CHARGES", "2000"))
 WORKERS = 2
-THREADS = int(os.environ.get("HCPAY_BENCH_QUEUE_THREADS", "32"))  # per worker process
+THREADS = int(os.environ.get("HCPAY_BENCH_QUEUE_THREADS", "8"))  # queue threads per worker process
+CALLS = int(os.environ.get("HCPAY_BENCH_PROCESSOR_CALLS", "64"))  # processor calls in flight per process
 LATENCY_MS = 300
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatch):
@@ -41,6 +40,7 @@ def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatc
             "REDIS_URL": redis_url,
             "HCPAY_JOB_WORKER_THREADS": "0",  # the workers charge; the job claims, sends and waits
             "HCPAY_CHARGE_WORKER_THREADS": str(THREADS),
+            "HCPAY_PROCESSOR_CALLS": str(CALLS),
             "HCPAY_SANDBOX_LATENCY_MS": str(LATENCY_MS),
         }
         for name, value in env.items():
@@ -53,23 +53,9 @@ def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatc
         with Session(engine) as session:
             _populate(session, accounts=2 * CHARGES, autopay_every=1)  # every member with a login: autopay
         daily.issue_invoices(RUN_DAY, NOW)  # what the full-amount mandates charge
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "hcpay_app", "charge-worker"],
-                cwd=ROOT,
-                env={**os.environ},
-                stdout=(tmp_path / f"worker{n}.log").open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-            for n in range(WORKERS)
-        ]
         heard: list[str] = []
         try:
-            deadline = time.monotonic() + 120
-            while not all("charge-worker:" in (tmp_path / f"worker{n}.log").read_text() for n in range(WORKERS)):
-                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), "workers did not start"
-                time.sleep(0.2)
-            with Session(engine) as session:
+            with charge_workers.running(WORKERS, tmp_path), Session(engine) as session:
                 started = time.perf_counter()
                 tally = autopay_runs.run_due(session, today=RUN_DAY, now=NOW, progress=heard.append)
                 seconds = time.perf_counter() - started
@@ -78,10 +64,6 @@ def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatc
                 ).one()
                 processor_charges = session.exec(select(func.count()).select_from(SandboxCharge)).one()
         finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(timeout=60)
             charge_queue.reset()
             processor.get_processor.cache_clear()
             engine.dispose()
@@ -97,6 +79,7 @@ def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatc
             "processor_latency_ms": LATENCY_MS,
             "workers": WORKERS,
             "threads_per_worker": THREADS,
+            "processor_calls_per_worker": CALLS,
             "seconds": round(seconds, 1),
             "charges_per_second": round(rate, 1),
             "one_after_another_seconds": round(tally.charged * LATENCY_MS / 1000, 1),
