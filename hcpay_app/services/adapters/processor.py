@@ -261,20 +261,22 @@ class SandboxProcessor:
     @staticmethod
     def _record(key: str, token: str, amount: int, outcome: str, now: dt.datetime) -> ChargeResult:
         """Keep the charge on the processor's side; a repeated key returns the first result (of two
-        calls at once with one key, the first insert wins: ON CONFLICT DO NOTHING, then read)."""
+        calls at once with one key, the first insert wins: ON CONFLICT DO NOTHING, then read). A new
+        key — nearly every call — is one statement and a commit, as the connection is held for
+        each round trip while many calls wait for one (was: read, insert, commit, read)."""
+        row = {
+            "idempotency_key": key,
+            "processor_ref": f"ch_{_random_id(24)}",
+            "token": token,
+            "amount_cents": amount,
+            "outcome": outcome,
+            "created_at": now,
+        }
         with _bookkeeping() as connection:
-            existing = connection.execute(_CHARGE_BY_KEY, {"key": key}).first()
+            insert_new = _insert_new_charge(connection).returning(SandboxCharge.outcome, SandboxCharge.processor_ref)
+            existing = connection.execute(insert_new, row).first()
+            connection.commit()
             if existing is None:
-                row = {
-                    "idempotency_key": key,
-                    "processor_ref": f"ch_{_random_id(24)}",
-                    "token": token,
-                    "amount_cents": amount,
-                    "outcome": outcome,
-                    "created_at": now,
-                }
-                connection.execute(_insert_new_charge(connection), row)
-                connection.commit()
                 existing = connection.execute(_CHARGE_BY_KEY, {"key": key}).one()
         stored_outcome, processor_ref = existing
         if stored_outcome in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
