@@ -236,9 +236,10 @@ def worker(threads: int | None = None) -> dramatiq.Worker:
 
 
 def _worker(broker: RedisBroker, threads: int) -> dramatiq.Worker:
-    """A worker that holds one waiting message per thread (Dramatiq's default is two): the first
-    worker to ask would otherwise take twice its share, and a few large chunks all (measured: of 40
-    chunks, two workers of 32 threads, one got them all and the other sat idle)."""
+    """A worker that holds at most one message per thread, being worked or waiting (Dramatiq's
+    default is two): the first worker to ask would otherwise take twice its share, and of a few
+    large chunks all (measured: of 40 chunks, two workers of 32 threads, one got them all and the
+    other sat idle)."""
     w = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads)
     w.queue_prefetch = threads
     return w
