@@ -16,11 +16,9 @@ import time
 from sqlmodel import Session, func, select
 
 from hcpay_app import migrations
-from hcpay_app.config import get_settings
 from hcpay_app.db import engine_for
 from hcpay_app.models import Payment, PaymentStatus, SandboxCharge
-from hcpay_app.services.adapters import processor
-from hcpay_app.services.jobs import autopay_runs, charge_queue, daily
+from hcpay_app.services.jobs import autopay_runs, daily
 from tests.perf import charge_workers
 from tests.perf.test_bench_daily_job import NOW, RUN_DAY, _populate
 from tests.support import services
@@ -35,38 +33,29 @@ LATENCY_MS = 300
 def test_autopay_charges_fan_out_over_queue_workers(record, tmp_path, monkeypatch):
     with services.postgres() as admin_url, services.redis() as redis_url:
         url = services.create_database(admin_url, "bench_charges")
-        env = {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "HCPAY_JOB_WORKER_THREADS": "0",  # the workers charge; the job claims, sends and waits
+        queue = {
             "HCPAY_CHARGE_WORKER_THREADS": str(THREADS),
             "HCPAY_PROCESSOR_CALLS": str(CALLS),
             "HCPAY_SANDBOX_LATENCY_MS": str(LATENCY_MS),
         }
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        processor.get_processor.cache_clear()
-        charge_queue.reset()
-        migrations.upgrade(url)
-        engine = engine_for(url)
-        with Session(engine) as session:
-            _populate(session, accounts=2 * CHARGES, autopay_every=1)  # every member with a login: autopay
-        daily.issue_invoices(RUN_DAY, NOW)  # what the full-amount mandates charge
-        heard: list[str] = []
-        try:
-            with charge_workers.running(WORKERS, tmp_path), Session(engine) as session:
-                started = time.perf_counter()
-                tally = autopay_runs.run_due(session, today=RUN_DAY, now=NOW, progress=heard.append)
-                seconds = time.perf_counter() - started
-                paid = session.exec(
-                    select(func.count()).select_from(Payment).where(Payment.status == PaymentStatus.SUCCEEDED)
-                ).one()
-                processor_charges = session.exec(select(func.count()).select_from(SandboxCharge)).one()
-        finally:
-            charge_queue.reset()
-            processor.get_processor.cache_clear()
-            engine.dispose()
+        with charge_workers.queue_settings(monkeypatch, url, redis_url, queue):
+            migrations.upgrade(url)
+            engine = engine_for(url)
+            with Session(engine) as session:
+                _populate(session, accounts=2 * CHARGES, autopay_every=1)  # every member with a login: autopay
+            daily.issue_invoices(RUN_DAY, NOW)  # what the full-amount mandates charge
+            heard: list[str] = []
+            try:
+                with charge_workers.running(WORKERS, tmp_path), Session(engine) as session:
+                    started = time.perf_counter()
+                    tally = autopay_runs.run_due(session, today=RUN_DAY, now=NOW, progress=heard.append)
+                    seconds = time.perf_counter() - started
+                    paid = session.exec(
+                        select(func.count()).select_from(Payment).where(Payment.status == PaymentStatus.SUCCEEDED)
+                    ).one()
+                    processor_charges = session.exec(select(func.count()).select_from(SandboxCharge)).one()
+            finally:
+                engine.dispose()
     rate = tally.charged / seconds
     hundred_thousand = 100_000 / rate if rate else None
     record(

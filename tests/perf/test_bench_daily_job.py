@@ -30,8 +30,7 @@ from hcpay_app.models import (
     PaymentMethod,
     User,
 )
-from hcpay_app.services.adapters import processor
-from hcpay_app.services.jobs import autopay_runs, charge_queue, daily, plan_installments, scheduled_charges
+from hcpay_app.services.jobs import autopay_runs, daily, plan_installments, scheduled_charges
 from tests.perf import charge_workers
 from tests.support import services
 
@@ -338,32 +337,23 @@ def test_daily_job_on_postgresql_with_two_workers(record, monkeypatch, tmp_path)
     second, and the set-based part next to a raw insert of the same rows into the same cluster."""
     with services.postgres() as admin_url, services.redis() as redis_url:
         url = services.create_database(admin_url, "bench_daily")
-        settings = {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "HCPAY_JOB_WORKER_THREADS": "0",  # the workers charge; the job claims, sends and waits
+        queue = {
             "HCPAY_CHARGE_WORKER_THREADS": str(PG_THREADS),
             "HCPAY_PROCESSOR_CALLS": str(PG_CALLS),
             "HCPAY_CHARGE_RATE_LIMIT": str(PG_RATE_LIMIT),
             "HCPAY_SANDBOX_LATENCY_MS": str(PG_LATENCY_MS),
         }
-        for name, value in settings.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        processor.get_processor.cache_clear()
-        charge_queue.reset()
-        try:
-            figures = _measure(
-                monkeypatch,
-                PG_ACCOUNTS,
-                users_every=1,
-                autopay_every=3,
-                during=lambda: charge_workers.running(PG_WORKERS, tmp_path),
-            )
-        finally:
-            charge_queue.reset()
-            processor.get_processor.cache_clear()
-            engine_for(url).dispose()
+        with charge_workers.queue_settings(monkeypatch, url, redis_url, queue):
+            try:
+                figures = _measure(
+                    monkeypatch,
+                    PG_ACCOUNTS,
+                    users_every=1,
+                    autopay_every=3,
+                    during=lambda: charge_workers.running(PG_WORKERS, tmp_path),
+                )
+            finally:
+                engine_for(url).dispose()
     figures.update(
         goal_seconds=15 * 60,
         goal_met=figures["job_seconds"] <= 15 * 60 and figures["ratio"] <= 10,
