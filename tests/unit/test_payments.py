@@ -5,7 +5,6 @@ settlement and returns, reconciliation after a crash, amount limits and whose re
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from hcpay_app.services.common.errors import NotFound, ValidationError
 from hcpay_app.services.jobs import scheduled_charges, settlement
 from hcpay_app.services.payments import checkout, methods, records
 from hcpay_app.services.payments.templates import DECLINE_MESSAGES, RETURN_MESSAGES
+from tests.support.together import results_together
 from tests.unit.payment_helpers import (
     BANKS,
     CARDS,
@@ -70,27 +70,7 @@ def timeline(session, payment_id: int) -> list[str]:
 
 def run_in_threads(count: int, work) -> tuple[list, list]:
     """Run `work()` in `count` threads released together; returns (results, exceptions)."""
-    start = threading.Barrier(count)
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker():
-        start.wait()
-        try:
-            value = work()
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                results.append(value)
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results, errors
+    return results_together(count, work, timeout=30)
 
 
 # ---- cards -----------------------------------------------------------------------------------
