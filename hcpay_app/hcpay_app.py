@@ -8,6 +8,7 @@ from hcpay_app.event_errors import log_handler_failure
 from hcpay_app.language_routing import with_page_language
 from hcpay_app.pages import register_pages
 from hcpay_app.security_headers import with_security_headers
+from hcpay_app.state_lock import install as install_cancel_safe_state_lock
 
 app = rx.App(
     head_components=[
@@ -26,6 +27,8 @@ app = rx.App(
 # Reflex's overlay (connection banner, toaster) speaks English only: each page has its own,
 # compiled in its language (components/layout.py, connection_overlay).
 app.app_wraps.pop((5, "Overlay"), None)
+# Scale-out mode: a cancelled page-load event must not leave the member's state lock behind.
+install_cancel_safe_state_lock(app)
 register_pages(app)
 app.register_lifespan_task(outbox_worker)
 app.register_lifespan_task(daily_job_worker)
