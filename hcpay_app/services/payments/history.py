@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from typing import Any
 
-from sqlalchemy import Integer, and_, cast, literal, null, union_all
+from sqlalchemy import Integer, and_, bindparam, cast, literal, null, union_all
 from sqlmodel import Session, func, select
 
 from hcpay_app import clock
@@ -164,7 +166,18 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _parts(account_id: int, *, year: int | None, status: str | None, reference: str | None):
+@dataclasses.dataclass(frozen=True)
+class _Statements:
+    """The statements of one shape of history listing (which filters are set), built once: their
+    values are bound at each call, so SQLAlchemy compiles each shape once per process (building
+    the merged listing's columns cost ~9 ms a call)."""
+
+    count_payments: Any
+    count_entries: Any | None
+    newest: Any
+
+
+def _parts(*, by_year: bool, by_status: bool, by_reference: bool):
     """The two sources of history rows, filtered: payments, and ledger entries other than the
     payments' own (only when no payment-only filter is set)."""
     payments = select(
@@ -179,16 +192,16 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         literal(EntryKind.PAYMENT).label("kind"),
         Payment.method_kind.label("method_kind"),
         Payment.source.label("payment_source"),
-    ).where(Payment.billing_account_id == account_id)
-    if status:
-        payments = payments.where(Payment.status == status)
-    if reference:
-        payments = payments.where(Payment.reference == reference)
-    if year:
+    ).where(Payment.billing_account_id == bindparam("account_id"))
+    if by_status:
+        payments = payments.where(Payment.status == bindparam("status"))
+    if by_reference:
+        payments = payments.where(Payment.reference == bindparam("reference"))
+    if by_year:
         payments = payments.where(
-            Payment.payment_date >= dt.date(year, 1, 1), Payment.payment_date <= dt.date(year, 12, 31)
+            Payment.payment_date >= bindparam("year_start"), Payment.payment_date <= bindparam("year_end")
         )
-    if status or reference:
+    if by_status or by_reference:
         return payments, None
     entries = (
         select(
@@ -207,11 +220,15 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
         .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
         .outerjoin(Refund, Refund.id == LedgerEntry.refund_id)
         .outerjoin(Dispute, and_(Dispute.payment_id == LedgerEntry.payment_id, LedgerEntry.kind.in_(DISPUTE_KINDS)))
-        .where(LedgerEntry.billing_account_id == account_id, LedgerEntry.kind != EntryKind.PAYMENT, _NOT_COUNTERPART)
+        .where(
+            LedgerEntry.billing_account_id == bindparam("account_id"),
+            LedgerEntry.kind != EntryKind.PAYMENT,
+            _NOT_COUNTERPART,
+        )
     )
-    if year:
+    if by_year:
         entries = entries.where(
-            LedgerEntry.effective_on >= dt.date(year, 1, 1), LedgerEntry.effective_on <= dt.date(year, 12, 31)
+            LedgerEntry.effective_on >= bindparam("year_start"), LedgerEntry.effective_on <= bindparam("year_end")
         )
     return payments, entries
 
@@ -220,25 +237,31 @@ def _parts(account_id: int, *, year: int | None, status: str | None, reference: 
 _NOT_COUNTERPART = ~((LedgerEntry.kind == EntryKind.CREDIT_APPLIED) & (LedgerEntry.amount_cents > 0))
 
 
-def _count(session: Session, query) -> int:
-    return session.exec(select(func.count()).select_from(query.subquery())).one() if query is not None else 0
+def _count(query):
+    return select(func.count()).select_from(query.subquery()) if query is not None else None
 
 
-def _newest(session: Session, payments, entries, *, offset: int, limit: int):
+def _newest(payments, entries):
     """Rows `offset`…`offset+limit` of the merged, newest-first history. Each source is read
     newest-first through its (account, date, id) index, so page 1 reads a few dozen rows however
-    long the history is."""
-    needed = offset + limit
+    long the history is (`needed` = offset + limit)."""
+    needed = bindparam("needed", type_=Integer)
     tops = [payments.order_by(Payment.payment_date.desc(), Payment.id.desc()).limit(needed).subquery()]
     if entries is not None:
         tops.append(entries.order_by(LedgerEntry.effective_on.desc(), LedgerEntry.id.desc()).limit(needed).subquery())
     merged = union_all(*(select(top) for top in tops)).subquery()
-    return session.execute(
+    return (
         select(merged)
         .order_by(merged.c.on_date.desc(), merged.c.source.desc(), merged.c.row_id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@functools.cache
+def _statements(*, by_year: bool, by_status: bool, by_reference: bool) -> _Statements:
+    payments, entries = _parts(by_year=by_year, by_status=by_status, by_reference=by_reference)
+    return _Statements(_count(payments), _count(entries), _newest(payments, entries))
 
 
 def _clean_filters(year: object, status: object, reference: object) -> tuple[int | None, str | None, str | None]:
@@ -267,11 +290,19 @@ def page(
     account = access.member_account(session, actor)
     today = today or clock.today()
     year, status, reference = _clean_filters(year, status, reference)
-    payments, entries = _parts(account.id, year=year, status=status, reference=reference)
-    total = _count(session, payments) + _count(session, entries)
+    shape = _statements(by_year=year is not None, by_status=status is not None, by_reference=reference is not None)
+    values = {"account_id": account.id, "status": status, "reference": reference}
+    if year is not None:
+        values |= {"year_start": dt.date(year, 1, 1), "year_end": dt.date(year, 12, 31)}
+    total = session.exec(shape.count_payments, params=values).one()
+    if shape.count_entries is not None:
+        total += session.exec(shape.count_entries, params=values).one()
     pages = max(1, -(-total // page_size))
     number = page_number if type(page_number) is int and 1 <= page_number <= pages else 1
-    raw = _newest(session, payments, entries, offset=(number - 1) * page_size, limit=page_size)
+    offset = (number - 1) * page_size
+    raw = session.execute(
+        shape.newest, {**values, "needed": offset + page_size, "limit": page_size, "offset": offset}
+    ).all()
     invoice_ids = [r.invoice_id for r in raw if r.kind == EntryKind.PREMIUM and r.invoice_id]
     invoice_positions = ledger.statuses_for(session, account.id, invoice_ids, today)
     return HistoryPage([_row(r, invoice_positions) for r in raw], total, number, pages)
