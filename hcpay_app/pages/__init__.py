@@ -45,6 +45,7 @@ from hcpay_app.state.history import HistoryState, PaymentDetailState
 from hcpay_app.state.mailbox import MailboxState
 from hcpay_app.state.methods import MethodsState
 from hcpay_app.state.notifications import NotificationsState
+from hcpay_app.state.page_load import opened_by
 from hcpay_app.state.pay import PayState
 from hcpay_app.state.plan import PlanState
 from hcpay_app.state.recovery import (
@@ -64,7 +65,11 @@ class PageSpec:
     page: Callable[[], rx.Component]
     route: str
     title: str  # a message id: each language's copy gets its own title
+    # A handler, or a list: a guard and the page's loaders, run as one event (`state.page_load`).
     on_load: Any = None
+
+    def load_event(self) -> Any:
+        return opened_by(self.route, *self.on_load) if isinstance(self.on_load, list) else self.on_load
 
 
 def page_table() -> list[PageSpec]:
@@ -191,7 +196,7 @@ def register_pages(app: rx.App) -> None:
                 _in_language(spec.page, language, spec.route),
                 route=languages.localized(spec.route, language),
                 title=translate(Msg(spec.title), language),
-                on_load=spec.on_load,
+                on_load=spec.load_event(),
             )
 
 

@@ -8,7 +8,10 @@ Reflex's own client token identifies a tab and is never trusted as a credential.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import urllib.parse
+from collections.abc import Iterator
 from typing import ClassVar
 
 import reflex as rx
@@ -37,6 +40,24 @@ SESSION_ENDED = Msg("Your session has ended. Please log in again.")
 MEMBER_STATES: list[type[rx.State]] = []
 
 
+# Within one event that runs several handlers (`page_load`), the session each token resolved to:
+# the member is looked up once per event, as with one handler. Unset (None) everywhere else.
+_RESOLVED_THIS_EVENT: contextvars.ContextVar[dict[str, SessionUser | None] | None] = contextvars.ContextVar(
+    "resolved_this_event", default=None
+)
+
+
+@contextlib.contextmanager
+def one_resolve_per_event() -> Iterator[None]:
+    """Handlers run inside share one lookup of the session (Reflex gives each event its own
+    task, so its own copy of this context)."""
+    reset = _RESOLVED_THIS_EVENT.set({})
+    try:
+        yield
+    finally:
+        _RESOLVED_THIS_EVENT.reset(reset)
+
+
 def holds_member_data(cls: type[rx.State]) -> type[rx.State]:
     """Class decorator: register a state to be cleared at log-out."""
     MEMBER_STATES.append(cls)
@@ -56,7 +77,13 @@ class SessionState(rx.State):
 
     async def _resolve(self) -> SessionUser | None:
         token = self.auth_token
-        user = await call_service(authn.resolve, token=token, now=clock.utcnow()) if token else None
+        resolved = _RESOLVED_THIS_EVENT.get()
+        if resolved is not None and token in resolved:
+            user = resolved[token]
+        else:
+            user = await call_service(authn.resolve, token=token, now=clock.utcnow()) if token else None
+            if resolved is not None:
+                resolved[token] = user
         self.logged_in = user is not None
         if user is None:
             self.display_name = ""
