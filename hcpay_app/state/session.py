@@ -64,6 +64,15 @@ def holds_member_data(cls: type[rx.State]) -> type[rx.State]:
     return cls
 
 
+def _holds_anything(state: rx.State) -> bool:
+    """Whether any var of the state's own (public or backend) differs from its default."""
+    fields = type(state).get_fields()
+    return any(getattr(state, name) != fields[name].default_value() for name in fields.keys() - _ROOT_FIELDS)
+
+
+_ROOT_FIELDS = frozenset(rx.State.get_fields())  # the router and hydration vars every state inherits
+
+
 class SessionState(rx.State):
     """Who is logged in in this browser, and the display-ready bits of it."""
 
@@ -90,9 +99,13 @@ class SessionState(rx.State):
         return user
 
     async def _forget_member_data(self) -> None:
-        """Reset every state that holds member data, so nothing lingers in this tab."""
+        """Reset every state that holds member data, so nothing lingers in this tab. A state still
+        at its defaults is left alone: a reset would send all of it to the browser again (and, in
+        the scale-out mode, write it back to Redis) for nothing."""
         for cls in MEMBER_STATES:
-            (await self.get_state(cls)).reset()
+            state = await self.get_state(cls)
+            if _holds_anything(state):
+                state.reset()
 
     async def _to_login(self, path: str, notice: str = "") -> rx.event.EventSpec:
         """To the log-in page in this page's language; `path` (a route, no prefix) is where to return."""

@@ -11,6 +11,7 @@ from hcpay_app import clock, routes
 from hcpay_app.config import get_settings
 from hcpay_app.db import session_scope
 from hcpay_app.services.accounts import authn
+from hcpay_app.state.autopay import AutopayState
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.session import MEMBER_STATES, SessionState
@@ -306,6 +307,28 @@ async def test_logout_revokes_the_session_on_the_server_and_forgets_member_data(
         assert tab.public_of(cls) == Browser().public_of(cls), f"{cls.__name__} kept member data after log-out"
     # What the browser received says so too: the member's name is gone from the tab.
     assert "Whitfield" not in tab.public()
+
+
+async def test_log_in_on_a_fresh_tab_sends_no_member_state_to_the_browser(browser: Browser):
+    """Nothing to forget: no member state is reset, so none is sent again (in the scale-out mode,
+    none is written back to Redis either)."""
+    out = await fire(browser, LoginState, "login", form_data=credentials())
+    assert out.redirects == [routes.DASHBOARD]
+    for cls in MEMBER_STATES:
+        assert cls.get_full_name() not in out.seen, f"{cls.__name__} was reset and sent for nothing"
+
+
+async def test_log_in_over_another_members_tab_forgets_their_data_backend_vars_included():
+    tab = await logged_in_browser(ALICE)
+    await fire(tab, DashboardState, "load")
+    assert tab.state(DashboardState).view.profile.full_name == "Alice Whitfield"
+    autopay_state = tab.state(AutopayState)
+    autopay_state._reviewed = {"mandate": "Alice's reviewed terms"}  # a backend var: never sent, still forgotten
+    out = await fire(tab.navigate("/"), LoginState, "login", form_data=credentials(BOB))
+    assert out.redirects == [routes.DASHBOARD] and resolve(tab.cookie()).username == BOB.username
+    assert "Whitfield" not in tab.public()
+    assert tab.public_of(DashboardState) == Browser().public_of(DashboardState)
+    assert autopay_state._reviewed == {}
 
 
 async def test_a_replayed_token_gets_nothing_after_logout():
