@@ -3,7 +3,6 @@ Every read and write of member data goes through here; anything else reads as no
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from hcpay_app.i18n.message import Msg
@@ -12,24 +11,26 @@ from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.common import contact, references
 from hcpay_app.services.common.errors import NotAllowed, NotFound
 
-# session.info key: member id -> their billing account, found once per database session (a page's
-# view asks for it from several services; a member's account never changes hands).
-_ACCOUNT_OF_MEMBER = "hcpay.member_account"
+# session.info key: member id -> their billing account's id, found once per database session (a
+# page's view asks for it from several services; a member's account never changes hands). Only the
+# id is kept: the account itself comes from the session's identity map, as a query would return it.
+_ACCOUNT_OF_MEMBER = "hcpay.member_account_id"
 
 
 def member_account(session: Session, actor: SessionUser | None) -> BillingAccount:
     """The logged-in member's own billing account; never one named by the browser."""
     if actor is None or actor.role != Role.MEMBER or actor.member_id is None:
         raise NotAllowed()
-    found = session.info.setdefault(_ACCOUNT_OF_MEMBER, {})
-    account = found.get(actor.member_id)
-    if account is None or not inspect(account).persistent:  # e.g. added, then rolled back
+    known = session.info.setdefault(_ACCOUNT_OF_MEMBER, {})
+    account_id = known.get(actor.member_id)
+    account = session.get(BillingAccount, account_id) if account_id is not None else None
+    if account is None:
         account = session.exec(
             select(BillingAccount).where(BillingAccount.member_id == actor.member_id).order_by(BillingAccount.id)
         ).first()
     if account is None:
         raise NotAllowed(contact.contact_us(Msg("We couldn't find a billing account for you.")))
-    found[actor.member_id] = account
+    known[actor.member_id] = account.id
     return account
 
 
