@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from sqlmodel import select
 
 from hcpay_app import clock
@@ -27,7 +28,7 @@ from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, Payment, PaymentStatus
 from hcpay_app.services.billing import coverage, ledger
 from hcpay_app.services.payments import records
-from tests.state.state_harness import ALICE, BOB, Person
+from tests.state.state_harness import ALICE, BOB, Person, seeded_once
 from tests.support.bills import issue_as_scheduled
 
 NOW = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)  # 12:00 PM ET
@@ -160,3 +161,12 @@ def seed_billing() -> Billing:
     """Pin the clock and give Alice and Bob the billing history described above (committed)."""
     pin_clock()
     return Billing(alice=_member(ALICE, ALICE_PLAN), bob=_member(BOB, BOB_PLAN))
+
+
+@pytest.fixture
+def billing(db: str, tmp_path_factory: pytest.TempPathFactory) -> Billing:
+    """`seed_billing` on this test's database: seeded once per run and copied afterwards (seeding
+    was most of a billing test's time), with the clock pinned again."""
+    seeded = seeded_once("billing", db, tmp_path_factory, seed_billing)
+    pin_clock()
+    return seeded

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -49,9 +47,9 @@ from tests.state.state_harness import (
     BOB,
     Browser,
     Person,
-    _close,
     fire,
     resolve,
+    seeded_once,
     service_login,
 )
 from tests.support import second_factor
@@ -308,24 +306,10 @@ def build_world() -> World:
     return World(billing, staff_id, member_id(BOB), user_id(BOB), member_id(ALICE), fee_id, number, scheduled)
 
 
-_BUILT: dict[str, object] = {}
-
-
 def cached_world(db: str, tmp_path_factory: pytest.TempPathFactory) -> World:
-    """The world above, on this test's database (the `db` fixture's URL). Built once per run and
-    copied afterwards (the same way `state_harness` copies its seeded template), with the clock
-    pinned again. Test modules wrap it in their own `world` fixture."""
-    path = Path(db.removeprefix("sqlite:///"))
-    if "world" not in _BUILT:
-        built = build_world()
-        _close(db)  # checkpoints the WAL into the file, so a plain copy is complete
-        cached = tmp_path_factory.mktemp("console-world") / "hcpay.db"
-        shutil.copyfile(path, cached)
-        _BUILT.update(world=built, path=cached)
-        return built
-    _close(db)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(_BUILT["path"], path)
+    """The world above, on this test's database: built once per run and copied afterwards
+    (`state_harness.seeded_once`), with the clock pinned again. Test modules wrap it in their own
+    `world` fixture."""
+    world = seeded_once("console-world", db, tmp_path_factory, build_world)
     pin_clock()
-    return _BUILT["world"]  # type: ignore[return-value]
+    return world

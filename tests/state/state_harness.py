@@ -17,6 +17,7 @@ received (the full public state and each delta) at every yield.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import importlib
@@ -29,9 +30,9 @@ import tempfile
 import urllib.parse
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -321,6 +322,30 @@ def _migrate(path: Path) -> None:
 def _close(url: str) -> None:
     engine_for(url).dispose()
     engine_for.cache_clear()
+
+
+T = TypeVar("T")
+_SEEDED: dict[str, tuple[Any, Path]] = {}
+
+
+def seeded_once(name: str, db: str, tmp_path_factory: pytest.TempPathFactory, seed: Callable[[], T]) -> T:
+    """`seed()` on this test's database (the `db` fixture's URL), run once per run and process: the
+    first test keeps a copy of the seeded file; every later one gets that copy in place of its own
+    database, and a copy of what `seed` returned. Test modules wrap it in a fixture of their own."""
+    path = Path(db.removeprefix("sqlite:///"))
+    if name not in _SEEDED:
+        seeded = seed()
+        _close(db)  # checkpoints the WAL into the file, so a plain copy is complete
+        kept = tmp_path_factory.mktemp(f"seeded-{name}") / "hcpay.db"
+        shutil.copyfile(path, kept)
+        _SEEDED[name] = (seeded, kept)
+        return seeded
+    _close(db)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    seeded, kept = _SEEDED[name]
+    shutil.copyfile(kept, path)
+    return copy.deepcopy(seeded)  # a test that changes what it was given changes only its own
 
 
 @pytest.fixture(scope="session")

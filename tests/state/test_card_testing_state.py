@@ -10,7 +10,6 @@ from sqlmodel import func, select
 from hcpay_app.db import session_scope
 from hcpay_app.models import SandboxCharge
 from hcpay_app.services.payments import card_guard
-from tests.state.billing_seed import Billing, seed_billing
 from tests.state.pay_flow import CARD_NSF, card_form
 from tests.state.test_guest_state import GuestTab
 from tests.state.test_pay_state import journey, today_form
@@ -18,11 +17,6 @@ from tests.state.test_pay_state import journey, today_form
 pytestmark = pytest.mark.asyncio
 
 DECLINING = ["4000000000000002", "4000000000009995", "4000000000000069"]  # generic, funds, expired
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 def processor_charges() -> int:

@@ -13,17 +13,11 @@ from hcpay_app.db import session_scope
 from hcpay_app.models import GuestReceiptToken, OutboundEmail, PaymentStatus
 from hcpay_app.services.adapters import crypto
 from hcpay_app.services.payments import guest
-from tests.state.billing_seed import Billing, seed_billing
 from tests.state.pay_flow import CARD_NSF, bank_form, card_form, payment
 from tests.state.state_harness import BOB
 from tests.state.test_guest_state import GuestTab, assert_only_initials
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 def emails_to(address: str) -> list[OutboundEmail]:

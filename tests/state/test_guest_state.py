@@ -18,7 +18,6 @@ from hcpay_app import routes
 from hcpay_app.models import PaymentStatus
 from hcpay_app.services.payments import card_guard, guest
 from hcpay_app.state.guest import GuestState
-from tests.state.billing_seed import Billing, seed_billing
 from tests.state.console_flow import assert_no_member_data, snapshot
 from tests.state.pay_flow import (
     CARD_NSF,
@@ -36,11 +35,6 @@ pytestmark = pytest.mark.asyncio
 
 RATE_LIMITED = "Too many attempts. For your security, please wait an hour or log in to pay."
 BACKEND_VARS = ("_account_id", "account_id", "_maximum", "_amount_cents", "_choice", "_idempotency_key")
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 def defaults() -> dict:

@@ -26,7 +26,7 @@ from hcpay_app.services.payments.history import TimelineStep
 from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.history import HistoryState, PaymentDetailState
 from hcpay_app.state.session import MEMBER_STATES, SessionState
-from tests.state.billing_seed import TODAY, Billing, MemberBilling, account_of, seed_billing
+from tests.state.billing_seed import TODAY, MemberBilling, account_of
 from tests.state.state_harness import (
     ALICE,
     BOB,
@@ -46,11 +46,6 @@ ENDED = "Your session has ended. Please log in again."
 NOT_FOUND = "We couldn't find a payment with that reference number on your account."
 BAD_REFERENCE = "Reference numbers look like HC-7KQ4-M9XP-2D3F."
 PAYMENT_STATES = (HistoryState, PaymentDetailState, DashboardState)
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from hcpay_app.state.dashboard import DashboardState
 from hcpay_app.state.login import LoginState
 from hcpay_app.state.pay import PayState
 from hcpay_app.state.session import SessionState
-from tests.state.billing_seed import TODAY, Billing, account_of, seed_billing
+from tests.state.billing_seed import TODAY, account_of
 from tests.state.pay_flow import (
     CARD_NSF,
     CARD_OK,
@@ -61,11 +61,6 @@ PAY_REDIRECT = "/?next=%2Fpay"
 NO_METHOD = "We couldn't find that payment method."
 NOT_FOUND = "We couldn't find a payment with that reference number on your account."
 IN_8_DAYS = (TODAY + dt.timedelta(days=7)).isoformat()  # Tue Dec 1, 2026
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 def defaults() -> dict:

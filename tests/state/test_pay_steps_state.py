@@ -19,18 +19,13 @@ from hcpay_app import routes
 from hcpay_app.db import session_scope
 from hcpay_app.models import BillingAccount, CoverageStatus, OutboundEmail
 from hcpay_app.state.pay import PayState
-from tests.state.billing_seed import TODAY, Billing, account_of, seed_billing
+from tests.state.billing_seed import TODAY, account_of
 from tests.state.pay_flow import CARD_NSF, assert_no_card_data, bank_form, card_form, payment, saved_card
 from tests.state.state_harness import ALICE, Browser, Outcome, fire, logged_in_browser
 
 pytestmark = pytest.mark.asyncio
 
 IN_7_DAYS = (TODAY + dt.timedelta(days=7)).isoformat()  # Tue Dec 1, 2026
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 @dataclasses.dataclass

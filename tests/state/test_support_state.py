@@ -19,7 +19,6 @@ from hcpay_app.db import session_scope
 from hcpay_app.models import Payment, SupportTicket
 from hcpay_app.state.session import SessionState
 from hcpay_app.state.support import SupportState
-from tests.state.billing_seed import Billing, seed_billing
 from tests.state.console_flow import (
     assert_no_member_data,
     audit_rows,
@@ -36,11 +35,6 @@ TICKET_RE = re.compile(r"T-[0-9A-Z]{8}")
 NOT_YOURS = "That isn't a payment reference number on your account. Check it in your payment history."
 MESSAGE = "My card was declined twice this month. Can you tell me why?"
 SUPPORT_REDIRECT = "/?next=%2Fsupport"
-
-
-@pytest.fixture
-def billing(db) -> Billing:
-    return seed_billing()
 
 
 def defaults() -> dict:
