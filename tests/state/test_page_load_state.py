@@ -25,7 +25,7 @@ from hcpay_app.state.refund_request import RefundRequestState
 from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.session import SessionState
 from tests.state.console_flow import World, cached_world, staff_browser
-from tests.state.state_harness import ALICE, Browser, fire, logged_in_browser, resolve, service_login
+from tests.state.state_harness import ALICE, Browser, Outcome, fire, logged_in_browser, resolve, service_login
 
 GUARDED = [spec for spec in page_table() if isinstance(spec.on_load, list)]
 MEMBER_PAGES = [spec for spec in GUARDED if spec.on_load[0] == SessionState.require_login]
@@ -73,6 +73,14 @@ def loaded(monkeypatch) -> list[type]:
     return ran
 
 
+async def opened_by_alice(route: str, *spies: list) -> tuple[Browser, Outcome]:
+    """Alice, logged in, opens `route`; the spies see only what opening it did."""
+    tab = await logged_in_browser(ALICE, route)
+    for spy in spies:
+        spy.clear()
+    return tab, await fire(tab, PageLoadState, "open_page")
+
+
 def with_db_logout(token: str) -> None:
     with session_scope() as s:
         authn.logout(s, token, ip="test", now=clock.utcnow())
@@ -86,10 +94,7 @@ def test_every_guarded_page_has_its_guard_first_and_something_to_load():
 
 @pytest.mark.asyncio
 async def test_the_dashboard_opens_in_one_event_with_one_session_lookup(db, lookups, loaded):
-    tab = await logged_in_browser(ALICE, routes.DASHBOARD)
-    lookups.clear()
-    loaded.clear()
-    out = await fire(tab, PageLoadState, "open_page")
+    tab, out = await opened_by_alice(routes.DASHBOARD, lookups, loaded)
     assert out.events == []
     assert lookups == [tab.cookie()]  # the guard and both loaders: one lookup
     assert loaded == [DashboardState, RefundRequestState]
@@ -102,10 +107,7 @@ async def test_the_dashboard_opens_in_one_event_with_one_session_lookup(db, look
 
 @pytest.mark.asyncio
 async def test_settings_runs_both_of_its_loaders_in_order(db, lookups, loaded):
-    tab = await logged_in_browser(ALICE, routes.SETTINGS)
-    lookups.clear()
-    loaded.clear()
-    out = await fire(tab, PageLoadState, "open_page")
+    tab, out = await opened_by_alice(routes.SETTINGS, lookups, loaded)
     assert out.events == [] and len(lookups) == 1
     assert loaded == [MethodsState, RemindersState]
 
@@ -113,10 +115,7 @@ async def test_settings_runs_both_of_its_loaders_in_order(db, lookups, loaded):
 @pytest.mark.asyncio
 @pytest.mark.parametrize("spec", MEMBER_PAGES, ids=[spec.route for spec in MEMBER_PAGES])
 async def test_every_member_page_opens_for_a_member_with_one_lookup(db, lookups, loaded, spec):
-    tab = await logged_in_browser(ALICE, spec.route)
-    lookups.clear()
-    loaded.clear()
-    out = await fire(tab, PageLoadState, "open_page")
+    tab, out = await opened_by_alice(spec.route, lookups, loaded)
     assert out.redirects == [] and lookups == [tab.cookie()]
     assert set(loaded) == {loader.state for loader in spec.on_load[1:]}
 
