@@ -62,6 +62,10 @@ def test_enrolment_shows_the_secret_once_seals_it_and_gives_ten_recovery_codes(s
     shown = second_factor.open_enrolment(session, token=token, now=now)
     assert shown.username == STAFF_USERNAME
     assert shown.qr_data_uri.startswith("data:image/svg+xml")
+    # What the QR code says: the secret, for this login, from this issuer.
+    assert shown.provisioning_uri == pyotp.TOTP(shown.secret).provisioning_uri(
+        name=STAFF_USERNAME, issuer_name=second_factor.ISSUER
+    )
     factor = session.exec(select(StaffFactor)).one()
     sealed = factor.pending_secret_encrypted
     assert shown.secret not in sealed and factor.enrolled_at is None and factor.secret_encrypted is None
