@@ -225,6 +225,12 @@ class TrimmedRadixThemes(RadixThemesPlugin):
     def get_stylesheet_paths(self, **context: Any) -> tuple[str, ...]:
         return (f"./{STYLESHEET}",) if self.enabled else ()
 
+    def get_frontend_dependencies(self, **context: Any) -> tuple[str, ...]:
+        """None: Reflex also bundles a plugin's dependencies whole for dynamic components (which no
+        page renders), and that import of every Radix Themes component ran on every page. The
+        package is still installed, since every Radix component names it as its library."""
+        return ()
+
     def enter_component(self, comp: Any, /, **kwargs: Any) -> None:
         super().enter_component(comp, **kwargs)
         if isinstance(comp, RadixThemesComponent):

@@ -55,3 +55,26 @@ def test_member_pages_are_styled(page: Page, new_user):
     log_in_as(page, new_user)
     for path in ("/dashboard", "/history", "/pay", "/settings", "/settings/autopay", "/notifications", "/support"):
         _check(page, path)
+
+
+# Radix Themes components no page draws (their class names, as their code writes them): that code
+# must not reach a phone.
+UNUSED_COMPONENTS = ("rt-TabsList", "rt-SegmentedControlRoot", "rt-ContextMenuContent")
+SCRIPT_TEXTS = """async () => {
+  const urls = performance.getEntriesByType("resource").map((e) => e.name)
+    .filter((url) => url.split("?")[0].endsWith(".js"));
+  return Promise.all(urls.map(async (url) => [url, await (await fetch(url)).text()]));
+}"""
+
+
+def test_pages_load_only_the_radix_components_they_draw(page: Page, new_user):
+    """Reflex imports each plugin's package whole for dynamic components (theme_css.TrimmedRadixThemes
+    declines): every Radix Themes component was evaluated on every page, 60 KB gzipped of the dashboard's JS."""
+    log_in_as(page, new_user)
+    for path in ("/", "/dashboard"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        scripts = page.evaluate(SCRIPT_TEXTS)
+        assert len(scripts) > 5, f"{path}: the page's scripts were not found"
+        shipped = sorted({name for url, text in scripts for name in UNUSED_COMPONENTS if name in text})
+        assert not shipped, f"{path}: the code of unused Radix components {shipped} was downloaded"
