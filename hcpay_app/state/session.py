@@ -108,11 +108,15 @@ class SessionState(rx.State):
                 state.reset()
 
     async def _to_login(self, path: str, notice: str = "") -> rx.event.EventSpec:
-        """To the log-in page in this page's language; `path` (a route, no prefix) is where to return."""
+        """To the log-in page in this page's language; `path` (a route, no prefix) is where to return.
+
+        Without a `notice` of its own, the one already there stays: a page's on-load event that Log
+        out overtook arrives after it, and must not erase "You have been logged out."."""
         await self._forget_member_data()
         self.auth_token = ""
         self.logged_in, self.display_name, self.unread = False, "", 0
-        self.notice = t(self, notice)
+        if notice:
+            self.notice = t(self, notice)
         target = routes.LOGIN if path == routes.LOGIN else f"{routes.LOGIN}?{urllib.parse.urlencode({'next': path})}"
         return rx.redirect(localized_route(self, target))
 

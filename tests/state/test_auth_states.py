@@ -309,6 +309,21 @@ async def test_logout_revokes_the_session_on_the_server_and_forgets_member_data(
     assert "Whitfield" not in tab.public()
 
 
+async def test_a_page_load_that_log_out_overtook_keeps_the_logged_out_notice():
+    """The page's on-load event, still in flight when Log out ran, arrives after it: it sends the
+    visitor to log in without erasing what Log out said."""
+    tab = await logged_in_browser(ALICE)
+    await fire(tab, SessionState, "logout")
+    out = await fire(tab, SessionState, "require_login")
+    assert out.redirects == ["/?next=%2Fdashboard"]
+    assert tab.state(SessionState).notice == "You have been logged out."
+    # A guard that has something to say still says it: a revoked session's notice replaces it.
+    tab = await logged_in_browser(ALICE)
+    with_db_logout(tab.cookie())
+    await fire(tab, SessionState, "require_login")
+    assert tab.state(SessionState).notice == ENDED
+
+
 async def test_log_in_on_a_fresh_tab_sends_no_member_state_to_the_browser(browser: Browser):
     """Nothing to forget: no member state is reset, so none is sent again (in the scale-out mode,
     none is written back to Redis either)."""
