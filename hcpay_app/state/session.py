@@ -93,10 +93,15 @@ class SessionState(rx.State):
             user = await call_service(authn.resolve, token=token, now=clock.utcnow()) if token else None
             if resolved is not None:
                 resolved[token] = user
-        self.logged_in = user is not None
-        if user is None:
-            self.display_name = ""
+        self._set_changed(logged_in=user is not None, display_name=self.display_name if user else "")
         return user
+
+    def _set_changed(self, **values: object) -> None:
+        """Assign only the vars whose value changes: Reflex counts any assignment as a change, and a
+        changed state goes to the browser (and, scale-out, back to Redis) after the event."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     async def _forget_member_data(self) -> None:
         """Reset every state that holds member data, so nothing lingers in this tab. A state still
@@ -142,13 +147,13 @@ class SessionState(rx.State):
         if user is None:
             expired = bool(self.auth_token)
             return await self._to_login(page_route(self), SESSION_ENDED if expired else "")
-        self.display_name = user.username
+        self._set_changed(display_name=user.username)
         if user.role == Role.SUPPORT:
             return rx.redirect(localized_route(self, routes.CONSOLE))  # staff work in the console
         away = await self._follow_language(user)
         if away is not None:
             return away
-        self.unread = await call_service(notices.unread_count, actor=user)
+        self._set_changed(unread=await call_service(notices.unread_count, actor=user))
         return None
 
     @rx.event

@@ -106,6 +106,16 @@ async def test_the_dashboard_opens_in_one_event_with_one_session_lookup(db, look
 
 
 @pytest.mark.asyncio
+async def test_opening_a_page_again_sends_only_what_changed(db, lookups, loaded):
+    """The session's own vars are set only when they change: the second open of the page sends the
+    browser (and, scale-out, Redis) nothing of SessionState."""
+    tab, _first = await opened_by_alice(routes.DASHBOARD, lookups, loaded)
+    again = await fire(tab, PageLoadState, "open_page")
+    assert again.events == [] and SessionState.get_full_name() not in again.seen
+    assert tab.state(SessionState).logged_in is True
+
+
+@pytest.mark.asyncio
 async def test_settings_runs_both_of_its_loaders_in_order(db, lookups, loaded):
     tab, out = await opened_by_alice(routes.SETTINGS, lookups, loaded)
     assert out.events == [] and len(lookups) == 1
