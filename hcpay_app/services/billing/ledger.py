@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from hcpay_app.i18n.message import Msg
 from hcpay_app.models import EntryKind, Invoice, LedgerEntry, Payment, PaymentStatus
+from hcpay_app.services.common import read_memo
 
 CHARGE_KINDS = frozenset(
     {EntryKind.PREMIUM, EntryKind.LATE_FEE, EntryKind.FEE_WAIVER, EntryKind.ADJUSTMENT, EntryKind.DISPUTE_FEE}
@@ -123,7 +124,7 @@ def balance(session: Session, account_id: int) -> int:
     query = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
         LedgerEntry.billing_account_id == account_id
     )
-    return int(session.exec(query).one())
+    return read_memo.memo(session, ("balance", account_id), lambda: int(session.exec(query).one()))
 
 
 def pending_cents(session: Session, account_id: int) -> int:
@@ -137,7 +138,7 @@ def pending_cents(session: Session, account_id: int) -> int:
             Payment.status == PaymentStatus.PENDING,
         )
     )
-    return -int(session.exec(query).one())
+    return -read_memo.memo(session, ("pending", account_id), lambda: int(session.exec(query).one()))
 
 
 def _owed(session: Session, account_id: int, settled: bool) -> tuple[int, int]:
@@ -205,9 +206,12 @@ def _newest_first(session: Session, account_id: int, chunk: int = 24):
     pagination on the (account, due_on, id) index) so callers that stop early read little."""
     before_due, before_id = dt.date.max, 2**62
     while True:
-        rows = session.exec(
-            _NEWEST_FIRST_SQL.bindparams(account_id=account_id, before_due=before_due, before_id=before_id, chunk=chunk)
-        ).all()
+        query = _NEWEST_FIRST_SQL.bindparams(
+            account_id=account_id, before_due=before_due, before_id=before_id, chunk=chunk
+        )
+        rows = read_memo.memo(
+            session, ("newest_first", account_id, before_due, before_id, chunk), lambda q=query: session.exec(q).all()
+        )
         yield from rows
         if len(rows) < chunk:
             return

@@ -20,12 +20,14 @@ from hcpay_app.models import (
     PlanInstallment,
     PlanStatus,
 )
+from hcpay_app.services.common import read_memo
 
 
 def active_plan(session: Session, account_id: int) -> PaymentPlan | None:
-    return session.exec(
-        select(PaymentPlan).where(PaymentPlan.billing_account_id == account_id, PaymentPlan.status == PlanStatus.ACTIVE)
-    ).first()
+    query = select(PaymentPlan).where(
+        PaymentPlan.billing_account_id == account_id, PaymentPlan.status == PlanStatus.ACTIVE
+    )
+    return read_memo.memo(session, ("active_plan", account_id), lambda: session.exec(query).first())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ from hcpay_app.services.accounts import access, profile
 from hcpay_app.services.accounts.authn import SessionUser
 from hcpay_app.services.billing import plan_standing, summary, templates
 from hcpay_app.services.billing.templates import BillLine, SummaryLine
-from hcpay_app.services.common import dates, money
+from hcpay_app.services.common import dates, money, read_memo
 from hcpay_app.services.payments import history, statuses
 from hcpay_app.services.recurring import autopay, plans
 
@@ -74,6 +74,12 @@ def _days_left(due_on: dt.date, today: dt.date) -> str:
 
 
 def view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
+    # The summary, the plan offer and the recent history each read the balance and newest bills.
+    with read_memo.reading(session):
+        return _view(session, actor, today)
+
+
+def _view(session: Session, actor: SessionUser, today: dt.date) -> DashboardView:
     account = access.member_account(session, actor)
     money_now = summary.for_account(session, account, today)
     cover = templates.coverage_line(money_now)
