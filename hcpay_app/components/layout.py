@@ -199,3 +199,16 @@ def notice(text: rx.Var, tone: str = "blue", role: str = "status") -> rx.Compone
             text, icon="info" if tone != "red" else "triangle-alert", color_scheme=tone, role=role, high_contrast=True
         ),  # dark text on the tint: well above 4.5:1 in every tone
     )
+
+
+def once_loaded(loaded: rx.Var, content: rx.Component) -> rx.Component:
+    """A page's content, shown once its data has arrived (a spinner until then).
+
+    The content is in the first HTML, hidden, and hydrates with the page, when React can pause
+    between components; mounted only on arrival (an `rx.cond`), it was one render that React cannot
+    pause (Reflex's state store updates synchronously): on the dashboard ~45 ms of main thread, twice
+    what filling in the hidden content costs."""
+    return rx.fragment(
+        rx.cond(loaded, rx.fragment(), rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem")),
+        rx.el.div(content, hidden=~loaded),
+    )

@@ -11,7 +11,7 @@ from hcpay_app.components.fields import (
     submit_button,
     text_field,
 )
-from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.components.layout import TOUCH, notice, once_loaded, page_shell
 from hcpay_app.components.payment_fields import bank_fields, card_fields, choice_row
 from hcpay_app.i18n.build import _, href
 from hcpay_app.services.payments.methods import MethodView
@@ -314,7 +314,7 @@ def review_card() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             AutopayState.loaded,
             rx.vstack(
                 notice(AutopayState.message, tone="green"),
@@ -328,7 +328,6 @@ def page() -> rx.Component:
                 spacing="4",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         title=_("Automatic Payments"),
         member=True,

@@ -5,7 +5,7 @@ import reflex as rx
 
 from hcpay_app import routes
 from hcpay_app.components.activity import dom_id, status_badge
-from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.components.layout import TOUCH, once_loaded, page_shell
 from hcpay_app.i18n.build import _, _var, href
 from hcpay_app.services.billing.bills import AppliedRow
 from hcpay_app.services.billing.templates import BillLine, PayOption
@@ -157,14 +157,13 @@ def bill() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             BillState.loaded,
             rx.cond(
                 BillState.not_found != "",
                 rx.callout(BillState.not_found, icon="search-x", color_scheme="orange", role="alert"),
                 bill(),
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         rx.hstack(
             rx.link(_("Payment history"), href=href(routes.HISTORY)),

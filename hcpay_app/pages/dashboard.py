@@ -4,7 +4,7 @@ import reflex as rx
 
 from hcpay_app import routes
 from hcpay_app.components.activity import activity_list, dom_id, rich
-from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.components.layout import TOUCH, notice, once_loaded, page_shell
 from hcpay_app.i18n.build import _, _var, href
 from hcpay_app.i18n.message import N_
 from hcpay_app.services.billing.templates import BillLine, SummaryLine
@@ -296,7 +296,7 @@ def scheduled_card() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             DashboardState.loaded,
             rx.vstack(
                 rx.heading(_var("Welcome, {name}", name=ME.first_name), as_="h2", size="5"),
@@ -336,7 +336,6 @@ def page() -> rx.Component:
                 spacing="4",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         title=_("Your payment dashboard"),
         member=True,

@@ -9,7 +9,7 @@ from hcpay_app.components.fields import (
     member_form,
     select_field,
 )
-from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.components.layout import TOUCH, once_loaded, page_shell
 from hcpay_app.i18n.build import _, _var, tr
 from hcpay_app.state.history import STATUS_CHOICES, HistoryState
 
@@ -275,7 +275,7 @@ def downloads() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             HistoryState.loaded,
             rx.vstack(
                 filters(),
@@ -286,7 +286,6 @@ def page() -> rx.Component:
                 align="stretch",
                 width="100%",
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         title=_("Payment history"),
         member=True,

@@ -11,7 +11,7 @@ from hcpay_app.components.fields import (
     submit_button,
     text_field,
 )
-from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.components.layout import TOUCH, notice, once_loaded, page_shell
 from hcpay_app.components.payment_fields import bank_fields as shared_bank_fields
 from hcpay_app.components.payment_fields import card_fields as shared_card_fields
 from hcpay_app.components.payment_fields import choice_row
@@ -439,7 +439,7 @@ def done_step() -> rx.Component:
 def page() -> rx.Component:
     step_number = rx.match(PayState.step, *STEP_NUMBERS, 1)
     return page_shell(
-        rx.cond(
+        once_loaded(
             PayState.loaded,
             rx.vstack(
                 rx.cond(
@@ -479,7 +479,6 @@ def page() -> rx.Component:
                 spacing="3",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         title=_("Make a Payment"),
         member=True,

@@ -4,7 +4,7 @@ import reflex as rx
 
 from hcpay_app import routes
 from hcpay_app.components.activity import status_badge
-from hcpay_app.components.layout import TOUCH, page_shell
+from hcpay_app.components.layout import TOUCH, once_loaded, page_shell
 from hcpay_app.i18n.build import _, href
 from hcpay_app.state.history import PaymentDetailState
 
@@ -85,14 +85,13 @@ def detail() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             PaymentDetailState.loaded,
             rx.cond(
                 PaymentDetailState.not_found != "",
                 rx.callout(PaymentDetailState.not_found, icon="search-x", color_scheme="orange", role="alert"),
                 detail(),
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         rx.hstack(
             rx.link(_("Payment history"), href=href(routes.HISTORY)),

@@ -10,7 +10,7 @@ from hcpay_app.components.fields import (
     member_form,
     submit_button,
 )
-from hcpay_app.components.layout import TOUCH, notice, page_shell
+from hcpay_app.components.layout import TOUCH, notice, once_loaded, page_shell
 from hcpay_app.components.payment_fields import choice_row
 from hcpay_app.i18n.build import _, _var, href
 from hcpay_app.i18n.message import N_
@@ -84,7 +84,7 @@ def plan_form() -> rx.Component:
 
 def page() -> rx.Component:
     return page_shell(
-        rx.cond(
+        once_loaded(
             PlanState.loaded,
             rx.vstack(
                 notice(PlanState.message, tone="green"),
@@ -107,7 +107,6 @@ def page() -> rx.Component:
                 spacing="4",
                 align="stretch",
             ),
-            rx.center(rx.spinner(size="3", aria_label=_("Loading")), padding="2rem"),
         ),
         title=_("Payment plan"),
         member=True,

@@ -263,3 +263,20 @@ def test_help_shows_no_member_links_to_a_visitor_who_is_not_logged_in(page: Page
     expect(page.get_by_role("heading", level=1, name="Help")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("^Notifications"))).to_have_count(0)
+
+
+def test_a_pages_content_comes_in_its_first_html_and_shows_once_its_data_arrives(page: Page, history_user):
+    """A page's content is in its first HTML, hidden, and hydrates with the page: the data's arrival
+    fills it in, where mounting it then was one render React cannot pause (layout.once_loaded)."""
+    for path, content in (
+        (routes.DASHBOARD, "Recent activity"),
+        (routes.HISTORY, "Find a payment by reference number"),
+        (routes.PAY, "How much, and when?"),
+    ):
+        first_html = page.request.get(path).text()
+        assert content in first_html, f"{path}: its content is not in the first HTML"
+    log_in_as(page, history_user)
+    for path, content in ((routes.DASHBOARD, "Recent activity"), (routes.PAY, "How much, and when?")):
+        page.goto(path)
+        expect(page.get_by_role("heading", name=content)).to_be_visible()
+        expect(page.get_by_label("Loading")).to_have_count(0)
