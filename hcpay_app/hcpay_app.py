@@ -19,7 +19,7 @@ app = rx.App(
         # <html lang> and the device's remembered language follow the page on screen.
         rx.el.script(src="/lang.js", defer=True),
     ],
-    stylesheets=["/links.css", "/forms.css"],
+    stylesheets=["/links.css", "/forms.css", "/chart.css"],
     api_transformer=[http.api(), with_page_language, with_security_headers],
     backend_exception_handler=log_handler_failure,
     toaster=None,  # its region is named in English only; pages say what happened next to the control

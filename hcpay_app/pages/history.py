@@ -141,19 +141,20 @@ def legend_key(color: str, label: str) -> rx.Component:
 
 
 def chart_row(point: rx.Var) -> rx.Component:
-    bar = {"height": "0.5rem", "border_radius": "2px", "min_width": "1px"}
-    return rx.hstack(
-        rx.text(point["month"], size="1", width="4.25rem", flex_shrink="0"),
-        rx.vstack(
-            rx.box(width=point["premiums_width"].to(str), background="var(--blue-9)", **bar),
-            rx.box(width=point["payments_width"].to(str), background="var(--green-9)", **bar),
-            spacing="1",
-            flex="1",
+    """A month's name and its two bars (premiums billed, payments made): plain elements styled by
+    assets/chart.css, each bar an SVG rectangle whose width is an attribute. Drawn as Radix stacks
+    with styled boxes, every bar's width was a style generated at render, and the twelve rows ~70
+    components: the history page had the most main-thread work of the member pages."""
+    return rx.el.div(
+        rx.el.span(point["month"], class_name="chart-month"),
+        rx.el.svg(
+            rx.el.svg.rect(width=point["premiums_width"].to(str), height="8", rx="2", class_name="chart-premiums"),
+            rx.el.svg.rect(
+                width=point["payments_width"].to(str), y="12", height="8", rx="2", class_name="chart-payments"
+            ),
+            class_name="chart-bars",
         ),
-        align="center",
-        spacing="2",
-        width="100%",
-        margin_top="0.25rem",
+        class_name="chart-row",
     )
 
 
