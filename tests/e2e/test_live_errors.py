@@ -29,12 +29,25 @@ SHOTS = "/tmp/h13-live"
 HEADER_HEIGHTS = """
 (() => {
   const seen = [];
+  const layouts = [];
   window.__headerHeights = seen;
+  window.__headerLayouts = layouts;
+  const started = performance.now();
+  const box = (el) => {
+    const rect = el.getBoundingClientRect();
+    return `${el.tagName.toLowerCase()}@${Math.round(rect.top)}:${Math.round(rect.width)}x${Math.round(rect.height)}`;
+  };
   const sample = () => {
     const header = document.querySelector('header');
     if (header) {
       const height = Math.round(header.getBoundingClientRect().height);
-      if (height > 0 && seen[seen.length - 1] !== height) seen.push(height);
+      if (height > 0 && seen[seen.length - 1] !== height) {
+        seen.push(height);
+        // What the header held at that height, for the failure message: its rows' items, when.
+        const rows = header.firstElementChild ? [...header.firstElementChild.children].map(box) : [];
+        layouts.push(`${height}px at ${Math.round(performance.now() - started)} ms` +
+          ` (${document.readyState}, ${document.styleSheets.length} sheets): ${rows.join(' ')}`);
+      }
     }
     requestAnimationFrame(sample);
   };
@@ -97,7 +110,7 @@ def header_is_steady_and_fits(page: Page, phone: str) -> None:
     shot(page, phone, "dashboard-header")
     heights = page.evaluate("window.__headerHeights")
     final = round(page.locator("header").bounding_box()["height"])
-    assert heights == [final], heights
+    assert heights == [final], page.evaluate("window.__headerLayouts")
     width = PHONES[phone]["width"]
     controls = [
         page.get_by_role("link", name="Health Connector Payment Portal home"),
