@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from hcpay_app.config import get_settings
+
+T = TypeVar("T")
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
@@ -52,6 +56,43 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class SharedSession:
+    """One session for a run of service calls made one after another (one member event's): the
+    connection is checked out (and pinged) once, and rows read by one call are not read again by
+    the next. Each call still rolls back on error, as in `session_scope`; services commit their
+    own whole changes. Calls may come from different threads, never at once: the lock makes a
+    late call (from an event cancelled while its thread ran) finish before `close`."""
+
+    def __init__(self) -> None:
+        self._session: Session | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        with self._lock:
+            if self._closed:  # its event is over: this call's answer goes nowhere, but it runs whole
+                with session_scope() as session:
+                    return fn(session, **kwargs)
+            if self._session is None:
+                self._session = Session(get_engine(), expire_on_commit=False)
+            try:
+                return fn(self._session, **kwargs)
+            except BaseException:
+                self._session.rollback()
+                raise
+
+    @property
+    def opened(self) -> bool:
+        return self._session is not None
+
+    def close(self) -> None:
+        """Roll back whatever was left uncommitted and return the connection to the pool."""
+        with self._lock:
+            self._closed = True
+            if self._session is not None:
+                self._session.close()
 
 
 @contextlib.contextmanager

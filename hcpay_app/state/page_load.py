@@ -3,8 +3,9 @@
 Reflex runs each handler of an `on_load` list as an event of its own. In the scale-out mode each
 takes the member's state lock and reads and writes the state in Redis; in the browser each answer
 is a render; and each handler looked the member's session up again. Here a page's handlers run in
-order in one event, with the session looked up once (`session.one_resolve_per_event`): the guard
-first, and nothing else if it sends the visitor away. Every handler still checks who is logged in
+order in one event, with the session looked up once (`session.one_resolve_per_event`) and one
+database session for all their service calls (`base.one_session_per_event`): the guard first, and
+nothing else if it sends the visitor away. Every handler still checks who is logged in
 as it always does, so one called on its own (or by a client) is as safe as before.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventHandler
 
-from hcpay_app.state.base import page_route
+from hcpay_app.state.base import one_session_per_event, page_route
 from hcpay_app.state.session import one_resolve_per_event
 
 # Route (without language prefix) -> (guard, loaders…), filled by `opened_by` as pages register.
@@ -56,6 +57,10 @@ class PageLoadState(rx.State):
         if not handlers:
             return None
         guard, *loaders = handlers
+        async with one_session_per_event():
+            return await self._open(guard, loaders)
+
+    async def _open(self, guard: EventHandler, loaders: list[EventHandler]) -> list[Any] | None:
         with one_resolve_per_event():
             away = await _events_of(self, guard)
             if away:

@@ -26,6 +26,7 @@ from hcpay_app.state.base import (
     form_text,
     localize,
     localized_route,
+    one_session_per_event,
     page_language,
     parse_id,
     payer_of,
@@ -293,12 +294,13 @@ class PayState(FieldRecheck, MemberState, rx.State):
 
     @rx.event
     async def submit_method(self, form_data: dict):
-        call = self._call(self._choose_method, busy=True, on_error=self._method_refused, form_data=form_data)
-        async for event in call:
-            yield event
-        if call.ok:
-            self._choice, self.method_label = call.value, call.value.label
-            await self._open_review(call.actor)
+        async with one_session_per_event():  # the method's checks and the review's bills
+            call = self._call(self._choose_method, busy=True, on_error=self._method_refused, form_data=form_data)
+            async for event in call:
+                yield event
+            if call.ok:
+                self._choice, self.method_label = call.value, call.value.label
+                await self._open_review(call.actor)
 
     @rx.event
     async def submit_payment(self):
@@ -306,6 +308,10 @@ class PayState(FieldRecheck, MemberState, rx.State):
         any retry of the same review return the same payment."""
         if self.step != "review" or self._choice is None or not self._idempotency_key:
             return None
+        async with one_session_per_event():  # the payment and what the confirmation says after it
+            return await self._submit_payment()
+
+    async def _submit_payment(self):
         # The button already disabled itself in the browser (see pages/pay.py): no "working…" round trip.
         call = await self._call(
             checkout.submit,

@@ -230,6 +230,37 @@ def member_tables(results: dict) -> list[str]:
     return lines
 
 
+ACTION_CPU_MODES = {
+    "server_cpu_per_action_sqlite_1_worker": "one worker on SQLite",
+    "server_cpu_per_action_postgresql_redis_2_workers": "PostgreSQL + Redis, two workers",
+}
+
+
+def action_cpu_table(results: dict) -> list[str]:
+    """Server CPU per member action (app / database), one column per mode measured."""
+    modes = [(name, label) for name, label in ACTION_CPU_MODES.items() if name in results]
+    if not modes:
+        return []
+    lines = [
+        "",
+        "## Server CPU per member action, one member alone — ms (the app's workers + PostgreSQL and Redis)",
+        "",
+        "| action | " + " | ".join(label for _, label in modes) + " |",
+        "|---|" + "---|" * len(modes),
+    ]
+    actions = list(results[modes[0][0]]["actions"])
+    for action in actions:
+        cells = []
+        for name, _ in modes:
+            figures = results[name]["actions"].get(action, {})
+            app, database = figures.get("app_cpu_ms_mean"), figures.get("database_cpu_ms_mean")
+            total = figures.get("server_cpu_ms_mean", "–")
+            cells.append(f"{total} ({app} + {database})" if app is not None else f"{total}")
+        label = "**a whole visit**" if action == "_visit" else action
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write(results: dict, path: Path = HERE / "results.md") -> str:
     meta = results.get("_run", {})
     lines = [
@@ -242,6 +273,7 @@ def write(results: dict, path: Path = HERE / "results.md") -> str:
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
     lines += member_tables(results)
+    lines += action_cpu_table(results)
     text = "\n".join(lines) + "\n"
     path.write_text(text)
     return text

@@ -11,9 +11,10 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
+from sqlalchemy import event
 
 from hcpay_app import clock, routes
-from hcpay_app.db import session_scope
+from hcpay_app.db import get_engine, session_scope
 from hcpay_app.pages import page_table
 from hcpay_app.services.accounts import authn
 from hcpay_app.state.base import ServiceState
@@ -73,6 +74,19 @@ def loaded(monkeypatch) -> list[type]:
     return ran
 
 
+@pytest.fixture
+def checkouts(db) -> list[object]:
+    """Every connection the app's engine hands out from its pool (one per database session)."""
+    seen: list[object] = []
+
+    def note(_dbapi, record, _proxy) -> None:
+        seen.append(record)
+
+    event.listen(get_engine(), "checkout", note)
+    yield seen
+    event.remove(get_engine(), "checkout", note)
+
+
 async def opened_by_alice(route: str, *spies: list) -> tuple[Browser, Outcome]:
     """Alice, logged in, opens `route`; the spies see only what opening it did."""
     tab = await logged_in_browser(ALICE, route)
@@ -128,6 +142,17 @@ async def test_every_member_page_opens_for_a_member_with_one_lookup(db, lookups,
     tab, out = await opened_by_alice(spec.route, lookups, loaded)
     assert out.redirects == [] and lookups == [tab.cookie()]
     assert set(loaded) == {loader.state for loader in spec.on_load[1:]}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("spec", MEMBER_PAGES, ids=[spec.route for spec in MEMBER_PAGES])
+async def test_every_member_page_opens_with_one_database_session(db, checkouts, loaded, spec):
+    """The guard's lookup, the unread count and every loader's reads: one connection from the pool
+    (each had its own, with a ping, a BEGIN and a ROLLBACK), given back when the event ends."""
+    tab, out = await opened_by_alice(spec.route, checkouts, loaded)
+    assert out.redirects == [] and loaded  # the loaders ran and read the database
+    assert len(checkouts) == 1
+    assert get_engine().pool.checkedout() == 0
 
 
 @pytest.mark.asyncio

@@ -9,15 +9,20 @@ past due, with $100.00 on its way from her bank)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
 from hcpay_app import routes
-from hcpay_app.db import session_scope
+from hcpay_app.db import get_engine, session_scope
 from hcpay_app.models import BillingAccount, CoverageStatus, OutboundEmail
+from hcpay_app.services.adapters import processor
 from hcpay_app.state.pay import PayState
 from tests.state.billing_seed import TODAY, account_of
 from tests.state.pay_flow import CARD_NSF, assert_no_card_data, bank_form, card_form, payment, saved_card
@@ -125,6 +130,50 @@ async def test_paying_more_than_owed_is_warned_and_may_go_on(billing):
     assert t.pay.step == "review" and t.pay.warnings  # still shown on the review
     await t.fire("submit_payment")
     assert t.pay.step == "done" and payment(t.pay.reference).amount_cents == 500000
+
+
+async def test_each_step_of_a_payment_uses_one_database_session(billing, monkeypatch):
+    """Every step is one event with one database session: the amount's checks and warnings, the
+    card and the review's bills, the payment and what the confirmation says after it. (The sandbox
+    processor keeps its own records in sessions of its own, as the real processor's servers would:
+    not counted.)"""
+    t = await open_pay()
+    await t.fire("pick_amount", value="other")
+    in_processor = threading.local()
+    real_scope = processor.session_scope
+
+    @contextlib.contextmanager
+    def processor_scope():
+        in_processor.on = True
+        try:
+            with real_scope() as session:
+                yield session
+        finally:
+            in_processor.on = False
+
+    monkeypatch.setattr(processor, "session_scope", processor_scope)
+    began: set[int] = set()
+
+    def note(session, _transaction, _connection) -> None:
+        if not getattr(in_processor, "on", False):
+            began.add(id(session))
+
+    event.listen(OrmSession, "after_begin", note)
+    sessions = []
+    try:
+        for step, payload in (
+            ("submit_amount", {"form_data": amount_form("25.00")}),
+            ("submit_method", {"form_data": card_form()}),
+            ("submit_payment", {}),
+        ):
+            began.clear()
+            await t.fire(step, **payload)
+            sessions.append((step, len(began)))
+    finally:
+        event.remove(OrmSession, "after_begin", note)
+    assert t.pay.step == "done" and payment(t.pay.reference).amount_cents == 2500
+    assert sessions == [("submit_amount", 1), ("submit_method", 1), ("submit_payment", 1)]
+    assert get_engine().pool.checkedout() == 0
 
 
 async def test_a_past_due_payment_after_grace_names_the_date(billing):

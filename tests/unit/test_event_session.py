@@ -1,0 +1,138 @@
+"""One database session per member event (hcpay_app.db.SharedSession, state.base.one_session_per_event):
+the service calls of one event share a session and one connection; each call still rolls back its
+own half-done work on error; password work keeps a session of its own; the connection goes back to
+the pool when the event ends, also when the event is cancelled while a call is running."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from hcpay_app.db import get_engine
+from hcpay_app.models import Member
+from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.state.base import call_service, one_session_per_event
+
+
+def session_of(session: Session) -> Session:
+    return session
+
+
+def member_count(session: Session) -> int:
+    return len(session.exec(select(Member.id)).all())
+
+
+@pytest.fixture
+def checkouts(session) -> list[object]:
+    """Every connection the app's engine hands out from its pool."""
+    seen: list[object] = []
+    engine = get_engine()
+
+    def note(_dbapi, record, _proxy) -> None:
+        seen.append(record)
+
+    event.listen(engine, "checkout", note)
+    yield seen
+    event.remove(engine, "checkout", note)
+
+
+@pytest.mark.asyncio
+async def test_the_calls_of_one_event_share_one_session_and_one_connection(member, checkouts):
+    checkouts.clear()
+    async with one_session_per_event():
+        first = await call_service(session_of)
+        second = await call_service(session_of)
+        assert await call_service(member_count) == 1
+    assert first is second
+    assert len(checkouts) == 1
+    apart = [await call_service(session_of), await call_service(session_of)]
+    assert apart[0] is not apart[1] and apart[0] is not first  # outside an event: one each, as before
+
+
+@pytest.mark.asyncio
+async def test_nested_scopes_share_the_outer_session(member):
+    async with one_session_per_event():
+        outer = await call_service(session_of)
+        async with one_session_per_event():
+            inner = await call_service(session_of)
+        assert await call_service(session_of) is outer  # the inner scope's end closed nothing
+    assert inner is outer
+
+
+def rename_then_refuse(session: Session) -> None:
+    member = session.exec(select(Member)).one()
+    member.first_name = "Half-written"
+    session.add(member)
+    session.flush()  # the change reached the database, inside the transaction
+    raise ValidationError({"first_name": "refused"})
+
+
+def first_names(session: Session) -> list[str]:
+    return list(session.exec(select(Member.first_name)).all())
+
+
+@pytest.mark.asyncio
+async def test_a_refused_call_leaves_nothing_half_written_and_the_next_call_works(member):
+    async with one_session_per_event():
+        with pytest.raises(ValidationError):
+            await call_service(rename_then_refuse)
+        assert await call_service(first_names) == [member.first_name]  # the flushed change was rolled back
+    assert await call_service(first_names) == [member.first_name]
+
+
+@pytest.mark.asyncio
+async def test_password_work_keeps_a_session_of_its_own(member):
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        async with one_session_per_event():
+            shared = await call_service(session_of)
+            own = await call_service(session_of, pool=pool)
+        assert own is not shared
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_the_connection_goes_back_to_the_pool_when_the_event_ends(member):
+    pool = get_engine().pool
+    before = pool.checkedout()  # the test's own session
+    async with one_session_per_event():
+        await call_service(member_count)
+        assert pool.checkedout() == before + 1
+    assert pool.checkedout() == before
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_event_waits_for_its_running_call_then_returns_the_connection(member):
+    before = get_engine().pool.checkedout()  # the test's own session
+    started, release = threading.Event(), threading.Event()
+    finished: list[int] = []
+
+    def slow_count(session: Session) -> int:
+        started.set()
+        release.wait(5)
+        finished.append(member_count(session))  # the session is still open under the running call
+        return finished[-1]
+
+    async def event_handler() -> None:
+        async with one_session_per_event():
+            await call_service(slow_count)
+
+    task = asyncio.create_task(event_handler())
+    await asyncio.to_thread(started.wait, 5)
+    task.cancel()
+    await asyncio.sleep(0.05)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):  # the shielded close finishes in its thread once the call is done
+        if get_engine().pool.checkedout() == before:
+            break
+        await asyncio.sleep(0.02)
+    assert finished == [1]
+    assert get_engine().pool.checkedout() == before
