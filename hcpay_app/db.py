@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from hcpay_app.config import get_settings
@@ -58,14 +59,28 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+# session.info key of a SharedSession: every row it loaded, held for the event's life.
+_HELD_ROWS = "hcpay.held_rows"
+
+
+@event.listens_for(OrmSession, "loaded_as_persistent")
+def _hold_loaded_row(session: OrmSession, instance: object) -> None:
+    held = session.info.get(_HELD_ROWS)
+    if held is not None:
+        held.append(instance)
+
+
 class SharedSession:
     """One session for a run of service calls made one after another (one member event's): the
     connection is checked out (and pinged) once, and rows read by one call are not read again by
-    the next. Each call still rolls back on error, as in `session_scope`; services commit their
-    own whole changes. Calls may come from different threads, never at once: the lock makes a
-    late call (from an event cancelled while its thread ran) finish before `close`."""
+    the next (the identity map keeps rows weakly; the event's session holds what it loaded, so a
+    `session.get` of the member's account in the next call finds it). Each call still rolls back
+    on error, as in `session_scope`; services commit their own whole changes. Calls may come from
+    different threads, never at once: the lock makes a late call (from an event cancelled while its
+    thread ran) finish before `close`."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_open: Callable[[Session], None] | None = None) -> None:
+        self._on_open = on_open
         self._session: Session | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -76,7 +91,9 @@ class SharedSession:
                 with session_scope() as session:
                     return fn(session, **kwargs)
             if self._session is None:
-                self._session = Session(get_engine(), expire_on_commit=False)
+                self._session = Session(get_engine(), expire_on_commit=False, info={_HELD_ROWS: []})
+                if self._on_open is not None:
+                    self._on_open(self._session)
             try:
                 return fn(self._session, **kwargs)
             except BaseException:

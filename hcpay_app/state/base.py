@@ -26,6 +26,7 @@ from hcpay_app.db import SharedSession, session_scope
 from hcpay_app.i18n import languages
 from hcpay_app.i18n.catalogs import localize, translate
 from hcpay_app.services.adapters import passwords
+from hcpay_app.services.common import read_memo
 from hcpay_app.services.common.errors import DomainError, ValidationError
 from hcpay_app.services.payments import card_guard
 
@@ -51,11 +52,12 @@ async def one_session_per_event() -> AsyncIterator[None]:
 
     An event's calls each had a session of their own: a dashboard load was five, each a pool
     checkout with its ping, a BEGIN and a ROLLBACK, and each read the member's account again — 39
-    statements, 17 of them for that. Nested scopes share the outer one."""
+    statements, 17 of them for that. Reads the services share (`read_memo`) are kept for the whole
+    event, until a write or a commit. Nested scopes share the outer one."""
     if _EVENT_SESSION.get() is not None:
         yield
         return
-    shared = SharedSession()
+    shared = SharedSession(on_open=read_memo.hold)
     token = _EVENT_SESSION.set(shared)
     try:
         yield

@@ -8,6 +8,7 @@ import hashlib
 
 import bcrypt
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from hcpay_app.config import get_settings
@@ -175,6 +176,25 @@ def test_resolve_returns_who_is_logged_in(session, registered_user, now, member)
     assert who == authn.SessionUser(registered_user.user_id, member.id, "renee.oneil", "member", who.session_id, now)
     row = session.get(AuthSession, who.session_id)
     assert row.last_seen_at == now + MINUTE
+
+
+def test_resolve_is_one_statement_within_the_last_seen_granularity(session, registered_user, now):
+    """Every member event resolves its session: the session row and its user come in one read."""
+    authn.resolve(session, registered_user.token, now=now + MINUTE)  # records last seen
+    session.expunge_all()  # nothing from the identity map
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        who = authn.resolve(session, registered_user.token, now=now + MINUTE + dt.timedelta(seconds=1))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert who is not None and who.user_id == registered_user.user_id and who.username == "renee.oneil"
+    assert len(seen) == 1, seen
 
 
 @pytest.mark.parametrize("junk", ["none", "number", "empty", "short", "too-long", "tampered"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import threading
 
 import pytest
@@ -14,9 +15,15 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from hcpay_app.db import get_engine
-from hcpay_app.models import Member
+from hcpay_app.models import BillingAccount, EntryKind, Member
+from hcpay_app.services.accounts import access
+from hcpay_app.services.billing import ledger
 from hcpay_app.services.common.errors import ValidationError
+from hcpay_app.services.payments import checkout
 from hcpay_app.state.base import call_service, one_session_per_event
+from tests.unit.conftest import NOW
+from tests.unit.test_money_summary import IMPORTED
+from tests.unit.test_read_memo import member_with_a_bill
 
 
 def session_of(session: Session) -> Session:
@@ -136,3 +143,93 @@ async def test_a_cancelled_event_waits_for_its_running_call_then_returns_the_con
         await asyncio.sleep(0.02)
     assert finished == [1]
     assert get_engine().pool.checkedout() == before
+
+
+def balance_of(session: Session, *, account_id: int) -> int:
+    return ledger.balance(session, account_id)
+
+
+@pytest.mark.asyncio
+async def test_the_calls_of_one_event_share_their_reads_until_a_write(member, session):
+    account_id = session.exec(select(BillingAccount.id)).first()
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", note)
+    try:
+        async with one_session_per_event():
+            first = await call_service(balance_of, account_id=account_id)
+            assert await call_service(balance_of, account_id=account_id) == first
+            reads = len(statements)
+            await call_service(post_credit, account_id=account_id)  # a write (committed)
+            assert await call_service(balance_of, account_id=account_id) == first - 1000
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", note)
+    assert reads == 1
+
+
+def post_credit(session: Session, *, account_id: int) -> None:
+    ledger.post(
+        session, account_id=account_id, kind=EntryKind.CREDIT, amount_cents=-1000, effective_on=NOW.date(), now=NOW
+    )
+    session.commit()
+
+
+def account_number_of(session: Session, *, actor) -> str:
+    return access.member_account(session, actor).account_number
+
+
+@pytest.mark.asyncio
+async def test_the_members_account_is_read_once_for_all_the_calls_of_an_event(session):
+    enrolled, _account = member_with_a_bill(session)
+    session.commit()
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", note)
+    try:
+        async with one_session_per_event():
+            numbers = [await call_service(account_number_of, actor=enrolled.who) for _ in range(3)]
+            gc.collect()  # the session's identity map holds objects weakly
+            numbers.append(await call_service(account_number_of, actor=enrolled.who))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", note)
+    assert len(set(numbers)) == 1
+    account_reads = [sql for sql in statements if sql.lower().startswith("select billingaccount.")]
+    assert len(account_reads) == 1, account_reads
+
+
+@pytest.mark.asyncio
+async def test_the_amount_step_reads_the_payment_options_once(session):
+    """Make a Payment's amount step checks the amount against the options, then asks them again for
+    its warnings: one reading of the money summary for both."""
+    enrolled, _account = member_with_a_bill(session)
+    session.commit()
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.lower())
+
+    event.listen(get_engine(), "before_cursor_execute", note)
+    try:
+        async with one_session_per_event():
+            cents, day = await call_service(
+                checkout.choose_amount,
+                actor=enrolled.who,
+                choice="other",
+                other_amount="5000.00",
+                payment_date="",
+                today=IMPORTED,
+            )
+            warnings = await call_service(
+                checkout.amount_warnings, actor=enrolled.who, amount_cents=cents, payment_date=day, today=IMPORTED
+            )
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", note)
+    assert cents == 500000 and warnings  # more than everything owed: warned
+    clearing_reads = [sql for sql in statements if "max(payment.expected_settle_on)" in sql]
+    assert len(clearing_reads) == 1, clearing_reads

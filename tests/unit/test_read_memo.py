@@ -103,3 +103,21 @@ def test_nested_views_share_one_memo_and_it_ends_with_the_outer_one(session):
         ledger.balance(session, account.id)
     assert len(seen) == 1
     assert read_memo._KEY not in session.info  # noqa: SLF001
+
+
+def test_a_held_session_shares_reads_across_calls_until_a_commit_or_rollback(session):
+    """A member event's shared session: its service calls share reads, and the end of a transaction
+    forgets them (the next transaction may see what others committed)."""
+    _member, account = member_with_a_bill(session)
+    session.commit()
+    read_memo.hold(session)
+    with statements(session) as seen:
+        first = ledger.balance(session, account.id)
+        assert ledger.balance(session, account.id) == first  # a second call of the same event
+    assert sum(map(is_balance, seen)) == 1
+    for end_transaction in (session.commit, session.rollback):
+        end_transaction()
+        with statements(session) as seen:
+            ledger.balance(session, account.id)
+        assert sum(map(is_balance, seen)) == 1, end_transaction
+    assert read_memo._KEY in session.info  # noqa: SLF001  (held: kept for the session's life)

@@ -292,17 +292,34 @@ def complete_staff_login(
     return user.id, token
 
 
-def _find(session: Session, token: object) -> AuthSession | None:
+def _token_hash(token: object) -> str | None:
+    """What a session token is stored as; None for anything that cannot be one."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    return session.exec(select(AuthSession).where(AuthSession.token_hash == crypto.hash_token(token))).first()
+    return crypto.hash_token(token)
+
+
+def _find(session: Session, token: object) -> AuthSession | None:
+    key = _token_hash(token)
+    return None if key is None else session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
 
 
 def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser | None:
     """The user behind a raw session token, or None when it is unknown, revoked, idle or too old."""
     settings = get_settings()
-    row = _find(session, token)
-    if row is None or row.revoked_at is not None:
+    key = _token_hash(token)
+    # The session and its user in one statement: every member event starts here.
+    found = (
+        session.exec(
+            select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == key)
+        ).first()
+        if key is not None
+        else None
+    )
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     idle = now - row.last_seen_at > dt.timedelta(seconds=settings.session_idle)
     too_old = now - row.created_at > dt.timedelta(seconds=settings.session_absolute)
@@ -310,9 +327,6 @@ def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser
         row.revoked_at = now
         session.add(row)
         session.commit()
-        return None
-    user = session.get(User, row.user_id)
-    if user is None:
         return None
     if now - row.last_seen_at >= LAST_SEEN_GRANULARITY:
         row.last_seen_at = now

@@ -1,10 +1,12 @@
-"""Reads shared within one read-only view.
+"""Reads shared within one read-only view, or one member event.
 
 A page's figures come from several services that each read the same account's balance, newest
 invoices and payment plan (the dashboard: its money summary, the payment-plan offer and the recent
-history). Inside `reading(session)` each such read runs once; outside it nothing is kept. Any write
-in the session (a flush, or an INSERT, UPDATE or DELETE statement) forgets what was kept, so a read
-after it sees the write.
+history). Inside `reading(session)` each such read runs once; outside it nothing is kept. A member
+event's shared session (`hold`) keeps them for all of the event's service calls: Make a Payment's
+amount step asks for the payment options twice (the amount's limits, then its warnings). Any write
+in the session (a flush, or an INSERT, UPDATE or DELETE statement) and the end of a transaction
+(a commit or a rollback) forget what was kept, so a read after it sees the write.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def reading(session: Session) -> Iterator[None]:
         session.info.pop(_KEY, None)
 
 
+def hold(session: Session) -> None:
+    """Share repeated reads in `session` from now on, for as long as it lives (one member event's
+    shared session: `db.SharedSession`)."""
+    session.info.setdefault(_KEY, {})
+
+
 def memo(session: Session, key: Hashable, read: Callable[[], T]) -> T:
     """`read()`, or what it returned before in this `reading` block."""
     kept = session.info.get(_KEY)
@@ -54,6 +62,16 @@ def _forget(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_flush")
 def _after_flush(session: OrmSession, _flush_context: object) -> None:
+    _forget(session)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    _forget(session)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
     _forget(session)
 
 

@@ -37,7 +37,7 @@ from hcpay_app.services.adapters import mailer
 from hcpay_app.services.adapters.processor import ChargeResult, ChargeStatus, Token, get_processor
 from hcpay_app.services.billing import coverage, ledger, paid_notices, summary
 from hcpay_app.services.billing import templates as billing_templates
-from hcpay_app.services.common import audit, dates, money
+from hcpay_app.services.common import audit, dates, money, read_memo
 from hcpay_app.services.common.errors import DomainError, FieldChecks, ValidationError
 from hcpay_app.services.common.money import MINIMUM_PAYMENT_CENTS
 from hcpay_app.services.payments import card_guard, charging, method_validation, methods, records, statuses, templates
@@ -182,6 +182,12 @@ def maximum_for(account: BillingAccount, settled: ledger.AccountPosition) -> int
 
 
 def account_options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
+    """What the account may pay today. Shared within a view or a member event (`read_memo`): the
+    amount step asks for it for the amount's limits, then for its warnings."""
+    return read_memo.memo(session, ("payment options", account.id, today), lambda: _options(session, account, today))
+
+
+def _options(session: Session, account: BillingAccount, today: dt.date) -> PaymentOptions:
     money_now = summary.for_account(session, account, today)
     clearing = money_now.processing_cents
     past_due = max(money_now.past_due_cents - clearing, 0)
