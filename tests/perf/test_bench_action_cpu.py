@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from hcpay_app.config import get_settings
-from hcpay_app.db import engine_for
-from tests.perf.test_bench_members import MODES, NAMES, app_settings, backing, seed
+from tests.perf.test_bench_members import MODES, NAMES, serving
 from tests.perf.tools import run_tool
 from tests.support import server
 
@@ -40,37 +37,27 @@ def backing_pids() -> list[int]:
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_server_cpu_per_action(mode, record, monkeypatch):
-    tmp = Path(tempfile.mkdtemp(prefix=f"hcpay-bench-action-cpu-{mode}-"))
-    port = server.free_port()
-    with backing(mode) as extra:
-        env = app_settings(monkeypatch, tmp, port, bcrypt_cost=4, extra=extra)
-        members = seed(1)
-        process = server.start(port, env, tmp / "app.log", backend_only=True, timeout=180)
-        try:
-            config = {
-                "host": f"http://127.0.0.1:{port}",
-                "members": members,
-                "names": NAMES,
-                "timeout_s": 15,
-                "app_pids": [process.pid],
-                "backing_pids": backing_pids(),
-                "rounds": ROUNDS,
-                "warmup": 3,
-            }
-            config_path, out_path = tmp / "config.json", tmp / "result.json"
-            config_path.write_text(json.dumps(config))
-            run_tool(
-                [sys.executable, "-m", "tests.perf.cpu_per_action", config_path, out_path],
-                "tests/perf/cpu_per_action.py",
-                cwd=server.ROOT,
-                env=dict(os.environ),
-                timeout=600,
-            )
-            result = json.loads(out_path.read_text())
-        finally:
-            server.stop(process)
-        engine_for(get_settings().database_url).dispose()  # before its server stops
-    get_settings.cache_clear()
+    with serving(mode, monkeypatch, 1, "action-cpu") as (port, tmp, members, app_pid):
+        config = {
+            "host": f"http://127.0.0.1:{port}",
+            "members": members,
+            "names": NAMES,
+            "timeout_s": 15,
+            "app_pids": [app_pid],
+            "backing_pids": backing_pids(),
+            "rounds": ROUNDS,
+            "warmup": 3,
+        }
+        config_path, out_path = tmp / "config.json", tmp / "result.json"
+        config_path.write_text(json.dumps(config))
+        run_tool(
+            [sys.executable, "-m", "tests.perf.cpu_per_action", config_path, out_path],
+            "tests/perf/cpu_per_action.py",
+            cwd=server.ROOT,
+            env=dict(os.environ),
+            timeout=600,
+        )
+        result = json.loads(out_path.read_text())
     record(
         f"server_cpu_per_action_{mode}",
         {

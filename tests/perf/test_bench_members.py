@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,38 +145,47 @@ def confirmed_in_database(references: list[str]) -> tuple[int, int]:
         return landed, session.exec(select(func.count()).select_from(Payment)).one()
 
 
-@pytest.mark.parametrize("mode", list(MODES))
-def test_concurrent_members(mode, record, monkeypatch):
-    tmp = Path(tempfile.mkdtemp(prefix=f"hcpay-bench-members-{mode}-"))
+@contextlib.contextmanager
+def serving(mode: str, monkeypatch, members: int, name: str) -> Iterator[tuple[int, Path, list[dict], int]]:
+    """The app's backend in `mode` on a free loopback port, on a fresh database seeded with
+    `members` members: (port, its scratch directory, the members, its process id). Stopped
+    afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"hcpay-bench-{name}-{mode}-"))
     port = server.free_port()
     with backing(mode) as extra:
         env = app_settings(monkeypatch, tmp, port, bcrypt_cost=4, extra=extra)
-        members = seed(max(STEPS))
+        seeded = seed(members)
         process = server.start(port, env, tmp / "app.log", backend_only=True, timeout=180)
         try:
-            result = run_locust(
-                {
-                    "host": f"http://127.0.0.1:{port}",
-                    "members": members,
-                    "names": NAMES,
-                    "steps": STEPS,
-                    "hold_s": HOLD_S,
-                    "spawn_rate": 25,
-                    "warmup_members": WARMUP_MEMBERS,
-                    "warmup_s": 5,
-                    "timeout_s": 15,
-                    "goal_p95_ms": GOAL_P95_MS,
-                    "stop_failure_share": 0.2,
-                    "stop_p95_ms": 5000,
-                },
-                tmp,
-            )
+            yield port, tmp, seeded, process.pid
         finally:
             server.stop(process)
-        log = (tmp / "app.log").read_text(errors="replace")
-        landed, in_database = confirmed_in_database(result["payment_references"])
-        engine_for(get_settings().database_url).dispose()  # before its server stops
+            engine_for(get_settings().database_url).dispose()  # before its server stops
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_concurrent_members(mode, record, monkeypatch):
+    with serving(mode, monkeypatch, max(STEPS), "members") as (port, tmp, members, _pid):
+        result = run_locust(
+            {
+                "host": f"http://127.0.0.1:{port}",
+                "members": members,
+                "names": NAMES,
+                "steps": STEPS,
+                "hold_s": HOLD_S,
+                "spawn_rate": 25,
+                "warmup_members": WARMUP_MEMBERS,
+                "warmup_s": 5,
+                "timeout_s": 15,
+                "goal_p95_ms": GOAL_P95_MS,
+                "stop_failure_share": 0.2,
+                "stop_p95_ms": 5000,
+            },
+            tmp,
+        )
+        landed, in_database = confirmed_in_database(result["payment_references"])
+    log = (tmp / "app.log").read_text(errors="replace")
     handler_failures = log.count("event handler failed")
     steps = result["steps"]
     record(

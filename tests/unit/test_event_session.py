@@ -24,6 +24,7 @@ from hcpay_app.state.base import call_service, one_session_per_event
 from tests.unit.conftest import NOW
 from tests.unit.test_money_summary import IMPORTED
 from tests.unit.test_read_memo import member_with_a_bill
+from tests.unit.test_read_memo import statements as executed
 
 
 def session_of(session: Session) -> Session:
@@ -152,21 +153,13 @@ def balance_of(session: Session, *, account_id: int) -> int:
 @pytest.mark.asyncio
 async def test_the_calls_of_one_event_share_their_reads_until_a_write(member, session):
     account_id = session.exec(select(BillingAccount.id)).first()
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", note)
-    try:
+    with executed(session) as statements:
         async with one_session_per_event():
             first = await call_service(balance_of, account_id=account_id)
             assert await call_service(balance_of, account_id=account_id) == first
             reads = len(statements)
             await call_service(post_credit, account_id=account_id)  # a write (committed)
             assert await call_service(balance_of, account_id=account_id) == first - 1000
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", note)
     assert reads == 1
 
 
@@ -185,19 +178,11 @@ def account_number_of(session: Session, *, actor) -> str:
 async def test_the_members_account_is_read_once_for_all_the_calls_of_an_event(session):
     enrolled, _account = member_with_a_bill(session)
     session.commit()
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", note)
-    try:
+    with executed(session) as statements:
         async with one_session_per_event():
             numbers = [await call_service(account_number_of, actor=enrolled.who) for _ in range(3)]
             gc.collect()  # the session's identity map holds objects weakly
             numbers.append(await call_service(account_number_of, actor=enrolled.who))
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", note)
     assert len(set(numbers)) == 1
     account_reads = [sql for sql in statements if sql.lower().startswith("select billingaccount.")]
     assert len(account_reads) == 1, account_reads
@@ -209,13 +194,7 @@ async def test_the_amount_step_reads_the_payment_options_once(session):
     its warnings: one reading of the money summary for both."""
     enrolled, _account = member_with_a_bill(session)
     session.commit()
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement.lower())
-
-    event.listen(get_engine(), "before_cursor_execute", note)
-    try:
+    with executed(session) as statements:
         async with one_session_per_event():
             cents, day = await call_service(
                 checkout.choose_amount,
@@ -228,8 +207,6 @@ async def test_the_amount_step_reads_the_payment_options_once(session):
             warnings = await call_service(
                 checkout.amount_warnings, actor=enrolled.who, amount_cents=cents, payment_date=day, today=IMPORTED
             )
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", note)
     assert cents == 500000 and warnings  # more than everything owed: warned
-    clearing_reads = [sql for sql in statements if "max(payment.expected_settle_on)" in sql]
+    clearing_reads = [sql for sql in statements if "max(payment.expected_settle_on)" in sql.lower()]
     assert len(clearing_reads) == 1, clearing_reads
