@@ -61,6 +61,26 @@ class RawClient:
             wait_timeout=20,
         )
         self.call(f"{ROOT}.hydrate_and_load", {"vars": {SESSION_COOKIE_VAR: auth_token}}, path=path)
+        self._settle()
+
+    def _settle(self, timeout: float = 10) -> None:
+        """Until the page's load chain is over. Its on-load events are chained after hydration, so
+        they may run after `call`'s sentinel, and the chain's own `is_hydrated` frames (False, then
+        True) would then arrive late: a `call` made meanwhile took that False for its own sentinel
+        and returned nothing. The chain ends with `is_hydrated` True, and the sentinel adds another:
+        settled once two have arrived and the last word is True."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.sio.connected:
+            with self._lock:
+                seen = [
+                    root["is_hydrated_rx_state_"]
+                    for frame in self.frames
+                    if "is_hydrated_rx_state_" in (root := (frame.get("delta") or {}).get(ROOT) or {})
+                ]
+                count = len(self.frames)
+            if seen.count(True) >= 2 and seen[-1] is True:
+                return
+            self.wait_for_frames(count, timeout=min(0.5, max(0.0, deadline - time.monotonic())))
 
     def _received(self, data) -> None:
         with self._lock:
