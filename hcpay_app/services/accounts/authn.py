@@ -308,14 +308,12 @@ def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser
     """The user behind a raw session token, or None when it is unknown, revoked, idle or too old."""
     settings = get_settings()
     key = _token_hash(token)
+    if key is None:
+        return None
     # The session and its user in one statement: every member event starts here.
-    found = (
-        session.exec(
-            select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == key)
-        ).first()
-        if key is not None
-        else None
-    )
+    found = session.exec(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == key)
+    ).first()
     if found is None:
         return None
     row, user = found
