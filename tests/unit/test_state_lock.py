@@ -1,11 +1,13 @@
 """The scale-out mode's state lock (`hcpay_app.state_lock`): an event that Reflex cancels while it
 takes or holds a member's state lock never leaves the lock behind, so the member's next event does
-not wait for the lock's expiry; and a release never deletes another event's lock. Against a
-throwaway Redis on loopback, with a lock expiry far longer than any wait here."""
+not wait for the lock's expiry; a release never deletes another event's lock; and a worker holds a
+tab's state between its events, giving it up at once to another worker that asks. Against a
+throwaway Redis on loopback, with a lock expiry (and so a lease) far longer than any wait here."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import types
 import uuid
@@ -37,6 +39,38 @@ def a_manager(cls: type[StateManagerRedis], url: str) -> StateManagerRedis:
 
 def a_token() -> StateToken:
     return StateToken(ident=uuid.uuid4().hex, cls=object)
+
+
+@dataclasses.dataclass
+class Tab:
+    """Stands for a tab's states: pickled into Redis under its token, as Reflex's are."""
+
+    events: int = 0
+
+
+def a_tab() -> StateToken:
+    return StateToken(ident=uuid.uuid4().hex, cls=Tab)
+
+
+async def a_worker(url: str) -> StateManagerRedis:
+    """A worker's manager, listening for lock news (as a running app's is before its first lease)."""
+    manager = a_manager(CancelSafeStateManagerRedis, url)
+    await manager._ensure_lock_task_subscribed(timeout=NEXT_EVENT_WAIT_S)
+    return manager
+
+
+async def one_event(manager: StateManagerRedis, token: StateToken) -> int:
+    async with manager.modify_state(token) as tab:
+        tab.events += 1
+        return tab.events
+
+
+async def stored(url: str, token: StateToken) -> tuple[Tab | None, bytes | None]:
+    """What Redis holds of the tab: its state and its lock's holder."""
+    redis = Redis.from_url(url)
+    data, lock = await redis.get(str(token)), await redis.get(CancelSafeStateManagerRedis._lock_key(token))
+    await redis.aclose()
+    return (token.deserialize(data=data) if data else None), lock
 
 
 def stall_after_set(manager: StateManagerRedis) -> asyncio.Event:
@@ -180,3 +214,90 @@ async def test_install_leaves_the_one_worker_manager_alone():
     app = types.SimpleNamespace(_state_manager=memory)
     install(app)
     assert app._state_manager is memory
+
+
+async def test_leases_are_on_unless_reflex_switch_turns_them_off(redis_url, monkeypatch):
+    monkeypatch.delenv("REFLEX_OPLOCK_ENABLED", raising=False)
+    manager = a_manager(CancelSafeStateManagerRedis, redis_url)
+    assert manager._oplock_enabled
+    monkeypatch.setenv("REFLEX_OPLOCK_ENABLED", "false")
+    assert not a_manager(CancelSafeStateManagerRedis, redis_url)._oplock_enabled
+    await manager.redis.aclose()
+
+
+async def cancel_while_starting_a_lease(manager: StateManagerRedis, token: StateToken) -> bytes | None:
+    """An event cancelled after taking the lock and before its lease owns it (while Redis answers
+    whether another worker waits); returns who holds the lock afterwards."""
+    asking, real_scard = asyncio.Event(), manager.redis.scard
+
+    async def scard_then_stall(*args, **kwargs):
+        await real_scard(*args, **kwargs)
+        asking.set()
+        manager.redis.scard = real_scard
+        await asyncio.Event().wait()
+
+    manager.redis.scard = scard_then_stall
+    task = asyncio.create_task(one_event(manager, token))
+    await asyncio.wait_for(asking.wait(), NEXT_EVENT_WAIT_S)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await asyncio.sleep(0.05)  # a shielded release finishes on its own
+    return await manager.redis.get(manager._lock_key(token))
+
+
+async def test_reflex_alone_leaves_the_lock_of_an_event_cancelled_while_starting_a_lease(redis_url):
+    """Why `_try_modify_state` is ours: if this starts failing, Reflex fixed it and ours can go."""
+    manager = a_manager(StateManagerRedis, redis_url)
+    manager._oplock_enabled = True
+    await manager._ensure_lock_task_subscribed(timeout=NEXT_EVENT_WAIT_S)
+    assert await cancel_while_starting_a_lease(manager, a_tab()) is not None
+    await manager.close()
+
+
+async def test_an_event_cancelled_while_starting_a_lease_leaves_no_lock(redis_url):
+    manager = await a_worker(redis_url)
+    token = a_tab()
+    assert await cancel_while_starting_a_lease(manager, token) is None
+    assert await asyncio.wait_for(one_event(manager, token), NEXT_EVENT_WAIT_S) == 1
+    await manager.close()
+
+
+async def test_a_worker_holds_a_tabs_state_and_hands_it_over_when_another_worker_asks(redis_url):
+    first, second = await a_worker(redis_url), await a_worker(redis_url)
+    token = a_tab()
+    assert [await one_event(first, token) for _ in range(3)] == [1, 2, 3]
+    # Served from the first worker's memory: nothing written yet, and the lock still its own.
+    state, lock = await stored(redis_url, token)
+    assert state is None and lock is not None
+
+    # A reload that lands on the second worker: the first lets go at once (not after its lease,
+    # a minute here) and writes what it held, so nothing the tab did is lost.
+    assert await asyncio.wait_for(one_event(second, token), NEXT_EVENT_WAIT_S) == 4
+    assert await asyncio.wait_for(one_event(first, token), NEXT_EVENT_WAIT_S) == 5
+
+    # Shutting down writes the held state and frees the lock.
+    await first.close()
+    await second.close()
+    state, lock = await stored(redis_url, token)
+    assert state == Tab(events=5) and lock is None
+
+
+async def test_events_cancelled_at_any_moment_under_a_lease_leave_the_tab_usable(redis_url):
+    """Reflex cancels superseded events: whenever that lands (taking the lock, inside the lease,
+    handing it over), the tab's next event on either worker runs, and at the end no lock is left."""
+    first, second = await a_worker(redis_url), await a_worker(redis_url)
+    turns = random.Random(29)
+    token = a_tab()
+    for round_ in range(60):
+        worker = (first, second)[turns.randint(0, 1)]
+        task = asyncio.create_task(one_event(worker, token))
+        for _ in range(turns.randint(0, 12)):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(one_event((first, second)[round_ % 2], token), NEXT_EVENT_WAIT_S)
+    await first.close()
+    await second.close()
+    state, lock = await stored(redis_url, token)
+    assert lock is None
+    assert state is not None and 60 <= state.events <= 120
