@@ -258,9 +258,12 @@ class Member(User):
         mark = self.socket.emit(f"{login}.login", {"form_data": form}, "/")
 
         def answered(frames: list[dict]) -> str | None:
-            error = next((delta_of(f, login).get("error_rx_state_") for f in frames if delta_of(f, login)), "")
-            if error:
-                raise Refused(f"log-in refused: {error}")
+            # The first answer only says the log-in is under way (its error cleared); a refusal —
+            # a wrong password, or a burst of log-ins over the bcrypt queue — comes after it.
+            for frame in frames:
+                login_delta = delta_of(frame, login)
+                if problem := login_delta.get("error_rx_state_") or login_delta.get("errors_rx_state_"):
+                    raise Refused(f"log-in refused: {problem}")
             return redirect_of(frames)
 
         target = self.socket.wait(mark, answered, self.timeout)
