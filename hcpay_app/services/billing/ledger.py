@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, select
 
 from hcpay_app.i18n.message import Msg
@@ -120,25 +120,35 @@ def post(
     return entry
 
 
-def balance(session: Session, account_id: int) -> int:
-    query = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.billing_account_id == account_id
+# Built once: every member page reads these, and building a statement costs more CPU than
+# PostgreSQL spends answering it.
+_ENTRIES_SUM = func.coalesce(func.sum(LedgerEntry.amount_cents), 0)
+_BALANCE = select(_ENTRIES_SUM).where(LedgerEntry.billing_account_id == bindparam("account_id"))
+_PENDING = (
+    select(_ENTRIES_SUM)
+    .join(Payment, Payment.id == LedgerEntry.payment_id)
+    .where(
+        LedgerEntry.billing_account_id == bindparam("account_id"),
+        LedgerEntry.kind == EntryKind.PAYMENT,
+        Payment.status == PaymentStatus.PENDING,
     )
-    return read_memo.memo(session, ("balance", account_id), lambda: int(session.exec(query).one()))
+)
+_POOL = select(_ENTRIES_SUM).where(
+    LedgerEntry.billing_account_id == bindparam("account_id"), LedgerEntry.invoice_id.is_(None)
+)
+
+
+def _sum(session: Session, query, account_id: int) -> int:
+    return int(session.exec(query, params={"account_id": account_id}).one())
+
+
+def balance(session: Session, account_id: int) -> int:
+    return read_memo.memo(session, ("balance", account_id), lambda: _sum(session, _BALANCE, account_id))
 
 
 def pending_cents(session: Session, account_id: int) -> int:
     """Bank debits posted but not yet cleared (still pending; a returned one is reversed instead)."""
-    query = (
-        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-        .join(Payment, Payment.id == LedgerEntry.payment_id)
-        .where(
-            LedgerEntry.billing_account_id == account_id,
-            LedgerEntry.kind == EntryKind.PAYMENT,
-            Payment.status == PaymentStatus.PENDING,
-        )
-    )
-    return -read_memo.memo(session, ("pending", account_id), lambda: int(session.exec(query).one()))
+    return -read_memo.memo(session, ("pending", account_id), lambda: _sum(session, _PENDING, account_id))
 
 
 def _owed(session: Session, account_id: int, settled: bool) -> tuple[int, int]:
@@ -152,10 +162,7 @@ def _owed(session: Session, account_id: int, settled: bool) -> tuple[int, int]:
 
 def _pool(session: Session, account_id: int) -> int:
     """Money received (payments and credits, less reversals) available to pay invoices."""
-    query = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.billing_account_id == account_id, LedgerEntry.invoice_id.is_(None)
-    )
-    return -int(session.exec(query).one())
+    return -_sum(session, _POOL, account_id)
 
 
 _POSITIONS_SQL = text(
