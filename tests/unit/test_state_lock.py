@@ -73,25 +73,25 @@ async def stored(url: str, token: StateToken) -> tuple[Tab | None, bytes | None]
     return (token.deserialize(data=data) if data else None), lock
 
 
-def stall_after_set(manager: StateManagerRedis) -> asyncio.Event:
-    """Redis applies the next SET but its reply stays on the wire: the window in which Reflex's
-    cancel of a superseded page-load chain lands. Returns an event set once Redis has the lock."""
-    applied, real_set = asyncio.Event(), manager.redis.set
+def stall_after(manager: StateManagerRedis, command: str) -> asyncio.Event:
+    """Redis runs the next `command` but its reply stays on the wire: the window in which Reflex's
+    cancel of a superseded page-load chain lands. Returns an event set once Redis has run it."""
+    ran, real = asyncio.Event(), getattr(manager.redis, command)
 
-    async def set_then_stall(*args, **kwargs):
-        await real_set(*args, **kwargs)
-        applied.set()
-        manager.redis.set = real_set
+    async def run_then_stall(*args, **kwargs):
+        await real(*args, **kwargs)
+        ran.set()
+        setattr(manager.redis, command, real)
         await asyncio.Event().wait()
 
-    manager.redis.set = set_then_stall
-    return applied
+    setattr(manager.redis, command, run_then_stall)
+    return ran
 
 
 async def cancel_mid_acquire(manager: StateManagerRedis, token: StateToken) -> bytes | None:
     """Start an event that takes the lock, cancel it while the SET's reply is in flight; returns
     who holds the lock afterwards."""
-    applied = stall_after_set(manager)
+    applied = stall_after(manager, "set")  # SET NX: the lock
 
     async def event() -> None:
         async with manager._lock(token, "on_load"):
@@ -228,15 +228,7 @@ async def test_leases_are_on_unless_reflex_switch_turns_them_off(redis_url, monk
 async def cancel_while_starting_a_lease(manager: StateManagerRedis, token: StateToken) -> bytes | None:
     """An event cancelled after taking the lock and before its lease owns it (while Redis answers
     whether another worker waits); returns who holds the lock afterwards."""
-    asking, real_scard = asyncio.Event(), manager.redis.scard
-
-    async def scard_then_stall(*args, **kwargs):
-        await real_scard(*args, **kwargs)
-        asking.set()
-        manager.redis.scard = real_scard
-        await asyncio.Event().wait()
-
-    manager.redis.scard = scard_then_stall
+    asking = stall_after(manager, "scard")  # how many other workers wait for the lock
     task = asyncio.create_task(one_event(manager, token))
     await asyncio.wait_for(asking.wait(), NEXT_EVENT_WAIT_S)
     task.cancel()
