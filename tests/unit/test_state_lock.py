@@ -274,6 +274,29 @@ async def test_a_worker_holds_a_tabs_state_and_hands_it_over_when_another_worker
     assert state == Tab(events=5) and lock is None
 
 
+async def test_a_lease_ends_on_its_own_writing_the_state_and_freeing_the_lock(redis_url):
+    """A tab left alone: its worker writes what it held and lets the lock go once the lease's hold
+    time is over (short here), so the state in Redis is never older than that."""
+    manager = CancelSafeStateManagerRedis(
+        redis=Redis.from_url(redis_url),
+        lock_expiration=LONG_EXPIRY_MS,
+        lock_warning_threshold=1_000,
+        oplock_hold_time_ms=100,
+    )
+    await manager._ensure_lock_task_subscribed(timeout=NEXT_EVENT_WAIT_S)
+    token = a_tab()
+    assert await one_event(manager, token) == 1
+
+    async def written() -> None:
+        while await stored(redis_url, token) != (Tab(events=1), None):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(written(), NEXT_EVENT_WAIT_S)
+    # The tab's next event takes a new lease and carries on from what was written.
+    assert await one_event(manager, token) == 2
+    await manager.close()
+
+
 async def test_events_cancelled_at_any_moment_under_a_lease_leave_the_tab_usable(redis_url):
     """Reflex cancels superseded events: whenever that lands (taking the lock, inside the lease,
     handing it over), the tab's next event on either worker runs, and at the end no lock is left."""
