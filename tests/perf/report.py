@@ -106,6 +106,11 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             steps = "; ".join(
                 f"{step['members']}: {step['p50_ms']:g} / {step['p95_ms']:g} ms"
                 + (f", {step['failures']} of {step['count']} failed" if step["failures"] else "")
+                + (
+                    f" (once all on: {settled['p50_ms']:g} / {settled['p95_ms']:g} ms)"
+                    if (settled := step.get("settled"))
+                    else ""
+                )
                 for step in m["steps"]
             )
             stopped = (
