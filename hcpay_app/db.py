@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from hcpay_app.config import get_settings
@@ -32,16 +33,23 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 def engine_for(url: str) -> Engine:
     """One engine per database URL for the life of the process."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        # No pool: a member event holds its connection from its first call to its end (SharedSession),
+        # across awaits. With a bounded pool, once more events than connections were open, every
+        # worker thread blocked waiting for a connection while the events holding them waited for a
+        # thread — the one-worker mode stalled at 50 members. SQLite connections are cheap to open.
+        # (PostgreSQL below keeps a pool, with no bound on its overflow, for the same reason.)
+        engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     # Kept open for a process's busiest moment — a charge worker's chunks and processor calls
     # (the sandbox records each charge) each holding one — so none is opened and closed per use:
     # with 10, a worker of 8 chunks and 64 calls spent 41% of its threads' time waiting for a
     # connection, and two such workers opened (and closed) 16 connections a second.
+    # Past that, more are opened as needed (and closed when given back): a thread must never wait
+    # for a connection that a member event holds while that event waits for a thread.
     settings = get_settings()
     size = max(10, settings.charge_worker_threads + settings.processor_calls)
-    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=-1)
 
 
 def get_engine() -> Engine:

@@ -27,6 +27,7 @@ from hcpay_app.state.reminders import RemindersState
 from hcpay_app.state.session import SessionState
 from tests.state.console_flow import World, cached_world, staff_browser
 from tests.state.state_harness import ALICE, Browser, Outcome, fire, logged_in_browser, resolve, service_login
+from tests.support.connections import connections_in_use
 
 GUARDED = [spec for spec in page_table() if isinstance(spec.on_load, list)]
 MEMBER_PAGES = [spec for spec in GUARDED if spec.on_load[0] == SessionState.require_login]
@@ -149,10 +150,11 @@ async def test_every_member_page_opens_for_a_member_with_one_lookup(db, lookups,
 async def test_every_member_page_opens_with_one_database_session(db, checkouts, loaded, spec):
     """The guard's lookup, the unread count and every loader's reads: one connection from the pool
     (each had its own, with a ping, a BEGIN and a ROLLBACK), given back when the event ends."""
-    tab, out = await opened_by_alice(spec.route, checkouts, loaded)
+    with connections_in_use(get_engine()) as in_use:
+        tab, out = await opened_by_alice(spec.route, checkouts, loaded)
     assert out.redirects == [] and loaded  # the loaders ran and read the database
     assert len(checkouts) == 1
-    assert get_engine().pool.checkedout() == 0
+    assert in_use() == 0
 
 
 @pytest.mark.asyncio

@@ -27,6 +27,7 @@ from hcpay_app.state.pay import PayState
 from tests.state.billing_seed import TODAY, account_of
 from tests.state.pay_flow import CARD_NSF, assert_no_card_data, bank_form, card_form, payment, saved_card
 from tests.state.state_harness import ALICE, Browser, Outcome, fire, logged_in_browser
+from tests.support.connections import connections_in_use
 
 pytestmark = pytest.mark.asyncio
 
@@ -161,19 +162,20 @@ async def test_each_step_of_a_payment_uses_one_database_session(billing, monkeyp
     event.listen(OrmSession, "after_begin", note)
     sessions = []
     try:
-        for step, payload in (
-            ("submit_amount", {"form_data": amount_form("25.00")}),
-            ("submit_method", {"form_data": card_form()}),
-            ("submit_payment", {}),
-        ):
-            began.clear()
-            await t.fire(step, **payload)
-            sessions.append((step, len(began)))
+        with connections_in_use(get_engine()) as in_use:
+            for step, payload in (
+                ("submit_amount", {"form_data": amount_form("25.00")}),
+                ("submit_method", {"form_data": card_form()}),
+                ("submit_payment", {}),
+            ):
+                began.clear()
+                await t.fire(step, **payload)
+                sessions.append((step, len(began)))
     finally:
         event.remove(OrmSession, "after_begin", note)
     assert t.pay.step == "done" and payment(t.pay.reference).amount_cents == 2500
     assert sessions == [("submit_amount", 1), ("submit_method", 1), ("submit_payment", 1)]
-    assert get_engine().pool.checkedout() == 0
+    assert in_use() == 0
 
 
 async def test_a_past_due_payment_after_grace_names_the_date(billing):

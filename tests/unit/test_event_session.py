@@ -21,6 +21,7 @@ from hcpay_app.services.billing import ledger
 from hcpay_app.services.common.errors import ValidationError
 from hcpay_app.services.payments import checkout
 from hcpay_app.state.base import call_service, one_session_per_event
+from tests.support.connections import connections_in_use
 from tests.unit.conftest import NOW
 from tests.unit.test_money_summary import IMPORTED
 from tests.unit.test_read_memo import member_with_a_bill
@@ -105,19 +106,45 @@ async def test_password_work_keeps_a_session_of_its_own(member):
         pool.shutdown()
 
 
+@pytest.fixture
+def connections_out():
+    """How many connections the app's engine has handed out and not had back (0 at the start)."""
+    with connections_in_use(get_engine()) as out:
+        yield out
+
+
 @pytest.mark.asyncio
-async def test_the_connection_goes_back_to_the_pool_when_the_event_ends(member):
-    pool = get_engine().pool
-    before = pool.checkedout()  # the test's own session
+async def test_the_connection_goes_back_when_the_event_ends(member, connections_out):
     async with one_session_per_event():
         await call_service(member_count)
-        assert pool.checkedout() == before + 1
-    assert pool.checkedout() == before
+        assert connections_out() == 1
+    assert connections_out() == 0
 
 
 @pytest.mark.asyncio
-async def test_a_cancelled_event_waits_for_its_running_call_then_returns_the_connection(member):
-    before = get_engine().pool.checkedout()  # the test's own session
+async def test_events_holding_connections_never_leave_a_call_waiting_for_one(member):
+    """Each event holds its connection from its first call to its end, across awaits: with more
+    events open than a bounded pool has connections, every thread would wait for a connection
+    while the events holding them waited for a thread (the one-worker mode stalled at 50 members).
+    Forty events at once, each holding its connection while the others make their calls."""
+    all_called = asyncio.Event()
+    called = 0
+
+    async def event_handler() -> int:
+        nonlocal called
+        async with one_session_per_event():
+            count = await asyncio.wait_for(call_service(member_count), 20)
+            called += 1
+            if called == 40:
+                all_called.set()
+            await all_called.wait()
+            return count
+
+    assert await asyncio.wait_for(asyncio.gather(*(event_handler() for _ in range(40))), 60) == [1] * 40
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_event_waits_for_its_running_call_then_returns_the_connection(member, connections_out):
     started, release = threading.Event(), threading.Event()
     finished: list[int] = []
 
@@ -139,11 +166,11 @@ async def test_a_cancelled_event_waits_for_its_running_call_then_returns_the_con
     with pytest.raises(asyncio.CancelledError):
         await task
     for _ in range(100):  # the shielded close finishes in its thread once the call is done
-        if get_engine().pool.checkedout() == before:
+        if connections_out() == 0:
             break
         await asyncio.sleep(0.02)
     assert finished == [1]
-    assert get_engine().pool.checkedout() == before
+    assert connections_out() == 0
 
 
 def balance_of(session: Session, *, account_id: int) -> int:
