@@ -157,7 +157,16 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 for k in ("performance", "accessibility", "best-practices")
             )
             if len(runs := result.get("performance_runs") or []) > 1:
-                figure += " (performance of each run: " + ", ".join(f"{r:.2f}" for r in runs if r is not None) + ")"
+                hosts = result.get("host_benchmark_index_runs") or [None] * len(runs)
+                figure += (
+                    " (each run in order, with the host's benchmark index: "
+                    + ", ".join(
+                        f"{score:.2f}" + (f" at {host:,}" if host is not None else "")
+                        for score, host in zip(runs, hosts, strict=False)
+                        if score is not None
+                    )
+                    + ")"
+                )
             if result.get("tbt_ms") is not None:
                 figure += f"; total blocking time {result['tbt_ms']} ms, main thread {result.get('main_thread_ms')} ms"
             below = "; ".join(f"{k}: {', '.join(v)}" for k, v in result["below_goal_audits"].items())
