@@ -3,6 +3,7 @@ Every read and write of member data goes through here; anything else reads as no
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from hcpay_app.i18n.message import Msg
@@ -17,6 +18,12 @@ from hcpay_app.services.common.errors import NotAllowed, NotFound
 _ACCOUNT_OF_MEMBER = "hcpay.member_account_id"
 
 
+# Built once: every member event looks the account up.
+_ACCOUNT_OF = (
+    select(BillingAccount).where(BillingAccount.member_id == bindparam("member_id")).order_by(BillingAccount.id)
+)
+
+
 def member_account(session: Session, actor: SessionUser | None) -> BillingAccount:
     """The logged-in member's own billing account; never one named by the browser."""
     if actor is None or actor.role != Role.MEMBER or actor.member_id is None:
@@ -25,9 +32,7 @@ def member_account(session: Session, actor: SessionUser | None) -> BillingAccoun
     account_id = known.get(actor.member_id)
     account = session.get(BillingAccount, account_id) if account_id is not None else None
     if account is None:
-        account = session.exec(
-            select(BillingAccount).where(BillingAccount.member_id == actor.member_id).order_by(BillingAccount.id)
-        ).first()
+        account = session.exec(_ACCOUNT_OF, params={"member_id": actor.member_id}).first()
     if account is None:
         raise NotAllowed(contact.contact_us(Msg("We couldn't find a billing account for you.")))
     known[actor.member_id] = account.id

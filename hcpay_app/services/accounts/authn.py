@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, bindparam, delete, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select, update
@@ -304,16 +304,21 @@ def _find(session: Session, token: object) -> AuthSession | None:
     return None if key is None else session.exec(select(AuthSession).where(AuthSession.token_hash == key)).first()
 
 
+# The session and its user in one statement, built once: every member event starts here.
+_SESSION_AND_USER = (
+    select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("key"))
+)
+
+
 def resolve(session: Session, token: object, *, now: dt.datetime) -> SessionUser | None:
     """The user behind a raw session token, or None when it is unknown, revoked, idle or too old."""
     settings = get_settings()
     key = _token_hash(token)
     if key is None:
         return None
-    # The session and its user in one statement: every member event starts here.
-    found = session.exec(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == key)
-    ).first()
+    found = session.exec(_SESSION_AND_USER, params={"key": key}).first()
     if found is None:
         return None
     row, user = found

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import urllib.parse
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select, update
 
@@ -142,18 +143,22 @@ def _member(actor: SessionUser | None) -> SessionUser:
     return actor
 
 
+# Built once: every member page shows the count.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(
+        Notification.user_id == bindparam("user_id"),
+        Notification.read_at.is_(None),
+        Notification.resolved_at.is_(None),
+    )
+)
+
+
 def unread_count(session: Session, actor: SessionUser) -> int:
     """Notices not yet read (a resolved notice is read: nothing is left to do about it)."""
     actor = _member(actor)
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(
-            Notification.user_id == actor.user_id,
-            Notification.read_at.is_(None),
-            Notification.resolved_at.is_(None),
-        )
-    ).one()
+    return session.exec(_UNREAD, params={"user_id": actor.user_id}).one()
 
 
 def _view(n: Notification) -> NoticeView:

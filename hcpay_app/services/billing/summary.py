@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
 from hcpay_app.config import get_settings
@@ -72,12 +73,14 @@ class MoneySummary:
         return self.grace_ends_on - dt.timedelta(days=get_settings().termination_warning_days)
 
 
+# Built once: the dashboard, Make a Payment and each payment step read it.
+_PROCESSING = select(func.coalesce(func.sum(Payment.amount_cents), 0), func.max(Payment.expected_settle_on)).where(
+    Payment.billing_account_id == bindparam("account_id"), Payment.status == PaymentStatus.PENDING
+)
+
+
 def _processing(session: Session, account_id: int) -> tuple[int, dt.date | None]:
-    cents, clears_on = session.exec(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0), func.max(Payment.expected_settle_on)).where(
-            Payment.billing_account_id == account_id, Payment.status == PaymentStatus.PENDING
-        )
-    ).one()
+    cents, clears_on = session.exec(_PROCESSING, params={"account_id": account_id}).one()
     return int(cents), clears_on
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, delete, func, select
 
 from hcpay_app.models import RateLimitHit
@@ -16,9 +17,12 @@ def _key(bucket: str) -> str:
     return bucket[:MAX_BUCKET]
 
 
+# Built once: log-in and every payment ask it for several buckets.
+_RECENT = select(func.count()).where(RateLimitHit.bucket == bindparam("bucket"), RateLimitHit.at > bindparam("since"))
+
+
 def count_recent(session: Session, bucket: str, *, now: dt.datetime, window: dt.timedelta) -> int:
-    query = select(func.count()).where(RateLimitHit.bucket == _key(bucket), RateLimitHit.at > now - window)
-    return session.exec(query).one()
+    return session.exec(_RECENT, params={"bucket": _key(bucket), "since": now - window}).one()
 
 
 def hit(session: Session, bucket: str, *, now: dt.datetime) -> None:
