@@ -367,7 +367,7 @@ def audit(binary: Path, chromium: Chromium, url: str, attempts: int = 2) -> dict
         if report["audits"].get(audit_id, {}).get("numericValue") is not None
     }
     # How fast the host was at this run (Lighthouse's own benchmark, measured before the load): its
-    # 4x CPU slowdown stands for a phone on a host of about 1,500; this one swings between ~1,050 and
+    # 4x CPU slowdown stands for a phone on a host of about 1,500; this one swings between ~950 and
     # ~1,950 within minutes, and the blocking time follows.
     host_index = report.get("environment", {}).get("benchmarkIndex")
     return {
@@ -382,7 +382,7 @@ def audit(binary: Path, chromium: Chromium, url: str, attempts: int = 2) -> dict
 
 def audit_median(binary: Path, chromium: Chromium, url: str) -> dict:
     """LIGHTHOUSE_RUNS audits of `url`; the run with the median performance score is reported, with
-    every run's performance score next to it (one run on a shared 2-core machine varies by ±0.05)."""
+    every run's score, blocking time and host speed next to it, in the order they ran."""
     runs = [audit(binary, chromium, url) for _ in range(LIGHTHOUSE_RUNS)]
     ranked = sorted(runs, key=lambda run: -1 if run["scores"]["performance"] is None else run["scores"]["performance"])
     return {
