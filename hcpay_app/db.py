@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from hcpay_app.config import get_settings
@@ -29,24 +28,60 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@functools.lru_cache(maxsize=4)
+_ENGINES_KEPT = 4
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per database URL for the life of the process."""
+    """One engine per database URL for the life of the process (the last few URLs: an engine
+    pushed out is disposed, its pooled connections closed, as a test run goes through many)."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = _create_engine(url)
+            while len(_engines) > _ENGINES_KEPT:
+                _engines.pop(next(iter(_engines))).dispose()
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every engine's pooled connections and forget the engines (a test replacing its
+    database files)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (an app worker, a charge worker) opens connections of its own: the pooled
+    ones it inherited stay the parent's (SQLite must never carry a connection across a fork)."""
+    global _engines_lock
+    _engines_lock = threading.Lock()  # another thread may have held it at the fork
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _create_engine(url: str) -> Engine:
+    # Connections are kept open (a new one reads the whole schema at its first statement, ~0.7 ms
+    # with ours), and more are opened past the pool as needed, never waited for: a member event holds
+    # its connection from its first call to its end (SharedSession), across awaits, so with a
+    # bounded pool, once more events than connections were open, every worker thread blocked
+    # waiting for a connection while the events holding them waited for a thread.
     if url.startswith("sqlite"):
-        # No pool: a member event holds its connection from its first call to its end (SharedSession),
-        # across awaits. With a bounded pool, once more events than connections were open, every
-        # worker thread blocked waiting for a connection while the events holding them waited for a
-        # thread — the one-worker mode stalled at 50 members. SQLite connections are cheap to open.
-        # (PostgreSQL below keeps a pool, with no bound on its overflow, for the same reason.)
-        engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, pool_size=5, max_overflow=-1, connect_args={"check_same_thread": False, "timeout": 10}
+        )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    # Kept open for a process's busiest moment — a charge worker's chunks and processor calls
-    # (the sandbox records each charge) each holding one — so none is opened and closed per use:
+    # PostgreSQL: kept open for a process's busiest moment — a charge worker's chunks and processor
+    # calls (the sandbox records each charge) each holding one — so none is opened and closed per use:
     # with 10, a worker of 8 chunks and 64 calls spent 41% of its threads' time waiting for a
     # connection, and two such workers opened (and closed) 16 connections a second.
-    # Past that, more are opened as needed (and closed when given back): a thread must never wait
-    # for a connection that a member event holds while that event waits for a thread.
     settings = get_settings()
     size = max(10, settings.charge_worker_threads + settings.processor_calls)
     return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=-1)

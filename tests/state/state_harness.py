@@ -77,7 +77,7 @@ from sqlmodel import SQLModel, select  # noqa: E402
 import hcpay_app.state  # noqa: E402
 from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
-from hcpay_app.db import engine_for, session_scope  # noqa: E402
+from hcpay_app.db import dispose_engines, engine_for, session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail, User  # noqa: E402
 from hcpay_app.services.accounts import address_attempts, authn, registration  # noqa: E402
 from hcpay_app.services.jobs import roster  # noqa: E402
@@ -321,7 +321,7 @@ def _migrate(path: Path) -> None:
 
 def _close(url: str) -> None:
     engine_for(url).dispose()
-    engine_for.cache_clear()
+    dispose_engines()
 
 
 T = TypeVar("T")
