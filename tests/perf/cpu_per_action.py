@@ -4,7 +4,9 @@
 
 Its own process for the same reason as load_members.py (Locust patches the standard library). The
 member of locustfile.py logs in, then makes `rounds` visits, one action after another with no pause:
-open the dashboard, the history and Make a Payment, then the four steps of a card payment. Around each
+go to the dashboard, the history and Make a Payment, then the four steps of a card payment. After
+the visits, each of those pages is loaded in full `rounds` times (a new tab, a reload), apart from
+the visit's figure. Around each
 action it reads the CPU time (user + system) of every process in CONFIG's `app_pids` (the app's
 workers) and `backing_pids` (PostgreSQL's, Redis) from /proc, so the figure is what one action costs the server
 whatever else the machine does — the figure that decides how many members two cores can serve.
@@ -70,9 +72,9 @@ def main(config_path: str, result_path: str) -> None:
         lambda name, exception=None, **_: failures.append(f"{name}: {exception}") if exception else None
     )
     actions = {
-        "page /dashboard": lambda: member.page("/dashboard"),
-        "page /history": lambda: member.page("/history"),
-        "page /pay": lambda: member.page("/pay"),
+        "go to /dashboard": lambda: member.navigate("/dashboard"),
+        "go to /history": lambda: member.navigate("/history"),
+        "go to /pay": lambda: member.navigate("/pay"),
         "pay: choose another amount": lambda: member._quick("pick_amount", {"value": "other"}),
         "pay: submit amount": lambda: member._pay_step("submit_amount", AMOUNT, "method"),
         "pay: submit card": lambda: member._pay_step("submit_method", {"form_data": locustfile.CARD}, "review"),
@@ -102,10 +104,24 @@ def main(config_path: str, result_path: str) -> None:
         }
         for name in actions
     }
+    loaded = {}  # a whole page load of each (a new tab, a reload): not part of the visit
+    for path in ("/dashboard", "/history", "/pay"):
+        by_group: dict[str, list[float]] = collections.defaultdict(list)
+        for _ in range(config["rounds"]):
+            before_cpu = {group: server_cpu_ms(pids) for group, pids in groups.items()}
+            if not member.page(path):
+                failures.append(f"page {path}: no answer")
+            for group, pids in groups.items():
+                by_group[group].append(server_cpu_ms(pids) - before_cpu[group])
+        loaded[f"page {path} (loaded in full)"] = {
+            "server_cpu_ms_mean": round(sum(statistics.fmean(v) for v in by_group.values()), 1),
+            **{f"{group}_cpu_ms_mean": round(statistics.fmean(v), 1) for group, v in by_group.items()},
+        }
     result["_visit"] = {
         "server_cpu_ms_mean": round(sum(statistics.fmean(v) for v in cpu.values()), 1),
         "wall_ms_median": round(sum(statistics.median(v) for v in wall.values()), 1),
     }
+    result.update(loaded)
     member.on_stop()
     summary = {"actions": result, "rounds": config["rounds"], "failures": failures}
     Path(result_path).write_text(json.dumps(summary, indent=2))

@@ -69,7 +69,7 @@ class StepRecorder:
             "seconds": round(seconds, 1),
             "round_trips_per_s": round(len(every) / seconds, 1) if seconds else 0.0,
             "page_loads_per_s": round(
-                sum(len(t) for name, t in self.times.items() if name.startswith("page ")) / seconds, 1
+                sum(len(t) for name, t in self.times.items() if name.startswith(("page ", "go to "))) / seconds, 1
             )
             if seconds
             else 0.0,

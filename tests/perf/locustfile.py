@@ -2,15 +2,17 @@
 
 Each member, on its own loopback address (127.0.1.x, so per-address limits see one client each):
 1. opens the log-in page and logs in through the real `LoginState.login` event;
-2. then, about one action a second: opens the dashboard, opens the history, and makes a card
-   payment (opens Make a Payment, picks "another amount", submits the amount, submits the sandbox
+2. then, about one action a second: goes to the dashboard, goes to the history, and makes a card
+   payment (goes to Make a Payment, picks "another amount", submits the amount, submits the sandbox
    test card 4242 4242 4242 4242, submits the payment, and waits for the confirmation).
 
-A page load is what a browser sends when a page connects: `hydrate_and_load` (with the session
-cookie, as the browser holds it), which the server answers with the state snapshot and then runs the
-page's on_load handlers (hcpay_app/pages/__init__.py). It is timed until the page's own state has
-answered and the page is hydrated. Every handler round trip is one Locust request (type "ws"): its
-name, response time and failure.
+A page load ("page /") is what a browser sends when a page connects: `hydrate_and_load` (with the
+session cookie, as the browser holds it), which the server answers with the state snapshot and then
+runs the page's on_load handlers (hcpay_app/pages/__init__.py). Going to a page from another ("go to
+/history") is what the browser sends on a tap on one of the app's links: the session cookie
+(`update_vars_internal`) and the new page's `on_load_internal`, no snapshot. Both are timed until
+the page's own state has answered and the page is hydrated. Every handler round trip is one Locust
+request (type "ws"): its name, response time and failure.
 
 The wire protocol is spoken directly (Engine.IO 4 / Socket.IO 5 text frames over websocket-client,
 which Locust's gevent monkey-patching makes cooperative): one reader greenlet per member and no
@@ -160,8 +162,9 @@ def redirect_of(frames: list[dict]) -> str | None:
 
 
 class Member(User):
-    """A member on their phone: log in, then dashboard, history and a card payment, about one
-    action a second."""
+    """A member on their phone: open the portal and log in, then dashboard, history and a card
+    payment, about one action a second, moving between pages as the browser does (Reflex sends a
+    new page's on_load, with no new snapshot of the state)."""
 
     wait_time = between(0.5, 1.5)
     host = CONFIG.get("host", "")
@@ -252,6 +255,29 @@ class Member(User):
 
         return self._timed(f"page {path}", load)
 
+    def navigate(self, path: str) -> bool | None:
+        """A tap on one of the app's links: the tab keeps its state, and the browser sends what
+        Reflex's `onLoadInternalEvent` does, the session cookie and the new page's on_load, with
+        no new snapshot of the state."""
+        page_state, root = self.names["pages"].get(path), self.names["root"]
+
+        def go() -> bool:
+            cookie = {"vars": {self.names["session_cookie_var"]: self.token}}
+            mark = self.socket.emit(self.names["update_vars"], cookie, path)
+            self.socket.emit(self.names["on_load"], {}, path)
+
+            def loaded(frames: list[dict]) -> bool:
+                if (target := redirect_of(frames)) is not None:
+                    raise Refused(f"{path} redirected to {target}")
+                if any(delta_of(f, self.names["session_state"]).get("logged_in_rx_state_") is False for f in frames):
+                    raise Refused(f"{path}: not logged in")
+                hydrated = any(delta_of(f, root).get("is_hydrated_rx_state_") is True for f in frames)
+                return hydrated and (page_state is None or any(delta_of(f, page_state) for f in frames))
+
+            return self.socket.wait(mark, loaded, self.timeout)
+
+        return self._timed(f"go to {path}", go)
+
     def _log_in(self) -> bool:
         login, session = self.names["login_state"], self.names["session_state"]
         form = {"username": self.member["username"], "password": self.member["password"]}
@@ -309,13 +335,14 @@ class Member(User):
 
     @task
     def visit(self) -> None:
-        """Dashboard, history, then a card payment; the visit ends at the first failure (the next
-        one starts from the dashboard; a member whose tab closed or who isn't logged in arrives again)."""
+        """Dashboard, history, then a card payment, each reached by a tap on the app's links (the tab
+        was loaded once, on arrival); the visit ends at the first failure (the next one starts from
+        the dashboard; a member whose tab closed or who isn't logged in arrives again)."""
         if self.socket is None or not self.token:
             self._arrive()
             return
         for path in ("/dashboard", "/history", "/pay"):
-            if not self.page(path):
+            if not self.navigate(path):
                 return
             self.wait()
         if not self._timed("pay: choose another amount", lambda: self._quick("pick_amount", {"value": "other"})):

@@ -233,7 +233,8 @@ def member_tables(results: dict) -> list[str]:
             )
             + " |"
         )
-        lines.append("| page loads a second | " + " | ".join(f"{s['page_loads_per_s']:g}" for s in steps) + " |")
+        opened = " | ".join(f"{s['page_loads_per_s']:g}" for s in steps)
+        lines.append(f"| pages opened a second (loaded or gone to) | {opened} |")
         lines.append(
             "| Locust's share of a core | "
             + " | ".join(f"{s['generator_cpu_share']:.0%}" if "generator_cpu_share" in s else "–" for s in steps)

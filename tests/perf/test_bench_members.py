@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reflex.state import OnLoadInternalState, UpdateVarsInternalState
 from sqlmodel import func, select
 
 from hcpay_app import clock, migrations
@@ -56,6 +57,8 @@ NAMES = {
     "session_cookie_var": f"{SessionState.get_full_name()}.auth_token",
     "login_state": LoginState.get_full_name(),
     "pay_state": PayState.get_full_name(),
+    "update_vars": f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal",
+    "on_load": f"{OnLoadInternalState.get_full_name()}.on_load_internal",
     "pages": {
         "/dashboard": DashboardState.get_full_name(),
         "/history": HistoryState.get_full_name(),
