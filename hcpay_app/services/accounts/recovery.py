@@ -32,7 +32,7 @@ def _allowed(session: Session, buckets: list[str], now: dt.datetime) -> bool:
     """Count a recovery request; False (silently) when a bucket is over its hourly limit."""
     limit = get_settings().recovery_requests_per_hour
     hour = dt.timedelta(hours=1)
-    if any(ratelimit.exceeded(session, b, limit, now=now, window=hour) for b in buckets):
+    if ratelimit.any_reached(session, [(bucket, limit, hour) for bucket in buckets], now=now):
         return False
     for bucket in buckets:
         ratelimit.hit(session, bucket, now=now)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, case
 from sqlmodel import Session, delete, func, select
 
 from hcpay_app.models import RateLimitHit
@@ -34,6 +35,24 @@ def hit(session: Session, bucket: str, *, now: dt.datetime) -> None:
 
 def exceeded(session: Session, bucket: str, limit: int, *, now: dt.datetime, window: dt.timedelta) -> bool:
     return count_recent(session, bucket, now=now, window=window) >= limit
+
+
+def any_reached(session: Session, limits: Iterable[tuple[str, int, dt.timedelta]], *, now: dt.datetime) -> bool:
+    """Whether any (bucket, limit, window) has reached its limit, as `exceeded` for each, in one
+    statement: a card payment checks four buckets, and each count was a round trip."""
+    limits = [(_key(bucket), limit, window) for bucket, limit, window in limits]
+    if not limits:
+        return False
+    windows = sorted({window for _bucket, _limit, window in limits})
+    in_window = [func.sum(case((RateLimitHit.at > now - window, 1), else_=0)) for window in windows]
+    rows = session.exec(
+        select(RateLimitHit.bucket, *in_window)
+        .where(RateLimitHit.bucket.in_({bucket for bucket, _limit, _window in limits}))
+        .where(RateLimitHit.at > now - windows[-1])
+        .group_by(RateLimitHit.bucket)
+    ).all()
+    counts = {row[0]: dict(zip(windows, row[1:], strict=True)) for row in rows}
+    return any(counts.get(bucket, {}).get(window, 0) >= limit for bucket, limit, window in limits)
 
 
 def claim(session: Session, bucket: str, limit: int, *, now: dt.datetime, window: dt.timedelta) -> bool:

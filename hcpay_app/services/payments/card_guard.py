@@ -62,9 +62,8 @@ def _caps(payer: Payer) -> list[tuple[str, int, dt.timedelta]]:
 
 def check(session: Session, payer: Payer, *, now: dt.datetime) -> None:
     """Refuse (RateLimited) when any decline count of this payer has reached its cap."""
-    for bucket, cap, window in _caps(payer):
-        if ratelimit.exceeded(session, bucket, cap, now=now, window=window):
-            raise RateLimited(TOO_MANY_DECLINES)
+    if ratelimit.any_reached(session, _caps(payer), now=now):
+        raise RateLimited(TOO_MANY_DECLINES)
 
 
 def record_decline(session: Session, payer: Payer, *, now: dt.datetime) -> None:

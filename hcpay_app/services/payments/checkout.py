@@ -516,9 +516,9 @@ def _submit(
             user_id=actor.user_id if actor else None,
             idempotency_key=idempotency_key,
             note=statuses.NOTE_SCHEDULED if scheduled else statuses.NOTE_SUBMITTED,
+            payment_method_id=method_id,
+            processor_token=choice.token,
         )
-        payment.payment_method_id, payment.processor_token = method_id, choice.token
-        session.add(payment)
         audit.record(
             session,
             "payment_submitted" if actor else "guest_payment_submitted",

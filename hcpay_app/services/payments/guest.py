@@ -113,7 +113,7 @@ def verify(
     checks.raise_if_any()
     hour = dt.timedelta(hours=1)
     buckets = [(f"guest-ip:{client_key}", PER_CLIENT_PER_HOUR), (f"guest-account:{number}", PER_ACCOUNT_PER_HOUR)]
-    if any(ratelimit.exceeded(session, bucket, limit, now=now, window=hour) for bucket, limit in buckets):
+    if ratelimit.any_reached(session, [(bucket, limit, hour) for bucket, limit in buckets], now=now):
         raise RateLimited(Msg("Too many attempts. For your security, please wait an hour or log in to pay."))
     row = session.exec(
         select(BillingAccount, Member)
