@@ -67,11 +67,12 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _create_engine(url: str) -> Engine:
-    # Connections are kept open (a new one reads the whole schema at its first statement, ~0.7 ms
-    # with ours), and more are opened past the pool as needed, never waited for: a member event holds
-    # its connection from its first call to its end (SharedSession), across awaits, so with a
-    # bounded pool, once more events than connections were open, every worker thread blocked
-    # waiting for a connection while the events holding them waited for a thread.
+    # Connections are kept open (a new SQLite one reads the whole schema at its first statement, and
+    # closing the last one checkpoints the WAL), and more are opened past the pool as needed, never
+    # waited for: a member event holds its connection from its first call to its end
+    # (SharedSession), across awaits, so with a bounded pool, once more events than connections
+    # were open, every worker thread blocked waiting for a connection while the events holding them
+    # waited for a thread.
     if url.startswith("sqlite"):
         engine = create_engine(
             url, pool_size=5, max_overflow=-1, connect_args={"check_same_thread": False, "timeout": 10}

@@ -47,7 +47,7 @@ def any_reached(session: Session, limits: Iterable[tuple[str, int, dt.timedelta]
     in_window = [func.sum(case((RateLimitHit.at > now - window, 1), else_=0)) for window in windows]
     rows = session.exec(
         select(RateLimitHit.bucket, *in_window)
-        .where(RateLimitHit.bucket.in_({bucket for bucket, _limit, _window in limits}))
+        .where(RateLimitHit.bucket.in_(sorted({bucket for bucket, _limit, _window in limits})))
         .where(RateLimitHit.at > now - windows[-1])
         .group_by(RateLimitHit.bucket)
     ).all()
