@@ -81,46 +81,47 @@ def main(config_path: str, result_path: str) -> None:
         "pay: submit payment": lambda: member._pay_step("submit_payment", {}, "done"),
     }
     groups = {"app": config["app_pids"], "database": config["backing_pids"]}
-    cpu: dict[str, list[float]] = collections.defaultdict(list)
+
+    def spent_on(name: str, action) -> tuple[dict[str, float], float]:
+        """Run one action: the CPU each group spent on it, and its wall time (ms)."""
+        before_cpu = {group: server_cpu_ms(pids) for group, pids in groups.items()}
+        before = time.perf_counter()
+        if not action():
+            failures.append(f"{name}: no answer")
+        wall_ms = (time.perf_counter() - before) * 1000
+        return {group: server_cpu_ms(pids) - before_cpu[group] for group, pids in groups.items()}, wall_ms
+
+    def figures(by_group: dict[str, list[float]]) -> dict[str, float]:
+        means = {group: statistics.fmean(by_group[group]) for group in groups}
+        return {
+            "server_cpu_ms_mean": round(sum(means.values()), 1),
+            **{f"{group}_cpu_ms_mean": round(ms, 1) for group, ms in means.items()},
+        }
+
     split: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: collections.defaultdict(list))
     wall: dict[str, list[float]] = collections.defaultdict(list)
     for round_number in range(config["warmup"] + config["rounds"]):
         for name, action in actions.items():
-            before_cpu = {group: server_cpu_ms(pids) for group, pids in groups.items()}
-            before = time.perf_counter()
-            if not action():
-                failures.append(f"{name}: no answer")
+            spent, wall_ms = spent_on(name, action)
             if round_number >= config["warmup"]:
-                wall[name].append((time.perf_counter() - before) * 1000)
-                spent = {group: server_cpu_ms(pids) - before_cpu[group] for group, pids in groups.items()}
-                cpu[name].append(sum(spent.values()))
+                wall[name].append(wall_ms)
                 for group, ms in spent.items():
                     split[name][group].append(ms)
     result = {
-        name: {
-            "server_cpu_ms_mean": round(statistics.fmean(cpu[name]), 1),
-            **{f"{group}_cpu_ms_mean": round(statistics.fmean(split[name][group]), 1) for group in groups},
-            "wall_ms_median": round(statistics.median(wall[name]), 1),
-        }
-        for name in actions
+        name: {**figures(split[name]), "wall_ms_median": round(statistics.median(wall[name]), 1)} for name in actions
+    }
+    result["_visit"] = {
+        "server_cpu_ms_mean": round(sum(sum(statistics.fmean(v) for v in split[name].values()) for name in actions), 1),
+        "wall_ms_median": round(sum(statistics.median(v) for v in wall.values()), 1),
     }
     loaded = {}  # a whole page load of each (a new tab, a reload): not part of the visit
     for path in ("/dashboard", "/history", "/pay"):
         by_group: dict[str, list[float]] = collections.defaultdict(list)
         for _ in range(config["rounds"]):
-            before_cpu = {group: server_cpu_ms(pids) for group, pids in groups.items()}
-            if not member.page(path):
-                failures.append(f"page {path}: no answer")
-            for group, pids in groups.items():
-                by_group[group].append(server_cpu_ms(pids) - before_cpu[group])
-        loaded[f"page {path} (loaded in full)"] = {
-            "server_cpu_ms_mean": round(sum(statistics.fmean(v) for v in by_group.values()), 1),
-            **{f"{group}_cpu_ms_mean": round(statistics.fmean(v), 1) for group, v in by_group.items()},
-        }
-    result["_visit"] = {
-        "server_cpu_ms_mean": round(sum(statistics.fmean(v) for v in cpu.values()), 1),
-        "wall_ms_median": round(sum(statistics.median(v) for v in wall.values()), 1),
-    }
+            spent, _wall_ms = spent_on(f"page {path}", lambda path=path: member.page(path))
+            for group, ms in spent.items():
+                by_group[group].append(ms)
+        loaded[f"page {path} (loaded in full)"] = figures(by_group)
     result.update(loaded)
     member.on_stop()
     summary = {"actions": result, "rounds": config["rounds"], "failures": failures}

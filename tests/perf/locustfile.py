@@ -223,7 +223,6 @@ class Member(User):
 
     def page(self, path: str) -> bool | None:
         """A page load: hydrate (with the session cookie) and the page's on_load handlers."""
-        page_state = self.names["pages"].get(path)
         root, session = self.names["root"], self.names["session_state"]
 
         def load() -> None:
@@ -237,12 +236,7 @@ class Member(User):
                 )
                 if snapshot is None:
                     return False
-                after = frames[snapshot + 1 :]
-                if (target := redirect_of(after)) is not None:
-                    raise Refused(f"{path} redirected to {target}")
-                hydrated = any(delta_of(f, root).get("is_hydrated_rx_state_") is True for f in after)
-                answered = page_state is None or any(delta_of(f, page_state) for f in after)
-                return hydrated and answered
+                return self._page_ready(path, frames[snapshot + 1 :])
 
             self.socket.wait(mark, loaded, self.timeout)
             if (
@@ -259,7 +253,6 @@ class Member(User):
         """A tap on one of the app's links: the tab keeps its state, and the browser sends what
         Reflex's `onLoadInternalEvent` does, the session cookie and the new page's on_load, with
         no new snapshot of the state."""
-        page_state, root = self.names["pages"].get(path), self.names["root"]
 
         def go() -> bool:
             cookie = {"vars": {self.names["session_cookie_var"]: self.token}}
@@ -267,16 +260,22 @@ class Member(User):
             self.socket.emit(self.names["on_load"], {}, path)
 
             def loaded(frames: list[dict]) -> bool:
-                if (target := redirect_of(frames)) is not None:
-                    raise Refused(f"{path} redirected to {target}")
                 if any(delta_of(f, self.names["session_state"]).get("logged_in_rx_state_") is False for f in frames):
                     raise Refused(f"{path}: not logged in")
-                hydrated = any(delta_of(f, root).get("is_hydrated_rx_state_") is True for f in frames)
-                return hydrated and (page_state is None or any(delta_of(f, page_state) for f in frames))
+                return self._page_ready(path, frames)
 
             return self.socket.wait(mark, loaded, self.timeout)
 
         return self._timed(f"go to {path}", go)
+
+    def _page_ready(self, path: str, frames: list[dict]) -> bool:
+        """Whether these frames (a page's answer) hydrated the page and brought its own state;
+        a redirect refuses it."""
+        if (target := redirect_of(frames)) is not None:
+            raise Refused(f"{path} redirected to {target}")
+        page_state = self.names["pages"].get(path)
+        hydrated = any(delta_of(f, self.names["root"]).get("is_hydrated_rx_state_") is True for f in frames)
+        return hydrated and (page_state is None or any(delta_of(f, page_state) for f in frames))
 
     def _log_in(self) -> bool:
         login, session = self.names["login_state"], self.names["session_state"]
