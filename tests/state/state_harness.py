@@ -77,7 +77,7 @@ from sqlmodel import SQLModel, select  # noqa: E402
 import hcpay_app.state  # noqa: E402
 from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import get_settings  # noqa: E402
-from hcpay_app.db import dispose_engines, engine_for, session_scope  # noqa: E402
+from hcpay_app.db import engine_for, session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail, User  # noqa: E402
 from hcpay_app.services.accounts import address_attempts, authn, registration  # noqa: E402
 from hcpay_app.services.jobs import roster  # noqa: E402
@@ -320,8 +320,23 @@ def _migrate(path: Path) -> None:
 
 
 def _close(url: str) -> None:
+    """Close the engine's pooled connections (the last to close checkpoints the WAL into the file);
+    the engine, and the statements it compiled, stay for the next test."""
     engine_for(url).dispose()
-    dispose_engines()
+
+
+# Every test of a process works on this one file, a fresh copy each time: the same URL keeps the
+# same engine, whose cache of compiled statements then serves the whole run (with a file, so an
+# engine, per test, every test compiled its SQL anew).
+DB_FILE = _TMP / "hcpay.db"
+
+
+def _replace_database_file(source: Path, path: Path) -> None:
+    """`path` becomes a copy of `source`, with no WAL of the file it replaces left beside it (a new
+    file, so a connection still open on the old one can't see or touch it)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, path)
 
 
 T = TypeVar("T")
@@ -341,10 +356,8 @@ def seeded_once(name: str, db: str, tmp_path_factory: pytest.TempPathFactory, se
         _SEEDED[name] = (seeded, kept)
         return seeded
     _close(db)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
     seeded, kept = _SEEDED[name]
-    shutil.copyfile(kept, path)
+    _replace_database_file(kept, path)
     return copy.deepcopy(seeded)  # a test that changes what it was given changes only its own
 
 
@@ -375,11 +388,10 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
-def db(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def db(template_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private copy of the seeded database, with the settings pointing at it."""
-    path = tmp_path / "hcpay.db"
-    shutil.copyfile(template_db, path)
-    url = f"sqlite:///{path}"
+    _replace_database_file(template_db, DB_FILE)
+    url = f"sqlite:///{DB_FILE}"
     _apply_env(monkeypatch, url)
     clock.reset()
     address_attempts.forget_all()  # each test's tabs start with no log-in attempts remembered

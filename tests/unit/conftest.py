@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import os
 import re
 import shutil
@@ -76,20 +75,33 @@ def db_url_for(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+# Every test of a process uses this one file, emptied after each test and filled afresh from the
+# template by `db_path`: the same URL keeps the same engine, whose cache of compiled statements then
+# serves the whole run (with a new file and engine per test, every test compiled its SQL anew).
+DB_FILE = _TMP / "hcpay.db"
+
+
+def _remove_database_file() -> None:
+    engine_for(db_url_for(DB_FILE)).dispose()  # closes its pooled connections; the engine stays
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+
+
 @pytest.fixture(autouse=True)
-def _pinned_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _pinned_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Only our settings: drop every HCPAY_*/SMTP_* variable the shell or another suite left behind."""
     for name in list(os.environ):
         if name.startswith(("HCPAY_", "SMTP_")) or name == "DATABASE_URL":
             monkeypatch.delenv(name)
     for name, value in BASE_ENV.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", db_url_for(tmp_path / "hcpay.db"))
+    monkeypatch.setenv("DATABASE_URL", db_url_for(DB_FILE))
     get_settings.cache_clear()
     clock.reset()
     yield
     clock.reset()
     get_settings.cache_clear()
+    _remove_database_file()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -122,9 +134,9 @@ def postgres_template() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def db_path(template_db: Path, tmp_path: Path) -> Path:
+def db_path(template_db: Path) -> Path:
     """A fresh migrated database file for this test (the one DATABASE_URL points at)."""
-    path = tmp_path / "hcpay.db"
+    path = DB_FILE
     source, target = sqlite3.connect(template_db), sqlite3.connect(path)
     try:
         source.backup(target)
@@ -132,9 +144,6 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
         source.close()
         target.close()
     return path
-
-
-_pg_serial = itertools.count(1)
 
 
 @pytest.fixture
@@ -146,7 +155,7 @@ def db_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
         yield url
         return
     admin_url, template = request.getfixturevalue("postgres_template")
-    name = f"t{os.getpid()}_{next(_pg_serial)}"
+    name = f"t{os.getpid()}"  # one name a process, made afresh each test: its engine stays (see DB_FILE)
     url = services.create_database(admin_url, name, template)
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()

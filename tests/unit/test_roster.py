@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
@@ -245,8 +246,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_import_roster(tmp_path):
-    database = tmp_path / "hcpay.db"
-    assert os.environ["DATABASE_URL"] == f"sqlite:///{database}"
+    database = Path(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
+    assert not database.exists()  # the CLI creates and migrates it
 
     bad = tmp_path / "bad.csv"
     bad.write_text(
