@@ -80,7 +80,7 @@ test-calendar: install system-packages
 # Two workers, each with its own app, database and browser (tests/e2e/harness.py): the journeys
 # spend much of their time waiting on a page, so two share the two cores well.
 test-e2e: install system-packages
-	$(PY) -m pytest tests/e2e -q -n 2 --dist loadfile
+	HCPAY_E2E_REUSE_BUILD=$(REUSE_BUILD) $(PY) -m pytest tests/e2e -q -n 2 --dist loadfile
 
 # The scale-out mode: the service suite on PostgreSQL, and the core journeys on PostgreSQL + Redis
 # with two backend workers.
@@ -99,8 +99,16 @@ test-scale-out-core: install system-packages
 	HCPAY_TEST_DATABASE=postgresql HCPAY_E2E_REUSE_BUILD=$(REUSE_BUILD) $(PY) -m pytest tests/e2e -q -m core
 
 # pytest-playwright's event loop clashes with pytest-asyncio: two pytest runs, as Reflex's own CI does.
-# The PostgreSQL journeys serve the frontend the journeys just built (same source, one build).
-test: lint test-unit-at-ci-date test-e2e
+# The end-to-end frontend is built beside the unit and state suites (tests/support/e2e_build.py; its
+# output is shown only if it fails), so both end-to-end workers start on it at once, and the
+# PostgreSQL journeys serve it too (same source, one build).
+test: lint
+	@log=$$(mktemp); \
+	$(PY) -m tests.support.e2e_build > $$log 2>&1 & build=$$!; \
+	$(MAKE) --no-print-directory test-unit-at-ci-date; unit=$$?; \
+	if ! wait $$build; then echo "The end-to-end frontend build failed:"; cat $$log; rm -f $$log; exit 1; fi; \
+	rm -f $$log; exit $$unit
+	@$(MAKE) --no-print-directory test-e2e REUSE_BUILD=1
 	@$(MAKE) --no-print-directory test-scale-out-core REUSE_BUILD=1
 
 # The benchmarks (tests/perf; about 20 minutes): figures next to goals in tests/perf/results.json and

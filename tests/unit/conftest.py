@@ -1,13 +1,16 @@
 """Unit-test harness for the services layer.
 
-Every test gets a pinned environment (test mode, bcrypt cost 4, a throwaway secrets file, its own
-SQLite file) and, when it asks for `session`, a database brought to the newest schema by the real
-alembic migration. The migration runs once per test run into a template file that each test copies,
-which keeps the suite fast while still proving the migration builds a working schema.
+Every test gets a pinned environment (test mode, bcrypt cost 4, a throwaway secrets file, a SQLite
+file no other test sees) and, when it asks for `session`, a database brought to the newest schema by
+the real alembic migration. The migration runs once per test run into a template file that each test
+copies, which keeps the suite fast while still proving the migration builds a working schema. The
+copy is made afresh at one path per test process (`DB_FILE`), so one engine, and the SQL it has
+compiled, serves every test of the process.
 
 With `HCPAY_TEST_DATABASE=postgresql` the same tests run on PostgreSQL: the run starts a throwaway
 cluster on loopback, migrates a template database once, and gives each test its own copy
-(`CREATE DATABASE … TEMPLATE`). Tests that read the SQLite file itself are skipped there.
+(`CREATE DATABASE … TEMPLATE`, under one name per process, dropped after each test). Tests that read
+the SQLite file itself are skipped there.
 """
 
 from __future__ import annotations
