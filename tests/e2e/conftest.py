@@ -11,23 +11,19 @@ import pytest
 
 from tests.e2e import secret_scan
 from tests.e2e.harness import (
-    APP_ENV,
     APP_LOG,
     BASE_URL,
-    PORT,
     RECEIVED_FRAMES,
-    catalogs_ready,
     make_member,
     make_user,
     note_typed_secrets,
-    web_workdir_built,
-    web_workdir_ready,
+    start_app,
 )
 from tests.support import server
 
 # isort: split
 # hcpay_app reads the environment the harness set when it is first imported: after the harness.
-from hcpay_app import migrations, routes
+from hcpay_app import routes
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +39,7 @@ def browser_context_args(browser_context_args, app_server):
 @pytest.fixture(scope="session")
 def app_server():
     """Build and serve the app once for the whole run; stop it afterwards."""
-    migrations.upgrade()
-    catalogs_ready()
-    prebuilt = web_workdir_ready()
-    process = server.start(PORT, APP_ENV, APP_LOG, prebuilt=prebuilt)
-    web_workdir_built()
+    process = start_app()
     try:
         yield BASE_URL
     finally:

@@ -87,7 +87,7 @@ os.environ.update(APP_ENV)
 
 from sqlmodel import select  # noqa: E402
 
-from hcpay_app import clock  # noqa: E402
+from hcpay_app import clock, migrations  # noqa: E402
 from hcpay_app.config import SESSION_COOKIE, get_settings  # noqa: E402
 from hcpay_app.db import session_scope  # noqa: E402
 from hcpay_app.models import OutboundEmail  # noqa: E402
@@ -162,6 +162,16 @@ def web_workdir_built() -> None:
     """The first worker's app serves: the others may copy its `.web` now."""
     if BUILDS and WORKER:
         WEB_READY.touch()
+
+
+def start_app() -> subprocess.Popen:
+    """This worker's app, started as the suite serves it: on a migrated database, with compiled
+    catalogs, from its own build or a copy of the first worker's; returns once it serves."""
+    migrations.upgrade()
+    catalogs_ready()
+    process = server.start(PORT, APP_ENV, APP_LOG, prebuilt=web_workdir_ready())
+    web_workdir_built()
+    return process
 
 
 def make_member(coverage_start: dt.date = dt.date(2026, 1, 1), *, bill: bool = False) -> dict:

@@ -16,19 +16,13 @@ import sys
 from tests.e2e import harness
 from tests.support import server
 
-# isort: split
-# hcpay_app reads the environment the harness set when it is first imported: after the harness.
-from hcpay_app import migrations
-
 
 def main() -> int:
     if not harness.BUILDS:
         print("HCPAY_E2E_REUSE_BUILD is set and a build exists: nothing to build", file=sys.stderr)
         return 0
-    migrations.upgrade()  # the app starts as the suite starts it: on a migrated database
-    harness.catalogs_ready()
     try:
-        process = server.start(harness.PORT, harness.APP_ENV, harness.APP_LOG)
+        process = harness.start_app()
     except RuntimeError as exc:  # the build's own output, to the caller's log
         print(exc, file=sys.stderr)
         return 1
