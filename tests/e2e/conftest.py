@@ -13,6 +13,7 @@ from tests.e2e import secret_scan
 from tests.e2e.harness import (
     APP_LOG,
     BASE_URL,
+    KEEPER_PAGE,
     RECEIVED_FRAMES,
     make_member,
     make_user,
@@ -24,8 +25,6 @@ from tests.support import server
 # isort: split
 # hcpay_app reads the environment the harness set when it is first imported: after the harness.
 from hcpay_app import routes
-
-FAVICON = "/favicon.ico"
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +46,7 @@ def device(browser, browser_context_args):
     each test a clean device: no cookie, storage, permission or page of the test before it."""
     shared = browser.new_context(**browser_context_args)
     keeper = shared.new_page()
-    keeper.goto(FAVICON)  # any document of the app's site keeps its renderer alive; this one is static
+    keeper.goto(KEEPER_PAGE)
     storage = shared.new_cdp_session(keeper)
     yield shared, keeper, storage
     shared.close()

@@ -164,6 +164,11 @@ def web_workdir_built() -> None:
         WEB_READY.touch()
 
 
+# The page the suite's shared browser context keeps open (conftest.py's `device`): any document of
+# the app's site keeps Chromium's renderer for it alive; this one is static.
+KEEPER_PAGE = "/favicon.ico"
+
+
 def start_app() -> subprocess.Popen:
     """This worker's app, started as the suite serves it: on a migrated database, with compiled
     catalogs, from its own build or a copy of the first worker's; returns once it serves."""

@@ -4,8 +4,7 @@ second, run after it on the same worker (the file's tests run in order), finds n
 
 from __future__ import annotations
 
-from tests.e2e.conftest import FAVICON
-from tests.e2e.harness import BASE_URL
+from tests.e2e.harness import BASE_URL, KEEPER_PAGE
 
 LEFT_BEHIND = "left-by-the-test-before"
 
@@ -24,4 +23,4 @@ def test_the_next_test_gets_a_clean_device(page):
     assert all(c["value"] != LEFT_BEHIND for c in page.context.cookies())
     assert page.evaluate("window.localStorage.getItem('hcpay-probe')") is None
     assert page.evaluate("navigator.permissions.query({name: 'clipboard-read'}).then((p) => p.state)") != "granted"
-    assert [p.url for p in page.context.pages] == [BASE_URL + FAVICON, page.url]
+    assert [p.url for p in page.context.pages] == [BASE_URL + KEEPER_PAGE, page.url]
